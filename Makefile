@@ -1,0 +1,56 @@
+# Careloop — the two commands a newcomer needs: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+UV_VERSION := 0.13.9
+CARELOOP := $(VENV)/bin/careloop
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON := $(PY)
+
+.PHONY: run test install install-dev system-deps lint typecheck test-sqlite test-postgres bench clean
+
+$(UV):
+	$(PY) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(UV)
+	$(UV) sync --frozen --no-dev --quiet
+
+install-dev: $(UV)
+	$(UV) sync --frozen --quiet
+
+## run: install, create the SQLite database, load the demo shop, serve on :8000
+run: install
+	$(CARELOOP) init
+	$(CARELOOP) demo --if-missing
+	@echo ""
+	@echo "  Careloop:  http://127.0.0.1:8000      (API docs: http://127.0.0.1:8000/docs)"
+	@echo "  Log in as: owner@demo.local  /  careloop-demo"
+	@echo ""
+	$(CARELOOP) serve
+
+## test: lint, type-check, then the whole suite on SQLite and on a throwaway PostgreSQL
+test: install-dev system-deps lint typecheck test-sqlite test-postgres
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+lint:
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+typecheck:
+	$(VENV)/bin/mypy src
+
+test-sqlite:
+	$(VENV)/bin/pytest
+
+test-postgres:
+	bash scripts/with-postgres.sh $(VENV)/bin/pytest
+
+bench: install-dev
+	$(VENV)/bin/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) $(TOOLS) careloop.db careloop.db-wal careloop.db-shm

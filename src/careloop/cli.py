@@ -1,0 +1,267 @@
+"""The `careloop` command line (Typer). Thin: parses arguments, calls services, prints."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from careloop.context import AppContext, build_context
+from careloop.core.errors import CareloopError, ValidationFailed
+from careloop.db.engine import transaction
+from careloop.shops.models import Shop
+
+app = typer.Typer(
+    help="Careloop: after-sales automation for small businesses.", no_args_is_help=True
+)
+shop_app = typer.Typer(help="Create and list shops.", no_args_is_help=True)
+apikey_app = typer.Typer(help="API keys for the REST API.", no_args_is_help=True)
+user_app = typer.Typer(help="Staff users.", no_args_is_help=True)
+import_app = typer.Typer(
+    help="Import CSV files (validated whole first: all or nothing).", no_args_is_help=True
+)
+export_app = typer.Typer(help="Export data.", no_args_is_help=True)
+app.add_typer(shop_app, name="shop")
+app.add_typer(apikey_app, name="apikey")
+app.add_typer(user_app, name="user")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
+
+console = Console(stderr=True)
+ShopOpt = Annotated[str, typer.Option("--shop", help="Shop slug.")]
+
+
+def _ctx() -> AppContext:
+    return build_context()
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def load_shop(ctx: AppContext, slug: str) -> Shop:
+    from careloop.shops.service import get_shop
+
+    with ctx.sessions() as session:
+        try:
+            return get_shop(session, slug)
+        except CareloopError as exc:
+            raise fail(f"{exc} (create it with `careloop shop create {slug}`)") from None
+
+
+@app.command()
+def init() -> None:
+    """Create the database schema, or upgrade it to this version."""
+    from careloop.db.migrate import upgrade
+
+    ctx = _ctx()
+    upgrade(ctx.engine)
+    console.print(f"schema up to date at {ctx.engine.url.render_as_string(hide_password=True)}")
+
+
+@shop_app.command("create")
+def shop_create(
+    slug: str,
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    timezone: str = "Asia/Ho_Chi_Minh",
+    currency: str = "VND",
+    locale: str = "vi",
+    business_model: Annotated[str, typer.Option(help="retail, services or saas.")] = "retail",
+) -> None:
+    """Create a shop (a tenant)."""
+    from careloop.shops.service import create_shop
+
+    ctx = _ctx()
+    try:
+        with transaction(ctx.sessions) as session:
+            shop = create_shop(
+                session=session,
+                clock=ctx.clock,
+                slug=slug,
+                name=name,
+                timezone=timezone,
+                currency=currency,
+                locale=locale,
+                business_model=business_model,
+            )
+    except CareloopError as exc:
+        raise fail(str(exc)) from None
+    print(f"created shop {shop.slug}")
+
+
+@shop_app.command("list")
+def shop_list() -> None:
+    """List shops."""
+    from sqlalchemy import select
+
+    ctx = _ctx()
+    with ctx.sessions() as session:
+        for shop in session.scalars(select(Shop).order_by(Shop.slug)):
+            print(f"{shop.slug}\t{shop.name}\t{shop.currency}\t{shop.timezone}")
+
+
+@apikey_app.command("create")
+def apikey_create(shop: ShopOpt, name: str = "default") -> None:
+    """Create an API key; it is printed once and only its hash is stored."""
+    from careloop.shops.service import create_api_key
+
+    ctx = _ctx()
+    the_shop = load_shop(ctx, shop)
+    with transaction(ctx.sessions) as session:
+        key = create_api_key(
+            session=session, clock=ctx.clock, shop=session.merge(the_shop), name=name
+        )
+    print(key)
+    console.print("Store this key now: it cannot be shown again.")
+
+
+@user_app.command("create")
+def user_create(
+    shop: ShopOpt,
+    email: Annotated[str, typer.Option(help="Login email.")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    role: Annotated[str, typer.Option(help="owner, agent or viewer.")] = "owner",
+    name: str | None = None,
+) -> None:
+    """Create a staff user with a role in a shop."""
+    from careloop.shops.service import create_user
+
+    ctx = _ctx()
+    the_shop = load_shop(ctx, shop)
+    try:
+        with transaction(ctx.sessions) as session:
+            create_user(
+                session=session,
+                clock=ctx.clock,
+                shop=session.merge(the_shop),
+                email=email,
+                password=password,
+                role=role,
+                name=name,
+            )
+    except CareloopError as exc:
+        raise fail(str(exc)) from None
+    print(f"{email} is {role} of {shop}")
+
+
+@import_app.command("customers")
+def import_customers(shop: ShopOpt, file: Path) -> None:
+    """Import customers from CSV (see README for the columns)."""
+    _run_import("customers", shop, file)
+
+
+@import_app.command("orders")
+def import_orders(shop: ShopOpt, file: Path) -> None:
+    """Import orders from CSV, one row per order line."""
+    _run_import("orders", shop, file)
+
+
+def _run_import(kind: str, slug: str, file: Path) -> None:
+    from careloop.imports import run_import
+
+    ctx = _ctx()
+    the_shop = load_shop(ctx, slug)
+    if not file.exists():
+        raise fail(f"{file}: no such file")
+    try:
+        summary = run_import(ctx, the_shop, kind, file, progress=True)
+    except ValidationFailed as exc:
+        for error in exc.errors:
+            print(str(error), file=sys.stderr)
+        raise fail(f"{len(exc.errors)} problem(s) in {file}; nothing was imported") from None
+    print(summary)
+
+
+@export_app.command("customer")
+def export_customer(shop: ShopOpt, customer_id: str) -> None:
+    """Everything held about one customer, as JSON."""
+    from careloop.customers.export import export_customer_data
+
+    ctx = _ctx()
+    the_shop = load_shop(ctx, shop)
+    with ctx.sessions() as session:
+        try:
+            data = export_customer_data(session, the_shop, customer_id)
+        except CareloopError as exc:
+            raise fail(str(exc)) from None
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@export_app.command("customers")
+def export_customers(shop: ShopOpt) -> None:
+    """All customers as CSV on stdout (the import format)."""
+    from careloop.customers.export import write_customers_csv
+
+    ctx = _ctx()
+    the_shop = load_shop(ctx, shop)
+    with ctx.sessions() as session:
+        write_customers_csv(session, the_shop, sys.stdout)
+
+
+@export_app.command("orders")
+def export_orders(shop: ShopOpt) -> None:
+    """All order lines as CSV on stdout (the import format)."""
+    from careloop.orders.export import write_orders_csv
+
+    ctx = _ctx()
+    the_shop = load_shop(ctx, shop)
+    with ctx.sessions() as session:
+        write_orders_csv(session, the_shop, sys.stdout)
+
+
+@app.command()
+def demo(
+    customers: Annotated[int, typer.Option(help="How many customers.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same shop.")] = 42,
+) -> None:
+    """Create (or recreate) the realistic demo shop "demo" with a staff login."""
+    from careloop.demo.service import load_demo
+
+    ctx = _ctx()
+    summary = load_demo(ctx, customers=customers, seed=seed, progress=True)
+    print(summary)
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    no_worker: Annotated[bool, typer.Option("--no-worker", help="Do not embed a worker.")] = False,
+) -> None:
+    """Run the API and staff UI (and one embedded worker unless --no-worker)."""
+    import uvicorn
+
+    from careloop.web.app import create_app
+    from careloop.worker import EmbeddedWorker
+
+    ctx = _ctx()
+    web = create_app(ctx)
+    embedded = None if no_worker else EmbeddedWorker(ctx)
+    if embedded is not None:
+        embedded.start()
+    console.print(f"Careloop is running at http://{host}:{port}  (API docs: /docs)")
+    try:
+        uvicorn.run(web, host=host, port=port, log_level="info")
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Run due work once, then exit.")] = False,
+) -> None:
+    """Claim and run due work (journey steps, sends, nightly jobs)."""
+    from careloop.worker import run_worker
+
+    ctx = _ctx()
+    run_worker(ctx, once=once)
+
+
+if __name__ == "__main__":
+    app()

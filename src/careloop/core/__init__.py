@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: clock, settings, errors, identifiers, money, phones."""

@@ -1,0 +1,77 @@
+"""The registry of timeline event types. Events are past tense; each has a human label.
+
+Everything that happens to a customer is one of these, on their timeline; journeys trigger on them.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+ORDER_PLACED: Final = "order.placed"
+ORDER_PAID: Final = "order.paid"
+ORDER_SHIPPED: Final = "order.shipped"
+ORDER_DELIVERED: Final = "order.delivered"
+ORDER_RETURNED: Final = "order.returned"
+ORDER_CANCELLED: Final = "order.cancelled"
+CUSTOMER_CREATED: Final = "customer.created"
+CUSTOMER_UPDATED: Final = "customer.updated"
+CONSENT_CHANGED: Final = "consent.changed"
+MESSAGE_SENT: Final = "message.sent"
+MESSAGE_DELIVERED: Final = "message.delivered"
+MESSAGE_OPENED: Final = "message.opened"
+MESSAGE_CLICKED: Final = "message.clicked"
+MESSAGE_FAILED: Final = "message.failed"
+MESSAGE_SUPPRESSED: Final = "message.suppressed"
+SURVEY_ANSWERED: Final = "survey.answered"
+REVIEW_POSTED: Final = "review.posted"
+TICKET_OPENED: Final = "ticket.opened"
+TICKET_ANSWERED: Final = "ticket.answered"
+TICKET_RESOLVED: Final = "ticket.resolved"
+POINTS_EARNED: Final = "points.earned"
+POINTS_REDEEMED: Final = "points.redeemed"
+SEGMENT_ENTERED: Final = "segment.entered"
+SEGMENT_LEFT: Final = "segment.left"
+TIER_CHANGED: Final = "tier.changed"
+NOTE_ADDED: Final = "note.added"
+
+LABELS: Final[dict[str, str]] = {
+    ORDER_PLACED: "Order placed",
+    ORDER_PAID: "Order paid",
+    ORDER_SHIPPED: "Order shipped",
+    ORDER_DELIVERED: "Order delivered",
+    ORDER_RETURNED: "Order returned",
+    ORDER_CANCELLED: "Order cancelled",
+    CUSTOMER_CREATED: "Became a customer",
+    CUSTOMER_UPDATED: "Profile updated",
+    CONSENT_CHANGED: "Consent changed",
+    MESSAGE_SENT: "Message sent",
+    MESSAGE_DELIVERED: "Message delivered",
+    MESSAGE_OPENED: "Message opened",
+    MESSAGE_CLICKED: "Link clicked",
+    MESSAGE_FAILED: "Message failed",
+    MESSAGE_SUPPRESSED: "Message suppressed",
+    SURVEY_ANSWERED: "Survey answered",
+    REVIEW_POSTED: "Review posted",
+    TICKET_OPENED: "Ticket opened",
+    TICKET_ANSWERED: "Ticket answered",
+    TICKET_RESOLVED: "Ticket resolved",
+    POINTS_EARNED: "Points earned",
+    POINTS_REDEEMED: "Points redeemed",
+    SEGMENT_ENTERED: "Entered segment",
+    SEGMENT_LEFT: "Left segment",
+    TIER_CHANGED: "Tier changed",
+    NOTE_ADDED: "Note added",
+}
+
+
+def label(event_type: str) -> str:
+    """Human label of an event type; custom types ("app.something") show as themselves."""
+    return LABELS.get(event_type, event_type)
+
+
+def is_valid_type(event_type: str) -> bool:
+    """Known types, or custom dotted names such as `app.wishlist_added` sent by a shop."""
+    if event_type in LABELS:
+        return True
+    parts = event_type.split(".")
+    return len(parts) >= 2 and all(p and p.replace("_", "").isalnum() for p in parts)

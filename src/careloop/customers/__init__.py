@@ -1,0 +1,1 @@
+"""The customer brain: profiles, consents and the timeline of everything that happened."""

@@ -1,0 +1,87 @@
+"""Tables of the customers capability."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from careloop.db.base import Base, BigId, JsonType, UTCDateTime
+
+CHANNELS = ("email", "sms", "zalo", "webhook")
+CONSENT_STATES = ("granted", "denied", "unknown")
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "external_id"),
+        UniqueConstraint("shop_id", "referral_code"),
+        Index("ix_customers_shop_email", "shop_id", "email"),
+        Index("ix_customers_shop_phone", "shop_id", "phone"),
+        Index("ix_customers_shop_name", "shop_id", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    zalo_user_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    birthday: Mapped[date | None] = mapped_column(Date, nullable=True)
+    locale: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    preferred_channel: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    tags: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    referral_code: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set when personal data was erased on request; the row stays for anonymous aggregates.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Consent(Base):
+    """Current marketing consent per channel; every change is also a timeline event."""
+
+    __tablename__ = "consents"
+    __table_args__ = (UniqueConstraint("customer_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(10))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(64))
+
+
+class TimelineEvent(Base):
+    """One thing that happened to a customer. Append-only; journeys trigger on these."""
+
+    __tablename__ = "timeline_events"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "event_key"),
+        Index("ix_timeline_customer_time", "customer_id", "occurred_at"),
+        Index("ix_timeline_shop_type_time", "shop_id", "type", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), nullable=True
+    )
+    order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orders.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    type: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Where it came from: api, csv, webhook:<platform>, demo, staff, system.
+    source: Mapped[str] = mapped_column(String(64), default="system")
+    # Idempotency: the sender's event id, or a key derived from what the event is about.
+    event_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    summary: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,69 @@
+"""Writing to and reading from the customer timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from careloop.core.clock import Clock
+from careloop.customers.models import TimelineEvent
+from careloop.db.upsert import insert_ignoring_duplicates
+
+
+def record_event(
+    *,
+    session: Session,
+    clock: Clock,
+    shop_id: int,
+    customer_id: int | None,
+    type: str,
+    occurred_at: datetime | None = None,
+    payload: dict[str, Any] | None = None,
+    source: str = "system",
+    event_key: str | None = None,
+    order_id: int | None = None,
+    summary: str = "",
+) -> bool:
+    """Append an event; with an `event_key` seen before, store nothing and return False."""
+    now = clock.now()
+    row = {
+        "shop_id": shop_id,
+        "customer_id": customer_id,
+        "order_id": order_id,
+        "type": type,
+        "occurred_at": occurred_at or now,
+        "recorded_at": now,
+        "source": source,
+        "event_key": event_key,
+        "payload": payload or {},
+        "summary": summary,
+    }
+    if event_key is None:
+        session.add(TimelineEvent(**row))
+        session.flush()
+        return True
+    table = TimelineEvent.__table__
+    return insert_ignoring_duplicates(session, table, [row], ["shop_id", "event_key"]) == 1  # type: ignore[arg-type]
+
+
+def timeline_for(
+    session: Session,
+    *,
+    shop_id: int,
+    customer_id: int,
+    limit: int = 200,
+    before_id: int | None = None,
+) -> list[TimelineEvent]:
+    """Newest first; page with `before_id`."""
+    stmt = (
+        select(TimelineEvent)
+        .where(TimelineEvent.shop_id == shop_id, TimelineEvent.customer_id == customer_id)
+        .order_by(TimelineEvent.occurred_at.desc(), TimelineEvent.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        stmt = stmt.where(TimelineEvent.id < before_id)
+    return list(session.scalars(stmt))

@@ -1,0 +1,20 @@
+"""Imports every capability's tables so metadata (and Alembic) sees them all."""
+
+from careloop.customers.models import Consent, Customer, TimelineEvent
+from careloop.db.base import Base
+from careloop.orders.models import Order, OrderLine, Product
+from careloop.shops.models import ApiKey, Membership, Shop, StaffUser
+
+__all__ = [
+    "ApiKey",
+    "Base",
+    "Consent",
+    "Customer",
+    "Membership",
+    "Order",
+    "OrderLine",
+    "Product",
+    "Shop",
+    "StaffUser",
+    "TimelineEvent",
+]

@@ -1,0 +1,1 @@
+"""Products, orders and their ingestion (API, CSV, platform connectors)."""

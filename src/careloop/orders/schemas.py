@@ -1,0 +1,158 @@
+"""API schemas of orders: OrderIn (upsert), StatusChangeIn, EventIn, OrderPublic."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from careloop.core import events
+from careloop.core.clock import ensure_aware
+from careloop.core.phone import normalise_phone
+from careloop.customers.schemas import EMAIL_RE, ExternalId
+
+Status = Literal["placed", "paid", "shipped", "delivered", "returned", "cancelled"]
+NonNegative = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+
+
+class OrderLineIn(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    sku: str | None = Field(default=None, max_length=128)
+    product_name: str = Field(default="", max_length=300)
+    quantity: int = Field(default=1, ge=1, le=1_000_000)
+    unit_price: NonNegative = Decimal(0)
+
+
+class OrderIn(BaseModel):
+    """An order as a shop sends it; `order_id` makes re-sending it harmless."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    order_id: ExternalId
+    customer_id: ExternalId
+    placed_at: datetime
+    total: NonNegative
+    status: Status = "placed"
+    currency: str | None = Field(default=None, pattern=r"^[A-Za-z]{3}$")
+    lines: list[OrderLineIn] = Field(default_factory=list, max_length=1000)
+    discount_codes: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=50
+    )
+    paid_at: datetime | None = None
+    shipped_at: datetime | None = None
+    delivered_at: datetime | None = None
+    returned_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    customer_name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = None
+
+    @field_validator(
+        "placed_at", "paid_at", "shipped_at", "delivered_at", "returned_at", "cancelled_at"
+    )
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else ensure_aware(value)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not EMAIL_RE.match(value):
+            raise ValueError(f"not an email address: {value!r}")
+        return value.lower()
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        return normalise_phone(value) if value else None
+
+    @model_validator(mode="after")
+    def _times_after_placed(self) -> OrderIn:
+        for name in ("paid_at", "shipped_at", "delivered_at", "returned_at", "cancelled_at"):
+            at = getattr(self, name)
+            if at is not None and at < self.placed_at:
+                raise ValueError(f"{name} ({at.isoformat()}) is before placed_at")
+        return self
+
+    def status_times(self) -> dict[str, datetime | None]:
+        return {
+            "placed": self.placed_at,
+            "paid": self.paid_at,
+            "shipped": self.shipped_at,
+            "delivered": self.delivered_at,
+            "returned": self.returned_at,
+            "cancelled": self.cancelled_at,
+        }
+
+
+class StatusChangeIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    status: Status
+    at: datetime | None = Field(default=None, description="When it happened; default: now")
+    event_id: str | None = Field(default=None, max_length=128)
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else ensure_aware(value)
+
+
+class EventIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    event_id: ExternalId
+    customer_id: ExternalId
+    type: str = Field(min_length=3, max_length=64)
+    occurred_at: datetime
+    order_id: str | None = None
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, value: str) -> str:
+        if not events.is_valid_type(value):
+            raise ValueError("a dotted name such as 'order.delivered' or 'app.wishlist_added'")
+        return value
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return ensure_aware(value)
+
+
+class EventsIn(BaseModel):
+    events: list[EventIn] = Field(min_length=1, max_length=1000)
+
+
+class EventsAccepted(BaseModel):
+    accepted: int
+    event_ids: list[str]
+
+
+class OrderLinePublic(BaseModel):
+    sku: str | None
+    product_name: str
+    quantity: int
+    unit_price: str
+
+
+class OrderPublic(BaseModel):
+    order_id: str
+    customer_id: str
+    status: Status
+    currency: str
+    total: str
+    discount_codes: list[str]
+    placed_at: datetime
+    paid_at: datetime | None
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+    returned_at: datetime | None
+    cancelled_at: datetime | None
+    lines: list[OrderLinePublic]

@@ -1,0 +1,1 @@
+"""Tenancy: shops, staff users and their roles, API keys."""

@@ -1,0 +1,1 @@
+"""The FastAPI application: REST API under /api/v1 and the staff UI."""

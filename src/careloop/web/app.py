@@ -1,0 +1,87 @@
+"""create_app: the FastAPI application, wired to an AppContext."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from careloop import __version__
+from careloop.context import AppContext, build_context
+from careloop.core.errors import Conflict, NotFound, ValidationFailed
+from careloop.web.api import api_router
+from careloop.web.api.ops import router as ops_router
+from careloop.web.limits import BodySizeLimit
+from careloop.web.ui import ui_router
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(ctx: AppContext | None = None) -> FastAPI:
+    ctx = ctx or build_context()
+    app = FastAPI(
+        title="Careloop",
+        version=__version__,
+        description="After-sales automation: customers, orders, journeys, loyalty, support.",
+    )
+    app.state.ctx = ctx
+    app.include_router(ops_router)
+    app.include_router(api_router)
+    app.include_router(ui_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _install_error_handlers(app)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=ctx.settings.secret_key,
+        session_cookie="careloop_session",
+        same_site="lax",
+        https_only=ctx.settings.secure_cookies,
+        max_age=14 * 24 * 3600,
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_body_bytes)
+
+    @app.middleware("http")
+    async def count_requests(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        ctx.request_counts[(request.method, f"{response.status_code // 100}xx")] += 1
+        return response
+
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ValidationFailed)
+    async def _invalid(_request: Request, exc: ValidationFailed) -> JSONResponse:
+        detail = [
+            {"loc": ["body", *e.field.split(".")], "msg": e.reason, "type": "value_error"}
+            for e in exc.errors
+        ]
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(NotFound)
+    async def _not_found(_request: Request, exc: NotFound) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(Conflict)
+    async def _conflict(_request: Request, exc: Conflict) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Same shape as FastAPI's default, minus the echoed input (it may be huge or personal).
+        detail = [
+            {
+                "loc": list(err.get("loc", ())),
+                "msg": err.get("msg", ""),
+                "type": err.get("type", ""),
+            }
+            for err in exc.errors()
+        ]
+        return JSONResponse({"detail": detail}, status_code=422)

@@ -1,0 +1,74 @@
+"""The worker: claims and runs due work. Durable state lives in the database, so a worker
+can be killed at any moment and another (or the same, restarted) carries on.
+
+Capabilities register periodic tasks here; each task claims its own rows (on PostgreSQL with
+FOR UPDATE SKIP LOCKED) and returns how much it did, so an idle worker can back off.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from careloop.context import AppContext
+
+log = logging.getLogger("careloop.worker")
+
+Task = Callable[[AppContext], int]
+IDLE_POLL_SECONDS = 1.0
+_TASKS: dict[str, Task] = {}
+
+
+def register_task(name: str) -> Callable[[Task], Task]:
+    """Decorator: run `task` on every worker pass."""
+
+    def decorate(task: Task) -> Task:
+        _TASKS[name] = task
+        return task
+
+    return decorate
+
+
+def registered_tasks() -> dict[str, Task]:
+    return dict(_TASKS)
+
+
+def run_once(ctx: AppContext) -> int:
+    """One pass over every task; a failing task is logged and does not stop the others."""
+    done = 0
+    for name, task in registered_tasks().items():
+        try:
+            done += task(ctx)
+        except Exception:
+            log.exception("worker task %s failed; will retry on the next pass", name)
+    return done
+
+
+def run_worker(ctx: AppContext, *, once: bool = False, stop: threading.Event | None = None) -> None:
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        done = run_once(ctx)
+        if once:
+            return
+        if done == 0:
+            stop.wait(IDLE_POLL_SECONDS)
+
+
+class EmbeddedWorker:
+    """The worker inside `careloop serve`, on a daemon thread (one per process on SQLite)."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="careloop-worker", daemon=True)
+
+    def _run(self) -> None:
+        run_worker(self.ctx, stop=self._stop)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)

@@ -1,0 +1,147 @@
+"""Shared fixtures: a real database per test (SQLite file, or PostgreSQL when
+CARELOOP_TEST_DATABASE_URL is set), a virtual clock, the app context, and factories."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from careloop.context import AppContext
+from careloop.core.clock import VirtualClock
+from careloop.core.settings import Settings
+from careloop.db.engine import make_engine
+from careloop.db.migrate import upgrade
+from careloop.db.models import Base
+from careloop.shops.models import Shop
+from careloop.shops.service import create_api_key, create_shop, create_user
+from careloop.web.app import create_app
+
+PG_URL = os.environ.get("CARELOOP_TEST_DATABASE_URL", "")
+# A Monday, 10:00 in Ho Chi Minh City.
+START = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
+TEST_PASSWORD = "correct horse battery"
+
+
+def pytest_report_header() -> str:
+    return f"careloop database: {'postgresql' if PG_URL else 'sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def _template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Migrate once per run; each test then gets a copy (SQLite) or a truncated db (PG)."""
+    if PG_URL:
+        engine = make_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade(engine)
+        engine.dispose()
+        return PG_URL
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()  # closing the last connection checkpoints the WAL into the file
+    return str(path)
+
+
+@pytest.fixture
+def db_url(_template: str, tmp_path: Path) -> Iterator[str]:
+    if PG_URL:
+        yield PG_URL
+        _truncate_all(PG_URL)
+        return
+    path = tmp_path / "careloop.db"
+    shutil.copy(_template, path)
+    yield f"sqlite:///{path}"
+
+
+def _truncate_all(url: str) -> None:
+    engine = make_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> VirtualClock:
+    return VirtualClock(START)
+
+
+@pytest.fixture
+def ctx(db_url: str, clock: VirtualClock) -> Iterator[AppContext]:
+    settings = Settings(database_url=db_url, secret_key="test-secret", max_body_bytes=1_000_000)
+    context = AppContext(settings=settings, clock=clock, engine=make_engine(db_url))
+    yield context
+    context.engine.dispose()
+
+
+@pytest.fixture
+def session(ctx: AppContext) -> Iterator[Session]:
+    with ctx.sessions() as s:
+        yield s
+
+
+ShopFactory = Callable[..., Shop]
+
+
+@pytest.fixture
+def make_shop(ctx: AppContext) -> ShopFactory:
+    def factory(slug: str = "acme", **overrides: object) -> Shop:
+        with ctx.sessions() as s, s.begin():
+            return create_shop(session=s, clock=ctx.clock, slug=slug, **overrides)  # type: ignore[arg-type]
+
+    return factory
+
+
+@pytest.fixture
+def shop(make_shop: ShopFactory) -> Shop:
+    return make_shop("acme", name="Acme Coffee")
+
+
+@pytest.fixture
+def make_api_key(ctx: AppContext) -> Callable[[Shop], str]:
+    def factory(for_shop: Shop) -> str:
+        with ctx.sessions() as s, s.begin():
+            return create_api_key(session=s, clock=ctx.clock, shop=s.merge(for_shop))
+
+    return factory
+
+
+@pytest.fixture
+def make_staff(ctx: AppContext) -> Callable[..., str]:
+    """Creates a staff user in a shop and returns their email; password is TEST_PASSWORD."""
+
+    def factory(for_shop: Shop, email: str = "owner@acme.test", role: str = "owner") -> str:
+        with ctx.sessions() as s, s.begin():
+            create_user(
+                session=s,
+                clock=ctx.clock,
+                shop=s.merge(for_shop),
+                email=email,
+                password=TEST_PASSWORD,
+                role=role,
+            )
+        return email
+
+    return factory
+
+
+@pytest.fixture
+def app_client(ctx: AppContext) -> Iterator[TestClient]:
+    with TestClient(create_app(ctx)) as client:
+        yield client
+
+
+@pytest.fixture
+def api(app_client: TestClient, shop: Shop, make_api_key: Callable[[Shop], str]) -> TestClient:
+    """A client authenticated with an API key of `shop`."""
+    app_client.headers["Authorization"] = f"Bearer {make_api_key(shop)}"
+    return app_client
