@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,9 +17,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CARELOOP_")
 
     database_url: str = "sqlite:///./careloop.db"
-    # Signs session cookies and links; generated per process if unset (fine for a demo,
-    # set it in production so sessions survive a restart).
-    secret_key: str = secrets.token_urlsafe(32)
+    # Signs session cookies and links. Unset: a random key kept in the database is used,
+    # shared by every process on that database.
+    secret_key: str | None = None
     base_url: str = "http://127.0.0.1:8000"
     secure_cookies: bool = False
     max_body_bytes: int = 10 * 1024 * 1024

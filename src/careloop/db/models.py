@@ -2,6 +2,7 @@
 
 from careloop.customers.models import Consent, Customer, TimelineEvent
 from careloop.db.base import Base
+from careloop.db.secrets import InstanceSecret
 from careloop.orders.models import Order, OrderLine, Product
 from careloop.shops.models import ApiKey, Membership, Shop, StaffUser
 
@@ -10,6 +11,7 @@ __all__ = [
     "Base",
     "Consent",
     "Customer",
+    "InstanceSecret",
     "Membership",
     "Order",
     "OrderLine",

@@ -37,7 +37,7 @@ def create_app(ctx: AppContext | None = None) -> FastAPI:
     _install_error_handlers(app)
     app.add_middleware(
         SessionMiddleware,
-        secret_key=ctx.settings.secret_key,
+        secret_key=ctx.secret_key,
         session_cookie="careloop_session",
         same_site="lax",
         https_only=ctx.settings.secure_cookies,

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from careloop.context import AppContext
+from careloop.db.migrate import upgrade
+from careloop.db.models import Base
+
+
+def test_migrations_produce_the_same_schema_as_the_models(ctx: AppContext) -> None:
+    with ctx.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_init_is_safe_to_run_again_on_an_up_to_date_database(ctx: AppContext) -> None:
+    upgrade(ctx.engine)
+    upgrade(ctx.engine)
