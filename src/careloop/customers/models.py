@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from careloop.db.base import Base, BigId, JsonType, UTCDateTime
@@ -66,6 +66,13 @@ class TimelineEvent(Base):
         UniqueConstraint("shop_id", "event_key"),
         Index("ix_timeline_customer_time", "customer_id", "occurred_at"),
         Index("ix_timeline_shop_type_time", "shop_id", "type", "occurred_at"),
+        # The dispatcher's queue: events not yet offered to journeys (docs/decisions/0002).
+        Index(
+            "ix_timeline_undispatched",
+            "id",
+            postgresql_where=text("dispatched_at IS NULL"),
+            sqlite_where=text("dispatched_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -85,3 +92,5 @@ class TimelineEvent(Base):
     event_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     summary: Mapped[str] = mapped_column(Text, default="")
+    # When the event was offered to journeys; backfilled history may be stored pre-dispatched.
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
