@@ -37,8 +37,8 @@ system-deps:
 	@bash scripts/system-deps.sh
 
 lint:
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests $(wildcard bench)
+	$(VENV)/bin/ruff format --check src tests $(wildcard bench)
 
 typecheck:
 	$(VENV)/bin/mypy src
