@@ -31,6 +31,9 @@ def register_task(name: str) -> Callable[[Task], Task]:
 
 
 def registered_tasks() -> dict[str, Task]:
+    from careloop.tasks import load_all
+
+    load_all()
     return dict(_TASKS)
 
 
