@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,13 +40,21 @@ class OrderResult:
     created: bool
 
 
-def get_order(session: Session, shop: Shop, external_id: str) -> Order:
-    order = session.scalar(
-        select(Order).where(Order.shop_id == shop.id, Order.external_id == external_id)
-    )
+def get_order(session: Session, shop: Shop, external_id: str, *, lock: bool = False) -> Order:
+    """The shop's order by external id; `lock` holds its row until commit (for updates)."""
+    order = session.scalar(_order_query(shop, external_id, lock=lock))
     if order is None:
         raise NotFound("order", external_id)
     return order
+
+
+def _order_query(shop: Shop, external_id: str, *, lock: bool) -> Select[Order]:
+    query = select(Order).where(Order.shop_id == shop.id, Order.external_id == external_id)
+    if lock:
+        # Concurrent status changes of one order must not overwrite each other's times
+        # (PostgreSQL READ COMMITTED); SQLite already serialises writers.
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return query
 
 
 def stored_times(order: Order) -> dict[str, datetime | None]:
@@ -73,9 +81,7 @@ def upsert_order(
     if times.get(data.status) is None:
         times[data.status] = max(status_time or clock.now(), data.placed_at)
 
-    order = session.scalar(
-        select(Order).where(Order.shop_id == shop.id, Order.external_id == data.order_id)
-    )
+    order = session.scalar(_order_query(shop, data.order_id, lock=True))
     created = False
     baseline: dict[str, datetime | None] = {}
     if order is None:
@@ -142,7 +148,7 @@ def _insert_order(
             session.add(order)
     except IntegrityError:
         # A concurrent request stored the same order first: continue as an update.
-        return get_order(session, shop, data.order_id), False
+        return get_order(session, shop, data.order_id, lock=True), False
     return order, True
 
 
@@ -276,7 +282,7 @@ def change_status(
     event_id: str | None = None,
 ) -> Order:
     """Record that the order reached `status` at `at`; duplicates and late arrivals are harmless."""
-    order = get_order(session, shop, order_external_id)
+    order = get_order(session, shop, order_external_id, lock=True)
     moment = at or clock.now()
     if moment < order.placed_at:
         raise ValidationFailed(
