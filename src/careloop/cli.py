@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from careloop.connectors.cli import app as connector_app
 from careloop.context import AppContext, build_context
 from careloop.core.errors import CareloopError, ValidationFailed
 from careloop.db.engine import transaction
@@ -30,6 +31,7 @@ app.add_typer(apikey_app, name="apikey")
 app.add_typer(user_app, name="user")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
+app.add_typer(connector_app, name="connector")
 
 console = Console(stderr=True)
 ShopOpt = Annotated[str, typer.Option("--shop", help="Shop slug.")]

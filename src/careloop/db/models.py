@@ -1,5 +1,6 @@
 """Imports every capability's tables so metadata (and Alembic) sees them all."""
 
+from careloop.connectors.models import Connector, WebhookDelivery
 from careloop.customers.models import Consent, Customer, TimelineEvent
 from careloop.db.base import Base
 from careloop.db.secrets import InstanceSecret
@@ -9,6 +10,7 @@ from careloop.shops.models import ApiKey, Membership, Shop, StaffUser
 __all__ = [
     "ApiKey",
     "Base",
+    "Connector",
     "Consent",
     "Customer",
     "InstanceSecret",
@@ -19,4 +21,5 @@ __all__ = [
     "Shop",
     "StaffUser",
     "TimelineEvent",
+    "WebhookDelivery",
 ]

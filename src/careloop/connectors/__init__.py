@@ -1,0 +1,1 @@
+"""Connectors: the shop platforms' webhooks and exports mapped onto Careloop orders."""

@@ -1,0 +1,156 @@
+"""`careloop connector add|list|deliveries|replay|backfill`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from careloop.core.errors import CareloopError, ValidationFailed
+
+app = typer.Typer(help="Connect shop platforms (Shopify, WooCommerce, Haravan, Sapo, generic).")
+console = Console()
+ShopOpt = Annotated[str, typer.Option("--shop", help="Shop slug.")]
+
+
+def _fail(message: str) -> typer.Exit:
+    print(message, file=sys.stderr)
+    return typer.Exit(1)
+
+
+@app.command("add")
+def add(
+    platform: str,
+    shop: ShopOpt,
+    secret: Annotated[str, typer.Option(help="The platform's webhook signing secret.")],
+    mapping: Annotated[
+        Path | None, typer.Option(help="Generic only: JSON file mapping order fields.")
+    ] = None,
+    base_url: Annotated[str, typer.Option(help="Careloop's public URL.")] = "http://127.0.0.1:8000",
+) -> None:
+    """Create or update a connector and print the webhook URL to paste into the platform."""
+    from careloop.cli import _ctx, load_shop
+    from careloop.connectors.platforms import PLATFORMS
+    from careloop.connectors.service import add_connector
+
+    ctx = _ctx()
+    the_shop = load_shop(ctx, shop)
+    try:
+        fields = json.loads(mapping.read_text()) if mapping else None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise _fail(f"{mapping}: {exc}") from None
+    try:
+        with ctx.sessions() as session, session.begin():
+            add_connector(
+                session=session,
+                clock=ctx.clock,
+                shop=session.merge(the_shop),
+                platform=platform,
+                secret=secret,
+                mapping=fields,
+            )
+    except ValidationFailed as exc:
+        for error in exc.errors:
+            print(str(error), file=sys.stderr)
+        raise typer.Exit(1) from None
+    spec = PLATFORMS[platform]
+    console.print(f"{spec.label} connector saved for shop {shop}.")
+    console.print(f"Webhook URL: {base_url.rstrip('/')}/api/v1/webhooks/{platform}/{shop}")
+    console.print(f"Set it up in: {spec.docs}")
+
+
+@app.command("list")
+def list_(shop: ShopOpt) -> None:
+    """The shop's connectors and their last delivery."""
+    from careloop.cli import _ctx, load_shop
+    from careloop.connectors.service import connectors_of, recent_deliveries
+
+    ctx = _ctx()
+    the_shop = load_shop(ctx, shop)
+    table = Table("platform", "since", "last delivery", "result")
+    with ctx.sessions() as session:
+        for connector in connectors_of(session, the_shop.id):
+            last = recent_deliveries(session, the_shop.id, connector.platform)[:1]
+            table.add_row(
+                connector.platform,
+                connector.created_at.date().isoformat(),
+                last[0].received_at.isoformat(timespec="seconds") if last else "-",
+                f"{last[0].status}: {last[0].result}" if last else "-",
+            )
+    console.print(table)
+
+
+@app.command("deliveries")
+def deliveries(shop: ShopOpt, platform: str | None = None) -> None:
+    """The last deliveries received, newest first."""
+    from careloop.cli import _ctx, load_shop
+    from careloop.connectors.service import recent_deliveries
+
+    ctx = _ctx()
+    the_shop = load_shop(ctx, shop)
+    table = Table("id", "platform", "received", "topic", "status", "result")
+    with ctx.sessions() as session:
+        for d in recent_deliveries(session, the_shop.id, platform):
+            table.add_row(
+                str(d.id),
+                d.platform,
+                d.received_at.isoformat(timespec="seconds"),
+                d.topic,
+                d.status,
+                d.result,
+            )
+    console.print(table)
+
+
+@app.command("replay")
+def replay(delivery_id: int, shop: ShopOpt) -> None:
+    """Apply a stored delivery again (e.g. a refund that arrived before its order)."""
+    from careloop.cli import _ctx, load_shop
+    from careloop.connectors.service import replay_delivery
+
+    ctx = _ctx()
+    the_shop = load_shop(ctx, shop)
+    try:
+        with ctx.sessions() as session, session.begin():
+            receipt = replay_delivery(
+                session=session,
+                clock=ctx.clock,
+                shop=session.merge(the_shop),
+                delivery_pk=delivery_id,
+            )
+    except CareloopError as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"{receipt.status}: {receipt.result}")
+    if receipt.status == "failed":
+        raise typer.Exit(1)
+
+
+@app.command("backfill")
+def backfill_cmd(platform: str, file: Path, shop: ShopOpt) -> None:
+    """Import history from Shopify's orders CSV export or WooCommerce's order list JSON."""
+    from careloop.cli import _ctx, load_shop
+    from careloop.connectors.backfill import backfill
+
+    ctx = _ctx()
+    the_shop = load_shop(ctx, shop)
+    if not file.exists():
+        raise _fail(f"{file}: no such file")
+    try:
+        with ctx.sessions() as session, session.begin():
+            summary = backfill(
+                session=session,
+                clock=ctx.clock,
+                shop=session.merge(the_shop),
+                platform=platform,
+                path=file,
+            )
+    except ValidationFailed as exc:
+        for error in exc.errors:
+            print(str(error), file=sys.stderr)
+        raise _fail(f"{len(exc.errors)} problem(s) in {file}; nothing was imported") from None
+    console.print(str(summary))

@@ -1,0 +1,96 @@
+"""The platforms Careloop takes webhooks from: how each signs, names its topic and delivery,
+and which mapper reads its JSON."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from careloop.connectors import generic, shopify, woocommerce
+from careloop.connectors.mapped import Mapped
+from careloop.connectors.signatures import valid_base64_hmac, valid_hex_hmac
+
+Mapper = Callable[[dict[str, Any], str, Any], Mapped]  # (connector mapping, topic, payload)
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str
+    label: str
+    signature_header: str
+    topic_header: str | None
+    delivery_header: str | None
+    verify: Callable[[str, bytes, str | None], bool]
+    mapper: Mapper
+    docs: str
+
+    def topic(self, headers: Mapping[str, str]) -> str:
+        return headers.get(self.topic_header.lower(), "") if self.topic_header else "order"
+
+    def delivery_id(
+        self, headers: Mapping[str, str], mapping: dict[str, Any], data: Any, body: bytes
+    ) -> str:
+        """The platform's own delivery id, else a hash of topic and body (same body, same id)."""
+        own = headers.get(self.delivery_header.lower(), "") if self.delivery_header else ""
+        if not own and self.name == "generic":
+            own = generic.delivery_id(mapping, data) or ""
+        if own:
+            return own[:128]
+        digest = hashlib.sha256(self.topic(headers).encode() + b"\n" + body).hexdigest()
+        return f"sha256:{digest[:120]}"
+
+
+PLATFORMS: dict[str, Platform] = {
+    "shopify": Platform(
+        "shopify",
+        "Shopify",
+        "X-Shopify-Hmac-Sha256",
+        "X-Shopify-Topic",
+        "X-Shopify-Webhook-Id",
+        valid_base64_hmac,
+        lambda _m, topic, data: shopify.map_payload(topic, data),
+        "Settings > Notifications > Webhooks (JSON), or an app's webhook subscriptions",
+    ),
+    "woocommerce": Platform(
+        "woocommerce",
+        "WooCommerce",
+        "X-WC-Webhook-Signature",
+        "X-WC-Webhook-Topic",
+        "X-WC-Webhook-Delivery-ID",
+        valid_base64_hmac,
+        lambda _m, topic, data: woocommerce.map_payload(topic, data),
+        "WooCommerce > Settings > Advanced > Webhooks, API version v3",
+    ),
+    "haravan": Platform(
+        "haravan",
+        "Haravan",
+        "X-Haravan-Hmac-Sha256",
+        "X-Haravan-Topic",
+        None,
+        valid_base64_hmac,
+        lambda _m, topic, data: shopify.map_payload(topic, data),
+        "Haravan Partners app > Webhooks (orders/create, orders/paid, orders/fulfilled, ...)",
+    ),
+    "sapo": Platform(
+        "sapo",
+        "Sapo",
+        "X-Sapo-Hmac-Sha256",
+        "X-Sapo-Topic",
+        None,
+        valid_base64_hmac,
+        lambda _m, topic, data: shopify.map_payload(topic, data, time_suffix="_on"),
+        "Sapo app > Webhooks (orders/create, orders/paid, orders/fulfilled, ...)",
+    ),
+    "generic": Platform(
+        "generic",
+        "Any platform (field mapping)",
+        "X-Careloop-Signature",
+        None,
+        None,
+        valid_hex_hmac,
+        lambda mapping, _topic, data: generic.map_payload(mapping, data),
+        "Send order JSON with header X-Careloop-Signature: sha256=<hex HMAC-SHA256 of the body>",
+    ),
+}
