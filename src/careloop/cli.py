@@ -13,7 +13,11 @@ from rich.console import Console
 from careloop.connectors.cli import app as connector_app
 from careloop.context import AppContext, build_context
 from careloop.core.errors import CareloopError, ValidationFailed
+from careloop.customers.cli import erase_app
 from careloop.db.engine import transaction
+from careloop.metrics.cli import register as register_metrics
+from careloop.ops import cli as ops_cli
+from careloop.segments.cli import register as register_segments
 from careloop.shops.models import Shop
 
 app = typer.Typer(
@@ -32,6 +36,11 @@ app.add_typer(user_app, name="user")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(connector_app, name="connector")
+app.add_typer(erase_app, name="erase")
+app.command("backup")(ops_cli.backup)
+app.command("restore")(ops_cli.restore)
+register_segments(app)
+register_metrics(app)
 
 console = Console(stderr=True)
 ShopOpt = Annotated[str, typer.Option("--shop", help="Shop slug.")]
@@ -163,6 +172,18 @@ def import_orders(shop: ShopOpt, file: Path) -> None:
     _run_import("orders", shop, file)
 
 
+@import_app.command("responses")
+def import_responses(shop: ShopOpt, file: Path) -> None:
+    """Import survey responses (NPS/CSAT) from CSV."""
+    _run_import("responses", shop, file)
+
+
+@import_app.command("reviews")
+def import_reviews(shop: ShopOpt, file: Path) -> None:
+    """Import reviews from CSV."""
+    _run_import("reviews", shop, file)
+
+
 def _run_import(kind: str, slug: str, file: Path) -> None:
     from careloop.imports import run_import
 
@@ -220,12 +241,28 @@ def export_orders(shop: ShopOpt) -> None:
 def demo(
     customers: Annotated[int, typer.Option(help="How many customers.")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same shop.")] = 42,
+    if_missing: Annotated[
+        bool,
+        typer.Option(
+            "--if-missing", help="Keep an existing demo shop as it is; build only if absent."
+        ),
+    ] = False,
 ) -> None:
-    """Create (or recreate) the realistic demo shop "demo" with a staff login."""
+    """Create the realistic demo shop "demo" (18 months of history) with staff logins.
+
+    An existing demo shop is deleted and built again from the seed, so every run starts
+    from the same data; with --if-missing it is kept as it is. A shop called "demo" that
+    this command did not make is never touched.
+    """
     from careloop.demo.service import load_demo
 
     ctx = _ctx()
-    summary = load_demo(ctx, customers=customers, seed=seed, progress=True)
+    try:
+        summary = load_demo(
+            ctx, customers=customers, seed=seed, progress=True, if_missing=if_missing
+        )
+    except CareloopError as exc:
+        raise fail(str(exc)) from None
     print(summary)
 
 

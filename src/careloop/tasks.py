@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import importlib
 
-TASK_MODULES: list[str] = []
+TASK_MODULES: list[str] = [
+    "careloop.segments.tasks",
+]
 
 
 def load_all() -> None:

@@ -16,19 +16,36 @@ ORDER_CANCELLED: Final = "order.cancelled"
 CUSTOMER_CREATED: Final = "customer.created"
 CUSTOMER_UPDATED: Final = "customer.updated"
 CONSENT_CHANGED: Final = "consent.changed"
+MESSAGE_QUEUED: Final = "message.queued"
 MESSAGE_SENT: Final = "message.sent"
 MESSAGE_DELIVERED: Final = "message.delivered"
 MESSAGE_OPENED: Final = "message.opened"
 MESSAGE_CLICKED: Final = "message.clicked"
 MESSAGE_FAILED: Final = "message.failed"
 MESSAGE_SUPPRESSED: Final = "message.suppressed"
+MESSAGE_REPLIED: Final = "message.replied"
+MESSAGE_DEFERRED: Final = "message.deferred"
 SURVEY_ANSWERED: Final = "survey.answered"
 REVIEW_POSTED: Final = "review.posted"
+REVIEW_RESPONDED: Final = "review.responded"
 TICKET_OPENED: Final = "ticket.opened"
 TICKET_ANSWERED: Final = "ticket.answered"
 TICKET_RESOLVED: Final = "ticket.resolved"
+TICKET_REOPENED: Final = "ticket.reopened"
+TICKET_SLA_BREACHED: Final = "ticket.sla_breached"
 POINTS_EARNED: Final = "points.earned"
 POINTS_REDEEMED: Final = "points.redeemed"
+POINTS_EXPIRED: Final = "points.expired"
+POINTS_EXPIRING: Final = "points.expiring"
+POINTS_REVERSED: Final = "points.reversed"
+POINTS_ADJUSTED: Final = "points.adjusted"
+COUPON_ISSUED: Final = "coupon.issued"
+COUPON_REDEEMED: Final = "coupon.redeemed"
+REWARD_REDEEMED: Final = "reward.redeemed"
+REFERRAL_RECORDED: Final = "referral.recorded"
+REFERRAL_HELD: Final = "referral.held"
+REFERRAL_CONVERTED: Final = "referral.converted"
+REFERRAL_CANCELLED: Final = "referral.cancelled"
 SEGMENT_ENTERED: Final = "segment.entered"
 SEGMENT_LEFT: Final = "segment.left"
 TIER_CHANGED: Final = "tier.changed"
@@ -44,19 +61,36 @@ LABELS: Final[dict[str, str]] = {
     CUSTOMER_CREATED: "Became a customer",
     CUSTOMER_UPDATED: "Profile updated",
     CONSENT_CHANGED: "Consent changed",
+    MESSAGE_QUEUED: "Message queued",
     MESSAGE_SENT: "Message sent",
     MESSAGE_DELIVERED: "Message delivered",
     MESSAGE_OPENED: "Message opened",
     MESSAGE_CLICKED: "Link clicked",
     MESSAGE_FAILED: "Message failed",
     MESSAGE_SUPPRESSED: "Message suppressed",
+    MESSAGE_REPLIED: "Message replied to",
+    MESSAGE_DEFERRED: "Message deferred",
     SURVEY_ANSWERED: "Survey answered",
     REVIEW_POSTED: "Review posted",
+    REVIEW_RESPONDED: "Public reply to review posted",
     TICKET_OPENED: "Ticket opened",
     TICKET_ANSWERED: "Ticket answered",
     TICKET_RESOLVED: "Ticket resolved",
+    TICKET_REOPENED: "Ticket reopened",
+    TICKET_SLA_BREACHED: "Ticket missed its SLA",
     POINTS_EARNED: "Points earned",
     POINTS_REDEEMED: "Points redeemed",
+    POINTS_EXPIRED: "Points expired",
+    POINTS_EXPIRING: "Points about to expire",
+    POINTS_REVERSED: "Points reversed",
+    POINTS_ADJUSTED: "Points adjusted by staff",
+    COUPON_ISSUED: "Coupon issued",
+    COUPON_REDEEMED: "Coupon redeemed",
+    REWARD_REDEEMED: "Reward redeemed",
+    REFERRAL_RECORDED: "Referred a friend",
+    REFERRAL_HELD: "Referral held for review",
+    REFERRAL_CONVERTED: "Referral converted",
+    REFERRAL_CANCELLED: "Referral cancelled",
     SEGMENT_ENTERED: "Entered segment",
     SEGMENT_LEFT: "Left segment",
     TIER_CHANGED: "Tier changed",

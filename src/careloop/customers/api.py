@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+
+from fastapi import APIRouter, Request
 
 from careloop.customers.schemas import CustomerIn, CustomerPublic
 from careloop.customers.service import customer_public, get_customer, upsert_customer
@@ -21,3 +23,29 @@ def post_customer(data: CustomerIn, shop: ApiShop, session: SessionDep, ctx: Ctx
 @router.get("/customers/{customer_id}", response_model=CustomerPublic)
 def read_customer(customer_id: str, shop: ApiShop, session: SessionDep) -> CustomerPublic:
     return customer_public(session, shop, get_customer(session, shop, customer_id))
+
+
+@router.get("/customers/{customer_id}/export")
+def export_customer(customer_id: str, shop: ApiShop, session: SessionDep) -> dict[str, Any]:
+    """Everything held about one customer (a data-subject access request), as JSON."""
+    from careloop.customers.export import export_customer_data
+
+    return export_customer_data(session, shop, customer_id)
+
+
+@router.post("/customers/{customer_id}/erase")
+def erase(
+    customer_id: str, request: Request, shop: ApiShop, session: SessionDep, ctx: Ctx
+) -> dict[str, Any]:
+    """Remove the customer's personal data; orders and scores stay, anonymous. Logged."""
+    from careloop.customers.erasure import erase_customer
+
+    report = erase_customer(
+        session=session,
+        clock=ctx.clock,
+        shop=shop,
+        external_id=customer_id,
+        actor="api",
+        origin=request.client.host if request.client else "",
+    )
+    return {"erased": customer_id, "scrubbed": report.scrubbed}

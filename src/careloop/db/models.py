@@ -1,23 +1,29 @@
 """Imports every capability's tables so metadata (and Alembic) sees them all."""
 
+from careloop.audit.models import AuditEntry
 from careloop.connectors.models import Connector, WebhookDelivery
 from careloop.customers.models import Consent, Customer, TimelineEvent
 from careloop.db.base import Base
 from careloop.db.secrets import InstanceSecret
 from careloop.orders.models import Order, OrderLine, Product
+from careloop.segments.models import CustomerSegment, SegmentChange, SegmentRun
 from careloop.shops.models import ApiKey, Membership, Shop, StaffUser
 
 __all__ = [
     "ApiKey",
+    "AuditEntry",
     "Base",
     "Connector",
     "Consent",
     "Customer",
+    "CustomerSegment",
     "InstanceSecret",
     "Membership",
     "Order",
     "OrderLine",
     "Product",
+    "SegmentChange",
+    "SegmentRun",
     "Shop",
     "StaffUser",
     "TimelineEvent",

@@ -1,0 +1,44 @@
+"""`careloop erase customer ID`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+erase_app = typer.Typer(help="Erase personal data (right to be forgotten).")
+ShopOpt = Annotated[str, typer.Option("--shop", help="Shop slug.")]
+
+
+@erase_app.command("customer")
+def erase_customer_cmd(
+    customer_id: str,
+    shop: ShopOpt,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Remove a customer's personal data everywhere; orders and scores stay, anonymous."""
+    from careloop.cli import _ctx, load_shop
+    from careloop.core.errors import CareloopError
+    from careloop.customers.erasure import erase_customer
+
+    ctx = _ctx()
+    the_shop = load_shop(ctx, shop)
+    if not yes and not typer.confirm(
+        f"Erase customer {customer_id} of {shop}? This cannot be undone"
+    ):
+        raise typer.Exit(1)
+    try:
+        with ctx.sessions() as session, session.begin():
+            report = erase_customer(
+                session=session,
+                clock=ctx.clock,
+                shop=session.merge(the_shop),
+                external_id=customer_id,
+                actor="cli",
+                origin="cli",
+            )
+    except CareloopError as exc:
+        print(str(exc), file=sys.stderr)
+        raise typer.Exit(1) from None
+    print(report)

@@ -1,0 +1,1 @@
+"""Metrics: every after-sales KPI, by period and first-purchase cohort, and the monthly review."""

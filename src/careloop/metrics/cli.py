@@ -1,0 +1,101 @@
+"""`careloop kpi` and `careloop report`: thin wrappers over the metrics services."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from careloop.core.errors import CareloopError
+
+out = Console()
+err = Console(stderr=True)
+ShopOpt = Annotated[str, typer.Option("--shop", help="Shop slug.")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add this capability's commands to the `careloop` app."""
+    app.command("kpi")(kpi)
+    app.command("report")(report)
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(1)
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"{option}: not a date in YYYY-MM-DD form: {value!r}") from None
+
+
+def kpi(
+    shop: ShopOpt,
+    start: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day, inclusive.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Every after-sales KPI for a period (default: the last 30 days), against its target."""
+    from careloop.cli import _ctx, load_shop
+    from careloop.metrics.cohorts import cohorts
+    from careloop.metrics.periods import period
+    from careloop.metrics.service import compute_kpis
+
+    ctx = _ctx()
+    the_shop = load_shop(ctx, shop)
+    try:
+        begin, finish = period(the_shop, _day(start, "--from"), _day(end, "--to"), ctx.clock.now())
+    except CareloopError as exc:
+        raise _fail(str(exc)) from None
+    with ctx.sessions() as session:
+        report_ = compute_kpis(session=session, shop=the_shop, start=begin, end=finish)
+        by_cohort = cohorts(session=session, shop=the_shop, end=finish)
+    if as_json:
+        data = report_.as_dict()
+        data["by_cohort"] = [c.as_dict() for c in by_cohort]
+        print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        return
+    table = Table(title=f"KPIs of {shop}, {begin.date()} to {finish.date()} (exclusive)")
+    for col in ("KPI", "Value", "Target", "Status"):
+        table.add_column(col)
+    for v in report_.kpis.values():
+        value = "n/a" if v.value is None else f"{v.value:g}"
+        target = (
+            ""
+            if v.target is None
+            else (f"{'>=' if v.target_direction == 'at_least' else '<='} {v.target:g}")
+        )
+        status = v.reason or (
+            "on target" if v.meets_target else "" if v.meets_target is None else "below target"
+        )
+        table.add_row(v.label, value, target, status)
+    out.print(table)
+
+
+def report(
+    shop: ShopOpt,
+    month: Annotated[str, typer.Option(help="The month to review, YYYY-MM.")],
+    out_file: Annotated[Path, typer.Option("--out", help="HTML file to write.")],
+) -> None:
+    """Write the monthly after-sales review as a self-contained, printable HTML file."""
+    from careloop.cli import _ctx, load_shop
+    from careloop.metrics.report import review_document
+
+    ctx = _ctx()
+    the_shop = load_shop(ctx, shop)
+    with ctx.sessions() as session:
+        try:
+            html = review_document(session=session, shop=the_shop, month=month)
+        except CareloopError as exc:
+            raise _fail(str(exc)) from None
+    out_file.write_text(html, encoding="utf-8")
+    print(f"wrote {out_file}")

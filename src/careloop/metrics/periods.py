@@ -1,0 +1,40 @@
+"""Turning the dates a user types into the half-open UTC period [start, end) the KPIs use,
+in the shop's own calendar."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from careloop.core.errors import FieldError, ValidationFailed
+from careloop.shops.models import Shop
+
+DEFAULT_DAYS = 30
+
+
+def local_midnight(day: date, shop: Shop) -> datetime:
+    return datetime.combine(day, time(0), ZoneInfo(shop.timezone))
+
+
+def period(
+    shop: Shop, start: date | None, end: date | None, now: datetime
+) -> tuple[datetime, datetime]:
+    """From the start of `start` to the end of `end` (both inclusive days, shop time).
+    Defaults: `end` today, `start` 30 days earlier."""
+    today = now.astimezone(ZoneInfo(shop.timezone)).date()
+    end = end or today
+    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+    if start > end:
+        raise ValidationFailed([FieldError("from", f"{start} is after to={end}")])
+    return local_midnight(start, shop), local_midnight(end + timedelta(days=1), shop)
+
+
+def month_period(shop: Shop, month: str) -> tuple[datetime, datetime]:
+    """[first day, first day of the next month) of YYYY-MM in shop time."""
+    try:
+        year, mon = (int(p) for p in month.split("-"))
+        first = date(year, mon, 1)
+    except ValueError:
+        raise ValidationFailed([FieldError("month", f"not a YYYY-MM month: {month!r}")]) from None
+    nxt = date(year + (mon == 12), mon % 12 + 1, 1)
+    return local_midnight(first, shop), local_midnight(nxt, shop)

@@ -1,0 +1,240 @@
+"""Every after-sales KPI of a shop for a period [start, end), with targets, as DESIGN.md
+defines them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from careloop.metrics import sources
+from careloop.metrics.definitions import KPIS, KpiValue, csat, kpi_value, nps, quantile, share
+from careloop.metrics.extras import after_sales_spend, message_funnel, uplift_by_journey
+from careloop.metrics.sources import Event, Sale
+from careloop.shops.models import Shop
+
+DAYS_PER_YEAR = 365.0
+HOUR = 3600.0
+TICKET_TYPES = ("ticket.opened", "ticket.answered", "ticket.resolved", "ticket.reopened")
+
+
+@dataclass
+class KpiReport:
+    shop: str
+    start: datetime
+    end: datetime
+    kpis: dict[str, KpiValue]
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def values(self) -> dict[str, float | None]:
+        return {k: v.value for k, v in self.kpis.items()}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "shop": self.shop,
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "kpis": {k: v.as_dict() for k, v in self.kpis.items()},
+            **self.values(),
+            "details": self.details,
+        }
+
+
+def compute_kpis(*, session: Session, shop: Shop, start: datetime, end: datetime) -> KpiReport:
+    """All KPIs for [start, end). Each is null with a reason when there is no data."""
+    period_sales = sources.sales(session, shop.id, start=start, end=end)
+    all_sales = sources.sales(session, shop.id, end=end)
+    found: dict[str, KpiValue] = {}
+    found.update(_surveys(session, shop, start, end))
+    found.update(_purchases(period_sales, start, end))
+    found["churn_rate"] = _churn(session, shop, end)
+    found.update(_clv(all_sales))
+    support, support_detail = _tickets(session, shop, start, end)
+    found.update(support)
+    found["referral_rate"] = _referrals(session, shop, all_sales, end)
+    found.update(_reviews(session, shop, start, end))
+    report = KpiReport(shop.slug, start, end, {k: found[k] for k in KPIS})
+    report.details = {
+        "tickets": support_detail,
+        "message_funnel": message_funnel(session=session, shop=shop, start=start, end=end),
+        "uplift": uplift_by_journey(session=session, shop=shop, start=start, end=end),
+        "after_sales_spend": after_sales_spend(
+            session=session,
+            shop=shop,
+            start=start,
+            end=end,
+            revenue_minor=sum(s.total_minor for s in period_sales),
+        ),
+    }
+    return report
+
+
+def _surveys(session: Session, shop: Shop, start: datetime, end: datetime) -> dict[str, KpiValue]:
+    answers = sources.events(session, shop.id, ("survey.answered",), start=start, end=end)
+    nps_scores, csat_scores = [], []
+    for e in answers:
+        score = sources.number(e.payload, "score")
+        if score is None:
+            continue
+        kind = e.payload.get("kind")
+        if kind == "nps" and 0 <= score <= 10:
+            nps_scores.append(int(score))
+        elif kind == "csat" and 1 <= score <= 5:
+            csat_scores.append(int(score))
+    return {
+        "nps": kpi_value(
+            "nps",
+            nps(nps_scores),
+            len(nps_scores),
+            None if nps_scores else "no NPS answers in the period",
+        ),
+        "csat": kpi_value(
+            "csat",
+            csat(csat_scores),
+            len(csat_scores),
+            None if csat_scores else "no CSAT answers in the period",
+        ),
+    }
+
+
+def _purchases(sales: list[Sale], start: datetime, end: datetime) -> dict[str, KpiValue]:
+    per_customer: dict[int, int] = defaultdict(int)
+    for s in sales:
+        per_customer[s.customer_id] += 1
+    buyers = len(per_customer)
+    repeaters = sum(1 for n in per_customer.values() if n >= 2)
+    days = max((end - start).total_seconds() / 86_400, 1e-9)
+    freq = None if buyers == 0 else len(sales) / buyers * DAYS_PER_YEAR / days
+    reason = None if buyers else "no orders in the period"
+    return {
+        "repeat_purchase_rate": kpi_value(
+            "repeat_purchase_rate", share(repeaters, buyers), buyers, reason
+        ),
+        "purchase_frequency": kpi_value("purchase_frequency", freq, buyers, reason),
+    }
+
+
+def _churn(session: Session, shop: Shop, end: datetime) -> KpiValue:
+    from careloop.segments.churn import DEFAULT_WINDOW_DAYS, churn_rate
+
+    window = int((shop.settings or {}).get("churn_window_days", DEFAULT_WINDOW_DAYS))
+    # The churn windows end at the period end; the order at exactly `end` is outside it.
+    rate = churn_rate(
+        session=session, shop_id=shop.id, end=end - timedelta(microseconds=1), window_days=window
+    )
+    return kpi_value("churn_rate", rate.rate, rate.active_before, rate.reason)
+
+
+def _clv(all_sales: list[Sale]) -> dict[str, KpiValue]:
+    spend: dict[int, int] = defaultdict(int)
+    for s in all_sales:
+        spend[s.customer_id] += s.total_minor
+    mean = sum(spend.values()) / len(spend) if spend else None
+    return {
+        "clv_historical_mean": kpi_value(
+            "clv_historical_mean", mean, len(spend), None if spend else "no orders yet"
+        )
+    }
+
+
+def _tickets(
+    session: Session, shop: Shop, start: datetime, end: datetime
+) -> tuple[dict[str, KpiValue], dict[str, Any]]:
+    by_ticket: dict[str, list[Event]] = defaultdict(list)
+    for e in sources.events(session, shop.id, TICKET_TYPES, end=end):
+        ticket = e.payload.get("ticket_id")
+        if ticket is not None:
+            by_ticket[str(ticket)].append(e)
+    calendar = _calendar(shop)
+    frt, ttr, frt_bh, ttr_bh = [], [], [], []
+    resolved_in_period = fcr = 0
+    for evs in by_ticket.values():
+        opened = next((e.occurred_at for e in evs if e.type == "ticket.opened"), None)
+        if opened is None:
+            continue
+        answers = [e.occurred_at for e in evs if e.type == "ticket.answered"]
+        resolved = [e.occurred_at for e in evs if e.type == "ticket.resolved"]
+        if start <= opened < end and answers:
+            frt.append((answers[0] - opened).total_seconds() / HOUR)
+            frt_bh.append(_business_hours(calendar, opened, answers[0]))
+        if resolved and start <= resolved[-1] < end:
+            resolved_in_period += 1
+            ttr.append((resolved[-1] - opened).total_seconds() / HOUR)
+            ttr_bh.append(_business_hours(calendar, opened, resolved[-1]))
+            reopened = any(e.type == "ticket.reopened" for e in evs)
+            if len(answers) <= 1 and not reopened:
+                fcr += 1
+    none_opened = "no tickets answered in the period" if not frt else None
+    none_resolved = "no tickets resolved in the period" if not ttr else None
+    kpis = {
+        "frt_median_hours": kpi_value(
+            "frt_median_hours", quantile(frt, 0.5), len(frt), none_opened
+        ),
+        "ttr_median_hours": kpi_value(
+            "ttr_median_hours", quantile(ttr, 0.5), len(ttr), none_resolved
+        ),
+        "fcr_rate": kpi_value(
+            "fcr_rate", share(fcr, resolved_in_period), resolved_in_period, none_resolved
+        ),
+    }
+    detail = {
+        "frt_p90_hours": quantile(frt, 0.9),
+        "ttr_p90_hours": quantile(ttr, 0.9),
+        "frt_median_business_hours": quantile(frt_bh, 0.5) if calendar else None,
+        "frt_p90_business_hours": quantile(frt_bh, 0.9) if calendar else None,
+        "ttr_median_business_hours": quantile(ttr_bh, 0.5) if calendar else None,
+        "ttr_p90_business_hours": quantile(ttr_bh, 0.9) if calendar else None,
+    }
+    return kpis, detail
+
+
+def _calendar(shop: Shop) -> Any:
+    """The shop's business-hours calendar (support capability), or None if unavailable."""
+    try:
+        from careloop.support.calendar import BusinessCalendar
+    except ImportError:
+        return None
+    raw = (shop.settings or {}).get("business_hours")
+    try:
+        return BusinessCalendar.from_dict(raw) if raw else BusinessCalendar.vietnam_default()
+    except Exception:
+        return None
+
+
+def _business_hours(calendar: Any, start: datetime, end: datetime) -> float:
+    if calendar is None:
+        return 0.0
+    from careloop.support.calendar import business_time_between
+
+    return float(business_time_between(calendar, start, end).total_seconds() / HOUR)
+
+
+def _referrals(session: Session, shop: Shop, all_sales: list[Sale], end: datetime) -> KpiValue:
+    customers = {s.customer_id for s in all_sales}
+    converted = sources.events(session, shop.id, ("referral.converted",), end=end)
+    advocates = {e.customer_id for e in converted if e.customer_id is not None}
+    if not customers:
+        return kpi_value("referral_rate", None, 0, "no customers with an order yet")
+    return kpi_value("referral_rate", len(advocates & customers) / len(customers), len(customers))
+
+
+def _reviews(session: Session, shop: Shop, start: datetime, end: datetime) -> dict[str, KpiValue]:
+    ratings = []
+    for e in sources.events(session, shop.id, ("review.posted",), start=start, end=end):
+        r = sources.number(e.payload, "rating")
+        if r is not None and 1 <= r <= 5:
+            ratings.append(r)
+    n = len(ratings)
+    reason = None if n else "no reviews in the period"
+    return {
+        "review_score": kpi_value("review_score", sum(ratings) / n if n else None, n, reason),
+        "review_positive_pct": kpi_value(
+            "review_positive_pct", share(sum(1 for r in ratings if r >= 4), n), n, reason
+        ),
+        "review_negative_pct": kpi_value(
+            "review_negative_pct", share(sum(1 for r in ratings if r <= 2), n), n, reason
+        ),
+    }

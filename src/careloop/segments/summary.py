@@ -1,0 +1,80 @@
+"""Per-customer summary of purchases for the CLV models, pure numpy.
+
+The models' inputs, as in Fader, Hardie & Lee (2005) and the `lifetimes` package:
+purchases are counted per period (a day or a week: two orders on one day are one purchase),
+x = number of repeat purchase periods, t_x = period of the last purchase minus the first,
+T = the as-of period minus the first, m = mean spend of the repeat periods (0 if none).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Summary:
+    customer: Ints  # customer ids, sorted
+    x: Floats  # repeat purchase periods
+    t_x: Floats  # recency: last - first purchase period
+    T: Floats  # age: as-of period - first purchase period
+    m: Floats  # mean spend per repeat period (0 without repeats)
+    total: Floats  # all spend, first purchase included (historical CLV)
+
+    @property
+    def n(self) -> int:
+        return int(self.customer.shape[0])
+
+    @property
+    def repeaters(self) -> int:
+        return int(np.count_nonzero(self.x > 0))
+
+
+def summarize(
+    customer: npt.ArrayLike, period: npt.ArrayLike, value: npt.ArrayLike, as_of_period: int
+) -> Summary:
+    """Summary from one row per transaction (customer id, period index, value).
+
+    Transactions after `as_of_period` are ignored.
+    """
+    cust = np.asarray(customer, dtype=np.int64)
+    per = np.asarray(period, dtype=np.int64)
+    val = np.asarray(value, dtype=np.float64)
+    keep = per <= as_of_period
+    cust, per, val = cust[keep], per[keep], val[keep]
+    if cust.size == 0:
+        empty = np.zeros(0)
+        return Summary(np.zeros(0, dtype=np.int64), empty, empty, empty, empty, empty)
+    # One row per (customer, period), spend summed: sort by both, then mark group starts.
+    order = np.lexsort((per, cust))
+    cust, per, val = cust[order], per[order], val[order]
+    new_group = np.ones(cust.size, dtype=bool)
+    new_group[1:] = (cust[1:] != cust[:-1]) | (per[1:] != per[:-1])
+    starts = np.flatnonzero(new_group)
+    g_cust, g_per = cust[starts], per[starts]
+    g_val = np.add.reduceat(val, starts)
+    # Per customer over its periods (already in period order).
+    first_of_cust = np.ones(g_cust.size, dtype=bool)
+    first_of_cust[1:] = g_cust[1:] != g_cust[:-1]
+    c_starts = np.flatnonzero(first_of_cust)
+    counts = np.diff(np.append(c_starts, g_cust.size))
+    first_period = g_per[c_starts]
+    last_period = g_per[np.append(c_starts[1:], g_cust.size) - 1]
+    total = np.add.reduceat(g_val, c_starts)
+    first_value = g_val[c_starts]
+    x = (counts - 1).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m = np.where(x > 0, (total - first_value) / np.maximum(x, 1), 0.0)
+    return Summary(
+        customer=g_cust[c_starts],
+        x=x,
+        t_x=(last_period - first_period).astype(np.float64),
+        T=(as_of_period - first_period).astype(np.float64),
+        m=m,
+        total=total,
+    )

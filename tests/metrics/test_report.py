@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from careloop.context import AppContext
+from careloop.core.clock import VirtualClock
+from careloop.customers.timeline import record_event
+from careloop.metrics.report import review_body, review_document
+from careloop.segments.service import recompute_segments
+from careloop.shops.models import Shop
+from tests.segments.factories import add_buyer
+
+
+def test_the_monthly_review_is_one_printable_file_with_charts_and_no_scripts(
+    ctx: AppContext, shop: Shop, clock: VirtualClock
+) -> None:
+    oct5 = datetime.fromisoformat("2026-10-05T04:00+00:00")
+    with ctx.sessions() as s, s.begin():
+        a = add_buyer(s, shop, "A", [(oct5 - timedelta(days=60), 500_000), (oct5, 400_000)])
+        add_buyer(s, shop, "B", [(oct5 - timedelta(days=30), 100_000)])
+        for i in range(3):
+            record_event(
+                session=s,
+                clock=clock,
+                shop_id=shop.id,
+                customer_id=a.id,
+                type="ticket.opened",
+                occurred_at=oct5,
+                event_key=f"t{i}",
+                payload={"ticket_id": i, "category": "late delivery" if i else "damaged"},
+            )
+        record_event(
+            session=s,
+            clock=clock,
+            shop_id=shop.id,
+            customer_id=a.id,
+            type="review.posted",
+            occurred_at=oct5,
+            payload={"rating": 1},
+        )
+        recompute_segments(session=s, clock=clock, shop=s.merge(shop), with_clv=False)
+        html = review_document(session=s, shop=s.merge(shop), month="2026-10")
+    assert html.startswith("<!doctype html>")
+    assert "<script" not in html and "http" not in html.replace("http://www.w3.org/2000/svg", "")
+    assert html.count("<svg") == 2
+    assert "Ticket: late delivery: 2" in html
+    assert "Customer A" in html and "opened a ticket" in html
+    assert "Repeat purchase rate" in html and "2026-09" in html
+
+
+def test_the_review_body_is_a_fragment_the_staff_ui_can_embed(ctx: AppContext, shop: Shop) -> None:
+    with ctx.sessions() as s:
+        body = review_body(session=s, shop=shop, month="2026-10")
+    assert body.startswith("<section") and "<html" not in body
+    assert "No one stands out this month." in body
