@@ -15,6 +15,7 @@ from careloop.context import AppContext, build_context
 from careloop.core.errors import CareloopError, ValidationFailed
 from careloop.customers.cli import erase_app
 from careloop.db.engine import transaction
+from careloop.loyalty.cli import loyalty_app
 from careloop.metrics.cli import register as register_metrics
 from careloop.ops import cli as ops_cli
 from careloop.segments.cli import register as register_segments
@@ -39,6 +40,7 @@ app.add_typer(connector_app, name="connector")
 app.add_typer(erase_app, name="erase")
 app.command("backup")(ops_cli.backup)
 app.command("restore")(ops_cli.restore)
+app.add_typer(loyalty_app, name="loyalty")
 register_segments(app)
 register_metrics(app)
 

@@ -5,6 +5,16 @@ from careloop.connectors.models import Connector, WebhookDelivery
 from careloop.customers.models import Consent, Customer, TimelineEvent
 from careloop.db.base import Base
 from careloop.db.secrets import InstanceSecret
+from careloop.loyalty.models import (
+    Coupon,
+    CouponRedemption,
+    Entitlement,
+    LoyaltyMember,
+    LoyaltyProgram,
+    PointsEntry,
+    ProcessedEvent,
+    Referral,
+)
 from careloop.orders.models import Order, OrderLine, Product
 from careloop.segments.models import CustomerSegment, SegmentChange, SegmentRun
 from careloop.shops.models import ApiKey, Membership, Shop, StaffUser
@@ -15,13 +25,21 @@ __all__ = [
     "Base",
     "Connector",
     "Consent",
+    "Coupon",
+    "CouponRedemption",
     "Customer",
     "CustomerSegment",
+    "Entitlement",
     "InstanceSecret",
+    "LoyaltyMember",
+    "LoyaltyProgram",
     "Membership",
     "Order",
     "OrderLine",
+    "PointsEntry",
+    "ProcessedEvent",
     "Product",
+    "Referral",
     "SegmentChange",
     "SegmentRun",
     "Shop",

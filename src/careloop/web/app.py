@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from careloop import __version__
 from careloop.context import AppContext, build_context
 from careloop.core.errors import Conflict, NotFound, ValidationFailed
+from careloop.loyalty.page import page_router as loyalty_page_router
 from careloop.web.api import api_router
 from careloop.web.api.ops import router as ops_router
 from careloop.web.limits import BodySizeLimit
@@ -33,6 +34,7 @@ def create_app(ctx: AppContext | None = None) -> FastAPI:
     app.include_router(ops_router)
     app.include_router(api_router)
     app.include_router(ui_router)
+    app.include_router(loyalty_page_router)  # public: the customer's loyalty page
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     app.add_middleware(

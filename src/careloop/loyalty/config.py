@@ -1,0 +1,315 @@
+"""Program settings (pure): defaults from the seeds, and validation of what a shop changes.
+
+Stored as JSON on loyalty_programs.config; only the keys a shop changed are stored, so a
+shop picks up improved defaults unless it chose otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Final
+
+from careloop.core.errors import FieldError, ValidationFailed
+from careloop.core.money import exponent
+
+TIERS: Final = ("silver", "gold", "platinum")
+GRANT_ON: Final = ("paid", "delivered")
+
+# Entitlement keys: what a privilege is called wherever it is applied.
+FREE_SHIPPING: Final = "free_shipping"
+FREE_EXPRESS_SHIPPING: Final = "free_express_shipping"
+FREE_RETURNS: Final = "free_returns"
+DOUBLE_WARRANTY: Final = "double_warranty"
+WORKSHOP_SEAT: Final = "workshop_seat"
+EARLY_ACCESS: Final = "early_access"
+PRIORITY_SUPPORT: Final = "priority_support"
+BIRTHDAY_GIFT: Final = "birthday_gift"
+ENTITLEMENT_KEYS: Final = (
+    FREE_SHIPPING,
+    FREE_EXPRESS_SHIPPING,
+    FREE_RETURNS,
+    DOUBLE_WARRANTY,
+    WORKSHOP_SEAT,
+    EARLY_ACCESS,
+    PRIORITY_SUPPORT,
+    BIRTHDAY_GIFT,
+)
+
+# The seeds' "VIP Club": Silver any purchase; Gold 3+ purchases or ¥500; Platinum 10+ or ¥2000.
+# In VND a small shop's sensible equivalents are 5.000.000 ₫ and 20.000.000 ₫.
+VND_THRESHOLDS: Final = {"gold": 5_000_000, "platinum": 20_000_000}
+OTHER_THRESHOLDS_MAJOR: Final = {"gold": 500, "platinum": 2000}
+
+
+@dataclass(frozen=True)
+class Reward:
+    """An item of the rewards catalogue, bought with points."""
+
+    key: str
+    name_vi: str
+    name_en: str
+    cost: int
+    # coupon (percent / fixed / free_shipping) or entitlement (one of ENTITLEMENT_KEYS).
+    kind: str
+    percent_off: int | None = None
+    amount_off_major: int | None = None
+    entitlement: str | None = None
+    valid_days: int = 90
+    min_tier: str | None = None
+
+    def name(self, locale: str) -> str:
+        return self.name_vi if locale.startswith("vi") else self.name_en
+
+
+DEFAULT_REWARDS: Final = (
+    Reward(
+        "express_shipping",
+        "Miễn phí giao hàng hỏa tốc trọn đời",
+        "Free express shipping for life",
+        2000,
+        "entitlement",
+        entitlement=FREE_EXPRESS_SHIPPING,
+        valid_days=0,
+    ),
+    Reward(
+        "double_warranty",
+        "Gấp đôi thời gian bảo hành",
+        "Double warranty period",
+        1000,
+        "entitlement",
+        entitlement=DOUBLE_WARRANTY,
+        valid_days=365,
+    ),
+    Reward(
+        "workshop_seat",
+        "Một chỗ tại workshop dành riêng cho thành viên",
+        "A seat at a members-only workshop",
+        800,
+        "entitlement",
+        entitlement=WORKSHOP_SEAT,
+        valid_days=180,
+    ),
+    Reward(
+        "early_access",
+        "Dùng thử sản phẩm mới trước khi ra mắt",
+        "Early access to new products",
+        500,
+        "entitlement",
+        entitlement=EARLY_ACCESS,
+        valid_days=365,
+    ),
+    Reward(
+        "priority_support",
+        "Hỗ trợ ưu tiên",
+        "Priority support",
+        600,
+        "entitlement",
+        entitlement=PRIORITY_SUPPORT,
+        valid_days=365,
+    ),
+    Reward("discount_10", "Giảm 10% đơn tiếp theo", "10% off your next order", 100, "percent", 10),
+    Reward(
+        "discount_25",
+        "Giảm 25% và miễn phí giao hàng",
+        "25% off your next order",
+        500,
+        "percent",
+        25,
+    ),
+    Reward("free_shipping", "Miễn phí giao hàng", "Free shipping", 150, "free_shipping"),
+)
+
+DEFAULT_TIER_BENEFITS: Final = {
+    "silver": (EARLY_ACCESS, BIRTHDAY_GIFT),
+    "gold": (EARLY_ACCESS, BIRTHDAY_GIFT, FREE_SHIPPING),
+    "platinum": (
+        EARLY_ACCESS,
+        BIRTHDAY_GIFT,
+        FREE_SHIPPING,
+        FREE_EXPRESS_SHIPPING,
+        FREE_RETURNS,
+        PRIORITY_SUPPORT,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ProgramConfig:
+    # Earning: points per `earn_per_major` major units of the order total (VND: per 1.000 ₫).
+    points_per_unit: int = 1
+    earn_unit_major: int | None = None  # None: 1000 for VND, 1 for other currencies
+    grant_on: str = "delivered"
+    expiry_months: int = 12  # 0: points never expire
+    expiry_warning_days: int = 30
+    # Bonus points.
+    bonus_survey: int = 20
+    bonus_review: int = 50
+    bonus_referral: int = 200
+    bonus_birthday: int = 100
+    # Tiers over a rolling window (0: lifetime), with a grace period before a downgrade.
+    tier_window_months: int = 12
+    tier_grace_days: int = 30
+    gold_orders: int = 3
+    platinum_orders: int = 10
+    gold_spend_minor: int | None = None  # None: the currency default
+    platinum_spend_minor: int | None = None
+    tier_benefits: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: dict(DEFAULT_TIER_BENEFITS)
+    )
+    rewards: tuple[Reward, ...] = DEFAULT_REWARDS
+    # Referral: the friend's first-order coupon and the advocate's (seeds: 15% each).
+    referral_friend_percent: int = 15
+    referral_advocate_percent: int = 15
+    referral_burst_per_week: int = 10
+    # Occasions (seeds: birthday month 20% off, first-purchase anniversary 25% off).
+    birthday_percent: int = 20
+    anniversary_percent: int = 25
+    coupon_valid_days: int = 30
+    # Optional tiered repeat-purchase discounts: 2nd 10%, 3rd 15%, 4th 20%.
+    repeat_discounts: bool = False
+    repeat_discount_steps: tuple[int, ...] = (10, 15, 20)
+
+    def earn_unit_minor(self, currency: str) -> int:
+        major = self.earn_unit_major
+        if major is None:
+            major = 1000 if currency.upper() == "VND" else 1
+        return int(major * 10 ** exponent(currency))
+
+    def spend_threshold(self, tier: str, currency: str) -> int:
+        configured = self.gold_spend_minor if tier == "gold" else self.platinum_spend_minor
+        if configured is not None:
+            return configured
+        if currency.upper() == "VND":
+            return VND_THRESHOLDS[tier]
+        return int(OTHER_THRESHOLDS_MAJOR[tier] * 10 ** exponent(currency))
+
+    def reward(self, key: str) -> Reward | None:
+        return next((r for r in self.rewards if r.key == key), None)
+
+
+_INT_FIELDS: Final = {
+    name: (low, high)
+    for name, low, high in [
+        ("points_per_unit", 0, 1000),
+        ("expiry_months", 0, 120),
+        ("expiry_warning_days", 0, 365),
+        ("bonus_survey", 0, 1_000_000),
+        ("bonus_review", 0, 1_000_000),
+        ("bonus_referral", 0, 1_000_000),
+        ("bonus_birthday", 0, 1_000_000),
+        ("tier_window_months", 0, 120),
+        ("tier_grace_days", 0, 3650),
+        ("gold_orders", 1, 10_000),
+        ("platinum_orders", 1, 10_000),
+        ("referral_friend_percent", 0, 100),
+        ("referral_advocate_percent", 0, 100),
+        ("referral_burst_per_week", 1, 10_000),
+        ("birthday_percent", 0, 100),
+        ("anniversary_percent", 0, 100),
+        ("coupon_valid_days", 1, 3650),
+    ]
+}
+_OPTIONAL_INT_FIELDS: Final = ("earn_unit_major", "gold_spend_minor", "platinum_spend_minor")
+
+
+def parse_config(raw: Mapping[str, Any]) -> ProgramConfig:
+    """The program settings from stored/submitted JSON; unknown or bad keys are named."""
+    errors: list[FieldError] = []
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in _INT_FIELDS:
+            low, high = _INT_FIELDS[key]
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                errors.append(FieldError(key, f"must be a whole number from {low} to {high}"))
+            else:
+                values[key] = value
+        elif key in _OPTIONAL_INT_FIELDS:
+            if value is not None and (not isinstance(value, int) or value < 1):
+                errors.append(FieldError(key, "must be a positive whole number or null"))
+            else:
+                values[key] = value
+        elif key == "grant_on":
+            if value not in GRANT_ON:
+                errors.append(FieldError(key, f"must be one of {', '.join(GRANT_ON)}"))
+            else:
+                values[key] = value
+        elif key == "repeat_discounts":
+            if not isinstance(value, bool):
+                errors.append(FieldError(key, "must be true or false"))
+            else:
+                values[key] = value
+        elif key == "repeat_discount_steps":
+            if not isinstance(value, list | tuple) or not all(
+                isinstance(v, int) and 0 <= v <= 100 for v in value
+            ):
+                errors.append(FieldError(key, "must be a list of percentages 0-100"))
+            else:
+                values[key] = tuple(value)
+        elif key == "tier_benefits":
+            values[key] = _parse_benefits(value, errors)
+        elif key == "rewards":
+            values[key] = _parse_rewards(value, errors)
+        else:
+            errors.append(FieldError(key, "unknown loyalty setting"))
+    if errors:
+        raise ValidationFailed(errors)
+    return replace(ProgramConfig(), **values)
+
+
+def _parse_benefits(value: Any, errors: list[FieldError]) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, Mapping):
+        errors.append(FieldError("tier_benefits", "must map tier -> list of entitlement keys"))
+        return dict(DEFAULT_TIER_BENEFITS)
+    result: dict[str, tuple[str, ...]] = {}
+    for tier, keys in value.items():
+        if tier not in TIERS:
+            errors.append(FieldError(f"tier_benefits.{tier}", "unknown tier"))
+            continue
+        bad = [k for k in keys if k not in ENTITLEMENT_KEYS]
+        if bad:
+            errors.append(FieldError(f"tier_benefits.{tier}", f"unknown privilege(s): {bad}"))
+            continue
+        result[tier] = tuple(keys)
+    return result
+
+
+def _parse_rewards(value: Any, errors: list[FieldError]) -> tuple[Reward, ...]:
+    if not isinstance(value, list):
+        errors.append(FieldError("rewards", "must be a list"))
+        return DEFAULT_REWARDS
+    rewards: list[Reward] = []
+    for i, item in enumerate(value):
+        where = f"rewards.{i}"
+        try:
+            reward = Reward(**item)
+        except TypeError as exc:
+            errors.append(FieldError(where, f"bad reward: {exc}"))
+            continue
+        if reward.kind not in ("entitlement", "percent", "fixed", "free_shipping"):
+            errors.append(
+                FieldError(f"{where}.kind", "must be entitlement/percent/fixed/free_shipping")
+            )
+        elif reward.kind == "entitlement" and reward.entitlement not in ENTITLEMENT_KEYS:
+            errors.append(FieldError(f"{where}.entitlement", "unknown privilege"))
+        elif reward.kind == "percent" and not 1 <= (reward.percent_off or 0) <= 100:
+            errors.append(FieldError(f"{where}.percent_off", "must be 1-100"))
+        elif reward.kind == "fixed" and (reward.amount_off_major or 0) < 1:
+            errors.append(FieldError(f"{where}.amount_off_major", "must be positive"))
+        elif reward.cost < 1:
+            errors.append(FieldError(f"{where}.cost", "must be at least 1 point"))
+        else:
+            rewards.append(reward)
+    keys = [r.key for r in rewards]
+    if len(set(keys)) != len(keys):
+        errors.append(FieldError("rewards", "reward keys must be unique"))
+    return tuple(rewards)
+
+
+def config_to_json(config: ProgramConfig) -> dict[str, Any]:
+    """Every setting, for showing the program's effective settings."""
+    data = asdict(config)
+    data["rewards"] = [asdict(r) for r in config.rewards]
+    data["tier_benefits"] = {t: list(k) for t, k in config.tier_benefits.items()}
+    data["repeat_discount_steps"] = list(config.repeat_discount_steps)
+    return data

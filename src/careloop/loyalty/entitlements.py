@@ -1,0 +1,116 @@
+"""Privileges a customer holds: from their tier (derived) and from redeemed rewards (stored).
+
+Other capabilities ask `active_entitlements` and apply them: support raises ticket priority
+for `priority_support`; journeys double warranty reminders for `double_warranty`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session
+
+from careloop.core.clock import Clock
+from careloop.core.errors import FieldError, NotFound, ValidationFailed
+from careloop.loyalty.config import ENTITLEMENT_KEYS
+from careloop.loyalty.membership import current_tier
+from careloop.loyalty.models import Entitlement
+from careloop.loyalty.program import is_running, program_config
+
+
+def _active(now: datetime | None) -> ColumnElement[bool]:
+    moment = now if now is not None else func.current_timestamp()
+    return or_(Entitlement.expires_at.is_(None), Entitlement.expires_at > moment)
+
+
+def active_entitlements(
+    *, session: Session, shop_id: int, customer_id: int, now: datetime | None = None
+) -> set[str]:
+    """Entitlement keys the customer holds now (pass `now` from the clock; without it the
+    database's time decides expiry). Tier privileges count only while the program runs."""
+    held = set(
+        session.scalars(
+            select(Entitlement.key).where(
+                Entitlement.shop_id == shop_id,
+                Entitlement.customer_id == customer_id,
+                Entitlement.used_at.is_(None),
+                _active(now),
+            )
+        )
+    )
+    if is_running(session, shop_id):
+        tier = current_tier(session=session, shop_id=shop_id, customer_id=customer_id)
+        if tier is not None:
+            held |= set(program_config(session, shop_id).tier_benefits.get(tier, ()))
+    return held
+
+
+def grant_entitlement(
+    *,
+    session: Session,
+    clock: Clock,
+    shop_id: int,
+    customer_id: int,
+    key: str,
+    source: str,
+    idempotency_key: str,
+    valid_days: int = 0,
+) -> Entitlement:
+    """Store a privilege (valid_days 0: no end); the same idempotency key grants it once."""
+    if key not in ENTITLEMENT_KEYS:
+        raise ValidationFailed(
+            [FieldError("entitlement", f"unknown privilege {key!r}; one of {ENTITLEMENT_KEYS}")]
+        )
+    existing = session.scalar(
+        select(Entitlement).where(
+            Entitlement.shop_id == shop_id, Entitlement.idempotency_key == idempotency_key
+        )
+    )
+    if existing is not None:
+        return existing
+    now = clock.now()
+    row = Entitlement(
+        shop_id=shop_id,
+        customer_id=customer_id,
+        key=key,
+        source=source,
+        idempotency_key=idempotency_key,
+        granted_at=now,
+        expires_at=now + timedelta(days=valid_days) if valid_days else None,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def use_entitlement(
+    *, session: Session, clock: Clock, shop_id: int, customer_id: int, key: str
+) -> Entitlement:
+    """Mark one stored single-use privilege (e.g. a workshop seat) as used."""
+    row = session.scalar(
+        select(Entitlement)
+        .where(
+            Entitlement.shop_id == shop_id,
+            Entitlement.customer_id == customer_id,
+            Entitlement.key == key,
+            Entitlement.used_at.is_(None),
+            _active(clock.now()),
+        )
+        .order_by(Entitlement.id)
+        .limit(1)
+    )
+    if row is None:
+        raise NotFound("unused entitlement", key)
+    row.used_at = clock.now()
+    return row
+
+
+def entitlements_of(session: Session, shop_id: int, customer_id: int) -> list[Entitlement]:
+    return list(
+        session.scalars(
+            select(Entitlement)
+            .where(Entitlement.shop_id == shop_id, Entitlement.customer_id == customer_id)
+            .order_by(Entitlement.id.desc())
+        )
+    )

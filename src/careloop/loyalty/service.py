@@ -1,0 +1,83 @@
+"""The loyalty capability's public service functions (what journeys, support and the UI call)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from careloop.core.clock import Clock
+from careloop.customers.models import Customer
+from careloop.loyalty import points as _points
+from careloop.loyalty.config import ProgramConfig, parse_config
+from careloop.loyalty.coupons import issue_coupon, redeem_coupon
+from careloop.loyalty.entitlements import active_entitlements
+from careloop.loyalty.membership import backfill_tiers, current_tier
+from careloop.loyalty.points import points_balance
+from careloop.loyalty.program import ensure_program, program_config
+from careloop.shops.models import Shop
+
+__all__ = [
+    "active_entitlements",
+    "add_points",
+    "current_tier",
+    "enable_program",
+    "issue_coupon",
+    "points_balance",
+    "program_config",
+    "redeem_coupon",
+    "update_settings",
+]
+
+
+def add_points(
+    *,
+    session: Session,
+    clock: Clock,
+    shop: Shop,
+    customer: Customer,
+    points: int,
+    reason: str,
+    idempotency_key: str,
+) -> None:
+    """Give the customer bonus points (they expire per the program); idempotent on the key."""
+    _points.credit(
+        session=session,
+        clock=clock,
+        shop_id=shop.id,
+        customer_id=customer.id,
+        points=points,
+        reason=reason,
+        idempotency_key=idempotency_key,
+    )
+
+
+def enable_program(*, session: Session, clock: Clock, shop: Shop, actor: str = "system") -> int:
+    """Start (or restart) the program: tiers are backfilled from the order history that
+    already exists; points are earned from now on. Returns how many members got a tier."""
+    program = ensure_program(session, clock, shop.id)
+    now = clock.now()
+    if not program.enabled:
+        program.enabled = True
+        program.started_at = program.started_at or now
+        program.updated_at, program.updated_by = now, actor
+    session.flush()
+    return backfill_tiers(session=session, clock=clock, shop=shop)
+
+
+def disable_program(*, session: Session, clock: Clock, shop: Shop, actor: str = "system") -> None:
+    program = ensure_program(session, clock, shop.id)
+    program.enabled = False
+    program.updated_at, program.updated_by = clock.now(), actor
+
+
+def update_settings(
+    *, session: Session, clock: Clock, shop: Shop, changes: dict[str, Any], actor: str
+) -> ProgramConfig:
+    """Change some settings (validated as a whole; a bad key changes nothing)."""
+    program = ensure_program(session, clock, shop.id)
+    merged = {**program.config, **changes}
+    config = parse_config(merged)
+    program.config = merged
+    program.updated_at, program.updated_by = clock.now(), actor
+    return config

@@ -1,0 +1,36 @@
+"""Loyalty's worker tasks: react to timeline events, and the daily per-shop sweep."""
+
+from __future__ import annotations
+
+from careloop.context import AppContext
+from careloop.db.engine import transaction
+from careloop.loyalty.models import LoyaltyProgram
+from careloop.loyalty.processing import process_pending
+from careloop.loyalty.sweep import claim_daily, due_programs, local_today, sweep_shop
+from careloop.shops.models import Shop
+from careloop.worker import register_task
+
+
+@register_task("loyalty.events")
+def process_events(ctx: AppContext) -> int:
+    """One batch of order/survey/review events: points, coupons, referrals, tiers."""
+    with transaction(ctx.sessions) as session:
+        return process_pending(session, ctx.clock)
+
+
+@register_task("loyalty.daily")
+def daily_sweep(ctx: AppContext) -> int:
+    """Once per shop per local day: expiry, warnings, tier reviews, birthdays, anniversaries."""
+    with ctx.sessions() as session:
+        due = [(p.id, s.id) for p, s in due_programs(session, ctx.clock)]
+    done = 0
+    for program_id, shop_id in due:
+        with transaction(ctx.sessions) as session:
+            program = session.get(LoyaltyProgram, program_id)
+            shop = session.get(Shop, shop_id)
+            assert program is not None and shop is not None
+            if not claim_daily(session, ctx.clock, program, local_today(shop, ctx.clock)):
+                continue
+            sweep_shop(session, ctx.clock, shop)
+            done += 1
+    return done
