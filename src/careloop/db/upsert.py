@@ -22,5 +22,8 @@ def insert_ignoring_duplicates(
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
     stmt = module.insert(table).on_conflict_do_nothing(index_elements=list(conflict_on))
-    result = session.execute(stmt, list(rows))
-    return int(getattr(result, "rowcount", 0) or 0)
+    # psycopg reports rowcount -1 for these inserts: count the rows the database says it
+    # inserted instead (RETURNING works for one row and for executemany on both dialects).
+    key = next(iter(table.primary_key.columns))
+    params: Any = dict(rows[0]) if len(rows) == 1 else list(rows)
+    return len(session.execute(stmt.returning(key), params).all())
