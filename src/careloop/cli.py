@@ -10,11 +10,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from careloop.channels.cli import app as channels_app
 from careloop.connectors.cli import app as connector_app
 from careloop.context import AppContext, build_context
 from careloop.core.errors import CareloopError, ValidationFailed
 from careloop.customers.cli import erase_app
 from careloop.db.engine import transaction
+from careloop.feedback.cli import app as feedback_app
 from careloop.loyalty.cli import loyalty_app
 from careloop.metrics.cli import register as register_metrics
 from careloop.ops import cli as ops_cli
@@ -37,9 +39,11 @@ app.add_typer(user_app, name="user")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(connector_app, name="connector")
+app.add_typer(feedback_app, name="feedback")
 app.add_typer(erase_app, name="erase")
 app.command("backup")(ops_cli.backup)
 app.command("restore")(ops_cli.restore)
+app.add_typer(channels_app, name="channels")
 app.add_typer(loyalty_app, name="loyalty")
 register_segments(app)
 register_metrics(app)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 
 TASK_MODULES: list[str] = [
+    "careloop.channels.tasks",
     "careloop.loyalty.tasks",
     "careloop.segments.tasks",
 ]

@@ -50,6 +50,20 @@ SEGMENT_ENTERED: Final = "segment.entered"
 SEGMENT_LEFT: Final = "segment.left"
 TIER_CHANGED: Final = "tier.changed"
 NOTE_ADDED: Final = "note.added"
+COMMUNITY_JOINED: Final = "community.joined"
+COMMUNITY_LEFT: Final = "community.left"
+COMMUNITY_ACTIVITY: Final = "community.activity"
+UGC_RECORDED: Final = "ugc.recorded"
+AMBASSADOR_NAMED: Final = "ambassador.named"
+EVENT_REGISTERED: Final = "event.registered"
+EVENT_WAITLISTED: Final = "event.waitlisted"
+EVENT_PROMOTED: Final = "event.promoted"
+EVENT_RSVP_CANCELLED: Final = "event.rsvp_cancelled"
+EVENT_ATTENDED: Final = "event.attended"
+EARLY_ACCESS_INVITED: Final = "early_access.invited"
+EARLY_ACCESS_OPENED: Final = "early_access.opened"
+EARLY_ACCESS_CLAIMED: Final = "early_access.claimed"
+EARLY_ACCESS_BOUGHT: Final = "early_access.bought"
 
 LABELS: Final[dict[str, str]] = {
     ORDER_PLACED: "Order placed",
@@ -95,6 +109,20 @@ LABELS: Final[dict[str, str]] = {
     SEGMENT_LEFT: "Left segment",
     TIER_CHANGED: "Tier changed",
     NOTE_ADDED: "Note added",
+    COMMUNITY_JOINED: "Joined a community group",
+    COMMUNITY_LEFT: "Left a community group",
+    COMMUNITY_ACTIVITY: "Active in a community group",
+    UGC_RECORDED: "Shared a photo or story",
+    AMBASSADOR_NAMED: "Named a Diamond Member",
+    EVENT_REGISTERED: "Registered for an event",
+    EVENT_WAITLISTED: "On an event waitlist",
+    EVENT_PROMOTED: "Got a seat from the waitlist",
+    EVENT_RSVP_CANCELLED: "Cancelled an event seat",
+    EVENT_ATTENDED: "Attended an event",
+    EARLY_ACCESS_INVITED: "Invited to early access",
+    EARLY_ACCESS_OPENED: "Opened an early-access invitation",
+    EARLY_ACCESS_CLAIMED: "Claimed early access",
+    EARLY_ACCESS_BOUGHT: "Bought a launch product",
 }
 
 

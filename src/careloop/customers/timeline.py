@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from careloop.core.clock import Clock
@@ -57,7 +57,7 @@ def timeline_for(
     limit: int = 200,
     before_id: int | None = None,
 ) -> list[TimelineEvent]:
-    """Newest first; page with `before_id`."""
+    """Newest first; page with `before_id` (the last event of the previous page)."""
     stmt = (
         select(TimelineEvent)
         .where(TimelineEvent.shop_id == shop_id, TimelineEvent.customer_id == customer_id)
@@ -65,5 +65,24 @@ def timeline_for(
         .limit(limit)
     )
     if before_id is not None:
-        stmt = stmt.where(TimelineEvent.id < before_id)
+        # Keyset on (occurred_at, id): imported history has new ids but old times, so the
+        # id alone does not follow the display order.
+        anchor = session.execute(
+            select(TimelineEvent.occurred_at, TimelineEvent.id).where(
+                TimelineEvent.shop_id == shop_id,
+                TimelineEvent.customer_id == customer_id,
+                TimelineEvent.id == before_id,
+            )
+        ).first()
+        if anchor is None:
+            return []
+        stmt = stmt.where(
+            or_(
+                TimelineEvent.occurred_at < anchor.occurred_at,
+                and_(
+                    TimelineEvent.occurred_at == anchor.occurred_at,
+                    TimelineEvent.id < anchor.id,
+                ),
+            )
+        )
     return list(session.scalars(stmt))

@@ -1,10 +1,19 @@
 """Imports every capability's tables so metadata (and Alembic) sees them all."""
 
 from careloop.audit.models import AuditEntry
+from careloop.channels.models import (
+    ChannelSettings,
+    ContactPreference,
+    Message,
+    MessageStatusHistory,
+    MessageTemplate,
+    Suppression,
+)
 from careloop.connectors.models import Connector, WebhookDelivery
 from careloop.customers.models import Consent, Customer, TimelineEvent
 from careloop.db.base import Base
 from careloop.db.secrets import InstanceSecret
+from careloop.feedback.models import Review, SurveyResponse
 from careloop.loyalty.models import (
     Coupon,
     CouponRedemption,
@@ -23,8 +32,10 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "Base",
+    "ChannelSettings",
     "Connector",
     "Consent",
+    "ContactPreference",
     "Coupon",
     "CouponRedemption",
     "Customer",
@@ -34,16 +45,22 @@ __all__ = [
     "LoyaltyMember",
     "LoyaltyProgram",
     "Membership",
+    "Message",
+    "MessageStatusHistory",
+    "MessageTemplate",
     "Order",
     "OrderLine",
     "PointsEntry",
     "ProcessedEvent",
     "Product",
     "Referral",
+    "Review",
     "SegmentChange",
     "SegmentRun",
     "Shop",
     "StaffUser",
+    "Suppression",
+    "SurveyResponse",
     "TimelineEvent",
     "WebhookDelivery",
 ]

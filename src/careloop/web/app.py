@@ -12,13 +12,22 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from careloop import __version__
+from careloop.channels.web import router as channels_router
 from careloop.context import AppContext, build_context
 from careloop.core.errors import Conflict, NotFound, ValidationFailed
+from careloop.feedback.web import router as survey_router
 from careloop.loyalty.page import page_router as loyalty_page_router
 from careloop.web.api import api_router
 from careloop.web.api.ops import router as ops_router
 from careloop.web.limits import BodySizeLimit
+from careloop.web.security import SecurityHeaders
 from careloop.web.ui import ui_router
+from careloop.web.ui.errors import (
+    error_page,
+    install_ui_error_handlers,
+    is_ui_path,
+    validation_error_page,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -34,9 +43,12 @@ def create_app(ctx: AppContext | None = None) -> FastAPI:
     app.include_router(ops_router)
     app.include_router(api_router)
     app.include_router(ui_router)
+    app.include_router(channels_router)  # public: tracking, unsubscribe, provider callbacks
+    app.include_router(survey_router)  # public: the customer's survey pages
     app.include_router(loyalty_page_router)  # public: the customer's loyalty page
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
+    install_ui_error_handlers(app)
     app.add_middleware(
         SessionMiddleware,
         secret_key=ctx.secret_key,
@@ -46,6 +58,7 @@ def create_app(ctx: AppContext | None = None) -> FastAPI:
         max_age=14 * 24 * 3600,
     )
     app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
 
     @app.middleware("http")
     async def count_requests(
@@ -68,7 +81,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": detail}, status_code=422)
 
     @app.exception_handler(NotFound)
-    async def _not_found(_request: Request, exc: NotFound) -> JSONResponse:
+    async def _not_found(request: Request, exc: NotFound) -> Response:
+        if is_ui_path(request.url.path):
+            return error_page(request, 404)
         return JSONResponse({"detail": str(exc)}, status_code=404)
 
     @app.exception_handler(Conflict)
@@ -76,7 +91,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": str(exc)}, status_code=409)
 
     @app.exception_handler(RequestValidationError)
-    async def _request_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _request_invalid(request: Request, exc: RequestValidationError) -> Response:
+        if is_ui_path(request.url.path):
+            return validation_error_page(request, exc)
         # Same shape as FastAPI's default, minus the echoed input (it may be huge or personal).
         detail = [
             {

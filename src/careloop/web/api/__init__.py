@@ -6,13 +6,16 @@ from fastapi import APIRouter
 
 from careloop.connectors.api import router as connectors_router
 from careloop.customers.api import router as customers_router
+from careloop.feedback.api import router as feedback_router
 from careloop.loyalty.api import router as loyalty_router
 from careloop.metrics.api import router as metrics_router
 from careloop.orders.api import router as orders_router
+from careloop.web.api.responses import ERROR_RESPONSES
 
-api_router = APIRouter(prefix="/api/v1")
+api_router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 api_router.include_router(customers_router)
 api_router.include_router(orders_router)
 api_router.include_router(connectors_router)
 api_router.include_router(loyalty_router)
 api_router.include_router(metrics_router)
+api_router.include_router(feedback_router)

@@ -1,7 +1,25 @@
-"""The staff UI: server-rendered Jinja2 + HTMX pages."""
+"""The staff UI: server-rendered Jinja2 + HTMX pages.
+
+Each page module exposes `router` (and registers its nav entry); add yours to PAGE_MODULES.
+Every route here is CSRF-checked for unsafe methods by the router-level dependency."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import importlib
 
-ui_router = APIRouter(include_in_schema=False)
+from fastapi import APIRouter, Depends
+
+from careloop.web.security import csrf_protect
+
+PAGE_MODULES: list[str] = [
+    "careloop.connectors.ui",
+    "careloop.feedback.ui",
+    "careloop.web.ui.auth",
+    "careloop.web.ui.customers",
+    "careloop.web.ui.home",
+]
+
+ui_router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+
+for _module in PAGE_MODULES:
+    ui_router.include_router(importlib.import_module(_module).router)

@@ -1,0 +1,91 @@
+"""What every channel provider receives and how it reports failure.
+
+A provider raises one of three errors, and the dispatcher acts on the kind, not the text:
+TransientError (nothing was delivered; retry with backoff, then fall back), PermanentError
+(this channel cannot deliver this message; fall back now) and AmbiguousError (the request
+left and we do not know: retry only with the same de-duplication id)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    message_id: int
+    shop_id: int
+    dedup_id: str
+    kind: str
+    channel: str
+    to: str
+    subject: str
+    text: str
+    html: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    customer: dict[str, Any] = field(default_factory=dict)
+    template_key: str = ""
+    # Email headers the dispatcher adds (List-Unsubscribe on marketing mail).
+    headers: dict[str, str] = field(default_factory=dict)
+    # Where the provider should post delivery reports for this message, if it supports it.
+    status_callback: str | None = None
+
+
+@dataclass(frozen=True)
+class Sent:
+    provider: str
+    provider_message_id: str | None = None
+    delivered: bool = False
+
+
+class SendError(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TransientError(SendError):
+    """Nothing was delivered and trying again later may work (timeout before sending, 429)."""
+
+
+class PermanentError(SendError):
+    """This channel will never deliver this message; `suppress` marks the address unusable."""
+
+    def __init__(self, reason: str, *, suppress: bool = False) -> None:
+        super().__init__(reason)
+        self.suppress = suppress
+
+
+class AmbiguousError(SendError):
+    """The request left; it may or may not have been delivered (timeout or 5xx after send)."""
+
+
+class Provider(Protocol):
+    name: str
+    # True when the provider de-duplicates on our id, so an ambiguous send may be retried.
+    supports_dedup: bool
+
+    def send(self, out: Outgoing) -> Sent: ...
+
+    def close(self) -> None: ...
+
+
+SECRET_FIELDS = frozenset(
+    {
+        "password",
+        "auth_token",
+        "secret_key",
+        "api_key",
+        "app_secret",
+        "access_token",
+        "refresh_token",
+        "secret",
+        "oa_secret_key",
+        "inbound_token",
+    }
+)
+
+
+def redact(config: dict[str, Any]) -> dict[str, Any]:
+    """Settings safe to print: secrets show only that they are set."""
+    return {k: ("***" if k in SECRET_FIELDS and v else v) for k, v in config.items()}

@@ -1,0 +1,76 @@
+"""`careloop channels set|show`: a shop's channel settings; secrets are never printed."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from careloop.channels.base import redact
+
+app = typer.Typer(help="Channel settings: SMTP, SMS (twilio, esms), Zalo OA, webhook.")
+out = Console()
+err = Console(stderr=True)
+
+
+@app.command("set")
+def set_(
+    channel: Annotated[str, typer.Argument(help="email, sms, zalo or webhook.")],
+    values: Annotated[
+        list[str], typer.Argument(help="name=value pairs, e.g. host=smtp.x port=587.")
+    ],
+    shop: Annotated[str, typer.Option("--shop", help="Shop slug.")],
+    provider: Annotated[str | None, typer.Option(help="smtp, twilio, esms, zns, http.")] = None,
+) -> None:
+    """Set (merge) a channel's settings for a shop."""
+    from careloop.channels.settings import set_channel_settings
+    from careloop.cli import _ctx, fail, load_shop
+    from careloop.core.errors import CareloopError
+
+    pairs = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise fail(f"expected name=value, got {item!r}")
+        pairs[name.strip()] = value
+    ctx = _ctx()
+    the_shop = load_shop(ctx, shop)
+    try:
+        with ctx.sessions() as session, session.begin():
+            row = set_channel_settings(
+                session=session,
+                clock=ctx.clock,
+                shop=session.merge(the_shop),
+                channel=channel,
+                provider=provider,
+                values=pairs,
+            )
+            shown = redact(row.config)
+            chosen = row.provider
+    except CareloopError as exc:
+        raise fail(str(exc)) from None
+    out.print_json(json.dumps({"channel": channel, "provider": chosen, "config": shown}))
+
+
+@app.command("show")
+def show(shop: Annotated[str, typer.Option("--shop", help="Shop slug.")]) -> None:
+    """Show a shop's channel settings, secrets masked."""
+    from sqlalchemy import select
+
+    from careloop.channels.models import ChannelSettings
+    from careloop.cli import _ctx, load_shop
+
+    ctx = _ctx()
+    the_shop = load_shop(ctx, shop)
+    with ctx.sessions() as session:
+        rows = session.scalars(
+            select(ChannelSettings)
+            .where(ChannelSettings.shop_id == the_shop.id)
+            .order_by(ChannelSettings.channel)
+        )
+        shown = [
+            {"channel": r.channel, "provider": r.provider, "config": redact(r.config)} for r in rows
+        ]
+    out.print_json(json.dumps(shown))

@@ -1,0 +1,482 @@
+"""The dispatcher: claims due messages (lease + fence), sends after the claim commits, and
+records the outcome only if the fence still matches (docs/decisions/0002).
+
+Transient errors are retried with exponential backoff and jitter, then the next channel of
+the chain is tried; permanent errors fall back at once; ambiguous ones become `maybe_sent`
+and are retried only with the same provider de-duplication id, never blindly."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import random
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from careloop.channels import links
+from careloop.channels.base import (
+    AmbiguousError,
+    Outgoing,
+    PermanentError,
+    Provider,
+    SendError,
+    Sent,
+    TransientError,
+)
+from careloop.channels.log import record_status
+from careloop.channels.models import ChannelSettings, Message, Suppression
+from careloop.channels.settings import get_channel_settings
+from careloop.context import AppContext
+from careloop.customers.models import Consent, Customer
+from careloop.shops.models import Shop
+
+log = logging.getLogger("careloop.channels")
+
+LEASE_SECONDS = 120
+BATCH_SIZE = 50
+MAX_ATTEMPTS = 5
+BACKOFF_BASE_SECONDS = 60
+BACKOFF_MAX_SECONDS = 3600
+CONSENT_CHANNELS = ("email", "sms", "zalo")
+NEEDS_SETTINGS = ("email", "sms", "zalo", "webhook")
+
+
+def backoff_seconds(attempt: int, rng: random.Random) -> float:
+    """Exponential backoff with "equal jitter": half fixed, half random, capped."""
+    ceiling = float(min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempt - 1, 0)))
+    return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+@dataclass(frozen=True)
+class Claim:
+    message_id: int
+    fence: int
+    ambiguous: bool
+
+
+ProviderFactory = Callable[[AppContext, ChannelSettings], Provider]
+
+
+def default_provider(ctx: AppContext, row: ChannelSettings) -> Provider:
+    from careloop.channels.email import SmtpProvider
+    from careloop.channels.sms import sms_provider
+    from careloop.channels.webhook import WebhookProvider
+    from careloop.channels.zalo import ZaloProvider
+
+    if row.channel == "email":
+        return SmtpProvider(row.config, ctx.clock)
+    if row.channel == "sms":
+        return sms_provider(row.provider, row.config)
+    if row.channel == "zalo":
+        return ZaloProvider(row.config, clock=ctx.clock, save_tokens=_token_saver(ctx, row.id))
+    if row.channel == "webhook":
+        return WebhookProvider(row.config, clock=ctx.clock)
+    raise PermanentError(f"no provider for channel {row.channel!r}")
+
+
+def _token_saver(ctx: AppContext, settings_id: int) -> Callable[[dict[str, Any]], None]:
+    def save(tokens: dict[str, Any]) -> None:
+        # Its own transaction: a refresh token is single use, so it must outlive a failed send.
+        with ctx.sessions() as session, session.begin():
+            row = session.get(ChannelSettings, settings_id, with_for_update=True)
+            if row is not None:
+                row.config = {**row.config, **tokens}
+
+    return save
+
+
+class ProviderPool:
+    """Providers of one dispatcher pass, one per shop and channel (connections reused)."""
+
+    def __init__(self, ctx: AppContext, factory: ProviderFactory = default_provider) -> None:
+        self.ctx = ctx
+        self.factory = factory
+        self._providers: dict[tuple[int, str], Provider] = {}
+
+    def get(self, row: ChannelSettings) -> Provider:
+        key = (row.shop_id, row.channel)
+        if key not in self._providers:
+            self._providers[key] = self.factory(self.ctx, row)
+        return self._providers[key]
+
+    def close(self) -> None:
+        for provider in self._providers.values():
+            try:
+                provider.close()
+            except Exception:  # closing is best effort
+                log.exception("closing provider %s failed", provider.name)
+        self._providers.clear()
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def claim_due(ctx: AppContext, *, limit: int = BATCH_SIZE, owner: str | None = None) -> list[Claim]:
+    """Claim up to `limit` due messages; commits so other workers skip them."""
+    owner = owner or worker_id()
+    with ctx.sessions() as session, session.begin():
+        now = ctx.clock.now()
+        stmt = (
+            select(Message)
+            .where(
+                or_(
+                    and_(
+                        Message.status.in_(("queued", "maybe_sent")),
+                        Message.next_attempt_at <= now,
+                    ),
+                    # A worker died mid-send: the request may have left, so this is ambiguous.
+                    and_(Message.status == "sending", Message.lease_until < now),
+                )
+            )
+            .order_by(Message.next_attempt_at, Message.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        claims = []
+        for message in session.scalars(stmt):
+            ambiguous = message.status in ("maybe_sent", "sending")
+            message.status = "sending"
+            message.lease_owner = owner
+            message.lease_until = now + timedelta(seconds=LEASE_SECONDS)
+            message.fence += 1
+            message.attempts += 1
+            claims.append(Claim(message.id, message.fence, ambiguous))
+        return claims
+
+
+def dispatch_due(
+    ctx: AppContext,
+    *,
+    limit: int = BATCH_SIZE,
+    pool: ProviderPool | None = None,
+    rng: random.Random | None = None,
+) -> int:
+    """One pass: claim, send, record. Returns how many messages were handled."""
+    claims = claim_due(ctx, limit=limit)
+    if not claims:
+        return 0
+    own_pool = pool is None
+    pool = pool or ProviderPool(ctx)
+    rng = rng or random.Random()
+    try:
+        for claim in claims:
+            try:
+                _process(ctx, claim, pool, rng)
+            except Exception:
+                # The lease runs out and the message is reclaimed as ambiguous: safe.
+                log.exception("dispatching message %s failed", claim.message_id)
+    finally:
+        if own_pool:
+            pool.close()
+    return len(claims)
+
+
+@dataclass
+class _Prepared:
+    out: Outgoing
+    settings: ChannelSettings | None
+    channel: str
+
+
+def _load(session: Session, claim: Claim) -> Message | None:
+    message = session.get(Message, claim.message_id, with_for_update=True, populate_existing=True)
+    if message is None or message.fence != claim.fence:
+        log.info("message %s was taken over by another worker", claim.message_id)
+        return None
+    return message
+
+
+def _process(ctx: AppContext, claim: Claim, pool: ProviderPool, rng: random.Random) -> None:
+    with ctx.sessions() as session, session.begin():
+        message = _load(session, claim)
+        if message is None:
+            return
+        prepared = _prepare(ctx, session, message, claim)
+        if prepared is None or prepared.channel == "task":
+            return  # settled inside this transaction (skipped, fell back, or task created)
+    provider = pool.get(prepared.settings) if prepared.settings is not None else None
+    assert provider is not None
+    outcome: Sent | SendError
+    if claim.ambiguous and not provider.supports_dedup:
+        outcome = AmbiguousError(
+            "previous attempt may have been sent; provider cannot de-duplicate"
+        )
+    else:
+        try:
+            outcome = provider.send(prepared.out)
+        except SendError as exc:
+            outcome = exc
+    with ctx.sessions() as session, session.begin():
+        message = _load(session, claim)
+        if message is None:
+            return
+        _record_outcome(ctx, session, message, prepared, provider, outcome, rng, claim)
+
+
+def _prepare(ctx: AppContext, session: Session, message: Message, claim: Claim) -> _Prepared | None:
+    now = ctx.clock.now()
+    channel = message.channel or ""
+    customer = session.get(Customer, message.customer_id)
+    if customer is None or customer.erased_at is not None:
+        _settle(session, ctx, message, "suppressed", "customer erased")
+        return None
+    if message.kind != "transactional" and channel in CONSENT_CHANNELS:
+        consent = session.scalar(
+            select(Consent.state).where(
+                Consent.customer_id == customer.id, Consent.channel == channel
+            )
+        )
+        if consent == "denied":
+            _fall_back(session, ctx, message, f"no {channel} consent", final="suppressed")
+            return None
+    settings = get_channel_settings(session, message.shop_id, channel)
+    if channel in NEEDS_SETTINGS and settings is None:
+        _fall_back(session, ctx, message, f"{channel} is not configured for this shop")
+        return None
+    address = _address(channel, customer, settings)
+    if not address:
+        _fall_back(session, ctx, message, f"customer has no {channel} address")
+        return None
+    suppressed = session.scalar(
+        select(Suppression.reason).where(
+            Suppression.shop_id == message.shop_id,
+            Suppression.channel == channel,
+            Suppression.address == address,
+        )
+    )
+    if suppressed is not None:
+        _fall_back(session, ctx, message, f"address suppressed: {suppressed}", final="suppressed")
+        return None
+    shop = session.get_one(Shop, message.shop_id)
+    out = _outgoing(ctx, message, customer, shop, address)
+    if channel == "task":
+        _create_task(ctx, session, message, shop, out, now)
+        return None
+    return _Prepared(out=out, settings=settings, channel=channel)
+
+
+def _address(channel: str, customer: Customer, settings: ChannelSettings | None) -> str | None:
+    if channel == "email":
+        return customer.email
+    if channel in ("sms", "zalo"):
+        return customer.phone
+    if channel == "webhook":
+        return str(settings.config.get("url") or "") if settings else None
+    return "staff"
+
+
+def _outgoing(
+    ctx: AppContext, message: Message, customer: Customer, shop: Shop, address: str
+) -> Outgoing:
+    channel = message.channel or ""
+    base, secret = ctx.settings.base_url, ctx.secret_key
+    payload = {"s": message.shop_id, "c": message.customer_id, "m": message.id}
+    rendered = message.rendered.get(channel) or {}
+
+    def fill(text: str) -> str:
+        return links.fill_markers(
+            text, base_url=base, secret=secret, payload=payload, channel=channel
+        )
+
+    html = fill(str(rendered.get("html") or ""))
+    if channel == "email" and not html:
+        html = links.text_to_html(fill(str(rendered.get("text") or "")))
+    headers: dict[str, str] = {}
+    if channel == "email" and html:
+        html = links.track_clicks(html, base_url=base, secret=secret, message_id=message.id)
+        pixel = links.open_pixel(base_url=base, secret=secret, message_id=message.id)
+        html = html.replace("</body>", pixel + "</body>") if "</body>" in html else html + pixel
+    if channel == "email" and message.kind != "transactional":
+        unsubscribe = links.url(base, secret, "unsubscribe", {**payload, "ch": "email"})
+        headers["List-Unsubscribe"] = f"<{unsubscribe}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    data = {
+        k: fill(v) if isinstance(v, str) else v for k, v in dict(rendered.get("data") or {}).items()
+    }
+    return Outgoing(
+        message_id=message.id,
+        shop_id=message.shop_id,
+        dedup_id=message.dedup_id,
+        kind=message.kind,
+        channel=channel,
+        to=address,
+        subject=fill(str(rendered.get("subject") or "")),
+        text=fill(str(rendered.get("text") or "")),
+        html=html,
+        data=data,
+        customer={"id": customer.external_id, "name": customer.name, "locale": message.locale},
+        template_key=message.template_key,
+        headers=headers,
+        status_callback=_status_callback(ctx, shop, message, channel),
+    )
+
+
+def _status_callback(ctx: AppContext, shop: Shop, message: Message, channel: str) -> str | None:
+    if channel != "sms":
+        return None
+    base = ctx.settings.base_url.rstrip("/")
+    # Twilio signs its callbacks; eSMS does not, so its URL carries a signed token instead.
+    token = links.sign(ctx.secret_key, "callback", {"s": shop.id, "m": message.id})
+    return f"{base}/c/hooks/sms/{shop.slug}/status?t={token}"
+
+
+def _create_task(
+    ctx: AppContext, session: Session, message: Message, shop: Shop, out: Outgoing, now: datetime
+) -> None:
+    try:
+        support = importlib.import_module("careloop.support.service")
+        create_task = support.create_task
+    except (ImportError, AttributeError):
+        _retry_later(session, ctx, message, "support desk not installed yet", random.Random())
+        return
+    due_days = int(out.data.get("_due_days") or 1)
+    task = create_task(
+        session=session,
+        clock=ctx.clock,
+        shop=shop,
+        customer_id=message.customer_id,
+        kind=str(out.data.get("_kind") or "follow_up"),
+        title=out.subject or out.text[:120],
+        body=out.text,
+        due_at=now + timedelta(days=due_days),
+        assignee_rule=out.data.get("_assignee_rule"),
+        source=f"message:{message.id}",
+        idempotency_key=f"message:{message.id}",
+    )
+    message.provider = "task"
+    message.provider_message_id = str(getattr(task, "id", "") or "")
+    message.to_address = "staff"
+    _clear_lease(message)
+    message.next_attempt_at = None
+    record_status(session=session, clock=ctx.clock, message=message, status="sent")
+
+
+def _clear_lease(message: Message) -> None:
+    message.lease_owner = None
+    message.lease_until = None
+    message.fence += 1
+
+
+def _settle(
+    session: Session, ctx: AppContext, message: Message, status: str, reason: str | None
+) -> None:
+    _clear_lease(message)
+    message.next_attempt_at = None
+    record_status(session=session, clock=ctx.clock, message=message, status=status, reason=reason)
+
+
+def _fall_back(
+    session: Session, ctx: AppContext, message: Message, reason: str, *, final: str = "failed"
+) -> None:
+    """Try the next channel of the chain now; at the end of the chain, settle as `final`."""
+    chain = list(message.channel_chain or [])
+    if message.chain_index + 1 >= len(chain):
+        _settle(session, ctx, message, final, reason)
+        return
+    record_status(
+        session=session, clock=ctx.clock, message=message, status="fallback", reason=reason
+    )
+    message.chain_index += 1
+    nxt = chain[message.chain_index]
+    rendered = message.rendered.get(nxt) or {}
+    message.channel = nxt
+    message.subject = str(rendered.get("subject") or "")
+    message.body_text = str(rendered.get("text") or "")
+    message.body_html = str(rendered.get("html") or "")
+    message.attempts = 0
+    message.status = "queued"
+    message.next_attempt_at = ctx.clock.now()
+    _clear_lease(message)
+
+
+def _retry_later(
+    session: Session, ctx: AppContext, message: Message, reason: str, rng: random.Random
+) -> None:
+    delay = backoff_seconds(message.attempts, rng)
+    record_status(session=session, clock=ctx.clock, message=message, status="retry", reason=reason)
+    message.status = "queued"
+    message.next_attempt_at = ctx.clock.now() + timedelta(seconds=delay)
+    _clear_lease(message)
+
+
+def _record_outcome(
+    ctx: AppContext,
+    session: Session,
+    message: Message,
+    prepared: _Prepared,
+    provider: Provider,
+    outcome: Sent | SendError,
+    rng: random.Random,
+    claim: Claim,
+) -> None:
+    message.provider = provider.name
+    message.to_address = prepared.out.to
+    if isinstance(outcome, Sent):
+        if outcome.provider_message_id:
+            message.provider_message_id = outcome.provider_message_id[:128]
+        _settle(session, ctx, message, "delivered" if outcome.delivered else "sent", None)
+        return
+    reason = outcome.reason[:500]
+    if isinstance(outcome, AmbiguousError):
+        if provider.supports_dedup and message.attempts < MAX_ATTEMPTS:
+            record_status(
+                session=session,
+                clock=ctx.clock,
+                message=message,
+                status="maybe_sent",
+                reason=reason,
+            )
+            message.status = "maybe_sent"
+            message.next_attempt_at = ctx.clock.now() + timedelta(
+                seconds=backoff_seconds(message.attempts, rng)
+            )
+            _clear_lease(message)
+        else:
+            # Possibly delivered and cannot be checked: stop here rather than risk a duplicate.
+            record_status(
+                session=session,
+                clock=ctx.clock,
+                message=message,
+                status="maybe_sent",
+                reason=reason,
+            )
+            message.status = "maybe_sent"
+            message.next_attempt_at = None
+            _clear_lease(message)
+        return
+    if isinstance(outcome, TransientError) and message.attempts < MAX_ATTEMPTS:
+        _retry_later(session, ctx, message, reason, rng)
+        return
+    if isinstance(outcome, PermanentError) and outcome.suppress:
+        _suppress_address(session, ctx, message.shop_id, prepared.channel, prepared.out.to, reason)
+    _fall_back(session, ctx, message, reason)
+
+
+def _suppress_address(
+    session: Session, ctx: AppContext, shop_id: int, channel: str, address: str, reason: str
+) -> None:
+    from careloop.db.upsert import insert_ignoring_duplicates
+
+    insert_ignoring_duplicates(
+        session,
+        Suppression.__table__,  # type: ignore[arg-type]
+        [
+            {
+                "shop_id": shop_id,
+                "channel": channel,
+                "address": address,
+                "reason": reason[:64],
+                "created_at": ctx.clock.now(),
+            }
+        ],
+        ["shop_id", "channel", "address"],
+    )

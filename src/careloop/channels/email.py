@@ -1,0 +1,113 @@
+"""Email over SMTP: multipart text + HTML, UTF-8 headers, a Message-ID derived from the
+message's dedup id, RFC 8058 one-click unsubscribe headers on marketing mail."""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate
+from typing import Any
+
+from careloop.channels.base import (
+    AmbiguousError,
+    Outgoing,
+    PermanentError,
+    Sent,
+    TransientError,
+)
+from careloop.core.clock import Clock
+
+DEFAULT_TIMEOUT_SECONDS = 20.0
+
+
+def message_id_for(dedup_id: str, from_address: str) -> str:
+    domain = from_address.rpartition("@")[2] or "careloop.local"
+    return f"<{dedup_id}@{domain}>"
+
+
+def build_email(out: Outgoing, *, config: dict[str, Any], clock: Clock) -> EmailMessage:
+    from_address = str(config.get("from_address") or "")
+    msg = EmailMessage()
+    msg["Subject"] = out.subject
+    msg["From"] = formataddr((str(config.get("from_name") or ""), from_address))
+    msg["To"] = out.to
+    if config.get("reply_to"):
+        msg["Reply-To"] = str(config["reply_to"])
+    msg["Date"] = formatdate(clock.now().timestamp(), localtime=False)
+    msg["Message-ID"] = message_id_for(out.dedup_id, from_address)
+    msg["X-Careloop-Message"] = str(out.message_id)
+    for name, value in out.headers.items():
+        msg[name] = value
+    msg.set_content(out.text, charset="utf-8")
+    if out.html:
+        msg.add_alternative(out.html, subtype="html", charset="utf-8")
+    return msg
+
+
+class SmtpProvider:
+    """One SMTP connection per dispatcher pass, reused for every message of the shop."""
+
+    name = "smtp"
+    supports_dedup = True  # the Message-ID is stable across retries
+
+    def __init__(self, config: dict[str, Any], clock: Clock) -> None:
+        self.config = config
+        self.clock = clock
+        self._conn: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        if self._conn is not None:
+            return self._conn
+        host = str(self.config.get("host") or "")
+        port = int(self.config.get("port") or 587)
+        security = str(self.config.get("security") or "starttls")
+        timeout = float(self.config.get("timeout") or DEFAULT_TIMEOUT_SECONDS)
+        try:
+            conn: smtplib.SMTP
+            if security == "tls":
+                conn = smtplib.SMTP_SSL(
+                    host, port, timeout=timeout, context=ssl.create_default_context()
+                )
+            else:
+                conn = smtplib.SMTP(host, port, timeout=timeout)
+                if security == "starttls":
+                    conn.starttls(context=ssl.create_default_context())
+            if self.config.get("username"):
+                conn.login(str(self.config["username"]), str(self.config.get("password") or ""))
+        except smtplib.SMTPAuthenticationError as exc:
+            raise PermanentError(f"SMTP login refused: {exc.smtp_code}") from None
+        except (OSError, smtplib.SMTPException) as exc:
+            # Nothing was handed over yet: safe to try again later.
+            raise TransientError(f"SMTP connect to {host}:{port} failed: {exc}") from None
+        self._conn = conn
+        return conn
+
+    def send(self, out: Outgoing) -> Sent:
+        conn = self._connect()
+        msg = build_email(out, config=self.config, clock=self.clock)
+        try:
+            conn.send_message(msg)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code = next(iter(exc.recipients.values()))[0] if exc.recipients else 550
+            if 400 <= code < 500:
+                raise TransientError(f"recipient deferred ({code})") from None
+            raise PermanentError(f"recipient refused ({code})", suppress=True) from None
+        except smtplib.SMTPSenderRefused as exc:
+            raise PermanentError(f"sender refused ({exc.smtp_code})") from None
+        except smtplib.SMTPDataError as exc:
+            if 400 <= exc.smtp_code < 500:
+                raise TransientError(f"message deferred ({exc.smtp_code})") from None
+            raise PermanentError(f"message refused ({exc.smtp_code})") from None
+        except (smtplib.SMTPServerDisconnected, TimeoutError, OSError) as exc:
+            self.close()
+            # The DATA may have been accepted before the connection dropped.
+            raise AmbiguousError(f"SMTP connection lost while sending: {exc}") from None
+        return Sent(provider=self.name, provider_message_id=str(msg["Message-ID"]))
+
+    def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                self._conn.quit()
+            self._conn = None

@@ -1,0 +1,249 @@
+"""What a template can say about a customer: name, what they bought, order number, spending
+history, points and tier, coupon, and links. Built from the database for a real customer,
+or from sample data for previews and validation."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from careloop.channels.links import link_markers
+from careloop.channels.templates import normalise_locale
+from careloop.core.money import format_money
+from careloop.customers.models import Customer
+from careloop.shops.models import Shop
+
+# Names a template may use at the top level (plus whatever the caller's context adds).
+BASE_NAMES = frozenset(
+    {"customer", "shop", "order", "spending", "loyalty", "coupon", "links", "message"}
+)
+NOT_SALES = ("cancelled", "returned")
+
+
+def first_name(name: str, locale: str) -> str:
+    """Vietnamese names put the given name last ("Nguyễn Văn An" -> "An")."""
+    parts = name.split()
+    if not parts:
+        return ""
+    if locale == "vi":
+        return parts[-1]
+    if locale == "zh":
+        return name.strip()
+    return parts[0]
+
+
+def _date(moment: datetime | None, locale: str) -> str:
+    if moment is None:
+        return ""
+    return moment.strftime("%d/%m/%Y") if locale in ("vi", "zh") else moment.strftime("%Y-%m-%d")
+
+
+def customer_locale(customer: Customer, shop: Shop) -> str:
+    return normalise_locale(customer.locale or shop.locale)
+
+
+def build_context(
+    *,
+    session: Session,
+    shop: Shop,
+    customer: Customer,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The template context for `customer`; `extra` (the caller's context) is added on top:
+    `order_id` picks the order (default: the latest), `coupon` or `coupon_code` the coupon."""
+    extra = dict(extra or {})
+    locale = customer_locale(customer, shop)
+    context: dict[str, Any] = {
+        "customer": {
+            "id": customer.external_id,
+            "name": customer.name,
+            "first_name": first_name(customer.name, locale),
+            "email": customer.email or "",
+            "phone": customer.phone or "",
+            "referral_code": customer.referral_code,
+            "locale": locale,
+        },
+        "shop": {"name": shop.name, "slug": shop.slug, "currency": shop.currency},
+        "order": _order(session, shop, customer, extra.get("order_id"), locale),
+        "spending": _spending(session, shop, customer, locale),
+        "loyalty": _loyalty(session, shop, customer),
+        "coupon": _coupon(extra),
+        "links": link_markers(),
+        "message": {"locale": locale},
+        # What date-triggered journeys pass in their context (playbooks/journeys/TEMPLATES.md).
+        "days_inactive": 63,
+        "last_order_date": "02/09/2026",
+        "birthday": "15/11",
+        "days_left": 3,
+        "years": 1,
+        "first_order_date": "12/03/2025",
+        "sku": "CF-500",
+        "product_name": "Cà phê Arabica 500g",
+        "runout_date": "20/11/2026",
+        "warranty_until": "02/12/2026",
+        "service_number": 2,
+        "maintenance_date": "09/11/2026",
+    }
+    for key, value in extra.items():
+        if key in ("customer", "shop", "links", "message"):
+            continue  # facts about the customer come from the database, not the caller
+        if key == "coupon" and not isinstance(value, Mapping):
+            continue
+        context[key] = value
+    return context
+
+
+def _order(
+    session: Session, shop: Shop, customer: Customer, order_ref: Any, locale: str
+) -> dict[str, Any] | None:
+    from careloop.orders.models import Order, OrderLine
+
+    stmt = select(Order).where(Order.shop_id == shop.id, Order.customer_id == customer.id)
+    if order_ref is not None:
+        ref = str(order_ref)
+        by_id = Order.id == int(ref) if ref.isdigit() else Order.external_id == ref
+        stmt = stmt.where((Order.external_id == ref) | by_id)
+    order = session.scalar(stmt.order_by(Order.placed_at.desc(), Order.id.desc()).limit(1))
+    if order is None:
+        return None
+    lines = list(
+        session.scalars(
+            select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)
+        )
+    )
+    items: list[dict[str, Any]] = [
+        {
+            "name": line.product_name or line.sku or "",
+            "sku": line.sku or "",
+            "quantity": line.quantity,
+            "price": format_money(line.unit_price_minor, order.currency, locale),
+        }
+        for line in lines
+    ]
+    return {
+        "number": order.external_id,
+        "total": format_money(order.total_minor, order.currency, locale),
+        "status": order.status,
+        "placed_at": _date(order.placed_at, locale),
+        "delivered_at": _date(order.delivered_at, locale),
+        "items": items,
+        "items_text": ", ".join(
+            f"{i['name']} x{i['quantity']}" if i["quantity"] != 1 else str(i["name"]) for i in items
+        ),
+        "first_item": items[0]["name"] if items else "",
+    }
+
+
+def _spending(session: Session, shop: Shop, customer: Customer, locale: str) -> dict[str, Any]:
+    from careloop.orders.models import Order
+
+    count, total, first, last = session.execute(
+        select(
+            func.count(Order.id),
+            func.coalesce(func.sum(Order.total_minor), 0),
+            func.min(Order.placed_at),
+            func.max(Order.placed_at),
+        ).where(
+            Order.shop_id == shop.id,
+            Order.customer_id == customer.id,
+            Order.status.not_in(NOT_SALES),
+        )
+    ).one()
+    count, total = int(count), int(total)
+    return {
+        "orders_count": count,
+        "total_spent": format_money(total, shop.currency, locale),
+        "average_order": format_money(total // count if count else 0, shop.currency, locale),
+        "first_order_date": _date(_aware(first), locale),
+        "last_order_date": _date(_aware(last), locale),
+    }
+
+
+def _aware(value: Any) -> datetime | None:
+    from careloop.core.clock import ensure_aware
+
+    return ensure_aware(value) if isinstance(value, datetime) else None
+
+
+def _loyalty(session: Session, shop: Shop, customer: Customer) -> dict[str, Any]:
+    """Points and tier from the loyalty capability; zero and empty when it is not installed."""
+    try:
+        service = importlib.import_module("careloop.loyalty.service")
+        points = int(
+            service.points_balance(session=session, shop_id=shop.id, customer_id=customer.id)
+        )
+        tier = service.current_tier(session=session, shop_id=shop.id, customer_id=customer.id)
+    except (ImportError, AttributeError):
+        return {"points": 0, "tier": ""}
+    return {"points": points, "tier": tier or ""}
+
+
+def _coupon(extra: Mapping[str, Any]) -> dict[str, Any] | None:
+    coupon = extra.get("coupon")
+    if isinstance(coupon, Mapping):
+        return dict(coupon)
+    code = extra.get("coupon_code")
+    if code:
+        return {"code": str(code), "expires_at": str(extra.get("coupon_expires_at", ""))}
+    return None
+
+
+def sample_context(locale: str = "vi", shop_name: str = "Cửa hàng mẫu") -> dict[str, Any]:
+    """Plausible data for previews and validation: every field a template may use is set."""
+    locale = normalise_locale(locale)
+    name = {"vi": "Nguyễn Thị Mai", "zh": "王小明"}.get(locale, "Mai Nguyen")
+    items = [
+        {"name": "Cà phê Arabica 500g", "sku": "CF-500", "quantity": 2, "price": "180.000 ₫"},
+        {"name": "Phin nhôm", "sku": "PHIN-1", "quantity": 1, "price": "45.000 ₫"},
+    ]
+    return {
+        "customer": {
+            "id": "C-1001",
+            "name": name,
+            "first_name": first_name(name, locale),
+            "email": "mai@example.com",
+            "phone": "+84901234567",
+            "referral_code": "MAI7KQ2X",
+            "locale": locale,
+        },
+        "shop": {"name": shop_name, "slug": "demo", "currency": "VND"},
+        "order": {
+            "number": "DH-20481",
+            "total": "405.000 ₫",
+            "status": "delivered",
+            "placed_at": "02/11/2026",
+            "delivered_at": "05/11/2026",
+            "items": items,
+            "items_text": "Cà phê Arabica 500g x2, Phin nhôm",
+            "first_item": "Cà phê Arabica 500g",
+        },
+        "spending": {
+            "orders_count": 4,
+            "total_spent": "1.620.000 ₫",
+            "average_order": "405.000 ₫",
+            "first_order_date": "12/03/2026",
+            "last_order_date": "02/11/2026",
+        },
+        "loyalty": {"points": 1250, "tier": "gold"},
+        "coupon": {"code": "CAMON10", "expires_at": "02/12/2026", "percent_off": 10},
+        "links": link_markers(),
+        "message": {"locale": locale},
+        # What date-triggered journeys pass in their context (playbooks/journeys/TEMPLATES.md).
+        "days_inactive": 63,
+        "last_order_date": "02/09/2026",
+        "birthday": "15/11",
+        "days_left": 3,
+        "years": 1,
+        "first_order_date": "12/03/2025",
+        "sku": "CF-500",
+        "product_name": "Cà phê Arabica 500g",
+        "runout_date": "20/11/2026",
+        "warranty_until": "02/12/2026",
+        "service_number": 2,
+        "maintenance_date": "09/11/2026",
+    }

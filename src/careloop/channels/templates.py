@@ -1,0 +1,246 @@
+"""Message templates: where they come from and how they are rendered.
+
+Defaults ship as one YAML file per template key in `playbooks/templates/<key>.yaml`:
+
+    email:
+      vi: {subject: "...", text: "...", html: "..."}
+      en: {...}
+    sms:
+      vi: {text: "..."}
+    zalo:
+      template_id: "123456"          # the ZNS template approved for the OA
+      vi: {data: {customer_name: "{{ customer.name }}"}}
+    task:
+      kind: call                      # support task kind; due_days, assignee_rule optional
+      vi: {subject: "title", text: "body"}
+
+A shop overrides any (key, channel, locale) with a `message_templates` row. Staff write
+templates, so rendering happens in Jinja2's SandboxedEnvironment with StrictUndefined: a
+typo is an error at enqueue/activation time, never a blank in a sent message.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import StrictUndefined, meta
+from jinja2 import TemplateError as JinjaTemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from careloop.channels.models import MessageTemplate
+from careloop.core.errors import CareloopError
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "playbooks" / "templates"
+LOCALES = ("vi", "en", "zh")
+# Channels without wording of their own borrow another's (a webhook carries the email text).
+BORROWS: dict[str, tuple[str, ...]] = {"webhook": ("email", "sms"), "task": ("email", "sms")}
+
+
+class TemplateError(CareloopError):
+    """A template is missing, malformed, or cannot render for this customer."""
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    subject: str = ""
+    text: str = ""
+    html: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+    data: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"subject": self.subject, "text": self.text, "html": self.html, "data": self.data}
+
+
+_TEXT_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+_HTML_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+
+
+@functools.lru_cache(maxsize=2048)
+def _compile(source: str, html: bool) -> Any:
+    env = _HTML_ENV if html else _TEXT_ENV
+    return env.from_string(source)
+
+
+def normalise_locale(locale: str | None) -> str:
+    """`vi-VN` -> `vi`, `zh_Hans` -> `zh`; anything unknown is kept as its language part."""
+    if not locale:
+        return "vi"
+    return locale.replace("_", "-").split("-")[0].lower()
+
+
+@functools.lru_cache(maxsize=256)
+def _load_file(template_key: str, mtime: float) -> dict[str, Any]:
+    path = TEMPLATES_DIR / f"{template_key}.yaml"
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise TemplateError(
+            f"template {template_key!r}: {path.name} is not valid YAML: {exc}"
+        ) from None
+    if not isinstance(loaded, dict):
+        raise TemplateError(f"template {template_key!r}: {path.name} must be a mapping")
+    return loaded
+
+
+def file_spec(template_key: str) -> dict[str, Any] | None:
+    """The shipped YAML of `template_key`, or None if there is no such file."""
+    if not template_key.replace("_", "").replace("-", "").replace(".", "").isalnum():
+        raise TemplateError(f"template key {template_key!r}: use letters, digits, _ - . only")
+    path = TEMPLATES_DIR / f"{template_key}.yaml"
+    if not path.exists():
+        return None
+    return _load_file(template_key, path.stat().st_mtime)
+
+
+def shipped_template_keys() -> list[str]:
+    return sorted(p.stem for p in TEMPLATES_DIR.glob("*.yaml"))
+
+
+def _locale_chain(locale: str, shop_locale: str) -> list[str]:
+    chain = [normalise_locale(locale), normalise_locale(shop_locale), "vi", "en"]
+    return list(dict.fromkeys(chain))
+
+
+def _from_file(
+    spec: Mapping[str, Any], channel: str, locales: Sequence[str]
+) -> TemplateSource | None:
+    section = spec.get(channel)
+    if not isinstance(section, Mapping):
+        return None
+    for loc in locales:
+        entry = section.get(loc)
+        if isinstance(entry, Mapping):
+            data = dict(entry.get("data") or {})
+            for extra in ("template_id", "kind", "due_days", "assignee_rule"):
+                if extra in section and extra not in data:
+                    data[f"_{extra}"] = section[extra]
+            return TemplateSource(
+                subject=str(entry.get("subject", "")),
+                text=str(entry.get("text", "")),
+                html=str(entry.get("html", "")),
+                data=data,
+            )
+    return None
+
+
+def _from_db(
+    session: Session | None, shop_id: int | None, key: str, channel: str, locales: Sequence[str]
+) -> TemplateSource | None:
+    if session is None or shop_id is None:
+        return None
+    rows = {
+        row.locale: row
+        for row in session.scalars(
+            select(MessageTemplate).where(
+                MessageTemplate.shop_id == shop_id,
+                MessageTemplate.template_key == key,
+                MessageTemplate.channel == channel,
+            )
+        )
+    }
+    for loc in locales:
+        row = rows.get(loc)
+        if row is not None:
+            return TemplateSource(row.subject, row.body_text, row.body_html, dict(row.data or {}))
+    return None
+
+
+def find_source(
+    *,
+    session: Session | None,
+    shop_id: int | None,
+    template_key: str,
+    channel: str,
+    locale: str,
+    shop_locale: str = "vi",
+) -> tuple[TemplateSource, str]:
+    """The wording for (key, channel, locale) and the locale actually used."""
+    locales = _locale_chain(locale, shop_locale)
+    spec = file_spec(template_key)
+    for candidate in (channel, *BORROWS.get(channel, ())):
+        for loc in locales:
+            found = _from_db(session, shop_id, template_key, candidate, [loc])
+            if found is None and spec is not None:
+                found = _from_file(spec, candidate, [loc])
+            if found is not None:
+                if candidate != channel and spec is not None:
+                    # Keep the borrowing channel's own settings (task kind, due days).
+                    own = spec.get(channel)
+                    if isinstance(own, Mapping):
+                        extras = {f"_{k}": v for k, v in own.items() if k not in LOCALES}
+                        found = TemplateSource(
+                            found.subject, found.text, found.html, {**found.data, **extras}
+                        )
+                return found, loc
+    if spec is None and (session is None or not _has_any_override(session, shop_id, template_key)):
+        raise TemplateError(
+            f"template {template_key!r} does not exist (no playbooks/templates/"
+            f"{template_key}.yaml and no shop override)"
+        )
+    raise TemplateError(f"template {template_key!r} has no {channel} wording for {locales[0]!r}")
+
+
+def _has_any_override(session: Session, shop_id: int | None, key: str) -> bool:
+    if shop_id is None:
+        return False
+    stmt = select(MessageTemplate.id).where(
+        MessageTemplate.shop_id == shop_id, MessageTemplate.template_key == key
+    )
+    return session.scalar(stmt.limit(1)) is not None
+
+
+def render_source(
+    source: TemplateSource, context: Mapping[str, Any], *, where: str = "template"
+) -> Rendered:
+    """Render every part of `source`; any unknown field or error raises TemplateError."""
+    try:
+        subject = _compile(source.subject, False).render(context).strip()
+        text = _compile(source.text, False).render(context).strip()
+        html = _compile(source.html, True).render(context) if source.html else ""
+        data: dict[str, Any] = {}
+        for name, value in source.data.items():
+            if name.startswith("_") or not isinstance(value, str):
+                data[name] = value
+            else:
+                data[name] = _compile(value, False).render(context).strip()
+    except JinjaTemplateError as exc:
+        raise TemplateError(f"{where}: {_explain(exc)}") from None
+    return Rendered(subject=subject, text=text, html=html, data=data)
+
+
+def _explain(exc: JinjaTemplateError) -> str:
+    message = str(exc.message or exc)
+    if "is undefined" in message:
+        return f"unknown field: {message}"
+    if "has no attribute" in message:
+        return f"unknown field: {message}"
+    line = getattr(exc, "lineno", None)
+    return f"line {line}: {message}" if line else message
+
+
+def unknown_names(source: TemplateSource, known: set[str]) -> set[str]:
+    """Top-level names the template uses that the context never provides."""
+    found: set[str] = set()
+    parts = [source.subject, source.text, source.html]
+    parts += [v for v in source.data.values() if isinstance(v, str)]
+    for part in parts:
+        try:
+            found |= meta.find_undeclared_variables(_TEXT_ENV.parse(part))
+        except JinjaTemplateError:
+            continue  # a syntax error is reported by the render itself
+    return found - known - set(_TEXT_ENV.globals)

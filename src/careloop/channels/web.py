@@ -1,0 +1,388 @@
+"""Public routes (no API key): open pixel, click redirect, unsubscribe, preference centre,
+and provider callbacks. Every customer-facing URL carries a signed token."""
+
+from __future__ import annotations
+
+import base64
+import json
+from html import escape
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from careloop.channels import links, tracking
+from careloop.channels.models import Message
+from careloop.channels.settings import get_channel_settings
+from careloop.channels.sms import ESMS_STATUS, TWILIO_STATUS, twilio_signature_ok
+from careloop.channels.zalo import event_signature_ok
+from careloop.context import AppContext
+from careloop.customers.models import Consent, Customer
+from careloop.shops.models import Shop
+from careloop.web.deps import Ctx, SessionDep
+
+router = APIRouter(prefix="/c", include_in_schema=False)
+
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+NO_STORE = {"Cache-Control": "no-store, private"}
+CHOICE_CHANNELS = ("email", "sms", "zalo")
+TEXTS = {
+    "vi": {
+        "unsub_title": "Hủy nhận tin",
+        "unsub_ask": "Bạn muốn ngừng nhận tin từ {shop} qua {channel}?",
+        "unsub_button": "Hủy nhận tin",
+        "unsub_done": "Bạn đã hủy nhận tin từ {shop} qua {channel}.",
+        "prefs_title": "Tùy chọn nhận tin",
+        "channels": "Kênh bạn muốn nhận tin",
+        "frequency": "Tần suất",
+        "normal": "Bình thường",
+        "monthly": "Tối đa 1 lần mỗi tháng",
+        "quarterly": "Tối đa 1 lần mỗi quý",
+        "opt_out_all": "Ngừng nhận tất cả tin",
+        "save": "Lưu",
+        "saved": "Đã lưu lựa chọn của bạn.",
+    },
+    "en": {
+        "unsub_title": "Unsubscribe",
+        "unsub_ask": "Stop receiving messages from {shop} by {channel}?",
+        "unsub_button": "Unsubscribe",
+        "unsub_done": "You are unsubscribed from {shop} messages by {channel}.",
+        "prefs_title": "Message preferences",
+        "channels": "Channels you want to hear from us on",
+        "frequency": "How often",
+        "normal": "As usual",
+        "monthly": "At most once a month",
+        "quarterly": "At most once a quarter",
+        "opt_out_all": "Opt out of everything",
+        "save": "Save",
+        "saved": "Your choices are saved.",
+    },
+}
+
+
+def _verify(ctx: AppContext, purpose: str, token: str) -> dict[str, Any]:
+    try:
+        return links.verify(ctx.secret_key, purpose, token)
+    except links.BadLink:
+        raise HTTPException(404, "link not valid") from None
+
+
+def _message(session: Session, payload: dict[str, Any]) -> Message:
+    message = session.get(Message, int(payload.get("m", 0)))
+    if message is None:
+        raise HTTPException(404, "message not found")
+    return message
+
+
+def _customer(session: Session, payload: dict[str, Any]) -> tuple[Shop, Customer]:
+    customer = session.get(Customer, int(payload.get("c", 0)))
+    if customer is None or customer.shop_id != payload.get("s"):
+        raise HTTPException(404, "link not valid")
+    return session.get_one(Shop, customer.shop_id), customer
+
+
+def _texts(customer: Customer, shop: Shop) -> dict[str, str]:
+    locale = (customer.locale or shop.locale or "vi")[:2]
+    return TEXTS.get(locale, TEXTS["en"])
+
+
+def _page(title: str, body: str) -> HTMLResponse:
+    html = (
+        '<!doctype html><html><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{escape(title)}</title>"
+        '<link rel="stylesheet" href="/static/careloop.css"></head>'
+        f'<body><main class="public">{body}</main></body></html>'
+    )
+    return HTMLResponse(html, headers=NO_STORE)
+
+
+@router.get("/o/{token}.gif")
+def open_pixel(token: str, request: Request, ctx: Ctx, session: SessionDep) -> Response:
+    payload = _verify(ctx, "open", token)
+    message = session.get(Message, int(payload.get("m", 0)))
+    if message is not None:
+        tracking.record_open(
+            session=session,
+            clock=ctx.clock,
+            message=message,
+            user_agent=request.headers.get("user-agent", ""),
+            ip=request.client.host if request.client else None,
+        )
+    return Response(PIXEL, media_type="image/gif", headers=NO_STORE)
+
+
+@router.get("/r/{token}")
+def click(token: str, ctx: Ctx, session: SessionDep) -> RedirectResponse:
+    payload = _verify(ctx, "click", token)
+    target = str(payload.get("u", ""))
+    if not target.startswith(("http://", "https://")):
+        raise HTTPException(404, "link not valid")
+    message = session.get(Message, int(payload.get("m", 0)))
+    if message is not None:
+        tracking.record_click(session=session, clock=ctx.clock, message=message, url=target)
+    return RedirectResponse(target, status_code=302, headers=NO_STORE)
+
+
+@router.get("/unsub/{token}")
+def unsubscribe_page(token: str, ctx: Ctx, session: SessionDep) -> HTMLResponse:
+    # GET never unsubscribes: mail scanners prefetch links. The button POSTs.
+    payload = _verify(ctx, "unsubscribe", token)
+    shop, customer = _customer(session, payload)
+    t = _texts(customer, shop)
+    channel = str(payload.get("ch", "email"))
+    body = (
+        f"<h1>{escape(t['unsub_title'])}</h1>"
+        f"<p>{escape(t['unsub_ask'].format(shop=shop.name, channel=channel))}</p>"
+        f'<form method="post"><button type="submit" name="confirm" value="1">'
+        f"{escape(t['unsub_button'])}</button></form>"
+    )
+    return _page(t["unsub_title"], body)
+
+
+@router.post("/unsub/{token}")
+def unsubscribe_post(token: str, ctx: Ctx, session: SessionDep) -> HTMLResponse:
+    """Both the page's button and RFC 8058 one-click (List-Unsubscribe=One-Click) land here."""
+    payload = _verify(ctx, "unsubscribe", token)
+    shop, customer = _customer(session, payload)
+    channel = str(payload.get("ch", "email"))
+    tracking.unsubscribe(
+        session=session,
+        clock=ctx.clock,
+        shop=shop,
+        customer=customer,
+        channel=channel,
+        source=f"unsubscribe:{channel}",
+    )
+    t = _texts(customer, shop)
+    done = t["unsub_done"].format(shop=shop.name, channel=channel)
+    return _page(t["unsub_title"], f"<h1>{escape(t['unsub_title'])}</h1><p>{escape(done)}</p>")
+
+
+def _prefs_form(session: Session, shop: Shop, customer: Customer, note: str = "") -> HTMLResponse:
+    t = _texts(customer, shop)
+    states = {
+        c.channel: c.state
+        for c in session.scalars(select(Consent).where(Consent.customer_id == customer.id))
+    }
+    frequency = tracking.preferred_frequency(session, shop_id=shop.id, customer_id=customer.id)
+    boxes = "".join(
+        f'<label><input type="checkbox" name="channel" value="{ch}"'
+        f"{' checked' if states.get(ch) != 'denied' else ''}> {ch}</label><br>"
+        for ch in CHOICE_CHANNELS
+    )
+    options = "".join(
+        f'<label><input type="radio" name="frequency" value="{f}"'
+        f"{' checked' if f == frequency else ''}> {escape(t[f])}</label><br>"
+        for f in tracking.FREQUENCIES
+    )
+    body = (
+        f"<h1>{escape(t['prefs_title'])} · {escape(shop.name)}</h1>"
+        + (f'<p class="notice">{escape(note)}</p>' if note else "")
+        + f'<form method="post"><fieldset><legend>{escape(t["channels"])}</legend>{boxes}'
+        f"</fieldset><fieldset><legend>{escape(t['frequency'])}</legend>{options}</fieldset>"
+        f'<label><input type="checkbox" name="opt_out_all" value="1"> '
+        f"{escape(t['opt_out_all'])}</label><br>"
+        f'<button type="submit">{escape(t["save"])}</button></form>'
+    )
+    return _page(t["prefs_title"], body)
+
+
+@router.get("/prefs/{token}")
+def preferences_page(token: str, ctx: Ctx, session: SessionDep) -> HTMLResponse:
+    shop, customer = _customer(session, _verify(ctx, "preferences", token))
+    return _prefs_form(session, shop, customer)
+
+
+@router.post("/prefs/{token}")
+async def preferences_save(
+    token: str, request: Request, ctx: Ctx, session: SessionDep
+) -> HTMLResponse:
+    shop, customer = _customer(session, _verify(ctx, "preferences", token))
+    form = await request.form()
+    chosen = {str(v) for v in form.getlist("channel")}
+    opt_out = form.get("opt_out_all") == "1"
+    tracking.set_preferences(
+        session=session,
+        clock=ctx.clock,
+        shop=shop,
+        customer=customer,
+        channels={ch: (ch in chosen and not opt_out) for ch in CHOICE_CHANNELS},
+        frequency=str(form.get("frequency") or "normal"),
+    )
+    session.flush()
+    return _prefs_form(session, shop, customer, note=_texts(customer, shop)["saved"])
+
+
+@router.get("/reorder/{token}")
+def reorder(token: str, ctx: Ctx, session: SessionDep) -> RedirectResponse:
+    payload = _verify(ctx, "reorder", token)
+    shop, _customer_row = _customer(session, payload)
+    if payload.get("m"):
+        message = session.get(Message, int(payload["m"]))
+        if message is not None:
+            tracking.record_click(session=session, clock=ctx.clock, message=message, url="reorder")
+    target = str((shop.settings or {}).get("store_url") or ctx.settings.base_url)
+    return RedirectResponse(target, status_code=302)
+
+
+@router.get("/review/{token}")
+def review(token: str, ctx: Ctx, session: SessionDep) -> RedirectResponse:
+    payload = _verify(ctx, "review", token)
+    shop, _customer_row = _customer(session, payload)
+    target = str((shop.settings or {}).get("review_url") or ctx.settings.base_url)
+    return RedirectResponse(target, status_code=302)
+
+
+def _shop_by_slug(session: Session, slug: str) -> Shop:
+    shop = session.scalar(select(Shop).where(Shop.slug == slug))
+    if shop is None:
+        raise HTTPException(404, "shop not found")
+    return shop
+
+
+def _public_url(ctx: AppContext, request: Request) -> str:
+    query = f"?{request.url.query}" if request.url.query else ""
+    return ctx.settings.base_url.rstrip("/") + request.url.path + query
+
+
+def _check_twilio(
+    ctx: AppContext, session: Session, shop: Shop, request: Request, form: dict[str, str]
+) -> None:
+    settings = get_channel_settings(session, shop.id, "sms")
+    token = str(settings.config.get("auth_token") or "") if settings else ""
+    given = request.headers.get("x-twilio-signature", "")
+    if not twilio_signature_ok(token, _public_url(ctx, request), form, given):
+        raise HTTPException(403, "bad X-Twilio-Signature")
+
+
+@router.api_route("/hooks/sms/{slug}/status", methods=["GET", "POST"])
+async def sms_status(slug: str, request: Request, ctx: Ctx, session: SessionDep) -> Response:
+    """Delivery reports: Twilio POSTs a signed form; eSMS GETs with query parameters."""
+    shop = _shop_by_slug(session, slug)
+    payload = _verify(ctx, "callback", request.query_params.get("t", ""))
+    if payload.get("s") != shop.id:
+        raise HTTPException(404, "link not valid")
+    if request.method == "POST":
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        _check_twilio(ctx, session, shop, request, form)
+        status = TWILIO_STATUS.get(form.get("MessageStatus", ""), "")
+        reason = f"twilio error {form['ErrorCode']}" if form.get("ErrorCode") else None
+    else:
+        status = ESMS_STATUS.get(request.query_params.get("SendStatus", ""), "")
+        reason = "rejected by eSMS" if status == "failed" else None
+    message = _message(session, payload)
+    if status:
+        tracking.apply_delivery_report(
+            session=session, clock=ctx.clock, message=message, status=status, reason=reason
+        )
+    return Response(status_code=204)
+
+
+@router.post("/hooks/sms/{slug}/inbound")
+async def sms_inbound(slug: str, request: Request, ctx: Ctx, session: SessionDep) -> Response:
+    """Replies: Twilio's signed form (From, Body), or any gateway posting `phone` and `text`
+    with the shop's inbound token (`?token=`)."""
+    shop = _shop_by_slug(session, slug)
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    if "From" in form:
+        _check_twilio(ctx, session, shop, request, form)
+        phone, text = form.get("From", ""), form.get("Body", "")
+    else:
+        settings = get_channel_settings(session, shop.id, "sms")
+        expected = str(settings.config.get("inbound_token") or "") if settings else ""
+        if not expected or request.query_params.get("token") != expected:
+            raise HTTPException(403, "bad inbound token")
+        phone, text = form.get("phone", ""), form.get("text", "")
+    tracking.handle_inbound_sms(session=session, clock=ctx.clock, shop=shop, phone=phone, body=text)
+    if "From" in form:  # Twilio wants TwiML; an empty response sends nothing back
+        return Response("<Response></Response>", media_type="application/xml")
+    return Response(status_code=204)
+
+
+@router.post("/hooks/zalo/{slug}")
+async def zalo_events(slug: str, request: Request, ctx: Ctx, session: SessionDep) -> Response:
+    """OA webhook: user_received_message -> delivered, user_seen_message -> opened."""
+    shop = _shop_by_slug(session, slug)
+    raw = (await request.body()).decode()
+    settings = get_channel_settings(session, shop.id, "zalo")
+    config = settings.config if settings else {}
+    try:
+        event = json.loads(raw)
+    except ValueError:
+        raise HTTPException(400, "body is not JSON") from None
+    if not event_signature_ok(
+        str(config.get("app_id") or ""),
+        raw,
+        str(event.get("timestamp", "")),
+        str(config.get("oa_secret_key") or ""),
+        request.headers.get("x-zevent-signature", ""),
+    ):
+        raise HTTPException(403, "bad X-ZEvent-Signature")
+    status = {"user_received_message": "delivered", "user_seen_message": "opened"}.get(
+        str(event.get("event_name", ""))
+    )
+    msg = event.get("message") or {}
+    tracking_id = str(msg.get("tracking_id") or "")
+    msg_ids = msg.get("msg_ids") or [msg.get("msg_id")]
+    conditions = [Message.dedup_id == tracking_id] if tracking_id else []
+    conditions += [
+        (Message.provider == "zalo") & (Message.provider_message_id == str(m)) for m in msg_ids if m
+    ]
+    if status and conditions:
+        from sqlalchemy import or_
+
+        for message in session.scalars(
+            select(Message).where(Message.shop_id == shop.id, or_(*conditions))
+        ):
+            tracking.apply_delivery_report(
+                session=session, clock=ctx.clock, message=message, status=status
+            )
+    return Response(status_code=200)
+
+
+@router.post("/hooks/email/{slug}/bounce")
+async def email_bounce(slug: str, request: Request, ctx: Ctx, session: SessionDep) -> Response:
+    """Bounces and complaints: JSON {"type": "bounce"|"complaint", "email", "message_id"?},
+    or a raw DSN (multipart/report) as the body. Authenticated by `?token=`."""
+    from careloop.channels.dsn import parse_dsn
+
+    shop = _shop_by_slug(session, slug)
+    settings = get_channel_settings(session, shop.id, "email")
+    expected = str(settings.config.get("inbound_token") or "") if settings else ""
+    if not expected or request.query_params.get("token") != expected:
+        raise HTTPException(403, "bad inbound token")
+    body = await request.body()
+    if request.headers.get("content-type", "").startswith("application/json"):
+        data = json.loads(body)
+        reports = [
+            (str(data.get("email", "")), str(data.get("type", "bounce")), data.get("message_id"))
+        ]
+    else:
+        reports = [(r.recipient, "bounce", r.message_id) for r in parse_dsn(body) if r.permanent]
+    for email, kind, message_ref in reports:
+        if not email or kind not in ("bounce", "complaint"):
+            continue
+        message = _message_by_ref(session, shop, message_ref)
+        tracking.handle_bounce(
+            session=session,
+            clock=ctx.clock,
+            shop=shop,
+            email=email.lower(),
+            kind=kind,
+            message=message,
+        )
+    return Response(status_code=204)
+
+
+def _message_by_ref(session: Session, shop: Shop, ref: object) -> Message | None:
+    """Our Message-ID is <dedup_id@domain>; accept it, the bare dedup id or our numeric id."""
+    if ref is None:
+        return None
+    text = str(ref).strip().strip("<>").split("@")[0]
+    stmt = select(Message).where(Message.shop_id == shop.id)
+    if text.isdigit():
+        return session.scalar(stmt.where(Message.id == int(text)))
+    return session.scalar(stmt.where(Message.dedup_id == text))

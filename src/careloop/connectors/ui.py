@@ -1,0 +1,164 @@
+"""The connectors page: each platform's webhook URL and secret to paste into it, the last
+deliveries with their result, and a replay button for a failed one."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from careloop.audit.service import audit
+from careloop.connectors.platforms import PLATFORMS
+from careloop.connectors.service import (
+    add_connector,
+    connectors_of,
+    recent_deliveries,
+    replay_delivery,
+)
+from careloop.core.errors import ValidationFailed
+from careloop.web.deps import Ctx, SessionDep
+from careloop.web.ui.deps import AgentStaff, CurrentStaff, OwnerStaff, StaffContext
+from careloop.web.ui.nav import register_nav
+from careloop.web.ui.templating import render
+
+router = APIRouter()
+register_nav("connectors", "Connectors", "Kết nối", "/settings/connectors", "viewer", 80)
+
+TEXTS = {
+    "en": {
+        "title": "Connectors",
+        "subtitle": "Point your shop platform's webhooks here; orders flow in within seconds.",
+        "url": "Webhook URL",
+        "secret": "Signing secret",
+        "connect": "Connect",
+        "save": "Save",
+        "platform": "Platform",
+        "mapping": "Field mapping (JSON, generic only)",
+        "deliveries": "Last deliveries",
+        "none": "No connector yet. Pick your platform below, paste the secret it shows you, "
+        "then paste the webhook URL into the platform.",
+        "no_deliveries": "Nothing received yet.",
+        "received": "Received",
+        "topic": "Topic",
+        "result": "Result",
+        "replay": "Replay",
+        "owner_only": "Only the owner can see secrets and change connectors.",
+        "generate": "Leave empty to generate one",
+        "where": "Where to set it up",
+    },
+    "vi": {
+        "title": "Kết nối",
+        "subtitle": "Trỏ webhook của nền tảng bán hàng về đây; đơn hàng về ngay sau vài giây.",
+        "url": "Địa chỉ webhook",
+        "secret": "Khóa ký (secret)",
+        "connect": "Kết nối",
+        "save": "Lưu",
+        "platform": "Nền tảng",
+        "mapping": "Ánh xạ trường (JSON, chỉ cho loại chung)",
+        "deliveries": "Lần nhận gần đây",
+        "none": "Chưa có kết nối. Chọn nền tảng bên dưới, dán khóa ký mà nền tảng cung cấp, "
+        "rồi dán địa chỉ webhook vào nền tảng.",
+        "no_deliveries": "Chưa nhận được gì.",
+        "received": "Lúc nhận",
+        "topic": "Loại",
+        "result": "Kết quả",
+        "replay": "Chạy lại",
+        "owner_only": "Chỉ chủ shop mới xem được khóa và thay đổi kết nối.",
+        "generate": "Để trống để tạo tự động",
+        "where": "Cài đặt tại",
+    },
+}
+
+
+def _page(
+    request: Request, staff: StaffContext, session: SessionDep, ctx: Ctx, error: str = ""
+) -> Response:
+    base = ctx.settings.base_url.rstrip("/")
+    connectors = [
+        {
+            "platform": c.platform,
+            "label": PLATFORMS[c.platform].label,
+            "docs": PLATFORMS[c.platform].docs,
+            "url": f"{base}/api/v1/webhooks/{c.platform}/{staff.shop.slug}",
+            "secret": c.secret if staff.can("owner") else None,
+            "signature_header": PLATFORMS[c.platform].signature_header,
+        }
+        for c in connectors_of(session, staff.shop.id)
+    ]
+    return render(
+        request,
+        "connectors/page.html",
+        {
+            "t": TEXTS["vi" if staff.locale == "vi" else "en"],
+            "connectors": connectors,
+            "platforms": PLATFORMS,
+            "deliveries": recent_deliveries(session, staff.shop.id),
+            "error": error,
+        },
+        staff=staff,
+        status_code=422 if error else 200,
+    )
+
+
+@router.get("/settings/connectors")
+def connectors_page(
+    request: Request, staff: CurrentStaff, session: SessionDep, ctx: Ctx
+) -> Response:
+    return _page(request, staff, session, ctx)
+
+
+@router.post("/settings/connectors")
+def save_connector(
+    request: Request,
+    staff: OwnerStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    platform: Annotated[str, Form()],
+    secret: Annotated[str, Form()] = "",
+    mapping: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        fields = json.loads(mapping) if mapping.strip() else None
+    except json.JSONDecodeError as exc:
+        return _page(request, staff, session, ctx, error=f"mapping: not valid JSON ({exc.msg})")
+    try:
+        add_connector(
+            session=session,
+            clock=ctx.clock,
+            shop=staff.shop,
+            platform=platform,
+            secret=secret.strip() or secrets.token_urlsafe(24),
+            mapping=fields,
+        )
+    except ValidationFailed as exc:
+        return _page(request, staff, session, ctx, error="; ".join(str(e) for e in exc.errors))
+    audit(
+        session=session,
+        clock=ctx.clock,
+        shop_id=staff.shop.id,
+        actor=f"staff:{staff.user.email}",
+        action="connector.saved",
+        target=f"connector:{platform}",
+        origin=request.client.host if request.client else "",
+    )
+    return RedirectResponse("/settings/connectors", status_code=303)
+
+
+@router.post("/settings/connectors/deliveries/{delivery_id}/replay")
+def replay(
+    delivery_id: int, request: Request, staff: AgentStaff, session: SessionDep, ctx: Ctx
+) -> Response:
+    replay_delivery(session=session, clock=ctx.clock, shop=staff.shop, delivery_pk=delivery_id)
+    audit(
+        session=session,
+        clock=ctx.clock,
+        shop_id=staff.shop.id,
+        actor=f"staff:{staff.user.email}",
+        action="webhook.replayed",
+        target=f"delivery:{delivery_id}",
+        origin=request.client.host if request.client else "",
+    )
+    return RedirectResponse("/settings/connectors", status_code=303)

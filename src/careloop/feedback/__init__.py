@@ -1,0 +1,1 @@
+"""Feedback: surveys (NPS, CSAT, custom), reviews, routing, and themes."""

@@ -1,0 +1,244 @@
+"""Feedback pages: survey results, the review inbox with reply deadlines, and themes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import func, select
+
+from careloop.audit.service import audit
+from careloop.core.errors import ValidationFailed
+from careloop.customers.models import Customer
+from careloop.feedback import rules
+from careloop.feedback.insights import shop_themes
+from careloop.feedback.models import Review, SurveyResponse
+from careloop.feedback.service import respond_to_review, suggested_reply
+from careloop.web.deps import Ctx, SessionDep
+from careloop.web.ui.deps import AgentStaff, CurrentStaff
+from careloop.web.ui.nav import register_nav
+from careloop.web.ui.templating import render
+
+router = APIRouter()
+register_nav("feedback", "Feedback", "Góp ý", "/feedback", "viewer", 50)
+PERIOD = timedelta(days=90)
+
+TEXTS = {
+    "en": {
+        "title": "Feedback",
+        "surveys": "Surveys",
+        "reviews": "Reviews",
+        "themes": "Themes",
+        "period": "Last 90 days",
+        "answers": "Answers",
+        "nps": "NPS",
+        "csat": "CSAT",
+        "target": "target",
+        "recent": "Recent answers",
+        "no_answers": "No survey answers yet. The Day-7 survey of the Golden Hours journey "
+        "asks every customer a week after delivery.",
+        "customer": "Customer",
+        "score": "Score",
+        "comment": "Comment",
+        "when": "When",
+        "inbox": "Review inbox",
+        "no_reviews": "No reviews yet. Import them with `careloop import reviews` or the API.",
+        "respond_by": "Reply by",
+        "overdue": "overdue",
+        "replied": "Replied",
+        "suggestion": "Suggested reply",
+        "record": "Record the reply you posted",
+        "save": "Save",
+        "theme": "Theme",
+        "count": "Mentions",
+        "trend": "By month",
+        "examples": "What customers wrote",
+        "no_themes": "No recurring themes in comments, reviews or tickets yet.",
+        "complaint": "complaint",
+        "praise": "praise",
+    },
+    "vi": {
+        "title": "Góp ý",
+        "surveys": "Khảo sát",
+        "reviews": "Đánh giá",
+        "themes": "Chủ đề",
+        "period": "90 ngày qua",
+        "answers": "Câu trả lời",
+        "nps": "NPS",
+        "csat": "CSAT",
+        "target": "mục tiêu",
+        "recent": "Câu trả lời gần đây",
+        "no_answers": "Chưa có câu trả lời khảo sát. Khảo sát ngày thứ 7 của hành trình "
+        "Giờ Vàng sẽ hỏi mỗi khách một tuần sau khi nhận hàng.",
+        "customer": "Khách hàng",
+        "score": "Điểm",
+        "comment": "Nhận xét",
+        "when": "Lúc",
+        "inbox": "Hộp đánh giá",
+        "no_reviews": "Chưa có đánh giá. Nhập bằng `careloop import reviews` hoặc qua API.",
+        "respond_by": "Trả lời trước",
+        "overdue": "quá hạn",
+        "replied": "Đã trả lời",
+        "suggestion": "Gợi ý trả lời",
+        "record": "Ghi lại câu trả lời đã đăng",
+        "save": "Lưu",
+        "theme": "Chủ đề",
+        "count": "Số lần",
+        "trend": "Theo tháng",
+        "examples": "Khách đã viết",
+        "no_themes": "Chưa có chủ đề lặp lại trong nhận xét, đánh giá hay phiếu hỗ trợ.",
+        "complaint": "phàn nàn",
+        "praise": "khen",
+    },
+}
+
+
+def _texts(locale: str) -> dict[str, str]:
+    return TEXTS["vi" if locale == "vi" else "en"]
+
+
+def _scores(session: SessionDep, shop_id: int, kind: str, since: Any) -> list[int]:
+    return list(
+        session.scalars(
+            select(SurveyResponse.score).where(
+                SurveyResponse.shop_id == shop_id,
+                SurveyResponse.kind == kind,
+                SurveyResponse.answered_at >= since,
+            )
+        )
+    )
+
+
+def nps(scores: list[int]) -> int | None:
+    """% promoters (9-10) minus % detractors (0-6), as DESIGN.md defines it."""
+    if not scores:
+        return None
+    promoters = sum(1 for s in scores if s >= 9)
+    detractors = sum(1 for s in scores if s <= 6)
+    return round(100 * (promoters - detractors) / len(scores))
+
+
+def csat(scores: list[int]) -> int | None:
+    """% of 1-5 ratings that are 4 or 5."""
+    return round(100 * sum(1 for s in scores if s >= 4) / len(scores)) if scores else None
+
+
+@router.get("/feedback")
+def surveys_page(request: Request, staff: CurrentStaff, session: SessionDep, ctx: Ctx) -> Response:
+    since = ctx.clock.now() - PERIOD
+    nps_scores = _scores(session, staff.shop.id, "nps", since)
+    csat_scores = _scores(session, staff.shop.id, "csat", since)
+    recent = session.execute(
+        select(SurveyResponse, Customer)
+        .join(Customer, Customer.id == SurveyResponse.customer_id)
+        .where(SurveyResponse.shop_id == staff.shop.id)
+        .order_by(SurveyResponse.answered_at.desc(), SurveyResponse.id.desc())
+        .limit(50)
+    ).all()
+    return render(
+        request,
+        "feedback/surveys.html",
+        {
+            "t": _texts(staff.locale),
+            "tab": "surveys",
+            "nps": nps(nps_scores),
+            "nps_n": len(nps_scores),
+            "csat": csat(csat_scores),
+            "csat_n": len(csat_scores),
+            "distribution": [nps_scores.count(n) for n in range(11)],
+            "recent": recent,
+            "thresholds": rules.Thresholds.from_settings(staff.shop.settings or {}),
+        },
+        staff=staff,
+    )
+
+
+@router.get("/feedback/reviews")
+def reviews_page(request: Request, staff: CurrentStaff, session: SessionDep, ctx: Ctx) -> Response:
+    # Unanswered negative reviews first, by deadline; then everything else, newest first.
+    rows = session.execute(
+        select(Review, Customer)
+        .outerjoin(Customer, Customer.id == Review.customer_id)
+        .where(Review.shop_id == staff.shop.id)
+        .order_by(
+            (Review.respond_by.is_(None) | Review.responded_at.is_not(None)),
+            Review.respond_by,
+            Review.posted_at.desc(),
+        )
+        .limit(100)
+    ).all()
+    summary = session.execute(
+        select(func.count(), func.avg(Review.rating)).where(Review.shop_id == staff.shop.id)
+    ).one()
+    items = [
+        {
+            "review": review,
+            "customer": customer,
+            "suggestion": suggested_reply(staff.shop, review, customer),
+            "overdue": review.respond_by is not None
+            and review.responded_at is None
+            and review.respond_by < ctx.clock.now(),
+        }
+        for review, customer in rows
+    ]
+    return render(
+        request,
+        "feedback/reviews.html",
+        {
+            "t": _texts(staff.locale),
+            "tab": "reviews",
+            "items": items,
+            "count": summary[0],
+            "average": round(float(summary[1]), 2) if summary[1] is not None else None,
+        },
+        staff=staff,
+    )
+
+
+@router.post("/feedback/reviews/{review_id}/response")
+def record_reply(
+    review_id: str,
+    request: Request,
+    staff: AgentStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    text: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        respond_to_review(
+            session=session,
+            clock=ctx.clock,
+            shop=staff.shop,
+            review_id=review_id,
+            text=text,
+            staff_id=staff.user.id,
+        )
+    except ValidationFailed:
+        return RedirectResponse("/feedback/reviews?error=empty", status_code=303)
+    audit(
+        session=session,
+        clock=ctx.clock,
+        shop_id=staff.shop.id,
+        actor=f"staff:{staff.user.email}",
+        action="review.responded",
+        target=f"review:{review_id}",
+        origin=request.client.host if request.client else "",
+    )
+    return RedirectResponse("/feedback/reviews", status_code=303)
+
+
+@router.get("/feedback/themes")
+def themes_page(request: Request, staff: CurrentStaff, session: SessionDep, ctx: Ctx) -> Response:
+    now = ctx.clock.now()
+    return render(
+        request,
+        "feedback/themes.html",
+        {
+            "t": _texts(staff.locale),
+            "tab": "themes",
+            "themes": shop_themes(session, staff.shop.id, now - timedelta(days=365), now),
+        },
+        staff=staff,
+    )

@@ -1,0 +1,254 @@
+"""Creating and updating a batch of customers in a few statements, with the same effects
+as customers.service.upsert_customer: a `customer.created` event once per customer, a
+`customer.updated` event listing changed fields, consents with time and source."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import Table, and_, bindparam, select, update
+from sqlalchemy.orm import Session
+
+from careloop.core import events
+from careloop.core.ids import human_code
+from careloop.customers.models import Consent, Customer
+from careloop.customers.service import MARKETING_CHANNELS
+from careloop.db.upsert import insert_ignoring_duplicates
+from careloop.imports.timeline_rows import event_row, insert_events
+
+CUSTOMERS: Table = Customer.__table__  # type: ignore[assignment]
+CONSENTS: Table = Consent.__table__  # type: ignore[assignment]
+# The profile fields an import may set (tags are managed in Careloop, not imported).
+IMPORTED_FIELDS: Final = (
+    "name",
+    "email",
+    "phone",
+    "birthday",
+    "locale",
+    "timezone",
+    "preferred_channel",
+    "zalo_user_id",
+)
+
+
+@dataclass
+class CustomerData:
+    """What a file says about one customer: only the fields it fills in."""
+
+    external_id: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    accepts_marketing: bool | None = None
+    # When they became a customer (their first order), for the `customer.created` event.
+    first_seen: datetime | None = None
+
+
+@dataclass
+class CustomerWrite:
+    ids: dict[str, int]
+    created: int
+    updated: int
+
+
+@dataclass(frozen=True)
+class CustomerWriter:
+    session: Session
+    shop_id: int
+    now: datetime
+    source: str
+    # True for a customer file: it lists who already is a customer, so `customer.created`
+    # is stored dispatched (no journey greets the whole list). False for an orders file:
+    # it happened at the first order, and the backfill window decides.
+    history: bool
+
+    def write(self, batch: Mapping[str, CustomerData]) -> CustomerWrite:
+        stored = self._stored(batch)
+        new = [data for ext, data in batch.items() if ext not in stored]
+        ids = {ext: row["id"] for ext, row in stored.items()}
+        ids.update(self._insert(new))
+        updated = self._update(batch, stored)
+        consent_changed = self._apply_consents(batch, ids)
+        updated |= {ext for ext in consent_changed if ext in stored}
+        return CustomerWrite(ids=ids, created=len(new), updated=len(updated))
+
+    def _stored(self, batch: Mapping[str, CustomerData]) -> dict[str, dict[str, Any]]:
+        columns = [CUSTOMERS.c.id, CUSTOMERS.c.external_id] + [
+            CUSTOMERS.c[name] for name in IMPORTED_FIELDS
+        ]
+        rows = self.session.execute(
+            select(*columns).where(
+                CUSTOMERS.c.shop_id == self.shop_id, CUSTOMERS.c.external_id.in_(list(batch))
+            )
+        )
+        return {row.external_id: dict(row._mapping) for row in rows}
+
+    def _insert(self, new: list[CustomerData]) -> dict[str, int]:
+        if not new:
+            return {}
+        codes = self._referral_codes(len(new))
+        rows: list[dict[str, Any]] = []
+        for data, code in zip(new, codes, strict=True):
+            values = {name: data.fields.get(name) for name in IMPORTED_FIELDS}
+            values["name"] = values["name"] or ""
+            rows.append(
+                {
+                    "shop_id": self.shop_id,
+                    "external_id": data.external_id,
+                    **values,
+                    "tags": [],
+                    "referral_code": code,
+                    "created_at": self.now,
+                    "updated_at": self.now,
+                }
+            )
+        insert_ignoring_duplicates(self.session, CUSTOMERS, rows, ["shop_id", "external_id"])
+        ids = {
+            ext: cid
+            for ext, cid in self.session.execute(
+                select(CUSTOMERS.c.external_id, CUSTOMERS.c.id).where(
+                    CUSTOMERS.c.shop_id == self.shop_id,
+                    CUSTOMERS.c.external_id.in_([d.external_id for d in new]),
+                )
+            )
+        }
+        insert_events(
+            self.session,
+            [
+                event_row(
+                    shop_id=self.shop_id,
+                    customer_id=ids[data.external_id],
+                    type=events.CUSTOMER_CREATED,
+                    occurred_at=data.first_seen or self.now,
+                    now=self.now,
+                    source=self.source,
+                    event_key=f"customer:{data.external_id}:created",
+                    summary=row["name"],
+                    history=self.history,
+                )
+                for data, row in zip(new, rows, strict=True)
+            ],
+        )
+        return ids
+
+    def _referral_codes(self, count: int) -> list[str]:
+        """Fresh codes unique in the shop (8 characters: collisions are rare, not impossible)."""
+        codes = [human_code(8) for _ in range(count)]
+        while True:
+            taken = set(
+                self.session.scalars(
+                    select(CUSTOMERS.c.referral_code).where(
+                        CUSTOMERS.c.shop_id == self.shop_id, CUSTOMERS.c.referral_code.in_(codes)
+                    )
+                )
+            )
+            seen: set[str] = set()
+            clashes = 0
+            for i, code in enumerate(codes):
+                if code in taken or code in seen:
+                    codes[i] = human_code(8)
+                    clashes += 1
+                seen.add(codes[i])
+            if not clashes:
+                return codes
+
+    def _update(
+        self, batch: Mapping[str, CustomerData], stored: Mapping[str, dict[str, Any]]
+    ) -> set[str]:
+        rows: list[dict[str, Any]] = []
+        event_rows: list[dict[str, Any]] = []
+        changed: set[str] = set()
+        for ext, old in stored.items():
+            changes = {
+                name: [_jsonable(old[name]), _jsonable(value)]
+                for name, value in batch[ext].fields.items()
+                if value is not None and value != old[name]
+            }
+            if not changes:
+                continue
+            merged = {name: old[name] for name in IMPORTED_FIELDS}
+            merged.update({name: batch[ext].fields[name] for name in changes})
+            changed.add(ext)
+            rows.append({"_id": old["id"], **merged, "updated_at": self.now})
+            event_rows.append(
+                event_row(
+                    shop_id=self.shop_id,
+                    customer_id=old["id"],
+                    type=events.CUSTOMER_UPDATED,
+                    occurred_at=self.now,
+                    now=self.now,
+                    source=self.source,
+                    payload={"changes": changes},
+                    summary=", ".join(sorted(changes)),
+                    history=True,  # a file re-sync is not a live signal for journeys
+                )
+            )
+        if rows:
+            # The SET clause comes from the parameters' keys (all rows carry the same ones).
+            stmt = update(CUSTOMERS).where(CUSTOMERS.c.id == bindparam("_id"))
+            self.session.execute(stmt, rows)
+            insert_events(self.session, event_rows)
+        return changed
+
+    def _apply_consents(
+        self, batch: Mapping[str, CustomerData], ids: Mapping[str, int]
+    ) -> set[str]:
+        wanted = {
+            ids[ext]: ("granted" if data.accepts_marketing else "denied", ext)
+            for ext, data in batch.items()
+            if data.accepts_marketing is not None
+        }
+        if not wanted:
+            return set()
+        current = {
+            (cid, channel): state
+            for cid, channel, state in self.session.execute(
+                select(CONSENTS.c.customer_id, CONSENTS.c.channel, CONSENTS.c.state).where(
+                    CONSENTS.c.shop_id == self.shop_id, CONSENTS.c.customer_id.in_(list(wanted))
+                )
+            )
+        }
+        inserts, updates, event_rows, changed = [], [], [], set()
+        for cid, (state, ext) in wanted.items():
+            for channel in MARKETING_CHANNELS:
+                old = current.get((cid, channel))
+                if old == state:
+                    continue
+                changed.add(ext)
+                values = {"state": state, "changed_at": self.now, "source": self.source}
+                if old is None:
+                    inserts.append(
+                        {"shop_id": self.shop_id, "customer_id": cid, "channel": channel, **values}
+                    )
+                else:
+                    updates.append({"_cid": cid, "_channel": channel, **values})
+                event_rows.append(
+                    event_row(
+                        shop_id=self.shop_id,
+                        customer_id=cid,
+                        type=events.CONSENT_CHANGED,
+                        occurred_at=self.now,
+                        now=self.now,
+                        source=self.source,
+                        payload={"channel": channel, "from": old or "unknown", "to": state},
+                        summary=f"{channel}: {old or 'unknown'} → {state}",
+                        history=True,  # a file re-sync is not a live signal for journeys
+                    )
+                )
+        if inserts:
+            self.session.execute(CONSENTS.insert(), inserts)
+        if updates:
+            stmt = update(CONSENTS).where(
+                and_(
+                    CONSENTS.c.customer_id == bindparam("_cid"),
+                    CONSENTS.c.channel == bindparam("_channel"),
+                )
+            )
+            self.session.execute(stmt, updates)
+        insert_events(self.session, event_rows)
+        return changed
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value

@@ -1,0 +1,51 @@
+"""Timeline rows written in bulk, in the shape customers.timeline.record_event writes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.orm import Session
+
+from careloop.customers.models import TimelineEvent
+from careloop.db.upsert import insert_ignoring_duplicates
+from careloop.imports.backfill import dispatched_at
+
+EVENTS_TABLE: Table = TimelineEvent.__table__  # type: ignore[assignment]
+
+
+def event_row(
+    *,
+    shop_id: int,
+    customer_id: int,
+    type: str,
+    occurred_at: datetime,
+    now: datetime,
+    source: str,
+    event_key: str | None = None,
+    order_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+    summary: str = "",
+    history: bool = False,
+) -> dict[str, Any]:
+    """A row for `timeline_events`; `history` stores it dispatched whatever its time."""
+    return {
+        "shop_id": shop_id,
+        "customer_id": customer_id,
+        "order_id": order_id,
+        "type": type,
+        "occurred_at": occurred_at,
+        "recorded_at": now,
+        "source": source,
+        "event_key": event_key,
+        "payload": payload or {},
+        "summary": summary,
+        "dispatched_at": now if history else dispatched_at(occurred_at, now),
+    }
+
+
+def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert events; one whose event_key is already stored is skipped (idempotent)."""
+    return insert_ignoring_duplicates(session, EVENTS_TABLE, rows, ["shop_id", "event_key"])

@@ -1,0 +1,167 @@
+"""Rendering staff pages: one Jinja2 environment with the helpers every template may use.
+
+In templates: `_("key")` translates, `x|dt` / `x|date` format in the shop's time zone and
+locale, `minor|money` formats an amount of the shop's currency (`n|num` a count, the same way),
+`phone|phone` shows an E.164 number readably, `static("file")` links an asset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+
+from careloop import __version__
+from careloop.core.money import format_money
+from careloop.web.i18n import (
+    DEFAULT_LOCALE,
+    LOCALE_NAMES,
+    LOCALES,
+    event_label,
+    normalise_locale,
+    t,
+)
+from careloop.web.security import CSRF_FORM_FIELD, CSRF_HEADER, STAFF_CSP, csrf_token
+from careloop.web.ui.deps import StaffContext
+from careloop.web.ui.format import format_date, format_datetime, payload_summary
+from careloop.web.ui.nav import nav_items
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+env = Environment(
+    loader=FileSystemLoader(TEMPLATES_DIR),
+    autoescape=select_autoescape(["html", "xml"], default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@pass_context
+def _translate(context: Context, key: str, **params: object) -> str:
+    return t(key, context.get("locale", DEFAULT_LOCALE), **params)
+
+
+@pass_context
+def _dt(context: Context, moment: datetime | None) -> str:
+    return format_datetime(moment, context.get("tz", "UTC"), context.get("locale", DEFAULT_LOCALE))
+
+
+@pass_context
+def _date(context: Context, day: date | datetime | None) -> str:
+    return format_date(day, context.get("locale", DEFAULT_LOCALE), context.get("tz", "UTC"))
+
+
+@pass_context
+def _money(context: Context, minor: int | None, currency: str | None = None) -> str:
+    if minor is None:
+        return ""
+    # Amounts follow the shop's conventions (400.000 ₫), whatever language the staff reads.
+    return format_money(
+        int(minor), currency or context.get("currency", "VND"), context.get("money_locale", "vi")
+    )
+
+
+def _phone(e164: str | None) -> str:
+    """+84901234567 -> +84 901 234 567; anything unparsable is shown as stored."""
+    if not e164:
+        return ""
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+@pass_context
+def _number(context: Context, value: int | None) -> str:
+    """12345 -> '12.345' in a Vietnamese shop, '12,345' otherwise (like its money)."""
+    text = f"{int(value or 0):,}"
+    return text.replace(",", ".") if context.get("money_locale", "vi") == "vi" else text
+
+
+@pass_context
+def _event_label(context: Context, event_type: str) -> str:
+    return event_label(event_type, context.get("locale", DEFAULT_LOCALE))
+
+
+def _static(path: str) -> str:
+    # The version in the query string makes browsers fetch assets again after an upgrade.
+    return f"/static/{path}?v={__version__}"
+
+
+env.globals.update(
+    _=_translate,
+    static=_static,
+    event_label=_event_label,
+    payload_summary=payload_summary,
+    LOCALES=LOCALES,
+    LOCALE_NAMES=LOCALE_NAMES,
+    CSRF_FORM_FIELD=CSRF_FORM_FIELD,
+    CSRF_HEADER=CSRF_HEADER,
+)
+env.filters.update(dt=_dt, date=_date, money=_money, phone=_phone, num=_number)
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def base_context(request: Request, staff: StaffContext | None) -> dict[str, Any]:
+    """What the layout needs: the staff member, their shop, nav, locale, CSRF token."""
+    locale = staff.locale if staff else _anonymous_locale(request)
+    context: dict[str, Any] = {
+        "request": request,
+        "staff": staff,
+        "locale": locale,
+        "csrf_token": csrf_token(request),
+        "current_path": request.url.path,
+        "tz": "UTC",
+        "currency": "VND",
+        "money_locale": "vi",
+    }
+    if staff is not None:
+        context.update(
+            shop=staff.shop,
+            tz=staff.shop.timezone,
+            currency=staff.shop.currency,
+            money_locale=staff.shop.locale,
+            nav=nav_items(staff.role),
+        )
+    return context
+
+
+def _anonymous_locale(request: Request) -> str:
+    chosen = request.session.get("locale")
+    if chosen:
+        return normalise_locale(chosen)
+    accept = request.headers.get("accept-language", "")
+    return normalise_locale(accept.split(",")[0]) if accept else DEFAULT_LOCALE
+
+
+def render(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    staff: StaffContext | None,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    """Render `template` with the layout's context plus `context`."""
+    full = base_context(request, staff)
+    full.update(context or {})
+    html = env.get_template(template).render(full)
+    response = HTMLResponse(html, status_code=status_code, headers=dict(headers or {}))
+    # Pages hold personal data: never keep them in shared caches or the back-forward cache.
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers["Content-Security-Policy"] = STAFF_CSP
+    if is_htmx(request):
+        response.headers["Vary"] = "HX-Request"
+    return response

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from careloop.audit.models import AuditEntry
+from careloop.context import AppContext
+from careloop.shops.models import Shop
+from tests.web.helpers import csrf_from, sign_in
+
+from .conftest import SECRET, Deliver, fixture
+
+
+def test_the_owner_connects_shopify_and_sees_the_url_and_secret_to_paste(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    sign_in(app_client, ctx, make_staff(shop), shop)
+    page = app_client.get("/settings/connectors")
+    assert "No connector yet" in page.text
+    saved = app_client.post(
+        "/settings/connectors",
+        data={"platform": "shopify", "secret": SECRET, "csrf_token": csrf_from(page)},
+    )
+    assert saved.status_code == 200
+    assert "http://127.0.0.1:8000/api/v1/webhooks/shopify/acme" in saved.text
+    assert SECRET in saved.text
+    with ctx.sessions() as s:
+        assert s.scalars(select(AuditEntry.action)).all() == ["connector.saved"]
+
+
+def test_a_bad_mapping_is_shown_next_to_the_form_and_saves_nothing(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    sign_in(app_client, ctx, make_staff(shop), shop)
+    page = app_client.get("/settings/connectors")
+    answer = app_client.post(
+        "/settings/connectors",
+        data={"platform": "generic", "mapping": "{not json", "csrf_token": csrf_from(page)},
+    )
+    assert answer.status_code == 422
+    assert "mapping: not valid JSON" in answer.text
+    assert "No connector yet" in answer.text
+
+
+def test_an_agent_sees_deliveries_but_not_secrets_and_replays_a_failed_one(
+    app_client: TestClient,
+    ctx: AppContext,
+    shop: Shop,
+    make_staff: Callable[..., str],
+    connect: Callable[..., None],
+    deliver: Deliver,
+) -> None:
+    connect("shopify")
+    deliver("shopify", "refunds/create", fixture("shopify_refunds_create.json"))
+    deliver("shopify", "orders/create", fixture("shopify_orders_create.json"))
+    sign_in(app_client, ctx, make_staff(shop, email="agent@acme.test", role="agent"), shop)
+    page = app_client.get("/settings/connectors")
+    assert SECRET not in page.text
+    assert "Only the owner can see secrets" in page.text
+    assert "failed" in page.text and "Replay" in page.text
+    replayed = app_client.post(
+        "/settings/connectors/deliveries/1/replay", data={"csrf_token": csrf_from(page)}
+    )
+    assert replayed.status_code == 200
+    assert "Replay" not in replayed.text
+
+
+def test_another_shops_delivery_cannot_be_replayed(
+    app_client: TestClient,
+    ctx: AppContext,
+    shop: Shop,
+    make_shop: Callable[..., Shop],
+    make_staff: Callable[..., str],
+    connect: Callable[..., None],
+    deliver: Deliver,
+) -> None:
+    connect("shopify")
+    deliver("shopify", "refunds/create", fixture("shopify_refunds_create.json"))
+    other = make_shop("other")
+    sign_in(app_client, ctx, make_staff(other, email="owner@other.test"), other)
+    page = app_client.get("/settings/connectors")
+    answer = app_client.post(
+        "/settings/connectors/deliveries/1/replay", data={"csrf_token": csrf_from(page)}
+    )
+    assert answer.status_code == 404

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from careloop.audit.models import AuditEntry
+from careloop.context import AppContext
+from careloop.customers.models import Customer, TimelineEvent
+from careloop.feedback.models import SurveyResponse
+from careloop.orders.models import Order
+
+LAN = {
+    "customer_id": "C-1",
+    "name": "Nguyễn Thị Lan",
+    "email": "lan@example.vn",
+    "phone": "0912345678",
+    "birthday": "1990-05-17",
+    "accepts_marketing": True,
+}
+ORDER = {
+    "order_id": "O-1",
+    "customer_id": "C-1",
+    "placed_at": "2026-10-01T10:00:00+07:00",
+    "total": 250000,
+}
+
+
+def test_erasing_removes_personal_data_but_keeps_orders_and_scores(
+    api: TestClient, ctx: AppContext
+) -> None:
+    api.post("/api/v1/customers", json=LAN)
+    api.post("/api/v1/orders", json=ORDER)
+    api.post(
+        "/api/v1/survey-responses",
+        json={
+            "response_id": "R-1",
+            "customer_id": "C-1",
+            "kind": "nps",
+            "score": 3,
+            "answered_at": "2026-10-05T10:00:00+07:00",
+            "comment": "Lan here, call me on 0912345678",
+        },
+    )
+    response = api.post("/api/v1/customers/C-1/erase")
+    assert response.status_code == 200, response.text
+
+    assert api.get("/api/v1/customers/C-1").status_code == 404
+    with ctx.sessions() as s:
+        customer = s.scalars(select(Customer)).one()
+        assert (customer.name, customer.email, customer.phone, customer.birthday) == (
+            "",
+            None,
+            None,
+            None,
+        )
+        assert customer.erased_at is not None
+        assert s.scalar(select(Order.total_minor)) == 250000
+        answer = s.scalars(select(SurveyResponse)).one()
+        assert (answer.score, answer.comment) == (3, "")
+        payloads = [e.payload for e in s.scalars(select(TimelineEvent))]
+        assert not any("comment" in p for p in payloads)
+        entry = s.scalars(select(AuditEntry)).one()
+        assert (entry.action, entry.actor) == ("customer.erased", "api")
+        assert "0912345678" not in str(entry.detail)
+
+
+def test_a_customer_can_be_exported_as_json_by_api(api: TestClient) -> None:
+    api.post("/api/v1/customers", json=LAN)
+    api.post("/api/v1/orders", json=ORDER)
+    body = api.get("/api/v1/customers/C-1/export").json()
+    assert body["customer"]["email"] == "lan@example.vn"
+    assert [o["order_id"] for o in body["orders"]] == ["O-1"]
+
+
+def test_erasing_an_unknown_customer_is_404(api: TestClient) -> None:
+    assert api.post("/api/v1/customers/nobody/erase").status_code == 404

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from careloop.context import AppContext
+from careloop.core.errors import ValidationFailed
+from careloop.imports import ImportSummary, register_importer, registry, run_import
+from careloop.imports.registry import _IMPORTERS
+from careloop.shops.models import Shop
+
+
+def test_an_unknown_kind_names_the_kinds_there_are(ctx: AppContext, shop: Shop) -> None:
+    with pytest.raises(ValidationFailed) as failed:
+        run_import(ctx, shop, "invoices", Path("x.csv"))
+    assert str(failed.value.errors[0]).startswith("kind: unknown kind 'invoices' (one of ")
+    assert "customers, orders" in str(failed.value.errors[0])
+
+
+def test_a_capability_can_register_its_own_kind(ctx: AppContext, shop: Shop) -> None:
+    def import_notes(ctx: AppContext, shop: Shop, path: Path, *, progress: bool) -> ImportSummary:
+        return ImportSummary(kind="notes", source=str(path), rows=7)
+
+    register_importer("notes", import_notes)
+    try:
+        assert run_import(ctx, shop, "notes", "notes.csv").rows == 7
+    finally:
+        del _IMPORTERS["notes"]
+
+
+def test_a_kind_whose_capability_is_not_installed_yet_says_so(
+    ctx: AppContext, shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(registry.PROVIDERS, "surveys", "careloop.not_written_yet.imports")
+    with pytest.raises(ValidationFailed) as failed:
+        run_import(ctx, shop, "surveys", Path("s.csv"))
+    assert str(failed.value.errors[0]) == (
+        "kind: importing surveys is not supported yet in this version of Careloop"
+    )
