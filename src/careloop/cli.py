@@ -17,11 +17,13 @@ from careloop.core.errors import CareloopError, ValidationFailed
 from careloop.customers.cli import erase_app
 from careloop.db.engine import transaction
 from careloop.feedback.cli import app as feedback_app
+from careloop.logging import configure_logging, uvicorn_log_config
 from careloop.loyalty.cli import loyalty_app
 from careloop.metrics.cli import register as register_metrics
 from careloop.ops import cli as ops_cli
 from careloop.segments.cli import register as register_segments
 from careloop.shops.models import Shop
+from careloop.support.cli import register as register_support
 
 app = typer.Typer(
     help="Careloop: after-sales automation for small businesses.", no_args_is_help=True
@@ -47,6 +49,7 @@ app.add_typer(channels_app, name="channels")
 app.add_typer(loyalty_app, name="loyalty")
 register_segments(app)
 register_metrics(app)
+register_support(app)
 
 console = Console(stderr=True)
 ShopOpt = Annotated[str, typer.Option("--shop", help="Shop slug.")]
@@ -291,7 +294,8 @@ def serve(
         embedded.start()
     console.print(f"Careloop is running at http://{host}:{port}  (API docs: /docs)")
     try:
-        uvicorn.run(web, host=host, port=port, log_level="info")
+        configure_logging()
+        uvicorn.run(web, host=host, port=port, log_level="info", log_config=uvicorn_log_config())
     finally:
         if embedded is not None:
             embedded.stop()
@@ -304,6 +308,7 @@ def worker(
     """Claim and run due work (journey steps, sends, nightly jobs)."""
     from careloop.worker import run_worker
 
+    configure_logging()
     ctx = _ctx()
     run_worker(ctx, once=once)
 

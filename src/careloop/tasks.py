@@ -11,6 +11,7 @@ TASK_MODULES: list[str] = [
     "careloop.channels.tasks",
     "careloop.loyalty.tasks",
     "careloop.segments.tasks",
+    "careloop.support.tasks",
 ]
 
 

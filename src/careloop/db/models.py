@@ -27,6 +27,14 @@ from careloop.loyalty.models import (
 from careloop.orders.models import Order, OrderLine, Product
 from careloop.segments.models import CustomerSegment, SegmentChange, SegmentRun
 from careloop.shops.models import ApiKey, Membership, Shop, StaffUser
+from careloop.support.models import (
+    SlaPolicyRow,
+    StaffTask,
+    SupportCursor,
+    Ticket,
+    TicketEventRow,
+    TicketMessage,
+)
 
 __all__ = [
     "ApiKey",
@@ -58,9 +66,15 @@ __all__ = [
     "SegmentChange",
     "SegmentRun",
     "Shop",
+    "SlaPolicyRow",
+    "StaffTask",
     "StaffUser",
+    "SupportCursor",
     "Suppression",
     "SurveyResponse",
+    "Ticket",
+    "TicketEventRow",
+    "TicketMessage",
     "TimelineEvent",
     "WebhookDelivery",
 ]

@@ -42,10 +42,15 @@ class ProblemType(StrEnum):
 
 
 class TicketStatus(StrEnum):
+    NEW = "new"  # nobody on staff has answered yet; the clocks run as for OPEN
     OPEN = "open"
     PENDING_CUSTOMER = "pending_customer"
     RESOLVED = "resolved"
     CLOSED = "closed"
+
+
+# Statuses in which the clocks run; PENDING_CUSTOMER pauses them, RESOLVED/CLOSED stop them.
+RUNNING_STATUSES: Final = frozenset({TicketStatus.NEW, TicketStatus.OPEN})
 
 
 class ClockName(StrEnum):
@@ -415,7 +420,7 @@ class _Desk:
 
     def __init__(self, policy: SlaPolicy, calendar: BusinessCalendar) -> None:
         self.policy = policy
-        self.status = TicketStatus.OPEN
+        self.status = TicketStatus.NEW
         self.first = _Stopwatch(ClockName.FIRST_RESPONSE, policy.first_response, calendar)
         self.next = _Stopwatch(ClockName.NEXT_RESPONSE, policy.next_response, calendar)
         self.resolution = _Stopwatch(ClockName.RESOLUTION, policy.resolution, calendar)
@@ -460,7 +465,7 @@ class _Desk:
         if old in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
             self.resolution.reopen()
         for watch in self.watches:
-            if status == TicketStatus.OPEN:
+            if status in RUNNING_STATUSES:
                 watch.resume(at)
             else:
                 watch.pause(at)

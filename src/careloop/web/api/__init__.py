@@ -10,6 +10,7 @@ from careloop.feedback.api import router as feedback_router
 from careloop.loyalty.api import router as loyalty_router
 from careloop.metrics.api import router as metrics_router
 from careloop.orders.api import router as orders_router
+from careloop.support.api import router as support_router
 from careloop.web.api.responses import ERROR_RESPONSES
 
 api_router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
@@ -19,3 +20,4 @@ api_router.include_router(connectors_router)
 api_router.include_router(loyalty_router)
 api_router.include_router(metrics_router)
 api_router.include_router(feedback_router)
+api_router.include_router(support_router)

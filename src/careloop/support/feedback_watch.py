@@ -1,0 +1,113 @@
+"""Unhappy feedback becomes a ticket: a survey score of 6 or less (NPS) or 2 or less (CSAT)
+and a review of 1-2 stars, read from the timeline with the desk's own cursor (the journeys
+runner owns `timeline_events.dispatched_at`)."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from careloop.core.clock import Clock
+from careloop.customers.models import TimelineEvent
+from careloop.db.upsert import insert_ignoring_duplicates
+from careloop.orders.models import Order
+from careloop.shops.models import Shop
+from careloop.support.models import SupportCursor
+from careloop.support.tickets import open_ticket
+
+CURSOR: Final = "support.feedback"
+BATCH: Final = 500
+NPS_DETRACTOR_MAX: Final = 6
+CSAT_UNHAPPY_MAX: Final = 2
+REVIEW_NEGATIVE_MAX: Final = 2
+WATCHED: Final = ("survey.answered", "review.posted")
+
+
+def unhappy(event_type: str, payload: dict[str, Any]) -> str | None:
+    """The ticket subject for unhappy feedback, None when the feedback is fine."""
+    try:
+        if event_type == "survey.answered":
+            kind, score = str(payload.get("kind", "")).lower(), int(payload["score"])
+            if (kind == "nps" and score <= NPS_DETRACTOR_MAX) or (
+                kind == "csat" and score <= CSAT_UNHAPPY_MAX
+            ):
+                return f"Low {kind.upper()} score: {score}"
+        elif event_type == "review.posted":
+            rating = int(payload["rating"])
+            if rating <= REVIEW_NEGATIVE_MAX:
+                return f"{rating}★ review on {payload.get('platform') or 'a review site'}"
+    except (KeyError, TypeError, ValueError):
+        return None
+    return None
+
+
+def _claim_cursor(session: Session, clock: Clock) -> SupportCursor:
+    table = SupportCursor.__table__
+    row = {"name": CURSOR, "position": 0, "updated_at": clock.now()}
+    insert_ignoring_duplicates(session, table, [row], ["name"])  # type: ignore[arg-type]
+    stmt = select(SupportCursor).where(SupportCursor.name == CURSOR)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()  # one worker at a time moves the cursor
+    cursor = session.scalar(stmt)
+    assert cursor is not None
+    return cursor
+
+
+def scan_feedback(*, session: Session, clock: Clock, batch: int = BATCH) -> int:
+    """Open tickets for unhappy feedback recorded since the last scan; returns events read."""
+    cursor = _claim_cursor(session, clock)
+    events = session.scalars(
+        select(TimelineEvent)
+        .where(TimelineEvent.id > cursor.position, TimelineEvent.type.in_(WATCHED))
+        .order_by(TimelineEvent.id)
+        .limit(batch)
+    ).all()
+    shops: dict[int, Shop | None] = {}
+    for event in events:
+        # The desk's own CSAT asks are followed up on their ticket, not with a new one.
+        if event.customer_id is None or event.source.startswith("support"):
+            continue
+        subject = unhappy(event.type, event.payload or {})
+        if subject is None:
+            continue
+        if event.shop_id not in shops:
+            shops[event.shop_id] = session.get(Shop, event.shop_id)
+        shop = shops[event.shop_id]
+        if shop is not None:
+            _open_for(session, clock, shop, event, subject)
+    if events:
+        cursor.position = events[-1].id
+        cursor.updated_at = clock.now()
+    return len(events)
+
+
+def _open_for(
+    session: Session, clock: Clock, shop: Shop, event: TimelineEvent, subject: str
+) -> None:
+    assert event.customer_id is not None
+    payload = event.payload or {}
+    body = str(payload.get("comment") or payload.get("text") or event.summary or "")
+    order_id = event.order_id
+    if order_id is None and payload.get("order_id"):
+        order_id = session.scalar(
+            select(Order.id).where(
+                Order.shop_id == shop.id,
+                Order.external_id == str(payload["order_id"]),
+                Order.customer_id == event.customer_id,
+            )
+        )
+    open_ticket(
+        session=session,
+        clock=clock,
+        shop=shop,
+        customer_id=event.customer_id,
+        subject=subject,
+        body=body,
+        channel="system",
+        source="review" if event.type == "review.posted" else "survey",
+        source_event_key=f"timeline:{event.id}",
+        from_negative_feedback=True,
+        order_id=order_id,
+    )
