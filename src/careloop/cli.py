@@ -11,12 +11,14 @@ import typer
 from rich.console import Console
 
 from careloop.channels.cli import app as channels_app
+from careloop.community.cli import register as register_community
 from careloop.connectors.cli import app as connector_app
 from careloop.context import AppContext, build_context
 from careloop.core.errors import CareloopError, ValidationFailed
 from careloop.customers.cli import erase_app
 from careloop.db.engine import transaction
 from careloop.feedback.cli import app as feedback_app
+from careloop.journeys.cli import journeys_app, simulate_command
 from careloop.logging import configure_logging, uvicorn_log_config
 from careloop.loyalty.cli import loyalty_app
 from careloop.metrics.cli import register as register_metrics
@@ -47,9 +49,12 @@ app.command("backup")(ops_cli.backup)
 app.command("restore")(ops_cli.restore)
 app.add_typer(channels_app, name="channels")
 app.add_typer(loyalty_app, name="loyalty")
+app.add_typer(journeys_app, name="journeys")
+app.command("simulate")(simulate_command)
 register_segments(app)
 register_metrics(app)
 register_support(app)
+register_community(app)
 
 console = Console(stderr=True)
 ShopOpt = Annotated[str, typer.Option("--shop", help="Shop slug.")]

@@ -9,6 +9,8 @@ import importlib
 
 TASK_MODULES: list[str] = [
     "careloop.channels.tasks",
+    "careloop.community.tasks",
+    "careloop.journeys.tasks",
     "careloop.loyalty.tasks",
     "careloop.segments.tasks",
     "careloop.support.tasks",

@@ -9,11 +9,24 @@ from careloop.channels.models import (
     MessageTemplate,
     Suppression,
 )
+from careloop.community.models import (
+    Ambassador,
+    Campaign,
+    CommunityEvent,
+    CommunityGroup,
+    CommunitySend,
+    GroupMember,
+    Launch,
+    LaunchInvite,
+    Rsvp,
+    UgcEntry,
+)
 from careloop.connectors.models import Connector, WebhookDelivery
 from careloop.customers.models import Consent, Customer, TimelineEvent
 from careloop.db.base import Base
 from careloop.db.secrets import InstanceSecret
 from careloop.feedback.models import Review, SurveyResponse
+from careloop.journeys.models import Journey, JourneyEnrollment, JourneyScan
 from careloop.loyalty.models import (
     Coupon,
     CouponRedemption,
@@ -37,10 +50,15 @@ from careloop.support.models import (
 )
 
 __all__ = [
+    "Ambassador",
     "ApiKey",
     "AuditEntry",
     "Base",
+    "Campaign",
     "ChannelSettings",
+    "CommunityEvent",
+    "CommunityGroup",
+    "CommunitySend",
     "Connector",
     "Consent",
     "ContactPreference",
@@ -49,7 +67,13 @@ __all__ = [
     "Customer",
     "CustomerSegment",
     "Entitlement",
+    "GroupMember",
     "InstanceSecret",
+    "Journey",
+    "JourneyEnrollment",
+    "JourneyScan",
+    "Launch",
+    "LaunchInvite",
     "LoyaltyMember",
     "LoyaltyProgram",
     "Membership",
@@ -63,6 +87,7 @@ __all__ = [
     "Product",
     "Referral",
     "Review",
+    "Rsvp",
     "SegmentChange",
     "SegmentRun",
     "Shop",
@@ -76,5 +101,6 @@ __all__ = [
     "TicketEventRow",
     "TicketMessage",
     "TimelineEvent",
+    "UgcEntry",
     "WebhookDelivery",
 ]

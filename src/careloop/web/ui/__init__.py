@@ -12,6 +12,8 @@ from fastapi import APIRouter, Depends
 from careloop.web.security import csrf_protect
 
 PAGE_MODULES: list[str] = [
+    "careloop.community.ui",
+    "careloop.community.web",
     "careloop.connectors.ui",
     "careloop.feedback.ui",
     "careloop.web.ui.auth",

@@ -1,0 +1,1 @@
+"""Community: campaigns to segments, early access, events and workshops, groups, ambassadors."""

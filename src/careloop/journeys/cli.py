@@ -1,0 +1,184 @@
+"""`careloop journeys ...` and `careloop simulate`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from careloop.core.errors import CareloopError, ValidationFailed
+from careloop.db.engine import transaction
+
+journeys_app = typer.Typer(
+    help="Journeys: list, show, load, activate, pause.", no_args_is_help=True
+)
+ShopOpt = Annotated[str, typer.Option("--shop", help="Shop slug.")]
+out = Console(width=200)
+
+
+def _fail(message: str) -> typer.Exit:
+    Console(stderr=True).print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(1)
+
+
+@journeys_app.command("list")
+def list_command(shop: ShopOpt) -> None:
+    """The shop's journeys: newest version, status, trigger, enrollments."""
+    from careloop.cli import _ctx, load_shop
+    from careloop.journeys.service import list_journeys
+
+    ctx = _ctx()
+    the_shop = load_shop(ctx, shop)
+    table = Table("key", "name", "version", "status", "trigger", "running", "finished", "holdout")
+    with ctx.sessions() as session:
+        for j in list_journeys(session, the_shop):
+            table.add_row(
+                j.key,
+                j.name,
+                str(j.version),
+                j.status,
+                j.trigger,
+                str(j.running),
+                str(j.finished),
+                str(j.holdout),
+            )
+    out.print(table)
+
+
+@journeys_app.command("show")
+def show_command(
+    shop: ShopOpt,
+    key: str,
+    version: Annotated[int | None, typer.Option(help="Default: the newest.")] = None,
+) -> None:
+    """Print a journey version's YAML as it was loaded."""
+    from careloop.cli import _ctx, load_shop
+    from careloop.journeys.service import get_journey
+
+    ctx = _ctx()
+    the_shop = load_shop(ctx, shop)
+    with ctx.sessions() as session:
+        try:
+            journey = get_journey(session, the_shop, key, version)
+        except CareloopError as exc:
+            raise _fail(str(exc)) from None
+        print(f"# {journey.key} v{journey.version} ({journey.status}) from {journey.source_name}")
+        print(journey.source_text, end="")
+
+
+@journeys_app.command("load")
+def load_command(
+    shop: ShopOpt,
+    file: Path,
+    activate: Annotated[bool, typer.Option("--activate", help="Activate it at once.")] = False,
+) -> None:
+    """Validate a journey YAML file and store it as the next draft version."""
+    from careloop.cli import _ctx, load_shop
+    from careloop.journeys.service import activate_journey, save_journey, template_check
+
+    ctx = _ctx()
+    the_shop = load_shop(ctx, shop)
+    if not file.exists():
+        raise _fail(f"{file}: no such file")
+    try:
+        with transaction(ctx.sessions) as session:
+            merged = session.merge(the_shop)
+            journey = save_journey(
+                session=session,
+                clock=ctx.clock,
+                shop=merged,
+                text=file.read_text(encoding="utf-8"),
+                source_name=str(file),
+                template_exists=template_check(session, merged),
+            )
+            if activate:
+                activate_journey(
+                    session=session,
+                    clock=ctx.clock,
+                    shop=merged,
+                    key=journey.key,
+                    version=journey.version,
+                )
+            key, version = journey.key, journey.version
+    except ValidationFailed as exc:
+        for error in exc.errors:
+            print(str(error), file=sys.stderr)
+        raise _fail(f"{len(exc.errors)} problem(s) in {file}; nothing was loaded") from None
+    print(f"loaded {key} v{version}" + (" (active)" if activate else " (draft)"))
+
+
+@journeys_app.command("activate")
+def activate_command(
+    shop: ShopOpt,
+    key: str,
+    version: Annotated[int | None, typer.Option(help="Default: the newest.")] = None,
+) -> None:
+    """Make a version the one new triggers enroll into."""
+    from careloop.cli import _ctx, load_shop
+    from careloop.journeys.service import activate_journey
+
+    ctx = _ctx()
+    the_shop = load_shop(ctx, shop)
+    try:
+        with transaction(ctx.sessions) as session:
+            journey = activate_journey(
+                session=session,
+                clock=ctx.clock,
+                shop=session.merge(the_shop),
+                key=key,
+                version=version,
+            )
+            print(f"{journey.key} v{journey.version} is active")
+    except CareloopError as exc:
+        raise _fail(str(exc)) from None
+
+
+@journeys_app.command("pause")
+def pause_command(shop: ShopOpt, key: str) -> None:
+    """Pause a journey: no new enrollments; running ones wait where they are."""
+    from careloop.cli import _ctx, load_shop
+    from careloop.journeys.service import pause_journey
+
+    ctx = _ctx()
+    the_shop = load_shop(ctx, shop)
+    try:
+        with transaction(ctx.sessions) as session:
+            pause_journey(session=session, clock=ctx.clock, shop=session.merge(the_shop), key=key)
+    except CareloopError as exc:
+        raise _fail(str(exc)) from None
+    print(f"{key} is paused")
+
+
+def simulate_command(
+    shop: ShopOpt,
+    days: Annotated[int, typer.Option(help="How many past days to replay.", min=1, max=3650)] = 90,
+    journey: Annotated[str | None, typer.Option(help="Only this journey (key).")] = None,
+) -> None:
+    """Preview the shop's journeys (drafts too) over its real data of the last N days on a
+    virtual clock: sends nothing, changes nothing; prints what each step would do."""
+    from careloop.cli import _ctx, load_shop
+    from careloop.journeys.simulate import simulate
+
+    ctx = _ctx()
+    the_shop = load_shop(ctx, shop)
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(f"simulating {days} days", total=1.0)
+        try:
+            report = simulate(
+                sessions=ctx.sessions,
+                shop=the_shop,
+                now=ctx.clock.now(),
+                days=days,
+                journey_key=journey,
+                progress=lambda done: bar.update(task, completed=done),
+            )
+        except CareloopError as exc:
+            raise _fail(str(exc)) from None
+    from careloop.journeys.report import print_report
+
+    print_report(report, out)

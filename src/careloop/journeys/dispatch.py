@@ -1,0 +1,170 @@
+"""Offering timeline events to journeys: exits, wake-ups of `wait_for`, new enrollments.
+
+The queue is `timeline_events.dispatched_at IS NULL` (docs/decisions/0002); a batch is
+claimed with FOR UPDATE SKIP LOCKED on PostgreSQL and marked dispatched in the same
+transaction as the enrollments it caused, so an event is acted on exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from careloop.core.clock import Clock
+from careloop.customers.models import Customer, TimelineEvent
+from careloop.journeys import conditions
+from careloop.journeys.enroll import enroll
+from careloop.journeys.facts import CustomerFacts
+from careloop.journeys.models import RUNNABLE, Journey, JourneyEnrollment
+from careloop.journeys.schema import JourneyDef
+from careloop.journeys.service import definition_of, triggering_journeys
+from careloop.orders.models import Order
+
+BATCH_SIZE = 200
+# An event this old when first offered (a late import not marked as backfill) enrolls no one:
+# a "thank you" two weeks late does more harm than good.
+STALE_EVENT_DAYS = 14
+
+Triggering = Sequence[tuple[Journey, JourneyDef]]
+
+
+def dispatch_pending(*, session: Session, clock: Clock, limit: int = BATCH_SIZE) -> int:
+    """Claim up to `limit` undispatched events, act on them, mark them dispatched."""
+    events = list(
+        session.scalars(
+            select(TimelineEvent)
+            .where(TimelineEvent.dispatched_at.is_(None))
+            .order_by(TimelineEvent.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if not events:
+        return 0
+    journeys: dict[int, Triggering] = {}
+    for event in events:
+        if event.shop_id not in journeys:
+            journeys[event.shop_id] = triggering_journeys(session, event.shop_id)
+        handle_event(session=session, clock=clock, event=event, journeys=journeys[event.shop_id])
+    session.execute(
+        update(TimelineEvent)
+        .where(TimelineEvent.id.in_([e.id for e in events]))
+        .values(dispatched_at=clock.now())
+    )
+    return len(events)
+
+
+def handle_event(
+    *,
+    session: Session,
+    clock: Clock,
+    event: TimelineEvent,
+    journeys: Triggering,
+    only_journey_ids: Collection[int] | None = None,
+) -> None:
+    """Everything one event means for journeys (also used by the simulator)."""
+    if event.customer_id is None:
+        return
+    customer = session.get(Customer, event.customer_id)
+    if customer is None or customer.shop_id != event.shop_id or customer.erased_at is not None:
+        return
+    payload = {**(event.payload or {}), "type": event.type}
+    facts = CustomerFacts(
+        session=session, customer=customer, now=clock.now(), context={"event": payload}
+    )
+    _exits_and_wakeups(session, clock, event, facts, only_journey_ids)
+    if event.occurred_at < clock.now() - timedelta(days=STALE_EVENT_DAYS):
+        return
+    for journey, jdef in journeys:
+        if event.type not in jdef.trigger.event_types():
+            continue
+        if not conditions.holds(jdef.trigger.where, facts):
+            continue
+        order_ref = _order_ref(session, event)
+        trigger_key = f"order:{order_ref}" if order_ref else f"event:{event.id}"
+        context: dict[str, Any] = {"event": payload, "event_id": event.id}
+        if order_ref:
+            context["order_id"] = order_ref
+        enroll(
+            session=session,
+            clock=clock,
+            journey=journey,
+            jdef=jdef,
+            customer_id=customer.id,
+            trigger_key=trigger_key,
+            anchor=event.occurred_at,
+            context=context,
+        )
+
+
+def _order_ref(session: Session, event: TimelineEvent) -> str | None:
+    ref = (event.payload or {}).get("order_id")
+    if ref:
+        return str(ref)
+    if event.order_id is not None:
+        return session.scalar(select(Order.external_id).where(Order.id == event.order_id))
+    return None
+
+
+def _exits_and_wakeups(
+    session: Session,
+    clock: Clock,
+    event: TimelineEvent,
+    facts: CustomerFacts,
+    only_journey_ids: Collection[int] | None,
+) -> None:
+    stmt = select(JourneyEnrollment).where(
+        JourneyEnrollment.shop_id == event.shop_id,
+        JourneyEnrollment.customer_id == event.customer_id,
+        JourneyEnrollment.status.in_(RUNNABLE),
+    )
+    if only_journey_ids is not None:
+        stmt = stmt.where(JourneyEnrollment.journey_id.in_(list(only_journey_ids)))
+    now = clock.now()
+    for enrollment in session.scalars(stmt).all():
+        journey = session.get(Journey, enrollment.journey_id)
+        if journey is None:
+            continue
+        jdef = definition_of(journey)
+        if event.occurred_at > enrollment.created_at and any(
+            rule.event == event.type and conditions.holds(rule.where, facts)
+            for rule in jdef.exit_on
+        ):
+            # Bumping the fence makes a runner that holds this row lose its step.
+            session.execute(
+                update(JourneyEnrollment)
+                .where(
+                    JourneyEnrollment.id == enrollment.id,
+                    JourneyEnrollment.fence == enrollment.fence,
+                )
+                .values(
+                    status="exited",
+                    exit_reason=f"event {event.type}",
+                    due_at=None,
+                    finished_at=now,
+                    updated_at=now,
+                    fence=JourneyEnrollment.fence + 1,
+                    lease_owner=None,
+                    lease_until=None,
+                )
+            )
+            continue
+        step_id = enrollment.step_id
+        if enrollment.status != "waiting" or step_id is None or step_id == "end":
+            continue
+        step = jdef.step(step_id)
+        if step.wait_for is not None and step.wait_for.event == event.type:
+            # Only a wake-up: the step itself looks for the event when it runs.
+            session.execute(
+                update(JourneyEnrollment)
+                .where(
+                    JourneyEnrollment.id == enrollment.id,
+                    JourneyEnrollment.status == "waiting",
+                    JourneyEnrollment.step_id == step_id,
+                )
+                .values(due_at=now)
+            )

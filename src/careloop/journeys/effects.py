@@ -1,0 +1,247 @@
+"""What a journey step does to the world, behind one port.
+
+`LiveEffects` calls the channels, loyalty and support capabilities inside the step's
+transaction (their own side effects run after commit, in their workers). `DryRunEffects`
+records what would have happened and touches nothing: `careloop simulate` and the benchmark
+use it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from careloop.core.clock import Clock
+from careloop.customers.models import Customer
+from careloop.shops.models import Shop
+
+log = logging.getLogger("careloop.journeys")
+
+
+class CapabilityMissing(Exception):
+    """A step needs a capability (loyalty, support) that is not installed."""
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    shop: Shop
+    customer: Customer
+    channels: Sequence[str]
+    template_key: str
+    kind: str
+    context: Mapping[str, Any]
+    idempotency_key: str
+    journey_key: str
+    step_key: str
+    enrollment_id: int
+
+
+@dataclass(frozen=True)
+class NotSent:
+    """A send the contact policy (or a template error) stopped: suppressed or deferred."""
+
+    channel: str | None
+    reason: str
+    deferred_until: datetime | None = None
+
+
+class Effects(Protocol):
+    def send(self, session: Session, clock: Clock, request: SendRequest) -> int | None:
+        """Queue the message; its id, or None if the idempotency key was already used."""
+        ...
+
+    def not_sent(
+        self, session: Session, clock: Clock, request: SendRequest, outcome: NotSent
+    ) -> None: ...
+
+    def sends_since(
+        self, session: Session, shop_id: int, customer_id: int, since: datetime
+    ) -> list[tuple[datetime, str]]: ...
+
+    def action(
+        self,
+        session: Session,
+        clock: Clock,
+        name: str,
+        shop: Shop,
+        customer: Customer,
+        params: Mapping[str, Any],
+        idempotency_key: str,
+    ) -> dict[str, Any]:
+        """Run an action step (issue_coupon, add_points, create_task, open_ticket)."""
+        ...
+
+    def note(self, journey_key: str, step_id: str, outcome: str, detail: str = "") -> None:
+        """Observe a step's outcome (the simulator tabulates these)."""
+        ...
+
+
+def _service(module: str) -> Any:
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise CapabilityMissing(module) from None
+
+
+class LiveEffects:
+    """The real thing: messages rows, coupons, points, staff tasks, tickets."""
+
+    def send(self, session: Session, clock: Clock, request: SendRequest) -> int | None:
+        from careloop.channels.service import enqueue_message
+
+        message = enqueue_message(
+            session=session,
+            clock=clock,
+            shop=request.shop,
+            customer=request.customer,
+            channels=list(request.channels),
+            template_key=request.template_key,
+            kind=request.kind,  # type: ignore[arg-type]
+            context=request.context,
+            idempotency_key=request.idempotency_key,
+            journey_key=request.journey_key,
+            step_key=request.step_key,
+            enrollment_id=request.enrollment_id,
+        )
+        return None if message is None else int(message.id)
+
+    def not_sent(
+        self, session: Session, clock: Clock, request: SendRequest, outcome: NotSent
+    ) -> None:
+        from careloop.channels.service import record_suppressed
+
+        record_suppressed(
+            session=session,
+            clock=clock,
+            shop=request.shop,
+            customer=request.customer,
+            channel=outcome.channel,
+            template_key=request.template_key,
+            kind=request.kind,
+            reason=outcome.reason,
+            idempotency_key=request.idempotency_key,
+            journey_key=request.journey_key,
+            step_key=request.step_key,
+            deferred_until=outcome.deferred_until,
+        )
+
+    def sends_since(
+        self, session: Session, shop_id: int, customer_id: int, since: datetime
+    ) -> list[tuple[datetime, str]]:
+        from careloop.channels.service import marketing_sends_since
+
+        return marketing_sends_since(
+            session=session, shop_id=shop_id, customer_id=customer_id, since=since
+        )
+
+    def action(
+        self,
+        session: Session,
+        clock: Clock,
+        name: str,
+        shop: Shop,
+        customer: Customer,
+        params: Mapping[str, Any],
+        idempotency_key: str,
+    ) -> dict[str, Any]:
+        common = {"session": session, "clock": clock, "shop": shop}
+        if name == "issue_coupon":
+            loyalty = _service("careloop.loyalty.service")
+            coupon = loyalty.issue_coupon(
+                **common, customer=customer, idempotency_key=idempotency_key, **params
+            )
+            return {
+                "code": coupon.code,
+                "expires_at": coupon.expires_at.isoformat() if coupon.expires_at else "",
+                "percent_off": params.get("percent_off"),
+                "amount_off_minor": params.get("amount_off_minor"),
+            }
+        if name == "add_points":
+            loyalty = _service("careloop.loyalty.service")
+            loyalty.add_points(
+                **common, customer=customer, idempotency_key=idempotency_key, **params
+            )
+            return {"points": params["points"]}
+        if name == "create_task":
+            support = _service("careloop.support.service")
+            task = support.create_task(
+                **common, customer_id=customer.id, idempotency_key=idempotency_key, **params
+            )
+            return {"task_id": getattr(task, "id", None)}
+        if name == "open_ticket":
+            support = _service("careloop.support.service")
+            ticket = support.open_ticket(
+                **common, customer_id=customer.id, source_event_key=idempotency_key, **params
+            )
+            return {"ticket_id": getattr(ticket, "id", None)}
+        raise ValueError(f"unknown action {name!r}")
+
+    def note(self, journey_key: str, step_id: str, outcome: str, detail: str = "") -> None:
+        return None
+
+
+@dataclass
+class DryRunEffects:
+    """Sends nothing and changes nothing outside the journey tables; counts every outcome.
+
+    `history` keeps the simulated sends so the caps see them; `real_history` adds the
+    customer's real messages (off for the benchmark)."""
+
+    real_history: bool = True
+    outcomes: Counter[tuple[str, str, str, str]] = field(default_factory=Counter)
+    sent: dict[tuple[int, int], list[tuple[datetime, str]]] = field(default_factory=dict)
+    keys: set[tuple[int, str]] = field(default_factory=set)
+    _next_id: int = 0
+
+    def send(self, session: Session, clock: Clock, request: SendRequest) -> int | None:
+        key = (request.shop.id, request.idempotency_key)
+        if key in self.keys:
+            return None
+        self.keys.add(key)
+        if request.kind != "transactional":
+            self.sent.setdefault((request.shop.id, request.customer.id), []).append(
+                (clock.now(), request.kind)
+            )
+        self._next_id -= 1
+        return self._next_id  # negative: a message that exists only in this dry run
+
+    def not_sent(
+        self, session: Session, clock: Clock, request: SendRequest, outcome: NotSent
+    ) -> None:
+        return None
+
+    def sends_since(
+        self, session: Session, shop_id: int, customer_id: int, since: datetime
+    ) -> list[tuple[datetime, str]]:
+        simulated = [s for s in self.sent.get((shop_id, customer_id), []) if s[0] >= since]
+        if not self.real_history:
+            return simulated
+        try:
+            real = LiveEffects().sends_since(session, shop_id, customer_id, since)
+        except ImportError:
+            real = []
+        return sorted(real + simulated)
+
+    def action(
+        self,
+        session: Session,
+        clock: Clock,
+        name: str,
+        shop: Shop,
+        customer: Customer,
+        params: Mapping[str, Any],
+        idempotency_key: str,
+    ) -> dict[str, Any]:
+        if name == "issue_coupon":
+            return {"code": "SIMULATED", "expires_at": "", **params}
+        return {"simulated": True}
+
+    def note(self, journey_key: str, step_id: str, outcome: str, detail: str = "") -> None:
+        self.outcomes[(journey_key, step_id, outcome, detail)] += 1

@@ -1,0 +1,256 @@
+"""The contact policy: may this message go now, on which channels, or must it wait or drop?
+
+Pure: no database, no clock. The runner gathers the facts (consents, addresses, recent
+messages, the shop's settings, now) and records what `decide` says. Defaults come from the
+seeds: at most 2 non-transactional messages per customer per 30 days and 1 per day, quiet
+hours 21:00-08:00 in the customer's time zone (deferred, never dropped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from careloop.core.errors import FieldError, ValidationFailed
+
+Kind = Literal["transactional", "service", "marketing"]
+Action = Literal["send", "defer", "suppress"]
+OnOverCap = Literal["defer", "drop"]
+
+# Higher number, higher class: a cap only counts messages of the same class or higher,
+# so a lower class can never use up the room of a higher one.
+PRIORITY: Mapping[str, int] = {"marketing": 1, "service": 2, "transactional": 3}
+# Channels that reach the customer and so need their consent; "task" (a staff task) and
+# "webhook" (the shop's own system) do not.
+CONSENTED_CHANNELS = frozenset({"email", "sms", "zalo"})
+
+RULE_UNREACHABLE = "unreachable"
+RULE_NO_CONSENT = "no_consent"
+RULE_QUIET_HOURS = "quiet_hours"
+RULE_DAILY_CAP = "daily_cap"
+RULE_WINDOW_CAP = "window_cap"
+
+
+class _Settings(BaseModel):
+    """The shape of `shops.contact_policy` (every key optional)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    max_per_window: int = Field(default=2, ge=0, le=1000)
+    window_days: int = Field(default=30, ge=1, le=365)
+    max_per_day: int = Field(default=1, ge=0, le=100)
+    quiet_hours: tuple[time, time] | None = (time(21, 0), time(8, 0))
+    quiet_classes: list[Literal["transactional", "service", "marketing"]] = ["marketing", "service"]
+    capped_classes: list[Literal["service", "marketing"]] = ["marketing"]
+    channel_order: list[Literal["email", "sms", "zalo", "webhook", "task"]] = [
+        "zalo",
+        "sms",
+        "email",
+    ]
+    on_daily_cap: OnOverCap = "defer"
+    on_window_cap: OnOverCap = "drop"
+    # True: marketing needs an explicit "granted"; False: only "denied" blocks a channel.
+    require_opt_in: bool = False
+
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _pair(cls, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return (value.get("start"), value.get("end"))
+        return value
+
+
+@dataclass(frozen=True)
+class ContactPolicy:
+    max_per_window: int = 2
+    window_days: int = 30
+    max_per_day: int = 1
+    quiet_hours: tuple[time, time] | None = (time(21, 0), time(8, 0))
+    quiet_classes: frozenset[str] = frozenset({"marketing", "service"})
+    # Classes the caps hold back; every non-transactional message of the same class or
+    # higher counts towards them (so service messages use up marketing's room, not the
+    # other way round).
+    capped_classes: frozenset[str] = frozenset({"marketing"})
+    channel_order: tuple[str, ...] = ("zalo", "sms", "email")
+    on_daily_cap: OnOverCap = "defer"
+    on_window_cap: OnOverCap = "drop"
+    require_opt_in: bool = False
+
+    @classmethod
+    def from_settings(cls, raw: Mapping[str, Any] | None) -> ContactPolicy:
+        """The shop's policy from its `contact_policy` JSON; missing keys take the defaults."""
+        try:
+            s = _Settings.model_validate(dict(raw or {}))
+        except ValidationError as exc:
+            raise ValidationFailed(
+                [
+                    FieldError("contact_policy." + ".".join(str(p) for p in e["loc"]), e["msg"])
+                    for e in exc.errors()
+                ]
+            ) from None
+        return cls(
+            max_per_window=s.max_per_window,
+            window_days=s.window_days,
+            max_per_day=s.max_per_day,
+            quiet_hours=s.quiet_hours,
+            quiet_classes=frozenset(s.quiet_classes),
+            capped_classes=frozenset(s.capped_classes),
+            channel_order=tuple(s.channel_order),
+            on_daily_cap=s.on_daily_cap,
+            on_window_cap=s.on_window_cap,
+            require_opt_in=s.require_opt_in,
+        )
+
+
+@dataclass(frozen=True)
+class Recipient:
+    timezone: str
+    preferred_channel: str | None = None
+    # Channels the customer has an address on (email, phone for sms, Zalo id).
+    reachable: frozenset[str] = frozenset()
+    consents: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A message already sent or queued (not suppressed): when, and its class."""
+
+    at: datetime
+    kind: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    channels: tuple[str, ...] = ()
+    rule: str | None = None
+    until: datetime | None = None
+    detail: str = ""
+
+
+def channel_chain(
+    requested: Sequence[str], recipient: Recipient, policy: ContactPolicy
+) -> list[str]:
+    """The ordered channels to try: the customer's preferred channel first if allowed."""
+    preferred = recipient.preferred_channel
+    if list(requested) == ["preferred"]:
+        candidates = ([preferred] if preferred else []) + list(policy.channel_order)
+    else:
+        candidates = []
+        for name in requested:
+            if name == "preferred":
+                candidates.extend([preferred] if preferred else list(policy.channel_order))
+            else:
+                candidates.append(name)
+        if preferred in candidates:
+            candidates.insert(0, preferred)
+    chain: list[str] = []
+    for name in candidates:
+        if name and name not in chain:
+            chain.append(name)
+    return chain
+
+
+def decide(
+    *,
+    kind: str,
+    requested: Sequence[str],
+    recipient: Recipient,
+    history: Sequence[Sent],
+    policy: ContactPolicy,
+    now: datetime,
+) -> Decision:
+    """Send (on which channels), defer (until when) or suppress, and the rule that said so."""
+    chain = channel_chain(requested, recipient, policy)
+    reachable = [c for c in chain if c not in CONSENTED_CHANNELS or c in recipient.reachable]
+    if not reachable:
+        return Decision("suppress", rule=RULE_UNREACHABLE, detail=f"no address for {chain}")
+    if kind == "transactional":
+        allowed = reachable
+    else:
+        allowed = [c for c in reachable if _consented(c, recipient, policy)]
+        if not allowed:
+            return Decision(
+                "suppress", rule=RULE_NO_CONSENT, detail=f"no consent on {', '.join(reachable)}"
+            )
+    tz = zone(recipient.timezone)
+    if kind in policy.quiet_classes and policy.quiet_hours is not None:
+        start, end = policy.quiet_hours
+        if in_quiet_hours(now.astimezone(tz).time(), start, end):
+            until = next_local_time(now, tz, end)
+            return Decision("defer", tuple(allowed), RULE_QUIET_HOURS, until, "quiet hours")
+    if kind in policy.capped_classes and kind != "transactional":
+        over = _over_cap(kind, history, policy, now, tz)
+        if over is not None:
+            return over
+    return Decision("send", tuple(allowed))
+
+
+def _consented(channel: str, recipient: Recipient, policy: ContactPolicy) -> bool:
+    if channel not in CONSENTED_CHANNELS:
+        return True
+    state = recipient.consents.get(channel, "unknown")
+    return state == "granted" if policy.require_opt_in else state != "denied"
+
+
+def _over_cap(
+    kind: str, history: Sequence[Sent], policy: ContactPolicy, now: datetime, tz: ZoneInfo
+) -> Decision | None:
+    rank = PRIORITY.get(kind, 1)
+    counted = sorted(
+        h.at
+        for h in history
+        if h.kind != "transactional" and PRIORITY.get(h.kind, 1) >= rank and h.at <= now
+    )
+    window = timedelta(days=policy.window_days)
+    in_window = [at for at in counted if at > now - window]
+    if len(in_window) >= policy.max_per_window:
+        # The window frees up when enough of the oldest counted messages leave it.
+        free_at = in_window[len(in_window) - policy.max_per_window] + window
+        detail = f"{len(in_window)} in {policy.window_days} days (cap {policy.max_per_window})"
+        return _over(policy.on_window_cap, RULE_WINDOW_CAP, free_at, detail)
+    today = now.astimezone(tz).date()
+    same_day = [at for at in counted if at.astimezone(tz).date() == today]
+    if len(same_day) >= policy.max_per_day:
+        morning = policy.quiet_hours[1] if policy.quiet_hours is not None else time(0, 0)
+        tomorrow = datetime.combine(today + timedelta(days=1), morning, tzinfo=tz)
+        detail = f"{len(same_day)} today (cap {policy.max_per_day})"
+        return _over(policy.on_daily_cap, RULE_DAILY_CAP, tomorrow.astimezone(now.tzinfo), detail)
+    return None
+
+
+def _over(on: OnOverCap, rule: str, until: datetime, detail: str) -> Decision:
+    if on == "defer":
+        return Decision("defer", rule=rule, until=until, detail=detail)
+    return Decision("suppress", rule=rule, detail=detail)
+
+
+def in_quiet_hours(local: time, start: time, end: time) -> bool:
+    """Whether a local time of day falls in [start, end), which may span midnight."""
+    if start == end:
+        return False
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end
+
+
+def next_local_time(now: datetime, tz: ZoneInfo, at: time) -> datetime:
+    """The first moment after `now` when the local clock in `tz` shows `at`."""
+    local = now.astimezone(tz)
+    candidate = datetime.combine(local.date(), at, tzinfo=tz)
+    if candidate <= local:
+        candidate = datetime.combine(local.date() + timedelta(days=1), at, tzinfo=tz)
+    return candidate.astimezone(now.tzinfo)
+
+
+def zone(name: str | None, fallback: str = "Asia/Ho_Chi_Minh") -> ZoneInfo:
+    """The IANA zone `name`, or `fallback` when it is missing or unknown."""
+    try:
+        return ZoneInfo(name or fallback)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(fallback)

@@ -1,0 +1,241 @@
+"""Date triggers and inactivity: a per-shop scan that enrolls whoever is due today.
+
+Each trigger has a window of days (e.g. from 3 days before the birthday to the day itself),
+so a scan that was missed for a day or two still catches up, and a trigger key per
+occurrence (`birthday:2027`, `runout:<order>:<sku>`) under the enrollment's unique
+constraint means re-scanning never enrolls twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from careloop.core.clock import Clock, ensure_aware
+from careloop.customers.models import Customer
+from careloop.journeys.enroll import enroll
+from careloop.journeys.policy import zone
+from careloop.journeys.schema import JourneyDef
+from careloop.orders.models import Order, OrderLine, Product
+from careloop.shops.models import Shop
+
+# How many days after its date a trigger may still fire when a scan was missed.
+CATCH_UP_DAYS = 2
+# Orders older than this are not looked at for run-out, warranty or maintenance dates.
+LOOKBACK_DAYS = 3 * 366
+NOT_SALES = ("cancelled", "returned")
+
+
+@dataclass(frozen=True)
+class Due:
+    customer_id: int
+    trigger_key: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def scan_shop(
+    *, session: Session, clock: Clock, shop: Shop, journeys: Sequence[tuple[Any, JourneyDef]]
+) -> int:
+    """Enroll everyone a date or inactivity trigger makes due today; returns how many."""
+    today = clock.now().astimezone(zone(shop.timezone)).date()
+    enrolled = 0
+    for journey, jdef in journeys:
+        trigger = jdef.trigger
+        if trigger.date is None and trigger.inactivity_days is None:
+            continue
+        for due in due_for(session, shop, jdef, today, clock.now()):
+            enrolled += enroll(
+                session=session,
+                clock=clock,
+                journey=journey,
+                jdef=jdef,
+                customer_id=due.customer_id,
+                trigger_key=due.trigger_key,
+                anchor=clock.now(),
+                context=due.context,
+            )
+    return enrolled
+
+
+def due_for(
+    session: Session, shop: Shop, jdef: JourneyDef, today: date, now: datetime
+) -> Iterator[Due]:
+    trigger = jdef.trigger
+    before = trigger.days_before
+    if trigger.inactivity_days is not None:
+        yield from _inactive(session, shop, trigger.inactivity_days, now)
+    elif trigger.date == "birthday":
+        yield from _birthdays(session, shop, today, before)
+    elif trigger.date == "purchase_anniversary":
+        yield from _anniversaries(session, shop, today, before)
+    elif trigger.date is not None:
+        yield from _product_dates(session, shop, trigger.date, today, before, now)
+
+
+def in_window(today: date, target: date, days_before: int) -> bool:
+    """Whether `today` is within [target - days_before, target + CATCH_UP_DAYS]."""
+    return target - timedelta(days=days_before) <= today <= target + timedelta(days=CATCH_UP_DAYS)
+
+
+def same_day_in(year: int, month: int, day: int) -> date:
+    """Month/day in `year`; 29 February becomes the 28th in common years."""
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return date(year, month, day - 1)
+
+
+def _birthdays(session: Session, shop: Shop, today: date, before: int) -> Iterator[Due]:
+    rows = session.execute(
+        select(Customer.id, Customer.birthday).where(
+            Customer.shop_id == shop.id,
+            Customer.birthday.is_not(None),
+            Customer.erased_at.is_(None),
+        )
+    )
+    for customer_id, birthday in rows:
+        if birthday is None:
+            continue
+        for year in (today.year, today.year + 1):
+            occurrence = same_day_in(year, birthday.month, birthday.day)
+            if in_window(today, occurrence, before):
+                yield Due(
+                    customer_id,
+                    f"birthday:{year}",
+                    {"birthday": occurrence.isoformat(), "days_left": (occurrence - today).days},
+                )
+
+
+def _anniversaries(session: Session, shop: Shop, today: date, before: int) -> Iterator[Due]:
+    rows = session.execute(
+        select(Order.customer_id, func.min(Order.placed_at))
+        .where(Order.shop_id == shop.id, Order.status.not_in(NOT_SALES))
+        .group_by(Order.customer_id)
+    )
+    for customer_id, first in rows:
+        first_day = ensure_aware(first).astimezone(zone(shop.timezone)).date()
+        for year in (today.year, today.year + 1):
+            years = year - first_day.year
+            if years < 1:
+                continue
+            occurrence = same_day_in(year, first_day.month, first_day.day)
+            if in_window(today, occurrence, before):
+                yield Due(
+                    customer_id,
+                    f"anniversary:{year}",
+                    {"years": years, "first_order_date": first_day.isoformat()},
+                )
+
+
+def _inactive(session: Session, shop: Shop, days: int, now: datetime) -> Iterator[Due]:
+    last = (
+        select(Order.customer_id, func.max(Order.placed_at).label("last_at"))
+        .where(Order.shop_id == shop.id, Order.status.not_in(NOT_SALES))
+        .group_by(Order.customer_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(last.c.customer_id, last.c.last_at).where(
+            last.c.last_at <= now - timedelta(days=days)
+        )
+    )
+    for customer_id, last_at in rows:
+        last_at = ensure_aware(last_at)
+        # One enrollment per quiet spell: the key names the spell's last order time.
+        yield Due(
+            customer_id,
+            f"inactive:{last_at.date().isoformat()}",
+            {"last_order_date": last_at.date().isoformat(), "days_inactive": (now - last_at).days},
+        )
+
+
+def _product_dates(
+    session: Session, shop: Shop, kind: str, today: date, before: int, now: datetime
+) -> Iterator[Due]:
+    column = {
+        "runout": Product.usage_days,
+        "warranty_expiry": Product.warranty_days,
+        "maintenance_due": Product.maintenance_interval_days,
+    }[kind]
+    rows = session.execute(
+        select(
+            Order.id,
+            Order.external_id,
+            Order.customer_id,
+            Order.placed_at,
+            Order.delivered_at,
+            OrderLine.quantity,
+            Product.id,
+            Product.sku,
+            Product.name,
+            column,
+        )
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .join(Product, Product.id == OrderLine.product_id)
+        .where(
+            Order.shop_id == shop.id,
+            Order.status.not_in(NOT_SALES),
+            Order.placed_at >= now - timedelta(days=LOOKBACK_DAYS),
+            column.is_not(None),
+            column > 0,
+        )
+    )
+    tz = zone(shop.timezone)
+    for _id, ext, customer_id, placed, delivered, qty, product_id, sku, name, days_or_none in rows:
+        days = int(days_or_none or 0)
+        if days <= 0:
+            continue
+        start = ensure_aware(delivered or placed).astimezone(tz).date()
+        base = {"order_id": ext, "sku": sku, "product_name": name, "product_id": product_id}
+        if kind == "runout":
+            target = start + timedelta(days=days * max(qty, 1))
+            if in_window(today, target, before) and not _reordered(
+                session, shop.id, customer_id, product_id, placed
+            ):
+                yield Due(
+                    customer_id,
+                    f"runout:{ext}:{sku}",
+                    {**base, "runout_date": target.isoformat(), "days_left": (target - today).days},
+                )
+        elif kind == "warranty_expiry":
+            target = start + timedelta(days=days)
+            if in_window(today, target, before):
+                yield Due(
+                    customer_id,
+                    f"warranty:{ext}:{sku}",
+                    {**base, "warranty_until": target.isoformat()},
+                )
+        else:
+            number = max(1, (today - start).days // days + 1)
+            for n in (number - 1, number):
+                target = start + timedelta(days=days * n)
+                if n >= 1 and in_window(today, target, before):
+                    yield Due(
+                        customer_id,
+                        f"maintenance:{ext}:{sku}:{n}",
+                        {**base, "maintenance_date": target.isoformat(), "service_number": n},
+                    )
+
+
+def _reordered(
+    session: Session, shop_id: int, customer_id: int, product_id: int, since: datetime
+) -> bool:
+    """Whether the customer bought the product again after the order in question."""
+    found = session.scalar(
+        select(Order.id)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(
+            Order.shop_id == shop_id,
+            Order.customer_id == customer_id,
+            OrderLine.product_id == product_id,
+            Order.placed_at > since,
+            Order.status.not_in(NOT_SALES),
+        )
+        .limit(1)
+    )
+    return found is not None

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import json
+
+from careloop.context import AppContext
+from careloop.shops.models import Shop
+from tests.cli_runner import careloop
+
+from .factories import make_customer
+
+
+def test_campaign_preview_and_send_from_the_command_line(
+    ctx: AppContext, db_url: str, shop: Shop
+) -> None:
+    make_customer(ctx, shop, "A")
+    make_customer(ctx, shop, "B", segment="lost")
+    out = careloop(
+        db_url,
+        "campaign",
+        "preview",
+        "--shop",
+        "acme",
+        "--segment",
+        "champions",
+        "--subject",
+        "Tips",
+        "--body",
+        "How to brew",
+    )
+    assert out.returncode == 0, out.stderr
+    preview = json.loads(out.stdout)
+    assert (preview["audience"], preview["send"]) == (1, 1)
+    sent = careloop(
+        db_url, "campaign", "send", "--shop", "acme", "--id", str(preview["campaign_id"])
+    )
+    assert sent.returncode == 0, sent.stderr
+    listed = careloop(db_url, "campaign", "list", "--shop", "acme")
+    assert "scheduled" in listed.stdout
+    bad = careloop(db_url, "campaign", "preview", "--shop", "acme", "--segment", "whales")
+    assert bad.returncode == 1 and "unknown segment 'whales'" in bad.stderr
