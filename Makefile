@@ -44,10 +44,10 @@ typecheck:
 	$(VENV)/bin/mypy src
 
 test-sqlite:
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 --dist loadfile
 
 test-postgres:
-	bash scripts/with-postgres.sh $(VENV)/bin/pytest
+	bash scripts/with-postgres.sh $(VENV)/bin/pytest -n 2 --dist loadfile
 
 bench: install-dev
 	$(VENV)/bin/python bench/ingest.py

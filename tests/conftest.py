@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 
 from careloop.context import AppContext
@@ -34,16 +34,32 @@ def pytest_report_header() -> str:
     return f"careloop database: {'postgresql' if PG_URL else 'sqlite'}"
 
 
+def _worker_database(base_url: str) -> str:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (tests truncate it)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker:
+        return base_url
+    url = make_url(base_url)
+    name = f"{url.database}_{worker}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def _template(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Migrate once per run; each test then gets a copy (SQLite) or a truncated db (PG)."""
     if PG_URL:
-        engine = make_engine(PG_URL)
+        pg_url = _worker_database(PG_URL)
+        engine = make_engine(pg_url)
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade(engine)
         engine.dispose()
-        return PG_URL
+        return pg_url
     path = tmp_path_factory.mktemp("template") / "template.db"
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
@@ -54,8 +70,8 @@ def _template(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture
 def db_url(_template: str, tmp_path: Path) -> Iterator[str]:
     if PG_URL:
-        yield PG_URL
-        _truncate_all(PG_URL)
+        yield _template
+        _truncate_all(_template)
         return
     path = tmp_path / "careloop.db"
     shutil.copy(_template, path)
