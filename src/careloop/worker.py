@@ -17,6 +17,7 @@ log = logging.getLogger("careloop.worker")
 
 Task = Callable[[AppContext], int]
 IDLE_POLL_SECONDS = 1.0
+SQLITE_WRITER_PAUSE_SECONDS = 0.2
 _TASKS: dict[str, Task] = {}
 
 
@@ -37,21 +38,36 @@ def registered_tasks() -> dict[str, Task]:
     return dict(_TASKS)
 
 
-def run_once(ctx: AppContext) -> int:
-    """One pass over every task; a failing task is logged and does not stop the others."""
+def run_once(ctx: AppContext, *, pause: Callable[[], None] | None = None) -> int:
+    """One pass over every task; a failing task is logged and does not stop the others.
+
+    `pause` runs after each task that did work (the long-running worker lets web requests
+    take SQLite's single write lock between tasks)."""
     done = 0
     for name, task in registered_tasks().items():
         try:
-            done += task(ctx)
+            did = task(ctx)
         except Exception:
             log.exception("worker task %s failed; will retry on the next pass", name)
+            continue
+        done += did
+        if did and pause is not None:
+            pause()
     return done
 
 
 def run_worker(ctx: AppContext, *, once: bool = False, stop: threading.Event | None = None) -> None:
     stop = stop or threading.Event()
+    event = stop
+    sqlite = ctx.engine.dialect.name == "sqlite"
+
+    def pause() -> None:
+        # SQLite has one writer: without a gap, a busy worker re-takes the lock at once and
+        # a staff member's request can wait out the busy timeout ("database is locked").
+        event.wait(SQLITE_WRITER_PAUSE_SECONDS)
+
     while not stop.is_set():
-        done = run_once(ctx)
+        done = run_once(ctx, pause=pause if sqlite and not once else None)
         if once:
             return
         if done == 0:

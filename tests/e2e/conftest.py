@@ -14,11 +14,14 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
 from careloop.context import AppContext
 from careloop.web.app import create_app
 from tests.conftest import TEST_PASSWORD
+
+# A loaded 2-core CI machine can take longer than Playwright's 5 s default.
+expect.set_options(timeout=15_000)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -101,6 +104,7 @@ def log_in(page: Page) -> Callable[..., Page]:
         page.locator("form[action='/login'] button[type=submit]").click()
         page.wait_for_url(re.compile(r"/$"))
         if locale is not None:
+            page.wait_for_load_state()  # the select submits itself once careloop.js listens
             page.locator("#lang-select").select_option(locale)
             page.wait_for_load_state()
             page.wait_for_selector(f"html[lang={locale}]")

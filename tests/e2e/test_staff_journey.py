@@ -79,6 +79,7 @@ def test_staff_member_finds_a_customer_by_phone_and_reads_orders_and_timeline(
 
     # The shop is Vietnamese: the UI starts in Vietnamese; switch to English.
     expect(page.get_by_role("heading", name="Khách hàng")).to_be_visible()
+    page.wait_for_load_state()  # the select submits itself once careloop.js is listening
     page.get_by_label("Ngôn ngữ").select_option("en")
     expect(page.get_by_role("heading", name="Customers")).to_be_visible()
     screenshot(page, "customers")

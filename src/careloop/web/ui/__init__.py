@@ -12,13 +12,21 @@ from fastapi import APIRouter, Depends
 from careloop.web.security import csrf_protect
 
 PAGE_MODULES: list[str] = [
+    "careloop.channels.ui",
     "careloop.community.ui",
     "careloop.community.web",
     "careloop.connectors.ui",
     "careloop.feedback.ui",
+    "careloop.journeys.ui",
+    "careloop.loyalty.ui",
+    "careloop.metrics.ui",
+    "careloop.segments.ui",
+    "careloop.support.ui",
     "careloop.web.ui.auth",
     "careloop.web.ui.customers",
     "careloop.web.ui.home",
+    "careloop.web.ui.imports",
+    "careloop.web.ui.settings",
 ]
 
 ui_router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])

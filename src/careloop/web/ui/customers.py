@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -13,10 +14,12 @@ from sqlalchemy.orm import Session
 
 from careloop.core import events
 from careloop.core.errors import NotFound
-from careloop.customers.models import Customer
-from careloop.customers.service import consents_of, get_customer_by_id, search_customers
+from careloop.customers.models import CONSENT_STATES, Customer
+from careloop.customers.service import MARKETING_CHANNELS, consents_of, get_customer_by_id
 from careloop.customers.timeline import record_event, timeline_for
+from careloop.segments.rfm import SEGMENTS
 from careloop.web.deps import Ctx, SessionDep
+from careloop.web.ui.customer_filters import CustomerFilters, filter_customers, tiers_in_use
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, StaffContext
 from careloop.web.ui.nav import register_nav
 from careloop.web.ui.queries import customer_rows, order_totals, orders_with_lines
@@ -88,18 +91,31 @@ def customers_list(
     session: SessionDep,
     q: str = "",
     page: str = "1",
+    segment: str = "",
+    r: str = "",
+    f: str = "",
+    tier: str = "",
+    tag: str = "",
+    consent: str = "",
 ) -> HTMLResponse:
     query = q.strip()[:MAX_QUERY_CHARS]
     page_no = _positive_int(page)
-    found, total = search_customers(
-        session, staff.shop, query, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE
+    filters = CustomerFilters.parse(segment, r, f, tier, tag, consent)
+    found, total = filter_customers(
+        session, staff.shop, query, filters, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE
     )
+    params = {**({"q": query} if query else {}), **filters.params()}
     context = {
         "q": query,
+        "filters": filters,
+        "filter_query": urlencode(params),
         "page": page_no,
         "pages": max(1, math.ceil(total / PAGE_SIZE)),
         "total": total,
         "rows": customer_rows(session, staff.shop, found),
+        "segments": SEGMENTS,
+        "tiers": tiers_in_use(session, staff.shop),
+        "consent_options": [f"{c}:{s}" for c in MARKETING_CHANNELS for s in CONSENT_STATES],
     }
     if is_htmx(request) and request.headers.get("hx-target") == "customer-results":
         return render(request, "customers/_results.html", context, staff=staff)

@@ -1,11 +1,15 @@
-"""The overview page: counts and recent activity (the dashboard issue replaces it)."""
+"""The overview dashboard: KPI tiles against their targets, the charts (revenue from new vs
+returning customers, retention cohorts, NPS trend, message funnel, SLA compliance), the
+shop's counts and recent activity."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from careloop.web.deps import SessionDep
+from careloop.web.deps import Ctx, SessionDep
+from careloop.web.i18n import register_messages, t
+from careloop.web.ui.dashboard import FUNNEL_STAGES, dashboard
 from careloop.web.ui.deps import CurrentStaff
 from careloop.web.ui.nav import register_nav
 from careloop.web.ui.queries import recent_events, shop_counts
@@ -14,15 +18,52 @@ from careloop.web.ui.templating import render
 router = APIRouter()
 register_nav("home", "Overview", "Tổng quan", "/", min_role="viewer", order=0)
 
+register_messages(
+    {
+        "dash.kpis": {"en": "Last 30 days against targets", "vi": "30 ngày qua so với mục tiêu"},
+        "dash.target": {"en": "Target", "vi": "Mục tiêu"},
+        "dash.no_target": {"en": "no target", "vi": "không có mục tiêu"},
+        "dash.revenue": {
+            "en": "Revenue: new vs returning customers",
+            "vi": "Doanh thu: khách mới và khách quay lại",
+        },
+        "dash.new": {"en": "New customers", "vi": "Khách mới"},
+        "dash.returning": {"en": "Returning customers", "vi": "Khách quay lại"},
+        "dash.cohorts": {
+            "en": "Retention by first-purchase month",
+            "vi": "Tỷ lệ giữ chân theo tháng mua đầu",
+        },
+        "dash.retention": {"en": "Retention (%)", "vi": "Giữ chân (%)"},
+        "dash.nps": {"en": "NPS trend", "vi": "Xu hướng NPS"},
+        "dash.funnel": {"en": "Message funnel (30 days)", "vi": "Phễu tin nhắn (30 ngày)"},
+        "dash.messages": {"en": "Messages", "vi": "Tin nhắn"},
+        "dash.sla": {"en": "SLA compliance (%)", "vi": "Tuân thủ SLA (%)"},
+        "dash.no_data": {"en": "No data yet.", "vi": "Chưa có dữ liệu."},
+        "dash.stage.sent": {"en": "Sent", "vi": "Đã gửi"},
+        "dash.stage.delivered": {"en": "Delivered", "vi": "Đã nhận"},
+        "dash.stage.opened": {"en": "Opened", "vi": "Đã mở"},
+        "dash.stage.clicked": {"en": "Clicked", "vi": "Đã nhấp"},
+        "dash.stage.converted": {"en": "Converted", "vi": "Đã mua"},
+    }
+)
+
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, staff: CurrentStaff, session: SessionDep) -> HTMLResponse:
+def home(request: Request, staff: CurrentStaff, session: SessionDep, ctx: Ctx) -> HTMLResponse:
+    words = {
+        "new": t("dash.new", staff.locale),
+        "returning": t("dash.returning", staff.locale),
+        "messages": t("dash.messages", staff.locale),
+        "retention": t("dash.retention", staff.locale),
+        **{s: t(f"dash.stage.{s}", staff.locale) for s in FUNNEL_STAGES},
+    }
     return render(
         request,
         "home.html",
         {
             "counts": shop_counts(session, staff.shop),
             "recent": recent_events(session, staff.shop, limit=15),
+            **dashboard(session, staff.shop, ctx.clock.now(), words),
         },
         staff=staff,
     )

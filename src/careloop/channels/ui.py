@@ -1,0 +1,630 @@
+"""Template and message-log pages: edit a template per channel and locale with a live
+preview, save it as the shop's override, send a test; the message log with status history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import func, select
+
+from careloop.audit.service import audit
+from careloop.channels.base import Outgoing, SendError
+from careloop.channels.dispatch import default_provider
+from careloop.channels.models import (
+    CHANNEL_NAMES,
+    Message,
+    MessageStatusHistory,
+    MessageTemplate,
+)
+from careloop.channels.render_context import build_context, sample_context
+from careloop.channels.settings import get_channel_settings
+from careloop.channels.templates import (
+    LOCALES,
+    Rendered,
+    TemplateError,
+    TemplateSource,
+    file_spec,
+    find_source,
+    render_source,
+    shipped_template_keys,
+    unknown_names,
+)
+from careloop.core.errors import NotFound
+from careloop.customers.models import Customer
+from careloop.web.deps import Ctx, SessionDep
+from careloop.web.ui.deps import CurrentStaff, OwnerStaff, StaffContext
+from careloop.web.ui.nav import register_nav
+from careloop.web.ui.templating import render
+
+router = APIRouter()
+register_nav("templates", "Templates", "Mẫu tin nhắn", "/templates", "viewer", 62)
+register_nav("messages", "Message log", "Nhật ký tin nhắn", "/messages", "viewer", 64)
+
+EDIT_CHANNELS = ("email", "sms", "zalo", "task")
+TEST_CHANNELS = ("email", "sms")
+MESSAGE_STATUSES = (
+    "queued",
+    "sending",
+    "sent",
+    "maybe_sent",
+    "delivered",
+    "opened",
+    "clicked",
+    "replied",
+    "failed",
+    "suppressed",
+    "deferred",
+)
+PAGE_SIZE = 50
+
+TEXTS = {
+    "en": {
+        "templates": "Templates",
+        "templates_sub": "The wording of every message, per channel and language. "
+        "Your edits override the shipped text for this shop only.",
+        "key": "Template",
+        "overrides": "Your versions",
+        "shipped": "shipped",
+        "custom": "custom",
+        "channel": "Channel",
+        "locale": "Language",
+        "subject": "Subject",
+        "text": "Text",
+        "html": "HTML (email)",
+        "preview": "Preview",
+        "preview_for": "Preview for customer (ID, empty for sample data)",
+        "refresh": "Refresh preview",
+        "save": "Save for this shop",
+        "saved": "Saved.",
+        "send_test": "Send a test",
+        "address": "Email address or phone",
+        "test_sent": "Test sent to {to} via {provider}.",
+        "owner_only": "Only the owner can change templates.",
+        "no_preview": "Nothing to preview.",
+        "render_error": "Cannot render",
+        "back": "All templates",
+        "messages": "Message log",
+        "messages_sub": "Every message queued, sent, delivered, opened or failed.",
+        "no_messages": "No messages match. Messages appear here as journeys and tickets send them.",
+        "status": "Status",
+        "journey": "Journey",
+        "all": "All",
+        "filter": "Filter",
+        "created": "Queued",
+        "customer": "Customer",
+        "to": "To",
+        "history": "Status history",
+        "reason": "Reason",
+        "at": "When",
+        "body": "Message",
+        "step": "Step",
+        "attempts": "Attempts",
+        "count": "{count} messages",
+        "not_configured": "The {channel} channel is not set up for this shop (Settings).",
+        "unknown_customer": "No customer {id} in this shop.",
+    },
+    "vi": {
+        "templates": "Mẫu tin nhắn",
+        "templates_sub": "Nội dung mọi tin nhắn theo kênh và ngôn ngữ. "
+        "Bản bạn sửa chỉ thay cho cửa hàng này.",
+        "key": "Mẫu",
+        "overrides": "Bản của bạn",
+        "shipped": "có sẵn",
+        "custom": "tự tạo",
+        "channel": "Kênh",
+        "locale": "Ngôn ngữ",
+        "subject": "Tiêu đề",
+        "text": "Nội dung",
+        "html": "HTML (email)",
+        "preview": "Xem trước",
+        "preview_for": "Xem trước cho khách (mã, để trống dùng dữ liệu mẫu)",
+        "refresh": "Cập nhật xem trước",
+        "save": "Lưu cho cửa hàng",
+        "saved": "Đã lưu.",
+        "send_test": "Gửi thử",
+        "address": "Email hoặc số điện thoại",
+        "test_sent": "Đã gửi thử tới {to} qua {provider}.",
+        "owner_only": "Chỉ chủ shop mới sửa được mẫu tin nhắn.",
+        "no_preview": "Không có gì để xem trước.",
+        "render_error": "Không tạo được nội dung",
+        "back": "Tất cả mẫu",
+        "messages": "Nhật ký tin nhắn",
+        "messages_sub": "Mọi tin nhắn đã xếp hàng, gửi, nhận, mở hoặc lỗi.",
+        "no_messages": "Không có tin nhắn phù hợp. Tin nhắn sẽ hiện ở đây khi hành trình "
+        "và phiếu hỗ trợ gửi đi.",
+        "status": "Trạng thái",
+        "journey": "Hành trình",
+        "all": "Tất cả",
+        "filter": "Lọc",
+        "created": "Xếp hàng lúc",
+        "customer": "Khách hàng",
+        "to": "Tới",
+        "history": "Lịch sử trạng thái",
+        "reason": "Lý do",
+        "at": "Lúc",
+        "body": "Nội dung",
+        "step": "Bước",
+        "attempts": "Số lần thử",
+        "count": "{count} tin nhắn",
+        "not_configured": "Kênh {channel} chưa được cài đặt cho cửa hàng (Cài đặt).",
+        "unknown_customer": "Không có khách hàng {id} trong cửa hàng.",
+    },
+}
+
+
+def _texts(locale: str) -> dict[str, str]:
+    return TEXTS["vi" if locale == "vi" else "en"]
+
+
+def _override_keys(session: SessionDep, shop_id: int) -> dict[str, int]:
+    return {
+        key: int(n)
+        for key, n in session.execute(
+            select(MessageTemplate.template_key, func.count())
+            .where(MessageTemplate.shop_id == shop_id)
+            .group_by(MessageTemplate.template_key)
+        )
+    }
+
+
+def _known_key(session: SessionDep, staff: StaffContext, key: str) -> bool:
+    """Shipped, or one of this shop's own; another shop's custom key is not found."""
+    try:
+        if file_spec(key) is not None:
+            return True
+    except TemplateError:
+        return False
+    return key in _override_keys(session, staff.shop.id)
+
+
+@router.get("/templates")
+def templates_page(request: Request, staff: CurrentStaff, session: SessionDep) -> Response:
+    overrides = _override_keys(session, staff.shop.id)
+    shipped = shipped_template_keys()
+    keys = sorted(set(shipped) | set(overrides))
+    return render(
+        request,
+        "channels/templates.html",
+        {
+            "t": _texts(staff.locale),
+            "rows": [
+                {"key": k, "shipped": k in shipped, "overrides": overrides.get(k, 0)} for k in keys
+            ],
+        },
+        staff=staff,
+    )
+
+
+def _choice(value: str, allowed: tuple[str, ...], default: str) -> str:
+    return value if value in allowed else default
+
+
+def _current_source(
+    session: SessionDep, staff: StaffContext, key: str, channel: str, locale: str
+) -> TemplateSource:
+    try:
+        source, used = find_source(
+            session=session,
+            shop_id=staff.shop.id,
+            template_key=key,
+            channel=channel,
+            locale=locale,
+            shop_locale=staff.shop.locale,
+        )
+    except TemplateError:
+        return TemplateSource()
+    return source if used == locale else TemplateSource(source.subject, source.text, source.html)
+
+
+def _context_for(
+    session: SessionDep, staff: StaffContext, locale: str, customer_ref: str
+) -> dict[str, Any]:
+    ref = customer_ref.strip()
+    if not ref:
+        return sample_context(locale, staff.shop.name)
+    customer = session.scalar(
+        select(Customer).where(Customer.shop_id == staff.shop.id, Customer.external_id == ref)
+    )
+    if customer is None:
+        raise TemplateError(_texts(staff.locale)["unknown_customer"].format(id=ref))
+    return build_context(session=session, shop=staff.shop, customer=customer)
+
+
+def render_draft(
+    session: SessionDep,
+    staff: StaffContext,
+    *,
+    key: str,
+    channel: str,
+    locale: str,
+    subject: str,
+    text: str,
+    html: str,
+    customer_ref: str = "",
+) -> Rendered:
+    """Render the unsaved wording the way a send would; TemplateError names the problem."""
+    source = TemplateSource(subject=subject, text=text, html=html)
+    context = _context_for(session, staff, locale, customer_ref)
+    where = f"template {key!r} ({channel}, {locale})"
+    unknown = unknown_names(source, set(context))
+    if unknown:
+        raise TemplateError(f"{where}: unknown field(s): {', '.join(sorted(unknown))}")
+    rendered = render_source(source, context, where=where)
+    if channel == "email" and not rendered.subject:
+        raise TemplateError(f"{where}: an email needs a subject")
+    if channel in ("email", "sms") and not rendered.text:
+        raise TemplateError(f"{where}: the text is empty")
+    return rendered
+
+
+def _editor(
+    request: Request,
+    staff: StaffContext,
+    session: SessionDep,
+    key: str,
+    channel: str,
+    locale: str,
+    *,
+    draft: TemplateSource | None = None,
+    notice: str = "",
+    error: str = "",
+    status_code: int = 200,
+) -> Response:
+    source = draft or _current_source(session, staff, key, channel, locale)
+    rendered: Rendered | None = None
+    preview_error = ""
+    if source.text or source.subject:
+        try:
+            rendered = render_draft(
+                session,
+                staff,
+                key=key,
+                channel=channel,
+                locale=locale,
+                subject=source.subject,
+                text=source.text,
+                html=source.html,
+            )
+        except TemplateError as exc:
+            preview_error = str(exc)
+    override = session.scalar(
+        select(MessageTemplate).where(
+            MessageTemplate.shop_id == staff.shop.id,
+            MessageTemplate.template_key == key,
+            MessageTemplate.channel == channel,
+            MessageTemplate.locale == locale,
+        )
+    )
+    return render(
+        request,
+        "channels/template_edit.html",
+        {
+            "t": _texts(staff.locale),
+            "key": key,
+            "channel": channel,
+            "locale_": locale,
+            "channels": EDIT_CHANNELS,
+            "locales": LOCALES,
+            "source": source,
+            "override": override,
+            "rendered": rendered,
+            "preview_error": preview_error,
+            "notice": notice,
+            "error": error,
+            "test_channels": TEST_CHANNELS,
+        },
+        staff=staff,
+        status_code=status_code,
+    )
+
+
+@router.get("/templates/{key}")
+def template_page(
+    key: str,
+    request: Request,
+    staff: CurrentStaff,
+    session: SessionDep,
+    channel: str = "email",
+    locale: str = "",
+    saved: bool = False,
+) -> Response:
+    if not _known_key(session, staff, key):
+        raise NotFound("template", key)
+    chosen_channel = _choice(channel, EDIT_CHANNELS, "email")
+    chosen_locale = _choice(
+        locale, LOCALES, staff.shop.locale if staff.shop.locale in LOCALES else "vi"
+    )
+    notice = _texts(staff.locale)["saved"] if saved else ""
+    return _editor(request, staff, session, key, chosen_channel, chosen_locale, notice=notice)
+
+
+@router.post("/templates/{key}/preview")
+def preview_template(
+    key: str,
+    request: Request,
+    staff: CurrentStaff,
+    session: SessionDep,
+    channel: Annotated[str, Form()] = "email",
+    locale: Annotated[str, Form()] = "vi",
+    subject: Annotated[str, Form()] = "",
+    text: Annotated[str, Form()] = "",
+    html: Annotated[str, Form()] = "",
+    customer: Annotated[str, Form()] = "",
+) -> Response:
+    """The live preview (htmx): the draft rendered for a customer or sample data."""
+    if not _known_key(session, staff, key):
+        raise NotFound("template", key)
+    rendered: Rendered | None = None
+    error = ""
+    try:
+        rendered = render_draft(
+            session,
+            staff,
+            key=key,
+            channel=_choice(channel, EDIT_CHANNELS, "email"),
+            locale=_choice(locale, LOCALES, "vi"),
+            subject=subject,
+            text=text,
+            html=html,
+            customer_ref=customer,
+        )
+    except TemplateError as exc:
+        error = str(exc)
+    return render(
+        request,
+        "channels/_preview.html",
+        {"t": _texts(staff.locale), "rendered": rendered, "preview_error": error},
+        staff=staff,
+    )
+
+
+@router.post("/templates/{key}")
+def save_template(
+    key: str,
+    request: Request,
+    staff: OwnerStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    channel: Annotated[str, Form()],
+    locale: Annotated[str, Form()],
+    subject: Annotated[str, Form()] = "",
+    text: Annotated[str, Form()] = "",
+    html: Annotated[str, Form()] = "",
+) -> Response:
+    if not _known_key(session, staff, key):
+        raise NotFound("template", key)
+    draft = TemplateSource(subject=subject, text=text, html=html)
+    if channel not in EDIT_CHANNELS or locale not in LOCALES:
+        return _editor(
+            request,
+            staff,
+            session,
+            key,
+            _choice(channel, EDIT_CHANNELS, "email"),
+            _choice(locale, LOCALES, "vi"),
+            draft=draft,
+            error=f"channel/locale: one of {', '.join(EDIT_CHANNELS)} / {', '.join(LOCALES)}",
+            status_code=422,
+        )
+    try:
+        render_draft(
+            session,
+            staff,
+            key=key,
+            channel=channel,
+            locale=locale,
+            subject=subject,
+            text=text,
+            html=html,
+        )
+    except TemplateError as exc:
+        # A template that cannot render would fail at send time: keep the old wording.
+        return _editor(
+            request,
+            staff,
+            session,
+            key,
+            channel,
+            locale,
+            draft=draft,
+            error=str(exc),
+            status_code=422,
+        )
+    row = session.scalar(
+        select(MessageTemplate).where(
+            MessageTemplate.shop_id == staff.shop.id,
+            MessageTemplate.template_key == key,
+            MessageTemplate.channel == channel,
+            MessageTemplate.locale == locale,
+        )
+    )
+    now = ctx.clock.now()
+    if row is None:
+        row = MessageTemplate(
+            shop_id=staff.shop.id, template_key=key, channel=channel, locale=locale, data={}
+        )
+        session.add(row)
+    row.subject, row.body_text, row.body_html, row.updated_at = subject, text, html, now
+    session.flush()
+    audit(
+        session=session,
+        clock=ctx.clock,
+        shop_id=staff.shop.id,
+        actor=f"staff:{staff.user.email}",
+        action="template.saved",
+        target=f"template:{key}:{channel}:{locale}",
+        origin=request.client.host if request.client else "",
+    )
+    return RedirectResponse(
+        f"/templates/{key}?channel={channel}&locale={locale}&saved=1", status_code=303
+    )
+
+
+@router.post("/templates/{key}/test")
+def send_test(
+    key: str,
+    request: Request,
+    staff: OwnerStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    channel: Annotated[str, Form()],
+    locale: Annotated[str, Form()],
+    address: Annotated[str, Form()] = "",
+    subject: Annotated[str, Form()] = "",
+    text: Annotated[str, Form()] = "",
+    html: Annotated[str, Form()] = "",
+) -> Response:
+    """Send the draft with sample data to one address through the shop's provider."""
+    if not _known_key(session, staff, key):
+        raise NotFound("template", key)
+    texts = _texts(staff.locale)
+    chosen_channel = _choice(channel, EDIT_CHANNELS, "email")
+    chosen_locale = _choice(locale, LOCALES, "vi")
+    draft = TemplateSource(subject=subject, text=text, html=html)
+
+    def answer(notice: str = "", error: str = "") -> Response:
+        return _editor(
+            request,
+            staff,
+            session,
+            key,
+            chosen_channel,
+            chosen_locale,
+            draft=draft,
+            notice=notice,
+            error=error,
+            status_code=422 if error else 200,
+        )
+
+    if channel not in TEST_CHANNELS:
+        return answer(error=f"channel: test sends go by {' or '.join(TEST_CHANNELS)}")
+    if not address.strip():
+        return answer(error="address: enter an email address or phone number")
+    settings = get_channel_settings(session, staff.shop.id, channel)
+    if settings is None:
+        return answer(error=texts["not_configured"].format(channel=channel))
+    try:
+        rendered = render_draft(
+            session,
+            staff,
+            key=key,
+            channel=channel,
+            locale=chosen_locale,
+            subject=subject,
+            text=text,
+            html=html,
+        )
+        provider = default_provider(ctx, settings)
+        try:
+            sent = provider.send(
+                Outgoing(
+                    message_id=0,
+                    shop_id=staff.shop.id,
+                    dedup_id=f"test-{key}-{ctx.clock.now().timestamp():.0f}",
+                    kind="transactional",
+                    channel=channel,
+                    to=address.strip(),
+                    subject=f"[TEST] {rendered.subject}" if rendered.subject else "",
+                    text=rendered.text,
+                    html=rendered.html,
+                    template_key=key,
+                )
+            )
+        finally:
+            provider.close()
+    except TemplateError as exc:
+        return answer(error=str(exc))
+    except SendError as exc:
+        return answer(error=f"{channel}: {exc.reason}")
+    return answer(notice=texts["test_sent"].format(to=address.strip(), provider=sent.provider))
+
+
+# --- Message log ---------------------------------------------------------------------------
+
+
+@router.get("/messages")
+def messages_page(
+    request: Request,
+    staff: CurrentStaff,
+    session: SessionDep,
+    status: str = "",
+    channel: str = "",
+    journey: str = "",
+    page: int = 1,
+) -> Response:
+    stmt = select(Message, Customer).join(Customer, Customer.id == Message.customer_id)
+    stmt = stmt.where(Message.shop_id == staff.shop.id)
+    if status:
+        stmt = stmt.where(Message.status == status)
+    if channel:
+        stmt = stmt.where(Message.channel == channel)
+    if journey:
+        stmt = stmt.where(Message.journey_key == journey)
+    total = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    rows = session.execute(
+        stmt.order_by(Message.created_at.desc(), Message.id.desc())
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    journeys = list(
+        session.scalars(
+            select(Message.journey_key)
+            .where(Message.shop_id == staff.shop.id, Message.journey_key.is_not(None))
+            .distinct()
+            .order_by(Message.journey_key)
+        )
+    )
+    query = "&".join(
+        f"{name}={value}"
+        for name, value in (("status", status), ("channel", channel), ("journey", journey))
+        if value
+    )
+    return render(
+        request,
+        "channels/messages.html",
+        {
+            "t": _texts(staff.locale),
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "pages": pages,
+            "base_url": "/messages?" + (query + "&" if query else ""),
+            "status": status,
+            "channel": channel,
+            "journey": journey,
+            "statuses": MESSAGE_STATUSES,
+            "channels": CHANNEL_NAMES,
+            "journeys": journeys,
+        },
+        staff=staff,
+    )
+
+
+@router.get("/messages/{message_id}")
+def message_page(
+    message_id: int, request: Request, staff: CurrentStaff, session: SessionDep
+) -> Response:
+    message = session.scalar(
+        select(Message).where(Message.shop_id == staff.shop.id, Message.id == message_id)
+    )
+    if message is None:
+        raise NotFound("message", str(message_id))
+    customer = session.get(Customer, message.customer_id)
+    history = session.scalars(
+        select(MessageStatusHistory)
+        .where(
+            MessageStatusHistory.shop_id == staff.shop.id,
+            MessageStatusHistory.message_id == message.id,
+        )
+        .order_by(MessageStatusHistory.at, MessageStatusHistory.id)
+    ).all()
+    return render(
+        request,
+        "channels/message.html",
+        {"t": _texts(staff.locale), "m": message, "customer": customer, "history": history},
+        staff=staff,
+    )

@@ -1,0 +1,371 @@
+"""Journey pages: the shop's journeys with status and per-step funnel, activate / pause,
+a YAML editor that validates (errors with line numbers) and previews, and the 90-day
+simulation table."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from careloop.audit.service import audit
+from careloop.core.errors import FieldError, ValidationFailed
+from careloop.journeys.loader import parse
+from careloop.journeys.report import step_rows
+from careloop.journeys.schema import JourneyDef
+from careloop.journeys.service import (
+    activate_journey,
+    definition_of,
+    describe_trigger,
+    get_journey,
+    list_journeys,
+    pause_journey,
+    save_journey,
+    template_check,
+)
+from careloop.journeys.simulate import simulate
+from careloop.metrics.extras import FUNNEL_STAGES, message_funnel
+from careloop.web.deps import Ctx, SessionDep
+from careloop.web.ui.deps import (
+    CurrentStaff,
+    OwnerStaff,
+    StaffContext,
+    current_staff,
+    require_role,
+)
+from careloop.web.ui.nav import register_nav
+from careloop.web.ui.templating import render
+
+router = APIRouter()
+register_nav("journeys", "Journeys", "Hành trình", "/journeys", "viewer", 60)
+
+FUNNEL_DAYS = 90
+SIMULATE_DAYS = 90
+FUNNEL_COLUMNS = (*FUNNEL_STAGES, "converted")
+NEW_JOURNEY = """key: my_journey
+name: My journey
+trigger:
+  event: order.delivered
+steps:
+  - id: thank_you
+    send:
+      template: golden_hours.thank_you
+      channels: [zalo, sms]
+      kind: transactional
+"""
+
+TEXTS = {
+    "en": {
+        "title": "Journeys",
+        "subtitle": "Automatic messages after a purchase; funnel over the last 90 days.",
+        "none": "No journeys yet. Install the default ones with `careloop journeys load "
+        "playbooks/journeys/*.yaml` or write one below.",
+        "new": "New journey",
+        "key": "Key",
+        "name": "Name",
+        "status": "Status",
+        "version": "Version",
+        "trigger": "Trigger",
+        "running": "Running",
+        "finished": "Finished",
+        "holdout": "Holdout",
+        "step": "Step",
+        "funnel": "Funnel (last 90 days)",
+        "activate": "Activate",
+        "pause": "Pause",
+        "confirm_pause": "Pause this journey? Nobody new enters it; running customers wait.",
+        "editor": "Definition (YAML)",
+        "validate": "Validate and preview",
+        "save": "Save as new draft version",
+        "valid": "Valid.",
+        "preview": "Preview",
+        "errors": "Problems",
+        "line": "line",
+        "simulate": "Simulate 90 days",
+        "simulate_hint": "Replays the last 90 days through this journey; nothing is sent.",
+        "would_send": "Would send",
+        "deferred": "Deferred",
+        "suppressed": "Suppressed",
+        "channels": "Channels",
+        "other": "Other",
+        "enrollments": "Enrollments",
+        "replayed": "{events} events replayed, {steps} steps run; nothing was sent.",
+        "sent": "Sent",
+        "delivered": "Delivered",
+        "opened": "Opened",
+        "clicked": "Clicked",
+        "converted": "Converted",
+        "no_funnel": "No messages from this journey in the last 90 days.",
+        "owner_only": "Only the owner can change journeys.",
+        "back": "All journeys",
+        "wait": "wait",
+        "send": "send",
+    },
+    "vi": {
+        "title": "Hành trình",
+        "subtitle": "Tin nhắn tự động sau mua hàng; phễu trong 90 ngày qua.",
+        "none": "Chưa có hành trình. Cài các hành trình mặc định bằng `careloop journeys load "
+        "playbooks/journeys/*.yaml` hoặc viết một hành trình bên dưới.",
+        "new": "Hành trình mới",
+        "key": "Mã",
+        "name": "Tên",
+        "status": "Trạng thái",
+        "version": "Phiên bản",
+        "trigger": "Kích hoạt khi",
+        "running": "Đang chạy",
+        "finished": "Đã xong",
+        "holdout": "Nhóm đối chứng",
+        "step": "Bước",
+        "funnel": "Phễu (90 ngày qua)",
+        "activate": "Kích hoạt",
+        "pause": "Tạm dừng",
+        "confirm_pause": "Tạm dừng hành trình này? Không ai mới vào; khách đang chạy sẽ chờ.",
+        "editor": "Định nghĩa (YAML)",
+        "validate": "Kiểm tra và xem trước",
+        "save": "Lưu thành bản nháp mới",
+        "valid": "Hợp lệ.",
+        "preview": "Xem trước",
+        "errors": "Lỗi",
+        "line": "dòng",
+        "simulate": "Mô phỏng 90 ngày",
+        "simulate_hint": "Chạy lại 90 ngày qua qua hành trình này; không gửi gì cả.",
+        "would_send": "Sẽ gửi",
+        "deferred": "Hoãn",
+        "suppressed": "Chặn",
+        "channels": "Kênh",
+        "other": "Khác",
+        "enrollments": "Lượt tham gia",
+        "replayed": "Đã chạy lại {events} sự kiện, {steps} bước; không gửi gì cả.",
+        "sent": "Đã gửi",
+        "delivered": "Đã nhận",
+        "opened": "Đã mở",
+        "clicked": "Đã bấm",
+        "converted": "Đã mua",
+        "no_funnel": "Hành trình này chưa gửi tin nào trong 90 ngày qua.",
+        "owner_only": "Chỉ chủ shop mới thay đổi được hành trình.",
+        "back": "Tất cả hành trình",
+        "wait": "chờ",
+        "send": "gửi",
+    },
+}
+
+
+def _texts(locale: str) -> dict[str, str]:
+    return TEXTS["vi" if locale == "vi" else "en"]
+
+
+def _funnel(session: SessionDep, staff: StaffContext, ctx: Ctx) -> dict[str, dict[str, Any]]:
+    """journey key -> step key -> {stage: count}."""
+    now = ctx.clock.now()
+    rows = message_funnel(
+        session=session, shop=staff.shop, start=now - timedelta(days=FUNNEL_DAYS), end=now
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        out.setdefault(row["journey_key"], {})[row["step_key"]] = row
+    return out
+
+
+@router.get("/journeys")
+def journeys_page(request: Request, staff: CurrentStaff, session: SessionDep, ctx: Ctx) -> Response:
+    return render(
+        request,
+        "journeys/list.html",
+        {
+            "t": _texts(staff.locale),
+            "journeys": list_journeys(session, staff.shop),
+            "funnel": _funnel(session, staff, ctx),
+            "columns": FUNNEL_COLUMNS,
+        },
+        staff=staff,
+    )
+
+
+def _step_summary(jdef: JourneyDef) -> list[dict[str, str]]:
+    steps = []
+    for step in jdef.steps:
+        data = step.model_dump(mode="json", by_alias=True, exclude_none=True)
+        kind = next((k for k in data if k not in ("id", "next")), "")
+        steps.append({"id": step.id, "kind": kind, "detail": str(data.get(kind, ""))[:160]})
+    return steps
+
+
+def _detail(
+    request: Request,
+    staff: StaffContext,
+    session: SessionDep,
+    ctx: Ctx,
+    key: str | None,
+    *,
+    text: str | None = None,
+    errors: list[FieldError] | None = None,
+    report: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    journey = get_journey(session, staff.shop, key) if key else None
+    steps = _step_summary(definition_of(journey)) if journey else []
+    summary = next((j for j in list_journeys(session, staff.shop) if j.key == key), None)
+    return render(
+        request,
+        "journeys/detail.html",
+        {
+            "t": _texts(staff.locale),
+            "journey": journey,
+            "summary": summary,
+            "steps": steps,
+            "funnel": _funnel(session, staff, ctx).get(key or "", {}),
+            "columns": FUNNEL_COLUMNS,
+            "text": text if text is not None else (journey.source_text if journey else NEW_JOURNEY),
+            "errors": errors or [],
+            "report": report,
+        },
+        staff=staff,
+        status_code=status_code,
+    )
+
+
+@router.get("/journeys/new")
+def new_journey_page(
+    request: Request, staff: OwnerStaff, session: SessionDep, ctx: Ctx
+) -> Response:
+    return _detail(request, staff, session, ctx, None)
+
+
+@router.get("/journeys/{key}")
+def journey_page(
+    key: str, request: Request, staff: CurrentStaff, session: SessionDep, ctx: Ctx
+) -> Response:
+    return _detail(request, staff, session, ctx, key)
+
+
+@router.post("/journeys/validate")
+def validate_journey(
+    request: Request,
+    staff: CurrentStaff,
+    session: SessionDep,
+    text: Annotated[str, Form()] = "",
+) -> Response:
+    """The editor's live check (htmx): the loader's errors with lines, or a preview."""
+    try:
+        jdef = parse(text, source="editor", template_exists=template_check(session, staff.shop))
+    except ValidationFailed as exc:
+        return render(
+            request,
+            "journeys/_check.html",
+            {"t": _texts(staff.locale), "errors": exc.errors, "jdef": None},
+            staff=staff,
+        )
+    return render(
+        request,
+        "journeys/_check.html",
+        {
+            "t": _texts(staff.locale),
+            "errors": [],
+            "jdef": jdef,
+            "trigger": describe_trigger(jdef),
+            "steps": _step_summary(jdef),
+        },
+        staff=staff,
+    )
+
+
+@router.post("/journeys")
+def save_journey_page(
+    request: Request,
+    staff: OwnerStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    text: Annotated[str, Form()] = "",
+    key: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        journey = save_journey(
+            session=session,
+            clock=ctx.clock,
+            shop=staff.shop,
+            text=text,
+            source_name="editor",
+            template_exists=template_check(session, staff.shop),
+        )
+    except ValidationFailed as exc:
+        return _detail(
+            request,
+            staff,
+            session,
+            ctx,
+            key or None,
+            text=text,
+            errors=exc.errors,
+            status_code=422,
+        )
+    _audit(request, staff, session, ctx, "journey.saved", f"{journey.key} v{journey.version}")
+    return RedirectResponse(f"/journeys/{journey.key}", status_code=303)
+
+
+def _audit(
+    request: Request, staff: StaffContext, session: SessionDep, ctx: Ctx, action: str, what: str
+) -> None:
+    audit(
+        session=session,
+        clock=ctx.clock,
+        shop_id=staff.shop.id,
+        actor=f"staff:{staff.user.email}",
+        action=action,
+        target=f"journey:{what}",
+        origin=request.client.host if request.client else "",
+    )
+
+
+@router.post("/journeys/{key}/activate")
+def activate(
+    key: str, request: Request, staff: OwnerStaff, session: SessionDep, ctx: Ctx
+) -> Response:
+    journey = activate_journey(session=session, clock=ctx.clock, shop=staff.shop, key=key)
+    _audit(request, staff, session, ctx, "journey.activated", f"{key} v{journey.version}")
+    return RedirectResponse(f"/journeys/{key}", status_code=303)
+
+
+@router.post("/journeys/{key}/pause")
+def pause(key: str, request: Request, staff: OwnerStaff, session: SessionDep, ctx: Ctx) -> Response:
+    pause_journey(session=session, clock=ctx.clock, shop=staff.shop, key=key)
+    _audit(request, staff, session, ctx, "journey.paused", key)
+    return RedirectResponse(f"/journeys/{key}", status_code=303)
+
+
+@router.post("/journeys/{key}/simulate")
+def simulate_journey(key: str, request: Request, ctx: Ctx) -> Response:
+    # No request session here: the simulator runs its own (rolled back) transaction, and on
+    # SQLite a second open writer would wait for ours until "database is locked".
+    with ctx.sessions() as session, session.begin():
+        staff = require_role("owner")(current_staff(request, session))
+        get_journey(session, staff.shop, key)  # another shop's key: 404
+    result = simulate(
+        sessions=ctx.sessions,
+        shop=staff.shop,
+        now=ctx.clock.now(),
+        days=SIMULATE_DAYS,
+        journey_key=key,
+    )
+    report = {
+        "events": result.events_replayed,
+        "steps_run": result.steps_run,
+        "journeys": [
+            {
+                "key": p.key,
+                "enrollments": sorted(p.enrollments.items()),
+                "rows": step_rows(result, p),
+            }
+            for p in result.journeys
+        ],
+    }
+    if request.headers.get("hx-request") == "true":
+        return render(
+            request,
+            "journeys/_simulation.html",
+            {"t": _texts(staff.locale), "report": report},
+            staff=staff,
+        )
+    with ctx.sessions() as session, session.begin():
+        return _detail(request, staff, session, ctx, key, report=report)

@@ -1,0 +1,103 @@
+"""The segments page: the 5x5 RFM grid (recency by frequency) with customer counts, and
+each segment with its care strategy; every cell and segment links to the filtered
+customers list."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from careloop.segments.models import CustomerSegment
+from careloop.segments.rfm import SEGMENTS, segment_for
+from careloop.segments.service import segment_counts
+from careloop.web.deps import SessionDep
+from careloop.web.i18n import register_messages
+from careloop.web.ui.deps import CurrentStaff
+from careloop.web.ui.nav import register_nav
+from careloop.web.ui.templating import render
+
+router = APIRouter()
+register_nav("segments", "Segments", "Phân khúc", "/segments", min_role="viewer", order=15)
+
+register_messages(
+    {
+        "segments.title": {"en": "Segments", "vi": "Phân khúc"},
+        "segments.subtitle": {
+            "en": "RFM: recency (R) by purchase frequency (F), 5 = best. Click a cell or a "
+            "segment to see its customers.",
+            "vi": "RFM: độ gần đây (R) theo tần suất mua (F), 5 = tốt nhất. Bấm vào một ô "
+            "hoặc phân khúc để xem khách hàng.",
+        },
+        "segments.grid": {"en": "RFM grid", "vi": "Lưới RFM"},
+        "segments.list": {
+            "en": "Segments and care strategy",
+            "vi": "Phân khúc và chiến lược chăm sóc",
+        },
+        "segments.customers": {"en": "Customers", "vi": "Khách hàng"},
+        "segments.strategy": {"en": "Care strategy", "vi": "Chiến lược chăm sóc"},
+        "segments.empty": {
+            "en": "No segments yet. Segments are computed nightly from orders; run "
+            "`careloop segments recompute` or import orders first.",
+            "vi": "Chưa có phân khúc. Phân khúc được tính hằng đêm từ đơn hàng; hãy nhập đơn "
+            "hàng hoặc chạy `careloop segments recompute`.",
+        },
+    }
+)
+
+SCORES = (1, 2, 3, 4, 5)
+
+
+def grid_counts(session: Session, shop_id: int) -> dict[tuple[int, int], int]:
+    rows = session.execute(
+        select(CustomerSegment.r_score, CustomerSegment.f_score, func.count())
+        .where(CustomerSegment.shop_id == shop_id)
+        .group_by(CustomerSegment.r_score, CustomerSegment.f_score)
+    ).all()
+    found: dict[tuple[int, int], int] = defaultdict(int)
+    for r, f, n in rows:
+        found[(int(r), int(f))] = int(n)
+    return found
+
+
+def heat_class(count: int, peak: int) -> str:
+    """heat-0 (empty) .. heat-4 (the fullest cell), for shading without inline styles."""
+    if count <= 0 or peak <= 0:
+        return "heat-0"
+    return f"heat-{min(4, 1 + (4 * count - 1) // peak)}"
+
+
+@router.get("/segments", response_class=HTMLResponse)
+def segments_page(request: Request, staff: CurrentStaff, session: SessionDep) -> HTMLResponse:
+    counts = grid_counts(session, staff.shop.id)
+    peak = max(counts.values(), default=0)
+    rows = [
+        {
+            "r": r,
+            "cells": [
+                {
+                    "f": f,
+                    "count": counts.get((r, f), 0),
+                    "segment": SEGMENTS[segment_for(r, f)],
+                    "heat": heat_class(counts.get((r, f), 0), peak),
+                }
+                for f in SCORES
+            ],
+        }
+        for r in reversed(SCORES)
+    ]
+    return render(
+        request,
+        "segments/page.html",
+        {
+            "rows": rows,
+            "scores": SCORES,
+            "segments": SEGMENTS,
+            "segment_counts": segment_counts(session=session, shop_id=staff.shop.id),
+            "empty": not counts,
+        },
+        staff=staff,
+    )

@@ -1,0 +1,521 @@
+"""Support pages: the ticket inbox with SLA countdowns, the ticket page (conversation, reply,
+note, assign, status, playbook, compensation, customer 360 side by side) and the task list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from careloop.core.errors import CareloopError, ValidationFailed
+from careloop.support import service
+from careloop.support.customer360 import customer_360
+from careloop.support.playbooks import COMPENSATIONS
+from careloop.support.views import inbox, next_deadline, task_public, ticket_public
+from careloop.support.worklist import get_task, staff_of
+from careloop.web.deps import Ctx, SessionDep
+from careloop.web.ui.deps import AgentStaff, CurrentStaff, StaffContext
+from careloop.web.ui.nav import register_nav
+from careloop.web.ui.templating import render
+
+router = APIRouter()
+register_nav("tickets", "Tickets", "Phiếu hỗ trợ", "/tickets", "viewer", 40)
+register_nav("tasks", "Tasks", "Việc cần làm", "/tasks", "viewer", 42)
+
+INBOX_FILTERS = ("active", "new", "open", "pending_customer", "resolved", "closed", "all")
+
+TEXTS = {
+    "en": {
+        "inbox": "Tickets",
+        "inbox_sub": "Most urgent first: the SLA deadline that falls due soonest.",
+        "no_tickets": "No tickets here. Customer emails, SMS and Zalo replies and unhappy "
+        "survey answers open tickets automatically.",
+        "ref": "Ticket",
+        "subject": "Subject",
+        "customer": "Customer",
+        "status": "Status",
+        "priority": "Priority",
+        "assignee": "Assignee",
+        "due": "Next deadline",
+        "overdue": "overdue",
+        "left": "left",
+        "paused": "paused",
+        "conversation": "Conversation",
+        "reply": "Reply to the customer",
+        "reply_hint": "Sent on the ticket's channel ({channel}).",
+        "send": "Send reply",
+        "wait": "and wait for the customer",
+        "note": "Internal note",
+        "note_hint": "Only staff see notes.",
+        "add_note": "Add note",
+        "assign": "Assign",
+        "nobody": "Nobody",
+        "least_busy": "Least busy",
+        "actions": "Status",
+        "pending": "Wait for customer",
+        "resolve": "Resolve",
+        "close": "Close",
+        "reopen": "Reopen",
+        "confirm_close": "Close this ticket for good?",
+        "playbook": "Playbook",
+        "suggested": "Suggested reply",
+        "use": "Use this reply",
+        "compensation": "Compensation",
+        "kind": "Kind",
+        "percent": "Percent off",
+        "amount": "Amount off (minor units)",
+        "record": "Record",
+        "given": "Given",
+        "sla": "SLA",
+        "c360": "Customer",
+        "orders": "Orders",
+        "ltv": "Lifetime value",
+        "open_tickets": "Open tickets",
+        "segment": "Segment",
+        "tier": "Tier",
+        "points": "Points",
+        "recent": "Recent activity",
+        "open_customer": "Open the customer page",
+        "read_only": "You can read this ticket; only agents and owners can act on it.",
+        "staff": "Staff",
+        "customer_says": "Customer",
+        "internal": "note",
+        "delivery": "delivery",
+        "tasks": "Tasks",
+        "tasks_sub": "Calls, check-ins and follow-ups, soonest due first.",
+        "no_tasks": "Nothing to do. Journeys and tickets add tasks here when a person should "
+        "call or check on a customer.",
+        "task": "Task",
+        "done": "Done",
+        "skip": "Skip",
+        "skip_note": "Why skip?",
+        "why": "Note",
+        "show": "Show",
+        "filter": "Filter",
+        "ticket_link": "ticket",
+        "done_tasks": "Done",
+        "skipped_tasks": "Skipped",
+        "open_tasks": "Open",
+        "step": "Step",
+    },
+    "vi": {
+        "inbox": "Phiếu hỗ trợ",
+        "inbox_sub": "Gấp nhất lên đầu: hạn SLA gần nhất.",
+        "no_tickets": "Chưa có phiếu nào. Email, SMS, Zalo của khách và khảo sát không hài "
+        "lòng sẽ tự động mở phiếu.",
+        "ref": "Phiếu",
+        "subject": "Tiêu đề",
+        "customer": "Khách hàng",
+        "status": "Trạng thái",
+        "priority": "Ưu tiên",
+        "assignee": "Người xử lý",
+        "due": "Hạn gần nhất",
+        "overdue": "quá hạn",
+        "left": "còn lại",
+        "paused": "tạm dừng",
+        "conversation": "Hội thoại",
+        "reply": "Trả lời khách",
+        "reply_hint": "Gửi qua kênh của phiếu ({channel}).",
+        "send": "Gửi trả lời",
+        "wait": "và chờ khách phản hồi",
+        "note": "Ghi chú nội bộ",
+        "note_hint": "Chỉ nhân viên thấy ghi chú.",
+        "add_note": "Thêm ghi chú",
+        "assign": "Giao cho",
+        "nobody": "Không ai",
+        "least_busy": "Người ít việc nhất",
+        "actions": "Trạng thái",
+        "pending": "Chờ khách",
+        "resolve": "Đã giải quyết",
+        "close": "Đóng",
+        "reopen": "Mở lại",
+        "confirm_close": "Đóng hẳn phiếu này?",
+        "playbook": "Quy trình xử lý",
+        "suggested": "Gợi ý trả lời",
+        "use": "Dùng câu trả lời này",
+        "compensation": "Bồi thường",
+        "kind": "Hình thức",
+        "percent": "Giảm (%)",
+        "amount": "Giảm (số tiền)",
+        "record": "Ghi nhận",
+        "given": "Đã tặng",
+        "sla": "SLA",
+        "c360": "Khách hàng",
+        "orders": "Đơn hàng",
+        "ltv": "Tổng chi tiêu",
+        "open_tickets": "Phiếu đang mở",
+        "segment": "Phân khúc",
+        "tier": "Hạng",
+        "points": "Điểm",
+        "recent": "Hoạt động gần đây",
+        "open_customer": "Mở trang khách hàng",
+        "read_only": "Bạn chỉ xem được phiếu này; nhân viên và chủ shop mới xử lý được.",
+        "staff": "Nhân viên",
+        "customer_says": "Khách",
+        "internal": "ghi chú",
+        "delivery": "gửi",
+        "tasks": "Việc cần làm",
+        "tasks_sub": "Gọi điện, hỏi thăm, theo dõi — việc đến hạn trước lên đầu.",
+        "no_tasks": "Không có việc nào. Hành trình và phiếu hỗ trợ sẽ thêm việc vào đây khi "
+        "cần người gọi hoặc hỏi thăm khách.",
+        "task": "Việc",
+        "done": "Xong",
+        "skip": "Bỏ qua",
+        "skip_note": "Vì sao bỏ qua?",
+        "why": "Ghi chú",
+        "show": "Xem",
+        "filter": "Lọc",
+        "ticket_link": "phiếu",
+        "done_tasks": "Đã xong",
+        "skipped_tasks": "Đã bỏ qua",
+        "open_tasks": "Đang mở",
+        "step": "Bước",
+    },
+}
+
+
+def _texts(locale: str) -> dict[str, str]:
+    return TEXTS["vi" if locale == "vi" else "en"]
+
+
+def countdown(due_at: datetime | None, now: datetime) -> tuple[str, int] | None:
+    """(`2h 15m`, minutes left; negative when overdue) for an SLA deadline."""
+    if due_at is None:
+        return None
+    minutes = int((due_at - now).total_seconds() // 60)
+    left = abs(minutes)
+    days, rest = divmod(left, 1440)
+    hours, mins = divmod(rest, 60)
+    text = f"{days}d {hours}h" if days else f"{hours}h {mins:02d}m" if hours else f"{mins}m"
+    return text, minutes
+
+
+@router.get("/tickets")
+def tickets_page(
+    request: Request,
+    staff: CurrentStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    status: str = "active",
+    mine: bool = False,
+) -> Response:
+    now = ctx.clock.now()
+    chosen = status if status in INBOX_FILTERS else "active"
+    views = inbox(
+        session=session,
+        shop=staff.shop,
+        now=now,
+        status=chosen,
+        assignee_id=staff.user.id if mine else None,
+        limit=200,
+    )
+    rows = []
+    for view in views:
+        clock = next_deadline(view)
+        rows.append(
+            {
+                "t": view,
+                "clock": clock,
+                "countdown": countdown(clock.due_at, now) if clock else None,
+            }
+        )
+    return render(
+        request,
+        "support/inbox.html",
+        {
+            "t": _texts(staff.locale),
+            "rows": rows,
+            "status": chosen,
+            "filters": INBOX_FILTERS,
+            "mine": mine,
+        },
+        staff=staff,
+    )
+
+
+def _ticket_page(
+    request: Request,
+    staff: StaffContext,
+    session: SessionDep,
+    ctx: Ctx,
+    ticket_id: int,
+    errors: dict[str, str] | None = None,
+    draft: str = "",
+) -> Response:
+    now = ctx.clock.now()
+    ticket = service.get_ticket(session, staff.shop.id, ticket_id)
+    view = ticket_public(session, staff.shop, ticket, now, with_messages=True)
+    c360 = customer_360(session=session, shop=staff.shop, customer_id=ticket.customer_id, now=now)
+    clocks = [
+        {"c": c, "countdown": countdown(c.due_at, now) if c.state != "met" else None}
+        for c in view.sla
+    ]
+    return render(
+        request,
+        "support/ticket.html",
+        {
+            "t": _texts(staff.locale),
+            "ticket": view,
+            "customer_pk": ticket.customer_id,
+            "clocks": clocks,
+            "c360": c360,
+            "staff_list": staff_of(session, staff.shop.id),
+            "assignee_id": ticket.assignee_id,
+            "compensation_kinds": COMPENSATIONS,
+            "errors": errors or {},
+            "draft": draft,
+        },
+        staff=staff,
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/tickets/{ticket_id}")
+def ticket_page(
+    ticket_id: int, request: Request, staff: CurrentStaff, session: SessionDep, ctx: Ctx
+) -> Response:
+    return _ticket_page(request, staff, session, ctx, ticket_id)
+
+
+def _back(ticket_id: int) -> RedirectResponse:
+    return RedirectResponse(f"/tickets/{ticket_id}", status_code=303)
+
+
+def _field_errors(exc: ValidationFailed) -> dict[str, str]:
+    return {e.field: e.reason for e in exc.errors}
+
+
+@router.post("/tickets/{ticket_id}/reply")
+def reply_to_ticket(
+    ticket_id: int,
+    request: Request,
+    staff: AgentStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    body: Annotated[str, Form()] = "",
+    pending: Annotated[bool, Form()] = False,
+) -> Response:
+    try:
+        service.reply(
+            session=session,
+            clock=ctx.clock,
+            shop=staff.shop,
+            ticket_id=ticket_id,
+            body=body,
+            staff_id=staff.user.id,
+            pending=pending,
+        )
+    except ValidationFailed as exc:
+        return _ticket_page(
+            request, staff, session, ctx, ticket_id, {"reply": _reason(exc)}, draft=body
+        )
+    return _back(ticket_id)
+
+
+def _reason(exc: ValidationFailed) -> str:
+    return "; ".join(f"{e.field}: {e.reason}" for e in exc.errors)
+
+
+@router.post("/tickets/{ticket_id}/note")
+def note_on_ticket(
+    ticket_id: int,
+    request: Request,
+    staff: AgentStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    body: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        service.add_note(
+            session=session,
+            clock=ctx.clock,
+            shop=staff.shop,
+            ticket_id=ticket_id,
+            body=body,
+            staff_id=staff.user.id,
+        )
+    except ValidationFailed as exc:
+        return _ticket_page(request, staff, session, ctx, ticket_id, {"note": _reason(exc)})
+    return _back(ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/assign")
+def assign_ticket(
+    ticket_id: int,
+    staff: AgentStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    assignee: Annotated[str, Form()] = "",
+) -> Response:
+    service.assign(
+        session=session,
+        clock=ctx.clock,
+        shop=staff.shop,
+        ticket_id=ticket_id,
+        assignee_rule=assignee.strip() or None,
+        staff_id=staff.user.id,
+    )
+    return _back(ticket_id)
+
+
+_STATUS_ACTIONS = {
+    "pending": service.set_pending,
+    "resolve": service.resolve_ticket,
+    "close": service.close_ticket,
+    "reopen": service.reopen_ticket,
+}
+
+
+@router.post("/tickets/{ticket_id}/status")
+def change_status(
+    ticket_id: int,
+    request: Request,
+    staff: AgentStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    action: Annotated[str, Form()],
+) -> Response:
+    change: Any = _STATUS_ACTIONS.get(action)
+    if change is None:
+        return _ticket_page(
+            request,
+            staff,
+            session,
+            ctx,
+            ticket_id,
+            {"status": f"action: one of {', '.join(_STATUS_ACTIONS)}"},
+        )
+    change(
+        session=session,
+        clock=ctx.clock,
+        shop=staff.shop,
+        ticket_id=ticket_id,
+        staff_id=staff.user.id,
+    )
+    return _back(ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/steps/{step}")
+def tick_step(
+    ticket_id: int,
+    step: str,
+    request: Request,
+    staff: AgentStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    done: Annotated[bool, Form()] = False,
+) -> Response:
+    try:
+        service.check_step(
+            session=session,
+            clock=ctx.clock,
+            shop=staff.shop,
+            ticket_id=ticket_id,
+            step=step,
+            done=done,
+            staff_id=staff.user.id,
+        )
+    except ValidationFailed as exc:
+        return _ticket_page(request, staff, session, ctx, ticket_id, {"playbook": _reason(exc)})
+    return _back(ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/compensation")
+def compensate(
+    ticket_id: int,
+    request: Request,
+    staff: AgentStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    kind: Annotated[str, Form()],
+    percent_off: Annotated[str, Form()] = "",
+    amount_off: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        percent = int(percent_off) if percent_off.strip() else None
+        amount = int(amount_off) if amount_off.strip() else None
+    except ValueError:
+        return _ticket_page(
+            request, staff, session, ctx, ticket_id, {"compensation": "must be a whole number"}
+        )
+    try:
+        service.record_compensation(
+            session=session,
+            clock=ctx.clock,
+            shop=staff.shop,
+            ticket_id=ticket_id,
+            kind=kind,
+            percent_off=percent,
+            amount_off_minor=amount,
+            note=note,
+            staff_id=staff.user.id,
+        )
+    except ValidationFailed as exc:
+        return _ticket_page(request, staff, session, ctx, ticket_id, {"compensation": _reason(exc)})
+    return _back(ticket_id)
+
+
+# --- Tasks ------------------------------------------------------------------------------------
+
+TASK_FILTERS = ("open", "done", "skipped")
+
+
+def _tasks_page(
+    request: Request,
+    staff: StaffContext,
+    session: SessionDep,
+    status: str,
+    errors: dict[int, str] | None = None,
+) -> Response:
+    chosen = status if status in TASK_FILTERS else "open"
+    tasks = service.list_tasks(session=session, shop_id=staff.shop.id, status=chosen)
+    return render(
+        request,
+        "support/tasks.html",
+        {
+            "t": _texts(staff.locale),
+            "tasks": [(task, task_public(session, task)) for task in tasks],
+            "status": chosen,
+            "filters": TASK_FILTERS,
+            "errors": errors or {},
+        },
+        staff=staff,
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/tasks")
+def tasks_page(
+    request: Request, staff: CurrentStaff, session: SessionDep, status: str = "open"
+) -> Response:
+    return _tasks_page(request, staff, session, status)
+
+
+@router.post("/tasks/{task_id}")
+def finish_task(
+    task_id: int,
+    request: Request,
+    staff: AgentStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    outcome: Annotated[str, Form()],
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    get_task(session, staff.shop.id, task_id)  # another shop's task: 404 before anything
+    try:
+        service.complete_task(
+            session=session,
+            clock=ctx.clock,
+            shop=staff.shop,
+            task_id=task_id,
+            outcome=outcome,
+            note=note,
+            staff_id=staff.user.id,
+        )
+    except (ValidationFailed, CareloopError) as exc:
+        reason = _reason(exc) if isinstance(exc, ValidationFailed) else str(exc)
+        return _tasks_page(request, staff, session, "open", {task_id: reason})
+    return RedirectResponse("/tasks", status_code=303)

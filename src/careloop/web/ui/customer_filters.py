@@ -1,0 +1,156 @@
+"""The customers list's filters: RFM segment or grid cell, loyalty tier, tag, consent.
+
+Each filter narrows the same shop-scoped search; unknown values are ignored, not errors,
+because they come from links and bookmarks."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import Select, String, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from careloop.customers.models import CHANNELS, CONSENT_STATES, Consent, Customer
+from careloop.loyalty.models import LoyaltyMember
+from careloop.segments.models import CustomerSegment
+from careloop.segments.rfm import SEGMENTS
+from careloop.shops.models import Shop
+from careloop.web.i18n import register_messages
+
+MAX_TAG_CHARS = 64
+SCORES = ("1", "2", "3", "4", "5")
+
+
+@dataclass(frozen=True)
+class CustomerFilters:
+    segment: str = ""
+    r: str = ""
+    f: str = ""
+    tier: str = ""
+    tag: str = ""
+    consent: str = ""  # "channel:state", e.g. "zalo:granted"
+
+    @classmethod
+    def parse(
+        cls, segment: str, r: str, f: str, tier: str, tag: str, consent: str
+    ) -> CustomerFilters:
+        channel, _, state = consent.partition(":")
+        return cls(
+            segment=segment if segment in SEGMENTS else "",
+            r=r if r in SCORES else "",
+            f=f if f in SCORES else "",
+            tier=tier.strip()[:16],
+            tag=tag.strip()[:MAX_TAG_CHARS],
+            consent=consent if channel in CHANNELS and state in CONSENT_STATES else "",
+        )
+
+    def active(self) -> bool:
+        return any((self.segment, self.r, self.f, self.tier, self.tag, self.consent))
+
+    def params(self) -> dict[str, str]:
+        return {k: v for k, v in vars(self).items() if v}
+
+
+def _tag_pattern(tag: str, dialect: str) -> str:
+    """How `tag` appears inside the tags column's text: SQLite keeps json.dumps's \\u escapes,
+    PostgreSQL's jsonb prints the characters themselves."""
+    if dialect == "sqlite":
+        return json.dumps(tag.lower())
+    return '"' + tag.lower().replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _narrow(stmt: Select[Customer], filters: CustomerFilters, dialect: str) -> Select[Customer]:
+    if filters.segment or filters.r or filters.f:
+        seg = select(CustomerSegment.id).where(
+            CustomerSegment.customer_id == Customer.id, CustomerSegment.shop_id == Customer.shop_id
+        )
+        if filters.segment:
+            seg = seg.where(CustomerSegment.segment == filters.segment)
+        if filters.r:
+            seg = seg.where(CustomerSegment.r_score == int(filters.r))
+        if filters.f:
+            seg = seg.where(CustomerSegment.f_score == int(filters.f))
+        stmt = stmt.where(exists(seg))
+    if filters.tier:
+        member = select(LoyaltyMember.id).where(
+            LoyaltyMember.customer_id == Customer.id,
+            LoyaltyMember.shop_id == Customer.shop_id,
+            LoyaltyMember.tier == filters.tier,
+        )
+        stmt = stmt.where(exists(member))
+    if filters.tag:
+        # Tags are a JSON list; its text holds each tag quoted.
+        pattern = _tag_pattern(filters.tag, dialect)
+        stmt = stmt.where(func.lower(Customer.tags.cast(String)).contains(pattern, autoescape=True))
+    if filters.consent:
+        channel, _, state = filters.consent.partition(":")
+        given = select(Consent.id).where(
+            Consent.customer_id == Customer.id,
+            Consent.shop_id == Customer.shop_id,
+            Consent.channel == channel,
+        )
+        if state == "unknown":
+            stmt = stmt.where(~exists(given.where(Consent.state != "unknown")))
+        else:
+            stmt = stmt.where(exists(given.where(Consent.state == state)))
+    return stmt
+
+
+def filter_customers(
+    session: Session,
+    shop: Shop,
+    query: str,
+    filters: CustomerFilters,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Customer], int]:
+    """Like `search_customers`, narrowed by `filters`, newest first, with a total."""
+    stmt = select(Customer).where(Customer.shop_id == shop.id, Customer.erased_at.is_(None))
+    query = query.strip()
+    if query:
+        like = f"%{query.lower()}%"
+        digits = "".join(ch for ch in query if ch.isdigit())
+        clauses = [
+            func.lower(Customer.name).like(like),
+            Customer.email.like(like),
+            Customer.external_id == query,
+        ]
+        if len(digits) >= 4:
+            clauses.append(Customer.phone.like(f"%{digits.lstrip('0')}%"))
+        stmt = stmt.where(or_(*clauses))
+    stmt = _narrow(stmt, filters, session.get_bind().dialect.name)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Customer.id.desc()).limit(limit).offset(offset))
+    return list(rows), int(total)
+
+
+def tiers_in_use(session: Session, shop: Shop) -> list[str]:
+    return sorted(
+        t
+        for t in session.scalars(
+            select(LoyaltyMember.tier)
+            .where(LoyaltyMember.shop_id == shop.id, LoyaltyMember.tier.is_not(None))
+            .distinct()
+        )
+        if t
+    )
+
+
+register_messages(
+    {
+        "customers.filter.segment": {"en": "Segment", "vi": "Phân khúc"},
+        "customers.filter.tier": {"en": "Tier", "vi": "Hạng"},
+        "customers.filter.tag": {"en": "Tag", "vi": "Thẻ"},
+        "customers.filter.consent": {"en": "Consent", "vi": "Đồng ý nhận tin"},
+        "customers.filter.any": {"en": "Any", "vi": "Tất cả"},
+        "customers.filter.apply": {"en": "Filter", "vi": "Lọc"},
+        "customers.filter.clear": {"en": "Clear filters", "vi": "Bỏ lọc"},
+        "customers.filter.cell": {"en": "RFM cell R{r} F{f}", "vi": "Ô RFM R{r} F{f}"},
+        "customers.filter.none": {
+            "en": "No customers match these filters. Clear a filter to see more.",
+            "vi": "Không có khách hàng nào khớp bộ lọc. Bỏ bớt bộ lọc để xem thêm.",
+        },
+    }
+)

@@ -1,0 +1,231 @@
+"""The overview dashboard's figures: KPI tiles against targets and the chart series.
+
+Pure assembly over the metrics capability; every query is scoped by the shop."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from careloop.metrics import sources
+from careloop.metrics.cohorts import cohorts, month_index, month_label
+from careloop.metrics.definitions import KpiValue, nps
+from careloop.metrics.service import compute_kpis
+from careloop.metrics.svg import heatmap
+from careloop.shops.models import Shop
+from careloop.support.models import Ticket
+
+KPI_DAYS = 30
+TREND_MONTHS = 6
+TILE_KEYS = (
+    "nps",
+    "csat",
+    "repeat_purchase_rate",
+    "churn_rate",
+    "frt_median_hours",
+    "referral_rate",
+)
+FUNNEL_STAGES = ("sent", "delivered", "opened", "clicked", "converted")
+
+
+@dataclass(frozen=True)
+class Tile:
+    key: str
+    label: str
+    value: str
+    target: str
+    status: str  # "ok", "bad" or "none"
+    reason: str
+
+
+def format_kpi(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "fraction":
+        return f"{value:.0%}"
+    if unit == "hours":
+        return f"{value:.1f} h"
+    if unit == "money":
+        return f"{value:,.0f}"
+    return f"{value:g}" if unit == "score" else f"{value:.2f}"
+
+
+def tile_for(kpi: KpiValue) -> Tile:
+    target = ""
+    if kpi.target is not None:
+        sign = "≥" if kpi.target_direction == "at_least" else "≤"
+        target = f"{sign} {format_kpi(kpi.target, kpi.unit)}"
+    status = "none" if kpi.meets_target is None else ("ok" if kpi.meets_target else "bad")
+    return Tile(
+        kpi.key, kpi.label, format_kpi(kpi.value, kpi.unit), target, status, kpi.reason or ""
+    )
+
+
+def chart_json(config: dict[str, Any]) -> str:
+    """A Chart.js config for `<script type="application/json">`; `</` cannot end the tag."""
+    # Fill the fixed-height box instead of keeping the canvas's default aspect ratio.
+    config.setdefault("options", {})["maintainAspectRatio"] = False
+    return json.dumps(config).replace("</", "<\\/")
+
+
+def _months(now: datetime, tz: ZoneInfo) -> list[int]:
+    last = month_index(now, tz)
+    return list(range(last - TREND_MONTHS + 1, last + 1))
+
+
+def revenue_new_vs_returning(
+    session: Session, shop: Shop, now: datetime
+) -> tuple[list[str], list[int], list[int]]:
+    """Per month: revenue from customers in their first-order month vs everyone else."""
+    tz = ZoneInfo(shop.timezone)
+    months = _months(now, tz)
+    first: dict[int, int] = {}
+    new: dict[int, int] = defaultdict(int)
+    returning: dict[int, int] = defaultdict(int)
+    for sale in sorted(sources.sales(session, shop.id, end=now), key=lambda s: s.placed_at):
+        m = month_index(sale.placed_at, tz)
+        first.setdefault(sale.customer_id, m)
+        if m < months[0]:
+            continue
+        if first[sale.customer_id] == m:
+            new[m] += sale.total_minor
+        else:
+            returning[m] += sale.total_minor
+    return (
+        [month_label(m) for m in months],
+        [new[m] for m in months],
+        [returning[m] for m in months],
+    )
+
+
+def nps_trend(session: Session, shop: Shop, now: datetime) -> tuple[list[str], list[float | None]]:
+    tz = ZoneInfo(shop.timezone)
+    months = _months(now, tz)
+    scores: dict[int, list[int]] = defaultdict(list)
+    start = now - timedelta(days=31 * (TREND_MONTHS + 1))
+    for e in sources.events(session, shop.id, ("survey.answered",), start=start, end=now):
+        score = sources.number(e.payload, "score")
+        if e.payload.get("kind") == "nps" and score is not None and 0 <= score <= 10:
+            scores[month_index(e.occurred_at, tz)].append(int(score))
+    return [month_label(m) for m in months], [nps(scores[m]) if scores[m] else None for m in months]
+
+
+def sla_compliance(
+    session: Session, shop: Shop, now: datetime
+) -> tuple[list[str], list[float | None]]:
+    """Per month: the share of tickets opened that month that never breached their SLA."""
+    tz = ZoneInfo(shop.timezone)
+    months = _months(now, tz)
+    start = now - timedelta(days=31 * (TREND_MONTHS + 1))
+    total: dict[int, int] = defaultdict(int)
+    kept: dict[int, int] = defaultdict(int)
+    rows = session.execute(
+        select(Ticket.created_at, Ticket.breached_at).where(
+            Ticket.shop_id == shop.id, Ticket.created_at >= start, Ticket.created_at < now
+        )
+    ).all()
+    for created, breached in rows:
+        m = month_index(sources.aware(created), tz)
+        total[m] += 1
+        kept[m] += breached is None
+    return [month_label(m) for m in months], [
+        round(100 * kept[m] / total[m], 1) if total[m] else None for m in months
+    ]
+
+
+def funnel_totals(rows: list[dict[str, Any]]) -> list[int]:
+    return [sum(int(r.get(stage) or 0) for r in rows) for stage in FUNNEL_STAGES]
+
+
+def dashboard(
+    session: Session, shop: Shop, now: datetime, words: Mapping[str, str]
+) -> dict[str, Any]:
+    """Everything the overview shows besides the counts and recent activity."""
+    report = compute_kpis(session=session, shop=shop, start=now - timedelta(days=KPI_DAYS), end=now)
+    tiles = [tile_for(report.kpis[k]) for k in TILE_KEYS if k in report.kpis]
+    labels, new, returning = revenue_new_vs_returning(session, shop, now)
+    nps_labels, nps_values = nps_trend(session, shop, now)
+    sla_labels, sla_values = sla_compliance(session, shop, now)
+    funnel = funnel_totals(report.details["message_funnel"])
+    found = cohorts(session=session, shop=shop, end=now)
+    has_tickets = bool(
+        session.scalar(select(func.count(Ticket.id)).where(Ticket.shop_id == shop.id))
+    )
+    return {
+        "tiles": tiles,
+        "revenue_chart": chart_json(
+            {
+                "type": "bar",
+                "data": {
+                    "labels": labels,
+                    "datasets": [
+                        {"label": words["new"], "data": new, "backgroundColor": "#3b7dd8"},
+                        {
+                            "label": words["returning"],
+                            "data": returning,
+                            "backgroundColor": "#17803d",
+                        },
+                    ],
+                },
+                "options": {"scales": {"x": {"stacked": True}, "y": {"stacked": True}}},
+            }
+        ),
+        "has_revenue": any(new) or any(returning),
+        "nps_chart": chart_json(
+            {
+                "type": "line",
+                "data": {
+                    "labels": nps_labels,
+                    "datasets": [
+                        {"label": "NPS", "data": nps_values, "borderColor": "#7a4fd1"},
+                        {
+                            "label": "target",
+                            "data": [50] * len(nps_labels),
+                            "borderColor": "#b42318",
+                            "borderDash": [4, 4],
+                            "pointRadius": 0,
+                        },
+                    ],
+                },
+                "options": {"scales": {"y": {"min": -100, "max": 100}}},
+            }
+        ),
+        "has_nps": any(v is not None for v in nps_values),
+        "funnel_chart": chart_json(
+            {
+                "type": "bar",
+                "data": {
+                    "labels": [words[s] for s in FUNNEL_STAGES],
+                    "datasets": [
+                        {"label": words["messages"], "data": funnel, "backgroundColor": "#3b7dd8"}
+                    ],
+                },
+                "options": {"indexAxis": "y"},
+            }
+        ),
+        "has_funnel": any(funnel),
+        "sla_chart": chart_json(
+            {
+                "type": "line",
+                "data": {
+                    "labels": sla_labels,
+                    "datasets": [{"label": "SLA %", "data": sla_values, "borderColor": "#17803d"}],
+                },
+                "options": {"scales": {"y": {"min": 0, "max": 100}}},
+            }
+        ),
+        "has_sla": has_tickets,
+        "cohort_svg": heatmap(
+            [c.month for c in found], [c.retention for c in found], title=words["retention"]
+        )
+        if found
+        else "",
+    }

@@ -1,0 +1,682 @@
+"""Settings: the shop, channels (with a test send), the contact policy, SLA policies and
+business hours, staff users and roles, API keys. Everyone may read the shop's settings;
+only the owner changes them, and every change is audited."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from careloop.audit.service import audit
+from careloop.channels.base import Outgoing, SendError, redact
+from careloop.channels.dispatch import default_provider
+from careloop.channels.models import ChannelSettings
+from careloop.channels.settings import FIELDS, get_channel_settings, set_channel_settings
+from careloop.core.errors import NotFound, ValidationFailed
+from careloop.core.money import format_money
+from careloop.journeys.policy import ContactPolicy
+from careloop.shops.models import BUSINESS_MODELS, ROLES, ApiKey, Membership, StaffUser
+from careloop.shops.service import create_api_key, create_user, validate_timezone
+from careloop.support.calendar import WEEKDAYS, BusinessCalendar
+from careloop.support.config import set_sla_policy, sla_rules, support_settings
+from careloop.web.deps import Ctx, SessionDep
+from careloop.web.i18n import LOCALES
+from careloop.web.ui.deps import CurrentStaff, OwnerStaff, StaffContext
+from careloop.web.ui.nav import register_nav
+from careloop.web.ui.settings_text import TABS
+from careloop.web.ui.templating import render
+
+router = APIRouter()
+register_nav("settings", "Settings", "Cài đặt", "/settings", min_role="viewer", order=90)
+
+TEST_CHANNELS = ("email", "sms")
+Errors = dict[str, str]
+
+
+def _audit(
+    request: Request,
+    session: Session,
+    ctx: Ctx,
+    staff: StaffContext,
+    action: str,
+    target: str,
+    detail: Mapping[str, Any] | None = None,
+) -> None:
+    audit(
+        session=session,
+        clock=ctx.clock,
+        shop_id=staff.shop.id,
+        actor=f"staff:{staff.user.email}",
+        action=action,
+        target=target,
+        detail=dict(detail or {}),
+        origin=request.client.host if request.client else "",
+    )
+
+
+def _errors(exc: ValidationFailed, prefix: str = "") -> Errors:
+    found: Errors = {}
+    for e in exc.errors:
+        name = e.field.removeprefix(prefix)
+        found[name] = f"{found[name]}; {e.reason}" if name in found else e.reason
+    return found
+
+
+def _page(
+    request: Request,
+    staff: StaffContext,
+    tab: str,
+    context: Mapping[str, Any],
+    errors: Errors | None = None,
+    form: Mapping[str, Any] | None = None,
+    notice: str = "",
+) -> HTMLResponse:
+    return render(
+        request,
+        f"settings/{tab}.html",
+        {
+            "tab": tab,
+            "tabs": TABS,
+            "errors": errors or {},
+            "form": form or {},
+            "notice": notice,
+            **context,
+        },
+        staff=staff,
+        status_code=422 if errors else 200,
+    )
+
+
+def _done(path: str) -> RedirectResponse:
+    return RedirectResponse(f"{path}?saved=1", status_code=303)
+
+
+# --- Shop --------------------------------------------------------------------------------
+
+
+def _shop_context(staff: StaffContext) -> dict[str, Any]:
+    return {"business_models": BUSINESS_MODELS, "locales": LOCALES}
+
+
+@router.get("/settings", response_class=HTMLResponse)
+def shop_page(request: Request, staff: CurrentStaff, saved: str = "") -> HTMLResponse:
+    s = staff.shop
+    form = {
+        "name": s.name,
+        "timezone": s.timezone,
+        "currency": s.currency,
+        "locale": s.locale,
+        "business_model": s.business_model,
+    }
+    return _page(request, staff, "shop", _shop_context(staff), form=form, notice=saved)
+
+
+@router.post("/settings/shop")
+def save_shop(
+    request: Request,
+    staff: OwnerStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    name: Annotated[str, Form()] = "",
+    timezone: Annotated[str, Form()] = "",
+    currency: Annotated[str, Form()] = "",
+    locale: Annotated[str, Form()] = "",
+    business_model: Annotated[str, Form()] = "",
+) -> Response:
+    form = {
+        "name": name.strip(),
+        "timezone": timezone.strip(),
+        "currency": currency.strip().upper(),
+        "locale": locale,
+        "business_model": business_model,
+    }
+    errors: Errors = {}
+    if not form["name"] or len(form["name"]) > 200:
+        errors["name"] = "required, at most 200 characters"
+    if reason := validate_timezone(form["timezone"]):
+        errors["timezone"] = reason
+    try:
+        if len(form["currency"]) != 3 or not form["currency"].isalpha():
+            raise ValueError
+        format_money(0, form["currency"], "vi")
+    except (ValueError, KeyError):
+        errors["currency"] = "a 3-letter ISO currency code such as VND or USD"
+    if locale not in LOCALES:
+        errors["locale"] = f"one of {', '.join(LOCALES)}"
+    if business_model not in BUSINESS_MODELS:
+        errors["business_model"] = f"one of {', '.join(BUSINESS_MODELS)}"
+    if errors:
+        return _page(request, staff, "shop", _shop_context(staff), errors, form)
+    shop = staff.shop
+    before = {k: getattr(shop, k) for k in form}
+    for key, value in form.items():
+        setattr(shop, key, value)
+    changed = {k: [before[k], v] for k, v in form.items() if before[k] != v}
+    _audit(request, session, ctx, staff, "shop.settings_changed", f"shop:{shop.slug}", changed)
+    return _done("/settings")
+
+
+# --- Channels ----------------------------------------------------------------------------
+
+
+def _channels_context(session: Session, staff: StaffContext) -> dict[str, Any]:
+    rows = {
+        r.channel: r
+        for r in session.scalars(
+            select(ChannelSettings).where(ChannelSettings.shop_id == staff.shop.id)
+        )
+    }
+    channels = [
+        {
+            "channel": channel,
+            "providers": providers,
+            "fields": sorted(known),
+            "provider": rows[channel].provider if channel in rows else "",
+            "config": redact(dict(rows[channel].config)) if channel in rows else {},
+            "testable": channel in TEST_CHANNELS and channel in rows,
+        }
+        for channel, (providers, known, _required) in FIELDS.items()
+    ]
+    return {"channels": channels}
+
+
+@router.get("/settings/channels", response_class=HTMLResponse)
+def channels_page(
+    request: Request, staff: CurrentStaff, session: SessionDep, saved: str = ""
+) -> HTMLResponse:
+    return _page(request, staff, "channels", _channels_context(session, staff), notice=saved)
+
+
+@router.post("/settings/channels")
+def save_channel(
+    request: Request,
+    staff: OwnerStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    channel: Annotated[str, Form()] = "",
+    provider: Annotated[str, Form()] = "",
+    values: Annotated[str, Form()] = "",
+) -> Response:
+    """Merge `name=value` lines into a channel's settings (one form for every provider)."""
+    form = {"channel": channel, "provider": provider, "values": values}
+    parsed: dict[str, str] = {}
+    errors: Errors = {}
+    for number, line in enumerate(values.splitlines(), start=1):
+        if not line.strip():
+            continue
+        name, sep, value = line.partition("=")
+        if not sep or not name.strip():
+            errors["values"] = f"line {number}: write name=value"
+            break
+        parsed[name.strip()] = value.strip()
+    if not errors:
+        try:
+            with session.begin_nested():
+                set_channel_settings(
+                    session=session,
+                    clock=ctx.clock,
+                    shop=staff.shop,
+                    channel=channel,
+                    provider=provider.strip() or None,
+                    values=parsed,
+                )
+        except ValidationFailed as exc:
+            found = _errors(exc)
+            errors = {k: found.pop(k) for k in ("channel", "provider") if k in found}
+            if found:
+                # A reason about a setting belongs next to the settings box, naming it.
+                errors["values"] = "; ".join(f"{k}: {v}" for k, v in found.items())
+    if errors:
+        return _page(request, staff, "channels", _channels_context(session, staff), errors, form)
+    _audit(
+        request,
+        session,
+        ctx,
+        staff,
+        "channel.settings_changed",
+        f"channel:{channel}",
+        {"provider": provider, "fields": sorted(parsed)},
+    )
+    return _done("/settings/channels")
+
+
+@router.post("/settings/channels/test")
+def test_channel(
+    request: Request,
+    staff: OwnerStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    channel: Annotated[str, Form()] = "",
+    address: Annotated[str, Form()] = "",
+) -> Response:
+    """Send a short test message through the shop's own provider to one address."""
+    context = _channels_context(session, staff)
+    form = {"test_channel": channel, "address": address}
+    settings = get_channel_settings(session, staff.shop.id, channel)
+    if channel not in TEST_CHANNELS or settings is None:
+        return _page(
+            request,
+            staff,
+            "channels",
+            context,
+            {"test_channel": "set up email or SMS first"},
+            form,
+        )
+    if not address.strip():
+        return _page(
+            request,
+            staff,
+            "channels",
+            context,
+            {"address": "enter an email address or phone number"},
+            form,
+        )
+    provider = default_provider(ctx, settings)
+    try:
+        sent = provider.send(
+            Outgoing(
+                message_id=0,
+                shop_id=staff.shop.id,
+                dedup_id=f"settings-test-{ctx.clock.now().timestamp():.0f}",
+                kind="transactional",
+                channel=channel,
+                to=address.strip(),
+                subject=f"[TEST] {staff.shop.name}",
+                text=f"Test message from {staff.shop.name} (Careloop).",
+                html="",
+                template_key="settings.test",
+            )
+        )
+    except SendError as exc:
+        return _page(request, staff, "channels", context, {"address": exc.reason}, form)
+    finally:
+        provider.close()
+    _audit(
+        request,
+        session,
+        ctx,
+        staff,
+        "channel.test_sent",
+        f"channel:{channel}",
+        {"to": address.strip()},
+    )
+    return _page(
+        request,
+        staff,
+        "channels",
+        context,
+        form=form,
+        notice=f"sent to {address.strip()} via {sent.provider}",
+    )
+
+
+# --- Contact policy ----------------------------------------------------------------------
+
+
+def _policy_form(raw: Mapping[str, Any]) -> dict[str, Any]:
+    policy = ContactPolicy.from_settings(raw)
+    quiet = policy.quiet_hours
+    return {
+        "max_per_window": policy.max_per_window,
+        "window_days": policy.window_days,
+        "max_per_day": policy.max_per_day,
+        "quiet_start": quiet[0].strftime("%H:%M") if quiet else "",
+        "quiet_end": quiet[1].strftime("%H:%M") if quiet else "",
+        "channel_order": ", ".join(policy.channel_order),
+        "require_opt_in": policy.require_opt_in,
+    }
+
+
+@router.get("/settings/policy", response_class=HTMLResponse)
+def policy_page(request: Request, staff: CurrentStaff, saved: str = "") -> HTMLResponse:
+    try:
+        form = _policy_form(staff.shop.contact_policy or {})
+    except ValidationFailed as exc:
+        return _page(request, staff, "policy", {}, _errors(exc, "contact_policy."), {})
+    return _page(request, staff, "policy", {}, form=form, notice=saved)
+
+
+@router.post("/settings/policy")
+def save_policy(
+    request: Request,
+    staff: OwnerStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    max_per_window: Annotated[str, Form()] = "",
+    window_days: Annotated[str, Form()] = "",
+    max_per_day: Annotated[str, Form()] = "",
+    quiet_start: Annotated[str, Form()] = "",
+    quiet_end: Annotated[str, Form()] = "",
+    channel_order: Annotated[str, Form()] = "",
+    require_opt_in: Annotated[str, Form()] = "",
+) -> Response:
+    form = {
+        "max_per_window": max_per_window,
+        "window_days": window_days,
+        "max_per_day": max_per_day,
+        "quiet_start": quiet_start,
+        "quiet_end": quiet_end,
+        "channel_order": channel_order,
+        "require_opt_in": bool(require_opt_in),
+    }
+    new: dict[str, Any] = dict(staff.shop.contact_policy or {})
+    new.update(
+        max_per_window=max_per_window.strip(),
+        window_days=window_days.strip(),
+        max_per_day=max_per_day.strip(),
+        channel_order=[c.strip() for c in channel_order.split(",") if c.strip()],
+        require_opt_in=bool(require_opt_in),
+    )
+    errors: Errors = {}
+    if quiet_start.strip() and quiet_end.strip():
+        new["quiet_hours"] = {"start": quiet_start.strip(), "end": quiet_end.strip()}
+    elif quiet_start.strip() or quiet_end.strip():
+        errors["quiet_hours"] = "give both the start and the end, or neither"
+    else:
+        new["quiet_hours"] = None
+    try:
+        ContactPolicy.from_settings(new)
+    except ValidationFailed as exc:
+        errors.update(_errors(exc, "contact_policy."))
+    if errors:
+        return _page(request, staff, "policy", {}, errors, form)
+    # Store the normalised values (numbers as numbers), as the journeys read them.
+    policy = ContactPolicy.from_settings(new)
+    new.update(
+        max_per_window=policy.max_per_window,
+        window_days=policy.window_days,
+        max_per_day=policy.max_per_day,
+        channel_order=list(policy.channel_order),
+    )
+    staff.shop.contact_policy = new
+    _audit(request, session, ctx, staff, "shop.contact_policy_changed", f"shop:{staff.shop.slug}")
+    return _done("/settings/policy")
+
+
+# --- Support: SLA policies and business hours ----------------------------------------------
+
+
+def _support_context(session: Session, staff: StaffContext) -> dict[str, Any]:
+    try:
+        calendar = support_settings(staff.shop).calendar
+    except ValidationFailed:
+        calendar = None
+    hours = calendar.to_dict()["weekly_hours"] if calendar else {}
+    return {
+        "rules": sla_rules(session, staff.shop.id),
+        "weekdays": WEEKDAYS,
+        "hours": {day: ", ".join(hours.get(day, [])) for day in WEEKDAYS},
+    }
+
+
+@router.get("/settings/support", response_class=HTMLResponse)
+def support_page(
+    request: Request, staff: CurrentStaff, session: SessionDep, saved: str = ""
+) -> HTMLResponse:
+    return _page(request, staff, "support", _support_context(session, staff), notice=saved)
+
+
+def _minutes(value: str, field: str, errors: Errors) -> int:
+    try:
+        number = int(value.strip())
+    except ValueError:
+        errors[field] = "a whole number of minutes"
+        return 0
+    if number <= 0:
+        errors[field] = "must be more than 0"
+    return number
+
+
+@router.post("/settings/support/sla")
+def save_sla(
+    request: Request,
+    staff: OwnerStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    name: Annotated[str, Form()] = "",
+    first_response_minutes: Annotated[str, Form()] = "",
+    next_response_minutes: Annotated[str, Form()] = "",
+    resolution_minutes: Annotated[str, Form()] = "",
+    priorities: Annotated[str, Form()] = "",
+    business_hours: Annotated[str, Form()] = "",
+) -> Response:
+    form = {
+        "name": name,
+        "first_response_minutes": first_response_minutes,
+        "next_response_minutes": next_response_minutes,
+        "resolution_minutes": resolution_minutes,
+        "priorities": priorities,
+        "business_hours": bool(business_hours),
+    }
+    errors: Errors = {}
+    if not name.strip():
+        errors["name"] = "required"
+    first = _minutes(first_response_minutes, "first_response_minutes", errors)
+    nxt = _minutes(next_response_minutes, "next_response_minutes", errors)
+    resolution = _minutes(resolution_minutes, "resolution_minutes", errors)
+    if not errors:
+        try:
+            with session.begin_nested():
+                set_sla_policy(
+                    session=session,
+                    clock=ctx.clock,
+                    shop=staff.shop,
+                    name=name.strip(),
+                    first_response_minutes=first,
+                    next_response_minutes=nxt,
+                    resolution_minutes=resolution,
+                    priorities=[p.strip() for p in priorities.split(",") if p.strip()],
+                    business_hours=bool(business_hours),
+                )
+        except ValidationFailed as exc:
+            errors = _errors(exc)
+    if errors:
+        return _page(request, staff, "support", _support_context(session, staff), errors, form)
+    _audit(request, session, ctx, staff, "support.sla_policy_saved", f"sla:{name.strip()}", form)
+    return _done("/settings/support")
+
+
+@router.post("/settings/support/hours")
+async def save_hours(
+    request: Request, staff: OwnerStaff, session: SessionDep, ctx: Ctx
+) -> Response:
+    data = await request.form()
+    form = {f"hours_{day}": str(data.get(f"hours_{day}", "")) for day in WEEKDAYS}
+    settings = dict(staff.shop.settings or {})
+    support = dict(settings.get("support") or {})
+    try:
+        current = support_settings(staff.shop).calendar.to_dict()
+    except ValidationFailed:
+        current = {"holidays": []}
+    spec = {
+        "timezone": staff.shop.timezone,
+        "weekly_hours": {
+            day: [p.strip() for p in form[f"hours_{day}"].split(",") if p.strip()]
+            for day in WEEKDAYS
+        },
+        "holidays": current.get("holidays", []),
+    }
+    try:
+        BusinessCalendar.from_dict(spec)
+    except ValidationFailed as exc:
+        errors = {
+            f"hours_{e.field.split('.')[1]}"
+            if e.field.startswith("weekly_hours.")
+            else "hours": e.reason
+            for e in exc.errors
+        }
+        context = _support_context(session, staff)
+        context["hours"] = {day: form[f"hours_{day}"] for day in WEEKDAYS}
+        return _page(request, staff, "support", context, errors, form)
+    support["calendar"] = spec
+    settings["support"] = support
+    staff.shop.settings = settings
+    _audit(
+        request, session, ctx, staff, "support.business_hours_changed", f"shop:{staff.shop.slug}"
+    )
+    return _done("/settings/support")
+
+
+# --- Staff -------------------------------------------------------------------------------
+
+
+def _staff_context(session: Session, staff: StaffContext) -> dict[str, Any]:
+    people = session.execute(
+        select(StaffUser, Membership)
+        .join(Membership, Membership.user_id == StaffUser.id)
+        .where(Membership.shop_id == staff.shop.id)
+        .order_by(StaffUser.email)
+    ).all()
+    return {"people": people, "roles": ROLES}
+
+
+@router.get("/settings/staff", response_class=HTMLResponse)
+def staff_page(
+    request: Request, staff: OwnerStaff, session: SessionDep, saved: str = ""
+) -> HTMLResponse:
+    return _page(request, staff, "staff", _staff_context(session, staff), notice=saved)
+
+
+@router.post("/settings/staff")
+def invite(
+    request: Request,
+    staff: OwnerStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    email: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "agent",
+) -> Response:
+    form = {"email": email, "name": name, "role": role}
+    try:
+        with session.begin_nested():
+            user = create_user(
+                session=session,
+                clock=ctx.clock,
+                shop=staff.shop,
+                email=email,
+                password=password,
+                role=role,
+                name=name.strip() or None,
+            )
+    except ValidationFailed as exc:
+        return _page(request, staff, "staff", _staff_context(session, staff), _errors(exc), form)
+    _audit(request, session, ctx, staff, "staff.invited", f"user:{user.email}", {"role": role})
+    return _done("/settings/staff")
+
+
+def _membership(session: Session, staff: StaffContext, user_id: int) -> Membership:
+    found = session.scalar(
+        select(Membership).where(Membership.shop_id == staff.shop.id, Membership.user_id == user_id)
+    )
+    if found is None:
+        raise NotFound("staff user", user_id)
+    return found
+
+
+@router.post("/settings/staff/{user_id}/role")
+def change_role(
+    request: Request,
+    staff: OwnerStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    user_id: int,
+    role: Annotated[str, Form()] = "",
+) -> Response:
+    membership = _membership(session, staff, user_id)
+    errors: Errors = {}
+    if role not in ROLES:
+        errors[f"role_{user_id}"] = f"one of {', '.join(ROLES)}"
+    elif user_id == staff.user.id:
+        errors[f"role_{user_id}"] = "you cannot change your own role; ask another owner"
+    if errors:
+        return _page(request, staff, "staff", _staff_context(session, staff), errors)
+    before, membership.role = membership.role, role
+    _audit(
+        request,
+        session,
+        ctx,
+        staff,
+        "staff.role_changed",
+        f"user:{user_id}",
+        {"from": before, "to": role},
+    )
+    return _done("/settings/staff")
+
+
+@router.post("/settings/staff/{user_id}/remove")
+def remove_staff(
+    request: Request, staff: OwnerStaff, session: SessionDep, ctx: Ctx, user_id: int
+) -> Response:
+    membership = _membership(session, staff, user_id)
+    if user_id == staff.user.id:
+        return _page(
+            request,
+            staff,
+            "staff",
+            _staff_context(session, staff),
+            {f"role_{user_id}": "you cannot remove yourself"},
+        )
+    session.delete(membership)
+    _audit(request, session, ctx, staff, "staff.removed", f"user:{user_id}")
+    return _done("/settings/staff")
+
+
+# --- API keys ----------------------------------------------------------------------------
+
+
+def _keys_context(session: Session, staff: StaffContext) -> dict[str, Any]:
+    keys = session.scalars(
+        select(ApiKey).where(ApiKey.shop_id == staff.shop.id).order_by(ApiKey.id.desc())
+    ).all()
+    return {"keys": keys}
+
+
+@router.get("/settings/api-keys", response_class=HTMLResponse)
+def keys_page(
+    request: Request, staff: OwnerStaff, session: SessionDep, saved: str = ""
+) -> HTMLResponse:
+    return _page(request, staff, "keys", _keys_context(session, staff), notice=saved)
+
+
+@router.post("/settings/api-keys")
+def new_key(
+    request: Request,
+    staff: OwnerStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    name: Annotated[str, Form()] = "",
+) -> Response:
+    label = name.strip()
+    if not label or len(label) > 100:
+        return _page(
+            request,
+            staff,
+            "keys",
+            _keys_context(session, staff),
+            {"name": "required, at most 100 characters"},
+            {"name": name},
+        )
+    key = create_api_key(session=session, clock=ctx.clock, shop=staff.shop, name=label)
+    _audit(request, session, ctx, staff, "api_key.created", f"api_key:{key[:10]}", {"name": label})
+    # Shown once, in this answer only: only the hash is stored.
+    return _page(request, staff, "keys", {**_keys_context(session, staff), "new_key": key})
+
+
+@router.post("/settings/api-keys/{key_id}/revoke")
+def revoke_key(
+    request: Request, staff: OwnerStaff, session: SessionDep, ctx: Ctx, key_id: int
+) -> Response:
+    key = session.get(ApiKey, key_id)
+    if key is None or key.shop_id != staff.shop.id:
+        raise NotFound("api key", key_id)
+    if key.revoked_at is None:
+        key.revoked_at = ctx.clock.now()
+        _audit(request, session, ctx, staff, "api_key.revoked", f"api_key:{key.prefix}")
+    return _done("/settings/api-keys")

@@ -1,0 +1,126 @@
+"""The settings pages' tabs and strings (English and Vietnamese)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from careloop.web.i18n import register_messages
+
+# (tab key, path, minimum role to see it)
+TABS: Final = (
+    ("shop", "/settings", "viewer"),
+    ("channels", "/settings/channels", "viewer"),
+    ("policy", "/settings/policy", "viewer"),
+    ("support", "/settings/support", "viewer"),
+    ("staff", "/settings/staff", "owner"),
+    ("keys", "/settings/api-keys", "owner"),
+    ("connectors", "/settings/connectors", "viewer"),
+)
+
+register_messages(
+    {
+        "settings.title": {"en": "Settings", "vi": "Cài đặt"},
+        "settings.tab.shop": {"en": "Shop", "vi": "Cửa hàng"},
+        "settings.tab.channels": {"en": "Channels", "vi": "Kênh gửi"},
+        "settings.tab.policy": {"en": "Contact policy", "vi": "Chính sách liên hệ"},
+        "settings.tab.support": {"en": "SLA & hours", "vi": "SLA & giờ làm việc"},
+        "settings.tab.staff": {"en": "Staff", "vi": "Nhân viên"},
+        "settings.tab.keys": {"en": "API keys", "vi": "Khóa API"},
+        "settings.tab.connectors": {"en": "Connectors", "vi": "Kết nối"},
+        "settings.saved": {"en": "Saved.", "vi": "Đã lưu."},
+        "settings.save": {"en": "Save", "vi": "Lưu"},
+        "settings.owner_only": {
+            "en": "Only the owner can change these settings.",
+            "vi": "Chỉ chủ cửa hàng mới thay đổi được các cài đặt này.",
+        },
+        "settings.name": {"en": "Name", "vi": "Tên"},
+        "settings.timezone": {"en": "Time zone", "vi": "Múi giờ"},
+        "settings.currency": {"en": "Currency", "vi": "Tiền tệ"},
+        "settings.locale": {"en": "Language for customers", "vi": "Ngôn ngữ với khách hàng"},
+        "settings.business_model": {"en": "Business model", "vi": "Mô hình kinh doanh"},
+        "settings.channel": {"en": "Channel", "vi": "Kênh"},
+        "settings.provider": {"en": "Provider", "vi": "Nhà cung cấp"},
+        "settings.field": {"en": "Setting", "vi": "Thiết lập"},
+        "settings.value": {"en": "Value", "vi": "Giá trị"},
+        "settings.values": {
+            "en": "Settings, one name=value per line",
+            "vi": "Thiết lập, mỗi dòng một tên=giá trị",
+        },
+        "settings.not_configured": {"en": "Not set up", "vi": "Chưa cài đặt"},
+        "settings.set_field": {"en": "Set a channel setting", "vi": "Đặt thiết lập kênh"},
+        "settings.test": {"en": "Send a test message", "vi": "Gửi tin nhắn thử"},
+        "settings.address": {"en": "Email address or phone", "vi": "Email hoặc số điện thoại"},
+        "settings.send": {"en": "Send", "vi": "Gửi"},
+        "settings.max_per_window": {
+            "en": "Marketing messages per window",
+            "vi": "Số tin tiếp thị mỗi chu kỳ",
+        },
+        "settings.window_days": {"en": "Window (days)", "vi": "Chu kỳ (ngày)"},
+        "settings.max_per_day": {"en": "Messages per day", "vi": "Số tin mỗi ngày"},
+        "settings.quiet_start": {"en": "Quiet hours from", "vi": "Giờ yên lặng từ"},
+        "settings.quiet_end": {"en": "Quiet hours until", "vi": "Giờ yên lặng đến"},
+        "settings.quiet_hint": {
+            "en": "Leave both empty for no quiet hours.",
+            "vi": "Để trống cả hai nếu không có giờ yên lặng.",
+        },
+        "settings.channel_order": {"en": "Channel order", "vi": "Thứ tự kênh"},
+        "settings.require_opt_in": {
+            "en": "Marketing only to customers who opted in",
+            "vi": "Chỉ gửi tiếp thị cho khách đã đồng ý",
+        },
+        "settings.sla": {"en": "SLA policies", "vi": "Chính sách SLA"},
+        "settings.sla_name": {"en": "Policy name", "vi": "Tên chính sách"},
+        "settings.first_response": {"en": "First response (min)", "vi": "Phản hồi đầu (phút)"},
+        "settings.next_response": {"en": "Next response (min)", "vi": "Phản hồi tiếp (phút)"},
+        "settings.resolution": {"en": "Resolution (min)", "vi": "Giải quyết (phút)"},
+        "settings.priorities": {
+            "en": "Priorities (comma-separated)",
+            "vi": "Mức ưu tiên (cách nhau bởi dấu phẩy)",
+        },
+        "settings.applies_to": {"en": "Applies to", "vi": "Áp dụng cho"},
+        "settings.business_hours": {
+            "en": "Count business hours only",
+            "vi": "Chỉ tính giờ làm việc",
+        },
+        "settings.hours": {"en": "Business hours", "vi": "Giờ làm việc"},
+        "settings.hours_hint": {
+            "en": "Per day, e.g. 08:00-12:00, 13:00-17:30; empty = closed.",
+            "vi": "Mỗi ngày, ví dụ 08:00-12:00, 13:00-17:30; để trống = nghỉ.",
+        },
+        "settings.day.mon": {"en": "Monday", "vi": "Thứ Hai"},
+        "settings.day.tue": {"en": "Tuesday", "vi": "Thứ Ba"},
+        "settings.day.wed": {"en": "Wednesday", "vi": "Thứ Tư"},
+        "settings.day.thu": {"en": "Thursday", "vi": "Thứ Năm"},
+        "settings.day.fri": {"en": "Friday", "vi": "Thứ Sáu"},
+        "settings.day.sat": {"en": "Saturday", "vi": "Thứ Bảy"},
+        "settings.day.sun": {"en": "Sunday", "vi": "Chủ Nhật"},
+        "settings.email": {"en": "Email", "vi": "Email"},
+        "settings.password": {"en": "Password", "vi": "Mật khẩu"},
+        "settings.role": {"en": "Role", "vi": "Vai trò"},
+        "settings.invite": {"en": "Add a staff member", "vi": "Thêm nhân viên"},
+        "settings.change": {"en": "Change", "vi": "Đổi"},
+        "settings.remove": {"en": "Remove", "vi": "Gỡ"},
+        "settings.confirm_remove": {
+            "en": "Remove this person from the shop?",
+            "vi": "Gỡ người này khỏi cửa hàng?",
+        },
+        "settings.key_name": {"en": "Key name", "vi": "Tên khóa"},
+        "settings.create_key": {"en": "Create key", "vi": "Tạo khóa"},
+        "settings.new_key": {
+            "en": "Copy this key now; it will not be shown again:",
+            "vi": "Hãy sao chép khóa này ngay; nó sẽ không hiện lại:",
+        },
+        "settings.created": {"en": "Created", "vi": "Tạo lúc"},
+        "settings.last_used": {"en": "Last used", "vi": "Dùng lần cuối"},
+        "settings.revoke": {"en": "Revoke", "vi": "Thu hồi"},
+        "settings.revoked": {"en": "Revoked", "vi": "Đã thu hồi"},
+        "settings.confirm_revoke": {
+            "en": "Revoke this key? Integrations using it stop working.",
+            "vi": "Thu hồi khóa này? Các tích hợp đang dùng sẽ ngừng hoạt động.",
+        },
+        "settings.no_keys": {
+            "en": "No API keys yet. Create one to connect your shop platform.",
+            "vi": "Chưa có khóa API. Tạo một khóa để kết nối nền tảng bán hàng.",
+        },
+    }
+)

@@ -1,0 +1,279 @@
+"""Settings: shop, channels, contact policy, SLA and business hours, staff, API keys."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from careloop.audit.models import AuditEntry
+from careloop.context import AppContext
+from careloop.shops.models import ApiKey, Membership, Shop, StaffUser
+from tests.channels.conftest import Inbox, free_port
+from tests.conftest import TEST_PASSWORD
+from tests.web.helpers import csrf_from, sign_in
+
+
+def _actions(ctx: AppContext) -> list[str]:
+    with ctx.sessions() as s:
+        return list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+
+
+def test_the_owner_changes_the_shop_and_a_bad_time_zone_is_shown_next_to_the_field(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    sign_in(app_client, ctx, make_staff(shop), shop)
+    page = app_client.get("/settings")
+    form = {
+        "name": "Acme Roasters",
+        "timezone": "Mars/Olympus",
+        "currency": "VND",
+        "locale": "vi",
+        "business_model": "retail",
+        "csrf_token": csrf_from(page),
+    }
+    bad = app_client.post("/settings/shop", data=form)
+    assert bad.status_code == 422 and "unknown time zone" in bad.text
+    assert 'value="Acme Roasters"' in bad.text  # what was typed stays in the form
+    saved = app_client.post("/settings/shop", data={**form, "timezone": "Asia/Bangkok"})
+    assert saved.status_code == 200 and "Saved." in saved.text
+    with ctx.sessions() as s:
+        assert s.scalar(select(Shop.name)) == "Acme Roasters"
+    assert _actions(ctx) == ["shop.settings_changed"]
+
+
+def test_the_contact_policy_form_validates_and_saves_caps_and_quiet_hours(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    sign_in(app_client, ctx, make_staff(shop), shop)
+    page = app_client.get("/settings/policy")
+    assert 'value="21:00"' in page.text and 'value="2"' in page.text
+    form = {
+        "max_per_window": "3",
+        "window_days": "30",
+        "max_per_day": "-1",
+        "quiet_start": "22:00",
+        "quiet_end": "07:30",
+        "channel_order": "zalo, email",
+        "csrf_token": csrf_from(page),
+    }
+    bad = app_client.post("/settings/policy", data=form)
+    assert bad.status_code == 422 and "greater than or equal to 0" in bad.text
+    ok = app_client.post("/settings/policy", data={**form, "max_per_day": "1"})
+    assert ok.status_code == 200
+    with ctx.sessions() as s:
+        policy = s.scalar(select(Shop.contact_policy))
+    assert policy is not None and policy["max_per_window"] == 3
+    assert policy["quiet_hours"] == {"start": "22:00", "end": "07:30"}
+
+
+def test_sla_policies_and_business_hours_are_edited_with_errors_by_field(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    sign_in(app_client, ctx, make_staff(shop), shop)
+    page = app_client.get("/settings/support")
+    assert page.status_code == 200 and 'data-testid="sla-policies"' in page.text
+    bad = app_client.post(
+        "/settings/support/sla",
+        data={
+            "name": "VIP",
+            "first_response_minutes": "abc",
+            "next_response_minutes": "60",
+            "resolution_minutes": "600",
+            "csrf_token": csrf_from(page),
+        },
+    )
+    assert bad.status_code == 422 and "a whole number of minutes" in bad.text
+    ok = app_client.post(
+        "/settings/support/sla",
+        data={
+            "name": "VIP",
+            "first_response_minutes": "30",
+            "next_response_minutes": "60",
+            "resolution_minutes": "600",
+            "priorities": "urgent",
+            "business_hours": "1",
+            "csrf_token": csrf_from(page),
+        },
+    )
+    assert ok.status_code == 200 and "VIP" in ok.text
+    hours = {f"hours_{d}": "09:00-18:00" for d in ("mon", "tue", "wed", "thu", "fri")}
+    bad_hours = app_client.post(
+        "/settings/support/hours",
+        data={**hours, "hours_sat": "25:00-26:00", "csrf_token": csrf_from(page)},
+    )
+    assert bad_hours.status_code == 422
+    good = app_client.post("/settings/support/hours", data={**hours, "csrf_token": csrf_from(page)})
+    assert good.status_code == 200 and 'value="09:00-18:00"' in good.text
+    assert _actions(ctx) == ["support.sla_policy_saved", "support.business_hours_changed"]
+
+
+def test_the_owner_invites_changes_the_role_of_and_removes_a_staff_member(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    sign_in(app_client, ctx, make_staff(shop), shop)
+    page = app_client.get("/settings/staff")
+    bad = app_client.post(
+        "/settings/staff",
+        data={
+            "email": "not-an-email",
+            "password": TEST_PASSWORD,
+            "role": "agent",
+            "csrf_token": csrf_from(page),
+        },
+    )
+    assert bad.status_code == 422 and "not an email address" in bad.text
+    app_client.post(
+        "/settings/staff",
+        data={
+            "email": "mai@acme.test",
+            "name": "Mai",
+            "password": TEST_PASSWORD,
+            "role": "agent",
+            "csrf_token": csrf_from(page),
+        },
+    )
+    with ctx.sessions() as s:
+        mai = s.scalar(select(StaffUser.id).where(StaffUser.email == "mai@acme.test"))
+    changed = app_client.post(
+        f"/settings/staff/{mai}/role", data={"role": "viewer", "csrf_token": csrf_from(page)}
+    )
+    assert changed.status_code == 200
+    with ctx.sessions() as s:
+        assert s.scalar(select(Membership.role).where(Membership.user_id == mai)) == "viewer"
+    app_client.post(f"/settings/staff/{mai}/remove", data={"csrf_token": csrf_from(page)})
+    with ctx.sessions() as s:
+        assert s.scalar(select(Membership.id).where(Membership.user_id == mai)) is None
+    assert _actions(ctx) == ["staff.invited", "staff.role_changed", "staff.removed"]
+
+
+def test_an_api_key_is_shown_once_and_can_be_revoked(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    sign_in(app_client, ctx, make_staff(shop), shop)
+    page = app_client.get("/settings/api-keys")
+    assert "No API keys yet" in page.text
+    created = app_client.post(
+        "/settings/api-keys", data={"name": "Haravan", "csrf_token": csrf_from(page)}
+    )
+    assert 'data-testid="new-key"' in created.text
+    again = app_client.get("/settings/api-keys")
+    assert 'data-testid="new-key"' not in again.text and "Haravan" in again.text
+    with ctx.sessions() as s:
+        key_id = s.scalar(select(ApiKey.id))
+    app_client.post(f"/settings/api-keys/{key_id}/revoke", data={"csrf_token": csrf_from(page)})
+    with ctx.sessions() as s:
+        assert s.scalar(select(ApiKey.revoked_at)) is not None
+
+
+def test_a_channel_setting_is_saved_and_a_test_send_needs_a_configured_channel(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    sign_in(app_client, ctx, make_staff(shop), shop)
+    page = app_client.get("/settings/channels")
+    unknown = app_client.post(
+        "/settings/channels",
+        data={
+            "channel": "email",
+            "provider": "smtp",
+            "values": "colour=red",
+            "csrf_token": csrf_from(page),
+        },
+    )
+    assert unknown.status_code == 422 and "colour: unknown setting for email" in unknown.text
+    saved = app_client.post(
+        "/settings/channels",
+        data={
+            "channel": "email",
+            "provider": "smtp",
+            "csrf_token": csrf_from(page),
+            "values": "host=smtp.example.com\nport=2525\nfrom_address=shop@acme.test\n"
+            "password=hunter2",
+        },
+    )
+    assert saved.status_code == 200 and "smtp.example.com" in saved.text
+    assert "hunter2" not in saved.text  # secrets are masked
+    test = app_client.post(
+        "/settings/channels/test",
+        data={"channel": "sms", "address": "+84901234567", "csrf_token": csrf_from(page)},
+    )
+    assert test.status_code == 422 and "set up email or SMS first" in test.text
+
+
+def test_a_viewer_reads_settings_but_changes_nothing_and_cannot_see_staff_or_keys(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    sign_in(app_client, ctx, make_staff(shop, email="v@acme.test", role="viewer"), shop)
+    for path in ("/settings", "/settings/channels", "/settings/policy", "/settings/support"):
+        assert app_client.get(path).status_code == 200, path
+    assert app_client.get("/settings/staff").status_code == 403
+    assert app_client.get("/settings/api-keys").status_code == 403
+    page = app_client.get("/settings")
+    answer = app_client.post(
+        "/settings/shop",
+        data={
+            "name": "X",
+            "timezone": "UTC",
+            "currency": "VND",
+            "locale": "vi",
+            "business_model": "retail",
+            "csrf_token": csrf_from(page),
+        },
+    )
+    assert answer.status_code == 403
+
+
+def test_another_shops_staff_and_keys_are_not_found(
+    app_client: TestClient,
+    ctx: AppContext,
+    shop: Shop,
+    make_shop: Callable[..., Shop],
+    make_staff: Callable[..., str],
+    make_api_key: Callable[[Shop], str],
+) -> None:
+    other = make_shop("other", name="Other")
+    make_staff(other, email="boss@other.test")
+    make_api_key(other)
+    sign_in(app_client, ctx, make_staff(shop), shop)
+    page = app_client.get("/settings")
+    with ctx.sessions() as s:
+        boss = s.scalar(select(StaffUser.id).where(StaffUser.email == "boss@other.test"))
+        key = s.scalar(select(ApiKey.id))
+    token = {"csrf_token": csrf_from(page)}
+    assert app_client.post(f"/settings/staff/{boss}/remove", data=token).status_code == 404
+    assert (
+        app_client.post(f"/settings/staff/{boss}/role", data={**token, "role": "viewer"})
+    ).status_code == 404
+    assert app_client.post(f"/settings/api-keys/{key}/revoke", data=token).status_code == 404
+
+
+def test_send_test_message_goes_through_the_shops_own_smtp_server(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    inbox, port = Inbox(), free_port()
+    server = Controller(inbox, hostname="127.0.0.1", port=port)
+    server.start()
+    try:
+        sign_in(app_client, ctx, make_staff(shop), shop)
+        page = app_client.get("/settings/channels")
+        app_client.post(
+            "/settings/channels",
+            data={
+                "channel": "email",
+                "provider": "smtp",
+                "csrf_token": csrf_from(page),
+                "values": f"host=127.0.0.1\nport={port}\nsecurity=none\n"
+                "from_address=shop@acme.test",
+            },
+        )
+        sent = app_client.post(
+            "/settings/channels/test",
+            data={"channel": "email", "address": "me@acme.test", "csrf_token": csrf_from(page)},
+        )
+    finally:
+        server.stop()
+    assert sent.status_code == 200 and "sent to me@acme.test" in sent.text
+    assert [m["Subject"] for m in inbox.messages] == ["[TEST] Acme Coffee"]
+    assert _actions(ctx) == ["channel.settings_changed", "channel.test_sent"]
