@@ -3,6 +3,7 @@ complaints, unsubscribes, STOP replies and preference-centre choices."""
 
 from __future__ import annotations
 
+import importlib
 import ipaddress
 import unicodedata
 from datetime import datetime, timedelta
@@ -252,9 +253,18 @@ def preferred_frequency(session: Session, *, shop_id: int, customer_id: int) -> 
     return value or "normal"
 
 
-def handle_inbound_sms(*, session: Session, clock: Clock, shop: Shop, phone: str, body: str) -> int:
+def handle_inbound_sms(
+    *,
+    session: Session,
+    clock: Clock,
+    shop: Shop,
+    phone: str,
+    body: str,
+    provider_ref: str | None = None,
+) -> int:
     """A reply by SMS. STOP/HUY/DUNG (any case, with or without diacritics) opts the number
-    out of SMS and queues one confirmation; anything else is logged as a reply.
+    out of SMS and queues one confirmation; anything else is logged as a reply and handed to
+    the support desk (a ticket, a reply on the open one, or a CSAT rating).
     Returns how many customers it concerned."""
     from careloop.channels.service import enqueue_message
     from careloop.core.phone import normalise_phone
@@ -321,4 +331,33 @@ def handle_inbound_sms(*, session: Session, clock: Clock, shop: Shop, phone: str
                 detail={"text": body[:500]},
                 event_key=f"message:{last.id}:replied:{clock.now().isoformat()}",
             )
+        ref = provider_ref or f"sms:{number}:{clock.now().isoformat()}"
+        _to_support_desk(session, clock, shop, customer, "sms", body, ref)
     return len(customers)
+
+
+def _to_support_desk(
+    session: Session,
+    clock: Clock,
+    shop: Shop,
+    customer: Customer,
+    channel: str,
+    text: str,
+    ref: str,
+) -> None:
+    """Customers' words reach a person: the desk threads them (when it is installed)."""
+    if not text.strip():
+        return
+    try:
+        support = importlib.import_module("careloop.support.service")
+    except ModuleNotFoundError:
+        return
+    support.ingest_customer_reply(
+        session=session,
+        clock=clock,
+        shop=shop,
+        customer=customer,
+        channel=channel,
+        text=text,
+        provider_ref=ref,
+    )

@@ -290,13 +290,17 @@ async def sms_inbound(slug: str, request: Request, ctx: Ctx, session: SessionDep
     if "From" in form:
         _check_twilio(ctx, session, shop, request, form)
         phone, text = form.get("From", ""), form.get("Body", "")
+        ref = form.get("MessageSid") or form.get("SmsSid")
     else:
         settings = get_channel_settings(session, shop.id, "sms")
         expected = str(settings.config.get("inbound_token") or "") if settings else ""
         if not expected or request.query_params.get("token") != expected:
             raise HTTPException(403, "bad inbound token")
         phone, text = form.get("phone", ""), form.get("text", "")
-    tracking.handle_inbound_sms(session=session, clock=ctx.clock, shop=shop, phone=phone, body=text)
+        ref = form.get("message_id") or form.get("id")
+    tracking.handle_inbound_sms(
+        session=session, clock=ctx.clock, shop=shop, phone=phone, body=text, provider_ref=ref
+    )
     if "From" in form:  # Twilio wants TwiML; an empty response sends nothing back
         return Response("<Response></Response>", media_type="application/xml")
     return Response(status_code=204)
