@@ -23,6 +23,7 @@ from careloop.loyalty.rewards import redeem_reward
 from careloop.shops.models import Shop
 from careloop.web.deps import ApiShop, Ctx, SessionDep
 
+MAX_MINOR = 10**15  # as orders.service and the CSV importer
 router = APIRouter(tags=["loyalty"])
 Amount = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
 
@@ -95,9 +96,12 @@ def _money(minor: int, currency: str) -> str:
 
 def _minor(value: Decimal, currency: str, field: str) -> int:
     try:
-        return to_minor(value, currency)
+        minor = to_minor(value, currency)
     except ValueError as exc:
         raise ValidationFailed([FieldError(field, str(exc))]) from None
+    if minor > MAX_MINOR:  # beyond this the 64-bit column overflows; no real amount comes close
+        raise ValidationFailed([FieldError(field, f"too large (got {value})")])
+    return minor
 
 
 def coupon_public(session: Session, coupon: Coupon) -> CouponPublic:

@@ -32,7 +32,9 @@ def read_kpis(
     try:
         begin, finish = period(shop, start, end, ctx.clock.now())
     except ValidationFailed as exc:
-        detail = [{"loc": ["query", e.field], "msg": e.reason} for e in exc.errors]
+        detail = [
+            {"loc": ["query", e.field], "msg": e.reason, "type": "value_error"} for e in exc.errors
+        ]
         raise HTTPException(422, detail) from None
     report = compute_kpis(session=session, shop=shop, start=begin, end=finish)
     out = report.as_dict()

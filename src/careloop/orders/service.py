@@ -24,6 +24,8 @@ from careloop.orders.schemas import OrderIn, OrderLinePublic, OrderPublic
 from careloop.orders.status import TIME_FIELDS, current_status, merge_times
 from careloop.shops.models import Shop
 
+# The largest amount in minor units an order or line may carry (as the CSV importer).
+MAX_MINOR = 10**15
 STATUS_EVENTS = {
     "placed": events.ORDER_PLACED,
     "paid": events.ORDER_PAID,
@@ -101,9 +103,13 @@ def upsert_order(
 
 def _minor(amount: object, currency: str, field: str) -> int:
     try:
-        return to_minor(str(amount), currency)
+        minor = to_minor(str(amount), currency)
     except ValueError as exc:
         raise ValidationFailed([FieldError(field, str(exc))]) from None
+    if minor > MAX_MINOR:
+        # Beyond this the 64-bit column overflows (a 500), and no real order comes close.
+        raise ValidationFailed([FieldError(field, f"too large (got {amount})")])
+    return minor
 
 
 def _ensure_customer(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from sqlalchemy import select
 
 from careloop.core.errors import FieldError, ValidationFailed
@@ -18,6 +18,8 @@ from careloop.support.views import task_public, ticket_public
 from careloop.support.worklist import complete_task, list_tasks
 from careloop.web.deps import ApiShop, Ctx, SessionDep
 
+# Ids are 64-bit in the database: a larger one is a 422, never an overflow (500).
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 router = APIRouter(tags=["support"])
 
 
@@ -71,14 +73,14 @@ def read_tickets(
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketPublic)
-def read_ticket(ticket_id: int, shop: ApiShop, session: SessionDep, ctx: Ctx) -> TicketPublic:
+def read_ticket(ticket_id: RowId, shop: ApiShop, session: SessionDep, ctx: Ctx) -> TicketPublic:
     ticket = desk.get_ticket(session, shop.id, ticket_id)
     return ticket_public(session, shop, ticket, ctx.clock.now(), with_messages=True)
 
 
 @router.post("/tickets/{ticket_id}/replies", response_model=TicketPublic)
 def post_reply(
-    ticket_id: int, data: ReplyIn, shop: ApiShop, session: SessionDep, ctx: Ctx
+    ticket_id: RowId, data: ReplyIn, shop: ApiShop, session: SessionDep, ctx: Ctx
 ) -> TicketPublic:
     """A staff answer, sent to the customer on the ticket's channel."""
     desk.reply(
@@ -95,7 +97,7 @@ def post_reply(
 
 @router.post("/tickets/{ticket_id}/notes", response_model=TicketPublic)
 def post_note(
-    ticket_id: int, data: NoteIn, shop: ApiShop, session: SessionDep, ctx: Ctx
+    ticket_id: RowId, data: NoteIn, shop: ApiShop, session: SessionDep, ctx: Ctx
 ) -> TicketPublic:
     desk.add_note(
         session=session,
@@ -110,7 +112,7 @@ def post_note(
 
 
 @router.post("/tickets/{ticket_id}/resolve", response_model=TicketPublic)
-def post_resolve(ticket_id: int, shop: ApiShop, session: SessionDep, ctx: Ctx) -> TicketPublic:
+def post_resolve(ticket_id: RowId, shop: ApiShop, session: SessionDep, ctx: Ctx) -> TicketPublic:
     ticket = desk.resolve_ticket(session=session, clock=ctx.clock, shop=shop, ticket_id=ticket_id)
     return ticket_public(session, shop, ticket, ctx.clock.now())
 
@@ -128,7 +130,7 @@ def read_tasks(
 
 @router.post("/tasks/{task_id}/done", response_model=TaskPublic)
 def post_task_done(
-    task_id: int, shop: ApiShop, session: SessionDep, ctx: Ctx, note: str = ""
+    task_id: RowId, shop: ApiShop, session: SessionDep, ctx: Ctx, note: str = ""
 ) -> TaskPublic:
     task = complete_task(session=session, clock=ctx.clock, shop=shop, task_id=task_id, note=note)
     return task_public(session, task)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -21,7 +23,44 @@ def get_ctx(request: Request) -> AppContext:
 Ctx = Annotated[AppContext, Depends(get_ctx)]
 
 
-def get_session(ctx: Ctx) -> Iterator[Session]:
+# Per event loop and engine: asyncio primitives belong to the loop they were first used in.
+_TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.Semaphore]] = (
+    weakref.WeakKeyDictionary()
+)
+# Below anyio's 40 worker threads, so a request holding a session always finds a thread.
+MAX_CONCURRENT_SESSIONS = 30
+
+
+def session_capacity(ctx: AppContext) -> int:
+    """How many requests may hold a database session at once: one on SQLite (every
+    transaction there is a writer), else what the connection pool can give."""
+    if ctx.engine.dialect.name == "sqlite":
+        return 1
+    pool = ctx.engine.pool
+    size = pool.size() if hasattr(pool, "size") else MAX_CONCURRENT_SESSIONS
+    overflow = max(0, getattr(pool, "_max_overflow", 0))
+    return max(1, min(MAX_CONCURRENT_SESSIONS, size + overflow))
+
+
+async def database_turn(ctx: Ctx) -> AsyncIterator[None]:
+    """Requests wait for a database session in the event loop, in arrival order.
+
+    Waiting in a worker thread instead went wrong two ways (bench/load.py and
+    tests/hardening/test_concurrent_requests.py): on SQLite, whose busy handler polls with
+    growing sleeps, some requests waited past the busy timeout ("database is locked", 500);
+    on PostgreSQL, threads blocked on an exhausted connection pool while the requests
+    holding the connections waited for a free thread, until the pool timed out (500)."""
+    turns = _TURNS.setdefault(asyncio.get_running_loop(), {})
+    turn = turns.get(id(ctx.engine))
+    if turn is None:
+        turn = turns[id(ctx.engine)] = asyncio.Semaphore(session_capacity(ctx))
+    async with turn:
+        yield
+
+
+def get_session(
+    ctx: Ctx, _turn: Annotated[None, Depends(database_turn, scope="function")]
+) -> Iterator[Session]:
     """One transaction per request, committed when the route returns (before the response
     is sent, so a failed commit is a 5xx, never a false 200)."""
     with ctx.sessions() as session, session.begin():
