@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +11,7 @@ from fastapi.testclient import TestClient
 from careloop.context import AppContext
 from careloop.shops.models import Shop
 from careloop.web.app import create_app
+from tests import aio
 
 CHUNK = 64 * 1024
 BODY_ROUTES = ["/api/v1/orders", "/api/v1/webhooks/shopify/acme", "/api/v1/events", "/login"]
@@ -34,13 +34,13 @@ def test_a_body_declared_larger_than_the_limit_gets_413(
 
 
 def test_a_chunked_body_of_exactly_the_limit_is_read_whole() -> None:
-    sent = asyncio.run(_post_chunks(limit=10 * CHUNK, chunks=10))
+    sent = aio.run(_post_chunks(limit=10 * CHUNK, chunks=10))
 
     assert sent.status == 200
 
 
 def test_a_chunked_body_one_chunk_over_the_limit_is_refused() -> None:
-    sent = asyncio.run(_post_chunks(limit=10 * CHUNK, chunks=11))
+    sent = aio.run(_post_chunks(limit=10 * CHUNK, chunks=11))
 
     assert sent.status == 413
 
@@ -68,7 +68,7 @@ def test_an_endless_chunked_upload_is_cut_off_at_the_limit(
     scope = _scope(
         path, [(b"authorization", f"Bearer {key}".encode()), (b"content-type", content_type)]
     )
-    asyncio.run(app(scope, receive, send))
+    aio.run(app(scope, receive, send))
 
     assert answer[0]["status"] == 413
     assert chunks_read <= ctx.settings.max_body_bytes // CHUNK + 2

@@ -15,6 +15,7 @@ from careloop.context import AppContext
 from careloop.orders.models import Order
 from careloop.shops.models import Shop
 from careloop.web.app import create_app
+from tests import aio
 
 CONCURRENT = 64  # more than anyio's default 40 worker threads
 
@@ -42,7 +43,7 @@ def test_more_concurrent_order_posts_than_threads_are_all_stored_once(
 
             return await asyncio.gather(*(post(i) for i in range(CONCURRENT)))
 
-    statuses = asyncio.run(post_all())
+    statuses = aio.run(post_all())
 
     assert statuses == [200] * CONCURRENT
     with ctx.sessions() as s:
