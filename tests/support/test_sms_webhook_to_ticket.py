@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from careloop.channels.zalo import event_signature
 from careloop.context import AppContext
 from careloop.core.clock import VirtualClock
 from careloop.customers.models import TimelineEvent
@@ -62,3 +64,30 @@ def test_an_sms_reply_to_the_gateway_becomes_a_ticket_and_its_rating_a_csat_answ
             select(TimelineEvent).where(TimelineEvent.type == "survey.answered")
         ).all()
         assert [(e.payload["kind"], e.payload["score"]) for e in answered] == [("csat", 5)]
+
+
+def test_a_customer_writing_to_the_zalo_oa_opens_a_ticket_once(
+    ctx: AppContext, shop: Shop, app_client: TestClient
+) -> None:
+    configure(ctx, shop, "zalo", app_id="app1", oa_secret_key="oa-secret")
+    with ctx.sessions() as s, s.begin():
+        make_staff(s, ctx, s.merge(shop), "an@acme.test", role="owner")
+        make_customer(s, ctx, s.merge(shop), zalo_user_id="z-42")
+    raw = json.dumps(
+        {
+            "app_id": "app1",
+            "event_name": "user_send_text",
+            "timestamp": "1700000000",
+            "sender": {"id": "z-42"},
+            "recipient": {"id": "oa-1"},
+            "message": {"text": "Shop ơi em chưa nhận được hàng", "msg_id": "m-1"},
+        }
+    )
+    headers = {"X-ZEvent-Signature": event_signature("app1", raw, "1700000000", "oa-secret")}
+    for _ in range(2):  # Zalo retries a webhook it thinks failed
+        assert (
+            app_client.post("/c/hooks/zalo/acme", content=raw, headers=headers).status_code == 200
+        )
+    with ctx.sessions() as s:
+        ticket = s.scalars(select(Ticket)).one()
+    assert (ticket.channel, ticket.problem_type) == ("zalo", "not_arrived")

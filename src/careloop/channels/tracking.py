@@ -336,6 +336,24 @@ def handle_inbound_sms(
     return len(customers)
 
 
+def handle_inbound_zalo(
+    *, session: Session, clock: Clock, shop: Shop, zalo_user_id: str, text: str, provider_ref: str
+) -> int:
+    """A customer writing to the shop's Zalo OA: handed to the support desk."""
+    if not zalo_user_id:
+        return 0
+    customers = list(
+        session.scalars(
+            select(Customer).where(
+                Customer.shop_id == shop.id, Customer.zalo_user_id == zalo_user_id
+            )
+        )
+    )
+    for customer in customers:
+        _to_support_desk(session, clock, shop, customer, "zalo", text, provider_ref)
+    return len(customers)
+
+
 def _to_support_desk(
     session: Session,
     clock: Clock,

@@ -308,7 +308,8 @@ async def sms_inbound(slug: str, request: Request, ctx: Ctx, session: SessionDep
 
 @router.post("/hooks/zalo/{slug}")
 async def zalo_events(slug: str, request: Request, ctx: Ctx, session: SessionDep) -> Response:
-    """OA webhook: user_received_message -> delivered, user_seen_message -> opened."""
+    """OA webhook: user_received_message -> delivered, user_seen_message -> opened;
+    user_send_text (a customer writing to the OA) goes to the support desk."""
     shop = _shop_by_slug(session, slug)
     raw = (await request.body()).decode()
     settings = get_channel_settings(session, shop.id, "zalo")
@@ -329,6 +330,15 @@ async def zalo_events(slug: str, request: Request, ctx: Ctx, session: SessionDep
         str(event.get("event_name", ""))
     )
     msg = event.get("message") or {}
+    if event.get("event_name") == "user_send_text":
+        tracking.handle_inbound_zalo(
+            session=session,
+            clock=ctx.clock,
+            shop=shop,
+            zalo_user_id=str((event.get("sender") or {}).get("id") or ""),
+            text=str(msg.get("text") or ""),
+            provider_ref=f"zalo:{msg.get('msg_id') or event.get('timestamp')}",
+        )
     tracking_id = str(msg.get("tracking_id") or "")
     msg_ids = msg.get("msg_ids") or [msg.get("msg_id")]
     conditions = [Message.dedup_id == tracking_id] if tracking_id else []
