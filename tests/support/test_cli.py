@@ -29,6 +29,9 @@ def test_the_real_cli_lists_open_tickets(ticket_id: int, db_url: str) -> None:
     listed = careloop(db_url, "tickets", "list", "--shop", "acme")
     assert listed.returncode == 0, listed.stderr
     assert "Hàng bị vỡ" in listed.stdout and "damaged_defective" in listed.stdout
+    performance = careloop(db_url, "tickets", "performance", "--shop", "acme")
+    assert performance.returncode == 0, performance.stderr
+    assert "an@acme.test" in performance.stdout and "whole desk" in performance.stdout
 
 
 def test_staff_answer_and_resolve_a_ticket_then_tick_off_the_check_in(

@@ -312,3 +312,46 @@ def tasks_done(
         return f"task {task.id} {task.status}"
 
     print(_run(shop, work))
+
+
+@tickets_app.command("performance")
+def tickets_performance(
+    shop: ShopOpt,
+    days: Annotated[int, typer.Option(help="Tickets and tasks of the last N days.")] = 30,
+) -> None:
+    """Per agent: tickets, FRT and TTR (median / p90, wall-clock and business hours), FCR,
+    CSAT, tasks done on time; the last row is the whole desk."""
+    from datetime import timedelta
+
+    from careloop.support.performance import staff_performance
+
+    def work(ctx: Any, session: Any, the_shop: Any) -> Any:
+        now = ctx.clock.now()
+        return staff_performance(
+            session=session, shop=the_shop, start=now - timedelta(days=days), end=now, now=now
+        )
+
+    def hours(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1f} h"
+
+    def share(value: float | None) -> str:
+        return "-" if value is None else f"{value:.0%}"
+
+    table = Table(
+        "agent", "tickets", "FRT median/p90", "FRT business", "TTR median/p90", "FCR", "CSAT",
+        "tasks on time",
+    )  # fmt: skip
+    rows = _run(shop, work)
+    for n, row in enumerate(rows, start=1):
+        who = row.email or ("unassigned" if row.staff_id is None else f"#{row.staff_id}")
+        table.add_row(
+            "whole desk" if n == len(rows) else who,
+            str(row.tickets),
+            f"{hours(row.frt.median_hours)} / {hours(row.frt.p90_hours)}",
+            hours(row.frt.median_business_hours),
+            f"{hours(row.ttr.median_hours)} / {hours(row.ttr.p90_hours)}",
+            share(row.fcr_rate),
+            share(row.csat),
+            f"{row.tasks_on_time}/{row.tasks_done}",
+        )
+    console.print(table)
