@@ -1,7 +1,7 @@
 """Backfill a shop's history from its platform's export: Shopify's orders CSV export and
 WooCommerce's REST order list (JSON array). All or nothing; every bad row is reported with
 its file and line (CSV) or index (JSON). History does not trigger journeys: events older
-than HISTORY_WINDOW are marked dispatched."""
+than BACKFILL_WINDOW are marked dispatched."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import csv
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +23,11 @@ from careloop.core.errors import CareloopError, FieldError, ValidationFailed
 from careloop.customers.models import TimelineEvent
 from careloop.customers.schemas import CustomerIn
 from careloop.customers.service import upsert_customer
+from careloop.imports.backfill import BACKFILL_WINDOW
 from careloop.orders.schemas import OrderIn, OrderLineIn
 from careloop.orders.service import upsert_order
 from careloop.shops.models import Shop
 
-HISTORY_WINDOW = timedelta(days=2)
 SHOPIFY_REQUIRED = ("Name", "Created at", "Total")
 SHOPIFY_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%dT%H:%M:%S%z")
 
@@ -71,7 +71,7 @@ def backfill(
             TimelineEvent.source == source,
             TimelineEvent.dispatched_at.is_(None),
             # Recent orders still get their care; old ones and profile facts are history.
-            (TimelineEvent.occurred_at < clock.now() - HISTORY_WINDOW)
+            (TimelineEvent.occurred_at < clock.now() - BACKFILL_WINDOW)
             | ~TimelineEvent.type.like("order.%"),
         )
         .values(dispatched_at=clock.now())
