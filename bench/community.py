@@ -1,11 +1,14 @@
 """Campaign preview speed: audience resolution plus one contact-policy decision per customer,
-against a raw SELECT of the same customers in the same run.
+against a raw SELECT of the same customers in the same run. Then the nightly ambassador rule
+(contribution counts over a year of timeline, naming the top 20 with their codes) against a
+raw GROUP BY of the same events.
 
     .venv/bin/python bench/community.py [--customers 100000]   (CARELOOP_DATABASE_URL to use
     PostgreSQL; default a fresh SQLite file in bench/out/)
 
 Half the customers are Champions, a third have a recent marketing message (so caps are
-counted), some have opted out. Prints customers/s for both and the ratio.
+counted), some have opted out; one in ten has community contributions (UGC, reviews, events
+attended, group activity) on the timeline. Prints customers/s for both and the ratios.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from _common import fresh_sqlite, rate, stopwatch
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from careloop.channels.models import Message
 from careloop.community.audience import parse_audience, resolve_audience
@@ -26,7 +29,7 @@ from careloop.community.contact import forecast
 from careloop.context import AppContext
 from careloop.core.clock import VirtualClock
 from careloop.core.settings import Settings
-from careloop.customers.models import Consent, Customer
+from careloop.customers.models import Consent, Customer, TimelineEvent
 from careloop.db.engine import make_engine, transaction
 from careloop.db.migrate import upgrade
 from careloop.segments.models import CustomerSegment
@@ -107,7 +110,33 @@ def _rows(shop_id: int, n: int, rng: random.Random) -> dict[str, list[dict[str, 
         "segments": segments,
         "consents": consents,
         "messages": messages,
+        "timeline": _contributions(shop_id, n, rng),
     }
+
+
+CONTRIBUTIONS = ("ugc.recorded", "review.posted", "event.attended", "community.activity")
+
+
+def _contributions(shop_id: int, n: int, rng: random.Random) -> list[dict[str, Any]]:
+    """One customer in ten contributed 1-6 times over the last year."""
+    rows = []
+    for i in range(10, n + 1, 10):
+        for _ in range(rng.randint(1, 6)):
+            at = NOW - timedelta(days=rng.uniform(0, 360))
+            rows.append(
+                {
+                    "shop_id": shop_id,
+                    "customer_id": i,
+                    "type": rng.choice(CONTRIBUTIONS),
+                    "occurred_at": at,
+                    "recorded_at": at,
+                    "source": "bench",
+                    "payload": {},
+                    "summary": "",
+                    "dispatched_at": at,
+                }
+            )
+    return rows
 
 
 def seed(ctx: AppContext, n: int) -> int:
@@ -122,6 +151,7 @@ def seed(ctx: AppContext, n: int) -> int:
             (CustomerSegment.__table__, "segments"),
             (Consent.__table__, "consents"),
             (Message.__table__, "messages"),
+            (TimelineEvent.__table__, "timeline"),
         ):
             data = rows[key]
             for start in range(0, len(data), 5000):
@@ -169,6 +199,27 @@ def main() -> None:
         f"  ({full.seconds:.2f} s)"
     )
     print(f"ratio (preview time / raw SELECT time): {full.seconds / raw.seconds:.1f}x")
+    ambassador_rule(ctx, shop_id)
+
+
+def ambassador_rule(ctx: AppContext, shop_id: int) -> None:
+    from careloop.community.ambassadors import refresh_ambassadors
+    from careloop.shops.models import Shop
+
+    with ctx.sessions() as s, stopwatch() as raw:
+        counted = s.execute(
+            select(TimelineEvent.customer_id, TimelineEvent.type, func.count())
+            .where(TimelineEvent.shop_id == shop_id, TimelineEvent.type.in_(CONTRIBUTIONS))
+            .group_by(TimelineEvent.customer_id, TimelineEvent.type)
+        ).all()
+    with transaction(ctx.sessions) as s, stopwatch() as rule:
+        shop = s.get(Shop, shop_id)
+        assert shop is not None
+        result = refresh_ambassadors(session=s, clock=ctx.clock, shop=shop)
+    print(f"ambassador rule: {len(counted):,} (customer, kind) counts; {len(result.named)} named")
+    print(f"raw GROUP BY of contributions      ({raw.seconds:.2f} s)")
+    print(f"rule: counts, score, name the top  ({rule.seconds:.2f} s)")
+    print(f"ratio (rule time / raw GROUP BY time): {rule.seconds / max(raw.seconds, 1e-9):.1f}x")
 
 
 if __name__ == "__main__":

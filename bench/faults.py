@@ -4,19 +4,28 @@
 
 On the PostgreSQL server that scripts/with-postgres.sh starts (it exports
 CARELOOP_TEST_DATABASE_URL, CARELOOP_TEST_PG_BINDIR and CARELOOP_TEST_PG_DATA), it makes
-`--steps / 2` enrollments of a two-step journey (an email, then an SMS) all due now, and
-starts `--workers` real `careloop worker` processes. Emails go to a local aiosmtpd sink,
-SMS to a local HTTP sink speaking eSMS's API. While they work: a random worker is SIGKILLed
-(and started again) every few seconds, the database is restarted once (pg_ctl restart),
-and one worker is paused with SIGSTOP for longer than its journey lease, then resumed.
-When all is done it counts, at the sinks, what was delivered: every step must have run
-once, and no message may arrive twice (duplicates 0) or never (lost 0). Exit status 1
-otherwise.
+`--steps / 3` enrollments of a three-step journey (an email, an SMS, a webhook) all due
+now, and starts `--workers` real `careloop worker` processes. Emails go to a local aiosmtpd
+sink, SMS to a local HTTP sink speaking eSMS's API, webhooks to a local HTTP receiver.
+While they work: a random worker is SIGKILLed (and started again) every few seconds, the
+database is restarted once (pg_ctl restart), and one worker is paused with SIGSTOP for
+longer than its journey and channel leases, then resumed.
+
+The sinks behave as the real receivers document: eSMS accepts a RequestId once (a repeat
+gets the first answer and sends nothing), the webhook receiver keys on the Idempotency-Key
+header, and SMTP has no de-duplication at all. Each sink reports raw requests and unique
+messages. When all is done: every step must have run once, no message may reach a
+customer twice (duplicates 0: for SMTP every repeat counts, for eSMS and the webhook a
+repeat the receiver dropped is "raw" only), and none may vanish: a message is delivered, or
+flagged `maybe_sent` on the customer's timeline for staff (an email whose send was in
+flight when its worker died is never resent: SMTP cannot drop a repeat). Lost must be 0.
+Exit status 1 otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -32,13 +41,15 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import and_, func, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import OUT, free_port
 
 JOURNEY_LEASE_SECONDS = 5
+CHANNEL_LEASE_SECONDS = 5
 SEED = 7
+STEPS_PER_ENROLLMENT = 3
 JOURNEY = """\
 key: faults
 name: Faults
@@ -48,23 +59,47 @@ steps:
     send: {channels: [email], template: faults.note, kind: transactional}
   - id: text
     send: {channels: [sms], template: faults.note, kind: transactional}
+  - id: hook
+    send: {channels: [webhook], template: faults.note, kind: transactional}
 """
 ESMS_PATH = "/MainService.svc/json/SendMultipleMessage_V4_post_json/"
+HOOK_PATH = "/hook"
 CHUNK = 5000
+REPORT_EVERY_SECONDS = 15.0
+CHANNELS = ("email", "sms", "webhook")
+
+
+class Sink:
+    """What one receiver got: raw requests per de-duplication id."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.raw: Counter[str] = Counter()
+
+    def add(self, key: str) -> bool:
+        """Count a request; True if it is the first with this id."""
+        self.raw[key] += 1
+        return self.raw[key] == 1
+
+    @property
+    def requests(self) -> int:
+        return sum(self.raw.values())
+
+    def repeats(self) -> int:
+        return sum(n - 1 for n in self.raw.values() if n > 1)
 
 
 class Sinks:
-    """What the local SMTP and SMS servers received, by the message's de-duplication id."""
+    """The local SMTP, eSMS and webhook receivers."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.emails: Counter[str] = Counter()
-        self.sms: Counter[str] = Counter()
+        self.email, self.sms, self.hook = Sink("email"), Sink("sms"), Sink("webhook")
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = message_from_bytes(envelope.content, policy=policy.default)
         with self.lock:
-            self.emails[str(parsed.get("Message-ID", "")).strip("<>").split("@")[0]] += 1
+            self.email.add(str(parsed.get("Message-ID", "")).strip("<>").split("@")[0])
         return "250 Message accepted"
 
     def http_handler(self) -> type[BaseHTTPRequestHandler]:
@@ -72,17 +107,28 @@ class Sinks:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)))
-                with sinks.lock:
-                    sinks.sms[str(body.get("RequestId"))] += 1
-                answer = json.dumps(
-                    {"CodeResult": "100", "SMSID": f"esms-{body.get('RequestId')}"}
-                ).encode()
-                self.send_response(200)
+                raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+                if self.path == ESMS_PATH:
+                    body = json.loads(raw)
+                    request_id = str(body.get("RequestId"))
+                    with sinks.lock:
+                        sinks.sms.add(request_id)
+                    # eSMS: a RequestId already accepted gets the same answer, no second SMS.
+                    self.answer(200, {"CodeResult": "100", "SMSID": f"esms-{request_id}"})
+                elif self.path == HOOK_PATH:
+                    with sinks.lock:
+                        sinks.hook.add(str(self.headers.get("Idempotency-Key")))
+                    self.answer(200, {"ok": True})
+                else:
+                    self.answer(404, {})
+
+            def answer(self, status: int, body: dict[str, Any]) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
+                self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(answer)
+                self.wfile.write(data)
 
             def log_message(self, *args: Any) -> None:
                 return None
@@ -121,7 +167,16 @@ def prepare(url: str, enrollments: int, smtp_port: int, sms_base: str) -> None:
                 },
                 None,
             ),
-            ("sms", {"api_key": "ek", "secret_key": "es", "base_url": sms_base}, "esms"),
+            (
+                "sms",
+                {"api_key": "ek", "secret_key": "es", "base_url": sms_base, "allow_private": True},
+                "esms",
+            ),
+            (
+                "webhook",
+                {"url": sms_base + HOOK_PATH, "secret": "hs", "allow_private": True},
+                None,
+            ),
         ):
             set_channel_settings(
                 session=s,
@@ -131,7 +186,7 @@ def prepare(url: str, enrollments: int, smtp_port: int, sms_base: str) -> None:
                 provider=provider,
                 values=values,
             )
-        for channel in ("email", "sms"):
+        for channel in ("email", "sms", "webhook"):
             for locale in ("vi", "en"):
                 s.add(
                     MessageTemplate(
@@ -194,43 +249,65 @@ def prepare(url: str, enrollments: int, smtp_port: int, sms_base: str) -> None:
 
 
 class Workers:
-    def __init__(self, url: str, count: int, log: Path) -> None:
-        self.url, self.log = url, log.open("ab")
-        self.procs = [self.start() for _ in range(count)]
-        self.killed = 0
+    """`careloop worker` processes, forked by bench/_zygote.py (already imported)."""
 
-    def start(self) -> subprocess.Popen[bytes]:
+    def __init__(self, url: str, count: int, log: Path) -> None:
         env = {
             **os.environ,
-            "CARELOOP_DATABASE_URL": self.url,
+            "CARELOOP_DATABASE_URL": url,
             "CARELOOP_JOURNEY_LEASE_SECONDS": str(JOURNEY_LEASE_SECONDS),
+            "CARELOOP_CHANNEL_LEASE_SECONDS": str(CHANNEL_LEASE_SECONDS),
         }
-        return subprocess.Popen(
-            [sys.executable, "-m", "careloop.cli", "worker"],
+        self.zygote = subprocess.Popen(
+            [sys.executable, str(Path(__file__).parent / "_zygote.py"), str(log)],
             env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
+        self.pids = [self.start() for _ in range(count)]
+        self.killed = 0
+
+    def start(self) -> int:
+        assert self.zygote.stdin is not None and self.zygote.stdout is not None
+        self.zygote.stdin.write("spawn\n")
+        self.zygote.stdin.flush()
+        return int(self.zygote.stdout.readline())
 
     def kill_one(self, rng: random.Random) -> None:
-        i = rng.randrange(len(self.procs))
-        self.procs[i].send_signal(signal.SIGKILL)
-        self.procs[i].wait()
+        i = rng.randrange(len(self.pids))
+        os.kill(self.pids[i], signal.SIGKILL)
         self.killed += 1
-        self.procs[i] = self.start()
+        self.pids[i] = self.start()
 
     def pause_one_past_lease(self, rng: random.Random) -> None:
-        victim = self.procs[rng.randrange(len(self.procs))]
-        victim.send_signal(signal.SIGSTOP)
-        time.sleep(JOURNEY_LEASE_SECONDS + 3)  # real processes: wall time is the point
-        victim.send_signal(signal.SIGCONT)
+        victim = self.pids[rng.randrange(len(self.pids))]
+        os.kill(victim, signal.SIGSTOP)
+        # Real processes: wall time is the point. Past both leases, so the others take over.
+        time.sleep(max(JOURNEY_LEASE_SECONDS, CHANNEL_LEASE_SECONDS) + 3)
+        os.kill(victim, signal.SIGCONT)
 
     def stop(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in self.procs:
-            proc.wait(timeout=30)
+        for pid in self.pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        for pid in self.pids:
+            while time.monotonic() < deadline and _alive(pid):
+                time.sleep(0.1)  # waiting for real processes to exit
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        assert self.zygote.stdin is not None
+        self.zygote.stdin.close()
+        self.zygote.wait(timeout=30)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def restart_postgres() -> bool:
@@ -263,7 +340,11 @@ def progress(url: str) -> tuple[int, int, int]:
                 select(func.count()).where(JourneyEnrollment.status.in_(("done", "exited")))
             )
             open_messages = s.scalar(
-                select(func.count()).where(Message.status.in_(("queued", "sending", "maybe_sent")))
+                select(func.count()).where(
+                    Message.status.in_(("queued", "claimed", "sending", "maybe_sent")),
+                    # A final maybe_sent (no next attempt) is waiting for staff, not for us.
+                    ~and_(Message.status == "maybe_sent", Message.next_attempt_at.is_(None)),
+                )
             )
             total = s.scalar(select(func.count()).select_from(Message))
         return int(finished or 0), int(open_messages or 0), int(total or 0)
@@ -273,6 +354,7 @@ def progress(url: str) -> tuple[int, int, int]:
 
 def final_counts(url: str) -> dict[str, Any]:
     from careloop.channels.models import Message
+    from careloop.customers.models import TimelineEvent
     from careloop.db.engine import make_engine, make_session_factory
     from careloop.journeys.models import JourneyEnrollment
 
@@ -293,16 +375,36 @@ def final_counts(url: str) -> dict[str, Any]:
         keys = Counter(s.scalars(select(Message.idempotency_key)))
         dedup = {
             channel: set(s.scalars(select(Message.dedup_id).where(Message.channel == channel)))
-            for channel in ("email", "sms")
+            for channel in CHANNELS
         }
+        flagged = {
+            channel: set(
+                s.scalars(
+                    select(Message.dedup_id).where(
+                        Message.channel == channel, Message.status == "maybe_sent"
+                    )
+                )
+            )
+            for channel in CHANNELS
+        }
+        flag_events = s.scalar(
+            select(func.count()).where(TimelineEvent.type == "message.maybe_sent")
+        )
     engine.dispose()
-    return {"enrollments": statuses, "messages": message_statuses, "keys": keys, "dedup": dedup}
+    return {
+        "enrollments": statuses,
+        "messages": message_statuses,
+        "keys": keys,
+        "dedup": dedup,
+        "flagged": flagged,
+        "flag_events": int(flag_events or 0),
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--steps", type=int, default=50_000, help="journey steps (2 per enrollment)"
+        "--steps", type=int, default=50_001, help="journey steps (3 per enrollment)"
     )
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--timeout", type=float, default=1800, help="seconds before giving up")
@@ -312,7 +414,9 @@ def main() -> int:
     if not url.startswith("postgresql"):
         raise SystemExit("run under scripts/with-postgres.sh (needs CARELOOP_TEST_DATABASE_URL)")
     rng = random.Random(SEED)
-    enrollments = args.steps // 2
+    # `timeout` and friends send SIGTERM: stop the workers on the way out all the same.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    enrollments = args.steps // STEPS_PER_ENROLLMENT
 
     sinks = Sinks()
     smtp_port = free_port()
@@ -329,14 +433,22 @@ def main() -> int:
     restarted = paused = False
     next_kill = time.monotonic() + rng.expovariate(1 / args.kill_every)
     done = False
+    next_report = started + REPORT_EVERY_SECONDS
     try:
         while time.monotonic() - started < args.timeout:
             time.sleep(0.5)  # watching real processes: wall time
             try:
-                finished, open_messages, _total = progress(url)
+                finished, open_messages, total = progress(url)
             except Exception:  # the database is restarting
                 continue
             share = finished / enrollments
+            if time.monotonic() >= next_report:
+                next_report = time.monotonic() + REPORT_EVERY_SECONDS
+                print(
+                    f"  {time.monotonic() - started:5.0f} s: {finished:,} of {enrollments:,}"
+                    f" enrollments finished, {total - open_messages:,} of {total:,} messages final",
+                    flush=True,
+                )
             if finished == enrollments and open_messages == 0:
                 done = True
                 break
@@ -357,15 +469,9 @@ def main() -> int:
         http.shutdown()
 
     counts = final_counts(url)
-    expected_keys = 2 * enrollments
+    expected_keys = STEPS_PER_ENROLLMENT * enrollments
     steps_run = len(counts["keys"])
     step_twice = sum(n - 1 for n in counts["keys"].values() if n > 1)
-    email_ids, sms_ids = counts["dedup"]["email"], counts["dedup"]["sms"]
-    delivered = len(set(sinks.emails) & email_ids) + len(set(sinks.sms) & sms_ids)
-    duplicates = sum(n - 1 for n in sinks.emails.values() if n > 1) + sum(
-        n - 1 for n in sinks.sms.values() if n > 1
-    )
-    lost = expected_keys - delivered
     print(
         f"fault test (postgresql, {args.workers} workers, {os.cpu_count()} CPU,"
         f" load {os.getloadavg()[0]:.1f})"
@@ -378,15 +484,25 @@ def main() -> int:
     print(f"  enrollments {dict(counts['enrollments'])}")
     print(f"  messages    {dict(counts['messages'])}")
     print(f"  steps run   {steps_run:,} of {expected_keys:,} (run twice: {step_twice})")
-    print(
-        f"  delivered   {delivered:,} ({sum(sinks.emails.values()):,} emails,"
-        f" {sum(sinks.sms.values()):,} SMS received)"
-    )
-    twice = {
-        channel: {k: n for k, n in received.items() if n > 1}
-        for channel, received in (("email", sinks.emails), ("sms", sinks.sms))
-    }
-    print(f"  duplicates  {duplicates} {twice if duplicates else ''}")
+    duplicates = lost = 0
+    for sink in (sinks.email, sinks.sms, sinks.hook):
+        ours = counts["dedup"][sink.name]
+        flagged = counts["flagged"][sink.name]
+        unique = set(sink.raw) & ours
+        # SMTP drops nothing: every repeat reached the customer. The others drop repeats.
+        dup = sink.repeats() if sink.name == "email" else 0
+        missing = len(ours - unique - flagged)
+        fate = "delivered again" if sink.name == "email" else "dropped by the receiver"
+        duplicates += dup
+        lost += missing
+        print(
+            f"  {sink.name:<11} {sink.requests:,} requests, {len(unique):,} unique,"
+            f" {sink.repeats()} repeats ({fate});"
+            f" duplicates {dup}; maybe_sent for staff {len(flagged)}"
+            f" ({len(flagged & set(sink.raw))} of them did arrive); lost {missing}"
+        )
+    print(f"  flagged     {counts['flag_events']} message.maybe_sent events on timelines")
+    print(f"  duplicates  {duplicates}")
     print(f"  lost        {lost}")
     ok = done and duplicates == 0 and lost == 0 and step_twice == 0 and steps_run == expected_keys
     print("  result      " + ("OK" if ok else "FAILED"))

@@ -7,7 +7,11 @@
 100,000 enrollments (by default) of a one-step journey (a transactional send through the
 contact policy) are made due at once; N worker processes run the real claim / run / fenced
 write-back cycle (`careloop.journeys.runner.run_due`) until none is left. Prints steps/s
-and, on PostgreSQL, the scaling ratio against one worker.
+and the scaling ratio against one worker; progress goes to stderr every few seconds.
+
+PostgreSQL gets ANALYZE after loading (and VACUUM ANALYZE between rounds), as autovacuum
+would give a live database; the machine's core count is printed, since more workers than
+cores cannot scale.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
+import queue
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -42,6 +48,7 @@ steps:
 """
 CUSTOMERS = 1000
 CHUNK = 5000
+PROGRESS_EVERY = 10.0  # seconds
 
 
 def prepare(url: str, enrollments: int) -> int:
@@ -98,8 +105,16 @@ def prepare(url: str, enrollments: int) -> int:
             with sessions() as s, s.begin():
                 s.execute(insert(JourneyEnrollment), rows)
             rows = []
+    analyze(engine)
     engine.dispose()
     return enrollments
+
+
+def analyze(engine: Any) -> None:
+    """Planner statistics, as autovacuum keeps them on a live PostgreSQL."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE journey_enrollments"))
 
 
 def reset(url: str) -> None:
@@ -116,10 +131,11 @@ def reset(url: str) -> None:
                 finished_at=None,
             )
         )
+    analyze(engine)
     engine.dispose()
 
 
-def worker(url: str, start: Any, results: Any) -> None:
+def worker(url: str, start: Any, results: Any, progress: Any) -> None:
     engine = make_engine(url, pool_size=2) if "postgresql" in url else make_engine(url)
     sessions = make_session_factory(engine)
     effects = DryRunEffects(real_history=False)  # the channel that only counts
@@ -128,22 +144,39 @@ def worker(url: str, start: Any, results: Any) -> None:
     began = time.perf_counter()
     steps = 0
     while True:
-        done = run_due(sessions=sessions, clock=clock, effects=effects, limit=100)
+        done = run_due(sessions=sessions, clock=clock, effects=effects)
         if done == 0:
             break
         steps += done
+        with progress.get_lock():
+            progress.value += done
     results.put((steps, began, time.perf_counter(), sum(effects.outcomes.values())))
     engine.dispose()
 
 
-def run_round(url: str, workers: int) -> tuple[int, float]:
+def run_round(url: str, workers: int, total: int) -> tuple[int, float]:
     ctx = mp.get_context("fork")
     start = ctx.Barrier(workers)
     results = ctx.Queue()
-    procs = [ctx.Process(target=worker, args=(url, start, results)) for _ in range(workers)]
+    progress = ctx.Value("q", 0)
+    procs = [
+        ctx.Process(target=worker, args=(url, start, results, progress)) for _ in range(workers)
+    ]
     for p in procs:
         p.start()
-    got = [results.get() for _ in procs]
+    began = time.perf_counter()
+    got: list[Any] = []
+    while len(got) < workers:
+        try:
+            got.append(results.get(timeout=PROGRESS_EVERY))
+        except queue.Empty:
+            done = progress.value
+            elapsed = time.perf_counter() - began
+            print(
+                f"    ... {workers} worker(s): {done:,} of {total:,} steps after {elapsed:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
     for p in procs:
         p.join()
     steps = sum(g[0] for g in got)
@@ -165,19 +198,28 @@ def main() -> None:
         counts = [int(w) for w in (args.workers or "1").split(",")]
     database = "PostgreSQL" if args.postgres else "SQLite"
     prepare(url, args.enrollments)
-    print(f"{database}: {args.enrollments:,} due enrollments, one send step each")
+    print(
+        f"{database}: {args.enrollments:,} due enrollments, one send step each"
+        f" ({os.cpu_count()} CPU cores)",
+        flush=True,
+    )
     base: float | None = None
+    ratios: list[str] = []
     for i, n in enumerate(counts):
         if i:
             reset(url)
-        steps, elapsed = run_round(url, n)
+        steps, elapsed = run_round(url, n, args.enrollments)
         rate = steps / elapsed
         base = base or rate
         assert steps == args.enrollments, f"{steps} steps for {args.enrollments} enrollments"
+        ratios.append(f"{n} worker(s) x{rate / base:.2f}")
         print(
             f"  {n} worker(s): {steps:,} steps in {elapsed:.1f} s = {rate:,.0f} steps/s"
-            f"  (x{rate / base:.2f} vs 1 worker)"
+            f"  (x{rate / base:.2f} vs {counts[0]} worker(s))",
+            flush=True,
         )
+    if len(counts) > 1:
+        print(f"  scaling vs {counts[0]} worker(s): " + ", ".join(ratios))
 
 
 if __name__ == "__main__":

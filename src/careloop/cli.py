@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from careloop.channels.cli import app as channels_app
+from careloop.community.cli import import_community
 from careloop.community.cli import register as register_community
 from careloop.connectors.cli import app as connector_app
 from careloop.context import AppContext, build_context
@@ -55,6 +56,7 @@ register_segments(app)
 register_metrics(app)
 register_support(app)
 register_community(app)
+import_app.command("community")(import_community)
 
 console = Console(stderr=True)
 ShopOpt = Annotated[str, typer.Option("--shop", help="Shop slug.")]

@@ -138,3 +138,24 @@ def test_a_returned_order_ends_the_golden_hours(world: World) -> None:
         assert (
             s.scalar(select(TimelineEvent.id).where(TimelineEvent.dispatched_at.is_(None))) is None
         )
+
+
+def test_a_shop_asking_per_product_gets_no_per_order_review_request_from_the_journey(
+    world: World,
+) -> None:
+    world.shop.settings = {
+        **(world.shop.settings or {}),
+        "feedback": {"review_requests": "per_product"},
+    }
+    with world.session() as s, s.begin():
+        s.merge(world.shop)
+    world.install("golden_hours")
+    chi = world.customer("c9")
+    delivered = world.clock.now()
+    world.order(chi, "o9")
+    world.run_until(delivered + timedelta(days=8))
+    world.event(chi, "survey.answered", {"kind": "csat", "score": 5})
+    world.run_until(delivered + timedelta(days=15))
+    templates = [t for t, _, _ in sent(world, chi)]
+    assert "golden_hours.review_request" not in templates
+    assert "golden_hours.how_can_we_do_better" not in templates

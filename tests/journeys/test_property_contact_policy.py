@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 from careloop.channels.models import Message
 from careloop.context import AppContext
 from careloop.core.clock import VirtualClock
-from careloop.journeys.policy import ContactPolicy, Recipient, Sent, decide, zone
+from careloop.journeys.policy import (
+    CUSTOMER_FREQUENCIES,
+    ContactPolicy,
+    Recipient,
+    Sent,
+    decide,
+    zone,
+)
 from careloop.shops.models import Shop
 from careloop.shops.service import create_shop
 from tests.conftest import START
@@ -115,11 +122,15 @@ def test_no_marketing_message_reaches_an_opted_out_channel_or_exceeds_a_cap(
     ),
     consent=consents,
     timezone=st.sampled_from(["Asia/Ho_Chi_Minh", "Europe/Paris", "Pacific/Auckland"]),
+    frequency=st.sampled_from(sorted(CUSTOMER_FREQUENCIES)),
 )
 def test_the_pure_policy_never_lets_marketing_past_consent_or_caps(
-    requests: list[tuple[str, int, bool]], consent: dict[str, str], timezone: str
+    requests: list[tuple[str, int, bool]], consent: dict[str, str], timezone: str, frequency: str
 ) -> None:
-    who = Recipient(timezone=timezone, reachable=frozenset(CHANNELS), consents=consent)
+    who = Recipient(
+        timezone=timezone, reachable=frozenset(CHANNELS), consents=consent, frequency=frequency
+    )
+    chosen = CUSTOMER_FREQUENCIES[frequency]
     history: list[Sent] = []
     denied = {c for c, v in consent.items() if v == "denied"}
     tz = zone(timezone)
@@ -137,6 +148,7 @@ def test_the_pure_policy_never_lets_marketing_past_consent_or_caps(
             assert decision.rule
             continue
         if kind == "marketing":
+            assert frequency != "important"  # who asked for only what matters gets no promos
             assert not denied & set(decision.channels)
             counted = [h for h in history if h.kind != "transactional"]
             assert len([h for h in counted if h.at > now - WINDOW]) < POLICY.max_per_window
@@ -145,4 +157,8 @@ def test_the_pure_policy_never_lets_marketing_past_consent_or_caps(
             ]
             local = now.astimezone(tz).time()
             assert not (local.hour >= 21 or local.hour < 8)
+            if chosen is not None:
+                # The customer's own "how often" is never exceeded either.
+                most, days = chosen
+                assert len([h for h in counted if h.at > now - timedelta(days=days)]) < most
         history.append(Sent(now, kind))

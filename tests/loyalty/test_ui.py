@@ -135,7 +135,7 @@ def test_another_shops_member_and_referral_are_not_found(
                 friend_id=friend.id,
                 code="ABC",
                 status="held",
-                hold_reasons=["same_address"],
+                hold_reasons=["shared_delivery_address"],
                 created_at=ctx.clock.now(),
             )
         )
@@ -160,13 +160,13 @@ def test_an_agent_cancels_a_held_referral(
                 friend_id=friend.id,
                 code="ABC",
                 status="held",
-                hold_reasons=["same_address"],
+                hold_reasons=["shared_delivery_address"],
                 created_at=ctx.clock.now(),
             )
         )
     sign_in(app_client, ctx, make_staff(shop, email="agent@acme.test", role="agent"), shop)
     page = app_client.get("/loyalty/referrals")
-    assert "Friend Hoa" in page.text and "same_address" in page.text
+    assert "Friend Hoa" in page.text and "same delivery address" in page.text
     done = app_client.post("/loyalty/referrals/1/cancel", data={"csrf_token": csrf_from(page)})
     assert done.status_code == 200 and "No referrals yet." in done.text
     with ctx.sessions() as s:

@@ -80,3 +80,33 @@ def test_the_nightly_task_runs_once_per_shop_per_local_day(
     with ctx.sessions() as s:
         assert s.scalar(select(func.count()).select_from(SegmentRun)) == 2
         assert s.scalar(select(func.count()).select_from(CustomerSegment)) == 1
+
+
+def test_clv_fit_on_a_dozen_customers_says_the_model_is_not_trustworthy_and_shows_history(
+    ctx: AppContext, db_url: str, shop: Shop, clock: VirtualClock
+) -> None:
+    with ctx.sessions() as s, s.begin():
+        for i in range(12):
+            orders = [(clock.now() - timedelta(days=4 * i + 1), 100_000)]
+            if i < 3:
+                orders.append((clock.now() - timedelta(days=120), 60_000))
+            add_buyer(s, shop, f"C{i}", orders)
+    result = careloop(db_url, "clv", "fit", "--shop", "acme")
+    assert result.returncode == 0, result.stderr
+    out = " ".join(result.stdout.split())
+    assert "The CLV model is not trustworthy on this data" in out
+    assert "Too little data for a CLV model: 12 customers, 3 repeat buyers" in out
+    assert "Historical CLV (mean spend per customer so far): 115,000" in out
+    assert "BG/NBD" not in out
+    fit = json.loads(careloop(db_url, "clv", "fit", "--shop", "acme", "--json").stdout)
+    assert fit["bgnbd"] is None and fit["historical_clv_mean_minor"] == 115_000
+
+
+def test_the_segments_table_names_each_strategys_seed_and_journeys(
+    ctx: AppContext, db_url: str, shop: Shop, clock: VirtualClock
+) -> None:
+    with ctx.sessions() as s, s.begin():
+        add_buyer(s, shop, "A", [(clock.now() - timedelta(days=1), 100_000)])
+    result = careloop(db_url, "segments", "--shop", "acme")
+    assert result.returncode == 0, result.stderr
+    assert "seeds/000" in result.stdout and "golden_hours" in result.stdout

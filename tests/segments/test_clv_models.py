@@ -4,6 +4,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from careloop.segments import bgnbd, gammagamma
 from careloop.segments.simulate import simulate_bgnbd, simulate_spend
@@ -128,3 +130,103 @@ def test_summary_counts_repeat_periods_and_averages_repeat_spend_only() -> None:
     assert s.T.tolist() == [30.0, 25.0]
     assert s.m.tolist() == [60.0, 0.0]
     assert s.total.tolist() == [270.0, 70.0]
+
+
+def test_the_factored_bgnbd_likelihood_and_gradient_equal_the_textbook_formula() -> None:
+    from scipy.optimize import approx_fprime
+
+    x, t_x, T, _ = _cdnow_like()
+    params = np.array([0.3, 4.0, 0.8, 2.0])
+    data = bgnbd.prepare(x, t_x, T)
+    direct = float(bgnbd.log_likelihood_terms(params, x, t_x, T).sum())
+    assert bgnbd.log_likelihood((0.3, 4.0, 0.8, 2.0), data) == pytest.approx(direct, rel=1e-12)
+    _, grad = bgnbd._objective(np.log(params), data)
+    numeric = approx_fprime(np.log(params), lambda v: bgnbd._objective(v, data)[0], 1e-7)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-7)
+
+
+def test_the_factored_gamma_gamma_likelihood_and_gradient_equal_the_textbook_formula() -> None:
+    from scipy.optimize import approx_fprime
+
+    x, _, _, m = _cdnow_like()
+    keep = (x > 0) & (m > 0)
+    data = gammagamma.prepare(x[keep], m[keep])
+    direct = float(gammagamma._ll_terms(5.0, 3.0, 10.0, x[keep], m[keep]).sum())
+    value, grad = gammagamma._objective(np.log([5.0, 3.0, 10.0]), data)
+    assert -value * data.n == pytest.approx(direct, rel=1e-12)
+    numeric = approx_fprime(
+        np.log([5.0, 3.0, 10.0]), lambda v: gammagamma._objective(v, data)[0], 1e-7
+    )
+    np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-7)
+
+
+def test_a_degenerate_history_is_reported_as_not_converged_rather_than_fitted() -> None:
+    # Everybody bought exactly once a week for the whole period: nobody ever drops out, so
+    # the dropout probability runs off to zero and there is no finite maximum.
+    x = np.full(50, 10.0)
+    fit = bgnbd.fit(x, x.copy(), x.copy())
+    assert not fit.converged
+
+
+def test_predictions_at_several_horizons_equal_one_horizon_at_a_time() -> None:
+    x, t_x, T, _ = _cdnow_like()
+    fit = bgnbd.BgNbdParams(0.26, 4.7, 0.8, 2.25, 0.0, True)
+    many = bgnbd.expected_purchases_many(fit, [10.0, 39.0], x, t_x, T)
+    for t, got in zip((10.0, 39.0), many, strict=True):
+        z = t / (fit.alpha + T + t)
+        from scipy.special import hyp2f1
+
+        r, alpha, a, b = fit.r, fit.alpha, fit.a, fit.b
+        head = (a + b + x - 1) / (a - 1)
+        tail = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(
+            r + x, b + x, a + b + x - 1, z
+        )
+        np.testing.assert_allclose(got, head * tail * bgnbd.p_alive(fit, x, t_x, T), rtol=1e-10)
+
+
+def _naive_summary(
+    rows: list[tuple[int, int, float]], as_of: int
+) -> dict[int, tuple[float, float, float, float, float]]:
+    periods: dict[int, dict[int, float]] = {}
+    for c, p, v in rows:
+        if p <= as_of:
+            periods.setdefault(c, {}).setdefault(p, 0.0)
+            periods[c][p] += v
+    out = {}
+    for c, by_period in periods.items():
+        days = sorted(by_period)
+        x = len(days) - 1
+        repeat = sum(by_period[d] for d in days[1:])
+        out[c] = (
+            float(x),
+            float(days[-1] - days[0]),
+            float(as_of - days[0]),
+            repeat / x if x else 0.0,
+            sum(by_period.values()),
+        )
+    return out
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([3, 7, 2**40, 2**62 + 5, -4]),
+            st.integers(min_value=0, max_value=40),
+            st.integers(min_value=1, max_value=500).map(float),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_the_summary_equals_a_plain_python_count_for_any_ids_and_days(
+    rows: list[tuple[int, int, float]],
+) -> None:
+    expected = _naive_summary(rows, as_of=30)
+    s = summarize([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], 30)
+    got = {
+        int(c): (x, t, T, m, tot)
+        for c, x, t, T, m, tot in zip(s.customer, s.x, s.t_x, s.T, s.m, s.total, strict=True)
+    }
+    assert got.keys() == expected.keys()
+    for c, values in expected.items():
+        assert got[c] == pytest.approx(values), c

@@ -75,3 +75,17 @@ def test_a_frequent_buyer_who_stopped_coming_is_one_we_cannot_lose() -> None:
     by_id = {s.customer_id: s for s in score_customers(rows)}
     assert by_id[50].segment == "cant_lose"
     assert by_id[1].segment == "new"
+
+
+@given(st.lists(st.integers(min_value=-800, max_value=800), min_size=1, max_size=80))
+def test_whole_number_scores_counted_without_a_sort_equal_the_sorted_ranks(
+    values: list[int],
+) -> None:
+    import numpy as np
+
+    from careloop.segments.rfm import quintile_scores_array
+
+    counted = quintile_scores_array(np.array(values, dtype=np.float64))
+    # Shifted by a half, the values are no longer whole: the sort path ranks them.
+    sorted_path = quintile_scores_array(np.array(values, dtype=np.float64) + 0.5)
+    assert counted.tolist() == sorted_path.tolist()

@@ -1,9 +1,21 @@
-"""The dispatcher: claims due messages (lease + fence), sends after the claim commits, and
-records the outcome only if the fence still matches (docs/decisions/0002).
+"""The dispatcher: claims one due message at a time (lease + fence), records that it is
+being sent before the network call, sends after that commits, and records the outcome only
+if the fence still matches (docs/decisions/0002, 0008).
 
 Transient errors are retried with exponential backoff and jitter, then the next channel of
 the chain is tried; permanent errors fall back at once; ambiguous ones become `maybe_sent`
-and are retried only with the same provider de-duplication id, never blindly."""
+and are retried only with the same provider de-duplication id, never blindly.
+
+Exactly-once, as the provider sees it. A message goes `queued -> claimed -> sending`:
+`claimed` (committed with the lease) means nothing has left yet, so a worker that dies
+there leaves a message any other worker may send afresh; `sending` is committed before the
+network call, so a message found `sending` with its lease run out is ambiguous. An
+ambiguous message is resent only to a provider that de-duplicates on our id (eSMS
+RequestId, Zalo tracking_id, the webhook's Idempotency-Key); for providers with no such id
+(SMTP, Twilio) `claimed -> sending` is its own commit just before the call, and an
+ambiguous message is never resent: it stays `maybe_sent` and goes to the customer's
+timeline for staff to check (no duplicate, nothing silently lost).
+"""
 
 from __future__ import annotations
 
@@ -13,12 +25,12 @@ import os
 import random
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from careloop.channels import links
@@ -31,22 +43,50 @@ from careloop.channels.base import (
     Sent,
     TransientError,
 )
-from careloop.channels.log import record_status
+from careloop.channels.log import event_payload, record_status
 from careloop.channels.models import ChannelSettings, Message, Suppression
 from careloop.channels.settings import get_channel_settings
 from careloop.context import AppContext
+from careloop.core.errors import FieldError, ValidationFailed
+from careloop.core.events import MESSAGE_MAYBE_SENT
 from careloop.customers.models import Consent, Customer
+from careloop.customers.timeline import record_event
 from careloop.shops.models import Shop
 
 log = logging.getLogger("careloop.channels")
 
 LEASE_SECONDS = 120
+LEASE_ENV = "CARELOOP_CHANNEL_LEASE_SECONDS"
+# Messages one dispatcher pass handles before the worker gives its other tasks a turn.
 BATCH_SIZE = 50
-MAX_ATTEMPTS = 5
+# Transient failures: a channel with a fallback behind it is given up after
+# ATTEMPTS_BEFORE_FALLBACK tries (about 4-7 minutes of backoff); the last channel of the
+# chain, and an ambiguous send retried with its de-duplication id, keep trying up to
+# MAX_ATTEMPTS (about 1-2 hours), so a provider outage of that length loses nothing.
+ATTEMPTS_BEFORE_FALLBACK = 4
+MAX_ATTEMPTS = 8
 BACKOFF_BASE_SECONDS = 60
 BACKOFF_MAX_SECONDS = 3600
 CONSENT_CHANNELS = ("email", "sms", "zalo")
 NEEDS_SETTINGS = ("email", "sms", "zalo", "webhook")
+
+
+def lease_seconds() -> int:
+    """The channel lease: `CARELOOP_CHANNEL_LEASE_SECONDS`, default LEASE_SECONDS.
+
+    Read on every claim so a worker (and a test) picks up the value it was started with."""
+    raw = os.environ.get(LEASE_ENV)
+    if raw is None or raw.strip() == "":
+        return LEASE_SECONDS
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValidationFailed(
+            [FieldError(LEASE_ENV, f"must be a whole number of seconds >= 1, got {raw!r}")]
+        )
+    return value
 
 
 def backoff_seconds(attempt: int, rng: random.Random) -> float:
@@ -59,7 +99,9 @@ def backoff_seconds(attempt: int, rng: random.Random) -> float:
 class Claim:
     message_id: int
     fence: int
+    # The previous attempt may have reached the provider (it was `sending` or `maybe_sent`).
     ambiguous: bool
+    lease_until: datetime
 
 
 ProviderFactory = Callable[[AppContext, ChannelSettings], Provider]
@@ -120,37 +162,45 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
-def claim_due(ctx: AppContext, *, limit: int = BATCH_SIZE, owner: str | None = None) -> list[Claim]:
-    """Claim up to `limit` due messages; commits so other workers skip them."""
-    owner = owner or worker_id()
-    with ctx.sessions() as session, session.begin():
-        now = ctx.clock.now()
+def _due_queries(now: datetime) -> list[tuple[Any, bool | None]]:
+    """Where due work is, most urgent first, each query on the (status, next_attempt_at)
+    index. The flag says whether a row found there is ambiguous (None: by its status)."""
+    lapsed = Message.status.in_(("claimed", "sending")), Message.lease_until < now
+    retry = Message.status == "maybe_sent", Message.next_attempt_at <= now
+    queued = Message.status == "queued", Message.next_attempt_at <= now
+    return [(lapsed, None), (retry, True), (queued, False)]
+
+
+def claim_one(
+    session: Session, *, now: datetime, owner: str, skip: Collection[int] = ()
+) -> tuple[Message, Claim] | None:
+    """Lease the most urgent due message to `owner` (status `claimed`); None when idle.
+
+    One at a time, so a worker never holds more than one message in flight: a slow send
+    cannot outlive the lease of others queued behind it, and a killed worker strands one.
+    `skip`: messages this pass already handled (a fallback waits for the next pass)."""
+    for where, ambiguous in _due_queries(now):
         stmt = (
             select(Message)
-            .where(
-                or_(
-                    and_(
-                        Message.status.in_(("queued", "maybe_sent")),
-                        Message.next_attempt_at <= now,
-                    ),
-                    # A worker died mid-send: the request may have left, so this is ambiguous.
-                    and_(Message.status == "sending", Message.lease_until < now),
-                )
-            )
+            .where(*where, *([Message.id.not_in(list(skip))] if skip else []))
             .order_by(Message.next_attempt_at, Message.id)
-            .limit(limit)
+            .limit(1)
             .with_for_update(skip_locked=True)
         )
-        claims = []
-        for message in session.scalars(stmt):
-            ambiguous = message.status in ("maybe_sent", "sending")
-            message.status = "sending"
-            message.lease_owner = owner
-            message.lease_until = now + timedelta(seconds=LEASE_SECONDS)
-            message.fence += 1
-            message.attempts += 1
-            claims.append(Claim(message.id, message.fence, ambiguous))
-        return claims
+        message = session.scalars(stmt).first()
+        if message is None:
+            continue
+        if ambiguous is None:
+            # `claimed`: the dead worker had not started the send; `sending`: it had.
+            ambiguous = message.status == "sending"
+        lease_until = now + timedelta(seconds=lease_seconds())
+        message.status = "claimed"
+        message.lease_owner = owner[:64]
+        message.lease_until = lease_until
+        message.fence += 1
+        message.attempts += 1
+        return message, Claim(message.id, message.fence, ambiguous, lease_until)
+    return None
 
 
 def dispatch_due(
@@ -160,24 +210,100 @@ def dispatch_due(
     pool: ProviderPool | None = None,
     rng: random.Random | None = None,
 ) -> int:
-    """One pass: claim, send, record. Returns how many messages were handled."""
-    claims = claim_due(ctx, limit=limit)
-    if not claims:
-        return 0
+    """One pass: claim, send and record up to `limit` messages, one at a time."""
     own_pool = pool is None
     pool = pool or ProviderPool(ctx)
     rng = rng or random.Random()
+    owner = worker_id()
+    handled: list[int] = []
     try:
-        for claim in claims:
-            try:
-                _process(ctx, claim, pool, rng)
-            except Exception:
-                # The lease runs out and the message is reclaimed as ambiguous: safe.
-                log.exception("dispatching message %s failed", claim.message_id)
+        while len(handled) < limit:
+            message_id = dispatch_one(ctx, pool=pool, rng=rng, owner=owner, skip=handled)
+            if message_id is None:
+                break
+            handled.append(message_id)
     finally:
         if own_pool:
             pool.close()
-    return len(claims)
+    return len(handled)
+
+
+def dispatch_one(
+    ctx: AppContext,
+    *,
+    pool: ProviderPool,
+    rng: random.Random,
+    owner: str,
+    skip: Collection[int] = (),
+) -> int | None:
+    """Claim one due message and see it through; its id, or None when nothing is due."""
+    with ctx.sessions() as session, session.begin():
+        claimed = claim_one(session, now=ctx.clock.now(), owner=owner, skip=skip)
+        if claimed is None:
+            return None
+        message, claim = claimed
+        prepared = _prepare(ctx, session, message)
+        if prepared is None or prepared.settings is None:
+            # Settled inside this transaction: skipped, fell back, or a staff task created.
+            return claim.message_id
+        provider = pool.get(prepared.settings)
+        if claim.ambiguous and not provider.supports_dedup:
+            _flag_maybe_sent(
+                session,
+                ctx,
+                message,
+                provider,
+                "a previous attempt may have been sent and this provider cannot de-duplicate",
+            )
+            return claim.message_id
+        if provider.supports_dedup:
+            # A resend carries the same id, so the claim itself may count as the handover.
+            message.status = "sending"
+    try:
+        _send_claimed(ctx, claim, prepared, provider, rng)
+    except Exception:
+        # The lease runs out and the message is reclaimed (as ambiguous if it was `sending`).
+        log.exception("dispatching message %s failed", claim.message_id)
+    return claim.message_id
+
+
+def _send_claimed(
+    ctx: AppContext, claim: Claim, prepared: _Prepared, provider: Provider, rng: random.Random
+) -> None:
+    if not provider.supports_dedup and not _mark_sending(ctx, claim):
+        log.info("message %s was taken over before it was sent", claim.message_id)
+        return
+    if ctx.clock.now() >= claim.lease_until:
+        # Paused or slow past the lease: another worker may own it now, and it decides.
+        log.info("lease of message %s ran out before sending", claim.message_id)
+        return
+    outcome: Sent | SendError
+    try:
+        outcome = provider.send(prepared.out)
+    except SendError as exc:
+        outcome = exc
+    with ctx.sessions() as session, session.begin():
+        message = _load(session, claim)
+        if message is None:
+            return
+        _record_outcome(ctx, session, message, prepared, provider, outcome, rng)
+
+
+def _mark_sending(ctx: AppContext, claim: Claim) -> bool:
+    """Commit `sending` before a call that cannot be safely repeated; False if fenced out."""
+    with ctx.sessions() as session, session.begin():
+        result = session.execute(
+            update(Message)
+            .where(
+                Message.id == claim.message_id,
+                Message.fence == claim.fence,
+                Message.status == "claimed",
+                Message.lease_until > ctx.clock.now(),
+            )
+            .values(status="sending")
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
 
 
 @dataclass
@@ -195,34 +321,7 @@ def _load(session: Session, claim: Claim) -> Message | None:
     return message
 
 
-def _process(ctx: AppContext, claim: Claim, pool: ProviderPool, rng: random.Random) -> None:
-    with ctx.sessions() as session, session.begin():
-        message = _load(session, claim)
-        if message is None:
-            return
-        prepared = _prepare(ctx, session, message, claim)
-        if prepared is None or prepared.channel == "task":
-            return  # settled inside this transaction (skipped, fell back, or task created)
-    provider = pool.get(prepared.settings) if prepared.settings is not None else None
-    assert provider is not None
-    outcome: Sent | SendError
-    if claim.ambiguous and not provider.supports_dedup:
-        outcome = AmbiguousError(
-            "previous attempt may have been sent; provider cannot de-duplicate"
-        )
-    else:
-        try:
-            outcome = provider.send(prepared.out)
-        except SendError as exc:
-            outcome = exc
-    with ctx.sessions() as session, session.begin():
-        message = _load(session, claim)
-        if message is None:
-            return
-        _record_outcome(ctx, session, message, prepared, provider, outcome, rng, claim)
-
-
-def _prepare(ctx: AppContext, session: Session, message: Message, claim: Claim) -> _Prepared | None:
+def _prepare(ctx: AppContext, session: Session, message: Message) -> _Prepared | None:
     now = ctx.clock.now()
     channel = message.channel or ""
     customer = session.get(Customer, message.customer_id)
@@ -416,7 +515,6 @@ def _record_outcome(
     provider: Provider,
     outcome: Sent | SendError,
     rng: random.Random,
-    claim: Claim,
 ) -> None:
     message.provider = provider.name
     message.to_address = prepared.out.to
@@ -428,6 +526,7 @@ def _record_outcome(
     reason = outcome.reason[:500]
     if isinstance(outcome, AmbiguousError):
         if provider.supports_dedup and message.attempts < MAX_ATTEMPTS:
+            # Retried later with the same de-duplication id: the provider drops a repeat.
             record_status(
                 session=session,
                 clock=ctx.clock,
@@ -442,23 +541,43 @@ def _record_outcome(
             _clear_lease(message)
         else:
             # Possibly delivered and cannot be checked: stop here rather than risk a duplicate.
-            record_status(
-                session=session,
-                clock=ctx.clock,
-                message=message,
-                status="maybe_sent",
-                reason=reason,
-            )
-            message.status = "maybe_sent"
-            message.next_attempt_at = None
-            _clear_lease(message)
+            _flag_maybe_sent(session, ctx, message, provider, reason)
         return
-    if isinstance(outcome, TransientError) and message.attempts < MAX_ATTEMPTS:
+    if isinstance(outcome, TransientError) and message.attempts < _attempt_limit(message):
         _retry_later(session, ctx, message, reason, rng)
         return
     if isinstance(outcome, PermanentError) and outcome.suppress:
         _suppress_address(session, ctx, message.shop_id, prepared.channel, prepared.out.to, reason)
     _fall_back(session, ctx, message, reason)
+
+
+def _attempt_limit(message: Message) -> int:
+    has_fallback = message.chain_index + 1 < len(message.channel_chain or [])
+    return ATTEMPTS_BEFORE_FALLBACK if has_fallback else MAX_ATTEMPTS
+
+
+def _flag_maybe_sent(
+    session: Session, ctx: AppContext, message: Message, provider: Provider, reason: str
+) -> None:
+    """Final `maybe_sent`: never resent, shown on the customer's timeline for staff."""
+    message.provider = provider.name
+    record_status(
+        session=session, clock=ctx.clock, message=message, status="maybe_sent", reason=reason
+    )
+    message.status = "maybe_sent"
+    message.next_attempt_at = None
+    _clear_lease(message)
+    record_event(
+        session=session,
+        clock=ctx.clock,
+        shop_id=message.shop_id,
+        customer_id=message.customer_id,
+        type=MESSAGE_MAYBE_SENT,
+        payload=event_payload(message, reason=reason),
+        source=f"channel:{message.channel}" if message.channel else "channels",
+        event_key=f"message:{message.id}:maybe_sent:{message.chain_index}",
+        summary=f"{message.template_key} via {message.channel}: may have been sent ({reason})",
+    )
 
 
 def _suppress_address(

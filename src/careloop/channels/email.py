@@ -50,7 +50,9 @@ class SmtpProvider:
     """One SMTP connection per dispatcher pass, reused for every message of the shop."""
 
     name = "smtp"
-    supports_dedup = True  # the Message-ID is stable across retries
+    # The Message-ID is stable across attempts, but SMTP servers do not drop a repeat of
+    # it: an email whose send may have reached the server is never resent (maybe_sent).
+    supports_dedup = False
 
     def __init__(self, config: dict[str, Any], clock: Clock) -> None:
         self.config = config

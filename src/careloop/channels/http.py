@@ -1,5 +1,6 @@
 """Outbound HTTP for providers, with the one rule that matters: a failure before the request
-left is transient; a timeout or 5xx after it left is ambiguous ("maybe sent")."""
+left is transient; a timeout or 5xx after it left is ambiguous ("maybe sent"), except 503,
+which says the request was not handled."""
 
 from __future__ import annotations
 
@@ -28,6 +29,10 @@ def call(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Re
         raise AmbiguousError(f"{_host(url)} did not answer after the request left: {exc}") from None
     if response.status_code == 429:
         raise TransientError(f"{_host(url)} is rate limiting (429)")
+    if response.status_code == 503:
+        # "Service Unavailable" (RFC 9110 15.6.4): the server did not handle the request, so
+        # nothing was sent and retrying is safe. Other 5xx may follow partial processing.
+        raise TransientError(f"{_host(url)} is unavailable (503)")
     if response.status_code >= 500:
         raise AmbiguousError(f"{_host(url)} answered {response.status_code}")
     return response

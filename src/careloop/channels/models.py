@@ -13,10 +13,12 @@ from careloop.db.base import Base, BigId, JsonType, UTCDateTime
 
 CHANNEL_NAMES = ("email", "sms", "zalo", "webhook", "task")
 KINDS = ("transactional", "service", "marketing")
-# queued -> sending -> sent | maybe_sent -> delivered -> opened -> clicked -> replied;
-# failed, suppressed and deferred are terminal for the row (deferred is re-queued by enqueue).
+# queued -> claimed -> sending -> sent | maybe_sent -> delivered -> opened -> clicked ->
+# replied; failed, suppressed and deferred are terminal for the row (deferred is re-queued by
+# enqueue). claimed: leased, nothing sent yet; sending: the provider call may have started.
 STATUSES = (
     "queued",
+    "claimed",
     "sending",
     "sent",
     "maybe_sent",
@@ -159,7 +161,8 @@ class ContactPreference(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
-    # "normal" (the shop's policy), "monthly" (at most 1 per 30 days), "quarterly" (1 per 90).
+    # "normal" (the shop's policy), "weekly" (at most 1 per 7 days), "monthly" (1 per 30),
+    # "quarterly" (1 per 90), "important" (no marketing at all): journeys.policy reads it.
     frequency: Mapped[str] = mapped_column(String(16))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     source: Mapped[str] = mapped_column(String(64))

@@ -48,6 +48,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]]] = {
                 "sms_type",
                 "sandbox",
                 "base_url",
+                "allow_private",
                 "inbound_token",
             }
         ),
@@ -65,6 +66,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]]] = {
                 "access_token_expires_at",
                 "base_url",
                 "oauth_base_url",
+                "allow_private",
                 "template_ids",
             }
         ),

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from careloop.channels.base import Outgoing, PermanentError, Sent, TransientError
-from careloop.channels.http import call, make_client
+from careloop.channels.netguard import client_for, guarded_call
 
 TWILIO_BASE_URL = "https://api.twilio.com"
 ESMS_BASE_URL = "https://rest.esms.vn"
@@ -53,7 +53,8 @@ class TwilioProvider:
 
     def __init__(self, config: Mapping[str, Any], client: httpx.Client | None = None) -> None:
         self.config = config
-        self.client = client or make_client()
+        # base_url is shop-configurable: every connection passes the SSRF guard.
+        self.client = client or client_for(config)
 
     def send(self, out: Outgoing) -> Sent:
         sid = str(self.config.get("account_sid") or "")
@@ -65,10 +66,11 @@ class TwilioProvider:
             form["From"] = str(self.config.get("from_number") or "")
         if out.status_callback:
             form["StatusCallback"] = out.status_callback
-        response = call(
+        response = guarded_call(
             self.client,
             "POST",
             f"{base}/2010-04-01/Accounts/{sid}/Messages.json",
+            allow_private=bool(self.config.get("allow_private")),
             data=form,
             auth=(sid, str(self.config.get("auth_token") or "")),
         )
@@ -104,7 +106,8 @@ class EsmsProvider:
 
     def __init__(self, config: Mapping[str, Any], client: httpx.Client | None = None) -> None:
         self.config = config
-        self.client = client or make_client()
+        # base_url is shop-configurable: every connection passes the SSRF guard.
+        self.client = client or client_for(config)
 
     def send(self, out: Outgoing) -> Sent:
         base = str(self.config.get("base_url") or ESMS_BASE_URL).rstrip("/")
@@ -122,10 +125,11 @@ class EsmsProvider:
             payload["Brandname"] = str(self.config["brandname"])
         if out.status_callback:
             payload["CallbackUrl"] = out.status_callback
-        response = call(
+        response = guarded_call(
             self.client,
             "POST",
             f"{base}/MainService.svc/json/SendMultipleMessage_V4_post_json/",
+            allow_private=bool(self.config.get("allow_private")),
             json=payload,
         )
         body = _json(response)

@@ -27,9 +27,9 @@ PROXY_NETWORKS = (ipaddress.ip_network("17.0.0.0/8"),)
 PROXY_AGENTS = ("googleimageproxy", "yahoomailproxy", "apple-mail-privacy", "outlook-ios-proxy")
 MACHINE_OPEN_WINDOW_SECONDS = 10
 STOP_WORDS = frozenset({"STOP", "HUY", "DUNG", "UNSUBSCRIBE", "TUCHOI"})
-FREQUENCIES = ("normal", "monthly", "quarterly")
-FREQUENCY_CAPS = {"normal": None, "monthly": 1, "quarterly": 1}
-FREQUENCY_WINDOW_DAYS = {"normal": 30, "monthly": 30, "quarterly": 90}
+# The contact policy reads these (journeys.policy.CUSTOMER_FREQUENCIES); "important" means
+# no promotions at all, while order updates and care messages still arrive.
+FREQUENCIES = ("normal", "weekly", "monthly", "quarterly", "important")
 
 
 def is_machine_open(

@@ -46,6 +46,7 @@ EDIT_CHANNELS = ("email", "sms", "zalo", "task")
 TEST_CHANNELS = ("email", "sms")
 MESSAGE_STATUSES = (
     "queued",
+    "claimed",
     "sending",
     "sent",
     "maybe_sent",

@@ -4,6 +4,7 @@ and provider callbacks. Every customer-facing URL carries a signed token."""
 from __future__ import annotations
 
 import base64
+import hmac
 import json
 from html import escape
 from typing import Any
@@ -17,7 +18,7 @@ from careloop.channels import links, tracking
 from careloop.channels.models import Message
 from careloop.channels.settings import get_channel_settings
 from careloop.channels.sms import ESMS_STATUS, TWILIO_STATUS, twilio_signature_ok
-from careloop.channels.zalo import event_signature_ok
+from careloop.channels.zalo import verify_event
 from careloop.context import AppContext
 from careloop.customers.models import Consent, Customer
 from careloop.shops.models import Shop
@@ -38,8 +39,10 @@ TEXTS = {
         "channels": "Kênh bạn muốn nhận tin",
         "frequency": "Tần suất",
         "normal": "Bình thường",
+        "weekly": "Tối đa 1 lần mỗi tuần",
         "monthly": "Tối đa 1 lần mỗi tháng",
         "quarterly": "Tối đa 1 lần mỗi quý",
+        "important": "Chỉ tin quan trọng (đơn hàng, bảo hành, hỗ trợ), không khuyến mãi",
         "opt_out_all": "Ngừng nhận tất cả tin",
         "save": "Lưu",
         "saved": "Đã lưu lựa chọn của bạn.",
@@ -53,8 +56,10 @@ TEXTS = {
         "channels": "Channels you want to hear from us on",
         "frequency": "How often",
         "normal": "As usual",
+        "weekly": "At most once a week",
         "monthly": "At most once a month",
         "quarterly": "At most once a quarter",
+        "important": "Only what matters (orders, warranty, support), no promotions",
         "opt_out_all": "Opt out of everything",
         "save": "Save",
         "saved": "Your choices are saved.",
@@ -236,6 +241,11 @@ def review(token: str, ctx: Ctx, session: SessionDep) -> RedirectResponse:
     return RedirectResponse(target, status_code=302)
 
 
+def _token_matches(expected: str, given: str | None) -> bool:
+    """A shop's inbound token, compared in constant time; an unset token matches nothing."""
+    return bool(expected) and hmac.compare_digest(expected.encode(), (given or "").encode())
+
+
 def _shop_by_slug(session: Session, slug: str) -> Shop:
     shop = session.scalar(select(Shop).where(Shop.slug == slug))
     if shop is None:
@@ -294,7 +304,7 @@ async def sms_inbound(slug: str, request: Request, ctx: Ctx, session: SessionDep
     else:
         settings = get_channel_settings(session, shop.id, "sms")
         expected = str(settings.config.get("inbound_token") or "") if settings else ""
-        if not expected or request.query_params.get("token") != expected:
+        if not _token_matches(expected, request.query_params.get("token")):
             raise HTTPException(403, "bad inbound token")
         phone, text = form.get("phone", ""), form.get("text", "")
         ref = form.get("message_id") or form.get("id")
@@ -318,14 +328,13 @@ async def zalo_events(slug: str, request: Request, ctx: Ctx, session: SessionDep
         event = json.loads(raw)
     except ValueError:
         raise HTTPException(400, "body is not JSON") from None
-    if not event_signature_ok(
-        str(config.get("app_id") or ""),
-        raw,
-        str(event.get("timestamp", "")),
-        str(config.get("oa_secret_key") or ""),
-        request.headers.get("x-zevent-signature", ""),
-    ):
-        raise HTTPException(403, "bad X-ZEvent-Signature")
+    if not isinstance(event, dict):
+        raise HTTPException(400, "body is not a JSON object")
+    refused = verify_event(
+        config, raw, event, request.headers.get("x-zevent-signature", ""), ctx.clock.now()
+    )
+    if refused:
+        raise HTTPException(403, refused)
     status = {"user_received_message": "delivered", "user_seen_message": "opened"}.get(
         str(event.get("event_name", ""))
     )
@@ -366,7 +375,7 @@ async def email_bounce(slug: str, request: Request, ctx: Ctx, session: SessionDe
     shop = _shop_by_slug(session, slug)
     settings = get_channel_settings(session, shop.id, "email")
     expected = str(settings.config.get("inbound_token") or "") if settings else ""
-    if not expected or request.query_params.get("token") != expected:
+    if not _token_matches(expected, request.query_params.get("token")):
         raise HTTPException(403, "bad inbound token")
     body = await request.body()
     if request.headers.get("content-type", "").startswith("application/json"):

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
-import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import httpx
 
-from careloop.channels.base import Outgoing, PermanentError, Sent, TransientError
-from careloop.channels.http import call, make_client
+from careloop.channels.base import Outgoing, PermanentError, Sent
+from careloop.channels.netguard import Resolver, check_url, guarded_call, guarded_client, resolve
 from careloop.core.clock import Clock
 
 SIGNATURE_HEADER = "X-Careloop-Signature"
-Resolver = Callable[[str], list[str]]
+# How far a receiver may trust a signature's timestamp either side of its own clock.
+SIGNATURE_TOLERANCE_SECONDS = 300
 
 
 def sign_body(secret: str, timestamp: int, body: bytes) -> str:
@@ -30,28 +30,30 @@ def sign_body(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={mac.hexdigest()}"
 
 
-def resolve(host: str) -> list[str]:
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as exc:
-        raise TransientError(f"cannot resolve {host}: {exc}") from None
-    return sorted({str(info[4][0]) for info in infos})
+def verify_signature(
+    secret: str,
+    header: str | None,
+    body: bytes,
+    *,
+    now: datetime,
+    tolerance_seconds: int = SIGNATURE_TOLERANCE_SECONDS,
+) -> bool:
+    """What a receiver of our webhook checks: a v1 HMAC of "<t>.<body>" with the shared secret
+    (constant-time), and t within the tolerance of its clock (a replayed delivery is stale)."""
+    if not secret or not header:
+        return False
+    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
+    stamp, given = parts.get("t", ""), parts.get("v1", "")
+    if not stamp.isdigit() or not given:
+        return False
+    expected = sign_body(secret, int(stamp), body).split("v1=", 1)[1]
+    fresh = abs(now.timestamp() - int(stamp)) <= tolerance_seconds
+    return hmac.compare_digest(expected.encode(), given.encode()) and fresh
 
 
 def check_target(url: str, *, allow_private: bool, resolver: Resolver = resolve) -> None:
     """Refuse URLs that point into the private network, unless explicitly allowed."""
-    parsed = httpx.URL(url)
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise PermanentError(f"webhook url must be http(s) with a host: {url!r}")
-    if allow_private:
-        return
-    for address in resolver(parsed.host):
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if not ip.is_global or ip.is_multicast:
-            raise PermanentError(
-                f"webhook url {parsed.host} resolves to non-public address {ip}; "
-                "allow private targets in the shop's webhook settings to use it"
-            )
+    check_url(url, allow_private=allow_private, resolver=resolver)
 
 
 class WebhookProvider:
@@ -68,14 +70,14 @@ class WebhookProvider:
     ) -> None:
         self.config = config
         self.clock = clock
-        self.client = client or make_client()
+        self.allow_private = bool(config.get("allow_private"))
+        self.client = client or guarded_client(allow_private=self.allow_private, resolver=resolver)
         self.resolver = resolver
 
     def send(self, out: Outgoing) -> Sent:
         url = str(self.config.get("url") or "")
-        check_target(
-            url, allow_private=bool(self.config.get("allow_private")), resolver=self.resolver
-        )
+        if not url:
+            raise PermanentError("webhook: no url configured")
         body = json.dumps(
             {
                 "id": out.dedup_id,
@@ -95,7 +97,15 @@ class WebhookProvider:
             SIGNATURE_HEADER: sign_body(str(self.config.get("secret") or ""), timestamp, body),
             "Idempotency-Key": out.dedup_id,
         }
-        response = call(self.client, "POST", url, content=body, headers=headers)
+        response = guarded_call(
+            self.client,
+            "POST",
+            url,
+            allow_private=self.allow_private,
+            resolver=self.resolver,
+            content=body,
+            headers=headers,
+        )
         if 200 <= response.status_code < 300:
             return Sent(provider=self.name, provider_message_id=out.dedup_id)
         raise PermanentError(f"webhook answered {response.status_code}")

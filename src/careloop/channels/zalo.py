@@ -21,13 +21,16 @@ from typing import Any
 import httpx
 
 from careloop.channels.base import Outgoing, PermanentError, Sent, TransientError
-from careloop.channels.http import call, make_client
+from careloop.channels.netguard import client_for, guarded_call
 from careloop.core.clock import Clock
 
 ZNS_BASE_URL = "https://business.openapi.zalo.me"
 OAUTH_BASE_URL = "https://oauth.zaloapp.com"
 # Refresh this long before the access token expires, so a send never races the expiry.
 REFRESH_MARGIN_SECONDS = 300
+# An OA event whose timestamp (milliseconds) is further than this from our clock is refused,
+# so a captured, validly signed event cannot be replayed later.
+EVENT_TOLERANCE_SECONDS = 300
 
 TOKEN_INVALID = -124
 # Zalo's ZNS error table, by what the dispatcher should do.
@@ -76,7 +79,8 @@ class ZaloProvider:
         self.config = dict(config)
         self.clock = clock
         self.save_tokens = save_tokens
-        self.client = client or make_client()
+        self.client = client or client_for(config)
+        self.allow_private = bool(config.get("allow_private"))
 
     def _token_fresh(self) -> bool:
         raw = self.config.get("access_token_expires_at")
@@ -89,10 +93,11 @@ class ZaloProvider:
         base = str(self.config.get("oauth_base_url") or OAUTH_BASE_URL).rstrip("/")
         if not self.config.get("refresh_token"):
             raise PermanentError("zalo: no refresh token; reconnect the Official Account")
-        response = call(
+        response = guarded_call(
             self.client,
             "POST",
             f"{base}/v4/oa/access_token",
+            allow_private=self.allow_private,
             headers={"secret_key": str(self.config.get("app_secret") or "")},
             data={
                 "refresh_token": str(self.config["refresh_token"]),
@@ -138,10 +143,11 @@ class ZaloProvider:
         if not template_id:
             raise PermanentError(f"zalo: no approved ZNS template for {out.template_key!r}")
         template_data = {k: v for k, v in out.data.items() if not k.startswith("_")}
-        response = call(
+        response = guarded_call(
             self.client,
             "POST",
             f"{base}/message/template",
+            allow_private=self.allow_private,
             headers={"access_token": str(self.config.get("access_token") or "")},
             json={
                 "phone": zalo_phone(out.to),
@@ -163,12 +169,46 @@ class ZaloProvider:
 
 
 def event_signature(app_id: str, body: str, timestamp: str, oa_secret_key: str) -> str:
-    """X-ZEvent-Signature of an OA webhook: mac=sha256(app_id + body + timestamp + secret)."""
+    """X-ZEvent-Signature of an OA webhook, as Zalo documents it:
+    "mac=" + hex(sha256(app_id + raw body + timestamp + OA secret key)), where app_id and
+    timestamp are the event's own fields."""
     return "mac=" + hashlib.sha256((app_id + body + timestamp + oa_secret_key).encode()).hexdigest()
 
 
 def event_signature_ok(
     app_id: str, body: str, timestamp: str, oa_secret_key: str, given: str
 ) -> bool:
+    """Constant-time comparison; False without a configured secret or a signature."""
+    if not oa_secret_key or not given:
+        return False
     expected = event_signature(app_id, body, timestamp, oa_secret_key)
-    return bool(oa_secret_key) and hmac.compare_digest(expected, given)
+    return hmac.compare_digest(expected.encode(), given.strip().encode())
+
+
+def event_timestamp_fresh(
+    timestamp: str, now: datetime, tolerance_seconds: int = EVENT_TOLERANCE_SECONDS
+) -> bool:
+    """Zalo stamps events in milliseconds since the epoch (seconds accepted too)."""
+    if not timestamp.isdigit():
+        return False
+    value = int(timestamp)
+    seconds = value / 1000 if value > 10**11 else value
+    return abs(now.timestamp() - seconds) <= tolerance_seconds
+
+
+def verify_event(
+    config: Mapping[str, Any], raw: str, event: Mapping[str, Any], signature: str, now: datetime
+) -> str | None:
+    """Why an OA event must be refused, or None if it is genuine and fresh: signed with the
+    shop's OA secret key over the event's app_id and timestamp, from the shop's own app, and
+    stamped within EVENT_TOLERANCE_SECONDS of now."""
+    app_id = str(event.get("app_id") or "")
+    timestamp = str(event.get("timestamp") or "")
+    secret = str(config.get("oa_secret_key") or "")
+    if not event_signature_ok(app_id, raw, timestamp, secret, signature):
+        return "bad X-ZEvent-Signature"
+    if app_id != str(config.get("app_id") or ""):
+        return "event is for another Zalo app"
+    if not event_timestamp_fresh(timestamp, now):
+        return "stale event timestamp (replay?)"
+    return None

@@ -24,7 +24,7 @@ from careloop.community.models import Ambassador, UgcEntry
 from careloop.community.outbox import SendSpec, queue_sends
 from careloop.core import events
 from careloop.core.clock import Clock
-from careloop.core.errors import FieldError, NotFound, ValidationFailed
+from careloop.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from careloop.customers.models import Customer, TimelineEvent
 from careloop.customers.timeline import record_event
 from careloop.shops.models import Shop
@@ -96,27 +96,43 @@ def contribution_counts(session: Session, shop_id: int, since: Any) -> dict[int,
     return out
 
 
-def refresh_ambassadors(*, session: Session, clock: Clock, shop: Shop) -> list[Ambassador]:
-    """Name the customers the rule picks (existing ambassadors keep their title and code;
-    their score is brought up to date). Returns the newly named."""
+@dataclass(frozen=True)
+class Refresh:
+    """What one pass of the rule changed."""
+
+    named: list[Ambassador]
+    removed: list[Ambassador]
+
+
+# Named by the owner by hand: the rule never removes them (their breakdown keeps this key).
+MANUAL = "manual"
+
+
+def refresh_ambassadors(*, session: Session, clock: Clock, shop: Shop) -> Refresh:
+    """Apply the rule: name the top contributors who reach the minimum score, bring every
+    ambassador's score up to date, and remove those (not named by hand) who fell below the
+    minimum. Someone who only slipped out of the top N stays: no monthly coming and going."""
     now = clock.now()
+    min_score = setting(shop, "ambassador_min_score")
     counts = contribution_counts(session, shop.id, now - LOOKBACK)
-    picked = choose(
-        counts, min_score=setting(shop, "ambassador_min_score"), top=setting(shop, "ambassador_top")
-    )
+    picked = choose(counts, min_score=min_score, top=setting(shop, "ambassador_top"))
     existing = {
         a.customer_id: a
         for a in session.scalars(select(Ambassador).where(Ambassador.shop_id == shop.id))
     }
+    removed = []
     for cid, amb in existing.items():
-        amb.score, amb.breakdown, amb.updated_at = (
-            score(counts.get(cid, {})),
-            dict(counts.get(cid, {})),
-            now,
-        )
+        manual = amb.breakdown.get(MANUAL, 0)
+        amb.score = score(counts.get(cid, {}))
+        amb.breakdown = {**counts.get(cid, {}), **({MANUAL: 1} if manual else {})}
+        amb.updated_at = now
+        if amb.status == "active" and not manual and amb.score < min_score:
+            _remove(session, clock, shop, amb)
+            removed.append(amb)
     named = []
     for cand in picked:
-        if cand.customer_id in existing:
+        found = existing.get(cand.customer_id)
+        if found is not None and found.status == "active":
             continue
         named.append(
             name_ambassador(
@@ -128,7 +144,27 @@ def refresh_ambassadors(*, session: Session, clock: Clock, shop: Shop) -> list[A
                 breakdown=cand.counts,
             )
         )
-    return named
+    return Refresh(named, removed)
+
+
+def _remove(session: Session, clock: Clock, shop: Shop, amb: Ambassador) -> None:
+    """No longer a Diamond Member: the shareable code stops working; on the timeline."""
+    from careloop.loyalty.coupons import revoke_coupon
+
+    now = clock.now()
+    amb.status, amb.updated_at = "former", now
+    if amb.coupon_code:
+        revoke_coupon(session=session, clock=clock, shop=shop, code=amb.coupon_code)
+    record_event(
+        session=session,
+        clock=clock,
+        shop_id=shop.id,
+        customer_id=amb.customer_id,
+        type=events.AMBASSADOR_REMOVED,
+        event_key=f"ambassador:{amb.customer_id}:removed:{int(now.timestamp())}",
+        payload={"score": amb.score, "code": amb.coupon_code},
+        summary=f"score {amb.score}",
+    )
 
 
 def name_ambassador(
@@ -139,11 +175,10 @@ def name_ambassador(
     customer_id: int,
     score_now: int = 0,
     breakdown: Mapping[str, int] | None = None,
+    by_hand: bool = False,
 ) -> Ambassador:
-    """Make a customer a Diamond Member (also by hand from the owner's list); idempotent."""
-    from careloop.loyalty.entitlements import grant_entitlement
-    from careloop.loyalty.service import issue_coupon
-
+    """Make a customer a Diamond Member (by the rule, or by hand from the owner's list:
+    then the rule never removes them); idempotent while they are one."""
     customer = session.get(Customer, customer_id)
     if customer is None or customer.shop_id != shop.id:
         raise NotFound("customer", customer_id)
@@ -152,43 +187,20 @@ def name_ambassador(
             Ambassador.shop_id == shop.id, Ambassador.customer_id == customer_id
         )
     )
-    if found is not None:
+    if found is not None and found.status == "active":
         return found
-    percent = setting(shop, "ambassador_percent_off")
-    # Shareable and multi-use: the ambassador gives it to friends and family.
-    coupon = issue_coupon(
-        session=session,
-        clock=clock,
-        shop=shop,
-        customer=None,
-        percent_off=percent,
-        valid_days=365,
-        max_uses=None,
-        reason=f"ambassador code of {customer.external_id}",
-        idempotency_key=f"ambassador:{customer_id}",
-        source="community",
-    )
-    grant_entitlement(
-        session=session,
-        clock=clock,
-        shop_id=shop.id,
-        customer_id=customer_id,
-        key="early_access",
-        source="ambassador",
-        idempotency_key=f"ambassador:{customer_id}:early_access",
-    )
     now = clock.now()
-    amb = Ambassador(
-        shop_id=shop.id,
-        customer_id=customer_id,
-        status="active",
-        score=score_now,
-        breakdown=dict(breakdown or {}),
-        coupon_code=coupon.code,
-        named_at=now,
-        updated_at=now,
-    )
-    session.add(amb)
+    # A former ambassador named again gets a fresh code (the old one was revoked).
+    generation = "" if found is None else f":{int(now.timestamp())}"
+    percent = setting(shop, "ambassador_percent_off")
+    code = _grant_privileges(session, clock, shop, customer, percent, generation)
+    amb = found or Ambassador(shop_id=shop.id, customer_id=customer_id, named_at=now)
+    amb.status, amb.score, amb.coupon_code = "active", score_now, code
+    amb.breakdown = {**(breakdown or {}), **({MANUAL: 1} if by_hand else {})}
+    amb.named_at = amb.named_at or now
+    amb.updated_at = now
+    if found is None:
+        session.add(amb)
     session.flush()
     record_event(
         session=session,
@@ -196,9 +208,9 @@ def name_ambassador(
         shop_id=shop.id,
         customer_id=customer_id,
         type=events.AMBASSADOR_NAMED,
-        event_key=f"ambassador:{customer_id}:named",
-        payload={"code": coupon.code, "score": score_now},
-        summary=f"Diamond Member · {coupon.code}",
+        event_key=f"ambassador:{customer_id}:named{generation}",
+        payload={"code": code, "score": score_now},
+        summary=f"Diamond Member · {code}",
     )
     queue_sends(
         session=session,
@@ -211,12 +223,44 @@ def name_ambassador(
         sends=[
             SendSpec(
                 customer_id,
-                f"ambassador:{customer_id}:welcome",
-                {"ambassador": {"code": coupon.code, "percent": percent}},
+                f"ambassador:{customer_id}:welcome{generation}",
+                {"ambassador": {"code": code, "percent": percent}},
             )
         ],
     )
     return amb
+
+
+def _grant_privileges(
+    session: Session, clock: Clock, shop: Shop, customer: Customer, percent: int, generation: str
+) -> str:
+    """The shareable code and the early-access privilege; returns the code."""
+    from careloop.loyalty.entitlements import grant_entitlement
+    from careloop.loyalty.service import issue_coupon
+
+    # Shareable and multi-use: the ambassador gives it to friends and family.
+    coupon = issue_coupon(
+        session=session,
+        clock=clock,
+        shop=shop,
+        customer=None,
+        percent_off=percent,
+        valid_days=365,
+        max_uses=None,
+        reason=f"ambassador code of {customer.external_id}",
+        idempotency_key=f"ambassador:{customer.id}{generation}",
+        source="community",
+    )
+    grant_entitlement(
+        session=session,
+        clock=clock,
+        shop_id=shop.id,
+        customer_id=customer.id,
+        key="early_access",
+        source="ambassador",
+        idempotency_key=f"ambassador:{customer.id}:early_access",
+    )
+    return coupon.code
 
 
 def list_ambassadors(session: Session, shop_id: int) -> list[tuple[Ambassador, Customer]]:
@@ -286,6 +330,11 @@ def record_ugc(
             )
         )
         assert same is not None
+        if same.customer_id != customer_id:
+            # Crediting one post to two customers would pay its points twice.
+            raise Conflict(
+                f"entry_key {entry.entry_key!r} is already recorded for another customer"
+            ) from None
         return same, False
     if points > 0:
         add_points(

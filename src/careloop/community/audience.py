@@ -16,6 +16,7 @@ from sqlalchemy import Select, literal, select
 from sqlalchemy.orm import Session
 
 from careloop.community.models import GroupMember
+from careloop.community.reasons import invalid
 from careloop.core.errors import FieldError, ValidationFailed
 from careloop.customers.models import Customer
 
@@ -55,7 +56,7 @@ def _strings(raw: Any, name: str, errors: list[FieldError]) -> tuple[str, ...]:
         return ()
     items = raw.split(",") if isinstance(raw, str) else raw
     if not isinstance(items, Sequence):
-        errors.append(FieldError(f"audience.{name}", "must be a list"))
+        errors.append(invalid(f"audience.{name}", "list"))
         return ()
     out = []
     for item in items:
@@ -63,7 +64,7 @@ def _strings(raw: Any, name: str, errors: list[FieldError]) -> tuple[str, ...]:
         if not text:
             continue
         if not _WORD.match(text):
-            errors.append(FieldError(f"audience.{name}", f"{text[:40]!r} is not a valid value"))
+            errors.append(invalid(f"audience.{name}", "bad_value", value=repr(text[:40])))
             continue
         out.append(text)
     return tuple(dict.fromkeys(out))
@@ -77,24 +78,27 @@ def parse_audience(raw: Mapping[str, Any] | None) -> Audience:
     errors: list[FieldError] = []
     unknown = set(data) - set(FILTERS) - {"all"}
     for name in sorted(unknown):
-        errors.append(FieldError(f"audience.{name}", f"unknown filter (use {', '.join(FILTERS)})"))
+        errors.append(invalid(f"audience.{name}", "unknown_filter", options=", ".join(FILTERS)))
     values = {name: _strings(data.get(name), name, errors) for name in FILTERS}
     for seg in values["segments"]:
         if seg not in SEGMENTS:
             errors.append(
-                FieldError("audience.segments", f"unknown segment {seg!r} ({', '.join(SEGMENTS)})")
+                invalid(
+                    "audience.segments",
+                    "unknown_segment",
+                    value=repr(seg),
+                    options=", ".join(SEGMENTS),
+                )
             )
     groups: list[int] = []
     for g in values["groups"]:
         if not g.isdigit():
-            errors.append(FieldError("audience.groups", f"group id {g!r} is not a number"))
+            errors.append(invalid("audience.groups", "group_id_number", value=repr(g)))
         else:
             groups.append(int(g))
     everyone = data.get("all") in (True, "true", "1", "on", 1)
     if not everyone and not any(values.values()):
-        errors.append(
-            FieldError("audience", "choose at least one filter (or all customers explicitly)")
-        )
+        errors.append(invalid("audience", "no_filter"))
     if errors:
         raise ValidationFailed(errors)
     return Audience(

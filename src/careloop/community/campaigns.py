@@ -21,8 +21,9 @@ from careloop.community.audience import Audience, parse_audience, resolve_audien
 from careloop.community.contact import Forecast, forecast
 from careloop.community.models import Campaign, CommunitySend
 from careloop.community.outbox import SendSpec, queue_sends
+from careloop.community.reasons import Refused, invalid
 from careloop.core.clock import Clock, ensure_aware
-from careloop.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from careloop.core.errors import FieldError, NotFound, ValidationFailed
 from careloop.shops.models import Shop
 
 PURPOSES = ("value", "promotion")
@@ -40,15 +41,15 @@ def _validate(
 ) -> Audience:
     errors: list[FieldError] = []
     if not name.strip():
-        errors.append(FieldError("name", "a campaign needs a name"))
+        errors.append(invalid("name", "campaign_name"))
     if purpose not in PURPOSES:
-        errors.append(FieldError("purpose", f"use one of {', '.join(PURPOSES)} (got {purpose!r})"))
+        errors.append(invalid("purpose", "choice", options=", ".join(PURPOSES), got=repr(purpose)))
     if kind not in KINDS:
-        errors.append(FieldError("kind", f"use one of {', '.join(KINDS)} (got {kind!r})"))
+        errors.append(invalid("kind", "choice", options=", ".join(KINDS), got=repr(kind)))
     if not subject.strip() or len(subject) > MAX_SUBJECT:
-        errors.append(FieldError("subject", f"needs 1-{MAX_SUBJECT} characters"))
+        errors.append(invalid("subject", "length", max=MAX_SUBJECT))
     if not body.strip() or len(body) > MAX_BODY:
-        errors.append(FieldError("body", f"needs 1-{MAX_BODY} characters"))
+        errors.append(invalid("body", "length", max=MAX_BODY))
     try:
         parsed = parse_audience(audience)
     except ValidationFailed as exc:
@@ -90,6 +91,32 @@ def create_campaign(
     )
     session.add(campaign)
     session.flush()
+    return campaign
+
+
+def update_campaign(
+    *,
+    session: Session,
+    clock: Clock,
+    shop: Shop,
+    campaign_id: int,
+    name: str,
+    purpose: str,
+    audience: Mapping[str, Any],
+    subject: str,
+    body: str,
+    kind: str = "marketing",
+) -> Campaign:
+    """Change a draft or scheduled campaign (its send time stays); once it has started
+    sending, what went out is history and nothing changes."""
+    campaign = get_campaign(session, shop.id, campaign_id)
+    if campaign.status not in ("draft", "scheduled"):
+        raise Refused("campaign_frozen", id=campaign_id, status=campaign.status)
+    parsed = _validate(name, purpose, kind, subject, body, audience)
+    campaign.name, campaign.purpose, campaign.kind = name.strip()[:200], purpose, kind
+    campaign.audience = parsed.to_json()
+    campaign.subject, campaign.body = subject.strip(), body.strip()
+    campaign.updated_at = clock.now()
     return campaign
 
 
@@ -167,11 +194,11 @@ def schedule_campaign(
     """Send now (the worker picks it up on its next pass) or at `send_at`."""
     campaign = get_campaign(session, shop.id, campaign_id)
     if campaign.status not in ("draft", "scheduled"):
-        raise Conflict(f"campaign {campaign_id} is already {campaign.status}")
+        raise Refused("campaign_already", id=campaign_id, status=campaign.status)
     now = clock.now()
     when = ensure_aware(send_at) if send_at is not None else now
     if when < now - timedelta(minutes=1):
-        raise ValidationFailed([FieldError("send_at", "is in the past")])
+        raise ValidationFailed([invalid("send_at", "in_past")])
     campaign.status, campaign.send_at, campaign.updated_at = "scheduled", when, now
     return campaign
 
@@ -179,7 +206,7 @@ def schedule_campaign(
 def cancel_campaign(*, session: Session, clock: Clock, shop: Shop, campaign_id: int) -> Campaign:
     campaign = get_campaign(session, shop.id, campaign_id)
     if campaign.status not in ("draft", "scheduled"):
-        raise Conflict(f"campaign {campaign_id} is already {campaign.status}; it cannot stop now")
+        raise Refused("campaign_cannot_stop", id=campaign_id, status=campaign.status)
     campaign.status, campaign.updated_at = "cancelled", clock.now()
     return campaign
 

@@ -306,8 +306,7 @@ def event_checkin(shop: ShopOpt, event_id: int, customer_id: str) -> None:
 
 @community_app.command("import")
 def import_groups(shop: ShopOpt, file: Path) -> None:
-    """Group members from CSV: group, platform, customer_id[, joined_at, activity]."""
-    import careloop.community.groups  # noqa: F401  (registers the "community" importer)
+    """Same as `careloop import community FILE`: group members and/or UGC entries."""
     from careloop.cli import _run_import
 
     _run_import("community", shop, file)
@@ -323,10 +322,10 @@ def ambassadors(shop: ShopOpt, refresh: Annotated[bool, typer.Option("--refresh"
     the_shop = load_shop(ctx, shop)
     if refresh:
         with transaction(ctx.sessions) as session:
-            named = refresh_ambassadors(
+            result = refresh_ambassadors(
                 session=session, clock=ctx.clock, shop=session.merge(the_shop)
             )
-            print(f"{len(named)} new ambassador(s)")
+            print(f"{len(result.named)} new, {len(result.removed)} removed ambassador(s)")
     with ctx.sessions() as session:
         for amb, customer in list_ambassadors(session, the_shop.id):
             print(f"{customer.external_id}\t{amb.score}\t{amb.coupon_code}\t{customer.name}")
@@ -336,3 +335,11 @@ def register(app: typer.Typer) -> None:
     app.add_typer(campaign_app, name="campaign")
     app.add_typer(event_app, name="event")
     app.add_typer(community_app, name="community")
+
+
+def import_community(shop: ShopOpt, file: Path) -> None:
+    """Import community group memberships and/or UGC entries from CSV: customer_id, then
+    group, platform[, joined_at, activity] and/or entry_key[, kind, url, note]."""
+    from careloop.cli import _run_import
+
+    _run_import("community", shop, file)

@@ -44,12 +44,23 @@ def _bounds(part: Sequence[int]) -> tuple[int, int]:
 def load_recipients(
     session: Session, shop: Shop, customer_ids: Sequence[int]
 ) -> dict[int, policy.Recipient]:
-    """Time zone, preferred channel, addresses and consents of each customer."""
+    """Time zone, preferred channel, addresses, consents and chosen frequency of each
+    customer."""
+    from careloop.channels.models import ContactPreference
+
     consents: dict[int, dict[str, str]] = defaultdict(dict)
+    frequencies: dict[int, str] = {}
     out: dict[int, policy.Recipient] = {}
     for part in chunks(sorted(customer_ids)):
         wanted = set(part)
         lo, hi = _bounds(part)
+        for cid, frequency in session.execute(
+            select(ContactPreference.customer_id, ContactPreference.frequency).where(
+                ContactPreference.shop_id == shop.id, ContactPreference.customer_id.between(lo, hi)
+            )
+        ):
+            if cid in wanted:
+                frequencies[int(cid)] = frequency
         for cid, channel, state in session.execute(
             select(Consent.customer_id, Consent.channel, Consent.state).where(
                 Consent.shop_id == shop.id, Consent.customer_id.between(lo, hi)
@@ -78,6 +89,7 @@ def load_recipients(
                 preferred_channel=preferred,
                 reachable=frozenset(reachable),
                 consents=consents.get(int(cid), {}),
+                frequency=frequencies.get(int(cid), "normal"),
             )
     return out
 
@@ -108,9 +120,8 @@ def load_history(
 
 
 def history_since(rules: policy.ContactPolicy, now: datetime) -> datetime:
-    # One day more than the window, as the journeys runner does: the daily cap looks at the
-    # customer's local day, which may start before the window's edge.
-    return now - timedelta(days=rules.window_days + 1)
+    # As the journeys runner does: the longest window `decide` looks at, plus a day.
+    return now - timedelta(days=policy.history_days(rules))
 
 
 @dataclass

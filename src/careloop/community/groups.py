@@ -3,17 +3,13 @@ from CSV), invitations sent to the right segment (the VIP Zalo group for Champio
 activity in a group as a signal on the customer's timeline (`community.joined`,
 `community.activity`) that segments and journeys can read.
 
-CSV (`careloop import community FILE`): `group, platform, customer_id` required,
-`joined_at, activity` optional; an unknown group is created.
+Memberships are also imported from CSV: `careloop import community FILE` (community.imports).
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,15 +17,12 @@ from sqlalchemy.orm import Session
 from careloop.community.audience import Audience, resolve_audience
 from careloop.community.models import CommunityGroup, GroupMember
 from careloop.community.outbox import SendSpec, queue_sends
-from careloop.context import AppContext
+from careloop.community.reasons import invalid
 from careloop.core import events
 from careloop.core.clock import Clock
-from careloop.core.errors import FieldError, NotFound, ValidationFailed
+from careloop.core.errors import NotFound, ValidationFailed
 from careloop.customers.models import Customer
 from careloop.customers.timeline import record_event
-from careloop.db.engine import transaction
-from careloop.imports import register_importer
-from careloop.imports.summary import ImportSummary
 from careloop.shops.models import Shop
 
 PLATFORMS = ("zalo", "facebook", "wechat")
@@ -50,12 +43,12 @@ def create_group(
     errors = []
     if platform not in PLATFORMS:
         errors.append(
-            FieldError("platform", f"use one of {', '.join(PLATFORMS)} (got {platform!r})")
+            invalid("platform", "choice", options=", ".join(PLATFORMS), got=repr(platform))
         )
     if not name.strip():
-        errors.append(FieldError("name", "a group needs a name"))
+        errors.append(invalid("name", "group_name"))
     if invite_url and not invite_url.startswith(("https://", "http://")):
-        errors.append(FieldError("invite_url", "must be an http(s) link"))
+        errors.append(invalid("invite_url", "http_link"))
     if errors:
         raise ValidationFailed(errors)
     group = session.scalar(
@@ -112,6 +105,9 @@ def add_member(
     joined_at: datetime | None = None,
 ) -> GroupMember:
     group = get_group(session, shop.id, group_id)
+    customer = session.get(Customer, customer_id)
+    if customer is None or customer.shop_id != shop.id or customer.erased_at is not None:
+        raise NotFound("customer", customer_id)
     member = session.scalar(
         select(GroupMember).where(
             GroupMember.group_id == group.id, GroupMember.customer_id == customer_id
@@ -138,11 +134,41 @@ def add_member(
         type=events.COMMUNITY_JOINED,
         occurred_at=when,
         source=source,
-        event_key=f"group:{group.id}:{customer_id}:joined",
+        # The join time is in the key: leaving and joining again is a second entry, while a
+        # retried add (already a member, returned above) records nothing.
+        event_key=f"group:{group.id}:{customer_id}:joined:{when.isoformat()}",
         payload={"group_id": group.id, "platform": group.platform, "group": group.name},
         summary=f"{group.platform}: {group.name}",
     )
     return member
+
+
+def remove_member(
+    *, session: Session, clock: Clock, shop: Shop, group_id: int, customer_id: int
+) -> bool:
+    """The customer left the group (or was marked by mistake); False if not a member."""
+    group = get_group(session, shop.id, group_id)
+    member = session.scalar(
+        select(GroupMember).where(
+            GroupMember.group_id == group.id, GroupMember.customer_id == customer_id
+        )
+    )
+    if member is None:
+        return False
+    session.delete(member)
+    session.flush()
+    now = clock.now()
+    record_event(
+        session=session,
+        clock=clock,
+        shop_id=shop.id,
+        customer_id=customer_id,
+        type=events.COMMUNITY_LEFT,
+        event_key=f"group:{group.id}:{customer_id}:left:{int(now.timestamp())}",
+        payload={"group_id": group.id, "platform": group.platform, "group": group.name},
+        summary=f"{group.platform}: {group.name}",
+    )
+    return True
 
 
 def record_activity(
@@ -185,9 +211,9 @@ def invite_to_group(*, session: Session, clock: Clock, shop: Shop, group_id: int
     """Send the group's invite link to its segments' customers who are not members yet."""
     group = get_group(session, shop.id, group_id)
     if not group.segments:
-        raise ValidationFailed([FieldError("segments", "choose who the group is for first")])
+        raise ValidationFailed([invalid("segments", "group_no_segments")])
     if not group.invite_url:
-        raise ValidationFailed([FieldError("invite_url", "the group has no invite link")])
+        raise ValidationFailed([invalid("invite_url", "group_no_invite_link")])
     ids = resolve_audience(
         session=session, shop_id=shop.id, audience=Audience(segments=tuple(group.segments))
     )
@@ -226,138 +252,51 @@ def groups_of(
     return [(g, m) for g, m in rows]
 
 
-# -- CSV import ------------------------------------------------------------------------
-
-REQUIRED = ("group", "platform", "customer_id")
-
-
-def _parse(path: Path) -> list[tuple[int, dict[str, str]]]:
-    source = path.name
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise ValidationFailed(
-            [FieldError("file", f"cannot read {path}: {exc.strerror}")]
-        ) from None
-    with handle:
-        reader = csv.DictReader(handle)
-        header = [h.strip() for h in reader.fieldnames or []]
-        missing = [c for c in REQUIRED if c not in header]
-        if missing:
-            raise ValidationFailed(
-                [FieldError(c, "missing column", line=1, source=source) for c in missing]
-            )
-        rows = []
-        for line, raw in enumerate(reader, start=2):
-            rows.append((line, {(k or "").strip(): (v or "").strip() for k, v in raw.items()}))
-    return rows
+# The group page lists this many members, newest first; the count shows the rest exist.
+MEMBER_PAGE = 100
 
 
-def _check(
-    session: Session, shop: Shop, source: str, rows: list[tuple[int, dict[str, str]]]
-) -> list[tuple[int, dict[str, Any]]]:
-    from careloop.imports import fields
+def members_of(
+    session: Session, shop_id: int, group_id: int, limit: int = MEMBER_PAGE
+) -> list[tuple[GroupMember, Customer]]:
+    """The group's members with their customers, who joined last first."""
+    rows = session.execute(
+        select(GroupMember, Customer)
+        .join(Customer, Customer.id == GroupMember.customer_id)
+        .where(
+            GroupMember.shop_id == shop_id,
+            GroupMember.group_id == group_id,
+            Customer.shop_id == shop_id,
+        )
+        .order_by(GroupMember.joined_at.desc(), GroupMember.id.desc())
+        .limit(limit)
+    ).all()
+    return [(m, c) for m, c in rows]
 
-    errors: list[FieldError] = []
-    wanted = {r["customer_id"] for _, r in rows}
-    known = {
-        ext: cid
-        for ext, cid in session.execute(
-            select(Customer.external_id, Customer.id).where(
-                Customer.shop_id == shop.id, Customer.external_id.in_(wanted)
+
+def member_ids(
+    session: Session, shop_id: int, group_id: int, customer_ids: Sequence[int]
+) -> set[int]:
+    """Which of `customer_ids` are in the group."""
+    if not customer_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(GroupMember.customer_id).where(
+                GroupMember.shop_id == shop_id,
+                GroupMember.group_id == group_id,
+                GroupMember.customer_id.in_(list(customer_ids)),
             )
         )
-    }
-    parsed = []
-    for line, row in rows:
-        ok = True
-        if row.get("platform", "").lower() not in PLATFORMS:
-            errors.append(
-                FieldError("platform", f"use one of {', '.join(PLATFORMS)}", line, source)
-            )
-            ok = False
-        if not row.get("group"):
-            errors.append(FieldError("group", "is empty", line, source))
-            ok = False
-        cid = known.get(row.get("customer_id", ""))
-        if cid is None:
-            errors.append(
-                FieldError(
-                    "customer_id", f"unknown customer {row.get('customer_id')!r}", line, source
-                )
-            )
-            ok = False
-        joined = None
-        if row.get("joined_at"):
-            try:
-                joined = fields.moment(row["joined_at"])
-            except ValueError as exc:
-                errors.append(FieldError("joined_at", str(exc), line, source))
-                ok = False
-        activity = 0
-        if row.get("activity"):
-            if not row["activity"].isdigit():
-                errors.append(FieldError("activity", "not a whole number", line, source))
-                ok = False
-            else:
-                activity = int(row["activity"])
-        if ok:
-            parsed.append(
-                (
-                    line,
-                    {
-                        "group": row["group"],
-                        "platform": row["platform"].lower(),
-                        "customer": cid,
-                        "joined": joined,
-                        "activity": activity,
-                    },
-                )
-            )
-    if errors:
-        raise ValidationFailed(errors)
-    return parsed
+    )
 
 
-def import_members(
-    ctx: AppContext, shop: Shop, path: Path, *, progress: bool = False
-) -> ImportSummary:
-    """All rows validated first; then one transaction, or nothing. Re-importing is a no-op
-    (membership is unique; activity counts are added again only if the file says so)."""
-    summary = ImportSummary(kind="community", source=path.name)
-    rows = _parse(path)
-    with transaction(ctx.sessions) as session:
-        the_shop = session.merge(shop)
-        parsed = _check(session, the_shop, path.name, rows)
-        for _line, row in parsed:
-            group = create_group(
-                session=session,
-                clock=ctx.clock,
-                shop=the_shop,
-                platform=row["platform"],
-                name=row["group"],
-            )
-            add_member(
-                session=session,
-                clock=ctx.clock,
-                shop=the_shop,
-                group_id=group.id,
-                customer_id=row["customer"],
-                source="csv",
-                joined_at=row["joined"],
-            )
-            if row["activity"]:
-                record_activity(
-                    session=session,
-                    clock=ctx.clock,
-                    shop=the_shop,
-                    group_id=group.id,
-                    customer_id=row["customer"],
-                    count=row["activity"],
-                    source="csv",
-                )
-        summary.rows = len(parsed)
-    return summary
+def member_count(session: Session, shop_id: int, group_id: int) -> int:
+    from sqlalchemy import func
 
-
-register_importer("community", import_members)
+    count = session.scalar(
+        select(func.count(GroupMember.id)).where(
+            GroupMember.shop_id == shop_id, GroupMember.group_id == group_id
+        )
+    )
+    return int(count or 0)

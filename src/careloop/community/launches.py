@@ -21,6 +21,7 @@ from careloop.community.audience import Audience, resolve_audience
 from careloop.community.links import LAUNCH, LinkMaker
 from careloop.community.models import Launch, LaunchInvite
 from careloop.community.outbox import SendSpec, queue_sends
+from careloop.community.reasons import Refused, invalid
 from careloop.core import events
 from careloop.core.clock import Clock, ensure_aware
 from careloop.core.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -50,25 +51,7 @@ def create_launch(
     segments: Sequence[str] = DEFAULT_SEGMENTS,
     description: str = "",
 ) -> Launch:
-    from careloop.segments.rfm import SEGMENTS
-
-    errors: list[FieldError] = []
-    if not sku.strip():
-        errors.append(FieldError("sku", "the launch needs the product's sku"))
-    if not name.strip():
-        errors.append(FieldError("name", "the launch needs a name"))
-    if offer not in OFFERS:
-        errors.append(FieldError("offer", f"use one of {', '.join(OFFERS)} (got {offer!r})"))
-    if offer == "percent" and (percent_off is None or not 1 <= percent_off <= 100):
-        errors.append(FieldError("percent_off", "a special price needs 1-100 percent off"))
-    early, public = ensure_aware(early_at), ensure_aware(public_at)
-    if early >= public:
-        errors.append(FieldError("public_at", "must be after the early-access start"))
-    bad = [s for s in segments if s not in SEGMENTS]
-    if bad or not segments:
-        errors.append(FieldError("segments", f"unknown or missing segment(s): {bad or 'none'}"))
-    if errors:
-        raise ValidationFailed(errors)
+    early, public = _validate(sku, name, offer, percent_off, early_at, public_at, segments)
     launch = Launch(
         shop_id=shop.id,
         sku=sku.strip(),
@@ -83,6 +66,96 @@ def create_launch(
     )
     session.add(launch)
     session.flush()
+    return launch
+
+
+def _validate(
+    sku: str,
+    name: str,
+    offer: str,
+    percent_off: int | None,
+    early_at: datetime,
+    public_at: datetime,
+    segments: Sequence[str],
+) -> tuple[datetime, datetime]:
+    from careloop.segments.rfm import SEGMENTS
+
+    errors: list[FieldError] = []
+    if not sku.strip():
+        errors.append(invalid("sku", "launch_sku"))
+    if not name.strip():
+        errors.append(invalid("name", "launch_name"))
+    if offer not in OFFERS:
+        errors.append(invalid("offer", "choice", options=", ".join(OFFERS), got=repr(offer)))
+    if offer == "percent" and (percent_off is None or not 1 <= percent_off <= 100):
+        errors.append(invalid("percent_off", "launch_percent"))
+    early, public = ensure_aware(early_at), ensure_aware(public_at)
+    if early >= public:
+        errors.append(invalid("public_at", "launch_public_after_early"))
+    bad = [s for s in segments if s not in SEGMENTS]
+    if bad or not segments:
+        errors.append(invalid("segments", "launch_segments", bad=bad or "none"))
+    if errors:
+        raise ValidationFailed(errors)
+    return early, public
+
+
+def update_launch(
+    *,
+    session: Session,
+    clock: Clock,
+    shop: Shop,
+    launch_id: int,
+    sku: str,
+    name: str,
+    early_at: datetime,
+    public_at: datetime,
+    offer: str = "free",
+    percent_off: int | None = None,
+    segments: Sequence[str] = DEFAULT_SEGMENTS,
+    description: str = "",
+) -> Launch:
+    """Change a launch that is not cancelled or public yet. Once the invitations went out,
+    who was invited and when the window opened are history: only the name, description,
+    offer and public date may still change."""
+    launch = get_launch(session, shop.id, launch_id)
+    now = clock.now()
+    if launch.cancelled_at is not None:
+        raise Refused("launch_cancelled", id=launch_id)
+    if launch.public_at <= now:
+        raise Refused("launch_public", id=launch_id)
+    early, public = _validate(sku, name, offer, percent_off, early_at, public_at, segments)
+    if launch.invites_queued_at is not None:
+        frozen = []
+        if sku.strip() != launch.sku:
+            frozen.append(invalid("sku", "launch_sku_frozen"))
+        if early != launch.early_at:
+            frozen.append(invalid("early_at", "launch_early_open"))
+        if list(dict.fromkeys(segments)) != list(launch.segments):
+            frozen.append(invalid("segments", "launch_invited"))
+        if frozen:
+            raise ValidationFailed(frozen)
+    launch.sku, launch.name, launch.description = sku.strip(), name.strip(), description
+    launch.offer = offer
+    launch.percent_off = percent_off if offer == "percent" else None
+    launch.segments = list(dict.fromkeys(segments))
+    launch.early_at, launch.public_at = early, public
+    session.flush()
+    return launch
+
+
+def cancel_launch(*, session: Session, clock: Clock, shop: Shop, launch_id: int) -> Launch:
+    """Stop a launch before it goes public: invitations not sent yet are dropped, and its
+    private links stop offering the claim. Cancelling twice is a no-op."""
+    from careloop.community.outbox import drop_pending
+
+    launch = get_launch(session, shop.id, launch_id)
+    if launch.cancelled_at is not None:
+        return launch
+    if launch.public_at <= clock.now():
+        raise Refused("launch_public_no_cancel", id=launch_id)
+    launch.cancelled_at = clock.now()
+    drop_pending(session=session, clock=clock, shop_id=shop.id, source="launch", ref_id=launch.id)
     return launch
 
 
@@ -222,6 +295,8 @@ def claim(
     customer = session.get(Customer, customer_id)
     if customer is None or customer.shop_id != shop.id:
         raise NotFound("customer", customer_id)
+    if launch.cancelled_at is not None:
+        raise Conflict("this launch was cancelled")
     now = clock.now()
     invite = _invite(session, launch, customer_id)
     if invite is not None and invite.claimed_at is not None:
@@ -376,7 +451,11 @@ def funnel(*, session: Session, launch: Launch) -> Funnel:
 def due_launches(session: Session, now: datetime) -> list[Launch]:
     return list(
         session.scalars(
-            select(Launch).where(Launch.invites_queued_at.is_(None), Launch.early_at <= now)
+            select(Launch).where(
+                Launch.invites_queued_at.is_(None),
+                Launch.cancelled_at.is_(None),
+                Launch.early_at <= now,
+            )
         )
     )
 
@@ -386,7 +465,9 @@ def active_launches(session: Session, now: datetime) -> list[Launch]:
     return list(
         session.scalars(
             select(Launch).where(
-                Launch.invites_queued_at.is_not(None), Launch.public_at >= now - timedelta(days=60)
+                Launch.invites_queued_at.is_not(None),
+                Launch.cancelled_at.is_(None),
+                Launch.public_at >= now - timedelta(days=60),
             )
         )
     )

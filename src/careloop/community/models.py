@@ -3,12 +3,13 @@ events and workshops, community groups, ambassadors and UGC entries."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -97,6 +98,8 @@ class Launch(Base):
     early_at: Mapped[datetime] = mapped_column(UTCDateTime)
     public_at: Mapped[datetime] = mapped_column(UTCDateTime)
     invites_queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Cancelled before it went public: no more invitations, claims or tracking.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -237,3 +240,19 @@ class UgcEntry(Base):
     points: Mapped[int] = mapped_column(Integer, default=0)
     source: Mapped[str] = mapped_column(String(32))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RuleRun(Base):
+    """One nightly run of a community rule (the ambassador rule) for a shop's local day.
+    Inserting the row is the claim: two workers never run the same shop twice a day."""
+
+    __tablename__ = "community_rule_runs"
+    __table_args__ = (UniqueConstraint("shop_id", "rule", "run_date"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    rule: Mapped[str] = mapped_column(String(32))
+    run_date: Mapped[date] = mapped_column(Date)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    named: Mapped[int] = mapped_column(Integer, default=0)
+    removed: Mapped[int] = mapped_column(Integer, default=0)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from careloop.community.contact import Facts
@@ -73,6 +73,23 @@ def queue_sends(
             session, table, rows[start : start + 1000], ["shop_id", "idempotency_key"]
         )
     return added
+
+
+def drop_pending(*, session: Session, clock: Clock, shop_id: int, source: str, ref_id: int) -> int:
+    """Its campaign, launch or event was cancelled: the sends not made yet never will be
+    (kept as suppressed rows with the reason, so the numbers still add up)."""
+    result = session.execute(
+        update(CommunitySend)
+        .where(
+            CommunitySend.shop_id == shop_id,
+            CommunitySend.source == source,
+            CommunitySend.ref_id == ref_id,
+            CommunitySend.status.in_(DUE_STATUSES),
+        )
+        .values(status="suppressed", rule=f"{source}_cancelled", decided_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def claim_due(session: Session, now: datetime, limit: int) -> list[CommunitySend]:

@@ -1,14 +1,27 @@
-"""Community's worker tasks: start due campaigns, work the outbox in batches, and the
-clock-driven event and launch steps (invitations, reminders the day before, thank-yous)."""
+"""Community's worker tasks: start due campaigns, work the outbox in batches, the
+clock-driven event and launch steps (invitations, reminders the day before, thank-yous),
+and the nightly ambassador rule."""
 
 from __future__ import annotations
 
-from careloop.community import campaigns, launches, outbox, workshops
+import logging
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from careloop.community import ambassadors, campaigns, launches, outbox, workshops
 from careloop.community.links import LinkMaker
+from careloop.community.models import RuleRun
 from careloop.context import AppContext
 from careloop.db.engine import transaction
+from careloop.journeys.policy import zone
 from careloop.shops.models import Shop
 from careloop.worker import register_task
+
+log = logging.getLogger("careloop.community")
 
 # Batches per worker pass: each is its own transaction, so a crash loses at most one batch
 # (which the next pass redoes; idempotency keys keep the messages single).
@@ -66,3 +79,71 @@ def event_steps(ctx: AppContext) -> int:
     """Reminders the day before and thank-yous after, each once per event."""
     with transaction(ctx.sessions) as session:
         return workshops.run_due_steps(session=session, clock=ctx.clock, links=link_maker(ctx))
+
+
+# Local hour from which the day's ambassador rule may run (after the segments at 02:00).
+AMBASSADOR_LOCAL_HOUR = 3
+AMBASSADOR_RULE = "ambassadors"
+
+
+@register_task("community.ambassadors")
+def nightly_ambassadors(ctx: AppContext) -> int:
+    """Re-evaluate each shop's Diamond Members once per local day: the (shop, rule, day) run
+    row is the claim, written in the same transaction as the changes."""
+    now = ctx.clock.now()
+    with ctx.sessions() as session:
+        shops = list(session.scalars(select(Shop).order_by(Shop.id)))
+        done = {
+            (int(shop_id), day)
+            for shop_id, day in session.execute(
+                select(RuleRun.shop_id, RuleRun.run_date).where(
+                    RuleRun.rule == AMBASSADOR_RULE,
+                    RuleRun.run_date >= (now - timedelta(days=2)).date(),
+                )
+            )
+        }
+    ran = 0
+    for shop in shops:
+        local = now.astimezone(zone(shop.timezone))
+        if local.hour < AMBASSADOR_LOCAL_HOUR or (shop.id, local.date()) in done:
+            continue
+        with transaction(ctx.sessions) as session:
+            run_id = _claim(session, shop.id, local.date(), now)
+            if run_id is None:
+                continue
+            result = ambassadors.refresh_ambassadors(
+                session=session, clock=ctx.clock, shop=session.merge(shop)
+            )
+            session.execute(
+                update(RuleRun)
+                .where(RuleRun.id == run_id)
+                .values(named=len(result.named), removed=len(result.removed))
+            )
+        log.info(
+            "ambassadors of %s: %d named, %d removed",
+            shop.slug,
+            len(result.named),
+            len(result.removed),
+        )
+        ran += 1
+    return ran
+
+
+def _claim(session: Session, shop_id: int, day: date, now: datetime) -> int | None:
+    """Insert the (shop, rule, day) run row; None if another worker already has it."""
+    dialect: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(RuleRun)
+        .values(
+            shop_id=shop_id,
+            rule=AMBASSADOR_RULE,
+            run_date=day,
+            started_at=now,
+            named=0,
+            removed=0,
+        )
+        .on_conflict_do_nothing(index_elements=["shop_id", "rule", "run_date"])
+        .returning(RuleRun.id)
+    )
+    found = session.execute(stmt).scalar()
+    return None if found is None else int(found)

@@ -19,6 +19,7 @@ from careloop.community.audience import Audience, resolve_audience
 from careloop.community.links import RSVP, LinkMaker
 from careloop.community.models import CommunityEvent, Rsvp
 from careloop.community.outbox import SendSpec, queue_sends
+from careloop.community.reasons import Refused, invalid
 from careloop.core import events
 from careloop.core.clock import Clock, ensure_aware
 from careloop.core.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -31,6 +32,9 @@ MODES = ("online", "in_shop")
 LANGUAGES = ("vi", "en", "zh")
 REMINDER_BEFORE = timedelta(days=1)
 WORKSHOP_SEAT = "workshop_seat"
+# Bounds that keep a typo (or a fuzzer) from storing a 2-billion-seat event.
+MAX_CAPACITY = 100_000
+MAX_DURATION_MINUTES = 7 * 24 * 60
 
 
 def create_event(
@@ -49,22 +53,7 @@ def create_event(
     segments: Sequence[str] = (),
     seat_reward: bool = False,
 ) -> CommunityEvent:
-    errors: list[FieldError] = []
-    if not title.strip():
-        errors.append(FieldError("title", "an event needs a title"))
-    if capacity < 1:
-        errors.append(FieldError("capacity", f"must be at least 1 (got {capacity})"))
-    if mode not in MODES:
-        errors.append(FieldError("mode", f"use one of {', '.join(MODES)} (got {mode!r})"))
-    if language not in LANGUAGES:
-        errors.append(FieldError("language", f"use one of {', '.join(LANGUAGES)}"))
-    if duration_minutes < 1:
-        errors.append(FieldError("duration_minutes", "must be positive"))
-    start = ensure_aware(starts_at)
-    if start <= clock.now():
-        errors.append(FieldError("starts_at", "must be in the future"))
-    if errors:
-        raise ValidationFailed(errors)
+    start = _validate(clock, title, starts_at, capacity, mode, language, duration_minutes)
     event = CommunityEvent(
         shop_id=shop.id,
         title=title.strip(),
@@ -83,6 +72,101 @@ def create_event(
     session.add(event)
     session.flush()
     return event
+
+
+def _validate(
+    clock: Clock,
+    title: str,
+    starts_at: datetime,
+    capacity: int,
+    mode: str,
+    language: str,
+    duration_minutes: int,
+) -> datetime:
+    errors: list[FieldError] = []
+    if not title.strip():
+        errors.append(invalid("title", "event_title"))
+    if not 1 <= capacity <= MAX_CAPACITY:
+        errors.append(invalid("capacity", "range_got", max=MAX_CAPACITY, got=capacity))
+    if mode not in MODES:
+        errors.append(invalid("mode", "choice", options=", ".join(MODES), got=repr(mode)))
+    if language not in LANGUAGES:
+        errors.append(invalid("language", "choice_only", options=", ".join(LANGUAGES)))
+    if not 1 <= duration_minutes <= MAX_DURATION_MINUTES:
+        errors.append(invalid("duration_minutes", "range_max", max=MAX_DURATION_MINUTES))
+    start = ensure_aware(starts_at)
+    if start <= clock.now():
+        errors.append(invalid("starts_at", "future"))
+    if errors:
+        raise ValidationFailed(errors)
+    return start
+
+
+def update_event(
+    *,
+    session: Session,
+    clock: Clock,
+    shop: Shop,
+    event_id: int,
+    title: str,
+    starts_at: datetime,
+    capacity: int,
+    mode: str = "in_shop",
+    language: str = "vi",
+    location: str = "",
+    duration_minutes: int = 90,
+    description: str = "",
+    segments: Sequence[str] = (),
+    links: LinkMaker,
+) -> CommunityEvent:
+    """Change an open event that has not started. The capacity cannot drop below the seats
+    already taken; raising it gives the new seats to the waitlist, in order."""
+    event = get_event(session, shop.id, event_id, lock=True)
+    if event.status != "open" or event.starts_at <= clock.now():
+        raise Refused("event_frozen", id=event_id, status=event.status)
+    start = _validate(clock, title, starts_at, capacity, mode, language, duration_minutes)
+    taken = _going(session, event.id)
+    if capacity < taken:
+        raise ValidationFailed([invalid("capacity", "event_seats_taken", n=taken)])
+    if start != event.starts_at:
+        # The day-before reminder follows the new date.
+        event.reminders_queued_at = None
+    event.title, event.description, event.mode = title.strip(), description, mode
+    event.location, event.language, event.capacity = location, language, capacity
+    event.starts_at, event.ends_at = start, start + timedelta(minutes=duration_minutes)
+    event.segments = list(segments)
+    session.flush()
+    while _promote(session, clock, shop, event, links) is not None:
+        pass
+    return event
+
+
+def cancel_event(
+    *, session: Session, clock: Clock, shop: Shop, event_id: int, links: LinkMaker
+) -> int:
+    """Cancel an event that has not ended: invitations and reminders not sent yet are
+    dropped; everyone with a seat or on the waitlist is told (a transactional message: it
+    is about their booking) and sees it on their timeline. Returns how many were told."""
+    from careloop.community.outbox import drop_pending
+
+    event = get_event(session, shop.id, event_id, lock=True)
+    if event.status == "cancelled":
+        return 0
+    if event.ends_at <= clock.now():
+        raise Refused("event_over", id=event_id)
+    event.status = "cancelled"
+    drop_pending(session=session, clock=clock, shop_id=shop.id, source="event", ref_id=event.id)
+    booked = list(
+        session.scalars(
+            select(Rsvp.customer_id).where(
+                Rsvp.event_id == event.id, Rsvp.status.in_(("going", "waitlist"))
+            )
+        )
+    )
+    for cid in booked:
+        _timeline(session, clock, event, cid, events.EVENT_CANCELLED)
+    _queue(session, clock, shop, event, links, booked, "cancelled", "transactional")
+    return len(booked)
 
 
 def get_event(
@@ -167,7 +251,7 @@ def invite(
     event = get_event(session, shop.id, event_id)
     chosen = tuple(segments or event.segments)
     if not chosen:
-        raise ValidationFailed([FieldError("segments", "choose the segment(s) to invite")])
+        raise ValidationFailed([invalid("segments", "event_no_segments")])
     ids = resolve_audience(session=session, shop_id=shop.id, audience=Audience(segments=chosen))
     event.invites_queued_at = clock.now()
     return _queue(session, clock, shop, event, links, ids, "invite", "marketing")

@@ -24,6 +24,7 @@ from careloop.customers.models import TimelineEvent
 from careloop.customers.schemas import CustomerIn
 from careloop.customers.service import upsert_customer
 from careloop.imports.backfill import BACKFILL_WINDOW
+from careloop.orders.address import address_line
 from careloop.orders.schemas import OrderIn, OrderLineIn
 from careloop.orders.service import upsert_order
 from careloop.shops.models import Shop
@@ -153,6 +154,14 @@ def _shopify_order(
             discount_codes=[c for c in [(head.get("Discount Code") or "").strip()] if c],
             customer_name=(head.get("Billing Name") or "").strip() or None,
             email=email,
+            shipping_address=address_line(
+                [
+                    head.get(f"Shipping {part}")
+                    for part in ("Address1", "Address2", "City", "Province", "Zip", "Country")
+                ]
+                if head.get("Shipping Address1")
+                else [head.get("Shipping Street"), head.get("Shipping City")]
+            ),
             **times,
         )
     except (ValidationError, ValueError) as exc:

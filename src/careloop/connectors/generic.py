@@ -7,7 +7,8 @@ Careloop order. Each mapping value is a dotted path into the payload ("data.buye
      "customer_name": "buyer.name", "email": "buyer.email", "phone": "buyer.phone",
      "lines": "items", "line": {"sku": "code", "product_name": "title",
                                 "quantity": "qty", "unit_price": "price"},
-     "discount_codes": "coupons", "delivery_id": "event_id"}
+     "discount_codes": "coupons", "delivery_id": "event_id",
+     "shipping_address": "shipping"}   (a string, or an object: address1, ward, city...)
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from careloop.connectors.mapped import Mapped
 from careloop.connectors.payload import MISSING, Reader, dig, email_or_none, phone_or_none
 from careloop.core.errors import FieldError, ValidationFailed
+from careloop.orders.address import address_line
 from careloop.orders.schemas import OrderIn, OrderLineIn
 
 REQUIRED = ("order_id", "customer_id", "placed_at", "total")
@@ -79,6 +81,9 @@ def map_payload(mapping: dict[str, Any], data: Any) -> Mapped:
         customer_name=_opt(reader, mapping, "customer_name"),
         email=email_or_none(_opt(reader, mapping, "email")),
         phone=phone_or_none(_opt(reader, mapping, "phone")),
+        shipping_address=address_line(
+            reader.get(mapping["shipping_address"]) if mapping.get("shipping_address") else None
+        ),
         **times,
     )
     return Mapped(orders=[order])

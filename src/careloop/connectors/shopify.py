@@ -16,6 +16,7 @@ from careloop.connectors.mapped import Mapped, StatusChange
 from careloop.connectors.payload import Reader, email_or_none, phone_or_none
 from careloop.core.errors import FieldError, ValidationFailed
 from careloop.customers.schemas import CustomerIn
+from careloop.orders.address import address_line
 from careloop.orders.schemas import OrderIn, OrderLineIn
 
 CONSENT_STATES = {"subscribed", "unsubscribed", "not_subscribed", "redacted"}
@@ -81,6 +82,7 @@ def map_order(data: Any, *, time_suffix: str = "_at") -> Mapped:
             customer_name=customer.name,
             email=customer.email,
             phone=customer.phone,
+            shipping_address=address_line(reader.get("shipping_address")),
             **times,
         )
     except ValidationError as exc:

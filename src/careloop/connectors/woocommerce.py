@@ -13,6 +13,7 @@ from typing import Any
 from careloop.connectors.mapped import Mapped, StatusChange
 from careloop.connectors.payload import Reader, email_or_none, phone_or_none
 from careloop.core.errors import FieldError, ValidationFailed
+from careloop.orders.address import address_line
 from careloop.orders.schemas import OrderIn, OrderLineIn
 
 # WooCommerce status -> (Careloop status it implies, the field holding its time).
@@ -81,6 +82,10 @@ def map_order(data: Any) -> Mapped:
         customer_name=name or None,
         email=email,
         phone=phone_or_none(reader.get("billing.phone")),
+        # Orders that need no shipping carry only the billing address: it is where they go.
+        shipping_address=address_line(
+            reader.get("shipping") if reader.get("shipping.address_1") else reader.get("billing")
+        ),
         **times,
     )
     return Mapped(orders=[order])

@@ -25,9 +25,13 @@ MESSAGE_FAILED: Final = "message.failed"
 MESSAGE_SUPPRESSED: Final = "message.suppressed"
 MESSAGE_REPLIED: Final = "message.replied"
 MESSAGE_DEFERRED: Final = "message.deferred"
+MESSAGE_MAYBE_SENT: Final = "message.maybe_sent"
 SURVEY_ANSWERED: Final = "survey.answered"
 REVIEW_POSTED: Final = "review.posted"
 REVIEW_RESPONDED: Final = "review.responded"
+SURVEY_DETAILS: Final = "survey.details"
+REVIEW_UPDATED: Final = "review.updated"
+REVIEW_REQUESTED: Final = "review.requested"
 TICKET_OPENED: Final = "ticket.opened"
 TICKET_ANSWERED: Final = "ticket.answered"
 TICKET_RESOLVED: Final = "ticket.resolved"
@@ -55,11 +59,13 @@ COMMUNITY_LEFT: Final = "community.left"
 COMMUNITY_ACTIVITY: Final = "community.activity"
 UGC_RECORDED: Final = "ugc.recorded"
 AMBASSADOR_NAMED: Final = "ambassador.named"
+AMBASSADOR_REMOVED: Final = "ambassador.removed"
 EVENT_REGISTERED: Final = "event.registered"
 EVENT_WAITLISTED: Final = "event.waitlisted"
 EVENT_PROMOTED: Final = "event.promoted"
 EVENT_RSVP_CANCELLED: Final = "event.rsvp_cancelled"
 EVENT_ATTENDED: Final = "event.attended"
+EVENT_CANCELLED: Final = "event.cancelled"
 EARLY_ACCESS_INVITED: Final = "early_access.invited"
 EARLY_ACCESS_OPENED: Final = "early_access.opened"
 EARLY_ACCESS_CLAIMED: Final = "early_access.claimed"
@@ -84,9 +90,13 @@ LABELS: Final[dict[str, str]] = {
     MESSAGE_SUPPRESSED: "Message suppressed",
     MESSAGE_REPLIED: "Message replied to",
     MESSAGE_DEFERRED: "Message deferred",
+    MESSAGE_MAYBE_SENT: "Message may have been sent (check before resending)",
     SURVEY_ANSWERED: "Survey answered",
     REVIEW_POSTED: "Review posted",
     REVIEW_RESPONDED: "Public reply to review posted",
+    SURVEY_DETAILS: "Survey questions answered",
+    REVIEW_UPDATED: "Review updated",
+    REVIEW_REQUESTED: "Review requested",
     TICKET_OPENED: "Ticket opened",
     TICKET_ANSWERED: "Ticket answered",
     TICKET_RESOLVED: "Ticket resolved",
@@ -114,11 +124,13 @@ LABELS: Final[dict[str, str]] = {
     COMMUNITY_ACTIVITY: "Active in a community group",
     UGC_RECORDED: "Shared a photo or story",
     AMBASSADOR_NAMED: "Named a Diamond Member",
+    AMBASSADOR_REMOVED: "No longer a Diamond Member",
     EVENT_REGISTERED: "Registered for an event",
     EVENT_WAITLISTED: "On an event waitlist",
     EVENT_PROMOTED: "Got a seat from the waitlist",
     EVENT_RSVP_CANCELLED: "Cancelled an event seat",
     EVENT_ATTENDED: "Attended an event",
+    EVENT_CANCELLED: "An event they signed up for was cancelled",
     EARLY_ACCESS_INVITED: "Invited to early access",
     EARLY_ACCESS_OPENED: "Opened an early-access invitation",
     EARLY_ACCESS_CLAIMED: "Claimed early access",

@@ -29,6 +29,7 @@ ERASER_MODULES: Final = (
     "careloop.feedback.erasure",
     "careloop.channels.erasure",
     "careloop.support.erasure",
+    "careloop.orders.erasure",
 )
 # Timeline payload keys that may carry what a customer wrote or who they are.
 PERSONAL_PAYLOAD_KEYS: Final = ("comment", "text", "body", "email", "phone", "name", "address")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from careloop.customers.search_key import customer_search_key
 from careloop.db.base import Base, BigId, JsonType, UTCDateTime
 
 CHANNELS = ("email", "sms", "zalo", "webhook")
@@ -22,6 +23,10 @@ class Customer(Base):
         Index("ix_customers_shop_email", "shop_id", "email"),
         Index("ix_customers_shop_phone", "shop_id", "phone"),
         Index("ix_customers_shop_name", "shop_id", "name"),
+        # Staff search scans this narrow index (shop, key) instead of the whole table.
+        Index("ix_customers_shop_search", "shop_id", "search_key"),
+        # The customers list counts the shop's live customers from this index alone.
+        Index("ix_customers_shop_erased", "shop_id", "erased_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -41,6 +46,35 @@ class Customer(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Set when personal data was erased on request; the row stays for anonymous aggregates.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Folded name, email, phone digits, external id (customers/search_key.py); kept up to
+    # date on every write: Core inserts through the default, ORM writes through the
+    # listeners below, bulk updates (imports) set it themselves.
+    search_key: Mapped[str] = mapped_column(
+        String(400), default=lambda context: _key_of(context.get_current_parameters())
+    )
+
+
+def _key_of(values: dict[str, Any]) -> str:
+    return customer_search_key(
+        name=values.get("name"),
+        email=values.get("email"),
+        phone=values.get("phone"),
+        external_id=values.get("external_id"),
+    )
+
+
+def _refresh_search_key(_mapper: Any, _connection: Any, customer: Customer) -> None:
+    customer.search_key = customer_search_key(
+        name=customer.name,
+        email=customer.email,
+        phone=customer.phone,
+        external_id=customer.external_id,
+    )
+
+
+# Every ORM write (API upsert, staff edits, erasure) refreshes the key in the same flush.
+event.listen(Customer, "before_insert", _refresh_search_key)
+event.listen(Customer, "before_update", _refresh_search_key)
 
 
 class Consent(Base):
@@ -66,6 +100,11 @@ class TimelineEvent(Base):
         UniqueConstraint("shop_id", "event_key"),
         Index("ix_timeline_customer_time", "customer_id", "occurred_at"),
         Index("ix_timeline_shop_type_time", "shop_id", "type", "occurred_at"),
+        # The overview's recent activity: the shop's newest events without a sort.
+        Index("ix_timeline_shop_time", "shop_id", "occurred_at", "id"),
+        # A customer's timeline (shop and customer): without it the database would walk
+        # the shop's whole time index above to avoid a sort.
+        Index("ix_timeline_shop_customer_time", "shop_id", "customer_id", "occurred_at", "id"),
         # The dispatcher's queue: events not yet offered to journeys (docs/decisions/0002).
         Index(
             "ix_timeline_undispatched",

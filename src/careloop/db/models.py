@@ -25,7 +25,13 @@ from careloop.connectors.models import Connector, WebhookDelivery
 from careloop.customers.models import Consent, Customer, TimelineEvent
 from careloop.db.base import Base
 from careloop.db.secrets import InstanceSecret
-from careloop.feedback.models import Review, SurveyResponse
+from careloop.feedback.models import (
+    FeedbackCursor,
+    Review,
+    ReviewRequest,
+    Survey,
+    SurveyResponse,
+)
 from careloop.journeys.models import Journey, JourneyEnrollment, JourneyScan
 from careloop.loyalty.models import (
     Coupon,
@@ -67,6 +73,7 @@ __all__ = [
     "Customer",
     "CustomerSegment",
     "Entitlement",
+    "FeedbackCursor",
     "GroupMember",
     "InstanceSecret",
     "Journey",
@@ -87,6 +94,7 @@ __all__ = [
     "Product",
     "Referral",
     "Review",
+    "ReviewRequest",
     "Rsvp",
     "SegmentChange",
     "SegmentRun",
@@ -96,6 +104,7 @@ __all__ = [
     "StaffUser",
     "SupportCursor",
     "Suppression",
+    "Survey",
     "SurveyResponse",
     "Ticket",
     "TicketEventRow",

@@ -36,6 +36,7 @@ DEMO_MODULES: list[str] = [
     "careloop.loyalty.demo",
     "careloop.journeys.demo",
     "careloop.support.demo",
+    "careloop.community.demo",
 ]
 
 

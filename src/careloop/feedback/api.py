@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
 
+from fastapi import APIRouter, Body
+
+from careloop.feedback import review_settings
+from careloop.feedback.results import survey_results
 from careloop.feedback.schemas import ResponseIn, ReviewIn, ReviewPublic
 from careloop.feedback.service import (
     customer_by_external_id,
@@ -11,6 +15,8 @@ from careloop.feedback.service import (
     record_review,
     review_public,
 )
+from careloop.feedback.survey_store import get_survey, list_surveys, save_survey, survey_as_dict
+from careloop.feedback.surveys import SurveyDef
 from careloop.web.deps import ApiShop, Ctx, SessionDep
 
 router = APIRouter(tags=["feedback"])
@@ -43,3 +49,45 @@ def post_response(
         order_external_id=data.order_id,
     )
     return {"response_id": data.response_id, "created": created, "score": response.score}
+
+
+@router.get("/surveys")
+def get_surveys(shop: ApiShop, session: SessionDep) -> list[dict[str, Any]]:
+    """The shop's surveys: the one-tap score kind and the custom questions that follow it."""
+    return [survey_as_dict(row) for row in list_surveys(session, shop.id)]
+
+
+@router.post("/surveys")
+def post_survey(data: SurveyDef, shop: ApiShop, session: SessionDep, ctx: Ctx) -> dict[str, Any]:
+    """Create or replace the survey `key`; a bad definition is refused with the field named."""
+    row, created = save_survey(session=session, clock=ctx.clock, shop=shop, data=data.model_dump())
+    return {**survey_as_dict(row), "created": created}
+
+
+@router.get("/surveys/{key}/results")
+def get_survey_results(key: str, shop: ApiShop, session: SessionDep) -> dict[str, Any]:
+    """Per question: answers counted per option, scale means, and the text answers."""
+    return survey_results(session, get_survey(session, shop.id, key)).as_json()
+
+
+def _review_settings_json(shop: Any) -> dict[str, Any]:
+    settings = review_settings.current(shop)
+    return {"review_requests": "per_order", **settings}
+
+
+@router.get("/review-settings")
+def get_review_settings(shop: ApiShop) -> dict[str, Any]:
+    """How review requests are sent (per order or per product) and the review pages."""
+    return _review_settings_json(shop)
+
+
+@router.patch("/review-settings")
+def patch_review_settings(
+    shop: ApiShop, session: SessionDep, ctx: Ctx, data: dict[str, Any] = Body(...)
+) -> dict[str, Any]:
+    """Change some review settings (null: back to the default); a wrong value is refused
+    naming the field (`feedback.review_requests`, ...) and nothing changes."""
+    review_settings.set_review_settings(
+        session=session, clock=ctx.clock, shop=shop, changes=data, actor="api"
+    )
+    return _review_settings_json(shop)

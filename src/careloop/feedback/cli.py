@@ -1,4 +1,4 @@
-"""`careloop feedback themes|reviews|respond`."""
+"""`careloop feedback themes|reviews|respond|survey-set|surveys|review-settings`."""
 
 from __future__ import annotations
 
@@ -111,3 +111,119 @@ def respond(
         print(str(exc), file=sys.stderr)
         raise typer.Exit(1) from None
     console.print(f"reply to review {review_id} recorded")
+
+
+@app.command("survey-set")
+def survey_set(
+    file: Annotated[str, typer.Argument(help="A survey definition (YAML or JSON).")],
+    shop: ShopOpt,
+) -> None:
+    """Create or replace a survey with custom questions; a bad field is named, nothing saved."""
+    from pathlib import Path
+
+    import yaml
+
+    from careloop.cli import _ctx, load_shop
+    from careloop.core.errors import CareloopError
+    from careloop.feedback.survey_store import save_survey
+
+    try:
+        data = yaml.safe_load(Path(file).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        print(f"{file}: {exc}", file=sys.stderr)
+        raise typer.Exit(1) from None
+    if not isinstance(data, dict):
+        print(f"{file}: a survey is a mapping (key, kind, name, questions)", file=sys.stderr)
+        raise typer.Exit(1)
+    ctx = _ctx()
+    the_shop = load_shop(ctx, shop)
+    try:
+        with ctx.sessions() as session, session.begin():
+            row, created = save_survey(
+                session=session, clock=ctx.clock, shop=session.merge(the_shop), data=data
+            )
+            key, count = row.key, len(row.questions)
+    except CareloopError as exc:
+        print(f"{file}: {exc}", file=sys.stderr)
+        raise typer.Exit(1) from None
+    console.print(f"survey {key} {'created' if created else 'updated'}: {count} question(s)")
+
+
+@app.command("surveys")
+def surveys_list(shop: ShopOpt) -> None:
+    """The shop's surveys and, per question, the results so far."""
+    from careloop.cli import _ctx, load_shop
+    from careloop.feedback.results import survey_results
+    from careloop.feedback.survey_store import list_surveys
+
+    ctx = _ctx()
+    the_shop = load_shop(ctx, shop)
+    with ctx.sessions() as session:
+        for row in list_surveys(session, the_shop.id):
+            results = survey_results(session, row)
+            state = "active" if row.active else "inactive"
+            console.print(f"[bold]{row.key}[/bold] ({row.kind}, {state}): {row.name}")
+            table = Table("question", "type", "answered", "results")
+            for s in results.questions:
+                shown = ", ".join(f"{label}: {n}" for label, n in s.counts) or " | ".join(
+                    t[:40] for t in s.texts[:3]
+                )
+                if s.mean is not None:
+                    shown += f" (mean {s.mean})"
+                table.add_row(s.question.text.en, s.question.type, str(s.answered), shown)
+            console.print(table)
+
+
+@app.command("review-settings")
+def review_settings_cmd(
+    shop: ShopOpt,
+    mode: Annotated[
+        str | None, typer.Option("--mode", help="per_order or per_product review requests.")
+    ] = None,
+    product_review_url: Annotated[
+        str | None,
+        typer.Option(help='Link template with {sku} to a product\'s review page ("" removes).'),
+    ] = None,
+    review_url: Annotated[
+        list[str] | None,
+        typer.Option(help="platform=https://... the shop's review page (repeatable)."),
+    ] = None,
+) -> None:
+    """Show the review settings, or change them; a wrong value is named and nothing saved."""
+    from careloop.cli import _ctx, load_shop
+    from careloop.core.errors import CareloopError
+    from careloop.feedback import review_settings
+
+    changes: dict[str, object] = {}
+    if mode is not None:
+        changes["review_requests"] = mode
+    if product_review_url is not None:
+        changes["product_review_url"] = product_review_url
+    if review_url:
+        pages: dict[str, str] = {}
+        for item in review_url:
+            platform, sep, link = item.partition("=")
+            if not sep or not platform.strip():
+                print(f"--review-url {item!r}: write platform=https://...", file=sys.stderr)
+                raise typer.Exit(1)
+            pages[platform.strip()] = link.strip()
+        changes["review_urls"] = pages
+    ctx = _ctx()
+    the_shop = load_shop(ctx, shop)
+    try:
+        with ctx.sessions() as session, session.begin():
+            stored = session.merge(the_shop)
+            if changes:
+                review_settings.set_review_settings(
+                    session=session,
+                    clock=ctx.clock,
+                    shop=stored,
+                    changes=changes,
+                    actor="cli",
+                )
+            shown = {"review_requests": "per_order", **review_settings.current(stored)}
+    except CareloopError as exc:
+        print(str(exc), file=sys.stderr)
+        raise typer.Exit(1) from None
+    for key, value in shown.items():
+        console.print(f"{key}: {value}")

@@ -36,6 +36,7 @@ REVIEW_COLUMNS: Final = (
     "text",
     "url",
     "posted_at",
+    "sku",
 )
 REVIEW_REQUIRED: Final = ("review_id", "platform", "rating", "posted_at")
 

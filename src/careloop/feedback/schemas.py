@@ -22,6 +22,8 @@ class ReviewIn(BaseModel):
     text: str = Field(default="", max_length=10_000)
     url: str | None = Field(default=None, max_length=1000, pattern=r"^https?://\S+$")
     posted_at: datetime
+    # The product reviewed (its SKU), for per-product review requests.
+    sku: str | None = Field(default=None, max_length=128)
 
     @field_validator("posted_at")
     @classmethod
@@ -37,6 +39,9 @@ class ReviewPublic(BaseModel):
     text: str
     url: str | None
     posted_at: datetime
+    sku: str | None = None
+    edited_at: datetime | None = None
+    previous_rating: int | None = None
     respond_by: datetime | None
     response_text: str | None
     responded_at: datetime | None

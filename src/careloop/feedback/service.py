@@ -4,6 +4,7 @@ recovery and the happy towards a public review, and draft replies."""
 from __future__ import annotations
 
 import importlib
+import zlib
 from datetime import datetime
 from typing import Any
 
@@ -121,8 +122,28 @@ def _reward(session: Session, clock: Clock, shop: Shop, customer_id: int, key: s
         percent_off=int(percent),
         valid_days=30,
         reason="survey answered",
-        idempotency_key=f"survey-reward:{key}",
+        idempotency_key=reward_key(key),
+        source="reward",
     )
+
+
+def reward_key(response_key: str) -> str:
+    """The coupon a survey answer earned is issued (and found again) under this key."""
+    return f"survey-reward:{response_key}"
+
+
+def reward_code(session: Session, shop_id: int, response_key: str) -> str | None:
+    """The code of the thank-you coupon this answer earned, to show the customer."""
+    loyalty = _optional("careloop.loyalty.models")
+    if loyalty is None:
+        return None
+    code: str | None = session.scalar(
+        select(loyalty.Coupon.code).where(
+            loyalty.Coupon.shop_id == shop_id,
+            loyalty.Coupon.idempotency_key == reward_key(response_key),
+        )
+    )
+    return code
 
 
 def add_comment(*, session: Session, shop_id: int, response_id: int, comment: str) -> None:
@@ -188,6 +209,7 @@ def record_review(
         rating=data.rating,
         text=data.text,
         url=data.url,
+        sku=data.sku or None,
         posted_at=data.posted_at,
         respond_by=max(data.posted_at, clock.now()) + rules.PUBLIC_RESPONSE_WITHIN
         if negative
@@ -202,6 +224,7 @@ def record_review(
             select(Review).where(Review.shop_id == shop.id, Review.review_id == data.review_id)
         )
         assert existing is not None
+        _maybe_edited(session, clock, shop, existing, data, source)
         return existing, False
     if customer is not None:
         record_event(
@@ -219,6 +242,40 @@ def record_review(
     if negative:
         _urgent_reply_task(session, clock, shop, review, customer)
     return review, True
+
+
+def _maybe_edited(
+    session: Session, clock: Clock, shop: Shop, review: Review, data: ReviewIn, source: str
+) -> None:
+    """The same review seen again with another rating or text: the customer edited it (the
+    first version's rating is kept as `previous_rating`). Seen unchanged: nothing happens."""
+    if review.rating == data.rating and review.text == data.text:
+        return
+    if review.previous_rating is None:
+        review.previous_rating = review.rating
+    before = review.rating
+    review.rating, review.text = data.rating, data.text
+    review.url = data.url or review.url
+    review.edited_at = clock.now()
+    if data.rating > rules.NEGATIVE_REVIEW_MAX:
+        review.respond_by = None  # no longer a negative review waiting for a public reply
+    if review.customer_id is not None:
+        record_event(
+            session=session,
+            clock=clock,
+            shop_id=shop.id,
+            customer_id=review.customer_id,
+            type="review.updated",
+            source=source,
+            event_key=f"review:{review.review_id}:edit:{data.rating}:{zlib.crc32(data.text.encode())}",
+            payload={
+                "review_id": review.review_id,
+                "rating": data.rating,
+                "previous_rating": before,
+                "platform": review.platform,
+            },
+            summary=f"review updated {before}★ → {data.rating}★ on {review.platform}",
+        )
 
 
 def _urgent_reply_task(
@@ -298,6 +355,9 @@ def review_public(session: Session, shop: Shop, review: Review) -> ReviewPublic:
         text=review.text,
         url=review.url,
         posted_at=review.posted_at,
+        sku=review.sku,
+        edited_at=review.edited_at,
+        previous_rating=review.previous_rating,
         respond_by=review.respond_by,
         response_text=review.response_text,
         responded_at=review.responded_at,

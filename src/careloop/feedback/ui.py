@@ -8,20 +8,27 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from careloop.audit.service import audit
-from careloop.core.errors import ValidationFailed
+from careloop.context import AppContext
+from careloop.core.errors import FieldError, ValidationFailed
 from careloop.customers.models import Customer
-from careloop.feedback import rules
+from careloop.feedback import review_settings, rules, survey_ui
 from careloop.feedback.insights import shop_themes
 from careloop.feedback.models import Review, SurveyResponse
+from careloop.feedback.results import survey_results
 from careloop.feedback.service import respond_to_review, suggested_reply
+from careloop.feedback.survey_store import list_surveys
 from careloop.web.deps import Ctx, SessionDep
-from careloop.web.ui.deps import AgentStaff, CurrentStaff
+from careloop.web.i18n import register_messages
+from careloop.web.ui.deps import AgentStaff, CurrentStaff, OwnerStaff, StaffContext
 from careloop.web.ui.nav import register_nav
 from careloop.web.ui.templating import render
 
 router = APIRouter()
+# The survey editor, preview and text answers live in their own module, under /feedback.
+router.include_router(survey_ui.router)
 register_nav("feedback", "Feedback", "Góp ý", "/feedback", "viewer", 50)
 PERIOD = timedelta(days=90)
 
@@ -95,6 +102,26 @@ TEXTS = {
 }
 
 
+register_messages(
+    {
+        "feedback.review_mode": {"en": "Review requests", "vi": "Xin đánh giá"},
+        "feedback.mode.per_order": {"en": "one per order", "vi": "mỗi đơn hàng một lần"},
+        "feedback.mode.per_product": {
+            "en": "one per product bought",
+            "vi": "mỗi sản phẩm đã mua một lần",
+        },
+        "feedback.product_review_url": {
+            "en": "Product review link (with {sku})",
+            "vi": "Liên kết đánh giá sản phẩm (có {sku})",
+        },
+        "feedback.settings_saved": {
+            "en": "Review settings saved.",
+            "vi": "Đã lưu cài đặt đánh giá.",
+        },
+    }
+)
+
+
 def _texts(locale: str) -> dict[str, str]:
     return TEXTS["vi" if locale == "vi" else "en"]
 
@@ -126,7 +153,9 @@ def csat(scores: list[int]) -> int | None:
 
 
 @router.get("/feedback")
-def surveys_page(request: Request, staff: CurrentStaff, session: SessionDep, ctx: Ctx) -> Response:
+def surveys_page(
+    request: Request, staff: CurrentStaff, session: SessionDep, ctx: Ctx, saved: str = ""
+) -> Response:
     since = ctx.clock.now() - PERIOD
     nps_scores = _scores(session, staff.shop.id, "nps", since)
     csat_scores = _scores(session, staff.shop.id, "csat", since)
@@ -150,13 +179,40 @@ def surveys_page(request: Request, staff: CurrentStaff, session: SessionDep, ctx
             "distribution": [nps_scores.count(n) for n in range(11)],
             "recent": recent,
             "thresholds": rules.Thresholds.from_settings(staff.shop.settings or {}),
+            "nps_target": _nps_target(staff.shop.settings),
+            "results": [
+                survey_ui.result_view(survey_results(session, row, since), staff.locale)
+                for row in list_surveys(session, staff.shop.id)
+            ],
+            "saved": saved,
         },
         staff=staff,
     )
 
 
+def _nps_target(settings: dict[str, Any] | None) -> str:
+    """The shop's NPS target as shown next to its NPS: "50+" unless the owner changed it."""
+    from careloop.metrics.definitions import targets_for
+
+    target = targets_for(settings)["nps"]
+    if target is None:
+        return "-"
+    return f"{target.value:g}+" if target.direction == "at_least" else f"<= {target.value:g}"
+
+
 @router.get("/feedback/reviews")
 def reviews_page(request: Request, staff: CurrentStaff, session: SessionDep, ctx: Ctx) -> Response:
+    return _reviews(request, staff, session, ctx)
+
+
+def _reviews(
+    request: Request,
+    staff: StaffContext,
+    session: Session,
+    ctx: AppContext,
+    settings_errors: list[FieldError] | None = None,
+    status_code: int = 200,
+) -> Response:
     # Unanswered negative reviews first, by deadline; then everything else, newest first.
     rows = session.execute(
         select(Review, Customer)
@@ -192,9 +248,38 @@ def reviews_page(request: Request, staff: CurrentStaff, session: SessionDep, ctx
             "items": items,
             "count": summary[0],
             "average": round(float(summary[1]), 2) if summary[1] is not None else None,
+            "review_settings": rules.ReviewSettings.of(staff.shop.settings or {}),
+            "modes": rules.REVIEW_MODES,
+            "settings_errors": {e.field: e.reason for e in settings_errors or []},
+            "settings_saved": request.query_params.get("saved") == "settings",
         },
         staff=staff,
+        status_code=status_code,
     )
+
+
+@router.post("/feedback/reviews/settings")
+def save_review_settings(
+    request: Request,
+    staff: OwnerStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    mode: Annotated[str, Form()] = "",
+    product_review_url: Annotated[str, Form()] = "",
+) -> Response:
+    """The owner's review settings; a wrong value is shown next to its field, nothing saved."""
+    try:
+        review_settings.set_review_settings(
+            session=session,
+            clock=ctx.clock,
+            shop=staff.shop,
+            changes={"review_requests": mode.strip(), "product_review_url": product_review_url},
+            actor=f"staff:{staff.user.email}",
+            origin=request.client.host if request.client else "",
+        )
+    except ValidationFailed as exc:
+        return _reviews(request, staff, session, ctx, exc.errors, status_code=422)
+    return RedirectResponse("/feedback/reviews?saved=settings", status_code=303)
 
 
 @router.post("/feedback/reviews/{review_id}/response")

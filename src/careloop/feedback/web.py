@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 from careloop.context import AppContext
 from careloop.core.errors import CareloopError
 from careloop.customers.models import Customer
-from careloop.feedback import rules
-from careloop.feedback.models import SurveyResponse
-from careloop.feedback.service import add_comment, record_response
+from careloop.feedback import rules, surveys
+from careloop.feedback.models import Survey, SurveyResponse
+from careloop.feedback.service import record_response, reward_code
+from careloop.feedback.survey_store import record_answers, survey_for
 from careloop.shops.models import Shop
 from careloop.web.deps import Ctx, SessionDep
 
@@ -45,7 +46,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "thanks": "Cảm ơn bạn đã chấm điểm!",
         "why": "Điều gì khiến bạn chọn điểm này? (không bắt buộc)",
         "done": "Cảm ơn bạn! Chúng tôi đã nhận được góp ý.",
+        "more": "Thêm vài câu hỏi ngắn",
+        "optional": "không bắt buộc",
+        "yes": "Có",
+        "no": "Không",
+        "fix": "Vui lòng xem lại các câu trả lời được đánh dấu.",
         "expired": "Liên kết này đã hết hạn hoặc không hợp lệ. Cảm ơn bạn!",
+        "reward": "Quà cảm ơn: mã giảm giá {code} cho lần mua tới.",
     },
     "en": {
         "title": "Your feedback",
@@ -58,7 +65,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "thanks": "Thank you for your score!",
         "why": "What is the main reason for your score? (optional)",
         "done": "Thank you! We have your feedback.",
+        "more": "A few quick questions",
+        "optional": "optional",
+        "yes": "Yes",
+        "no": "No",
+        "fix": "Please check the answers marked below.",
         "expired": "This link has expired or is not valid. Thank you!",
+        "reward": "A thank-you gift: use code {code} on your next order.",
     },
 }
 
@@ -84,6 +97,7 @@ class _Link:
         self.channel: str | None = data.get("ch")
         self.kind = str(data.get("k") or "nps")
         self.order: str | None = data.get("o")
+        self.survey_key: str | None = data.get("q")
         issued = self._issued(session, data)
         if issued is None or ctx.clock.now() > issued + rules.SURVEY_LINK_VALID:
             return
@@ -111,7 +125,15 @@ class _Link:
         return "vi" if locale.startswith("vi") else "en"
 
 
-def _page(link: _Link, state: str, action: str = "", score: int | None = None) -> HTMLResponse:
+def _page(
+    link: _Link,
+    state: str,
+    action: str = "",
+    score: int | None = None,
+    questions: list[dict[str, Any]] | None = None,
+    problems: bool = False,
+    reward: str | None = None,
+) -> HTMLResponse:
     lang = link.lang
     low, high = rules.SCALES.get(link.kind if link.valid else "nps", (0, 10))
     html = PAGES.get_template("survey.html").render(
@@ -123,6 +145,9 @@ def _page(link: _Link, state: str, action: str = "", score: int | None = None) -
         state=state,
         action=action,
         score=score,
+        questions=questions or [],
+        problems=problems,
+        reward=reward,
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store", "X-Robots-Tag": "noindex"})
 
@@ -143,17 +168,59 @@ def survey_page(token: str, request: Request, session: SessionDep, ctx: Ctx) -> 
         return _page(link, "expired")
     answered = _answered(session, link)
     if answered is not None:
-        return _after_answer(link, answered, token, ctx)
+        return _after_answer(session, link, answered, token, ctx)
     raw = request.query_params.get("score")
     if raw is not None and raw.isdigit() and rules.check_score(link.kind, int(raw)) is None:
         return _page(link, "confirm", action=f"/survey/{token}", score=int(raw))
     return _page(link, "ask", action=f"/survey/{token}")
 
 
-def _after_answer(link: _Link, answered: SurveyResponse, token: str, ctx: AppContext) -> Response:
-    if not answered.comment and ctx.clock.now() < answered.created_at + COMMENT_WINDOW:
-        return _page(link, "comment", action=f"/survey/{token}/comment")
-    return _page(link, "done")
+def _survey(session: Session, link: _Link, answered: SurveyResponse | None) -> Survey | None:
+    assert link.shop is not None
+    key = (answered.survey_key if answered else None) or link.survey_key
+    return survey_for(session, link.shop.id, link.kind, key)
+
+
+def question_fields(
+    survey: Survey | None,
+    lang: str,
+    errors: dict[str, str] | None = None,
+    given: dict[str, list[str]] | None = None,
+) -> list[dict[str, Any]]:
+    """The custom questions as the page shows them, with any refused answer marked."""
+    if survey is None:
+        return []
+    out = []
+    for q in surveys.load_questions(survey.questions):
+        low, high = surveys.SCALE_RANGES.get(q.type, (0, 0))
+        out.append(
+            {
+                "id": q.id,
+                "type": q.type,
+                "text": q.text.in_(lang),
+                "required": q.required,
+                "options": [(o.id, o.in_(lang)) for o in q.options],
+                "scale": range(low, high + 1),
+                "error": (errors or {}).get(q.id),
+                "given": (given or {}).get(f"q_{q.id}", []),
+            }
+        )
+    return out
+
+
+def _after_answer(
+    session: Session, link: _Link, answered: SurveyResponse, token: str, ctx: AppContext
+) -> Response:
+    """The follow-up page (custom questions and "why?") until it is answered or the window
+    closes; then thanks."""
+    follow_up_open = ctx.clock.now() < answered.created_at + COMMENT_WINDOW
+    reward = reward_code(session, answered.shop_id, answered.response_key)
+    if not answered.comment and not answered.answers and follow_up_open:
+        fields = question_fields(_survey(session, link, answered), link.lang)
+        return _page(
+            link, "comment", action=f"/survey/{token}/comment", questions=fields, reward=reward
+        )
+    return _page(link, "done", reward=reward)
 
 
 @router.post("/{token}")
@@ -163,7 +230,7 @@ def survey_answer(token: str, session: SessionDep, ctx: Ctx, score: int = Form(.
         return _page(link, "expired")
     assert link.shop is not None and link.customer is not None
     try:
-        record_response(
+        response, created = record_response(
             session=session,
             clock=ctx.clock,
             shop=link.shop,
@@ -178,24 +245,58 @@ def survey_answer(token: str, session: SessionDep, ctx: Ctx, score: int = Form(.
         )
     except CareloopError:
         return _page(link, "ask", action=f"/survey/{token}")
+    if created:
+        survey = _survey(session, link, None)
+        response.survey_key = survey.key if survey else None
     return RedirectResponse(f"/survey/{token}", status_code=303)
 
 
 @router.post("/{token}/comment")
-def survey_comment(token: str, session: SessionDep, ctx: Ctx, comment: str = Form("")) -> Response:
+async def survey_comment(token: str, request: Request, session: SessionDep, ctx: Ctx) -> Response:
+    """The follow-up form: custom answers (`q_<id>`) and the "why?" comment, kept once;
+    a refused answer shows the form again with the reason, and nothing is stored."""
     link = _Link(ctx, session, token)
     if not link.valid:
         return _page(link, "expired")
+    assert link.shop is not None
     answered = _answered(session, link)
-    if answered is not None and comment.strip():
-        add_comment(
-            session=session, shop_id=answered.shop_id, response_id=answered.id, comment=comment
-        )
-    return _page(link, "done")
+    if answered is None:
+        return _page(link, "ask", action=f"/survey/{token}")
+    if answered.comment or answered.answers:
+        return _page(link, "done")
+    if ctx.clock.now() >= answered.created_at + COMMENT_WINDOW:
+        return _page(link, "done")  # the follow-up page closed: late words are not kept
+    form = await request.form()
+    given = {str(k): [str(v) for v in form.getlist(k)] for k in form}
+    survey = _survey(session, link, answered)
+    questions = surveys.load_questions(survey.questions) if survey else []
+    checked = surveys.check_answers(questions, given, link.lang)
+    if checked.errors:
+        fields = question_fields(survey, link.lang, checked.errors, given)
+        page = _page(link, "comment", f"/survey/{token}/comment", questions=fields, problems=True)
+        page.status_code = 422
+        return page
+    record_answers(
+        session=session,
+        clock=ctx.clock,
+        shop=link.shop,
+        response=answered,
+        survey=survey,
+        answers=checked.answers,
+        comment=str(form.get("comment") or ""),
+        lang=link.lang,
+    )
+    return _page(link, "done", reward=reward_code(session, link.shop.id, answered.response_key))
 
 
 def survey_url(
-    ctx: AppContext, *, shop_id: int, customer_id: int, kind: str, order: str | None = None
+    ctx: AppContext,
+    *,
+    shop_id: int,
+    customer_id: int,
+    kind: str,
+    order: str | None = None,
+    survey: str | None = None,
 ) -> str:
     """A survey link not tied to a message (staff or API asks): carries its own issue time."""
     from careloop.channels import links
@@ -208,4 +309,6 @@ def survey_url(
     }
     if order:
         payload["o"] = order
+    if survey:
+        payload["q"] = survey
     return links.url(ctx.settings.base_url, ctx.secret_key, "survey", payload)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from careloop.core import events
 from careloop.core.ids import human_code
 from careloop.customers.models import Consent, Customer
+from careloop.customers.search_key import customer_search_key
 from careloop.customers.service import MARKETING_CHANNELS
 from careloop.db.upsert import insert_ignoring_duplicates
 from careloop.imports.timeline_rows import event_row, insert_events
@@ -97,6 +98,7 @@ class CustomerWriter:
                     "shop_id": self.shop_id,
                     "external_id": data.external_id,
                     **values,
+                    "search_key": _search_key(values, data.external_id),
                     "tags": [],
                     "referral_code": code,
                     "created_at": self.now,
@@ -170,7 +172,14 @@ class CustomerWriter:
             merged = {name: old[name] for name in IMPORTED_FIELDS}
             merged.update({name: batch[ext].fields[name] for name in changes})
             changed.add(ext)
-            rows.append({"_id": old["id"], **merged, "updated_at": self.now})
+            rows.append(
+                {
+                    "_id": old["id"],
+                    **merged,
+                    "search_key": _search_key(merged, ext),
+                    "updated_at": self.now,
+                }
+            )
             event_rows.append(
                 event_row(
                     shop_id=self.shop_id,
@@ -248,6 +257,16 @@ class CustomerWriter:
             self.session.execute(stmt, updates)
         insert_events(self.session, event_rows)
         return changed
+
+
+def _search_key(values: Mapping[str, Any], external_id: str) -> str:
+    """Core statements skip the ORM listener that keeps the key in step: set it here."""
+    return customer_search_key(
+        name=values.get("name"),
+        email=values.get("email"),
+        phone=values.get("phone"),
+        external_id=external_id,
+    )
 
 
 def _jsonable(value: Any) -> Any:

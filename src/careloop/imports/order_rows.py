@@ -9,6 +9,7 @@ from typing import Any, Final
 
 from careloop.imports import fields
 from careloop.imports.csvfile import ErrorLog, Row
+from careloop.orders.address import MAX_ADDRESS_CHARS
 from careloop.orders.status import STATUSES
 
 COLUMNS: Final = (
@@ -32,6 +33,7 @@ COLUMNS: Final = (
     "email",
     "phone",
     "accepts_marketing",
+    "shipping_address",
 )
 REQUIRED: Final = ("order_id", "customer_id", "placed_at", "total")
 LATER_TIMES: Final = ("paid", "shipped", "delivered", "returned", "cancelled")
@@ -65,6 +67,7 @@ class OrderRow:
     email: str | None
     phone: str | None
     accepts_marketing: bool | None
+    shipping_address: str | None
 
 
 def parse_row(line: int, values: Row, shop_currency: str, log: ErrorLog) -> OrderRow | None:
@@ -88,6 +91,7 @@ def parse_row(line: int, values: Row, shop_currency: str, log: ErrorLog) -> Orde
         email,
         phone,
         accepts_marketing,
+        shipping_address,
     ) = values
     bad: list[tuple[str, str]] = []
     # Lengths are checked inline: a function call per cell is most of the cost here.
@@ -114,6 +118,7 @@ def parse_row(line: int, values: Row, shop_currency: str, log: ErrorLog) -> Orde
         ("sku", sku, 128),
         ("product_name", product_name, 300),
         ("customer_name", customer_name, 200),
+        ("shipping_address", shipping_address, MAX_ADDRESS_CHARS),
     ):
         if len(value) > limit:
             bad.append((name, f"longer than {limit} characters"))
@@ -156,6 +161,7 @@ def parse_row(line: int, values: Row, shop_currency: str, log: ErrorLog) -> Orde
         email=mail,
         phone=tel,
         accepts_marketing=marketing,
+        shipping_address=shipping_address or None,
     )
 
 

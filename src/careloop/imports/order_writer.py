@@ -19,6 +19,7 @@ from careloop.imports.csvfile import ErrorLog
 from careloop.imports.customer_writer import CustomerData, CustomerWriter
 from careloop.imports.order_rows import LineItem, OrderRow
 from careloop.imports.timeline_rows import event_row, insert_events
+from careloop.orders.address import address_key
 from careloop.orders.models import Order, OrderLine, Product
 from careloop.orders.service import STATUS_EVENTS
 from careloop.orders.status import TIME_FIELDS, current_status, merge_times
@@ -46,6 +47,7 @@ class OrderData:
     email: str | None = None
     phone: str | None = None
     accepts_marketing: bool | None = None
+    shipping_address: str | None = None
 
     @classmethod
     def start(cls, row: OrderRow) -> OrderData:
@@ -72,6 +74,7 @@ class OrderData:
         self.phone = row.phone or self.phone
         if row.accepts_marketing is not None:
             self.accepts_marketing = row.accepts_marketing
+        self.shipping_address = row.shipping_address or self.shipping_address
 
     def status_times(self) -> dict[str, datetime | None]:
         """Every known time; the stated status without a time of its own gets the latest
@@ -187,6 +190,8 @@ class OrderWriter:
                     "currency": data.currency,
                     "total_minor": data.total_minor,
                     "discount_codes": list(data.discount_codes),
+                    "shipping_address": data.shipping_address,
+                    "shipping_address_key": address_key(data.shipping_address),
                     "placed_at": data.placed_at,
                     **{TIME_FIELDS[s]: times.get(s) for s in TIME_FIELDS if s != "placed"},
                     "source": self.source,
@@ -216,10 +221,13 @@ class OrderWriter:
             stored_times = {s: old[f] for s, f in TIME_FIELDS.items()}
             new_times = merge_times(stored_times, data.status_times())
             codes = data.discount_codes or old["discount_codes"]
-            refreshed = (data.total_minor, data.currency, codes) != (
+            # A file without the address keeps the one stored.
+            address = data.shipping_address or old["shipping_address"]
+            refreshed = (data.total_minor, data.currency, codes, address) != (
                 old["total_minor"],
                 old["currency"],
                 old["discount_codes"],
+                old["shipping_address"],
             )
             new_lines = bool(data.items) and lines.get(old["id"], []) != data.items
             if new_lines:
@@ -234,6 +242,8 @@ class OrderWriter:
                     "total_minor": data.total_minor,
                     "currency": data.currency,
                     "discount_codes": list(codes),
+                    "shipping_address": address,
+                    "shipping_address_key": address_key(address),
                     **{TIME_FIELDS[s]: times[s] for s in TIME_FIELDS if s != "placed"},
                     "updated_at": self.now,
                 }

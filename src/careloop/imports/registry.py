@@ -23,6 +23,7 @@ class Importer(Protocol):
 _IMPORTERS: dict[str, Importer] = {}
 # Kinds whose importer lives in another capability: importing the module registers it.
 PROVIDERS: Final = {
+    "community": "careloop.community.imports",
     "responses": "careloop.feedback.imports",
     "reviews": "careloop.feedback.imports",
 }

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -53,6 +53,11 @@ class NotSent:
 
 
 class Effects(Protocol):
+    @property
+    def writes(self) -> bool:
+        """Whether the effects write to the database (a failed one needs a savepoint)."""
+        ...
+
     def send(self, session: Session, clock: Clock, request: SendRequest) -> int | None:
         """Queue the message; its id, or None if the idempotency key was already used."""
         ...
@@ -92,6 +97,8 @@ def _service(module: str) -> Any:
 
 class LiveEffects:
     """The real thing: messages rows, coupons, points, staff tasks, tickets."""
+
+    writes = True
 
     def send(self, session: Session, clock: Clock, request: SendRequest) -> int | None:
         from careloop.channels.service import enqueue_message
@@ -194,6 +201,7 @@ class DryRunEffects:
     `history` keeps the simulated sends so the caps see them; `real_history` adds the
     customer's real messages (off for the benchmark)."""
 
+    writes: ClassVar[bool] = False
     real_history: bool = True
     outcomes: Counter[tuple[str, str, str, str]] = field(default_factory=Counter)
     sent: dict[tuple[int, int], list[tuple[datetime, str]]] = field(default_factory=dict)

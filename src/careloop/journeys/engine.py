@@ -8,9 +8,11 @@ step re-run after a lost lease is a no-op where it already happened.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -42,6 +44,32 @@ class EnrollmentState:
     finished: bool = field(default=False)
 
 
+class LazyHistory(Sequence[policy.Sent]):
+    """The customer's recent sends, read from the database on first use."""
+
+    def __init__(self, load: Callable[[], list[policy.Sent]]) -> None:
+        self._load = load
+        self._items: list[policy.Sent] | None = None
+
+    def _get(self) -> list[policy.Sent]:
+        if self._items is None:
+            self._items = self._load()
+        return self._items
+
+    @overload
+    def __getitem__(self, index: int) -> policy.Sent: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[policy.Sent]: ...
+    def __getitem__(self, index: int | slice) -> policy.Sent | Sequence[policy.Sent]:
+        return self._get()[index]
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __iter__(self) -> Iterator[policy.Sent]:
+        return iter(self._get())
+
+
 def idempotency_key(enrollment_id: int, step_id: str) -> str:
     return f"enr:{enrollment_id}:{step_id}"
 
@@ -55,10 +83,12 @@ class StepRunner:
     journey: JourneyDef
     effects: Effects
     contact_policy: policy.ContactPolicy
+    # channel -> state, when the caller read them for a whole batch; None: read here.
+    consents: Mapping[str, str] | None = None
 
     def run(self, state: EnrollmentState) -> EnrollmentState:
         """Advance `state` as far as it can go now; returns the new state."""
-        state = copy.deepcopy(state)
+        state = replace(state, context=copy.deepcopy(state.context))
         now = self.clock.now()
         while state.steps_run < MAX_STEPS_PER_RUN:
             if state.step_id is None or state.step_id == END:
@@ -78,6 +108,11 @@ class StepRunner:
                 return state
         state.status = "active"
         return state
+
+    def _undoable(self) -> AbstractContextManager[object]:
+        """A savepoint around one effect, so a failed one leaves none of its rows behind;
+        effects that write nothing (the dry run) need none."""
+        return self.session.begin_nested() if self.effects.writes else nullcontext()
 
     def _finish(self, state: EnrollmentState, status: str, reason: str | None) -> EnrollmentState:
         state.status, state.exit_reason, state.finished = status, reason, True
@@ -116,13 +151,15 @@ class StepRunner:
             for name, address in (("email", c.email), ("sms", c.phone), ("zalo", c.zalo_user_id))
             if address
         }
-        consents = dict(
-            self.session.execute(
-                select(Consent.channel, Consent.state).where(
-                    Consent.shop_id == self.shop.id, Consent.customer_id == c.id
-                )
-            ).all()
-        )
+        consents = self.consents
+        if consents is None:
+            consents = dict(
+                self.session.execute(
+                    select(Consent.channel, Consent.state).where(
+                        Consent.shop_id == self.shop.id, Consent.customer_id == c.id
+                    )
+                ).all()
+            )
         return policy.Recipient(
             timezone=c.timezone or self.shop.timezone,
             preferred_channel=c.preferred_channel,
@@ -130,20 +167,34 @@ class StepRunner:
             consents=consents,
         )
 
+    def _recipient_for(self, kind: str) -> policy.Recipient:
+        """The recipient, with their preference-centre frequency when the caps apply to
+        `kind` (only then does the policy read it, so only then is it loaded)."""
+        recipient = self._recipient()
+        if kind not in self.contact_policy.capped_classes:
+            return recipient
+        from careloop.channels.tracking import preferred_frequency
+
+        frequency = preferred_frequency(
+            self.session, shop_id=self.shop.id, customer_id=self.customer.id
+        )
+        return replace(recipient, frequency=frequency)
+
     def _send(self, step: Step, state: EnrollmentState, now: datetime) -> str | None:
         spec = step.send
         assert spec is not None
-        since = now - timedelta(days=self.contact_policy.window_days + 1)
-        history = [
-            policy.Sent(at, kind)
-            for at, kind in self.effects.sends_since(
-                self.session, self.shop.id, self.customer.id, since
-            )
-        ]
+        since = now - timedelta(days=policy.history_days(self.contact_policy))
+
+        def load_history() -> list[policy.Sent]:
+            sends = self.effects.sends_since(self.session, self.shop.id, self.customer.id, since)
+            return [policy.Sent(at, kind) for at, kind in sends]
+
+        # Read only if the policy looks at it (the caps): a transactional send never does.
+        history = LazyHistory(load_history)
         decision = policy.decide(
             kind=spec.kind,
             requested=spec.channel_list(),
-            recipient=self._recipient(),
+            recipient=self._recipient_for(spec.kind),
             history=history,
             policy=self.contact_policy,
             now=now,
@@ -188,7 +239,7 @@ class StepRunner:
 
     def _enqueue(self, step: Step, state: EnrollmentState, request: SendRequest) -> str:
         try:
-            with self.session.begin_nested():
+            with self._undoable():
                 message_id = self.effects.send(self.session, self.clock, request)
         except CareloopError as exc:
             # A template that cannot render: recorded on the timeline, never a silent skip.
@@ -332,7 +383,7 @@ class StepRunner:
                 "source": f"journey:{self.journey.key}",
             }
         try:
-            with self.session.begin_nested():
+            with self._undoable():
                 result = self.effects.action(
                     self.session,
                     self.clock,

@@ -2,6 +2,7 @@
 
 Names: customer.<field>, tags, segment, tier, points, last_survey_score, last_nps,
 last_csat, last_review_rating, open_tickets, orders_count, days_since_last_order,
+review_requests (the shop's feedback setting: per_order or per_product),
 order.<field> (the enrollment's order), event.<field> (the trigger event's payload).
 """
 
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from careloop.core import events
 from careloop.customers.models import Customer, TimelineEvent
 from careloop.orders.models import Order
+from careloop.shops.models import Shop
 
 NOT_SALES = ("cancelled", "returned")
 FACT_NAMES = (
@@ -32,6 +34,7 @@ FACT_NAMES = (
     "open_tickets",
     "orders_count",
     "days_since_last_order",
+    "review_requests",
 )
 
 
@@ -107,6 +110,13 @@ class CustomerFacts:
             if kind is None or payload.get("kind") == kind:
                 return dict(payload)
         return None
+
+    def _fact_review_requests(self) -> str:
+        # "per_order" or "per_product" (feedback.rules.ReviewSettings): per product, the
+        # feedback capability sends one request per product itself, so the journey stays quiet.
+        shop = self.session.get(Shop, self.customer.shop_id)
+        feedback = ((shop.settings if shop is not None else None) or {}).get("feedback") or {}
+        return str(feedback.get("review_requests") or "per_order")
 
     def _fact_last_survey_score(self) -> Any:
         return (self._latest_payload(events.SURVEY_ANSWERED) or {}).get("score")

@@ -3,7 +3,9 @@
 Pure: no database, no clock. The runner gathers the facts (consents, addresses, recent
 messages, the shop's settings, now) and records what `decide` says. Defaults come from the
 seeds: at most 2 non-transactional messages per customer per 30 days and 1 per day, quiet
-hours 21:00-08:00 in the customer's time zone (deferred, never dropped).
+hours 21:00-08:00 in the customer's time zone (deferred, never dropped). A customer who
+chose "how often" in the preference centre gets the tighter of their choice and the shop's
+caps (rule `customer_frequency`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,19 @@ RULE_NO_CONSENT = "no_consent"
 RULE_QUIET_HOURS = "quiet_hours"
 RULE_DAILY_CAP = "daily_cap"
 RULE_WINDOW_CAP = "window_cap"
+RULE_CUSTOMER_FREQUENCY = "customer_frequency"
+
+# The preference centre's "how often" choices: at most (messages, days), counted like the
+# shop's window cap; "normal" leaves the shop's caps alone. Only the classes the shop caps
+# are held back: a customer asking for fewer offers still gets their order and ticket news.
+CUSTOMER_FREQUENCIES: Mapping[str, tuple[int, int] | None] = {
+    "normal": None,
+    "weekly": (1, 7),
+    "monthly": (1, 30),
+    "quarterly": (1, 90),
+    "important": None,  # no marketing at all; service and transactional messages still go
+}
+ONLY_IMPORTANT = "important"
 
 
 class _Settings(BaseModel):
@@ -114,6 +129,8 @@ class Recipient:
     # Channels the customer has an address on (email, phone for sms, Zalo id).
     reachable: frozenset[str] = frozenset()
     consents: Mapping[str, str] = field(default_factory=dict)
+    # Chosen in the preference centre (a key of CUSTOMER_FREQUENCIES; unknown = "normal").
+    frequency: str = "normal"
 
 
 @dataclass(frozen=True)
@@ -178,6 +195,11 @@ def decide(
             return Decision(
                 "suppress", rule=RULE_NO_CONSENT, detail=f"no consent on {', '.join(reachable)}"
             )
+    if kind == "marketing" and recipient.frequency == ONLY_IMPORTANT:
+        # Whatever the shop's caps: deferring would only pile up promotions nobody wants.
+        return Decision(
+            "suppress", rule=RULE_CUSTOMER_FREQUENCY, detail="customer chose important only"
+        )
     tz = zone(recipient.timezone)
     if kind in policy.quiet_classes and policy.quiet_hours is not None:
         start, end = policy.quiet_hours
@@ -185,10 +207,46 @@ def decide(
             until = next_local_time(now, tz, end)
             return Decision("defer", tuple(allowed), RULE_QUIET_HOURS, until, "quiet hours")
     if kind in policy.capped_classes and kind != "transactional":
-        over = _over_cap(kind, history, policy, now, tz)
+        over = _over_customer_frequency(kind, recipient.frequency, history, policy, now)
+        over = over or _over_cap(kind, history, policy, now, tz)
         if over is not None:
             return over
     return Decision("send", tuple(allowed))
+
+
+def history_days(policy: ContactPolicy) -> int:
+    """How many days of a customer's sends `decide` may look at (longest window + 1 day:
+    the daily cap looks at the customer's local day, which may start before the edge)."""
+    longest = max([policy.window_days] + [f[1] for f in CUSTOMER_FREQUENCIES.values() if f])
+    return longest + 1
+
+
+def _counted(kind: str, history: Sequence[Sent], now: datetime) -> list[datetime]:
+    """When the sends that count against a `kind` message went: non-transactional, same
+    class or higher, oldest first."""
+    rank = PRIORITY.get(kind, 1)
+    return sorted(
+        h.at
+        for h in history
+        if h.kind != "transactional" and PRIORITY.get(h.kind, 1) >= rank and h.at <= now
+    )
+
+
+def _over_customer_frequency(
+    kind: str, frequency: str, history: Sequence[Sent], policy: ContactPolicy, now: datetime
+) -> Decision | None:
+    limit = CUSTOMER_FREQUENCIES.get(frequency)
+    if limit is None:
+        return None
+    most, days = limit
+    window = timedelta(days=days)
+    in_window = [at for at in _counted(kind, history, now) if at > now - window]
+    if len(in_window) < most:
+        return None
+    free_at = in_window[len(in_window) - most] + window
+    detail = f"customer chose {frequency}: {len(in_window)} in {days} days (at most {most})"
+    # Same handling as the shop's window cap: a campaign is dropped, not piled up.
+    return _over(policy.on_window_cap, RULE_CUSTOMER_FREQUENCY, free_at, detail)
 
 
 def _consented(channel: str, recipient: Recipient, policy: ContactPolicy) -> bool:
@@ -201,12 +259,7 @@ def _consented(channel: str, recipient: Recipient, policy: ContactPolicy) -> boo
 def _over_cap(
     kind: str, history: Sequence[Sent], policy: ContactPolicy, now: datetime, tz: ZoneInfo
 ) -> Decision | None:
-    rank = PRIORITY.get(kind, 1)
-    counted = sorted(
-        h.at
-        for h in history
-        if h.kind != "transactional" and PRIORITY.get(h.kind, 1) >= rank and h.at <= now
-    )
+    counted = _counted(kind, history, now)
     window = timedelta(days=policy.window_days)
     in_window = [at for at in counted if at > now - window]
     if len(in_window) >= policy.max_per_window:

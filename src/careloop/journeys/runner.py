@@ -1,5 +1,5 @@
-"""The durable step runner: claim due enrollments under a lease, run each in its own
-transaction, write the result back only if our fence still holds.
+"""The durable step runner: claim due enrollments under a lease, run the batch in one
+transaction, write each result back only if our fence still holds.
 
 See docs/decisions/0002-journey-runtime.md. A worker killed mid-step loses nothing: its
 lease runs out and another worker claims the row; whatever the dead worker's step did was
@@ -12,27 +12,27 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import TextClause, bindparam, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from careloop.core.clock import Clock
-from careloop.customers.models import Customer
+from careloop.db.base import UTCDateTime
+from careloop.journeys.batch import ENROLLMENTS, Batch, Row, load_batch
 from careloop.journeys.effects import Effects
 from careloop.journeys.engine import EnrollmentState, StepRunner
-from careloop.journeys.models import RUNNABLE, Journey, JourneyEnrollment
-from careloop.journeys.policy import ContactPolicy
+from careloop.journeys.models import RUNNABLE, RUNNABLE_SQL, Journey, JourneyEnrollment
 from careloop.journeys.service import definition_of
-from careloop.shops.models import Shop
 
 log = logging.getLogger("careloop.journeys")
 
 # How long a claim is ours; a worker that dies holding it is replaced after this.
 LEASE_SECONDS = int(os.environ.get("CARELOOP_JOURNEY_LEASE_SECONDS", "60"))
 CLAIM_BATCH = 100
+CLAIM_INDEX = "ix_journey_enrollments_runnable_due"
 # A step that raises is retried after this delay, at most MAX_ATTEMPTS times in a row.
 RETRY_SECONDS = 300
 MAX_ATTEMPTS = 5
@@ -42,7 +42,7 @@ class LostLease(Exception):
     """Another worker took the enrollment over; this run's effects must be rolled back."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Claim:
     enrollment_id: int
     fence: int
@@ -50,6 +50,39 @@ class Claim:
 
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"
+
+
+# One statement claims a batch. The subquery walks the partial index on due_at of runnable
+# rows in order and stops after `limit` rows (through (status, due_at) and two statuses it
+# had to sort every due row, for every batch); SQLite is told the index by name, as
+# without statistics it picks the other one. On PostgreSQL the rows are picked FOR UPDATE
+# SKIP LOCKED, so racing workers get disjoint batches without waiting for each other.
+_CLAIM = """
+UPDATE journey_enrollments
+SET lease_owner = :owner, lease_until = :until, fence = fence + 1
+WHERE id IN (
+    SELECT id FROM journey_enrollments {indexed_by}
+    WHERE {runnable} AND due_at <= :now
+      AND (lease_until IS NULL OR lease_until < :now)
+      AND journey_id IN :journeys
+    ORDER BY due_at
+    LIMIT :limit {lock}
+)
+RETURNING id, fence
+"""
+
+
+def _claim_statement(dialect: str) -> TextClause:
+    sql = _CLAIM.format(
+        indexed_by=f"INDEXED BY {CLAIM_INDEX}" if dialect == "sqlite" else "",
+        runnable=RUNNABLE_SQL,  # word for word the partial index's condition
+        lock="FOR UPDATE SKIP LOCKED" if dialect == "postgresql" else "",
+    )
+    return text(sql).bindparams(
+        bindparam("now", type_=UTCDateTime()),
+        bindparam("until", type_=UTCDateTime()),
+        bindparam("journeys", expanding=True),
+    )
 
 
 def claim_due(
@@ -60,65 +93,83 @@ def claim_due(
     limit: int = CLAIM_BATCH,
     journey_ids: Collection[int] | None = None,
 ) -> list[Claim]:
-    """Lease up to `limit` due enrollments of active journeys (SKIP LOCKED on PostgreSQL)."""
+    """Lease up to `limit` due enrollments of active journeys, oldest due first."""
     now = clock.now()
     active = set(session.scalars(select(Journey.id).where(Journey.status == "active")))
     if journey_ids is not None:
         active &= set(journey_ids)
     if not active:
         return []
-    due = (
-        select(JourneyEnrollment.id)
-        .where(
-            JourneyEnrollment.status.in_(RUNNABLE),
-            JourneyEnrollment.due_at <= now,
-            (JourneyEnrollment.lease_until.is_(None)) | (JourneyEnrollment.lease_until < now),
-            # "+ 0" keeps the planner on the (status, due_at) index: through the unique
-            # (journey_id, ...) index SQLite would read every enrollment of the journey.
-            (JourneyEnrollment.journey_id + 0).in_(sorted(active)),
-        )
-        .order_by(JourneyEnrollment.due_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    ids = list(session.scalars(due))
-    if not ids:
-        return []
     rows = session.execute(
-        update(JourneyEnrollment)
-        .where(JourneyEnrollment.id.in_(ids))
-        .values(
-            lease_owner=owner,
-            lease_until=now + timedelta(seconds=LEASE_SECONDS),
-            fence=JourneyEnrollment.fence + 1,
-        )
-        .returning(JourneyEnrollment.id, JourneyEnrollment.fence)
+        _claim_statement(session.get_bind().dialect.name),
+        {
+            "owner": owner,
+            "until": now + timedelta(seconds=LEASE_SECONDS),
+            "now": now,
+            "journeys": sorted(active),
+            "limit": limit,
+        },
     ).all()
-    return [Claim(int(i), int(f)) for i, f in rows]
+    return sorted(Claim(int(i), int(f)) for i, f in rows)
 
 
 def run_claimed(*, session: Session, clock: Clock, claim: Claim, effects: Effects) -> int:
     """Run the claimed enrollment's due steps; returns how many ran. Raises LostLease."""
-    row = session.get(JourneyEnrollment, claim.enrollment_id, populate_existing=True)
-    if row is None or row.fence != claim.fence:
+    batch = load_batch(session, [claim])
+    row = batch.rows.get(claim.enrollment_id)
+    if row is None:
         raise LostLease(claim.enrollment_id)
-    # Serialise decisions per customer so caps hold under concurrent workers.
-    customer = session.scalar(
-        select(Customer).where(Customer.id == row.customer_id).with_for_update()
-    )
-    journey = session.get(Journey, row.journey_id)
-    shop = session.get(Shop, row.shop_id)
-    if customer is None or journey is None or shop is None:
-        return _write(session, clock, claim, _ended(row, "customer or journey deleted"))
+    state = _advance(session, clock, row, batch, effects)
+    _write(session, clock, [(claim, state)])
+    return state.steps_run
+
+
+def run_batch(
+    *,
+    session: Session,
+    clock: Clock,
+    claims: Sequence[Claim],
+    effects: Effects,
+    stop_after: datetime | None = None,
+) -> tuple[int, list[Claim]]:
+    """Run the claims in the session's one transaction, in order, until all ran or the
+    clock passes `stop_after`; returns how many steps ran and the claims not yet run.
+
+    Any step that raises, or a fence lost by the time of the write-back, raises: the
+    caller must roll the whole batch back (nothing of it is committed) and run the claims
+    one transaction each, where a failure only costs its own enrollment."""
+    batch = load_batch(session, claims)
+    results: list[tuple[Claim, EnrollmentState]] = []
+    rest = list(claims)
+    while rest:
+        claim = rest.pop(0)
+        row = batch.rows.get(claim.enrollment_id)
+        if row is None:
+            continue  # taken over since the claim: not ours to run, nothing to write
+        results.append((claim, _advance(session, clock, row, batch, effects)))
+        if stop_after is not None and clock.now() > stop_after:
+            break
+    _write(session, clock, results)
+    return sum(state.steps_run for _, state in results), rest
+
+
+def _advance(
+    session: Session, clock: Clock, row: Row, batch: Batch, effects: Effects
+) -> EnrollmentState:
+    customer = batch.customers.get(row.customer_id)
+    journey = batch.journeys.get(row.journey_id)
+    shop = batch.shops.get(row.shop_id)
+    if customer is None or journey is None or shop is None or customer.shop_id != row.shop_id:
+        return _ended(row, "customer or journey deleted")
     if customer.erased_at is not None:
-        return _write(session, clock, claim, _ended(row, "customer erased"))
+        return _ended(row, "customer erased")
     state = EnrollmentState(
         id=row.id,
         journey_key=row.journey_key,
         step_id=row.step_id,
         status=row.status,
         due_at=row.due_at,
-        context=dict(row.context or {}),
+        context=row.context,
     )
     runner = StepRunner(
         session=session,
@@ -127,48 +178,76 @@ def run_claimed(*, session: Session, clock: Clock, claim: Claim, effects: Effect
         customer=customer,
         journey=definition_of(journey),
         effects=effects,
-        contact_policy=ContactPolicy.from_settings(shop.contact_policy),
+        contact_policy=batch.policy(shop),
+        consents=batch.consents.get(customer.id, {}),
     )
-    return _write(session, clock, claim, runner.run(state))
+    return runner.run(state)
 
 
-def _ended(row: JourneyEnrollment, reason: str) -> EnrollmentState:
+def _ended(row: Row, reason: str) -> EnrollmentState:
     return EnrollmentState(
         id=row.id,
         journey_key=row.journey_key,
         step_id=row.step_id,
         status="exited",
         due_at=None,
-        context=dict(row.context or {}),
+        context=dict(row.context),
         exit_reason=reason,
         finished=True,
     )
 
 
-def _write(session: Session, clock: Clock, claim: Claim, state: EnrollmentState) -> int:
-    now = clock.now()
-    context = dict(state.context)
-    context.pop("attempts", None)
-    result = session.execute(
-        update(JourneyEnrollment)
-        .where(JourneyEnrollment.id == claim.enrollment_id, JourneyEnrollment.fence == claim.fence)
-        .values(
-            step_id=state.step_id,
-            status=state.status,
-            due_at=state.due_at,
-            context=context,
-            exit_reason=state.exit_reason,
-            finished_at=now if state.finished else None,
-            updated_at=now,
-            fence=JourneyEnrollment.fence + 1,
-            lease_owner=None,
-            lease_until=None,
-        )
-        .execution_options(synchronize_session=False)
+# The fenced write-back, built once: only the worker whose claim is still the latest
+# (fence unchanged since its claim) may move the enrollment on.
+_WRITE_BACK = (
+    update(ENROLLMENTS)
+    .where(ENROLLMENTS.c.id == bindparam("w_id"), ENROLLMENTS.c.fence == bindparam("w_fence"))
+    .values(
+        step_id=bindparam("w_step_id"),
+        status=bindparam("w_status"),
+        due_at=bindparam("w_due_at"),
+        context=bindparam("w_context"),
+        exit_reason=bindparam("w_exit_reason"),
+        finished_at=bindparam("w_finished_at"),
+        updated_at=bindparam("w_updated_at"),
+        fence=ENROLLMENTS.c.fence + 1,
+        lease_owner=None,
+        lease_until=None,
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise LostLease(claim.enrollment_id)
-    return state.steps_run
+)
+
+
+def _write(
+    session: Session, clock: Clock, results: Sequence[tuple[Claim, EnrollmentState]]
+) -> None:
+    """Write every result back under its fence in one executemany; LostLease if any row
+    was taken over meanwhile (the caller rolls back)."""
+    if not results:
+        return
+    now = clock.now()
+    params = []
+    for claim, state in results:
+        context = dict(state.context)
+        context.pop("attempts", None)
+        params.append(
+            {
+                "w_id": claim.enrollment_id,
+                "w_fence": claim.fence,
+                "w_step_id": state.step_id,
+                "w_status": state.status,
+                "w_due_at": state.due_at,
+                "w_context": context,
+                "w_exit_reason": state.exit_reason,
+                "w_finished_at": now if state.finished else None,
+                "w_updated_at": now,
+            }
+        )
+    connection = session.connection()
+    result = connection.execute(_WRITE_BACK, params)
+    if len(params) > 1 and not connection.dialect.supports_sane_multi_rowcount:
+        raise RuntimeError("the database driver cannot count an executemany's rows")
+    if result.rowcount != len(params):
+        raise LostLease(*(claim.enrollment_id for claim, _ in results))
 
 
 def record_failure(*, session: Session, clock: Clock, claim: Claim, error: BaseException) -> None:
@@ -209,10 +288,60 @@ def run_due(
     limit: int = CLAIM_BATCH,
     owner: str | None = None,
 ) -> int:
-    """One worker pass: claim a batch, run each claim in its own transaction."""
+    """One worker pass: claim a batch (committed: the leases), run it in one transaction;
+    if anything in it fails, roll it all back and run each claim in its own transaction.
+
+    A transaction stops taking steps after a quarter of the lease and commits; the rest
+    of the batch has its leases renewed and goes on in the next one, so a slow batch
+    never outlives its leases (another worker would take the rows over and our whole
+    transaction would be lost, again and again).
+
+    (DryRunEffects keeps what it saw in memory, so after such a fallback its counts
+    include the rolled-back attempt; the database never does.)"""
     owner = owner or worker_id()
     with sessions() as session, session.begin():
         claims = claim_due(session=session, clock=clock, owner=owner, limit=limit)
+    done, first = 0, True
+    while claims:
+        try:
+            with sessions() as session, session.begin():
+                if not first:
+                    _renew(session, clock, claims)
+                first = False
+                ran, claims = run_batch(
+                    session=session,
+                    clock=clock,
+                    claims=claims,
+                    effects=effects,
+                    stop_after=clock.now() + timedelta(seconds=LEASE_SECONDS / 4),
+                )
+            done += ran
+        except Exception as exc:  # the transaction rolled back: nothing of it is written
+            log.info("batch of %d enrollments rolled back (%r); one by one", len(claims), exc)
+            return done + _run_one_by_one(
+                sessions=sessions, clock=clock, claims=claims, effects=effects
+            )
+    return done
+
+
+_RENEW = (
+    update(ENROLLMENTS)
+    .where(ENROLLMENTS.c.id == bindparam("r_id"), ENROLLMENTS.c.fence == bindparam("r_fence"))
+    .values(lease_until=bindparam("r_until"))
+)
+
+
+def _renew(session: Session, clock: Clock, claims: Sequence[Claim]) -> None:
+    """Extend the leases of claims still ours (same fence); others are skipped later."""
+    until = clock.now() + timedelta(seconds=LEASE_SECONDS)
+    session.connection().execute(
+        _RENEW, [{"r_id": c.enrollment_id, "r_fence": c.fence, "r_until": until} for c in claims]
+    )
+
+
+def _run_one_by_one(
+    *, sessions: sessionmaker[Session], clock: Clock, claims: Sequence[Claim], effects: Effects
+) -> int:
     done = 0
     for claim in claims:
         try:

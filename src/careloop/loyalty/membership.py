@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from careloop.core import events
 from careloop.core.clock import Clock
 from careloop.customers.timeline import record_event
+from careloop.db.upsert import insert_ignoring_duplicates
 from careloop.loyalty import tiers
 from careloop.loyalty.config import ProgramConfig
 from careloop.loyalty.models import LoyaltyMember
@@ -87,20 +88,63 @@ def evaluate_tier(
 
 def backfill_tiers(*, session: Session, clock: Clock, shop: Shop) -> int:
     """Give every customer with orders the tier their history earns, silently (no events:
-    a program start is not 500 "welcome to Gold" messages). Returns how many got a tier."""
+    a program start is not 500 "welcome to Gold" messages). Returns how many have a tier.
+
+    In a few statements for the whole shop (one per customer took 10 s at 2,000 customers)."""
     config = program_config(session, shop.id)
-    customer_ids = session.scalars(
-        select(Order.customer_id).where(Order.shop_id == shop.id).distinct()
-    ).all()
-    count = 0
-    for customer_id in customer_ids:
-        if evaluate_tier(
-            session=session,
-            clock=clock,
-            shop=shop,
-            customer_id=customer_id,
-            config=config,
-            announce=False,
-        ):
-            count += 1
-    return count
+    now = clock.now()
+    history: dict[int, list[tiers.Purchase]] = {}
+    rows = session.execute(
+        select(
+            Order.customer_id,
+            Order.placed_at,
+            Order.total_minor,
+            Order.cancelled_at,
+            Order.returned_at,
+        ).where(Order.shop_id == shop.id)
+    )
+    for customer_id, placed_at, total, cancelled, returned in rows:
+        purchases = history.setdefault(customer_id, [])
+        if cancelled is None and returned is None:
+            purchases.append(tiers.Purchase(placed_at, total))
+    members = {
+        m.customer_id: m
+        for m in session.scalars(select(LoyaltyMember).where(LoyaltyMember.shop_id == shop.id))
+    }
+    new_rows = []
+    for customer_id, purchases in history.items():
+        tier = tiers.qualifying_tier(purchases, now, config, shop.currency)
+        member = members.get(customer_id)
+        if member is None:
+            if tier is not None:
+                new_rows.append(
+                    {
+                        "shop_id": shop.id,
+                        "customer_id": customer_id,
+                        "tier": tier,
+                        "tier_since": now,
+                        "joined_at": now,
+                        "updated_at": now,
+                    }
+                )
+            continue
+        if (member.tier, member.below_tier_since) != (tier, None):
+            if member.tier != tier:
+                member.tier, member.tier_since = tier, now
+            member.below_tier_since, member.updated_at = None, now
+    if new_rows:
+        insert_ignoring_duplicates(
+            session,
+            LoyaltyMember.__table__,  # type: ignore[arg-type]
+            new_rows,
+            ["shop_id", "customer_id"],
+        )
+    session.flush()
+    return int(
+        session.scalar(
+            select(func.count(LoyaltyMember.id)).where(
+                LoyaltyMember.shop_id == shop.id, LoyaltyMember.tier.is_not(None)
+            )
+        )
+        or 0
+    )

@@ -36,6 +36,7 @@ CANCELLED: Final = "cancelled"
 SELF_REFERRAL: Final = "self_referral"
 SHARED_PHONE: Final = "shared_phone"
 SHARED_EMAIL: Final = "shared_email"
+SHARED_DELIVERY_ADDRESS: Final = "shared_delivery_address"
 NOT_FIRST_ORDER: Final = "not_first_order"
 BURST: Final = "burst"
 
@@ -45,6 +46,9 @@ class Party:
     id: int
     phone: str | None
     email: str | None
+    # Normalised delivery addresses (orders.address.address_key): for the advocate, those of
+    # all their orders; for the friend, the referred order's.
+    addresses: frozenset[str] = frozenset()
 
 
 def hold_reasons(
@@ -63,6 +67,8 @@ def hold_reasons(
             reasons.append(SHARED_PHONE)
         if advocate.email and friend.email and advocate.email.lower() == friend.email.lower():
             reasons.append(SHARED_EMAIL)
+        if advocate.addresses & friend.addresses:
+            reasons.append(SHARED_DELIVERY_ADDRESS)
     if friend_earlier_orders > 0:
         reasons.append(NOT_FIRST_ORDER)
     if advocate_referrals_this_week + 1 >= burst_per_week:
@@ -70,8 +76,22 @@ def hold_reasons(
     return reasons
 
 
-def _party(customer: Customer) -> Party:
-    return Party(customer.id, customer.phone, customer.email)
+def _party(customer: Customer, addresses: frozenset[str] = frozenset()) -> Party:
+    return Party(customer.id, customer.phone, customer.email, addresses)
+
+
+def _advocate_addresses(session: Session, shop_id: int, advocate_id: int) -> frozenset[str]:
+    """The normalised delivery addresses of every order the advocate placed."""
+    keys = session.scalars(
+        select(Order.shipping_address_key)
+        .where(
+            Order.shop_id == shop_id,
+            Order.customer_id == advocate_id,
+            Order.shipping_address_key.is_not(None),
+        )
+        .distinct()
+    )
+    return frozenset(key for key in keys if key)
 
 
 def advocate_for_code(session: Session, shop_id: int, code: str) -> Customer | None:
@@ -115,9 +135,10 @@ def record_referral(
             Referral.advocate_id == advocate.id, Referral.created_at > now - timedelta(days=7)
         )
     )
+    friend_address = order.shipping_address_key
     reasons = hold_reasons(
-        _party(advocate),
-        _party(friend),
+        _party(advocate, _advocate_addresses(session, shop.id, advocate.id)),
+        _party(friend, frozenset([friend_address]) if friend_address else frozenset()),
         earlier or 0,
         this_week or 0,
         config.referral_burst_per_week,

@@ -95,6 +95,21 @@ register_messages(
         "loyalty.advocate": {"en": "Advocate", "vi": "Người giới thiệu"},
         "loyalty.friend": {"en": "Friend", "vi": "Người được giới thiệu"},
         "loyalty.hold_reasons": {"en": "Held because", "vi": "Tạm giữ vì"},
+        "loyalty.reason.self_referral": {"en": "self-referral", "vi": "tự giới thiệu"},
+        "loyalty.reason.shared_phone": {"en": "same phone", "vi": "trùng số điện thoại"},
+        "loyalty.reason.shared_email": {"en": "same email", "vi": "trùng email"},
+        "loyalty.reason.shared_delivery_address": {
+            "en": "same delivery address",
+            "vi": "trùng địa chỉ giao hàng",
+        },
+        "loyalty.reason.not_first_order": {
+            "en": "not the friend's first order",
+            "vi": "không phải đơn đầu tiên",
+        },
+        "loyalty.reason.burst": {
+            "en": "many referrals this week",
+            "vi": "quá nhiều lượt giới thiệu trong tuần",
+        },
         "loyalty.approve": {"en": "Approve", "vi": "Duyệt"},
         "loyalty.cancel": {"en": "Cancel", "vi": "Hủy"},
         "loyalty.confirm_cancel": {"en": "Cancel this referral?", "vi": "Hủy lượt giới thiệu này?"},

@@ -20,7 +20,9 @@ ShopOpt = Annotated[str, typer.Option("--shop", help="Shop slug.")]
 
 def register(app: typer.Typer) -> None:
     """Add this capability's commands to the `careloop` app."""
-    app.command("kpi")(kpi)
+    from careloop.metrics.targets_cli import register_kpi_group
+
+    register_kpi_group(app, kpi)  # `kpi` with its `targets` sub-command
     app.command("report")(report)
 
 

@@ -1,12 +1,18 @@
 """KPI definitions (DESIGN.md, "Metric definitions"), targets from the seeds, and the pure
-arithmetic behind them: no database here."""
+arithmetic behind them: no database here.
+
+The seeds' targets are defaults: a shop overrides any of them in its settings JSON under
+`kpi_targets` ({"nps": 60, "repeat_purchase_rate": 0.4}); `targets_for(shop.settings)` is
+what every page, report and API shows, and `with_targets` re-judges computed KPIs by it."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Final, Literal
+
+from careloop.core.errors import FieldError, ValidationFailed
 
 Direction = Literal["at_least", "at_most"]
 
@@ -30,6 +36,8 @@ class KpiDef:
     )
     definition: str
     target: Target | None
+    # Which way is better, for a shop's own target on a KPI the seeds give none for.
+    better: Direction = "at_least"
 
 
 _SEED_003 = "seeds/003 (Step 7: key after-sales metrics)"
@@ -87,6 +95,7 @@ KPIS: Final[dict[str, KpiDef]] = {
             "hours",
             "ticket created -> resolved, median, wall-clock",
             None,
+            "at_most",
         ),
         KpiDef(
             "fcr_rate",
@@ -150,12 +159,20 @@ class KpiValue:
         return asdict(self)
 
 
-def kpi_value(key: str, value: float | None, sample: int, reason: str | None = None) -> KpiValue:
-    """A KPI figure with its target; a missing value always carries the reason."""
+def kpi_value(
+    key: str,
+    value: float | None,
+    sample: int,
+    reason: str | None = None,
+    *,
+    targets: Mapping[str, Target | None] | None = None,
+) -> KpiValue:
+    """A KPI figure with its target (the seeds' default unless `targets`, a shop's from
+    `targets_for`, says otherwise); a missing value always carries the reason."""
     d = KPIS[key]
     if value is None and reason is None:
         reason = "no data in the period"
-    t = d.target
+    t = targets[key] if targets is not None and key in targets else d.target
     return KpiValue(
         key=key,
         label=d.label,
@@ -167,6 +184,115 @@ def kpi_value(key: str, value: float | None, sample: int, reason: str | None = N
         meets_target=None if (t is None or value is None) else t.met_by(value),
         reason=reason if value is None else None,
     )
+
+
+TARGETS_SETTING: Final = "kpi_targets"
+# What a target may be, by the KPI's unit (NPS is a score from -100 to 100).
+_TARGET_RANGES: Final[dict[str, tuple[float, float]]] = {
+    "fraction": (0.0, 1.0),
+    "hours": (0.0, 24.0 * 365),
+    "per_year": (0.0, 10_000.0),
+    "money": (0.0, 1e15),
+}
+_SCORE_RANGES: Final[dict[str, tuple[float, float]]] = {"nps": (-100.0, 100.0)}
+
+
+def default_targets() -> dict[str, Target | None]:
+    """The seeds' targets for every KPI (None where the seeds set none)."""
+    return {key: d.target for key, d in KPIS.items()}
+
+
+def targets_for(settings: Mapping[str, Any] | None) -> dict[str, Target | None]:
+    """A shop's targets: the seeds' defaults, overridden by `settings["kpi_targets"]`.
+    Unknown keys or values that are not numbers (a hand-edited JSON) are ignored."""
+    out = default_targets()
+    stored = (settings or {}).get(TARGETS_SETTING)
+    if not isinstance(stored, Mapping):
+        return out
+    for key, value in stored.items():
+        if key in KPIS and isinstance(value, int | float) and not isinstance(value, bool):
+            out[key] = _shop_target(key, float(value))
+    return out
+
+
+def _shop_target(key: str, value: float) -> Target:
+    d = KPIS[key]
+    direction = d.target.direction if d.target else d.better
+    return Target(value, direction, "set by the shop")
+
+
+def target_range(key: str) -> tuple[float, float]:
+    """The values a target for `key` may take."""
+    unit = KPIS[key].unit
+    if unit == "score":
+        return _SCORE_RANGES.get(key, (1.0, 5.0))
+    return _TARGET_RANGES[unit]
+
+
+def parse_target_changes(pairs: Sequence[str]) -> dict[str, float | None]:
+    """`key=value` pairs (`nps=60`, `repeat_purchase_rate=0.4` or `=40%`, `nps=default`) as
+    {key: value, or None to go back to the seeds' default}; every bad pair is named."""
+    errors: list[FieldError] = []
+    out: dict[str, float | None] = {}
+    for pair in pairs:
+        key, sep, raw = (part.strip() for part in pair.partition("="))
+        if not sep or key not in KPIS:
+            errors.append(FieldError(key or pair, f"not KEY=VALUE with KEY one of {_keys()}"))
+            continue
+        if raw.lower() == "default":
+            out[key] = None
+            continue
+        try:
+            value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+        except ValueError:
+            errors.append(FieldError(key, f"not a number: {raw!r}"))
+            continue
+        low, high = target_range(key)
+        if not (math.isfinite(value) and low <= value <= high):
+            errors.append(FieldError(key, f"must be between {low:g} and {high:g}, got {raw}"))
+            continue
+        out[key] = value
+    if errors:
+        raise ValidationFailed(errors)
+    return out
+
+
+def apply_target_changes(
+    settings: Mapping[str, Any] | None, changes: Mapping[str, float | None]
+) -> dict[str, Any]:
+    """A copy of a shop's settings with `changes` made to its stored target overrides
+    (None removes an override; a value equal to the seeds' default is not stored)."""
+    new = dict(settings or {})
+    stored = new.get(TARGETS_SETTING)
+    overrides = dict(stored) if isinstance(stored, Mapping) else {}
+    for key, value in changes.items():
+        default = KPIS[key].target
+        if value is None or (default is not None and value == default.value):
+            overrides.pop(key, None)
+        else:
+            overrides[key] = value
+    new[TARGETS_SETTING] = overrides
+    return new
+
+
+def with_targets(
+    kpis: Mapping[str, KpiValue], targets: Mapping[str, Target | None]
+) -> dict[str, KpiValue]:
+    """The same KPI figures judged against `targets` (a shop's, from `targets_for`)."""
+    out: dict[str, KpiValue] = {}
+    for key, v in kpis.items():
+        t = targets.get(key, KPIS[key].target if key in KPIS else None)
+        out[key] = replace(
+            v,
+            target=t.value if t else None,
+            target_direction=t.direction if t else None,
+            meets_target=None if (t is None or v.value is None) else t.met_by(v.value),
+        )
+    return out
+
+
+def _keys() -> str:
+    return ", ".join(KPIS)
 
 
 def nps(scores: Sequence[int]) -> float | None:

@@ -21,17 +21,6 @@ FUNNEL_STAGES = ("sent", "delivered", "opened", "clicked")
 DAYS_PER_MONTH = 30.0
 
 
-def _orders_by_customer(
-    session: Session, shop: Shop, start: datetime, end: datetime
-) -> dict[int, list[tuple[datetime, int]]]:
-    out: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
-    for s in sources.sales(session, shop.id, start=start, end=end):
-        out[s.customer_id].append((s.placed_at, s.total_minor))
-    for rows in out.values():
-        rows.sort()
-    return out
-
-
 def _ordered_within(
     orders: list[tuple[datetime, int]], after: datetime, days: int
 ) -> list[tuple[datetime, int]]:
@@ -63,7 +52,14 @@ def message_funnel(
         seen[key][stage].add(message)
         if stage == "clicked" and e.customer_id is not None:
             clicks[key].append((e.customer_id, e.occurred_at))
-    orders = _orders_by_customer(session, shop, start, end + timedelta(days=ATTRIBUTION_DAYS))
+    # Only the clickers' orders: the shop's whole period is far too many rows.
+    orders = sources.sales_of(
+        session,
+        shop.id,
+        (cid for rows in clicks.values() for cid, _at in rows),
+        start=start,
+        end=end + timedelta(days=ATTRIBUTION_DAYS),
+    )
     rows = []
     for (journey, step), stages in sorted(seen.items()):
         converted = sum(
@@ -103,7 +99,13 @@ def uplift_by_journey(
     enrollments = _enrollments(session, shop, start, end)
     if enrollments is None:
         return {"note": "journeys are not installed: no holdout groups to compare", "journeys": {}}
-    orders = _orders_by_customer(session, shop, start, end + timedelta(days=UPLIFT_WINDOW_DAYS))
+    orders = sources.sales_of(
+        session,
+        shop.id,
+        (customer for _j, customer, _at, _h in enrollments),
+        start=start,
+        end=end + timedelta(days=UPLIFT_WINDOW_DAYS),
+    )
     groups: dict[str, dict[bool, list[int]]] = defaultdict(lambda: {True: [], False: []})
     for journey, customer, at, holdout in enrollments:
         bought = _ordered_within(orders.get(customer, []), at, UPLIFT_WINDOW_DAYS)

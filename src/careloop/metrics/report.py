@@ -231,10 +231,9 @@ def review_body(*, session: Session, shop: Shop, month: str) -> str:
     before = compute_kpis(session=session, shop=shop, start=prev_start, end=prev_end)
     found = cohorts(session=session, shop=shop, end=end)
     revenue_months = [month_label(idx - k) for k in range(5, -1, -1)]
-    revenue = []
-    for m in revenue_months:
-        s, e = month_period(shop, m)
-        revenue.append(sum(x.total_minor for x in sources.sales(session, shop.id, start=s, end=e)))
+    revenue = sources.monthly_revenue(
+        session, shop.id, [month_period(shop, m) for m in revenue_months]
+    )
     missing = [v.label for v in now.kpis.values() if v.value is None]
     return BODY.render(
         shop=shop.name,

@@ -11,9 +11,19 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from careloop.metrics import sources
-from careloop.metrics.definitions import KPIS, KpiValue, csat, kpi_value, nps, quantile, share
+from careloop.metrics.definitions import (
+    KPIS,
+    KpiValue,
+    csat,
+    kpi_value,
+    nps,
+    quantile,
+    share,
+    targets_for,
+    with_targets,
+)
 from careloop.metrics.extras import after_sales_spend, message_funnel, uplift_by_journey
-from careloop.metrics.sources import Event, Sale
+from careloop.metrics.sources import Event
 from careloop.shops.models import Shop
 
 DAYS_PER_YEAR = 365.0
@@ -45,18 +55,20 @@ class KpiReport:
 
 def compute_kpis(*, session: Session, shop: Shop, start: datetime, end: datetime) -> KpiReport:
     """All KPIs for [start, end). Each is null with a reason when there is no data."""
-    period_sales = sources.sales(session, shop.id, start=start, end=end)
-    all_sales = sources.sales(session, shop.id, end=end)
+    period_sales = sources.period_sales(session, shop.id, start=start, end=end)
+    customers, total = sources.sales_totals(session, shop.id, end=end)
     found: dict[str, KpiValue] = {}
     found.update(_surveys(session, shop, start, end))
     found.update(_purchases(period_sales, start, end))
     found["churn_rate"] = _churn(session, shop, end)
-    found.update(_clv(all_sales))
+    found.update(_clv(customers, total))
     support, support_detail = _tickets(session, shop, start, end)
     found.update(support)
-    found["referral_rate"] = _referrals(session, shop, all_sales, end)
+    found["referral_rate"] = _referrals(session, shop, end, customers)
     found.update(_reviews(session, shop, start, end))
-    report = KpiReport(shop.slug, start, end, {k: found[k] for k in KPIS})
+    # Judged against the shop's own targets (the seeds' unless the owner changed them).
+    kpis = with_targets({k: found[k] for k in KPIS}, targets_for(shop.settings))
+    report = KpiReport(shop.slug, start, end, kpis)
     report.details = {
         "tickets": support_detail,
         "message_funnel": message_funnel(session=session, shop=shop, start=start, end=end),
@@ -66,7 +78,7 @@ def compute_kpis(*, session: Session, shop: Shop, start: datetime, end: datetime
             shop=shop,
             start=start,
             end=end,
-            revenue_minor=sum(s.total_minor for s in period_sales),
+            revenue_minor=period_sales.revenue_minor,
         ),
     }
     return report
@@ -100,42 +112,43 @@ def _surveys(session: Session, shop: Shop, start: datetime, end: datetime) -> di
     }
 
 
-def _purchases(sales: list[Sale], start: datetime, end: datetime) -> dict[str, KpiValue]:
-    per_customer: dict[int, int] = defaultdict(int)
-    for s in sales:
-        per_customer[s.customer_id] += 1
-    buyers = len(per_customer)
-    repeaters = sum(1 for n in per_customer.values() if n >= 2)
+def _purchases(sales: sources.PeriodSales, start: datetime, end: datetime) -> dict[str, KpiValue]:
+    buyers = sales.buyers
     days = max((end - start).total_seconds() / 86_400, 1e-9)
-    freq = None if buyers == 0 else len(sales) / buyers * DAYS_PER_YEAR / days
+    freq = None if buyers == 0 else sales.orders / buyers * DAYS_PER_YEAR / days
     reason = None if buyers else "no orders in the period"
     return {
         "repeat_purchase_rate": kpi_value(
-            "repeat_purchase_rate", share(repeaters, buyers), buyers, reason
+            "repeat_purchase_rate", share(sales.repeaters, buyers), buyers, reason
         ),
         "purchase_frequency": kpi_value("purchase_frequency", freq, buyers, reason),
     }
 
 
 def _churn(session: Session, shop: Shop, end: datetime) -> KpiValue:
-    from careloop.segments.churn import DEFAULT_WINDOW_DAYS, churn_rate
+    """DESIGN's churn (segments/churn.py's definition) counted in SQL: customers with a sale
+    in the window before the last one and none in the last one, over the former."""
+    from careloop.segments.churn import DEFAULT_WINDOW_DAYS
 
-    window = int((shop.settings or {}).get("churn_window_days", DEFAULT_WINDOW_DAYS))
+    days = int((shop.settings or {}).get("churn_window_days", DEFAULT_WINDOW_DAYS))
+    window = timedelta(days=days)
     # The churn windows end at the period end; the order at exactly `end` is outside it.
-    rate = churn_rate(
-        session=session, shop_id=shop.id, end=end - timedelta(microseconds=1), window_days=window
+    last = end - timedelta(microseconds=1)
+    before, gone = sources.active_counts(
+        session, shop.id, start=last - 2 * window, middle=last - window, end=last
     )
-    return kpi_value("churn_rate", rate.rate, rate.active_before, rate.reason)
+    if not before:
+        reason = f"no customer bought in the {days} days before the last {days}"
+        return kpi_value("churn_rate", None, 0, reason)
+    return kpi_value("churn_rate", gone / before, before)
 
 
-def _clv(all_sales: list[Sale]) -> dict[str, KpiValue]:
-    spend: dict[int, int] = defaultdict(int)
-    for s in all_sales:
-        spend[s.customer_id] += s.total_minor
-    mean = sum(spend.values()) / len(spend) if spend else None
+def _clv(customers: int, total: int) -> dict[str, KpiValue]:
+    # Summed in the database: every sale up to `end` is far too many rows for Python.
+    mean = total / customers if customers else None
     return {
         "clv_historical_mean": kpi_value(
-            "clv_historical_mean", mean, len(spend), None if spend else "no orders yet"
+            "clv_historical_mean", mean, customers, None if customers else "no orders yet"
         )
     }
 
@@ -212,13 +225,11 @@ def _business_hours(calendar: Any, start: datetime, end: datetime) -> float:
     return float(business_time_between(calendar, start, end).total_seconds() / HOUR)
 
 
-def _referrals(session: Session, shop: Shop, all_sales: list[Sale], end: datetime) -> KpiValue:
-    customers = {s.customer_id for s in all_sales}
-    converted = sources.events(session, shop.id, ("referral.converted",), end=end)
-    advocates = {e.customer_id for e in converted if e.customer_id is not None}
+def _referrals(session: Session, shop: Shop, end: datetime, customers: int) -> KpiValue:
     if not customers:
         return kpi_value("referral_rate", None, 0, "no customers with an order yet")
-    return kpi_value("referral_rate", len(advocates & customers) / len(customers), len(customers))
+    advocates = sources.converted_referrers_with_sales(session, shop.id, end=end)
+    return kpi_value("referral_rate", advocates / customers, customers)
 
 
 def _reviews(session: Session, shop: Shop, start: datetime, end: datetime) -> dict[str, KpiValue]:

@@ -7,11 +7,15 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
+from careloop.context import AppContext
 from careloop.core.errors import ValidationFailed
+from careloop.metrics.cache import Cached, cached, shop_fingerprint
 from careloop.metrics.cohorts import month_index, month_label
 from careloop.metrics.periods import month_period
 from careloop.metrics.report import review_body, review_document
+from careloop.shops.models import Shop
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.i18n import register_messages
 from careloop.web.ui.deps import CurrentStaff
@@ -31,6 +35,7 @@ register_messages(
         "reports.month": {"en": "Month", "vi": "Tháng"},
         "reports.show": {"en": "Show", "vi": "Xem"},
         "reports.print": {"en": "Printable version", "vi": "Bản để in"},
+        "reports.computed_at": {"en": "Computed at {at}", "vi": "Tính lúc {at}"},
     }
 )
 
@@ -49,6 +54,17 @@ def _checked_month(month: str) -> str:
     return month
 
 
+def _review(session: Session, ctx: AppContext, shop: Shop, month: str) -> Cached[str]:
+    """The review of `month`, reused while nothing new was recorded (it reads every order)."""
+    return cached(
+        session=session,
+        clock=ctx.clock,
+        shop_id=shop.id,
+        key=("review", month, shop_fingerprint(shop)),
+        compute=lambda: review_body(session=session, shop=shop, month=month),
+    )
+
+
 @router.get("/reports", response_class=HTMLResponse)
 def reports_page(
     request: Request, staff: CurrentStaff, session: SessionDep, ctx: Ctx, month: str = ""
@@ -59,15 +75,23 @@ def reports_page(
     chosen = month.strip() or _default_month(ctx, tz)
     error = ""
     body = ""
+    computed_at = None
     try:
         month_period(staff.shop, _checked_month(chosen))
-        body = review_body(session=session, shop=staff.shop, month=chosen)
+        review = _review(session, ctx, staff.shop, chosen)
+        body, computed_at = review.value, review.computed_at
     except ValidationFailed:
         error = f"month: not a YYYY-MM month: {chosen!r}"
     return render(
         request,
         "reports/page.html",
-        {"months": months, "month": chosen, "body": body, "error": error},
+        {
+            "months": months,
+            "month": chosen,
+            "body": body,
+            "error": error,
+            "computed_at": computed_at,
+        },
         staff=staff,
         status_code=422 if error else 200,
     )
@@ -81,5 +105,12 @@ def report_print(staff: CurrentStaff, session: SessionDep, ctx: Ctx, month: str 
         month_period(staff.shop, _checked_month(chosen))
     except ValidationFailed:
         return HTMLResponse(f"month: not a YYYY-MM month: {chosen!r}"[:80], status_code=422)
-    html = review_document(session=session, shop=staff.shop, month=chosen)
+    shop = staff.shop
+    html = cached(
+        session=session,
+        clock=ctx.clock,
+        shop_id=shop.id,
+        key=("review-document", chosen, shop_fingerprint(shop)),
+        compute=lambda: review_document(session=session, shop=shop, month=chosen),
+    ).value
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})

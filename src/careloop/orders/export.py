@@ -26,6 +26,7 @@ ORDER_COLUMNS = (
     "unit_price",
     "delivered_at",
     "discount_code",
+    "shipping_address",
 )
 
 
@@ -56,6 +57,7 @@ def write_orders_csv(session: Session, shop: Shop, out: TextIO) -> int:
                 to_major(line.unit_price_minor, order.currency) if line else "",
                 order.delivered_at.isoformat() if order.delivered_at else "",
                 ";".join(order.discount_codes or []),
+                order.shipping_address or "",
             )
         )
         count += 1

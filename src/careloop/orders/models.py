@@ -35,6 +35,26 @@ class Order(Base):
         UniqueConstraint("shop_id", "external_id"),
         Index("ix_orders_customer_placed", "customer_id", "placed_at"),
         Index("ix_orders_shop_placed", "shop_id", "placed_at"),
+        # Covering indexes for the KPIs over millions of orders (metrics): per customer
+        # (first order, count, spend; `id` so a customer's newest orders need no sort)
+        # and per period, read from the index alone.
+        Index(
+            "ix_orders_shop_customer_sale",
+            "shop_id",
+            "customer_id",
+            "placed_at",
+            "id",
+            "status",
+            "total_minor",
+        ),
+        Index(
+            "ix_orders_shop_placed_sale",
+            "shop_id",
+            "placed_at",
+            "status",
+            "customer_id",
+            "total_minor",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -45,6 +65,10 @@ class Order(Base):
     currency: Mapped[str] = mapped_column(String(3))
     total_minor: Mapped[int] = mapped_column(BigInteger)
     discount_codes: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    # Where the order ships, as sent (one line), and its normalised form (orders.address),
+    # which the referral check compares: the same door written two ways is one address.
+    shipping_address: Mapped[str | None] = mapped_column(Text, nullable=True)
+    shipping_address_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

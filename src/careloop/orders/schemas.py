@@ -6,12 +6,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from careloop.core import events
 from careloop.core.clock import ensure_aware
 from careloop.core.phone import normalise_phone
 from careloop.customers.schemas import EMAIL_RE, ExternalId
+from careloop.orders.address import MAX_ADDRESS_CHARS, join_address
 
 Status = Literal["placed", "paid", "shipped", "delivered", "returned", "cancelled"]
 NonNegative = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
@@ -24,6 +25,32 @@ class OrderLineIn(BaseModel):
     product_name: str = Field(default="", max_length=300)
     quantity: int = Field(default=1, ge=1, le=1_000_000)
     unit_price: NonNegative = Decimal(0)
+
+
+AddressPart = Annotated[str | None, Field(max_length=200)]
+
+
+class ShippingAddressIn(BaseModel):
+    """A structured delivery address; the parts are joined into one line in this order.
+    Platform spellings are accepted too (address_1, address_2, zip, state)."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, coerce_numbers_to_str=True)
+
+    address1: AddressPart = Field(
+        default=None, validation_alias=AliasChoices("address1", "address_1")
+    )
+    address2: AddressPart = Field(
+        default=None, validation_alias=AliasChoices("address2", "address_2")
+    )
+    ward: AddressPart = None
+    district: AddressPart = None
+    city: AddressPart = None
+    province: AddressPart = Field(default=None, validation_alias=AliasChoices("province", "state"))
+    postcode: AddressPart = Field(default=None, validation_alias=AliasChoices("postcode", "zip"))
+    country: AddressPart = None
+
+    def line(self) -> str | None:
+        return join_address(self.model_dump())
 
 
 class OrderIn(BaseModel):
@@ -49,6 +76,30 @@ class OrderIn(BaseModel):
     customer_name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = None
+    shipping_address: str | ShippingAddressIn | None = Field(
+        default=None,
+        description=(
+            'Where the order ships: one line of text ("12 Lê Lợi, P. Bến Nghé, Q.1, TP.HCM") '
+            "or an object {address1, address2, ward, district, city, province, postcode, "
+            "country}. Stored as one line; a normalised form of it is compared by the "
+            "referral check (a friend shipping to the advocate's address is held for review)."
+        ),
+    )
+
+    @field_validator("shipping_address")
+    @classmethod
+    def _address_length(
+        cls, value: str | ShippingAddressIn | None
+    ) -> str | ShippingAddressIn | None:
+        if isinstance(value, str) and len(value) > MAX_ADDRESS_CHARS:
+            raise ValueError(f"longer than {MAX_ADDRESS_CHARS} characters")
+        return value
+
+    def shipping_line(self) -> str | None:
+        """The delivery address as one line (None when not given or blank)."""
+        if isinstance(self.shipping_address, ShippingAddressIn):
+            return self.shipping_address.line()
+        return join_address([self.shipping_address])
 
     @field_validator(
         "placed_at", "paid_at", "shipped_at", "delivered_at", "returned_at", "cancelled_at"
@@ -155,4 +206,5 @@ class OrderPublic(BaseModel):
     delivered_at: datetime | None
     returned_at: datetime | None
     cancelled_at: datetime | None
+    shipping_address: str | None = None
     lines: list[OrderLinePublic]

@@ -19,6 +19,7 @@ from careloop.customers.schemas import CustomerIn
 from careloop.customers.service import upsert_customer
 from careloop.customers.timeline import record_event
 from careloop.db.upsert import insert_ignoring_duplicates
+from careloop.orders.address import address_key, join_address
 from careloop.orders.models import Order, OrderLine, Product
 from careloop.orders.schemas import OrderIn, OrderLinePublic, OrderPublic
 from careloop.orders.status import TIME_FIELDS, current_status, merge_times
@@ -137,6 +138,7 @@ def _insert_order(
     total_minor: int,
 ) -> tuple[Order, bool]:
     now = clock.now()
+    address = data.shipping_line()
     order = Order(
         shop_id=shop.id,
         external_id=data.order_id,
@@ -145,6 +147,8 @@ def _insert_order(
         currency=currency,
         total_minor=total_minor,
         discount_codes=list(data.discount_codes),
+        shipping_address=address,
+        shipping_address_key=address_key(address),
         placed_at=data.placed_at,
         created_at=now,
         updated_at=now,
@@ -161,12 +165,16 @@ def _insert_order(
 def _refresh_order(
     session: Session, clock: Clock, order: Order, data: OrderIn, currency: str, total_minor: int
 ) -> None:
+    address = data.shipping_line()
     changed = (
         order.total_minor != total_minor
         or order.currency != currency
         or (data.discount_codes and order.discount_codes != list(data.discount_codes))
+        or (address is not None and address != order.shipping_address)
     )
     if changed:
+        if address is not None:  # a re-send without the address keeps the one we have
+            order.shipping_address, order.shipping_address_key = address, address_key(address)
         order.total_minor, order.currency = total_minor, currency
         if data.discount_codes:
             order.discount_codes = list(data.discount_codes)
@@ -298,6 +306,18 @@ def change_status(
     return order
 
 
+def set_shipping_address(
+    *, session: Session, clock: Clock, shop: Shop, order_external_id: str, address: str | None
+) -> Order:
+    """Correct where an order ships (None clears it); the normalised key follows."""
+    order = get_order(session, shop, order_external_id, lock=True)
+    line = join_address([address])
+    if line != order.shipping_address:
+        order.shipping_address, order.shipping_address_key = line, address_key(line)
+        order.updated_at = clock.now()
+    return order
+
+
 def lines_of(session: Session, order: Order) -> list[OrderLine]:
     return list(
         session.scalars(
@@ -323,6 +343,7 @@ def order_public(session: Session, order: Order) -> OrderPublic:
         delivered_at=order.delivered_at,
         returned_at=order.returned_at,
         cancelled_at=order.cancelled_at,
+        shipping_address=order.shipping_address,
         lines=[
             OrderLinePublic(
                 sku=line.sku,

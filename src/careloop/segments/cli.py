@@ -63,10 +63,14 @@ def segments(shop: ShopOpt) -> None:
     table.add_column("Customers", justify="right")
     table.add_column("Share", justify="right")
     table.add_column("Care strategy", overflow="fold", max_width=70)
+    table.add_column("Journeys", overflow="fold", max_width=22)
+    table.add_column("Source", overflow="fold", max_width=40)
     for key, count in result.counts.items():
         share = f"{count / result.customers:.0%}" if result.customers else "-"
         seg = SEGMENTS[key]
-        table.add_row(seg.label, str(count), share, seg.care_strategy)
+        table.add_row(
+            seg.label, str(count), share, seg.care_strategy, ", ".join(seg.journeys), seg.source
+        )
     out.print(table)
     out.print(f"{result.changes} segment change(s) recorded.")
     for note in result.clv.get("notes", []):
@@ -103,6 +107,11 @@ def clv_fit(
         f"CLV fit for {shop} as of {fit.as_of} (unit: {unit}): {fit.customers} customers, "
         f"{fit.repeat_buyers} repeat buyers"
     )
+    if not fit.usable:
+        out.print(
+            "[bold]The CLV model is not trustworthy on this data: use the historical CLV "
+            "below, not predictions.[/bold]"
+        )
     if fit.bgnbd is not None:
         b = fit.bgnbd
         out.print(

@@ -8,7 +8,7 @@ wrong prediction.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -17,9 +17,10 @@ import numpy.typing as npt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from careloop.orders.models import Order
 from careloop.segments import bgnbd, gammagamma
 from careloop.segments.models import CustomerSegment
+from careloop.segments.sales import load_sales, local_periods
+from careloop.segments.store import CLV_COLUMNS, NO_FIGURES, ClvFigures, update_rows
 from careloop.segments.summary import Summary, summarize
 from careloop.shops.models import Shop
 
@@ -76,23 +77,20 @@ def period_of(moment: datetime, tz: ZoneInfo, unit: str) -> int:
 def load_summary(*, session: Session, shop: Shop, as_of: datetime, unit: str = "day") -> Summary:
     """Per-customer summary of the shop's sales placed up to `as_of`."""
     tz = ZoneInfo(shop.timezone)
-    rows = session.execute(
-        select(Order.customer_id, Order.placed_at, Order.total_minor).where(
-            Order.shop_id == shop.id,
-            Order.placed_at <= as_of,
-            Order.status.not_in(NOT_SALES),
-        )
-    ).all()
-    customers = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    periods = np.fromiter(
-        (period_of(_aware(r[1]), tz, unit) for r in rows), dtype=np.int64, count=len(rows)
+    sales = load_sales(session=session, shop_id=shop.id, as_of=as_of)
+    periods = local_periods(sales.epoch, tz, unit)
+    values = sales.total_minor.astype(np.float64)
+    return summarize(sales.customer, periods, values, period_of(as_of, tz, unit))
+
+
+def too_little_data_note(customers: int, repeat_buyers: int) -> str:
+    """The plain-words verdict for a shop too small for the model."""
+    return (
+        f"Too little data for a CLV model: {customers} customers, {repeat_buyers} repeat "
+        f"buyers (needs at least {MIN_CUSTOMERS} customers and {MIN_REPEAT_BUYERS} repeat "
+        "buyers), so its predictions would not be trustworthy. Showing historical CLV "
+        "(what customers have spent so far) instead."
     )
-    values = np.fromiter((r[2] for r in rows), dtype=np.float64, count=len(rows))
-    return summarize(customers, periods, values, period_of(as_of, tz, unit))
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def fit_summary(summary: Summary, *, as_of: date, unit: str) -> ClvFit:
@@ -110,11 +108,7 @@ def fit_summary(summary: Summary, *, as_of: date, unit: str) -> ClvFit:
         historical_clv_mean_minor=float(summary.total.mean()) if n else 0.0,
     )
     if n < MIN_CUSTOMERS or repeaters < MIN_REPEAT_BUYERS:
-        fit.notes.append(
-            f"Too little data for a CLV model: {n} customers, {repeaters} repeat buyers "
-            f"(needs at least {MIN_CUSTOMERS} customers and {MIN_REPEAT_BUYERS} repeat "
-            "buyers). Showing historical CLV (what customers have spent so far) instead."
-        )
+        fit.notes.append(too_little_data_note(n, repeaters))
         return fit
     fit.bgnbd = bgnbd.fit(summary.x, summary.t_x, summary.T)
     if not fit.bgnbd.converged:
@@ -153,22 +147,23 @@ def predict(
     per_unit = DAYS_PER_UNIT[fit.unit]
     x, t_x, T = summary.x, summary.t_x, summary.T
     alive = bgnbd.p_alive(fit.bgnbd, x, t_x, T)
-    purchases = bgnbd.expected_purchases(fit.bgnbd, horizon_days / per_unit, x, t_x, T)
     gg = fit.gamma_gamma
     if gg is not None and gg.converged and gg.q > 1:
         spend = gammagamma.expected_spend(gg, x, summary.m, fit.mean_order_value_minor)
     else:
         spend = np.full_like(x, fit.mean_order_value_minor)
     monthly = (1 + annual_discount) ** (1 / 12) - 1
+    months = max(1, round(horizon_days / DAYS_PER_MONTH))
+    ends = [min(month * DAYS_PER_MONTH, horizon_days) / per_unit for month in range(1, months + 1)]
+    purchases, *cumulative = bgnbd.expected_purchases_many(
+        fit.bgnbd, [horizon_days / per_unit, *ends], x, t_x, T
+    )
     clv = np.zeros_like(x)
     previous = np.zeros_like(x)
-    months = max(1, round(horizon_days / DAYS_PER_MONTH))
     # Purchases expected in each month, valued and discounted to today (as lifetimes does).
-    for month in range(1, months + 1):
-        t = min(month * DAYS_PER_MONTH, horizon_days) / per_unit
-        cumulative = bgnbd.expected_purchases(fit.bgnbd, t, x, t_x, T)
-        clv += (cumulative - previous) * spend / (1 + monthly) ** month
-        previous = cumulative
+    for month, expected in enumerate(cumulative, start=1):
+        clv += (expected - previous) * spend / (1 + monthly) ** month
+        previous = expected
     return Predictions(alive, purchases, spend, clv)
 
 
@@ -184,26 +179,49 @@ def fit_shop(
     return fit_summary(summary, as_of=local, unit=unit), summary
 
 
-def refresh_clv(*, session: Session, shop: Shop, as_of: datetime) -> dict[str, Any]:
-    """Fit the shop's models and store each customer's P(alive), expected purchases and
-    predicted CLV on their segment row (NULL where the data is too thin)."""
+def clv_figures(
+    *, session: Session, shop: Shop, as_of: datetime
+) -> tuple[dict[str, Any], dict[int, ClvFigures]]:
+    """Fit the shop's models: the fit as a dict, and per customer id (P(alive), expected
+    purchases, predicted CLV); empty where the data is too thin for predictions."""
     settings = shop.settings.get("clv", {}) if isinstance(shop.settings, dict) else {}
     horizon = int(settings.get("horizon_days", DEFAULT_HORIZON_DAYS))
     discount = float(settings.get("annual_discount_rate", DEFAULT_ANNUAL_DISCOUNT))
     fit, summary = fit_shop(session=session, shop=shop, as_of=as_of)
     pred = predict(fit, summary, horizon_days=horizon, annual_discount=discount)
-    rows = session.scalars(select(CustomerSegment).where(CustomerSegment.shop_id == shop.id))
-    index = {int(c): i for i, c in enumerate(summary.customer.tolist())}
-    for row in rows:
-        i = index.get(row.customer_id)
-        if pred is None or i is None:
-            row.p_alive = row.expected_purchases = row.predicted_clv_minor = None
-            continue
-        row.p_alive = float(pred.p_alive[i])
-        row.expected_purchases = float(pred.expected_purchases[i])
-        row.predicted_clv_minor = round(float(pred.predicted_clv[i]))
-    session.flush()
+    figures: dict[int, ClvFigures] = {}
+    if pred is not None:
+        figures = {
+            customer: (alive, purchases, round(clv))
+            for customer, alive, purchases, clv in zip(
+                summary.customer.tolist(),
+                pred.p_alive.tolist(),
+                pred.expected_purchases.tolist(),
+                pred.predicted_clv.tolist(),
+                strict=True,
+            )
+        }
     out = fit.as_dict()
     out["horizon_days"] = horizon
     out["annual_discount_rate"] = discount
+    return out, figures
+
+
+def refresh_clv(*, session: Session, shop: Shop, as_of: datetime) -> dict[str, Any]:
+    """Fit the shop's models and store each customer's P(alive), expected purchases and
+    predicted CLV on their segment row (NULL where the data is too thin); only rows whose
+    figures changed are written."""
+    out, figures = clv_figures(session=session, shop=shop, as_of=as_of)
+    t = CustomerSegment.__table__
+    stored = session.execute(
+        select(
+            t.c.id, t.c.customer_id, t.c.p_alive, t.c.expected_purchases, t.c.predicted_clv_minor
+        ).where(t.c.shop_id == shop.id)
+    ).all()
+    changed = []
+    for row_id, customer_id, *before in stored:
+        after = figures.get(customer_id, NO_FIGURES)
+        if tuple(before) != after:
+            changed.append({"row_id": row_id, **dict(zip(CLV_COLUMNS, after, strict=True))})
+    update_rows(session, changed)
     return out

@@ -8,6 +8,7 @@ T = the as-of period minus the first, m = mean spend of the repeat periods (0 if
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,18 +46,20 @@ def summarize(
     cust = np.asarray(customer, dtype=np.int64)
     per = np.asarray(period, dtype=np.int64)
     val = np.asarray(value, dtype=np.float64)
-    keep = per <= as_of_period
-    cust, per, val = cust[keep], per[keep], val[keep]
+    if per.size and int(per.max()) > as_of_period:
+        keep = per <= as_of_period
+        cust, per, val = cust[keep], per[keep], val[keep]
     if cust.size == 0:
         empty = np.zeros(0)
         return Summary(np.zeros(0, dtype=np.int64), empty, empty, empty, empty, empty)
-    # One row per (customer, period), spend summed: sort by both, then mark group starts.
-    order = np.lexsort((per, cust))
-    cust, per, val = cust[order], per[order], val[order]
-    new_group = np.ones(cust.size, dtype=bool)
-    new_group[1:] = (cust[1:] != cust[:-1]) | (per[1:] != per[:-1])
+    # One row per (customer, period), spend summed: sort one combined key, mark group starts.
+    key, decode = _combined_key(cust, per)
+    order = np.argsort(key, kind="stable")
+    key, val = key[order], val[order]
+    new_group = np.ones(key.size, dtype=bool)
+    np.not_equal(key[1:], key[:-1], out=new_group[1:])
     starts = np.flatnonzero(new_group)
-    g_cust, g_per = cust[starts], per[starts]
+    g_cust, g_per = decode(key[starts])
     g_val = np.add.reduceat(val, starts)
     # Per customer over its periods (already in period order).
     first_of_cust = np.ones(g_cust.size, dtype=bool)
@@ -78,3 +81,25 @@ def summarize(
         m=m,
         total=total,
     )
+
+
+def _combined_key(cust: Ints, per: Ints) -> tuple[Ints, Callable[[Ints], tuple[Ints, Ints]]]:
+    """One int64 per transaction ordering by (customer, period), and its decoder.
+
+    Sorting one key stably is several times faster than np.lexsort on two (and timsort
+    profits from orders arriving customer by customer). Ids too spread out to combine are
+    first replaced by their rank."""
+    p_low = int(per.min())
+    span = int(per.max()) - p_low + 1
+    c_low = int(cust.min())
+    ids: Ints | None = None
+    if (int(cust.max()) - c_low + 1) * span >= 2**62:
+        ids, cust = np.unique(cust, return_inverse=True)
+        cust, c_low = cust.astype(np.int64).reshape(-1), 0
+    key = (cust - c_low) * span + (per - p_low)
+
+    def decode(k: Ints) -> tuple[Ints, Ints]:
+        c = k // span + c_low
+        return (c if ids is None else ids[c]), k % span + p_low
+
+    return key, decode

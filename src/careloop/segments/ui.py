@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from careloop.segments.clv_view import clv_overview
 from careloop.segments.models import CustomerSegment
 from careloop.segments.rfm import SEGMENTS, segment_for
 from careloop.segments.service import segment_counts
@@ -39,6 +40,30 @@ register_messages(
         },
         "segments.customers": {"en": "Customers", "vi": "Khách hàng"},
         "segments.strategy": {"en": "Care strategy", "vi": "Chiến lược chăm sóc"},
+        "segments.source": {"en": "Source", "vi": "Nguồn"},
+        "segments.journeys": {"en": "Journeys", "vi": "Hành trình"},
+        "segments.actions": {"en": "Actions", "vi": "Hành động"},
+        "segments.clv": {"en": "Customer lifetime value", "vi": "Giá trị vòng đời khách hàng"},
+        "segments.clv.historical": {
+            "en": "Historical CLV (mean spent so far)",
+            "vi": "CLV lịch sử (chi tiêu trung bình đến nay)",
+        },
+        "segments.clv.predicted": {
+            "en": "Predicted CLV, next 12 months (mean)",
+            "vi": "CLV dự đoán, 12 tháng tới (trung bình)",
+        },
+        "segments.clv.alive": {
+            "en": "Chance still active (mean)",
+            "vi": "Khả năng còn hoạt động (trung bình)",
+        },
+        "segments.clv.model": {
+            "en": "BG/NBD + Gamma-Gamma model, fitted on every order at the last recompute.",
+            "vi": "Mô hình BG/NBD + Gamma-Gamma, ước lượng trên mọi đơn hàng ở lần tính gần nhất.",
+        },
+        "segments.clv.untrusted": {
+            "en": "No predicted CLV: the model is not trustworthy on this shop's data.",
+            "vi": "Không có CLV dự đoán: mô hình không đáng tin cậy với dữ liệu của cửa hàng.",
+        },
         "segments.empty": {
             "en": "No segments yet. Segments are computed nightly from orders; run "
             "`careloop segments recompute` or import orders first.",
@@ -97,6 +122,7 @@ def segments_page(request: Request, staff: CurrentStaff, session: SessionDep) ->
             "scores": SCORES,
             "segments": SEGMENTS,
             "segment_counts": segment_counts(session=session, shop_id=staff.shop.id),
+            "clv": clv_overview(session=session, shop=staff.shop),
             "empty": not counts,
         },
         staff=staff,

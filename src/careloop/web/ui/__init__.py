@@ -9,6 +9,7 @@ import importlib
 
 from fastapi import APIRouter, Depends
 
+from careloop.web.audit import record_changes
 from careloop.web.security import csrf_protect
 
 PAGE_MODULES: list[str] = [
@@ -29,7 +30,11 @@ PAGE_MODULES: list[str] = [
     "careloop.web.ui.settings",
 ]
 
-ui_router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+# CSRF first; record_changes audits every staff change a route did not audit itself.
+ui_router = APIRouter(
+    include_in_schema=False,
+    dependencies=[Depends(csrf_protect), Depends(record_changes, scope="function")],
+)
 
 for _module in PAGE_MODULES:
     ui_router.include_router(importlib.import_module(_module).router)

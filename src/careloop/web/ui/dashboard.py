@@ -12,14 +12,16 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from careloop.metrics import sources
 from careloop.metrics.cohorts import cohorts, month_index, month_label
 from careloop.metrics.definitions import KpiValue, nps
+from careloop.metrics.periods import month_period
 from careloop.metrics.service import compute_kpis
 from careloop.metrics.svg import heatmap
+from careloop.orders.models import Order
 from careloop.shops.models import Shop
 from careloop.support.models import Ticket
 
@@ -84,26 +86,45 @@ def _months(now: datetime, tz: ZoneInfo) -> list[int]:
 def revenue_new_vs_returning(
     session: Session, shop: Shop, now: datetime
 ) -> tuple[list[str], list[int], list[int]]:
-    """Per month: revenue from customers in their first-order month vs everyone else."""
+    """Per month: revenue from customers in their first-order month vs everyone else.
+
+    Summed in SQL with the months' UTC bounds (shop time) as CASE arms, so it works the
+    same on SQLite and PostgreSQL: one pass over the shop's sales in customer order (a
+    covering index) gives each customer's first sale and spend per month, and the outer
+    query splits each month's spend by whether the customer's first sale was in it."""
     tz = ZoneInfo(shop.timezone)
     months = _months(now, tz)
-    first: dict[int, int] = {}
-    new: dict[int, int] = defaultdict(int)
-    returning: dict[int, int] = defaultdict(int)
-    for sale in sorted(sources.sales(session, shop.id, end=now), key=lambda s: s.placed_at):
-        m = month_index(sale.placed_at, tz)
-        first.setdefault(sale.customer_id, m)
-        if m < months[0]:
-            continue
-        if first[sale.customer_id] == m:
-            new[m] += sale.total_minor
-        else:
-            returning[m] += sale.total_minor
-    return (
-        [month_label(m) for m in months],
-        [new[m] for m in months],
-        [returning[m] for m in months],
+    bounds = [month_period(shop, month_label(m)) for m in months]
+    per_customer = (
+        select(
+            func.min(Order.placed_at).label("first_at"),
+            *(
+                func.sum(
+                    case(
+                        ((Order.placed_at >= start) & (Order.placed_at < end), Order.total_minor),
+                        else_=0,
+                    )
+                ).label(f"s{i}")
+                for i, (start, end) in enumerate(bounds)
+            ),
+        )
+        .where(
+            Order.shop_id == shop.id,
+            Order.status.not_in(sources.NOT_SALES),
+            Order.placed_at < now,
+        )
+        .group_by(Order.customer_id)
+        .subquery()
     )
+    first_at = per_customer.c.first_at
+    sums = []
+    for i, (start, _end) in enumerate(bounds):
+        spent = per_customer.c[f"s{i}"]
+        sums.append(func.sum(case((first_at >= start, spent), else_=0)))
+        sums.append(func.sum(case((first_at < start, spent), else_=0)))
+    row = session.execute(select(*sums)).one()
+    values = [int(v or 0) for v in row]
+    return [month_label(m) for m in months], values[0::2], values[1::2]
 
 
 def nps_trend(session: Session, shop: Shop, now: datetime) -> tuple[list[str], list[float | None]]:

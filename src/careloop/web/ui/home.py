@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from careloop.metrics.cache import cached, shop_fingerprint
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.i18n import register_messages, t
 from careloop.web.ui.dashboard import FUNNEL_STAGES, dashboard
@@ -21,6 +22,7 @@ register_nav("home", "Overview", "Tổng quan", "/", min_role="viewer", order=0)
 register_messages(
     {
         "dash.kpis": {"en": "Last 30 days against targets", "vi": "30 ngày qua so với mục tiêu"},
+        "dash.computed_at": {"en": "Figures as of {at}", "vi": "Số liệu tính lúc {at}"},
         "dash.target": {"en": "Target", "vi": "Mục tiêu"},
         "dash.no_target": {"en": "no target", "vi": "không có mục tiêu"},
         "dash.revenue": {
@@ -57,13 +59,24 @@ def home(request: Request, staff: CurrentStaff, session: SessionDep, ctx: Ctx) -
         "retention": t("dash.retention", staff.locale),
         **{s: t(f"dash.stage.{s}", staff.locale) for s in FUNNEL_STAGES},
     }
+    shop = staff.shop
+    figures = cached(
+        session=session,
+        clock=ctx.clock,
+        shop_id=shop.id,
+        key=("overview", staff.locale, shop_fingerprint(shop)),
+        compute=lambda: {
+            "counts": shop_counts(session, shop),
+            **dashboard(session, shop, ctx.clock.now(), words),
+        },
+    )
     return render(
         request,
         "home.html",
         {
-            "counts": shop_counts(session, staff.shop),
-            "recent": recent_events(session, staff.shop, limit=15),
-            **dashboard(session, staff.shop, ctx.clock.now(), words),
+            **figures.value,
+            "computed_at": figures.computed_at,
+            "recent": recent_events(session, shop, limit=15),
         },
         staff=staff,
     )

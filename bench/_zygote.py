@@ -1,0 +1,61 @@
+"""Starts `careloop worker` processes by forking one that has already imported Careloop.
+
+On a busy 2-core machine a fresh `careloop worker` spends 15-30 s importing (scipy, ...)
+before it claims anything, so a fault test that kills a worker every few seconds mostly
+killed start-ups. This process imports everything once; each line "spawn" on stdin forks a
+worker (a real process: SIGKILL, SIGSTOP and a lost database connection hit it like any
+other) and prints its pid. It reaps its children and exits when stdin closes.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from typing import Any
+
+
+def _reap(*_args: Any) -> None:
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def _child(log_path: str) -> None:
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    code = 0
+    try:
+        from careloop.cli import app
+
+        app(["worker"], standalone_mode=False)
+    except BaseException:  # the worker's own death is the only thing that matters here
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def main() -> None:
+    log_path = sys.argv[1]
+    from careloop.cli import app  # noqa: F401  (imported once, before any fork)
+    from careloop.worker import registered_tasks
+
+    registered_tasks()
+    signal.signal(signal.SIGCHLD, _reap)
+    for line in sys.stdin:
+        if line.strip() != "spawn":
+            continue
+        pid = os.fork()
+        if pid == 0:
+            _child(log_path)
+        print(pid, flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from careloop.segments.care import SEGMENTS
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = ROOT.parent / "shared" / "seeds"
+SHIPPED_JOURNEYS = {p.stem for p in (ROOT / "playbooks" / "journeys").glob("*.yaml")}
+
+
+def test_the_map_has_the_eleven_segments_of_the_issue() -> None:
+    assert [s.label for s in SEGMENTS.values()] == [
+        "Champions",
+        "Loyal Customers",
+        "Potential Loyalists",
+        "New Customers",
+        "Promising",
+        "Need Attention",
+        "About to Sleep",
+        "At Risk",
+        "Can't Lose Them",
+        "Hibernating",
+        "Lost",
+    ]
+
+
+def test_every_segment_names_the_seed_its_care_strategy_comes_from() -> None:
+    for seg in SEGMENTS.values():
+        assert re.search(r"seeds/00[0-4]", seg.source), seg.key
+        assert len(seg.care_strategy) > 80, seg.key
+
+
+def test_only_segments_in_the_seeds_rfm_table_claim_a_quote_the_rest_say_seeds_are_silent() -> None:
+    quoted = {k for k, s in SEGMENTS.items() if s.from_seed_table}
+    assert quoted == {"champions", "loyal", "at_risk"}
+    silent = {k for k, s in SEGMENTS.items() if s.source.startswith("Seeds silent")}
+    assert silent == set(SEGMENTS) - quoted - {"new"}  # New: the Golden Hours guidance
+
+
+def test_quoted_strategies_are_word_for_word_in_the_seeds() -> None:
+    if not SEEDS.exists():
+        pytest.skip("the seeds live beside the repository, not in it")
+    text = " ".join(p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt"))
+    for key in ("champions", "loyal", "at_risk"):
+        assert SEGMENTS[key].care_strategy in text, key
+
+
+def test_recommended_journeys_are_ones_the_product_ships() -> None:
+    for seg in SEGMENTS.values():
+        assert seg.journeys or seg.actions, seg.key
+        assert set(seg.journeys) <= SHIPPED_JOURNEYS, seg.key
