@@ -70,7 +70,7 @@ def test_the_owner_visits_every_insight_and_settings_page_and_reads_the_monthly_
     page.get_by_role("link", name="Segments").first.click()
     expect(page.get_by_test_id("rfm-grid")).to_be_visible()
     screenshot(page, "segments")
-    page.get_by_test_id("segment-champions").get_by_role("link").click()
+    page.get_by_test_id("segment-champions").get_by_role("link", name="Champions").click()
     expect(page).to_have_url(re.compile(r"segment=champions"))
     screenshot(page, "customers-filtered")
 
