@@ -42,6 +42,9 @@ class Message(Base):
         Index("ix_messages_due", "status", "next_attempt_at"),
         Index("ix_messages_customer_created", "customer_id", "created_at"),
         Index("ix_messages_shop_created", "shop_id", "created_at"),
+        # The message log's filters and its list of journeys (channels/ui.py).
+        Index("ix_messages_shop_status_created", "shop_id", "status", "created_at"),
+        Index("ix_messages_shop_journey_created", "shop_id", "journey_key", "created_at"),
         Index("ix_messages_provider_id", "provider", "provider_message_id"),
     )
 

@@ -555,15 +555,20 @@ def messages_page(
     journey: str = "",
     page: int = 1,
 ) -> Response:
-    stmt = select(Message, Customer).join(Customer, Customer.id == Message.customer_id)
-    stmt = stmt.where(Message.shop_id == staff.shop.id)
+    where = [Message.shop_id == staff.shop.id]
     if status:
-        stmt = stmt.where(Message.status == status)
+        where.append(Message.status == status)
     if channel:
-        stmt = stmt.where(Message.channel == channel)
+        where.append(Message.channel == channel)
     if journey:
-        stmt = stmt.where(Message.journey_key == journey)
-    total = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+        where.append(Message.journey_key == journey)
+    # Counted on the messages' own indexes, without the customer join: every message has its
+    # customer (a NOT NULL, cascading foreign key), and joining 100,000s of rows just to count
+    # them was most of this page's time.
+    total = int(session.scalar(select(func.count(Message.id)).where(*where)) or 0)
+    stmt = (
+        select(Message, Customer).join(Customer, Customer.id == Message.customer_id).where(*where)
+    )
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
     rows = session.execute(

@@ -4,6 +4,7 @@ the texts that matched and the phrase that matched them, so an owner can check i
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -263,6 +264,13 @@ _PATTERNS: Final = {
 
 def themes_of(text: str) -> list[tuple[ThemeRule, str]]:
     """Every theme `text` touches, with the first phrase that matched it."""
+    return list(_themes_of(text))
+
+
+# Folding and ~100 patterns per text is most of the themes page's time; the same texts come
+# back on every view (a year of feedback), so remember the answers for the recent ones.
+@functools.lru_cache(maxsize=20_000)
+def _themes_of(text: str) -> tuple[tuple[ThemeRule, str], ...]:
     folded = fold(text)
     found = []
     for rule in RULES:
@@ -270,7 +278,7 @@ def themes_of(text: str) -> list[tuple[ThemeRule, str]]:
             if pattern.search(folded):
                 found.append((rule, phrase))
                 break
-    return found
+    return tuple(found)
 
 
 def group(items: Iterable[Feedback]) -> list[Theme]:

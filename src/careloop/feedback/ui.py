@@ -20,6 +20,7 @@ from careloop.feedback.models import Review, SurveyResponse
 from careloop.feedback.results import survey_results
 from careloop.feedback.service import respond_to_review, suggested_reply
 from careloop.feedback.survey_store import list_surveys
+from careloop.metrics.cache import cached
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.i18n import register_messages
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, OwnerStaff, StaffContext
@@ -31,6 +32,7 @@ router = APIRouter()
 router.include_router(survey_ui.router)
 register_nav("feedback", "Feedback", "Góp ý", "/feedback", "viewer", 50)
 PERIOD = timedelta(days=90)
+THEMES_DAYS = 365
 
 TEXTS = {
     "en": {
@@ -63,6 +65,7 @@ TEXTS = {
         "trend": "By month",
         "examples": "What customers wrote",
         "no_themes": "No recurring themes in comments, reviews or tickets yet.",
+        "themes_computed_at": "Themes of the last 12 months, as of {at}.",
         "complaint": "complaint",
         "praise": "praise",
     },
@@ -96,6 +99,7 @@ TEXTS = {
         "trend": "Theo tháng",
         "examples": "Khách đã viết",
         "no_themes": "Chưa có chủ đề lặp lại trong nhận xét, đánh giá hay phiếu hỗ trợ.",
+        "themes_computed_at": "Chủ đề trong 12 tháng qua, tính lúc {at}.",
         "complaint": "phàn nàn",
         "praise": "khen",
     },
@@ -317,13 +321,26 @@ def record_reply(
 @router.get("/feedback/themes")
 def themes_page(request: Request, staff: CurrentStaff, session: SessionDep, ctx: Ctx) -> Response:
     now = ctx.clock.now()
+    # A year of comments, reviews and tickets read and matched on every view is slow for a
+    # busy shop, so the figure is cached; answers and tickets record a timeline event, which
+    # the cache watches, and reviews from unknown customers do not, hence the newest review
+    # id in the key. (An anonymous review edited in place shows within the cache's max age.)
+    newest_review = session.scalar(select(func.max(Review.id)))
+    themes = cached(
+        session=session,
+        clock=ctx.clock,
+        shop_id=staff.shop.id,
+        key=("feedback.themes", THEMES_DAYS, newest_review),
+        compute=lambda: shop_themes(session, staff.shop.id, now - timedelta(days=THEMES_DAYS), now),
+    )
     return render(
         request,
         "feedback/themes.html",
         {
             "t": _texts(staff.locale),
             "tab": "themes",
-            "themes": shop_themes(session, staff.shop.id, now - timedelta(days=365), now),
+            "themes": themes.value,
+            "computed_at": themes.computed_at,
         },
         staff=staff,
     )

@@ -4,7 +4,7 @@ simulation table."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -26,6 +26,7 @@ from careloop.journeys.service import (
     template_check,
 )
 from careloop.journeys.simulate import simulate
+from careloop.metrics.cache import cached, shop_fingerprint
 from careloop.metrics.extras import FUNNEL_STAGES, message_funnel
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.ui.deps import (
@@ -100,6 +101,7 @@ TEXTS = {
         "no_funnel": "No messages from this journey in the last 90 days.",
         "owner_only": "Only the owner can change journeys.",
         "back": "All journeys",
+        "computed_at": "Funnel figures as of {at}.",
         "wait": "wait",
         "send": "send",
     },
@@ -146,6 +148,7 @@ TEXTS = {
         "no_funnel": "Hành trình này chưa gửi tin nào trong 90 ngày qua.",
         "owner_only": "Chỉ chủ shop mới thay đổi được hành trình.",
         "back": "Tất cả hành trình",
+        "computed_at": "Số liệu phễu tính lúc {at}.",
         "wait": "chờ",
         "send": "gửi",
     },
@@ -156,27 +159,46 @@ def _texts(locale: str) -> dict[str, str]:
     return TEXTS["vi" if locale == "vi" else "en"]
 
 
-def _funnel(session: SessionDep, staff: StaffContext, ctx: Ctx) -> dict[str, dict[str, Any]]:
-    """journey key -> step key -> {stage: count}."""
-    now = ctx.clock.now()
-    rows = message_funnel(
-        session=session, shop=staff.shop, start=now - timedelta(days=FUNNEL_DAYS), end=now
+def _funnel(
+    session: SessionDep, staff: StaffContext, ctx: Ctx
+) -> tuple[dict[str, dict[str, Any]], datetime]:
+    """(journey key -> step key -> {stage: count}, when it was computed).
+
+    The funnel reads every message event of the last 90 days (over 100,000 rows for a busy
+    shop, seconds of work), so both journey pages share one cached copy per shop; the cache
+    recomputes as soon as anything new is recorded, and the pages say when it was computed."""
+
+    def compute() -> dict[str, dict[str, Any]]:
+        now = ctx.clock.now()
+        rows = message_funnel(
+            session=session, shop=staff.shop, start=now - timedelta(days=FUNNEL_DAYS), end=now
+        )
+        out: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            out.setdefault(row["journey_key"], {})[row["step_key"]] = row
+        return out
+
+    result = cached(
+        session=session,
+        clock=ctx.clock,
+        shop_id=staff.shop.id,
+        key=("journeys.funnel", FUNNEL_DAYS, shop_fingerprint(staff.shop)),
+        compute=compute,
     )
-    out: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        out.setdefault(row["journey_key"], {})[row["step_key"]] = row
-    return out
+    return result.value, result.computed_at
 
 
 @router.get("/journeys")
 def journeys_page(request: Request, staff: CurrentStaff, session: SessionDep, ctx: Ctx) -> Response:
+    funnel, computed_at = _funnel(session, staff, ctx)
     return render(
         request,
         "journeys/list.html",
         {
             "t": _texts(staff.locale),
             "journeys": list_journeys(session, staff.shop),
-            "funnel": _funnel(session, staff, ctx),
+            "funnel": funnel,
+            "computed_at": computed_at,
             "columns": FUNNEL_COLUMNS,
         },
         staff=staff,
@@ -207,6 +229,7 @@ def _detail(
     journey = get_journey(session, staff.shop, key) if key else None
     steps = _step_summary(definition_of(journey)) if journey else []
     summary = next((j for j in list_journeys(session, staff.shop) if j.key == key), None)
+    funnel, computed_at = _funnel(session, staff, ctx)
     return render(
         request,
         "journeys/detail.html",
@@ -215,7 +238,8 @@ def _detail(
             "journey": journey,
             "summary": summary,
             "steps": steps,
-            "funnel": _funnel(session, staff, ctx).get(key or "", {}),
+            "funnel": funnel.get(key or "", {}),
+            "computed_at": computed_at,
             "columns": FUNNEL_COLUMNS,
             "text": text if text is not None else (journey.source_text if journey else NEW_JOURNEY),
             "errors": errors or [],
