@@ -18,6 +18,7 @@ from careloop.customers.models import Customer
 from careloop.customers.service import set_consent
 from careloop.customers.timeline import record_event
 from careloop.db.upsert import insert_ignoring_duplicates
+from careloop.journeys.policy import CUSTOMER_FREQUENCIES
 from careloop.shops.models import Shop
 
 # Apple Mail Privacy Protection fetches every image from Apple's network (17.0.0.0/8) with
@@ -27,9 +28,8 @@ PROXY_NETWORKS = (ipaddress.ip_network("17.0.0.0/8"),)
 PROXY_AGENTS = ("googleimageproxy", "yahoomailproxy", "apple-mail-privacy", "outlook-ios-proxy")
 MACHINE_OPEN_WINDOW_SECONDS = 10
 STOP_WORDS = frozenset({"STOP", "HUY", "DUNG", "UNSUBSCRIBE", "TUCHOI"})
-# The contact policy reads these (journeys.policy.CUSTOMER_FREQUENCIES); "important" means
-# no promotions at all, while order updates and care messages still arrive.
-FREQUENCIES = ("normal", "weekly", "monthly", "quarterly", "important")
+# The choices are the contact policy's own, so the page never offers one it cannot honour.
+FREQUENCIES = tuple(CUSTOMER_FREQUENCIES)
 
 
 def is_machine_open(
