@@ -16,6 +16,7 @@ from careloop.context import AppContext
 from careloop.core.clock import VirtualClock
 from careloop.customers.models import TimelineEvent
 from careloop.loyalty.coupons import get_coupon
+from careloop.loyalty.entitlements import active_entitlements
 from careloop.loyalty.service import points_balance
 from careloop.shops.models import Shop
 
@@ -110,6 +111,9 @@ def test_the_nightly_rule_names_and_later_removes_a_diamond_member_on_the_timeli
         ).all()
         assert types == ["ambassador.named", "ambassador.removed"]
         assert get_coupon(s, shop.id, code).revoked_at is not None
+        now = clock.now()
+        held = active_entitlements(session=s, shop_id=shop.id, customer_id=fan.id, now=now)
+        assert "early_access" not in held  # the privilege ends with the role
 
     _contribute(ctx, shop, fan.id, batch=1)  # active again: named again, with a new code
     clock.advance(timedelta(days=1))
@@ -117,6 +121,9 @@ def test_the_nightly_rule_names_and_later_removes_a_diamond_member_on_the_timeli
     with ctx.sessions() as s:
         [(amb, _)] = list_ambassadors(s, shop.id)
         assert amb.coupon_code not in (None, code)
+        now = clock.now()
+        held = active_entitlements(session=s, shop_id=shop.id, customer_id=fan.id, now=now)
+        assert "early_access" in held  # and comes back with it
 
 
 def test_a_diamond_member_named_by_hand_is_never_removed_by_the_rule(

@@ -118,3 +118,20 @@ def test_early_tester_feedback_lands_in_the_feedback_inbox(
     assert answer is not None
     assert (answer.kind, answer.score, answer.source) == ("csat", 5, "early_access")
     assert answer.comment == "[Geisha single origin] Fruity, loved it"
+
+
+def test_a_refused_claim_reads_as_a_sentence_in_the_customers_language(
+    ctx: AppContext, clock: VirtualClock, shop: Shop, app_client: TestClient
+) -> None:
+    launch_id = _launch(ctx, shop)
+    public = make_customer(ctx, shop, "PUB", segment="hibernating", locale="vi")
+    url = invite_link(links(ctx), launch_id, public.id).replace(ctx.settings.base_url, "")
+    clock.advance(timedelta(hours=2))  # early access is open, but only to the invited
+
+    page = app_client.get(url)
+    assert "Trải nghiệm sớm chỉ dành cho khách được mời" in page.text
+    assert "by invitation" not in page.text  # never the internal reason
+    told = app_client.get(url + "?note=not_now")  # where a refused claim lands
+    assert "ưu đãi này hiện chưa mở cho bạn" in told.text
+    crafted = app_client.get(url + "?note=Call+0900+to+claim+your+prize")
+    assert "Call 0900" not in crafted.text  # a link cannot put text on the shop's page

@@ -150,11 +150,20 @@ def refresh_ambassadors(*, session: Session, clock: Clock, shop: Shop) -> Refres
 def _remove(session: Session, clock: Clock, shop: Shop, amb: Ambassador) -> None:
     """No longer a Diamond Member: the shareable code stops working; on the timeline."""
     from careloop.loyalty.coupons import revoke_coupon
+    from careloop.loyalty.entitlements import end_entitlements
 
     now = clock.now()
     amb.status, amb.updated_at = "former", now
     if amb.coupon_code:
         revoke_coupon(session=session, clock=clock, shop=shop, code=amb.coupon_code)
+    # Early access was the ambassador's privilege, not the customer's: it ends with the role.
+    end_entitlements(
+        session=session,
+        clock=clock,
+        shop_id=shop.id,
+        customer_id=amb.customer_id,
+        source="ambassador",
+    )
     record_event(
         session=session,
         clock=clock,
@@ -258,7 +267,7 @@ def _grant_privileges(
         customer_id=customer.id,
         key="early_access",
         source="ambassador",
-        idempotency_key=f"ambassador:{customer.id}:early_access",
+        idempotency_key=f"ambassador:{customer.id}:early_access{generation}",
     )
     return coupon.code
 

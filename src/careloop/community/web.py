@@ -22,6 +22,7 @@ from careloop.context import AppContext
 from careloop.core.errors import CareloopError, NotFound
 from careloop.customers.models import Customer
 from careloop.journeys.policy import zone
+from careloop.loyalty.entitlements import active_entitlements
 from careloop.shops.models import Shop
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.ui.templating import render
@@ -49,6 +50,10 @@ TEXTS = {
         "join": "Reserve my seat",
         "cancel": "Cancel my seat",
         "closed": "This event is no longer taking RSVPs.",
+        "invite_only": "Early access is by invitation; it opens to everyone on {date}.",
+        "not_now": "Sorry, we could not do that: this offer is not open to you at the moment.",
+        "rsvp_refused": "Sorry, we could not save that: the event may be full, closed, or "
+        "kept for members with a workshop seat.",
     },
     "vi": {
         "early": "Trải nghiệm sớm",
@@ -70,6 +75,10 @@ TEXTS = {
         "join": "Giữ chỗ cho tôi",
         "cancel": "Hủy chỗ",
         "closed": "Sự kiện không còn nhận đăng ký.",
+        "invite_only": "Trải nghiệm sớm chỉ dành cho khách được mời; mở cho mọi người từ {date}.",
+        "not_now": "Rất tiếc, chưa thực hiện được: ưu đãi này hiện chưa mở cho bạn.",
+        "rsvp_refused": "Rất tiếc, chưa lưu được: sự kiện có thể đã đủ chỗ, đã đóng, hoặc "
+        "dành cho thành viên có suất tham dự workshop.",
     },
 }
 
@@ -114,12 +123,17 @@ def early_page(
     )
     invite = launches._invite(session, launch, customer.id)
     now = ctx.clock.now()
+    # The same rule as the claim itself, so the page never offers what the claim refuses
+    # (or hides what an early-access privilege holder may take).
+    privileged = "early_access" in active_entitlements(
+        session=session, shop_id=shop.id, customer_id=customer.id, now=now
+    )
     check = launches.may_claim(
         now=now,
         early_at=launch.early_at,
         public_at=launch.public_at,
         invited=invite is not None and invite.via == "invite",
-        early_privilege=False,
+        early_privilege=privileged,
     )
     t = _texts(customer, shop)
     return render(
@@ -135,6 +149,7 @@ def early_page(
             "note": note,
             "opens": t["opens"].format(date=_local_date(shop, launch.early_at)),
             "public": t["public"].format(date=_local_date(shop, launch.public_at)),
+            "invite_only": t["invite_only"].format(date=_local_date(shop, launch.public_at)),
         },
         staff=None,
     )
@@ -153,8 +168,10 @@ def early_claim(token: str, ctx: Ctx, session: SessionDep) -> Response:
                 launch_id=launch.id,
                 customer_id=customer.id,
             )
-    except CareloopError as exc:
-        note = str(exc)
+    except CareloopError:
+        # The customer reads a sentence in their language, never the internal reason; the
+        # note is a key, so a crafted link cannot put arbitrary text on the shop's page.
+        note = "not_now"
     return RedirectResponse(
         f"/early/{token}" + (f"?note={quote(note)}" if note else ""), status_code=303
     )
@@ -228,8 +245,8 @@ def rsvp_post(
     try:
         with session.begin_nested():
             _rsvp_action(ctx, session, shop, event, customer, action)
-    except CareloopError as exc:
-        note = str(exc)
+    except CareloopError:
+        note = "rsvp_refused"
     return RedirectResponse(
         f"/rsvp/{token}" + (f"?note={quote(note)}" if note else ""), status_code=303
     )

@@ -84,6 +84,26 @@ def grant_entitlement(
     return row
 
 
+def end_entitlements(
+    *, session: Session, clock: Clock, shop_id: int, customer_id: int, source: str
+) -> int:
+    """End now every still-active privilege the customer holds from `source` (e.g. a role
+    they lost); rows are kept, expired, so the history shows what they had. Returns how
+    many ended."""
+    now = clock.now()
+    rows = session.scalars(
+        select(Entitlement).where(
+            Entitlement.shop_id == shop_id,
+            Entitlement.customer_id == customer_id,
+            Entitlement.source == source,
+            _active(now),
+        )
+    ).all()
+    for row in rows:
+        row.expires_at = now
+    return len(rows)
+
+
 def use_entitlement(
     *, session: Session, clock: Clock, shop_id: int, customer_id: int, key: str
 ) -> Entitlement:
