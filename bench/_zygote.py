@@ -5,6 +5,8 @@ before it claims anything, so a fault test that kills a worker every few seconds
 killed start-ups. This process imports everything once; each line "spawn" on stdin forks a
 worker (a real process: SIGKILL, SIGSTOP and a lost database connection hit it like any
 other) and prints its pid. It reaps its children and exits when stdin closes.
+With CARELOOP_BENCH_PROFILE=<folder> each worker runs under cProfile (bench/faults.py
+--profile).
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ import os
 import signal
 import sys
 from typing import Any
+
+# A folder: each worker runs under cProfile and writes worker-<pid>.prof there on SIGTERM.
+PROFILE_ENV = "CARELOOP_BENCH_PROFILE"
 
 
 def _reap(*_args: Any) -> None:
@@ -31,6 +36,15 @@ def _child(log_path: str) -> None:
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     code = 0
+    profile_dir = os.environ.get(PROFILE_ENV)
+    profiler = None
+    if profile_dir:
+        import cProfile
+
+        # SIGTERM ends the profiled worker through Python, so its statistics get written.
+        signal.signal(signal.SIGTERM, _raise_exit)
+        profiler = cProfile.Profile()
+        profiler.enable()
     try:
         from careloop.cli import app
 
@@ -38,7 +52,32 @@ def _child(log_path: str) -> None:
     except BaseException:  # the worker's own death is the only thing that matters here
         code = 1
     finally:
+        if profiler is not None and profile_dir:
+            profiler.disable()
+            profiler.dump_stats(os.path.join(profile_dir, f"worker-{os.getpid()}.prof"))
         os._exit(code)
+
+
+def _raise_exit(*_args: Any) -> None:
+    raise SystemExit(0)
+
+
+def _import_everything() -> None:
+    """Import every Careloop module now: the worker imports some lazily (providers, loyalty,
+    support), and with PYTHONDONTWRITEBYTECODE each forked worker compiled them again from
+    source on its first step (about 4 s of CPU per worker start under load)."""
+    import importlib
+    import pkgutil
+
+    import careloop
+
+    for module in pkgutil.walk_packages(careloop.__path__, "careloop."):
+        if module.name.endswith("__main__"):
+            continue
+        try:
+            importlib.import_module(module.name)
+        except Exception:  # an optional module that cannot load is the worker's concern
+            continue
 
 
 def main() -> None:
@@ -47,6 +86,7 @@ def main() -> None:
     from careloop.worker import registered_tasks
 
     registered_tasks()
+    _import_everything()
     signal.signal(signal.SIGCHLD, _reap)
     for line in sys.stdin:
         if line.strip() != "spawn":

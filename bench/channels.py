@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import smtplib
 import socket
 import tempfile
@@ -214,6 +215,7 @@ def main() -> None:
     finally:
         controller.stop()
         server.shutdown()
+    print(f"channels (sqlite, n={n}, {os.cpu_count()} CPU, load {os.getloadavg()[0]:.1f})")
     print(f"{'target':<22}{'raw msg/s':>12}{'careloop msg/s':>16}{'ratio':>8}")
     for name, raw, ours in (
         ("SMTP (aiosmtpd)", smtp_raw, smtp_ours),

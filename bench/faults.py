@@ -4,9 +4,10 @@
 
 On the PostgreSQL server that scripts/with-postgres.sh starts (it exports
 CARELOOP_TEST_DATABASE_URL, CARELOOP_TEST_PG_BINDIR and CARELOOP_TEST_PG_DATA), it makes
-`--steps / 3` enrollments of a three-step journey (an email, an SMS, a webhook) all due
-now, and starts `--workers` real `careloop worker` processes. Emails go to a local aiosmtpd
-sink, SMS to a local HTTP sink speaking eSMS's API, webhooks to a local HTTP receiver.
+`--steps / 6` enrollments (rounded up) of a six-step journey (an email, a tag, an SMS,
+bonus points, a branch on the tag, a webhook) all due now, and starts `--workers` real
+`careloop worker` processes. Emails go to a local aiosmtpd sink, SMS to a local HTTP sink
+speaking eSMS's API, webhooks to a local HTTP receiver.
 While they work: a random worker is SIGKILLed (and started again) every few seconds, the
 database is restarted once (pg_ctl restart), and one worker is paused with SIGSTOP for
 longer than its journey and channel leases, then resumed.
@@ -19,6 +20,8 @@ customer twice (duplicates 0: for SMTP every repeat counts, for eSMS and the web
 repeat the receiver dropped is "raw" only), and none may vanish: a message is delivered, or
 flagged `maybe_sent` on the customer's timeline for staff (an email whose send was in
 flight when its worker died is never resent: SMTP cannot drop a repeat). Lost must be 0.
+The other steps are counted too: every customer carries the tag once and has exactly one
+bonus ledger entry of the journey (the branch shows as the webhook sent after it).
 Exit status 1 otherwise.
 """
 
@@ -49,18 +52,33 @@ from _common import OUT, free_port
 JOURNEY_LEASE_SECONDS = 5
 CHANNEL_LEASE_SECONDS = 5
 SEED = 7
-STEPS_PER_ENROLLMENT = 3
-JOURNEY = """\
+# An after-sales journey of six steps, three of them sends: an email, a tag, an SMS,
+# bonus points (a ledger entry), a branch on the tag, a webhook.
+STEPS_PER_ENROLLMENT = 6
+SEND_STEPS = ("mail", "text", "hook")
+TAG = "faults"
+POINTS = 10
+JOURNEY = f"""\
 key: faults
 name: Faults
-trigger: {event: app.faults}
+trigger: {{event: app.faults}}
 steps:
   - id: mail
-    send: {channels: [email], template: faults.note, kind: transactional}
+    send: {{channels: [email], template: faults.note, kind: transactional}}
+  - id: tag
+    add_tag: {{tag: {TAG}}}
   - id: text
-    send: {channels: [sms], template: faults.note, kind: transactional}
+    send: {{channels: [sms], template: faults.note, kind: transactional}}
+  - id: points
+    add_points: {{points: {POINTS}, reason: faults}}
+  - id: tagged
+    branch:
+      cases:
+        - if: {{fact: tags, contains: {TAG}}}
+          goto: hook
+      else: end
   - id: hook
-    send: {channels: [webhook], template: faults.note, kind: transactional}
+    send: {{channels: [webhook], template: faults.note, kind: transactional}}
 """
 ESMS_PATH = "/MainService.svc/json/SendMultipleMessage_V4_post_json/"
 HOOK_PATH = "/hook"
@@ -106,6 +124,9 @@ class Sinks:
         sinks = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Keep-alive, as the real providers' endpoints do.
+            protocol_version = "HTTP/1.1"
+
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("content-length") or 0))
                 if self.path == ESMS_PATH:
@@ -134,6 +155,14 @@ class Sinks:
                 return None
 
         return Handler
+
+
+class QuietHTTPServer(ThreadingHTTPServer):
+    """A killed worker resets its keep-alive connection: expected here, not an error."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def prepare(url: str, enrollments: int, smtp_port: int, sms_base: str) -> None:
@@ -354,9 +383,10 @@ def progress(url: str) -> tuple[int, int, int]:
 
 def final_counts(url: str) -> dict[str, Any]:
     from careloop.channels.models import Message
-    from careloop.customers.models import TimelineEvent
+    from careloop.customers.models import Customer, TimelineEvent
     from careloop.db.engine import make_engine, make_session_factory
     from careloop.journeys.models import JourneyEnrollment
+    from careloop.loyalty.models import PointsEntry
 
     engine = make_engine(url)
     with make_session_factory(engine)() as s:
@@ -373,6 +403,25 @@ def final_counts(url: str) -> dict[str, Any]:
             dict(s.execute(select(Message.status, func.count()).group_by(Message.status)).all())
         )
         keys = Counter(s.scalars(select(Message.idempotency_key)))
+        tags = Counter(
+            sum(1 for tag in (tags or []) if tag == TAG)
+            for tags in s.scalars(select(Customer.tags))
+        )
+        points_keys = Counter(
+            s.scalars(
+                select(PointsEntry.idempotency_key).where(
+                    PointsEntry.idempotency_key.like("enr:%:points")
+                )
+            )
+        )
+        points_total = int(
+            s.scalar(
+                select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
+                    PointsEntry.idempotency_key.like("enr:%:points")
+                )
+            )
+            or 0
+        )
         dedup = {
             channel: set(s.scalars(select(Message.dedup_id).where(Message.channel == channel)))
             for channel in CHANNELS
@@ -395,6 +444,9 @@ def final_counts(url: str) -> dict[str, Any]:
         "enrollments": statuses,
         "messages": message_statuses,
         "keys": keys,
+        "tags": tags,
+        "points_keys": points_keys,
+        "points_total": points_total,
         "dedup": dedup,
         "flagged": flagged,
         "flag_events": int(flag_events or 0),
@@ -404,25 +456,34 @@ def final_counts(url: str) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--steps", type=int, default=50_001, help="journey steps (3 per enrollment)"
+        "--steps", type=int, default=50_000, help="journey steps (6 per enrollment, 3 sends)"
     )
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--timeout", type=float, default=1800, help="seconds before giving up")
-    parser.add_argument("--kill-every", type=float, default=15.0, help="mean seconds between kills")
+    parser.add_argument("--kill-every", type=float, default=10.0, help="mean seconds between kills")
+    parser.add_argument(
+        "--no-faults", action="store_true", help="no kills, restart or pause (for profiling)"
+    )
+    parser.add_argument(
+        "--profile", metavar="DIR", help="run each worker under cProfile, stats into DIR"
+    )
     args = parser.parse_args()
+    if args.profile:
+        Path(args.profile).mkdir(parents=True, exist_ok=True)
+        os.environ["CARELOOP_BENCH_PROFILE"] = str(Path(args.profile).resolve())
     url = os.environ.get("CARELOOP_TEST_DATABASE_URL", "")
     if not url.startswith("postgresql"):
         raise SystemExit("run under scripts/with-postgres.sh (needs CARELOOP_TEST_DATABASE_URL)")
     rng = random.Random(SEED)
     # `timeout` and friends send SIGTERM: stop the workers on the way out all the same.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    enrollments = args.steps // STEPS_PER_ENROLLMENT
+    enrollments = -(-args.steps // STEPS_PER_ENROLLMENT)
 
     sinks = Sinks()
     smtp_port = free_port()
     smtp = Controller(sinks, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
-    http = ThreadingHTTPServer(("127.0.0.1", 0), sinks.http_handler())
+    http = QuietHTTPServer(("127.0.0.1", 0), sinks.http_handler())
     threading.Thread(target=http.serve_forever, daemon=True).start()
     sms_base = f"http://127.0.0.1:{http.server_address[1]}"
     prepare(url, enrollments, smtp_port, sms_base)
@@ -441,7 +502,11 @@ def main() -> int:
                 finished, open_messages, total = progress(url)
             except Exception:  # the database is restarting
                 continue
-            share = finished / enrollments
+            # Progress of the whole run, the sends after the last step included, so the
+            # faults are spread over all of it.
+            expected_messages = len(SEND_STEPS) * enrollments
+            final = total - open_messages
+            share = (finished / enrollments + final / expected_messages) / 2
             if time.monotonic() >= next_report:
                 next_report = time.monotonic() + REPORT_EVERY_SECONDS
                 print(
@@ -452,6 +517,8 @@ def main() -> int:
             if finished == enrollments and open_messages == 0:
                 done = True
                 break
+            if args.no_faults:
+                continue
             if not restarted and share >= 0.3:
                 restarted = restart_postgres()
                 print(f"  restarted PostgreSQL at {share:.0%}", flush=True)
@@ -469,9 +536,21 @@ def main() -> int:
         http.shutdown()
 
     counts = final_counts(url)
-    expected_keys = STEPS_PER_ENROLLMENT * enrollments
-    steps_run = len(counts["keys"])
-    step_twice = sum(n - 1 for n in counts["keys"].values() if n > 1)
+    expected_keys = len(SEND_STEPS) * enrollments
+    sends_run = len(counts["keys"])
+    # A tag added twice shows as two in the list; a ledger entry twice, as a key twice.
+    tagged = counts["tags"][1]
+    points_run = len(counts["points_keys"])
+    # The branch's effect: it sent the customer (tagged) on to the webhook step.
+    branched = sum(1 for key in counts["keys"] if key.endswith(":hook"))
+    steps_run = sends_run + tagged + points_run + branched
+    expected_steps = STEPS_PER_ENROLLMENT * enrollments
+    step_twice = (
+        sum(n - 1 for n in counts["keys"].values() if n > 1)
+        + sum(n - 1 for n, customers in counts["tags"].items() if n > 1 for _ in range(customers))
+        + sum(n - 1 for n in counts["points_keys"].values() if n > 1)
+    )
+    points_ok = counts["points_total"] == POINTS * points_run
     print(
         f"fault test (postgresql, {args.workers} workers, {os.cpu_count()} CPU,"
         f" load {os.getloadavg()[0]:.1f})"
@@ -483,7 +562,12 @@ def main() -> int:
     )
     print(f"  enrollments {dict(counts['enrollments'])}")
     print(f"  messages    {dict(counts['messages'])}")
-    print(f"  steps run   {steps_run:,} of {expected_keys:,} (run twice: {step_twice})")
+    print(
+        f"  steps run   {steps_run:,} of {expected_steps:,} (run twice: {step_twice}):"
+        f" sends {sends_run:,} of {expected_keys:,}, tagged {tagged:,} of {enrollments:,},"
+        f" bonus points {points_run:,} of {enrollments:,}"
+        f" ({counts['points_total']:,} points), branches to the webhook {branched:,}"
+    )
     duplicates = lost = 0
     for sink in (sinks.email, sinks.sms, sinks.hook):
         ours = counts["dedup"][sink.name]
@@ -504,7 +588,16 @@ def main() -> int:
     print(f"  flagged     {counts['flag_events']} message.maybe_sent events on timelines")
     print(f"  duplicates  {duplicates}")
     print(f"  lost        {lost}")
-    ok = done and duplicates == 0 and lost == 0 and step_twice == 0 and steps_run == expected_keys
+    ok = (
+        done
+        and duplicates == 0
+        and lost == 0
+        and step_twice == 0
+        and sends_run == expected_keys
+        and tagged == enrollments
+        and points_run == enrollments
+        and points_ok
+    )
     print("  result      " + ("OK" if ok else "FAILED"))
     return 0 if ok else 1
 

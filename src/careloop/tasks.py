@@ -13,6 +13,7 @@ TASK_MODULES: list[str] = [
     "careloop.feedback.tasks",
     "careloop.journeys.tasks",
     "careloop.loyalty.tasks",
+    "careloop.metrics.tasks",
     "careloop.segments.tasks",
     "careloop.support.tasks",
 ]

@@ -20,6 +20,7 @@ timeline for staff to check (no duplicate, nothing silently lost).
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import os
 import random
@@ -45,7 +46,6 @@ from careloop.channels.base import (
 )
 from careloop.channels.log import event_payload, record_status
 from careloop.channels.models import ChannelSettings, Message, Suppression
-from careloop.channels.settings import get_channel_settings
 from careloop.context import AppContext
 from careloop.core.errors import FieldError, ValidationFailed
 from careloop.core.events import MESSAGE_MAYBE_SENT
@@ -59,6 +59,8 @@ LEASE_SECONDS = 120
 LEASE_ENV = "CARELOOP_CHANNEL_LEASE_SECONDS"
 # Messages one dispatcher pass handles before the worker gives its other tasks a turn.
 BATCH_SIZE = 50
+# Messages leased in one round trip (then sent one at a time, each within its lease).
+CLAIM_AT_ONCE = 10
 # Transient failures: a channel with a fallback behind it is given up after
 # ATTEMPTS_BEFORE_FALLBACK tries (about 4-7 minutes of backoff); the last channel of the
 # chain, and an ambiguous send retried with its de-duplication id, keep trying up to
@@ -136,26 +138,45 @@ def _token_saver(ctx: AppContext, settings_id: int) -> Callable[[dict[str, Any]]
 
 
 class ProviderPool:
-    """Providers of one dispatcher pass, one per shop and channel (connections reused)."""
+    """Providers by shop and channel, reused across messages (and, in the worker, across
+    passes: SMTP and HTTP connections stay open). A shop that changes its settings gets a
+    new provider; the old one is closed."""
 
     def __init__(self, ctx: AppContext, factory: ProviderFactory = default_provider) -> None:
         self.ctx = ctx
         self.factory = factory
-        self._providers: dict[tuple[int, str], Provider] = {}
+        self._providers: dict[tuple[int, str], tuple[str, Provider]] = {}
 
     def get(self, row: ChannelSettings) -> Provider:
         key = (row.shop_id, row.channel)
-        if key not in self._providers:
-            self._providers[key] = self.factory(self.ctx, row)
-        return self._providers[key]
+        fingerprint = json.dumps([row.provider, row.config], sort_keys=True, default=str)
+        held = self._providers.get(key)
+        if held is not None and held[0] == fingerprint:
+            return held[1]
+        if held is not None:
+            self._close(held[1])
+        provider = self.factory(self.ctx, row)
+        self._providers[key] = (fingerprint, provider)
+        return provider
+
+    def begin_pass(self) -> None:
+        """A new pass may come long after the last: providers check idle connections."""
+        for _, provider in self._providers.values():
+            recheck = getattr(provider, "recheck", None)
+            if recheck is not None:
+                recheck()
 
     def close(self) -> None:
-        for provider in self._providers.values():
-            try:
-                provider.close()
-            except Exception:  # closing is best effort
-                log.exception("closing provider %s failed", provider.name)
+        for _, provider in self._providers.values():
+            self._close(provider)
         self._providers.clear()
+
+    @staticmethod
+    def _close(provider: Provider) -> None:
+        try:
+            provider.close()
+        except Exception:  # closing is best effort
+            log.exception("closing provider %s failed", provider.name)
 
 
 def worker_id() -> str:
@@ -171,36 +192,45 @@ def _due_queries(now: datetime) -> list[tuple[Any, bool | None]]:
     return [(lapsed, None), (retry, True), (queued, False)]
 
 
-def claim_one(
-    session: Session, *, now: datetime, owner: str, skip: Collection[int] = ()
-) -> tuple[Message, Claim] | None:
-    """Lease the most urgent due message to `owner` (status `claimed`); None when idle.
+def claim_many(
+    session: Session, *, now: datetime, owner: str, limit: int, skip: Collection[int] = ()
+) -> list[tuple[Message, Claim]]:
+    """Lease up to `limit` of the most urgent due messages to `owner` (status `claimed`).
 
-    One at a time, so a worker never holds more than one message in flight: a slow send
-    cannot outlive the lease of others queued behind it, and a killed worker strands one.
+    A handful per round trip (the caller sends them one at a time, each checked against
+    its lease before the call, so a slow send cannot push others past theirs unnoticed).
     `skip`: messages this pass already handled (a fallback waits for the next pass)."""
+    found: list[tuple[Message, Claim]] = []
+    lease_until = now + timedelta(seconds=lease_seconds())
     for where, ambiguous in _due_queries(now):
+        want = limit - len(found)
+        if want <= 0:
+            break
         stmt = (
             select(Message)
             .where(*where, *([Message.id.not_in(list(skip))] if skip else []))
             .order_by(Message.next_attempt_at, Message.id)
-            .limit(1)
+            .limit(want)
             .with_for_update(skip_locked=True)
         )
-        message = session.scalars(stmt).first()
-        if message is None:
-            continue
-        if ambiguous is None:
+        for message in session.scalars(stmt).all():
             # `claimed`: the dead worker had not started the send; `sending`: it had.
-            ambiguous = message.status == "sending"
-        lease_until = now + timedelta(seconds=lease_seconds())
-        message.status = "claimed"
-        message.lease_owner = owner[:64]
-        message.lease_until = lease_until
-        message.fence += 1
-        message.attempts += 1
-        return message, Claim(message.id, message.fence, ambiguous, lease_until)
-    return None
+            was_ambiguous = message.status == "sending" if ambiguous is None else ambiguous
+            message.status = "claimed"
+            message.lease_owner = owner[:64]
+            message.lease_until = lease_until
+            message.fence += 1
+            message.attempts += 1
+            found.append((message, Claim(message.id, message.fence, was_ambiguous, lease_until)))
+    return found
+
+
+def claim_one(
+    session: Session, *, now: datetime, owner: str, skip: Collection[int] = ()
+) -> tuple[Message, Claim] | None:
+    """Lease the most urgent due message to `owner`; None when idle."""
+    found = claim_many(session, now=now, owner=owner, limit=1, skip=skip)
+    return found[0] if found else None
 
 
 def dispatch_due(
@@ -210,100 +240,156 @@ def dispatch_due(
     pool: ProviderPool | None = None,
     rng: random.Random | None = None,
 ) -> int:
-    """One pass: claim, send and record up to `limit` messages, one at a time."""
+    """One pass: claim, send and record up to `limit` messages, CLAIM_AT_ONCE per claim."""
     own_pool = pool is None
     pool = pool or ProviderPool(ctx)
+    pool.begin_pass()
     rng = rng or random.Random()
     owner = worker_id()
     handled: list[int] = []
     try:
         while len(handled) < limit:
-            message_id = dispatch_one(ctx, pool=pool, rng=rng, owner=owner, skip=handled)
-            if message_id is None:
+            want = min(CLAIM_AT_ONCE, limit - len(handled))
+            claimed, ready = _claim_and_prepare(ctx, pool, owner, want, handled)
+            if not claimed:
                 break
-            handled.append(message_id)
+            handled.extend(claimed)
+            _send_all(ctx, ready, rng)
     finally:
         if own_pool:
             pool.close()
     return len(handled)
 
 
-def dispatch_one(
-    ctx: AppContext,
-    *,
-    pool: ProviderPool,
-    rng: random.Random,
-    owner: str,
-    skip: Collection[int] = (),
-) -> int | None:
-    """Claim one due message and see it through; its id, or None when nothing is due."""
+@dataclass
+class _Ready:
+    """A claimed message, prepared and with its provider, waiting for its send."""
+
+    claim: Claim
+    prepared: _Prepared
+    provider: Provider
+
+
+def _claim_and_prepare(
+    ctx: AppContext, pool: ProviderPool, owner: str, limit: int, skip: Collection[int]
+) -> tuple[list[int], list[_Ready]]:
+    """One transaction: claim up to `limit` messages and prepare them (everything they need
+    read in a few queries). Messages settled here (skipped, fallen back, flagged) need no
+    send. Returns the ids claimed and the ones to send."""
+    ready: list[_Ready] = []
     with ctx.sessions() as session, session.begin():
-        claimed = claim_one(session, now=ctx.clock.now(), owner=owner, skip=skip)
-        if claimed is None:
-            return None
-        message, claim = claimed
-        prepared = _prepare(ctx, session, message)
-        if prepared is None or prepared.settings is None:
-            # Settled inside this transaction: skipped, fell back, or a staff task created.
-            return claim.message_id
-        provider = pool.get(prepared.settings)
-        if claim.ambiguous and not provider.supports_dedup:
-            _flag_maybe_sent(
-                session,
-                ctx,
-                message,
-                provider,
-                "a previous attempt may have been sent and this provider cannot de-duplicate",
-            )
-            return claim.message_id
-        if provider.supports_dedup:
-            # A resend carries the same id, so the claim itself may count as the handover.
-            message.status = "sending"
-    try:
-        _send_claimed(ctx, claim, prepared, provider, rng)
-    except Exception:
-        # The lease runs out and the message is reclaimed (as ambiguous if it was `sending`).
-        log.exception("dispatching message %s failed", claim.message_id)
-    return claim.message_id
+        claimed = claim_many(session, now=ctx.clock.now(), owner=owner, limit=limit, skip=skip)
+        if not claimed:
+            return [], []
+        known = _Known.load(session, [message for message, _ in claimed])
+        for message, claim in claimed:
+            prepared = _prepare(ctx, session, message, known)
+            if prepared is None or prepared.settings is None:
+                continue  # settled inside this transaction
+            provider = pool.get(prepared.settings)
+            if claim.ambiguous and not provider.supports_dedup:
+                _flag_maybe_sent(
+                    session,
+                    ctx,
+                    message,
+                    provider,
+                    "a previous attempt may have been sent and this provider cannot de-duplicate",
+                )
+                continue
+            if provider.supports_dedup:
+                # A resend carries the same id, so the claim itself may count as the handover.
+                message.status = "sending"
+            ready.append(_Ready(claim, prepared, provider))
+    return [claim.message_id for _, claim in claimed], ready
 
 
-def _send_claimed(
-    ctx: AppContext, claim: Claim, prepared: _Prepared, provider: Provider, rng: random.Random
-) -> None:
-    if not provider.supports_dedup and not _mark_sending(ctx, claim):
-        log.info("message %s was taken over before it was sent", claim.message_id)
-        return
-    if ctx.clock.now() >= claim.lease_until:
-        # Paused or slow past the lease: another worker may own it now, and it decides.
-        log.info("lease of message %s ran out before sending", claim.message_id)
-        return
+@dataclass
+class _Done:
+    """A send that happened (or failed) and whose outcome is not recorded yet."""
+
+    ready: _Ready
     outcome: Sent | SendError
-    try:
-        outcome = provider.send(prepared.out)
-    except SendError as exc:
-        outcome = exc
-    with ctx.sessions() as session, session.begin():
-        message = _load(session, claim)
-        if message is None:
+
+
+def _send_all(ctx: AppContext, ready: list[_Ready], rng: random.Random) -> None:
+    """Send the prepared messages one at a time. One transaction between two sends records
+    the previous outcome and, for a provider that cannot de-duplicate (SMTP), commits the
+    next message `sending` before its call (decision 0008): one commit per message."""
+    done: _Done | None = None
+    for item in ready:
+        try:
+            may_send = _record_then_mark(ctx, done, item, rng)
+        except Exception:
+            # The database went away: the rest lapse and are claimed again (ambiguous if
+            # they were `sending`), nothing is lost or sent twice.
+            log.exception("recording message outcomes failed; the rest of the claims lapse")
             return
-        _record_outcome(ctx, session, message, prepared, provider, outcome, rng)
+        done = None
+        if not may_send:
+            log.info("message %s was taken over before it was sent", item.claim.message_id)
+            continue
+        if ctx.clock.now() >= item.claim.lease_until:
+            # Paused or slow past the lease: another worker may own it now, and it decides.
+            log.info("lease of message %s ran out before sending", item.claim.message_id)
+            continue
+        outcome: Sent | SendError
+        try:
+            outcome = item.provider.send(item.prepared.out)
+        except SendError as exc:
+            outcome = exc
+        except Exception:
+            # The lease runs out and the message is reclaimed (as ambiguous if `sending`).
+            log.exception("dispatching message %s failed", item.claim.message_id)
+            continue
+        done = _Done(item, outcome)
+    if done is not None:
+        try:
+            _record_then_mark(ctx, done, None, rng)
+        except Exception:
+            log.exception("recording the outcome of message %s failed", done.ready.claim.message_id)
 
 
-def _mark_sending(ctx: AppContext, claim: Claim) -> bool:
-    """Commit `sending` before a call that cannot be safely repeated; False if fenced out."""
+def _record_then_mark(
+    ctx: AppContext, done: _Done | None, nxt: _Ready | None, rng: random.Random
+) -> bool:
+    """Record `done`'s outcome (if its fence still holds) and mark `nxt` `sending` if its
+    provider needs that commit; whether `nxt` may be sent."""
+    mark = nxt is not None and not nxt.provider.supports_dedup
+    if done is None and not mark:
+        return nxt is not None
     with ctx.sessions() as session, session.begin():
-        result = session.execute(
-            update(Message)
-            .where(
-                Message.id == claim.message_id,
-                Message.fence == claim.fence,
-                Message.status == "claimed",
-                Message.lease_until > ctx.clock.now(),
-            )
-            .values(status="sending")
-            .execution_options(synchronize_session=False)
+        if done is not None:
+            message = _load(session, done.ready.claim)
+            if message is not None:
+                _record_outcome(
+                    ctx,
+                    session,
+                    message,
+                    done.ready.prepared,
+                    done.ready.provider,
+                    done.outcome,
+                    rng,
+                )
+        if nxt is None or not mark:
+            return nxt is not None
+        return _mark_sending(ctx, session, nxt.claim)
+
+
+def _mark_sending(ctx: AppContext, session: Session, claim: Claim) -> bool:
+    """`sending`, committed before a call that cannot be safely repeated; False if fenced
+    out or the lease ran out."""
+    result = session.execute(
+        update(Message)
+        .where(
+            Message.id == claim.message_id,
+            Message.fence == claim.fence,
+            Message.status == "claimed",
+            Message.lease_until > ctx.clock.now(),
         )
-        return bool(getattr(result, "rowcount", 0))
+        .values(status="sending")
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 @dataclass
@@ -321,23 +407,82 @@ def _load(session: Session, claim: Claim) -> Message | None:
     return message
 
 
-def _prepare(ctx: AppContext, session: Session, message: Message) -> _Prepared | None:
+@dataclass
+class _Known:
+    """What a batch of claimed messages needs, read in four queries, not four per message."""
+
+    customers: dict[int, Customer]
+    shops: dict[int, Shop]
+    settings: dict[tuple[int, str], ChannelSettings]
+    consents: dict[tuple[int, str], str]
+    suppressed: dict[tuple[int, str, str], str]
+
+    @classmethod
+    def load(cls, session: Session, messages: list[Message]) -> _Known:
+        shop_ids = sorted({m.shop_id for m in messages})
+        customer_ids = sorted({m.customer_id for m in messages})
+        customers = {
+            c.id: c
+            for c in session.scalars(
+                select(Customer).where(
+                    Customer.shop_id.in_(shop_ids), Customer.id.in_(customer_ids)
+                )
+            )
+        }
+        shops = {s.id: s for s in session.scalars(select(Shop).where(Shop.id.in_(shop_ids)))}
+        settings = {
+            (row.shop_id, row.channel): row
+            for row in session.scalars(
+                select(ChannelSettings).where(ChannelSettings.shop_id.in_(shop_ids))
+            )
+        }
+        consents: dict[tuple[int, str], str] = {}
+        if any(m.kind != "transactional" for m in messages):
+            for customer_id, channel, state in session.execute(
+                select(Consent.customer_id, Consent.channel, Consent.state).where(
+                    Consent.shop_id.in_(shop_ids), Consent.customer_id.in_(customer_ids)
+                )
+            ):
+                consents[(customer_id, channel)] = state
+        addresses = set()
+        for m in messages:
+            customer = customers.get(m.customer_id)
+            if customer is not None:
+                address = _address(
+                    m.channel or "", customer, settings.get((m.shop_id, m.channel or ""))
+                )
+                if address:
+                    addresses.add(address)
+        suppressed: dict[tuple[int, str, str], str] = {}
+        if addresses:
+            for shop_id, channel, address, reason in session.execute(
+                select(
+                    Suppression.shop_id,
+                    Suppression.channel,
+                    Suppression.address,
+                    Suppression.reason,
+                ).where(
+                    Suppression.shop_id.in_(shop_ids), Suppression.address.in_(sorted(addresses))
+                )
+            ):
+                suppressed[(shop_id, channel, address)] = reason
+        return cls(customers, shops, settings, consents, suppressed)
+
+
+def _prepare(
+    ctx: AppContext, session: Session, message: Message, known: _Known
+) -> _Prepared | None:
     now = ctx.clock.now()
     channel = message.channel or ""
-    customer = session.get(Customer, message.customer_id)
+    customer = known.customers.get(message.customer_id)
     if customer is None or customer.erased_at is not None:
         _settle(session, ctx, message, "suppressed", "customer erased")
         return None
-    if message.kind != "transactional" and channel in CONSENT_CHANNELS:
-        consent = session.scalar(
-            select(Consent.state).where(
-                Consent.customer_id == customer.id, Consent.channel == channel
-            )
-        )
-        if consent == "denied":
-            _fall_back(session, ctx, message, f"no {channel} consent", final="suppressed")
-            return None
-    settings = get_channel_settings(session, message.shop_id, channel)
+    denied = known.consents.get((customer.id, channel)) == "denied"
+    if message.kind != "transactional" and channel in CONSENT_CHANNELS and denied:
+        _fall_back(session, ctx, message, f"no {channel} consent", final="suppressed")
+        return None
+    settings = known.settings.get((message.shop_id, channel))
     if channel in NEEDS_SETTINGS and settings is None:
         _fall_back(session, ctx, message, f"{channel} is not configured for this shop")
         return None
@@ -345,17 +490,11 @@ def _prepare(ctx: AppContext, session: Session, message: Message) -> _Prepared |
     if not address:
         _fall_back(session, ctx, message, f"customer has no {channel} address")
         return None
-    suppressed = session.scalar(
-        select(Suppression.reason).where(
-            Suppression.shop_id == message.shop_id,
-            Suppression.channel == channel,
-            Suppression.address == address,
-        )
-    )
+    suppressed = known.suppressed.get((message.shop_id, channel, address))
     if suppressed is not None:
         _fall_back(session, ctx, message, f"address suppressed: {suppressed}", final="suppressed")
         return None
-    shop = session.get_one(Shop, message.shop_id)
+    shop = known.shops[message.shop_id]
     out = _outgoing(ctx, message, customer, shop, address)
     if channel == "task":
         _create_task(ctx, session, message, shop, out, now)

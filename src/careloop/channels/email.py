@@ -47,7 +47,8 @@ def build_email(out: Outgoing, *, config: dict[str, Any], clock: Clock) -> Email
 
 
 class SmtpProvider:
-    """One SMTP connection per dispatcher pass, reused for every message of the shop."""
+    """One SMTP connection, reused for every message of the shop (in the worker, across
+    dispatcher passes: a connection idle since the last pass is checked with NOOP first)."""
 
     name = "smtp"
     # The Message-ID is stable across attempts, but SMTP servers do not drop a repeat of
@@ -58,8 +59,25 @@ class SmtpProvider:
         self.config = config
         self.clock = clock
         self._conn: smtplib.SMTP | None = None
+        self._recheck = False
+
+    def recheck(self) -> None:
+        """Check the connection before its next use (the server may have closed it idle)."""
+        self._recheck = True
+
+    def _alive(self, conn: smtplib.SMTP) -> bool:
+        try:
+            return int(conn.noop()[0]) == 250
+        except (OSError, smtplib.SMTPException):
+            return False
 
     def _connect(self) -> smtplib.SMTP:
+        if self._conn is not None and self._recheck:
+            self._recheck = False
+            if not self._alive(self._conn):
+                # Found dead before anything was handed over: reconnecting is safe, whereas
+                # a send on it would fail as ambiguous (and an email would go to staff).
+                self.close()
         if self._conn is not None:
             return self._conn
         host = str(self.config.get("host") or "")

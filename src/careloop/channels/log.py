@@ -6,12 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from careloop.channels.models import Message, MessageStatusHistory
 from careloop.core.clock import Clock
-from careloop.customers.models import TimelineEvent
 from careloop.customers.timeline import record_event
 
 # Engagement only moves forward: a late "delivered" callback never hides an "opened".
@@ -72,16 +70,9 @@ def record_status(
     now = at or clock.now()
     key = event_key or f"message:{message.id}:{status}:{message.chain_index}"
     if status in TIMELINE_STATUSES or machine:
-        # Checked here rather than via record_event's return value: on PostgreSQL the
-        # rowcount of its INSERT ... ON CONFLICT DO NOTHING is not reliable.
-        seen = session.scalar(
-            select(TimelineEvent.id).where(
-                TimelineEvent.shop_id == message.shop_id, TimelineEvent.event_key == key
-            )
-        )
-        if seen is not None:
-            return False
-        record_event(
+        # One round trip: record_event's INSERT ... ON CONFLICT DO NOTHING says (through
+        # RETURNING, reliable on both databases) whether the key was new.
+        fresh = record_event(
             session=session,
             clock=clock,
             shop_id=message.shop_id,
@@ -93,6 +84,8 @@ def record_status(
             event_key=key,
             summary=_summary(message, status, reason),
         )
+        if not fresh:
+            return False
     session.add(
         MessageStatusHistory(
             shop_id=message.shop_id,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -23,6 +23,70 @@ BASE_NAMES = frozenset(
     {"customer", "shop", "order", "spending", "loyalty", "coupon", "links", "message"}
 )
 NOT_SALES = ("cancelled", "returned")
+# Top-level fields that date and inactivity triggers fill (journeys/scan.py); always present.
+TRIGGER_CONTEXT_NAMES = (
+    "days_inactive",
+    "last_order_date",
+    "birthday",
+    "days_left",
+    "years",
+    "first_order_date",
+    "order_id",
+    "sku",
+    "product_name",
+    "runout_date",
+    "warranty_until",
+    "service_number",
+    "maintenance_date",
+)
+# Counted from the database by the clock at send time rather than taken from the journey.
+COMPUTED_NAMES = frozenset({"days_inactive", "last_order_date"})
+DATE_NAMES = frozenset(
+    {
+        "last_order_date",
+        "first_order_date",
+        "birthday",
+        "runout_date",
+        "warranty_until",
+        "maintenance_date",
+    }
+)
+# `trigger.<field>`: what the events that start journeys carry (payloads in core/events.py
+# callers): points.expiring, survey.answered, review.posted, order.*, segment.entered.
+TRIGGER_FIELDS = (
+    "type",
+    "points",
+    "balance",
+    "expires_at",
+    "expires_on",
+    "kind",
+    "score",
+    "comment",
+    "rating",
+    "platform",
+    "review_id",
+    "order_id",
+    "sku",
+    "product_name",
+    "segment",
+)
+SAMPLE_TRIGGER: dict[str, Any] = {
+    "type": "points.expiring",
+    "points": 300,
+    "balance": 1250,
+    "expires_at": "2026-12-02T00:00:00+07:00",
+    "expires_on": "02/12/2026",
+    "kind": "nps",
+    "score": 9,
+    "comment": "Giao hàng nhanh, đóng gói cẩn thận",
+    "rating": 5,
+    "platform": "google",
+    "review_id": "G-1001",
+    "order_id": "DH-20481",
+    "sku": "CF-500",
+    "product_name": "Cà phê Arabica 500g",
+    "segment": "champions",
+}
 
 
 def first_name(name: str, locale: str) -> str:
@@ -53,11 +117,15 @@ def build_context(
     shop: Shop,
     customer: Customer,
     extra: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """The template context for `customer`; `extra` (the caller's context) is added on top:
-    `order_id` picks the order (default: the latest), `coupon` or `coupon_code` the coupon."""
+    `order_id` picks the order (default: the latest), `coupon` or `coupon_code` the coupon,
+    `trigger` the payload of the journey's trigger event. `now` (the clock at send time)
+    counts `days_inactive` from the last order."""
     extra = dict(extra or {})
     locale = customer_locale(customer, shop)
+    spending = _spending(session, shop, customer, locale)
     context: dict[str, Any] = {
         "customer": {
             "id": customer.external_id,
@@ -70,32 +138,69 @@ def build_context(
         },
         "shop": {"name": shop.name, "slug": shop.slug, "currency": shop.currency},
         "order": _order(session, shop, customer, extra.get("order_id"), locale),
-        "spending": _spending(session, shop, customer, locale),
+        "spending": {k: v for k, v in spending.items() if not k.startswith("_")},
         "loyalty": _loyalty(session, shop, customer),
         "coupon": _coupon(extra),
         "links": link_markers(),
         "message": {"locale": locale},
-        # What date-triggered journeys pass in their context (playbooks/journeys/TEMPLATES.md).
-        "days_inactive": 63,
-        "last_order_date": "02/09/2026",
-        "birthday": "15/11",
-        "days_left": 3,
-        "years": 1,
-        "first_order_date": "12/03/2025",
-        "sku": "CF-500",
-        "product_name": "Cà phê Arabica 500g",
-        "runout_date": "20/11/2026",
-        "warranty_until": "02/12/2026",
-        "service_number": 2,
-        "maintenance_date": "09/11/2026",
+        # Date-trigger fields (playbooks/journeys/TEMPLATES.md): real values only. What the
+        # database knows is computed; the rest comes from the journey's context or stays "".
+        **dict.fromkeys(TRIGGER_CONTEXT_NAMES, ""),
+        **_since_last_order(spending, now),
+        "first_order_date": spending["first_order_date"],
+        "birthday": _day_month(customer.birthday, locale),
     }
     for key, value in extra.items():
-        if key in ("customer", "shop", "links", "message"):
+        if key in ("customer", "shop", "links", "message", "trigger"):
             continue  # facts about the customer come from the database, not the caller
         if key == "coupon" and not isinstance(value, Mapping):
             continue
-        context[key] = value
+        if key in COMPUTED_NAMES and context.get(key) not in ("", None):
+            continue  # counted by the clock at send time, not when the journey was enrolled
+        context[key] = _localised(key, value, locale)
+    context["trigger"] = trigger_context(extra.get("trigger"), context["order"], locale)
     return context
+
+
+def _since_last_order(spending: Mapping[str, Any], now: datetime | None) -> dict[str, Any]:
+    last = spending.get("_last_at")
+    days = (now - last).days if now is not None and last is not None else ""
+    return {"days_inactive": days, "last_order_date": spending["last_order_date"]}
+
+
+def _day_month(day: date | None, locale: str) -> str:
+    if day is None:
+        return ""
+    return f"{day.day:02d}/{day.month:02d}" if locale in ("vi", "zh") else day.strftime("%b %d")
+
+
+def _localised(key: str, value: Any, locale: str) -> Any:
+    """An ISO date from a journey's context, written the customer's way (02/12/2026)."""
+    if key not in DATE_NAMES or not isinstance(value, str) or not value:
+        return value
+    try:
+        parsed = date.fromisoformat(value[:10])
+    except ValueError:
+        return value
+    if key == "birthday":
+        return _day_month(parsed, locale)
+    return _date(datetime.combine(parsed, datetime.min.time()), locale)
+
+
+def trigger_context(payload: Any, order: Mapping[str, Any] | None, locale: str) -> dict[str, Any]:
+    """`trigger`: the payload of the event that enrolled the customer, every documented field
+    present ("" when the event does not carry it), dates written the customer's way."""
+    raw: Mapping[str, Any] = payload if isinstance(payload, Mapping) else {}
+    out: dict[str, Any] = {**dict.fromkeys(TRIGGER_FIELDS, ""), **raw}
+    expires = raw.get("expires_at")
+    if isinstance(expires, str) and expires:
+        try:
+            out["expires_on"] = _date(datetime.fromisoformat(expires), locale)
+        except ValueError:
+            out["expires_on"] = ""
+    if not out["product_name"] and order:
+        out["product_name"] = order.get("first_item", "")
+    return out
 
 
 def _order(
@@ -161,6 +266,7 @@ def _spending(session: Session, shop: Shop, customer: Customer, locale: str) -> 
         "average_order": format_money(total // count if count else 0, shop.currency, locale),
         "first_order_date": _date(_aware(first), locale),
         "last_order_date": _date(_aware(last), locale),
+        "_last_at": _aware(last),
     }
 
 
@@ -246,4 +352,6 @@ def sample_context(locale: str = "vi", shop_name: str = "Cửa hàng mẫu") -> 
         "warranty_until": "02/12/2026",
         "service_number": 2,
         "maintenance_date": "09/11/2026",
+        "order_id": "DH-20481",
+        "trigger": dict(SAMPLE_TRIGGER),
     }

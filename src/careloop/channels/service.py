@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -124,13 +125,58 @@ def enqueue_message(
     Returns None when a message with `idempotency_key` already exists for the shop. A row
     that was only *deferred* under that key becomes this message instead (the deferred step
     coming due). Raises TemplateError if any channel of the chain cannot render.
+
+    Every CareloopError (bad chain, template) is raised before anything is written, so a
+    caller that catches one needs no savepoint (the journey send step relies on this).
     """
     chain = _check_chain(channels, kind)
-    existing = _find_existing(session, shop.id, idempotency_key)
-    if existing is not None and existing.status != "deferred":
-        return None
+    try:
+        return _enqueue_rendered(
+            session=session,
+            clock=clock,
+            shop=shop,
+            customer=customer,
+            chain=chain,
+            template_key=template_key,
+            kind=kind,
+            context=context,
+            idempotency_key=idempotency_key,
+            scheduled_for=scheduled_for,
+            journey_key=journey_key,
+            step_key=step_key,
+            enrollment_id=enrollment_id,
+        )
+    except TemplateError:
+        # A message already queued under the key is the answer, whatever the template
+        # says now (a retried step); only a new one fails on it.
+        existing = _find_existing(session, shop.id, idempotency_key)
+        if existing is not None and existing.status != "deferred":
+            return None
+        raise
+
+
+def _enqueue_rendered(
+    *,
+    session: Session,
+    clock: Clock,
+    shop: Shop,
+    customer: Customer,
+    chain: list[str],
+    template_key: str,
+    kind: Kind,
+    context: Mapping[str, Any],
+    idempotency_key: str,
+    scheduled_for: datetime | None,
+    journey_key: str | None,
+    step_key: str | None,
+    enrollment_id: int | None,
+) -> Message | None:
+    """Render, then insert; the key is looked up only when the insert finds it taken (the
+    common case, a new message, costs no extra round trip)."""
     locale = customer_locale(customer, shop)
-    values = build_context(session=session, shop=shop, customer=customer, extra=context)
+    values = build_context(
+        session=session, shop=shop, customer=customer, extra=context, now=clock.now()
+    )
     rendered = {
         channel: render_message(
             session=session,
@@ -163,24 +209,44 @@ def enqueue_message(
         "step_key": step_key,
         "enrollment_id": enrollment_id,
     }
-    if existing is not None:
+    inserted = _insert_new(
+        session,
+        {
+            "shop_id": shop.id,
+            "customer_id": customer.id,
+            "idempotency_key": idempotency_key,
+            "dedup_id": secrets.token_hex(16),
+            "created_at": now,
+            "fence": 0,
+            **fields,
+        },
+    )
+    if inserted is not None:
+        message = inserted
+    else:
+        existing = _find_existing(session, shop.id, idempotency_key)
+        if existing is None or existing.status != "deferred":
+            return None
+        # The deferred step coming due: its row becomes the message.
         for name, value in fields.items():
             setattr(existing, name, value)
         message = existing
         session.flush()
-    else:
-        message = Message(
-            shop_id=shop.id,
-            customer_id=customer.id,
-            idempotency_key=idempotency_key,
-            dedup_id=secrets.token_hex(16),
-            created_at=now,
-            **fields,
-        )
-        if not _insert(session, message):
-            return None
     record_status(session=session, clock=clock, message=message, status="queued")
     return message
+
+
+def _insert_new(session: Session, values: dict[str, Any]) -> Message | None:
+    """INSERT ... ON CONFLICT (shop, idempotency key) DO NOTHING RETURNING the row: one
+    round trip, no savepoint (a concurrent writer that took the key first makes it None)."""
+    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = (
+        module.insert(Message)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["shop_id", "idempotency_key"])
+        .returning(Message)
+    )
+    return session.scalars(stmt).first()
 
 
 def record_suppressed(

@@ -31,7 +31,7 @@ import yaml
 from jinja2 import StrictUndefined, meta
 from jinja2 import TemplateError as JinjaTemplateError
 from jinja2.sandbox import SandboxedEnvironment
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from careloop.channels.models import MessageTemplate
@@ -138,25 +138,58 @@ def _from_file(
     return None
 
 
+_OVERRIDES = "careloop.channels.template_overrides"
+
+
+def _overrides(session: Session, shop_id: int, key: str) -> dict[tuple[str, str], TemplateSource]:
+    """The shop's overrides of `key`, {(channel, locale): source}, read once per transaction:
+    a journey batch renders the same template for a hundred customers. The cache lives in
+    `session.info` and is dropped at commit, rollback and any flush that writes a template,
+    so an edited template is what the next send renders."""
+    cache: dict[tuple[int, str], dict[tuple[str, str], TemplateSource]]
+    cache = session.info.setdefault(_OVERRIDES, {})
+    found = cache.get((shop_id, key))
+    if found is None:
+        found = cache[(shop_id, key)] = {
+            (row.channel, row.locale): TemplateSource(
+                row.subject, row.body_text, row.body_html, dict(row.data or {})
+            )
+            for row in session.scalars(
+                select(MessageTemplate).where(
+                    MessageTemplate.shop_id == shop_id, MessageTemplate.template_key == key
+                )
+            )
+        }
+    return found
+
+
+def _drop_overrides(session: Session, *_args: Any) -> None:
+    session.info.pop(_OVERRIDES, None)
+
+
+def _drop_overrides_if_written(session: Session, *_args: Any) -> None:
+    written = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, MessageTemplate) for obj in written):
+        _drop_overrides(session)
+
+
+event.listen(Session, "after_commit", _drop_overrides)
+event.listen(Session, "after_soft_rollback", _drop_overrides)
+event.listen(Session, "after_flush", _drop_overrides_if_written)
+event.listen(Session, "after_bulk_update", lambda ctx: _drop_overrides(ctx.session))
+event.listen(Session, "after_bulk_delete", lambda ctx: _drop_overrides(ctx.session))
+
+
 def _from_db(
     session: Session | None, shop_id: int | None, key: str, channel: str, locales: Sequence[str]
 ) -> TemplateSource | None:
     if session is None or shop_id is None:
         return None
-    rows = {
-        row.locale: row
-        for row in session.scalars(
-            select(MessageTemplate).where(
-                MessageTemplate.shop_id == shop_id,
-                MessageTemplate.template_key == key,
-                MessageTemplate.channel == channel,
-            )
-        )
-    }
+    rows = _overrides(session, shop_id, key)
     for loc in locales:
-        row = rows.get(loc)
-        if row is not None:
-            return TemplateSource(row.subject, row.body_text, row.body_html, dict(row.data or {}))
+        found = rows.get((channel, loc))
+        if found is not None:
+            return found
     return None
 
 
@@ -198,10 +231,7 @@ def find_source(
 def _has_any_override(session: Session, shop_id: int | None, key: str) -> bool:
     if shop_id is None:
         return False
-    stmt = select(MessageTemplate.id).where(
-        MessageTemplate.shop_id == shop_id, MessageTemplate.template_key == key
-    )
-    return session.scalar(stmt.limit(1)) is not None
+    return bool(_overrides(session, shop_id, key))
 
 
 def render_source(
@@ -239,8 +269,15 @@ def unknown_names(source: TemplateSource, known: set[str]) -> set[str]:
     parts = [source.subject, source.text, source.html]
     parts += [v for v in source.data.values() if isinstance(v, str)]
     for part in parts:
-        try:
-            found |= meta.find_undeclared_variables(_TEXT_ENV.parse(part))
-        except JinjaTemplateError:
-            continue  # a syntax error is reported by the render itself
+        found |= _undeclared(part)
     return found - known - set(_TEXT_ENV.globals)
+
+
+@functools.lru_cache(maxsize=2048)
+def _undeclared(part: str) -> frozenset[str]:
+    """Names a template text uses; parsed once per process per text (parsing costs more
+    than rendering)."""
+    try:
+        return frozenset(meta.find_undeclared_variables(_TEXT_ENV.parse(part)))
+    except JinjaTemplateError:
+        return frozenset()  # a syntax error is reported by the render itself

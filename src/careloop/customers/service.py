@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,9 +14,9 @@ from careloop.core.clock import Clock
 from careloop.core.errors import NotFound
 from careloop.core.ids import human_code
 from careloop.core.money import to_major
+from careloop.customers import search
 from careloop.customers.models import Consent, Customer
 from careloop.customers.schemas import ConsentPublic, CustomerIn, CustomerPublic
-from careloop.customers.search_key import query_patterns
 from careloop.customers.timeline import record_event
 from careloop.shops.models import Shop
 
@@ -270,24 +270,7 @@ def customer_public(session: Session, shop: Shop, customer: Customer) -> Custome
 def search_customers(
     session: Session, shop: Shop, query: str = "", *, limit: int = 50, offset: int = 0
 ) -> tuple[list[Customer], int]:
-    """Customers whose name, email, phone or id matches `query`, newest first, with a total."""
-    stmt = select(Customer).where(Customer.shop_id == shop.id, Customer.erased_at.is_(None))
-    matches = search_clause(query)
-    if matches is not None:
-        stmt = stmt.where(matches)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(Customer.id.desc()).limit(limit).offset(offset))
-    return list(rows), int(total)
-
-
-def search_clause(query: str) -> ColumnElement[bool] | None:
-    """Customers whose name, email, phone or id matches `query`, ignoring case and
-    diacritics, phones in any format; None for an empty query (everyone matches)."""
-    query = query.strip()
-    if not query:
-        return None
-    clauses: list[ColumnElement[bool]] = [
-        Customer.search_key.contains(p, autoescape=True) for p in query_patterns(query)
-    ]
-    clauses.append(Customer.external_id == query)
-    return or_(*clauses)
+    """Customers whose name, email, phone or id matches `query`, newest first, with how
+    many match (counted up to search.COUNT_CAP)."""
+    found = search.search_customers(session, shop.id, query, limit=limit, offset=offset)
+    return found.customers, found.total

@@ -22,6 +22,7 @@ from careloop.community.models import (
     UgcEntry,
 )
 from careloop.connectors.models import Connector, WebhookDelivery
+from careloop.customers.event_feed import TimelineCursor
 from careloop.customers.models import Consent, Customer, TimelineEvent
 from careloop.db.base import Base
 from careloop.db.secrets import InstanceSecret
@@ -43,6 +44,7 @@ from careloop.loyalty.models import (
     ProcessedEvent,
     Referral,
 )
+from careloop.metrics.models import MetricSnapshot
 from careloop.orders.models import Order, OrderLine, Product
 from careloop.segments.models import CustomerSegment, SegmentChange, SegmentRun
 from careloop.shops.models import ApiKey, Membership, Shop, StaffUser
@@ -87,6 +89,7 @@ __all__ = [
     "Message",
     "MessageStatusHistory",
     "MessageTemplate",
+    "MetricSnapshot",
     "Order",
     "OrderLine",
     "PointsEntry",
@@ -109,6 +112,7 @@ __all__ = [
     "Ticket",
     "TicketEventRow",
     "TicketMessage",
+    "TimelineCursor",
     "TimelineEvent",
     "UgcEntry",
     "WebhookDelivery",

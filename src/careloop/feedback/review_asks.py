@@ -6,7 +6,8 @@
 - `product`: when the shop asks per product, one request per (order, product) at Day 14
   after delivery, with at most 2 reminders while no review of that product came in.
 
-Timeline events are read with feedback's own cursor; decisions are rules.py functions."""
+Timeline events are read through feedback's own event feed (a late-committing event is
+re-read, not skipped: customers/event_feed.py); decisions are rules.py functions."""
 
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ from sqlalchemy.orm import Session
 
 from careloop.core import events
 from careloop.core.clock import Clock
+from careloop.customers import event_feed
 from careloop.customers.models import Customer, TimelineEvent
 from careloop.customers.timeline import record_event
 from careloop.db.upsert import insert_ignoring_duplicates
 from careloop.feedback import outreach, rules
-from careloop.feedback.models import FeedbackCursor, Review, ReviewRequest
+from careloop.feedback.models import Review, ReviewRequest
 from careloop.journeys import policy
 from careloop.orders.models import Order, OrderLine
 from careloop.shops.models import Shop
@@ -36,26 +38,11 @@ UPDATE_TEMPLATE = "feedback.review_update"
 PRODUCT_TEMPLATE = "feedback.product_review_request"
 
 
-def _cursor(session: Session, clock: Clock) -> FeedbackCursor:
-    row = {"name": CURSOR, "position": 0, "updated_at": clock.now()}
-    insert_ignoring_duplicates(session, FeedbackCursor.__table__, [row], ["name"])  # type: ignore[arg-type]
-    stmt = select(FeedbackCursor).where(FeedbackCursor.name == CURSOR)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()  # one worker at a time moves the cursor
-    cursor = session.scalar(stmt)
-    assert cursor is not None
-    return cursor
-
-
 def scan(*, session: Session, clock: Clock, batch: int = BATCH) -> int:
     """Turn new ticket resolutions and deliveries into pending review asks."""
-    cursor = _cursor(session, clock)
-    rows = session.scalars(
-        select(TimelineEvent)
-        .where(TimelineEvent.id > cursor.position, TimelineEvent.type.in_(WATCHED))
-        .order_by(TimelineEvent.id)
-        .limit(batch)
-    ).all()
+    rows = event_feed.read(
+        session=session, clock=clock, consumer=CURSOR, types=WATCHED, batch=batch
+    )
     shops: dict[int, Shop | None] = {}
     for event in rows:
         if event.customer_id is None:
@@ -69,9 +56,6 @@ def scan(*, session: Session, clock: Clock, batch: int = BATCH) -> int:
             _after_resolution(session, clock, shop, event)
         elif rules.ReviewSettings.of(shop.settings or {}).per_product:
             _product_requests(session, clock, shop, event)
-    if rows:
-        cursor.position = rows[-1].id
-        cursor.updated_at = clock.now()
     return len(rows)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,12 +15,12 @@ from careloop.context import AppContext
 from careloop.core.errors import FieldError, ValidationFailed
 from careloop.customers.models import Customer
 from careloop.feedback import review_settings, rules, survey_ui
-from careloop.feedback.insights import shop_themes
 from careloop.feedback.models import Review, SurveyResponse
 from careloop.feedback.results import survey_results
 from careloop.feedback.service import respond_to_review, suggested_reply
 from careloop.feedback.survey_store import list_surveys
-from careloop.metrics.cache import cached
+from careloop.metrics.figures import FEEDBACK_THEMES
+from careloop.metrics.web import page_figures
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.i18n import register_messages
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, OwnerStaff, StaffContext
@@ -32,7 +32,6 @@ router = APIRouter()
 router.include_router(survey_ui.router)
 register_nav("feedback", "Feedback", "Góp ý", "/feedback", "viewer", 50)
 PERIOD = timedelta(days=90)
-THEMES_DAYS = 365
 
 TEXTS = {
     "en": {
@@ -319,19 +318,18 @@ def record_reply(
 
 
 @router.get("/feedback/themes")
-def themes_page(request: Request, staff: CurrentStaff, session: SessionDep, ctx: Ctx) -> Response:
-    now = ctx.clock.now()
-    # A year of comments, reviews and tickets read and matched on every view is slow for a
-    # busy shop, so the figure is cached; answers and tickets record a timeline event, which
-    # the cache watches, and reviews from unknown customers do not, hence the newest review
-    # id in the key. (An anonymous review edited in place shows within the cache's max age.)
-    newest_review = session.scalar(select(func.max(Review.id)))
-    themes = cached(
-        session=session,
-        clock=ctx.clock,
-        shop_id=staff.shop.id,
-        key=("feedback.themes", THEMES_DAYS, newest_review),
-        compute=lambda: shop_themes(session, staff.shop.id, now - timedelta(days=THEMES_DAYS), now),
+def themes_page(
+    request: Request,
+    staff: CurrentStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    background: BackgroundTasks,
+) -> Response:
+    # A year of comments, reviews and tickets matched on every view is slow for a busy
+    # shop: the page shows the shop's stored snapshot (metrics/snapshots.py), refreshed in
+    # the background when new feedback came in, and says when it was computed.
+    figures = page_figures(
+        background=background, session=session, ctx=ctx, shop=staff.shop, key=FEEDBACK_THEMES
     )
     return render(
         request,
@@ -339,8 +337,10 @@ def themes_page(request: Request, staff: CurrentStaff, session: SessionDep, ctx:
         {
             "t": _texts(staff.locale),
             "tab": "themes",
-            "themes": themes.value,
-            "computed_at": themes.computed_at,
+            "themes": figures.payload["themes"],
+            "computed_at": figures.as_of,
+            "figures_key": FEEDBACK_THEMES,
+            "refreshing": figures.refreshing,
         },
         staff=staff,
     )

@@ -239,8 +239,9 @@ class StepRunner:
 
     def _enqueue(self, step: Step, state: EnrollmentState, request: SendRequest) -> str:
         try:
-            with self._undoable():
-                message_id = self.effects.send(self.session, self.clock, request)
+            # No savepoint (two round trips a send): enqueueing checks and renders before it
+            # writes anything, so the errors caught here leave no rows behind.
+            message_id = self.effects.send(self.session, self.clock, request)
         except CareloopError as exc:
             # A template that cannot render: recorded on the timeline, never a silent skip.
             reason = f"template_error: {exc}"[:500]
@@ -261,6 +262,9 @@ class StepRunner:
         }
         if "coupon" in ctx:
             out["coupon"] = ctx["coupon"]
+        if isinstance(ctx.get("event"), dict):
+            # The trigger event's payload: templates say `trigger.points`, `trigger.score`...
+            out["trigger"] = ctx["event"]
         return out
 
     # -- waits ----------------------------------------------------------------------------

@@ -4,10 +4,10 @@ simulation table."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from careloop.audit.service import audit
@@ -26,8 +26,9 @@ from careloop.journeys.service import (
     template_check,
 )
 from careloop.journeys.simulate import simulate
-from careloop.metrics.cache import cached, shop_fingerprint
-from careloop.metrics.extras import FUNNEL_STAGES, message_funnel
+from careloop.metrics.extras import FUNNEL_STAGES
+from careloop.metrics.figures import JOURNEYS_FUNNEL
+from careloop.metrics.web import page_figures
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.ui.deps import (
     CurrentStaff,
@@ -42,7 +43,6 @@ from careloop.web.ui.templating import render
 router = APIRouter()
 register_nav("journeys", "Journeys", "Hành trình", "/journeys", "viewer", 60)
 
-FUNNEL_DAYS = 90
 SIMULATE_DAYS = 90
 FUNNEL_COLUMNS = (*FUNNEL_STAGES, "converted")
 NEW_JOURNEY = """key: my_journey
@@ -160,37 +160,28 @@ def _texts(locale: str) -> dict[str, str]:
 
 
 def _funnel(
-    session: SessionDep, staff: StaffContext, ctx: Ctx
-) -> tuple[dict[str, dict[str, Any]], datetime]:
-    """(journey key -> step key -> {stage: count}, when it was computed).
+    session: SessionDep, staff: StaffContext, ctx: Ctx, background: BackgroundTasks
+) -> tuple[dict[str, dict[str, Any]], datetime, bool]:
+    """(journey key -> step key -> {stage: count}, as of when, newer figures on their way).
 
     The funnel reads every message event of the last 90 days (over 100,000 rows for a busy
-    shop, seconds of work), so both journey pages share one cached copy per shop; the cache
-    recomputes as soon as anything new is recorded, and the pages say when it was computed."""
-
-    def compute() -> dict[str, dict[str, Any]]:
-        now = ctx.clock.now()
-        rows = message_funnel(
-            session=session, shop=staff.shop, start=now - timedelta(days=FUNNEL_DAYS), end=now
-        )
-        out: dict[str, dict[str, Any]] = {}
-        for row in rows:
-            out.setdefault(row["journey_key"], {})[row["step_key"]] = row
-        return out
-
-    result = cached(
-        session=session,
-        clock=ctx.clock,
-        shop_id=staff.shop.id,
-        key=("journeys.funnel", FUNNEL_DAYS, shop_fingerprint(staff.shop)),
-        compute=compute,
+    shop), so both journey pages show the shop's stored snapshot, refreshed in the
+    background, and say when it was computed."""
+    figures = page_figures(
+        background=background, session=session, ctx=ctx, shop=staff.shop, key=JOURNEYS_FUNNEL
     )
-    return result.value, result.computed_at
+    return figures.payload["journeys"], figures.as_of, figures.refreshing
 
 
 @router.get("/journeys")
-def journeys_page(request: Request, staff: CurrentStaff, session: SessionDep, ctx: Ctx) -> Response:
-    funnel, computed_at = _funnel(session, staff, ctx)
+def journeys_page(
+    request: Request,
+    staff: CurrentStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    background: BackgroundTasks,
+) -> Response:
+    funnel, computed_at, refreshing = _funnel(session, staff, ctx, background)
     return render(
         request,
         "journeys/list.html",
@@ -199,6 +190,8 @@ def journeys_page(request: Request, staff: CurrentStaff, session: SessionDep, ct
             "journeys": list_journeys(session, staff.shop),
             "funnel": funnel,
             "computed_at": computed_at,
+            "refreshing": refreshing,
+            "figures_key": JOURNEYS_FUNNEL,
             "columns": FUNNEL_COLUMNS,
         },
         staff=staff,
@@ -225,11 +218,12 @@ def _detail(
     errors: list[FieldError] | None = None,
     report: dict[str, Any] | None = None,
     status_code: int = 200,
+    background: BackgroundTasks | None = None,
 ) -> Response:
     journey = get_journey(session, staff.shop, key) if key else None
     steps = _step_summary(definition_of(journey)) if journey else []
     summary = next((j for j in list_journeys(session, staff.shop) if j.key == key), None)
-    funnel, computed_at = _funnel(session, staff, ctx)
+    funnel, computed_at, refreshing = _funnel(session, staff, ctx, background or BackgroundTasks())
     return render(
         request,
         "journeys/detail.html",
@@ -240,6 +234,8 @@ def _detail(
             "steps": steps,
             "funnel": funnel.get(key or "", {}),
             "computed_at": computed_at,
+            "refreshing": refreshing,
+            "figures_key": JOURNEYS_FUNNEL,
             "columns": FUNNEL_COLUMNS,
             "text": text if text is not None else (journey.source_text if journey else NEW_JOURNEY),
             "errors": errors or [],
@@ -259,9 +255,14 @@ def new_journey_page(
 
 @router.get("/journeys/{key}")
 def journey_page(
-    key: str, request: Request, staff: CurrentStaff, session: SessionDep, ctx: Ctx
+    key: str,
+    request: Request,
+    staff: CurrentStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    background: BackgroundTasks,
 ) -> Response:
-    return _detail(request, staff, session, ctx, key)
+    return _detail(request, staff, session, ctx, key, background=background)
 
 
 @router.post("/journeys/validate")

@@ -24,6 +24,9 @@ def register(app: typer.Typer) -> None:
 
     register_kpi_group(app, kpi)  # `kpi` with its `targets` sub-command
     app.command("report")(report)
+    metrics_app = typer.Typer(help="Figure snapshots behind the staff pages.", no_args_is_help=True)
+    metrics_app.command("refresh")(refresh)
+    app.add_typer(metrics_app, name="metrics")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -101,3 +104,27 @@ def report(
             raise _fail(str(exc)) from None
     out_file.write_text(html, encoding="utf-8")
     print(f"wrote {out_file}")
+
+
+def refresh(
+    shop: Annotated[str | None, typer.Option("--shop", help="Shop slug (default: all).")] = None,
+) -> None:
+    """Compute the staff pages' figure snapshots now (overview, journeys' funnel, last
+    month's review): after a big import, or before measuring the pages."""
+    from sqlalchemy import select
+
+    from careloop.cli import _ctx, load_shop
+    from careloop.metrics.figures import standard_keys
+    from careloop.metrics.snapshots import compute_now
+    from careloop.shops.models import Shop
+
+    ctx = _ctx()
+    if shop:
+        shops = [load_shop(ctx, shop)]
+    else:
+        with ctx.sessions() as session:
+            shops = list(session.scalars(select(Shop).order_by(Shop.id)))
+    for the_shop in shops:
+        for key in standard_keys(the_shop, ctx.clock.now()):
+            ms = compute_now(sessions=ctx.sessions, clock=ctx.clock, shop=the_shop, key=key)
+            print(f"{the_shop.slug}: {key} computed in {ms / 1000:.1f} s")

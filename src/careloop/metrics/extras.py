@@ -8,9 +8,10 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from careloop.customers.models import TimelineEvent
 from careloop.metrics import sources
 from careloop.metrics.definitions import SPEND_BANDS, conversion_uplift, mean_difference_ci
 from careloop.shops.models import Shop
@@ -29,29 +30,39 @@ def _ordered_within(
     return [o for o in orders[i:] if o[0] <= limit]
 
 
+def _payload_text(field: str) -> Any:
+    """A payload field as text (SQLite's json_extract, PostgreSQL's ->>), '' when absent."""
+    return func.coalesce(cast(TimelineEvent.payload[field].as_string(), String), "")
+
+
 def message_funnel(
     *, session: Session, shop: Shop, start: datetime, end: datetime
 ) -> list[dict[str, Any]]:
     """Per (journey, step): distinct messages sent, delivered, opened (human opens only),
-    clicked, and converted (the customer ordered within 7 days after the click)."""
-    types = tuple(f"message.{s}" for s in FUNNEL_STAGES)
-    seen: dict[tuple[str, str], dict[str, set[Any]]] = defaultdict(lambda: defaultdict(set))
-    clicks: dict[tuple[str, str], list[tuple[int, datetime]]] = defaultdict(list)
-    for e in sources.events(session, shop.id, types, start=start, end=end):
-        journey = e.payload.get("journey_key")
-        if not journey:
-            continue
-        step = str(e.payload.get("step_key") or "")
-        stage = e.type.split(".", 1)[1]
-        if stage == "opened" and e.payload.get("machine"):
-            continue  # privacy-proxy opens are not people reading
-        key = (str(journey), step)
-        message = e.payload.get("message_id")
-        if message in seen[key][stage]:
-            continue
-        seen[key][stage].add(message)
-        if stage == "clicked" and e.customer_id is not None:
-            clicks[key].append((e.customer_id, e.occurred_at))
+    clicked, and converted (the customer ordered within 7 days after the click).
+
+    The stage counts are grouped in SQL (a busy shop has over 100,000 message events in
+    90 days); only the clicks, far fewer, come to Python to be matched with orders."""
+    journey, step = _payload_text("journey_key"), _payload_text("step_key")
+    message = TimelineEvent.payload["message_id"].as_string()
+    machine = _payload_text("machine")
+    in_period = (
+        TimelineEvent.shop_id == shop.id,
+        TimelineEvent.occurred_at >= start,
+        TimelineEvent.occurred_at < end,
+        journey != "",
+    )
+    # Privacy-proxy opens (machine: true) are not people reading.
+    human = or_(TimelineEvent.type != "message.opened", machine.in_(("", "0", "false")))
+    counted = session.execute(
+        select(journey, step, TimelineEvent.type, func.count(func.distinct(message)))
+        .where(*in_period, TimelineEvent.type.in_([f"message.{s}" for s in FUNNEL_STAGES]), human)
+        .group_by(journey, step, TimelineEvent.type)
+    ).all()
+    seen: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    for j, st, type_, n in counted:
+        seen[(str(j), str(st))][str(type_).split(".", 1)[1]] = int(n)
+    clicks = _first_clicks(session, in_period, journey, step, message)
     # Only the clickers' orders: the shop's whole period is far too many rows.
     orders = sources.sales_of(
         session,
@@ -61,17 +72,43 @@ def message_funnel(
         end=end + timedelta(days=ATTRIBUTION_DAYS),
     )
     rows = []
-    for (journey, step), stages in sorted(seen.items()):
+    for (j, st), stages in sorted(seen.items()):
         converted = sum(
             1
-            for cid, at in clicks[(journey, step)]
+            for cid, at in clicks[(j, st)]
             if _ordered_within(orders.get(cid, []), at, ATTRIBUTION_DAYS)
         )
-        row: dict[str, Any] = {"journey_key": journey, "step_key": step}
-        row.update({s: len(stages.get(s, set())) for s in FUNNEL_STAGES})
+        row: dict[str, Any] = {"journey_key": j, "step_key": st}
+        row.update({s: stages.get(s, 0) for s in FUNNEL_STAGES})
         row["converted"] = converted
         rows.append(row)
     return rows
+
+
+def _first_clicks(
+    session: Session, in_period: tuple[Any, ...], journey: Any, step: Any, message: Any
+) -> dict[tuple[str, str], list[tuple[int, datetime]]]:
+    """(customer, when) of each message's first click, per (journey, step)."""
+    found = session.execute(
+        select(
+            journey,
+            step,
+            message,
+            TimelineEvent.customer_id,
+            TimelineEvent.occurred_at,
+            TimelineEvent.id,
+        ).where(*in_period, TimelineEvent.type == "message.clicked")
+    ).all()
+    clicks: dict[tuple[str, str], list[tuple[int, datetime]]] = defaultdict(list)
+    counted: set[tuple[tuple[str, str], Any]] = set()
+    for j, st, msg, customer, at, _id in sorted(found, key=lambda r: (sources.aware(r[4]), r[5])):
+        key = (str(j), str(st))
+        if (key, msg) in counted:
+            continue
+        counted.add((key, msg))
+        if customer is not None:
+            clicks[key].append((int(customer), sources.aware(at)))
+    return clicks
 
 
 def _enrollments(

@@ -257,5 +257,9 @@ def review_body(*, session: Session, shop: Shop, month: str) -> str:
 
 def review_document(*, session: Session, shop: Shop, month: str) -> str:
     """A self-contained printable HTML file of the monthly review."""
-    body = review_body(session=session, shop=shop, month=month)
+    return document_from_body(shop, month, review_body(session=session, shop=shop, month=month))
+
+
+def document_from_body(shop: Shop, month: str, body: str) -> str:
+    """The printable file around a review body (from `review_body` or its snapshot)."""
     return DOCUMENT.format(title=escape(f"After-sales review {shop.name} {month}"), body=body)

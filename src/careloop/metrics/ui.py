@@ -3,22 +3,22 @@ staff layout, and the same review as a standalone printable document."""
 
 from __future__ import annotations
 
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, BackgroundTasks, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from careloop.context import AppContext
-from careloop.core.errors import ValidationFailed
-from careloop.metrics.cache import Cached, cached, shop_fingerprint
+from careloop.core.errors import FieldError, ValidationFailed
 from careloop.metrics.cohorts import month_index, month_label
+from careloop.metrics.figures import review_key
 from careloop.metrics.periods import month_period
-from careloop.metrics.report import review_body, review_document
-from careloop.shops.models import Shop
+from careloop.metrics.report import document_from_body
+from careloop.metrics.snapshots import compute_for, refresh_quietly, request_refresh
+from careloop.metrics.web import page_figures
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.i18n import register_messages
-from careloop.web.ui.deps import CurrentStaff
+from careloop.web.ui.deps import CurrentStaff, OwnerStaff
 from careloop.web.ui.nav import register_nav
 from careloop.web.ui.templating import render
 
@@ -36,6 +36,11 @@ register_messages(
         "reports.show": {"en": "Show", "vi": "Xem"},
         "reports.print": {"en": "Printable version", "vi": "Bản để in"},
         "reports.computed_at": {"en": "Computed at {at}", "vi": "Tính lúc {at}"},
+        "figures.refresh": {"en": "Refresh now", "vi": "Làm mới ngay"},
+        "figures.refreshing": {
+            "en": "newer figures are being computed; reload in a moment",
+            "vi": "đang tính số liệu mới; tải lại sau giây lát",
+        },
     }
 )
 
@@ -54,20 +59,14 @@ def _checked_month(month: str) -> str:
     return month
 
 
-def _review(session: Session, ctx: AppContext, shop: Shop, month: str) -> Cached[str]:
-    """The review of `month`, reused while nothing new was recorded (it reads every order)."""
-    return cached(
-        session=session,
-        clock=ctx.clock,
-        shop_id=shop.id,
-        key=("review", month, shop_fingerprint(shop)),
-        compute=lambda: review_body(session=session, shop=shop, month=month),
-    )
-
-
 @router.get("/reports", response_class=HTMLResponse)
 def reports_page(
-    request: Request, staff: CurrentStaff, session: SessionDep, ctx: Ctx, month: str = ""
+    request: Request,
+    staff: CurrentStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    background: BackgroundTasks,
+    month: str = "",
 ) -> HTMLResponse:
     tz = ZoneInfo(staff.shop.timezone)
     current = month_index(ctx.clock.now(), tz)
@@ -76,10 +75,18 @@ def reports_page(
     error = ""
     body = ""
     computed_at = None
+    refreshing = False
     try:
         month_period(staff.shop, _checked_month(chosen))
-        review = _review(session, ctx, staff.shop, chosen)
-        body, computed_at = review.value, review.computed_at
+        # A stored snapshot: the review reads every order, seconds of work on a busy shop.
+        review = page_figures(
+            background=background,
+            session=session,
+            ctx=ctx,
+            shop=staff.shop,
+            key=review_key(chosen),
+        )
+        body, computed_at, refreshing = review.payload["html"], review.as_of, review.refreshing
     except ValidationFailed:
         error = f"month: not a YYYY-MM month: {chosen!r}"
     return render(
@@ -91,6 +98,8 @@ def reports_page(
             "body": body,
             "error": error,
             "computed_at": computed_at,
+            "refreshing": refreshing,
+            "figures_key": review_key(chosen),
         },
         staff=staff,
         status_code=422 if error else 200,
@@ -98,19 +107,46 @@ def reports_page(
 
 
 @router.get("/reports/print")
-def report_print(staff: CurrentStaff, session: SessionDep, ctx: Ctx, month: str = "") -> Response:
+def report_print(
+    staff: CurrentStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    background: BackgroundTasks,
+    month: str = "",
+) -> Response:
     """A self-contained document (inline CSS and SVG, no scripts) to print or save."""
     chosen = month.strip() or _default_month(ctx, ZoneInfo(staff.shop.timezone))
     try:
         month_period(staff.shop, _checked_month(chosen))
     except ValidationFailed:
         return HTMLResponse(f"month: not a YYYY-MM month: {chosen!r}"[:80], status_code=422)
-    shop = staff.shop
-    html = cached(
-        session=session,
-        clock=ctx.clock,
-        shop_id=shop.id,
-        key=("review-document", chosen, shop_fingerprint(shop)),
-        compute=lambda: review_document(session=session, shop=shop, month=chosen),
-    ).value
+    review = page_figures(
+        background=background, session=session, ctx=ctx, shop=staff.shop, key=review_key(chosen)
+    )
+    html = document_from_body(staff.shop, chosen, review.payload["html"])
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+
+def _local_path(target: str) -> str:
+    """Only a path on this site to go back to (no open redirect)."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+@router.post("/figures/refresh")
+def refresh_figures(
+    staff: OwnerStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    background: BackgroundTasks,
+    key: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    """The owner's "refresh now": the figures are recomputed right after this response
+    (and by the worker, whichever comes first); the page then shows the new ones."""
+    try:
+        compute_for(key)
+    except KeyError:
+        raise ValidationFailed([FieldError("key", f"no figures named {key!r}")]) from None
+    request_refresh(session=session, clock=ctx.clock, shop=staff.shop, key=key)
+    background.add_task(refresh_quietly, ctx.sessions, ctx.clock, staff.shop.id, key)
+    return RedirectResponse(_local_path(next), status_code=303)

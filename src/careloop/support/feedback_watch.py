@@ -1,6 +1,7 @@
 """Unhappy feedback becomes a ticket: a survey score of 6 or less (NPS) or 2 or less (CSAT)
-and a review of 1-2 stars, read from the timeline with the desk's own cursor (the journeys
-runner owns `timeline_events.dispatched_at`)."""
+and a review of 1-2 stars, read from the timeline through the desk's own event feed (the journeys
+runner owns `timeline_events.dispatched_at`; customers/event_feed.py re-reads an event that
+committed late instead of skipping it). The ticket's unique source key is the last guard."""
 
 from __future__ import annotations
 
@@ -10,11 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from careloop.core.clock import Clock
+from careloop.customers import event_feed
 from careloop.customers.models import TimelineEvent
-from careloop.db.upsert import insert_ignoring_duplicates
 from careloop.orders.models import Order
 from careloop.shops.models import Shop
-from careloop.support.models import SupportCursor
 from careloop.support.tickets import open_ticket
 
 CURSOR: Final = "support.feedback"
@@ -43,27 +43,11 @@ def unhappy(event_type: str, payload: dict[str, Any]) -> str | None:
     return None
 
 
-def _claim_cursor(session: Session, clock: Clock) -> SupportCursor:
-    table = SupportCursor.__table__
-    row = {"name": CURSOR, "position": 0, "updated_at": clock.now()}
-    insert_ignoring_duplicates(session, table, [row], ["name"])  # type: ignore[arg-type]
-    stmt = select(SupportCursor).where(SupportCursor.name == CURSOR)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()  # one worker at a time moves the cursor
-    cursor = session.scalar(stmt)
-    assert cursor is not None
-    return cursor
-
-
 def scan_feedback(*, session: Session, clock: Clock, batch: int = BATCH) -> int:
     """Open tickets for unhappy feedback recorded since the last scan; returns events read."""
-    cursor = _claim_cursor(session, clock)
-    events = session.scalars(
-        select(TimelineEvent)
-        .where(TimelineEvent.id > cursor.position, TimelineEvent.type.in_(WATCHED))
-        .order_by(TimelineEvent.id)
-        .limit(batch)
-    ).all()
+    events = event_feed.read(
+        session=session, clock=clock, consumer=CURSOR, types=WATCHED, batch=batch
+    )
     shops: dict[int, Shop | None] = {}
     for event in events:
         # The desk's own CSAT asks are followed up on their ticket, not with a new one.
@@ -77,9 +61,6 @@ def scan_feedback(*, session: Session, clock: Clock, batch: int = BATCH) -> int:
         shop = shops[event.shop_id]
         if shop is not None:
             _open_for(session, clock, shop, event, subject)
-    if events:
-        cursor.position = events[-1].id
-        cursor.updated_at = clock.now()
     return len(events)
 
 

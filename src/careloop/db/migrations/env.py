@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+from careloop.customers.search_index import include_object
 from careloop.db.models import Base
 
 config = context.config
@@ -31,6 +32,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite cannot ALTER most things; batch mode rebuilds tables
         compare_type=True,
+        include_object=include_object,  # objects kept outside the models (search index)
     )
     with context.begin_transaction():
         context.run_migrations()

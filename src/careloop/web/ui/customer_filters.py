@@ -12,7 +12,7 @@ from sqlalchemy import Select, String, exists, func, select
 from sqlalchemy.orm import Session
 
 from careloop.customers.models import CHANNELS, CONSENT_STATES, Consent, Customer
-from careloop.customers.service import search_clause
+from careloop.customers.search import COUNT_CAP, CustomerPage, live_customers, match_query, page_of
 from careloop.loyalty.models import LoyaltyMember
 from careloop.segments.models import CustomerSegment
 from careloop.segments.rfm import SEGMENTS
@@ -106,16 +106,15 @@ def filter_customers(
     *,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[list[Customer], int]:
-    """Like `search_customers`, narrowed by `filters`, newest first, with a total."""
-    stmt = select(Customer).where(Customer.shop_id == shop.id, Customer.erased_at.is_(None))
-    matches = search_clause(query)
-    if matches is not None:
-        stmt = stmt.where(matches)
+) -> CustomerPage:
+    """Like `search_customers`, narrowed by `filters`, newest first. The shop's whole list
+    is counted exactly (one index count); a search or filter up to COUNT_CAP."""
+    stmt, order = match_query(session, live_customers(shop.id), shop.id, query)
     stmt = _narrow(stmt, shop.id, filters, session.get_bind().dialect.name)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(Customer.id.desc()).limit(limit).offset(offset))
-    return list(rows), int(total)
+    exact = not query.strip() and not filters.active()
+    return page_of(
+        session, stmt, order, limit=limit, offset=offset, count_cap=None if exact else COUNT_CAP
+    )
 
 
 def tiers_in_use(session: Session, shop: Shop) -> list[str]:
@@ -140,6 +139,12 @@ register_messages(
         "customers.filter.apply": {"en": "Filter", "vi": "Lọc"},
         "customers.filter.clear": {"en": "Clear filters", "vi": "Bỏ lọc"},
         "customers.filter.cell": {"en": "RFM cell R{r} F{f}", "vi": "Ô RFM R{r} F{f}"},
+        "customers.count_capped": {"en": "{count}+ customers", "vi": "Hơn {count} khách hàng"},
+        "customers.count_capped_hint": {
+            "en": "Counting stops here to keep the page fast; search or filter to narrow it.",
+            "vi": "Ngừng đếm ở đây để trang tải nhanh; hãy tìm hoặc lọc để thu hẹp.",
+        },
+        "customers.page": {"en": "Page {page}", "vi": "Trang {page}"},
         "customers.filter.none": {
             "en": "No customers match these filters. Clear a filter to see more.",
             "vi": "Không có khách hàng nào khớp bộ lọc. Bỏ bớt bộ lọc để xem thêm.",

@@ -101,7 +101,7 @@ def customers_list(
     query = q.strip()[:MAX_QUERY_CHARS]
     page_no = _positive_int(page)
     filters = CustomerFilters.parse(segment, r, f, tier, tag, consent)
-    found, total = filter_customers(
+    found = filter_customers(
         session, staff.shop, query, filters, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE
     )
     params = {**({"q": query} if query else {}), **filters.params()}
@@ -110,9 +110,13 @@ def customers_list(
         "filters": filters,
         "filter_query": urlencode(params),
         "page": page_no,
-        "pages": max(1, math.ceil(total / PAGE_SIZE)),
-        "total": total,
-        "rows": customer_rows(session, staff.shop, found),
+        # A capped count does not know the last page: the pager offers "next" while there is one.
+        "pages": page_no + found.has_next
+        if found.capped
+        else max(1, math.ceil(found.total / PAGE_SIZE)),
+        "total": found.total,
+        "total_capped": found.capped,
+        "rows": customer_rows(session, staff.shop, found.customers),
         "segments": SEGMENTS,
         "tiers": tiers_in_use(session, staff.shop),
         "consent_options": [f"{c}:{s}" for c in MARKETING_CHANNELS for s in CONSENT_STATES],

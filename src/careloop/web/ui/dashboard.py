@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -166,22 +166,54 @@ def funnel_totals(rows: list[dict[str, Any]]) -> list[int]:
     return [sum(int(r.get(stage) or 0) for r in rows) for stage in FUNNEL_STAGES]
 
 
-def dashboard(
-    session: Session, shop: Shop, now: datetime, words: Mapping[str, str]
-) -> dict[str, Any]:
-    """Everything the overview shows besides the counts and recent activity."""
+def overview_figures(session: Session, shop: Shop, now: datetime) -> dict[str, Any]:
+    """Everything the overview shows besides recent activity, as JSON-able data in no
+    particular language (kept as a snapshot; `overview_view` dresses it for a viewer)."""
+    from careloop.web.ui.queries import shop_counts
+
     report = compute_kpis(session=session, shop=shop, start=now - timedelta(days=KPI_DAYS), end=now)
-    tiles = [tile_for(report.kpis[k]) for k in TILE_KEYS if k in report.kpis]
     labels, new, returning = revenue_new_vs_returning(session, shop, now)
     nps_labels, nps_values = nps_trend(session, shop, now)
     sla_labels, sla_values = sla_compliance(session, shop, now)
-    funnel = funnel_totals(report.details["message_funnel"])
     found = cohorts(session=session, shop=shop, end=now)
     has_tickets = bool(
         session.scalar(select(func.count(Ticket.id)).where(Ticket.shop_id == shop.id))
     )
+    counts = shop_counts(session, shop)
     return {
-        "tiles": tiles,
+        "counts": {
+            "customers": counts.customers,
+            "orders": counts.orders,
+            "revenue_minor": counts.revenue_minor,
+        },
+        "tiles": [asdict(tile_for(report.kpis[k])) for k in TILE_KEYS if k in report.kpis],
+        "revenue": {"labels": labels, "new": new, "returning": returning},
+        "nps": {"labels": nps_labels, "values": nps_values},
+        "sla": {"labels": sla_labels, "values": sla_values},
+        "funnel": funnel_totals(report.details["message_funnel"]),
+        "cohorts": {"months": [c.month for c in found], "retention": [c.retention for c in found]},
+        "has_tickets": has_tickets,
+    }
+
+
+def dashboard(
+    session: Session, shop: Shop, now: datetime, words: Mapping[str, str]
+) -> dict[str, Any]:
+    """Everything the overview shows besides the counts and recent activity."""
+    return overview_view(overview_figures(session, shop, now), words)
+
+
+def overview_view(figures: Mapping[str, Any], words: Mapping[str, str]) -> dict[str, Any]:
+    """The overview's template values from its figures, in the viewer's words."""
+    labels = figures["revenue"]["labels"]
+    new, returning = figures["revenue"]["new"], figures["revenue"]["returning"]
+    nps_labels, nps_values = figures["nps"]["labels"], figures["nps"]["values"]
+    sla_labels, sla_values = figures["sla"]["labels"], figures["sla"]["values"]
+    funnel = figures["funnel"]
+    months, retention = figures["cohorts"]["months"], figures["cohorts"]["retention"]
+    return {
+        "counts": figures["counts"],
+        "tiles": [Tile(**tile) for tile in figures["tiles"]],
         "revenue_chart": chart_json(
             {
                 "type": "bar",
@@ -243,10 +275,6 @@ def dashboard(
                 "options": {"scales": {"y": {"min": 0, "max": 100}}},
             }
         ),
-        "has_sla": has_tickets,
-        "cohort_svg": heatmap(
-            [c.month for c in found], [c.retention for c in found], title=words["retention"]
-        )
-        if found
-        else "",
+        "has_sla": figures["has_tickets"],
+        "cohort_svg": heatmap(months, retention, title=words["retention"]) if months else "",
     }

@@ -4,16 +4,17 @@ shop's counts and recent activity."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import HTMLResponse
 
-from careloop.metrics.cache import cached, shop_fingerprint
+from careloop.metrics.figures import OVERVIEW
+from careloop.metrics.web import page_figures
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.i18n import register_messages, t
-from careloop.web.ui.dashboard import FUNNEL_STAGES, dashboard
+from careloop.web.ui.dashboard import FUNNEL_STAGES, overview_view
 from careloop.web.ui.deps import CurrentStaff
 from careloop.web.ui.nav import register_nav
-from careloop.web.ui.queries import recent_events, shop_counts
+from careloop.web.ui.queries import recent_events
 from careloop.web.ui.templating import render
 
 router = APIRouter()
@@ -51,7 +52,13 @@ register_messages(
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, staff: CurrentStaff, session: SessionDep, ctx: Ctx) -> HTMLResponse:
+def home(
+    request: Request,
+    staff: CurrentStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    background: BackgroundTasks,
+) -> HTMLResponse:
     words = {
         "new": t("dash.new", staff.locale),
         "returning": t("dash.returning", staff.locale),
@@ -60,22 +67,16 @@ def home(request: Request, staff: CurrentStaff, session: SessionDep, ctx: Ctx) -
         **{s: t(f"dash.stage.{s}", staff.locale) for s in FUNNEL_STAGES},
     }
     shop = staff.shop
-    figures = cached(
-        session=session,
-        clock=ctx.clock,
-        shop_id=shop.id,
-        key=("overview", staff.locale, shop_fingerprint(shop)),
-        compute=lambda: {
-            "counts": shop_counts(session, shop),
-            **dashboard(session, shop, ctx.clock.now(), words),
-        },
-    )
+    # A stored snapshot: the figures read every order, seconds of work on a busy shop.
+    figures = page_figures(background=background, session=session, ctx=ctx, shop=shop, key=OVERVIEW)
     return render(
         request,
         "home.html",
         {
-            **figures.value,
-            "computed_at": figures.computed_at,
+            **overview_view(figures.payload, words),
+            "computed_at": figures.as_of,
+            "refreshing": figures.refreshing,
+            "figures_key": OVERVIEW,
             "recent": recent_events(session, shop, limit=15),
         },
         staff=staff,
