@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -9,6 +9,7 @@ from sqlalchemy import select
 from careloop.channels.models import Message, MessageTemplate
 from careloop.channels.service import enqueue_message
 from careloop.context import AppContext
+from careloop.core.clock import VirtualClock
 from careloop.shops.models import Shop
 from tests.channels.factories import make_customer
 from tests.web.helpers import csrf_from, sign_in
@@ -63,6 +64,30 @@ def test_the_live_preview_renders_a_draft_for_a_real_customer_and_shows_errors(
         f"/templates/{KEY}/preview", data={**form, "text": "Chào {{ khach.ten }}"}
     )
     assert 'data-testid="preview-error"' in bad.text and "unknown field" in bad.text
+
+
+def test_a_preview_for_a_real_customer_counts_their_real_days_since_the_last_order(
+    app_client: TestClient,
+    ctx: AppContext,
+    clock: VirtualClock,
+    shop: Shop,
+    make_staff: Callable[..., str],
+) -> None:
+    make_customer(ctx, shop, "C-9")  # ordered today
+    clock.advance(timedelta(days=40))
+    sign_in(app_client, ctx, make_staff(shop), shop)
+    token = csrf_from(app_client.get(f"/templates/{KEY}"))
+    shown = app_client.post(
+        f"/templates/{KEY}/preview",
+        data={
+            "channel": "sms",
+            "locale": "vi",
+            "csrf_token": token,
+            "text": "{{ days_inactive }} ngày",
+            "customer": "C-9",
+        },
+    )
+    assert "40 ngày" in shown.text  # never the sample 63
 
 
 def test_the_owner_saves_an_override_and_a_broken_one_is_refused(

@@ -342,10 +342,14 @@ def preview(
     locale: str | None = None,
     customer: Customer | None = None,
     context: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
 ) -> Rendered:
-    """Render a template for a real customer, or for sample data when `customer` is None."""
+    """Render a template for a real customer, or for sample data when `customer` is None;
+    pass `now` (the clock) so a real customer's days since the last order are counted."""
     if customer is not None:
-        values = build_context(session=session, shop=shop, customer=customer, extra=context)
+        values = build_context(
+            session=session, shop=shop, customer=customer, extra=context, now=now
+        )
         loc = locale or customer_locale(customer, shop)
     else:
         loc = locale or shop.locale

@@ -3,6 +3,7 @@ preview, save it as the shop's override, send a test; the message log with statu
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -220,7 +221,11 @@ def _current_source(
 
 
 def _context_for(
-    session: SessionDep, staff: StaffContext, locale: str, customer_ref: str
+    session: SessionDep,
+    staff: StaffContext,
+    locale: str,
+    customer_ref: str,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     ref = customer_ref.strip()
     if not ref:
@@ -230,7 +235,8 @@ def _context_for(
     )
     if customer is None:
         raise TemplateError(_texts(staff.locale)["unknown_customer"].format(id=ref))
-    return build_context(session=session, shop=staff.shop, customer=customer)
+    # With the clock, a real customer's preview shows their real days since the last order.
+    return build_context(session=session, shop=staff.shop, customer=customer, now=now)
 
 
 def render_draft(
@@ -244,10 +250,11 @@ def render_draft(
     text: str,
     html: str,
     customer_ref: str = "",
+    now: datetime | None = None,
 ) -> Rendered:
     """Render the unsaved wording the way a send would; TemplateError names the problem."""
     source = TemplateSource(subject=subject, text=text, html=html)
-    context = _context_for(session, staff, locale, customer_ref)
+    context = _context_for(session, staff, locale, customer_ref, now)
     where = f"template {key!r} ({channel}, {locale})"
     unknown = unknown_names(source, set(context))
     if unknown:
@@ -347,6 +354,7 @@ def preview_template(
     request: Request,
     staff: CurrentStaff,
     session: SessionDep,
+    ctx: Ctx,
     channel: Annotated[str, Form()] = "email",
     locale: Annotated[str, Form()] = "vi",
     subject: Annotated[str, Form()] = "",
@@ -370,6 +378,7 @@ def preview_template(
             text=text,
             html=html,
             customer_ref=customer,
+            now=ctx.clock.now(),
         )
     except TemplateError as exc:
         error = str(exc)
