@@ -9,6 +9,7 @@ from sqlalchemy import select
 from careloop.context import AppContext
 from careloop.core.clock import VirtualClock
 from careloop.feedback.models import Survey, SurveyResponse
+from careloop.feedback.survey_ui import STARTER
 from careloop.shops.models import Shop
 from tests.feedback.test_custom_questions import SURVEY
 from tests.feedback.test_surveys import a_customer, link_for
@@ -154,6 +155,23 @@ def test_a_wrong_survey_definition_names_the_field_and_its_line_and_saves_nothin
         assert s.scalars(select(Survey)).all() == []
 
 
+def test_the_editor_checks_the_definition_as_the_owner_types_and_saves_nothing(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    client = staff_client(app_client, ctx, shop, make_staff)
+    editor = client.get("/feedback/surveys/new")
+    assert 'hx-post="/feedback/surveys/check"' in editor.text
+    token = csrf_from(editor)
+    wrong = client.post("/feedback/surveys/check", data={"text": BAD_YAML, "csrf_token": token})
+    assert "line 5: <code>questions.0</code>: a single_choice question needs at least 2" in (
+        wrong.text
+    )
+    good = client.post("/feedback/surveys/check", data={"text": STARTER, "csrf_token": token})
+    assert 'data-testid="survey-valid"' in good.text and "survey-error" not in good.text
+    with ctx.sessions() as s:
+        assert s.scalars(select(Survey)).all() == []  # checking is not saving
+
+
 def test_only_the_owner_may_change_a_survey(
     api: TestClient,
     app_client: TestClient,
@@ -168,6 +186,10 @@ def test_only_the_owner_may_change_a_survey(
     assert client.get("/feedback/surveys/new").status_code == 403
     post = client.post("/feedback/surveys", data={"text": BAD_YAML, "csrf_token": csrf_from(page)})
     assert post.status_code == 403
+    check = client.post(
+        "/feedback/surveys/check", data={"text": BAD_YAML, "csrf_token": csrf_from(page)}
+    )
+    assert check.status_code == 403
 
 
 def test_the_link_preview_shows_the_questions_in_either_language_and_records_nothing(

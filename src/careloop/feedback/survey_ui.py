@@ -74,6 +74,14 @@ register_messages(
         },
         "feedback.problems": {"en": "Problems, nothing saved", "vi": "Có lỗi, chưa lưu"},
         "feedback.line": {"en": "line", "vi": "dòng"},
+        "feedback.problems_live": {
+            "en": "Problems (checked as you type)",
+            "vi": "Có lỗi (kiểm tra khi bạn gõ)",
+        },
+        "feedback.looks_valid": {
+            "en": "The definition is valid: save it to use it.",
+            "vi": "Định nghĩa hợp lệ: lưu lại để dùng.",
+        },
         "feedback.save_survey": {"en": "Save survey", "vi": "Lưu khảo sát"},
         "feedback.saved": {"en": "Survey saved.", "vi": "Đã lưu khảo sát."},
         "feedback.preview_in": {"en": "Preview in", "vi": "Xem trước bằng"},
@@ -206,6 +214,25 @@ def _editor(
         {**_tab(staff), "key": key, "text": text, "errors": errors or []},
         staff=staff,
         status_code=status_code,
+    )
+
+
+@router.post("/feedback/surveys/check")
+def check_survey(
+    request: Request, staff: OwnerStaff, text: Annotated[str, Form()] = ""
+) -> Response:
+    """The editor's live check (htmx, as the owner types): the same validation as saving,
+    with lines, and nothing saved."""
+    errors: list[FieldError] = []
+    try:
+        parse_yaml(text)
+    except ValidationFailed as exc:
+        errors = list(exc.errors)
+    return render(
+        request,
+        "feedback/_survey_errors.html",
+        {"errors": errors, "live": True},
+        staff=staff,
     )
 
 
