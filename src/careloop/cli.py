@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from careloop.channels.cli import app as channels_app
 from careloop.community.cli import import_community
 from careloop.community.cli import register as register_community
 from careloop.connectors.cli import app as connector_app
 from careloop.context import AppContext, build_context
+from careloop.core.console import make_console
 from careloop.core.errors import CareloopError, ValidationFailed
 from careloop.customers.cli import erase_app
 from careloop.db.engine import transaction
@@ -58,7 +58,7 @@ register_support(app)
 register_community(app)
 import_app.command("community")(import_community)
 
-console = Console(stderr=True)
+console = make_console(stderr=True)
 ShopOpt = Annotated[str, typer.Option("--shop", help="Shop slug.")]
 
 

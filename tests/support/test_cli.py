@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from typer.testing import CliRunner
 
 from careloop.cli import app
 from careloop.context import AppContext
+from careloop.core.clock import VirtualClock
 from careloop.shops.models import Shop
 from careloop.support import service
 from tests.cli_runner import careloop
@@ -25,11 +27,12 @@ def ticket_id(ctx: AppContext, shop: Shop) -> int:
         return ticket.id
 
 
-def test_the_real_cli_lists_open_tickets(ticket_id: int, db_url: str) -> None:
-    listed = careloop(db_url, "tickets", "list", "--shop", "acme")
+def test_the_real_cli_lists_open_tickets(ticket_id: int, db_url: str, clock: VirtualClock) -> None:
+    clock.advance(timedelta(hours=1))  # the ticket lies inside the performance window
+    listed = careloop(db_url, "tickets", "list", "--shop", "acme", clock=clock)
     assert listed.returncode == 0, listed.stderr
     assert "Hàng bị vỡ" in listed.stdout and "damaged_defective" in listed.stdout
-    performance = careloop(db_url, "tickets", "performance", "--shop", "acme")
+    performance = careloop(db_url, "tickets", "performance", "--shop", "acme", clock=clock)
     assert performance.returncode == 0, performance.stderr
     assert "an@acme.test" in performance.stdout and "whole desk" in performance.stdout
 

@@ -6,13 +6,13 @@ import json
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from careloop.channels.base import redact
+from careloop.core.console import make_console
 
 app = typer.Typer(help="Channel settings: SMTP, SMS (twilio, esms), Zalo OA, webhook.")
-out = Console()
-err = Console(stderr=True)
+out = make_console()
+err = make_console(stderr=True)
 
 
 @app.command("set")

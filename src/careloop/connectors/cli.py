@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from careloop.core.console import make_console
 from careloop.core.errors import CareloopError, ValidationFailed
 
 app = typer.Typer(help="Connect shop platforms (Shopify, WooCommerce, Haravan, Sapo, generic).")
-console = Console()
+console = make_console()
 ShopOpt = Annotated[str, typer.Option("--shop", help="Shop slug.")]
 
 

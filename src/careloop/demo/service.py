@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import case, delete, func, inspect, select, text
 from sqlalchemy.orm import Session
 
+from careloop.core.console import make_console
 from careloop.core.errors import CareloopError, Conflict, FieldError, ValidationFailed
 from careloop.core.money import format_money
 from careloop.customers.models import Customer
@@ -113,7 +113,7 @@ def load_demo(
         if if_missing and existing.settings["demo"].get("complete"):
             return summarize(ctx, existing, built=False, seconds=time.perf_counter() - started)
         if progress:
-            Console(stderr=True).print("deleting the previous demo shop…", highlight=False)
+            make_console(stderr=True).print("deleting the previous demo shop…", highlight=False)
         delete_shop_data(ctx, existing.id)
     shop = _create_shop(ctx, seed=seed, customers=customers)
     _load_history(ctx, shop, customers=customers, seed=seed, now=now, progress=progress)
@@ -223,7 +223,7 @@ def _progress_bar(enabled: bool, total: int) -> Iterator[Any]:
         MofNCompleteColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=Console(stderr=True)) as bar:
+    with Progress(*columns, console=make_console(stderr=True)) as bar:
         task = bar.add_task("demo", total=total)
         yield lambda n: bar.advance(task, n)
 

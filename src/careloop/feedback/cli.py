@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from careloop.core.console import make_console
+
 app = typer.Typer(help="Survey answers, reviews and feedback themes.")
-console = Console()
+console = make_console()
 ShopOpt = Annotated[str, typer.Option("--shop", help="Shop slug.")]
 
 

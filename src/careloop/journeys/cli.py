@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from careloop.core.console import make_console
 from careloop.core.errors import CareloopError, ValidationFailed
 from careloop.db.engine import transaction
 
@@ -18,11 +18,11 @@ journeys_app = typer.Typer(
     help="Journeys: list, show, load, activate, pause.", no_args_is_help=True
 )
 ShopOpt = Annotated[str, typer.Option("--shop", help="Shop slug.")]
-out = Console(width=200)
+out = make_console()
 
 
 def _fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[red]error:[/red] {message}", highlight=False)
+    make_console(stderr=True).print(f"[red]error:[/red] {message}", highlight=False)
     return typer.Exit(1)
 
 
@@ -166,7 +166,7 @@ def simulate_command(
 
     ctx = _ctx()
     the_shop = load_shop(ctx, shop)
-    with Progress(console=Console(stderr=True), transient=True) as bar:
+    with Progress(console=make_console(stderr=True), transient=True) as bar:
         task = bar.add_task(f"simulating {days} days", total=1.0)
         try:
             report = simulate(

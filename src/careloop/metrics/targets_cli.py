@@ -11,13 +11,13 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from careloop.core.console import make_console
 from careloop.core.errors import ValidationFailed
 
-out = Console()
-err = Console(stderr=True)
+out = make_console()
+err = make_console(stderr=True)
 
 
 def register_kpi_group(app: typer.Typer, report: Callable[..., None]) -> None:

@@ -9,15 +9,15 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from careloop.core.console import make_console
 from careloop.core.errors import CareloopError
 from careloop.shops.models import Shop
 
 clv_app = typer.Typer(help="Customer lifetime value (BG/NBD + Gamma-Gamma).", no_args_is_help=True)
-out = Console()
-err = Console(stderr=True)
+out = make_console()
+err = make_console(stderr=True)
 ShopOpt = Annotated[str, typer.Option("--shop", help="Shop slug.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 

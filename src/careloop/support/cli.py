@@ -6,12 +6,13 @@ import json
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from careloop.core.console import make_console
 
 tickets_app = typer.Typer(help="Support tickets.", no_args_is_help=True)
 tasks_app = typer.Typer(help="The staff task list.", no_args_is_help=True)
-console = Console(width=200)
+console = make_console()
 ShopOpt = Annotated[str, typer.Option("--shop", help="Shop slug.")]
 AsOpt = Annotated[str | None, typer.Option("--as", help="Staff email acting.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
