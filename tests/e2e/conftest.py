@@ -20,8 +20,11 @@ from careloop.context import AppContext
 from careloop.web.app import create_app
 from tests.conftest import TEST_PASSWORD
 
-# A loaded 2-core CI machine can take longer than Playwright's 5 s default.
-expect.set_options(timeout=15_000)
+# Waits are for conditions; these are only the bounds after which a wait counts as failed.
+# A loaded 2-core machine (two test workers, a browser, a server) can take well over
+# Playwright's 5 s default to log in or render a page, so the bounds are generous.
+CONDITION_TIMEOUT_MS = 45_000
+expect.set_options(timeout=CONDITION_TIMEOUT_MS)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -72,7 +75,7 @@ def live_server(ctx: AppContext) -> Iterator[str]:
 @pytest.fixture
 def page(browser: Browser, live_server: str) -> Iterator[Page]:
     context = browser.new_context(base_url=live_server, viewport=DESKTOP, locale="en-GB")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(CONDITION_TIMEOUT_MS)
     tab = context.new_page()
     yield tab
     context.close()
