@@ -51,6 +51,24 @@ register_messages(
         "settings.test": {"en": "Send a test message", "vi": "Gửi tin nhắn thử"},
         "settings.address": {"en": "Email address or phone", "vi": "Email hoặc số điện thoại"},
         "settings.send": {"en": "Send", "vi": "Gửi"},
+        "settings.customer_links": {
+            "en": "Where links in customer messages go",
+            "vi": "Nơi các liên kết trong tin nhắn gửi khách dẫn tới",
+        },
+        "settings.store_url": {"en": "Store URL", "vi": "Địa chỉ cửa hàng (URL)"},
+        "settings.review_google": {
+            "en": "Google review page",
+            "vi": "Trang đánh giá Google",
+        },
+        "settings.review_facebook": {
+            "en": "Facebook review page",
+            "vi": "Trang đánh giá Facebook",
+        },
+        "settings.review_shopee": {"en": "Shopee shop page", "vi": "Trang shop Shopee"},
+        "settings.review_own_site": {
+            "en": "Review page on your own site",
+            "vi": "Trang đánh giá trên website của bạn",
+        },
         "settings.send_test": {"en": "Send a test", "vi": "Gửi thử"},
         "settings.channels_intro": {
             "en": "Set up each way of reaching customers with its provider's details, then "
