@@ -7,6 +7,7 @@ from rich.console import Console
 from sqlalchemy import func, select
 
 from careloop.channels.models import Message
+from careloop.journeys.loader import PLAYBOOKS
 from careloop.journeys.models import Journey, JourneyEnrollment
 from careloop.journeys.report import print_report, step_rows
 from careloop.journeys.service import install_default_journeys, save_journey
@@ -33,7 +34,7 @@ def test_simulate_previews_a_draft_journey_over_real_history_and_changes_nothing
     world: World,
 ) -> None:
     with world.session() as s, s.begin():
-        text = (Path("playbooks/journeys/golden_hours.yaml")).read_text()
+        text = (PLAYBOOKS / "golden_hours.yaml").read_text()
         save_journey(
             session=s, clock=world.clock, shop=s.merge(world.shop), text=text, source_name="gh"
         )
@@ -98,3 +99,23 @@ def test_the_cli_loads_lists_activates_pauses_and_simulates(
     result = careloop(db_url, "simulate", "--shop", "acme", "--days", "30", "--journey", "x")
     assert result.returncode == 0, result.stderr
     assert "would send" in result.stdout and "nothing was sent" in result.stdout
+
+
+def test_journeys_load_takes_several_files_and_loads_none_if_one_is_bad(
+    world: World, db_url: str, tmp_path: Path
+) -> None:
+    """The documented `careloop journeys load playbooks/journeys/*.yaml --shop x` form: the
+    shell expands the glob into several arguments."""
+    files = sorted(str(p) for p in PLAYBOOKS.glob("*.yaml"))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD)
+    refused = careloop(db_url, "journeys", "load", *files, str(bad), "--shop", "acme")
+    assert refused.returncode == 1 and "nothing was loaded" in refused.stderr
+    assert count(world, Journey) == 0
+    result = careloop(db_url, "journeys", "load", *files, "--shop", "acme")
+    assert result.returncode == 0, result.stderr
+    assert "loaded golden_hours v1 (draft)" in result.stdout
+    assert count(world, Journey) == len(files)
+    shipped = careloop(db_url, "journeys", "load", "--shipped", "--activate", "--shop", "acme")
+    assert shipped.returncode == 0, shipped.stderr
+    assert "loaded golden_hours v1 (active)" in shipped.stdout  # same text, same version

@@ -1,18 +1,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from careloop.context import AppContext
+from careloop.journeys.loader import PLAYBOOKS
 from careloop.journeys.models import Journey
 from careloop.journeys.service import save_journey
+from careloop.journeys.shipped import RECOMMENDED
 from careloop.shops.models import Shop
 from tests.web.helpers import csrf_from, sign_in
 
-GOLDEN = Path(__file__).resolve().parents[2] / "playbooks" / "journeys" / "golden_hours.yaml"
+GOLDEN = PLAYBOOKS / "golden_hours.yaml"
 
 
 def load_golden_hours(ctx: AppContext, shop: Shop) -> None:
@@ -124,3 +125,44 @@ def test_another_shops_journey_is_not_found(
     for action in ("activate", "pause", "simulate"):
         answer = app_client.post(f"/journeys/golden_hours/{action}", data={"csrf_token": token})
         assert answer.status_code == 404
+
+
+def _active_keys(ctx: AppContext) -> set[str]:
+    with ctx.sessions() as s:
+        return set(s.scalars(select(Journey.key).where(Journey.status == "active")))
+
+
+def test_a_new_shop_turns_on_a_shipped_journey_with_one_click_and_no_shell_command(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    sign_in(app_client, ctx, make_staff(shop), shop)
+    listing = app_client.get("/journeys")
+    assert "careloop journeys" not in listing.text
+    assert 'data-testid="shipped-golden_hours"' in listing.text
+    done = app_client.post("/journeys/install/birthday", data={"csrf_token": csrf_from(listing)})
+    assert done.status_code == 200 and "Turned on: Birthday." in done.text
+    assert 'data-testid="shipped-birthday"' not in done.text
+    assert _active_keys(ctx) == {"birthday"}
+
+
+def test_turn_on_all_recommended_installs_each_recommended_journey_once(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    sign_in(app_client, ctx, make_staff(shop), shop)
+    listing = app_client.get("/journeys")
+    token = {"csrf_token": csrf_from(listing)}
+    app_client.post("/journeys/install/golden_hours", data=token)
+    done = app_client.post("/journeys/install-recommended", data=token)
+    assert done.status_code == 200 and 'data-testid="turn-on-recommended"' not in done.text
+    assert _active_keys(ctx) == set(RECOMMENDED)
+    with ctx.sessions() as s:
+        assert len(s.scalars(select(Journey).where(Journey.key == "golden_hours")).all()) == 1
+
+
+def test_a_viewer_cannot_turn_on_a_shipped_journey(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    sign_in(app_client, ctx, make_staff(shop, email="v@acme.test", role="viewer"), shop)
+    listing = app_client.get("/journeys")
+    answer = app_client.post("/journeys/install/birthday", data={"csrf_token": csrf_from(listing)})
+    assert answer.status_code == 403 and _active_keys(ctx) == set()

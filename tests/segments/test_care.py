@@ -3,13 +3,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from careloop.journeys.loader import PLAYBOOKS
 from careloop.segments.care import SEGMENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT.parent / "shared" / "seeds"
 # The seeds' RFM table (seeds/000 §3), copied into the repository so a clone can check quotes.
 SEED_TABLE = ROOT / "tests" / "fixtures" / "seeds" / "000_rfm_table.txt"
-SHIPPED_JOURNEYS = {p.stem for p in (ROOT / "playbooks" / "journeys").glob("*.yaml")}
+SHIPPED_JOURNEYS = {p.stem for p in PLAYBOOKS.glob("*.yaml")}
 
 
 def test_the_map_has_the_eleven_segments_of_the_issue() -> None:

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from careloop.audit.models import AuditEntry
+from careloop.channels.models import ChannelSettings
 from careloop.context import AppContext
 from careloop.shops.models import ApiKey, Membership, Shop, StaffUser
 from tests.channels.conftest import Inbox, free_port
@@ -168,38 +169,52 @@ def test_an_api_key_is_shown_once_and_can_be_revoked(
         assert s.scalar(select(ApiKey.revoked_at)) is not None
 
 
-def test_a_channel_setting_is_saved_and_a_test_send_needs_a_configured_channel(
+def test_the_smtp_form_names_a_bad_field_and_saves_with_the_password_write_only(
     app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
 ) -> None:
     sign_in(app_client, ctx, make_staff(shop), shop)
     page = app_client.get("/settings/channels")
-    unknown = app_client.post(
-        "/settings/channels",
-        data={
-            "channel": "email",
-            "provider": "smtp",
-            "values": "colour=red",
-            "csrf_token": csrf_from(page),
-        },
+    assert "built-in method" not in page.text
+    assert 'data-testid="form-email-smtp"' in page.text and "smtp.gmail.com" in page.text
+    form = {
+        "host": "smtp.example.com",
+        "port": "seventy",
+        "security": "starttls",
+        "username": "shop@acme.test",
+        "password": "hunter2",
+        "from_address": "shop@acme.test",
+        "csrf_token": csrf_from(page),
+    }
+    bad = app_client.post("/settings/channels/email/smtp", data=form)
+    assert bad.status_code == 422 and "Port: a whole number from 1 to 65535" in bad.text
+    assert "hunter2" not in bad.text and 'value="smtp.example.com"' in bad.text
+    with ctx.sessions() as s:
+        assert s.scalar(select(ChannelSettings.id)) is None  # nothing saved
+    saved = app_client.post("/settings/channels/email/smtp", data={**form, "port": "2525"})
+    assert saved.status_code == 200 and 'value="smtp.example.com"' in saved.text
+    assert "hunter2" not in saved.text
+    assert 'data-testid="secret-email-smtp-password">set' in saved.text
+    # A blank password keeps the stored one; a blank optional field clears it.
+    app_client.post(
+        "/settings/channels/email/smtp",
+        data={**form, "port": "2525", "password": "", "username": ""},
     )
-    assert unknown.status_code == 422 and "colour: unknown setting for email" in unknown.text
-    saved = app_client.post(
-        "/settings/channels",
-        data={
-            "channel": "email",
-            "provider": "smtp",
-            "csrf_token": csrf_from(page),
-            "values": "host=smtp.example.com\nport=2525\nfrom_address=shop@acme.test\n"
-            "password=hunter2",
-        },
-    )
-    assert saved.status_code == 200 and "smtp.example.com" in saved.text
-    assert "hunter2" not in saved.text  # secrets are masked
+    with ctx.sessions() as s:
+        config = s.scalars(select(ChannelSettings.config)).one()
+    assert config["password"] == "hunter2" and config["port"] == 2525
+    assert "username" not in config
+
+
+def test_a_test_send_needs_a_configured_channel(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    sign_in(app_client, ctx, make_staff(shop), shop)
+    page = app_client.get("/settings/channels")
     test = app_client.post(
         "/settings/channels/test",
         data={"channel": "sms", "address": "+84901234567", "csrf_token": csrf_from(page)},
     )
-    assert test.status_code == 422 and "set up email or SMS first" in test.text
+    assert test.status_code == 422 and "set up this channel first" in test.text
 
 
 def test_a_viewer_reads_settings_but_changes_nothing_and_cannot_see_staff_or_keys(
@@ -259,13 +274,13 @@ def test_send_test_message_goes_through_the_shops_own_smtp_server(
         sign_in(app_client, ctx, make_staff(shop), shop)
         page = app_client.get("/settings/channels")
         app_client.post(
-            "/settings/channels",
+            "/settings/channels/email/smtp",
             data={
-                "channel": "email",
-                "provider": "smtp",
+                "host": "127.0.0.1",
+                "port": str(port),
+                "security": "none",
+                "from_address": "shop@acme.test",
                 "csrf_token": csrf_from(page),
-                "values": f"host=127.0.0.1\nport={port}\nsecurity=none\n"
-                "from_address=shop@acme.test",
             },
         )
         sent = app_client.post(
@@ -274,6 +289,6 @@ def test_send_test_message_goes_through_the_shops_own_smtp_server(
         )
     finally:
         server.stop()
-    assert sent.status_code == 200 and "sent to me@acme.test" in sent.text
+    assert sent.status_code == 200 and "sent to me@acme.test: smtp accepted it" in sent.text
     assert [m["Subject"] for m in inbox.messages] == ["[TEST] Acme Coffee"]
     assert _actions(ctx) == ["channel.settings_changed", "channel.test_sent"]

@@ -143,7 +143,7 @@ def build_context(
         "coupon": _coupon(extra),
         "links": link_markers(),
         "message": {"locale": locale},
-        # Date-trigger fields (playbooks/journeys/TEMPLATES.md): real values only. What the
+        # Date-trigger fields (careloop/playbooks/journeys/TEMPLATES.md): real values only. What the
         # database knows is computed; the rest comes from the journey's context or stays "".
         **dict.fromkeys(TRIGGER_CONTEXT_NAMES, ""),
         **_since_last_order(spending, now),
@@ -339,7 +339,8 @@ def sample_context(locale: str = "vi", shop_name: str = "Cửa hàng mẫu") -> 
         "coupon": {"code": "CAMON10", "expires_at": "02/12/2026", "percent_off": 10},
         "links": link_markers(),
         "message": {"locale": locale},
-        # What date-triggered journeys pass in their context (playbooks/journeys/TEMPLATES.md).
+        # What date-triggered journeys pass in their context (playbooks/journeys/TEMPLATES.md
+        # in the package).
         "days_inactive": 63,
         "last_order_date": "02/09/2026",
         "birthday": "15/11",

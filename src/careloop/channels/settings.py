@@ -58,6 +58,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]]] = {
         ("zns",),
         frozenset(
             {
+                "oa_id",
                 "app_id",
                 "app_secret",
                 "oa_secret_key",
@@ -113,7 +114,8 @@ def set_channel_settings(
     provider: str | None = None,
     values: Mapping[str, Any],
 ) -> ChannelSettings:
-    """Merge `values` into the shop's settings of `channel`; unknown fields are refused."""
+    """Merge `values` into the shop's settings of `channel`; unknown fields are refused and
+    a value of None removes that setting. The one write path for the forms and the CLI."""
     if channel not in FIELDS:
         raise ValidationFailed([FieldError("channel", f"no settings for {channel!r}")])
     providers, known, required = FIELDS[channel]
@@ -126,6 +128,9 @@ def set_channel_settings(
     for name, value in values.items():
         if name not in known:
             errors.append(FieldError(name, f"unknown setting for {channel}"))
+            continue
+        if value is None:
+            merged.pop(name, None)
             continue
         try:
             merged[name] = _coerce(name, value)

@@ -1,6 +1,6 @@
 """Message templates: where they come from and how they are rendered.
 
-Defaults ship as one YAML file per template key in `playbooks/templates/<key>.yaml`:
+Defaults ship as one YAML file per template key in `careloop/playbooks/templates/<key>.yaml`:
 
     email:
       vi: {subject: "...", text: "...", html: "..."}
@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from careloop.channels.models import MessageTemplate
 from careloop.core.errors import CareloopError
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "playbooks" / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "playbooks" / "templates"
 LOCALES = ("vi", "en", "zh")
 # Channels without wording of their own borrow another's (a webhook carries the email text).
 BORROWS: dict[str, tuple[str, ...]] = {"webhook": ("email", "sms"), "task": ("email", "sms")}
@@ -222,7 +222,7 @@ def find_source(
                 return found, loc
     if spec is None and (session is None or not _has_any_override(session, shop_id, template_key)):
         raise TemplateError(
-            f"template {template_key!r} does not exist (no playbooks/templates/"
+            f"template {template_key!r} does not exist (no careloop/playbooks/templates/"
             f"{template_key}.yaml and no shop override)"
         )
     raise TemplateError(f"template {template_key!r} has no {channel} wording for {locales[0]!r}")

@@ -52,7 +52,8 @@ TEXTS = {
         "comment": "Comment",
         "when": "When",
         "inbox": "Review inbox",
-        "no_reviews": "No reviews yet. Import them with `careloop import reviews` or the API.",
+        "no_reviews": "No reviews yet. Import them from a CSV file on the Import page, "
+        "or send them through the API.",
         "respond_by": "Reply by",
         "overdue": "overdue",
         "replied": "Replied",
@@ -86,7 +87,7 @@ TEXTS = {
         "comment": "Nhận xét",
         "when": "Lúc",
         "inbox": "Hộp đánh giá",
-        "no_reviews": "Chưa có đánh giá. Nhập bằng `careloop import reviews` hoặc qua API.",
+        "no_reviews": "Chưa có đánh giá. Nhập từ tệp CSV ở trang Nhập dữ liệu, hoặc gửi qua API.",
         "respond_by": "Trả lời trước",
         "overdue": "quá hạn",
         "replied": "Đã trả lời",

@@ -71,45 +71,73 @@ def show_command(
         print(journey.source_text, end="")
 
 
+class _Rejected(Exception):
+    """A file of a multi-file load failed validation."""
+
+
 @journeys_app.command("load")
 def load_command(
     shop: ShopOpt,
-    file: Path,
-    activate: Annotated[bool, typer.Option("--activate", help="Activate it at once.")] = False,
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Journey YAML files (several at once).")
+    ] = None,
+    shipped: Annotated[
+        bool, typer.Option("--shipped", help="Load the journeys shipped with Careloop.")
+    ] = False,
+    activate: Annotated[bool, typer.Option("--activate", help="Activate them at once.")] = False,
 ) -> None:
-    """Validate a journey YAML file and store it as the next draft version."""
+    """Validate journey YAML files and store each as its next draft version; all or none."""
     from careloop.cli import _ctx, load_shop
+    from careloop.journeys.loader import shipped_files
     from careloop.journeys.service import activate_journey, save_journey, template_check
 
+    bundled = set(shipped_files())
+    paths = list(files or []) + (sorted(bundled) if shipped else [])
+    if not paths:
+        raise _fail("give one or more journey files, or --shipped")
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise _fail(f"{', '.join(missing)}: no such file")
     ctx = _ctx()
     the_shop = load_shop(ctx, shop)
-    if not file.exists():
-        raise _fail(f"{file}: no such file")
+    loaded: list[tuple[str, int]] = []
+    problems: list[str] = []
     try:
         with transaction(ctx.sessions) as session:
             merged = session.merge(the_shop)
-            journey = save_journey(
-                session=session,
-                clock=ctx.clock,
-                shop=merged,
-                text=file.read_text(encoding="utf-8"),
-                source_name=str(file),
-                template_exists=template_check(session, merged),
-            )
-            if activate:
-                activate_journey(
-                    session=session,
-                    clock=ctx.clock,
-                    shop=merged,
-                    key=journey.key,
-                    version=journey.version,
-                )
-            key, version = journey.key, journey.version
-    except ValidationFailed as exc:
-        for error in exc.errors:
-            print(str(error), file=sys.stderr)
-        raise _fail(f"{len(exc.errors)} problem(s) in {file}; nothing was loaded") from None
-    print(f"loaded {key} v{version}" + (" (active)" if activate else " (draft)"))
+            exists = template_check(session, merged)
+            for path in paths:
+                try:
+                    with session.begin_nested():
+                        journey = save_journey(
+                            session=session,
+                            clock=ctx.clock,
+                            shop=merged,
+                            text=path.read_text(encoding="utf-8"),
+                            source_name=f"playbooks/journeys/{path.name}"
+                            if path in bundled
+                            else str(path),
+                            template_exists=exists,
+                        )
+                        if activate:
+                            activate_journey(
+                                session=session,
+                                clock=ctx.clock,
+                                shop=merged,
+                                key=journey.key,
+                                version=journey.version,
+                            )
+                        loaded.append((journey.key, journey.version))
+                except ValidationFailed as exc:
+                    problems += [str(error) for error in exc.errors]
+            if problems:
+                raise _Rejected  # rolls the whole load back: all files or none
+    except _Rejected:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        raise _fail(f"{len(problems)} problem(s); nothing was loaded") from None
+    for key, version in loaded:
+        print(f"loaded {key} v{version}" + (" (active)" if activate else " (draft)"))
 
 
 @journeys_app.command("activate")

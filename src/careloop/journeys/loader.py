@@ -12,7 +12,7 @@ from careloop.core.errors import FieldError, ValidationFailed
 from careloop.journeys.schema import END, JourneyDef
 
 TemplateCheck = Callable[[str], bool]
-PLAYBOOKS = Path(__file__).resolve().parents[3] / "playbooks" / "journeys"
+PLAYBOOKS = Path(__file__).resolve().parents[1] / "playbooks" / "journeys"
 
 
 def load_file(path: Path, *, template_exists: TemplateCheck | None = None) -> JourneyDef:

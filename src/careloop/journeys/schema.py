@@ -1,4 +1,4 @@
-"""The journey definition language: what a `playbooks/journeys/*.yaml` file may say.
+"""The journey definition language: what a `careloop/playbooks/journeys/*.yaml` file may say.
 
 Pure pydantic models, no I/O. `loader.py` turns YAML into these (with file:line errors);
 the runner reads them back from the JSON stored on the journey version.

@@ -25,6 +25,7 @@ from careloop.journeys.service import (
     save_journey,
     template_check,
 )
+from careloop.journeys.shipped import RECOMMENDED, catalogue, install_shipped
 from careloop.journeys.simulate import simulate
 from careloop.metrics.extras import FUNNEL_STAGES
 from careloop.metrics.figures import JOURNEYS_FUNNEL
@@ -61,8 +62,14 @@ TEXTS = {
     "en": {
         "title": "Journeys",
         "subtitle": "Automatic messages after a purchase; funnel over the last 90 days.",
-        "none": "No journeys yet. Install the default ones with `careloop journeys load "
-        "playbooks/journeys/*.yaml` or write one below.",
+        "none": "No journeys yet. Turn on the ready-made ones below, or write your own.",
+        "shipped": "Ready-made journeys",
+        "shipped_sub": "Shipped with Careloop; turning one on stores it as your own version, "
+        "which you can edit.",
+        "recommended": "Recommended",
+        "turn_on": "Turn on",
+        "turn_on_all": "Turn on all recommended",
+        "installed": "Turned on: {names}.",
         "new": "New journey",
         "key": "Key",
         "name": "Name",
@@ -108,8 +115,14 @@ TEXTS = {
     "vi": {
         "title": "Hành trình",
         "subtitle": "Tin nhắn tự động sau mua hàng; phễu trong 90 ngày qua.",
-        "none": "Chưa có hành trình. Cài các hành trình mặc định bằng `careloop journeys load "
-        "playbooks/journeys/*.yaml` hoặc viết một hành trình bên dưới.",
+        "none": "Chưa có hành trình. Bật các hành trình có sẵn bên dưới, hoặc tự viết.",
+        "shipped": "Hành trình có sẵn",
+        "shipped_sub": "Đi kèm Careloop; khi bật, hành trình được lưu thành phiên bản của bạn "
+        "và bạn có thể sửa.",
+        "recommended": "Nên dùng",
+        "turn_on": "Bật",
+        "turn_on_all": "Bật tất cả hành trình nên dùng",
+        "installed": "Đã bật: {names}.",
         "new": "Hành trình mới",
         "key": "Mã",
         "name": "Tên",
@@ -180,14 +193,22 @@ def journeys_page(
     session: SessionDep,
     ctx: Ctx,
     background: BackgroundTasks,
+    turned_on: str = "",
 ) -> Response:
     funnel, computed_at, refreshing = _funnel(session, staff, ctx, background)
+    journeys = list_journeys(session, staff.shop)
+    active = {j.key for j in journeys if j.status == "active"}
+    texts = _texts(staff.locale)
+    installed = [j.title(staff.locale) for j in catalogue() if j.key in set(turned_on.split(","))]
     return render(
         request,
         "journeys/list.html",
         {
             "t": _texts(staff.locale),
-            "journeys": list_journeys(session, staff.shop),
+            "journeys": journeys,
+            "shipped": [j for j in catalogue() if j.key not in active],
+            "recommended_left": [k for k in RECOMMENDED if k not in active],
+            "notice": texts["installed"].format(names=", ".join(installed)) if installed else "",
             "funnel": funnel,
             "computed_at": computed_at,
             "refreshing": refreshing,
@@ -341,6 +362,32 @@ def _audit(
         target=f"journey:{what}",
         origin=request.client.host if request.client else "",
     )
+
+
+@router.post("/journeys/install/{key}")
+def install_one(
+    key: str, request: Request, staff: OwnerStaff, session: SessionDep, ctx: Ctx
+) -> Response:
+    """One click: the shipped journey `key` stored for this shop and turned on."""
+    journey = install_shipped(session=session, clock=ctx.clock, shop=staff.shop, key=key)
+    _audit(request, staff, session, ctx, "journey.activated", f"{key} v{journey.version}")
+    return RedirectResponse(f"/journeys?turned_on={key}", status_code=303)
+
+
+@router.post("/journeys/install-recommended")
+def install_recommended(
+    request: Request, staff: OwnerStaff, session: SessionDep, ctx: Ctx
+) -> Response:
+    """Every recommended shipped journey not yet on, turned on."""
+    active = {j.key for j in list_journeys(session, staff.shop) if j.status == "active"}
+    done = []
+    for key in RECOMMENDED:
+        if key in active:
+            continue
+        journey = install_shipped(session=session, clock=ctx.clock, shop=staff.shop, key=key)
+        _audit(request, staff, session, ctx, "journey.activated", f"{key} v{journey.version}")
+        done.append(key)
+    return RedirectResponse(f"/journeys?turned_on={','.join(done)}", status_code=303)
 
 
 @router.post("/journeys/{key}/activate")

@@ -5,7 +5,7 @@ Every care strategy quotes or closely paraphrases the seed articles (shared/seed
 Champions, Loyal Customers and At Risk; for the other eight segments the seeds are silent,
 so `source` says so and names the nearest seed guidance the strategy is derived from (the
 Golden Hours, the touchpoint timeline, re-engagement after 60+ days, the "1-2 messages a
-month" rule). `journeys` are the shipped playbooks (playbooks/journeys/) that carry the
+month" rule). `journeys` are the shipped playbooks (careloop/playbooks/journeys/) that carry the
 strategy out; `actions` are the human touches and other capabilities it calls for.
 
 Any journey can also start on entering or leaving a segment: trigger on the timeline event

@@ -65,10 +65,10 @@ register_messages(
             "vi": "Không có CLV dự đoán: mô hình không đáng tin cậy với dữ liệu của cửa hàng.",
         },
         "segments.empty": {
-            "en": "No segments yet. Segments are computed nightly from orders; run "
-            "`careloop segments recompute` or import orders first.",
-            "vi": "Chưa có phân khúc. Phân khúc được tính hằng đêm từ đơn hàng; hãy nhập đơn "
-            "hàng hoặc chạy `careloop segments recompute`.",
+            "en": "No segments yet. Segments are computed every night from orders: import "
+            "past orders on the Import page and they appear after the next run.",
+            "vi": "Chưa có phân khúc. Phân khúc được tính hằng đêm từ đơn hàng: hãy nhập đơn "
+            "hàng cũ ở trang Nhập dữ liệu, phân khúc sẽ có sau lần tính tiếp theo.",
         },
     }
 )

@@ -54,11 +54,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "home.revenue": {"en": "Revenue", "vi": "Doanh thu"},
     "home.recent": {"en": "Recent activity", "vi": "Hoạt động gần đây"},
     "home.empty": {
-        "en": "No customers yet. Connect your shop through the API, import a CSV "
-        "(careloop import customers FILE) or load the demo shop (careloop demo).",
-        "vi": "Chưa có khách hàng. Kết nối cửa hàng qua API, nhập tệp CSV "
-        "(careloop import customers FILE) hoặc tải cửa hàng mẫu (careloop demo).",
+        "en": "No customers yet. Connect your store or import a CSV file of customers and "
+        "orders on the Import page.",
+        "vi": "Chưa có khách hàng. Kết nối cửa hàng hoặc nhập tệp CSV khách hàng và đơn hàng "
+        "ở trang Nhập dữ liệu.",
     },
+    "home.import_link": {"en": "Import a CSV file", "vi": "Nhập tệp CSV"},
+    "home.connect_link": {"en": "Connect your store", "vi": "Kết nối cửa hàng"},
     "home.no_activity": {"en": "Nothing has happened yet.", "vi": "Chưa có hoạt động nào."},
     # customers list
     "customers.title": {"en": "Customers", "vi": "Khách hàng"},

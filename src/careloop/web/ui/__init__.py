@@ -27,6 +27,7 @@ PAGE_MODULES: list[str] = [
     "careloop.web.ui.customers",
     "careloop.web.ui.home",
     "careloop.web.ui.imports",
+    "careloop.web.ui.onboarding",
     "careloop.web.ui.settings",
 ]
 

@@ -12,8 +12,9 @@ from careloop.metrics.web import page_figures
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.i18n import register_messages, t
 from careloop.web.ui.dashboard import FUNNEL_STAGES, overview_view
-from careloop.web.ui.deps import CurrentStaff
+from careloop.web.ui.deps import CurrentStaff, StaffContext
 from careloop.web.ui.nav import register_nav
+from careloop.web.ui.onboarding import checklist
 from careloop.web.ui.queries import recent_events
 from careloop.web.ui.templating import render
 
@@ -51,6 +52,15 @@ register_messages(
 )
 
 
+def _checklist(session: SessionDep, staff: StaffContext) -> dict[str, object]:
+    """The first-day checklist on top of the overview, for the owner, until it is done."""
+    if not staff.can("owner"):
+        return {"checklist_steps": []}
+    steps = checklist(session, staff.shop)
+    done = sum(s.done for s in steps)
+    return {"checklist_steps": steps if done < len(steps) else [], "checklist_done": done}
+
+
 @router.get("/", response_class=HTMLResponse)
 def home(
     request: Request,
@@ -78,6 +88,7 @@ def home(
             "refreshing": figures.refreshing,
             "figures_key": OVERVIEW,
             "recent": recent_events(session, shop, limit=15),
+            **_checklist(session, staff),
         },
         staff=staff,
     )

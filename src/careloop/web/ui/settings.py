@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -13,10 +14,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from careloop.audit.service import audit
-from careloop.channels.base import Outgoing, SendError, redact
+from careloop.channels.base import Outgoing, SendError
 from careloop.channels.dispatch import default_provider
+from careloop.channels.forms import (
+    FORMS,
+    SMTP_HINTS,
+    TEMPLATE_PREFIX,
+    find_form,
+    parse_form,
+    secret_state,
+    shown_value,
+)
 from careloop.channels.models import ChannelSettings
-from careloop.channels.settings import FIELDS, get_channel_settings, set_channel_settings
+from careloop.channels.settings import get_channel_settings, set_channel_settings
+from careloop.channels.templates import shipped_template_keys
 from careloop.core.errors import NotFound, ValidationFailed
 from careloop.core.money import format_money
 from careloop.journeys.policy import ContactPolicy
@@ -34,7 +45,7 @@ from careloop.web.ui.templating import render
 router = APIRouter()
 register_nav("settings", "Settings", "Cài đặt", "/settings", min_role="viewer", order=90)
 
-TEST_CHANNELS = ("email", "sms")
+TEST_CHANNELS = ("email", "sms", "zalo", "webhook")
 Errors = dict[str, str]
 
 
@@ -103,6 +114,27 @@ def _shop_context(staff: StaffContext) -> dict[str, Any]:
     return {"business_models": BUSINESS_MODELS, "locales": LOCALES}
 
 
+REVIEW_PLATFORMS = ("google", "facebook", "shopee", "own_site")
+
+
+def _links_form(settings: Mapping[str, Any]) -> dict[str, str]:
+    """The store URL and review destinations as stored, read defensively (any may be
+    missing, and review destinations may be a mapping of platform -> URL)."""
+    destinations = settings.get("review_destinations")
+    mapping = destinations if isinstance(destinations, Mapping) else {}
+    return {
+        "store_url": str(settings.get("store_url") or ""),
+        **{f"review_{p}": str(mapping.get(p) or "") for p in REVIEW_PLATFORMS},
+    }
+
+
+def _url_problem(value: str) -> str:
+    parts = urlsplit(value)
+    if value and (parts.scheme not in ("http", "https") or not parts.hostname):
+        return "needs an http:// or https:// address"
+    return ""
+
+
 @router.get("/settings", response_class=HTMLResponse)
 def shop_page(request: Request, staff: CurrentStaff, saved: str = "") -> HTMLResponse:
     s = staff.shop
@@ -112,6 +144,7 @@ def shop_page(request: Request, staff: CurrentStaff, saved: str = "") -> HTMLRes
         "currency": s.currency,
         "locale": s.locale,
         "business_model": s.business_model,
+        **_links_form(dict(s.settings or {})),
     }
     return _page(request, staff, "shop", _shop_context(staff), form=form, notice=saved)
 
@@ -127,6 +160,11 @@ def save_shop(
     currency: Annotated[str, Form()] = "",
     locale: Annotated[str, Form()] = "",
     business_model: Annotated[str, Form()] = "",
+    store_url: Annotated[str, Form()] = "",
+    review_google: Annotated[str, Form()] = "",
+    review_facebook: Annotated[str, Form()] = "",
+    review_shopee: Annotated[str, Form()] = "",
+    review_own_site: Annotated[str, Form()] = "",
 ) -> Response:
     form = {
         "name": name.strip(),
@@ -135,7 +173,14 @@ def save_shop(
         "locale": locale,
         "business_model": business_model,
     }
-    errors: Errors = {}
+    links = {
+        "store_url": store_url.strip(),
+        "review_google": review_google.strip(),
+        "review_facebook": review_facebook.strip(),
+        "review_shopee": review_shopee.strip(),
+        "review_own_site": review_own_site.strip(),
+    }
+    errors: Errors = {name: why for name, value in links.items() if (why := _url_problem(value))}
     if not form["name"] or len(form["name"]) > 200:
         errors["name"] = "required, at most 200 characters"
     if reason := validate_timezone(form["timezone"]):
@@ -151,12 +196,21 @@ def save_shop(
     if business_model not in BUSINESS_MODELS:
         errors["business_model"] = f"one of {', '.join(BUSINESS_MODELS)}"
     if errors:
-        return _page(request, staff, "shop", _shop_context(staff), errors, form)
+        return _page(request, staff, "shop", _shop_context(staff), errors, {**form, **links})
     shop = staff.shop
     before = {k: getattr(shop, k) for k in form}
     for key, value in form.items():
         setattr(shop, key, value)
     changed = {k: [before[k], v] for k, v in form.items() if before[k] != v}
+    settings = dict(shop.settings or {})
+    old_links = _links_form(settings)
+    destinations = {p: links[f"review_{p}"] for p in REVIEW_PLATFORMS if links[f"review_{p}"]}
+    settings["store_url"] = links["store_url"]
+    settings["review_destinations"] = destinations
+    # Review links in messages go to `review_url`: the first destination the shop gave.
+    settings["review_url"] = next(iter(destinations.values()), "")
+    shop.settings = settings
+    changed.update({k: [old_links[k], v] for k, v in links.items() if old_links[k] != v})
     _audit(request, session, ctx, staff, "shop.settings_changed", f"shop:{shop.slug}", changed)
     return _done("/settings")
 
@@ -164,25 +218,59 @@ def save_shop(
 # --- Channels ----------------------------------------------------------------------------
 
 
-def _channels_context(session: Session, staff: StaffContext) -> dict[str, Any]:
+def _channels_context(
+    session: Session,
+    staff: StaffContext,
+    *,
+    open_form: str = "",
+    typed: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """One form per provider; a stored secret shows only as "set", never its value."""
     rows = {
         r.channel: r
         for r in session.scalars(
             select(ChannelSettings).where(ChannelSettings.shop_id == staff.shop.id)
         )
     }
-    channels = [
-        {
-            "channel": channel,
-            "providers": providers,
-            "fields": sorted(known),
-            "provider": rows[channel].provider if channel in rows else "",
-            "config": redact(dict(rows[channel].config)) if channel in rows else {},
-            "testable": channel in TEST_CHANNELS and channel in rows,
+    forms = []
+    for spec in FORMS:
+        row = rows.get(spec.channel)
+        active = row is not None and row.provider == spec.provider
+        config = dict(row.config) if active and row is not None else {}
+        mine = typed if typed is not None and open_form == spec.key else None
+        values = {
+            f.name: (
+                ""
+                if f.secret
+                else str(mine.get(f.name, ""))
+                if mine is not None
+                else shown_value(f, config)
+            )
+            for f in spec.fields
         }
-        for channel, (providers, known, _required) in FIELDS.items()
-    ]
-    return {"channels": channels}
+        template_ids = dict(config.get("template_ids") or {})
+        if mine is not None:
+            template_ids = {
+                k.removeprefix(TEMPLATE_PREFIX): str(v)
+                for k, v in mine.items()
+                if k.startswith(TEMPLATE_PREFIX)
+            }
+        forms.append(
+            {
+                "spec": spec,
+                "active": active,
+                "values": values,
+                "secrets": secret_state(spec, config),
+                "template_ids": template_ids,
+                "open": open_form == spec.key or (not open_form and active),
+            }
+        )
+    return {
+        "forms": forms,
+        "template_keys": shipped_template_keys(),
+        "smtp_hints": SMTP_HINTS["vi" if staff.locale == "vi" else "en"],
+        "configured": {c: r.provider for c, r in rows.items()},
+    }
 
 
 @router.get("/settings/channels", response_class=HTMLResponse)
@@ -192,29 +280,25 @@ def channels_page(
     return _page(request, staff, "channels", _channels_context(session, staff), notice=saved)
 
 
-@router.post("/settings/channels")
-def save_channel(
+@router.post("/settings/channels/{channel}/{provider}")
+async def save_channel(
+    channel: str,
+    provider: str,
     request: Request,
     staff: OwnerStaff,
     session: SessionDep,
     ctx: Ctx,
-    channel: Annotated[str, Form()] = "",
-    provider: Annotated[str, Form()] = "",
-    values: Annotated[str, Form()] = "",
 ) -> Response:
-    """Merge `name=value` lines into a channel's settings (one form for every provider)."""
-    form = {"channel": channel, "provider": provider, "values": values}
-    parsed: dict[str, str] = {}
+    """Save one provider's form; each bad field is shown next to it, nothing is saved."""
+    spec = find_form(channel, provider)
+    if spec is None:
+        raise NotFound("channel provider", f"{channel}/{provider}")
+    submitted = {k: str(v) for k, v in (await request.form()).items()}
+    row = get_channel_settings(session, staff.shop.id, channel)
+    current = dict(row.config) if row is not None and row.provider == provider else {}
+    values, problems = parse_form(spec, submitted, current, staff.locale)
     errors: Errors = {}
-    for number, line in enumerate(values.splitlines(), start=1):
-        if not line.strip():
-            continue
-        name, sep, value = line.partition("=")
-        if not sep or not name.strip():
-            errors["values"] = f"line {number}: write name=value"
-            break
-        parsed[name.strip()] = value.strip()
-    if not errors:
+    if not problems:
         try:
             with session.begin_nested():
                 set_channel_settings(
@@ -222,17 +306,16 @@ def save_channel(
                     clock=ctx.clock,
                     shop=staff.shop,
                     channel=channel,
-                    provider=provider.strip() or None,
-                    values=parsed,
+                    provider=provider,
+                    values=values,
                 )
         except ValidationFailed as exc:
-            found = _errors(exc)
-            errors = {k: found.pop(k) for k in ("channel", "provider") if k in found}
-            if found:
-                # A reason about a setting belongs next to the settings box, naming it.
-                errors["values"] = "; ".join(f"{k}: {v}" for k, v in found.items())
+            problems = list(exc.errors)
+    for problem in problems:
+        errors[problem.field] = problem.reason
     if errors:
-        return _page(request, staff, "channels", _channels_context(session, staff), errors, form)
+        context = _channels_context(session, staff, open_form=spec.key, typed=submitted)
+        return _page(request, staff, "channels", context, errors, {"form": spec.key})
     _audit(
         request,
         session,
@@ -240,9 +323,32 @@ def save_channel(
         staff,
         "channel.settings_changed",
         f"channel:{channel}",
-        {"provider": provider, "fields": sorted(parsed)},
+        {"provider": provider, "fields": sorted(k for k, v in values.items() if v is not None)},
     )
     return _done("/settings/channels")
+
+
+def _test_message(
+    staff: StaffContext, channel: str, row: ChannelSettings, to: str, stamp: str
+) -> Outgoing:
+    data: dict[str, Any] = {}
+    key = "settings.test"
+    if channel == "zalo":
+        ids = dict(row.config.get("template_ids") or {})
+        key = sorted(ids)[0] if ids else key
+    return Outgoing(
+        message_id=0,
+        shop_id=staff.shop.id,
+        dedup_id=f"settings-test-{stamp}",
+        kind="transactional",
+        channel=channel,
+        to=to,
+        subject=f"[TEST] {staff.shop.name}",
+        text=f"Test message from {staff.shop.name} (Careloop).",
+        html="",
+        data=data,
+        template_key=key,
+    )
 
 
 @router.post("/settings/channels/test")
@@ -254,46 +360,36 @@ def test_channel(
     channel: Annotated[str, Form()] = "",
     address: Annotated[str, Form()] = "",
 ) -> Response:
-    """Send a short test message through the shop's own provider to one address."""
-    context = _channels_context(session, staff)
-    form = {"test_channel": channel, "address": address}
+    """Send a short test message through the shop's own provider and say what it answered."""
+    vi = staff.locale == "vi"
     settings = get_channel_settings(session, staff.shop.id, channel)
+    form = {"test_channel": channel, "address": address}
+    open_form = f"{channel}-{settings.provider}" if settings is not None else ""
+    context = _channels_context(session, staff, open_form=open_form)
+    to = address.strip()
     if channel not in TEST_CHANNELS or settings is None:
-        return _page(
-            request,
-            staff,
-            "channels",
-            context,
-            {"test_channel": "set up email or SMS first"},
-            form,
-        )
-    if not address.strip():
-        return _page(
-            request,
-            staff,
-            "channels",
-            context,
-            {"address": "enter an email address or phone number"},
-            form,
-        )
+        reason = "hãy cài đặt kênh này trước" if vi else "set up this channel first"
+        return _page(request, staff, "channels", context, {"test_channel": reason}, form)
+    if not to and channel != "webhook":
+        reason = "nhập email hoặc số điện thoại" if vi else "enter an email address or phone number"
+        return _page(request, staff, "channels", context, {"address": reason}, form)
     provider = default_provider(ctx, settings)
+    stamp = f"{ctx.clock.now().timestamp():.0f}"
     try:
-        sent = provider.send(
-            Outgoing(
-                message_id=0,
-                shop_id=staff.shop.id,
-                dedup_id=f"settings-test-{ctx.clock.now().timestamp():.0f}",
-                kind="transactional",
-                channel=channel,
-                to=address.strip(),
-                subject=f"[TEST] {staff.shop.name}",
-                text=f"Test message from {staff.shop.name} (Careloop).",
-                html="",
-                template_key="settings.test",
-            )
-        )
+        sent = provider.send(_test_message(staff, channel, settings, to or "test", stamp))
     except SendError as exc:
-        return _page(request, staff, "channels", context, {"address": exc.reason}, form)
+        _audit(
+            request,
+            session,
+            ctx,
+            staff,
+            "channel.test_failed",
+            f"channel:{channel}",
+            {"to": to, "provider": settings.provider, "answer": exc.reason},
+        )
+        answer = f"{settings.provider}: {exc.reason}"
+        said = ("Nhà cung cấp từ chối — " if vi else "The provider refused it — ") + answer
+        return _page(request, staff, "channels", context, {"address": said}, form)
     finally:
         provider.close()
     _audit(
@@ -303,16 +399,14 @@ def test_channel(
         staff,
         "channel.test_sent",
         f"channel:{channel}",
-        {"to": address.strip()},
+        {"to": to, "provider": sent.provider, "provider_message_id": sent.provider_message_id},
     )
-    return _page(
-        request,
-        staff,
-        "channels",
-        context,
-        form=form,
-        notice=f"sent to {address.strip()} via {sent.provider}",
-    )
+    ref = f" (id {sent.provider_message_id})" if sent.provider_message_id else ""
+    if vi:
+        notice = f"Đã gửi tới {to or settings.provider}: {sent.provider} đã nhận tin{ref}."
+    else:
+        notice = f"sent to {to or settings.provider}: {sent.provider} accepted it{ref}."
+    return _page(request, staff, "channels", context, form=form, notice=notice)
 
 
 # --- Contact policy ----------------------------------------------------------------------

@@ -51,6 +51,46 @@ register_messages(
         "settings.test": {"en": "Send a test message", "vi": "Gửi tin nhắn thử"},
         "settings.address": {"en": "Email address or phone", "vi": "Email hoặc số điện thoại"},
         "settings.send": {"en": "Send", "vi": "Gửi"},
+        "settings.customer_links": {
+            "en": "Where links in customer messages go",
+            "vi": "Nơi các liên kết trong tin nhắn gửi khách dẫn tới",
+        },
+        "settings.store_url": {"en": "Store URL", "vi": "Địa chỉ cửa hàng (URL)"},
+        "settings.review_google": {
+            "en": "Google review page",
+            "vi": "Trang đánh giá Google",
+        },
+        "settings.review_facebook": {
+            "en": "Facebook review page",
+            "vi": "Trang đánh giá Facebook",
+        },
+        "settings.review_shopee": {"en": "Shopee shop page", "vi": "Trang shop Shopee"},
+        "settings.review_own_site": {
+            "en": "Review page on your own site",
+            "vi": "Trang đánh giá trên website của bạn",
+        },
+        "settings.send_test": {"en": "Send a test", "vi": "Gửi thử"},
+        "settings.channels_intro": {
+            "en": "Set up each way of reaching customers with its provider's details, then "
+            "send a test to see what the provider answers.",
+            "vi": "Cài đặt từng kênh liên lạc với khách bằng thông tin của nhà cung cấp, rồi "
+            "gửi thử để xem nhà cung cấp trả lời gì.",
+        },
+        "settings.channel_on": {"en": "In use", "vi": "Đang dùng"},
+        "settings.channel_other": {
+            "en": "This channel uses {provider}",
+            "vi": "Kênh này đang dùng {provider}",
+        },
+        "settings.secret_set": {
+            "en": "set (leave blank to keep)",
+            "vi": "đã đặt (để trống để giữ nguyên)",
+        },
+        "settings.secret_not_set": {"en": "not set", "vi": "chưa đặt"},
+        "settings.advanced": {"en": "Advanced", "vi": "Nâng cao"},
+        "settings.zns_templates": {
+            "en": "Approved ZNS template id per message",
+            "vi": "Mã mẫu ZNS đã duyệt cho từng tin",
+        },
         "settings.max_per_window": {
             "en": "Marketing messages per window",
             "vi": "Số tin tiếp thị mỗi chu kỳ",
