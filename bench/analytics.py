@@ -67,7 +67,7 @@ cust, day, value = d["customer"], d["day"], d["value"]
 t0 = time.perf_counter(); c0 = time.process_time()
 s = summarize(cust, day, value, end)
 r = quintile_scores_array(-(s.T - s.t_x)); f = quintile_scores_array(s.x + 1)
-m = quintile_scores_array(s.total); seg = segments_for_arrays(r, f)
+m = quintile_scores_array(s.total); seg = segments_for_arrays(r, f, m)
 t_rfm = time.perf_counter() - t0
 bg = bgnbd.fit(s.x, s.t_x, s.T)
 gg = gammagamma.fit(s.x, s.m)
