@@ -39,10 +39,11 @@ SMALL_SHOP: Final = 50
 RECENCY_BANDS_DAYS: Final = (30, 60, 90, 180)  # upper bounds of R = 5, 4, 3, 2
 
 # (R, FM) grid. Rows are R 1..5, columns FM 1..5: the classic RFM segment grid, with the
-# bottom-left corner split into Lost (R=1) and Hibernating (R=2).
+# bottom-left corner split into Lost (R=1) and Hibernating (R=2), and Can't Lose Them the
+# standard R = 1 with high F and M (FM 4-5).
 _GRID: Final[tuple[tuple[str, ...], ...]] = (
-    ("lost", "lost", "at_risk", "at_risk", "cant_lose"),
-    ("hibernating", "hibernating", "at_risk", "at_risk", "cant_lose"),
+    ("lost", "lost", "at_risk", "cant_lose", "cant_lose"),
+    ("hibernating", "hibernating", "at_risk", "at_risk", "at_risk"),
     ("about_to_sleep", "about_to_sleep", "need_attention", "loyal", "loyal"),
     ("promising", "potential_loyalist", "potential_loyalist", "loyal", "loyal"),
     ("new", "potential_loyalist", "potential_loyalist", "champions", "champions"),

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from careloop.segments.clv_view import clv_overview
+from careloop.segments.messages import segment_messages
 from careloop.segments.models import CustomerSegment
 from careloop.segments.rfm import SEGMENTS, segment_for
 from careloop.segments.service import segment_counts
@@ -74,6 +75,8 @@ register_messages(
         },
     }
 )
+
+register_messages(segment_messages())
 
 SCORES = (1, 2, 3, 4, 5)
 
