@@ -93,8 +93,12 @@ def _worse_and_tied(arr: npt.NDArray[Any]) -> tuple[npt.NDArray[np.int64], npt.N
         return below[offset], counts[offset]
     ordered = np.sort(arr, kind="stable")
     worse = np.searchsorted(ordered, arr, side="left")
-    upto = np.searchsorted(ordered, arr, side="right")
-    return worse.astype(np.int64), (upto - worse).astype(np.int64)
+    # Each value's tie group starts at `worse` in the sorted array: the group sizes, stored
+    # at the group starts, give every value its tie count without a second search.
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    size_at = np.zeros(ordered.shape[0], dtype=np.int64)
+    size_at[starts] = np.diff(np.append(starts, ordered.shape[0]))
+    return worse.astype(np.int64), size_at[worse]
 
 
 def recency_bands(days: npt.ArrayLike) -> npt.NDArray[np.int64]:
