@@ -59,15 +59,15 @@ import json, resource, sys, time
 import numpy as np
 from careloop.segments import bgnbd, gammagamma
 from careloop.segments.clv_service import ClvFit, predict
-from careloop.segments.rfm import quintile_scores_array, segments_for_arrays
+from careloop.segments.rfm import rfm_scores_arrays, segments_for_arrays
 from careloop.segments.summary import summarize
 from datetime import date
 d = np.load(sys.argv[1]); end = int(sys.argv[2])
 cust, day, value = d["customer"], d["day"], d["value"]
 t0 = time.perf_counter(); c0 = time.process_time()
 s = summarize(cust, day, value, end)
-r = quintile_scores_array(-(s.T - s.t_x)); f = quintile_scores_array(s.x + 1)
-m = quintile_scores_array(s.total); seg = segments_for_arrays(r, f)
+r, f, m = rfm_scores_arrays(s.T - s.t_x, s.x + 1, s.total)
+seg = segments_for_arrays(r, f, m)
 t_rfm = time.perf_counter() - t0
 bg = bgnbd.fit(s.x, s.t_x, s.T)
 gg = gammagamma.fit(s.x, s.m)

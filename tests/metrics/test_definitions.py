@@ -13,7 +13,8 @@ from careloop.metrics.definitions import (
 
 DESIGN_KEYS = (
     "nps, csat, repeat_purchase_rate, purchase_frequency, churn_rate, clv_historical_mean, "
-    "frt_median_hours, ttr_median_hours, fcr_rate, referral_rate, review_score, "
+    "frt_median_hours, ttr_median_hours, fcr_rate, referral_rate, referral_conversion, "
+    "review_score, "
     "review_positive_pct, review_negative_pct"
 )
 
@@ -33,11 +34,11 @@ def test_csat_counts_fours_and_fives() -> None:
 
 
 def test_targets_come_from_the_seeds() -> None:
-    assert kpi_value("nps", 55, 10).meets_target is True
-    assert kpi_value("review_score", 4.6, 10).meets_target is False
-    assert kpi_value("review_negative_pct", 0.01, 10).meets_target is True
-    assert kpi_value("repeat_purchase_rate", 0.35, 10).meets_target is True
-    assert kpi_value("fcr_rate", 0.89, 10).meets_target is False
+    assert kpi_value("nps", 55, 30).meets_target is True
+    assert kpi_value("review_score", 4.6, 30).meets_target is False
+    assert kpi_value("review_negative_pct", 0.01, 30).meets_target is True
+    assert kpi_value("repeat_purchase_rate", 0.35, 30).meets_target is True
+    assert kpi_value("fcr_rate", 0.89, 30).meets_target is False
 
 
 def test_a_kpi_without_data_is_null_with_a_reason_never_zero() -> None:

@@ -70,16 +70,20 @@ def test_kpis_follow_the_design_definitions(
     assert v["nps"] == 25.0  # 2 promoters, 1 detractor, 4 answers
     assert v["csat"] == pytest.approx(2 / 3, abs=1e-4)
     assert v["repeat_purchase_rate"] == pytest.approx(1 / 3, abs=1e-4)
-    assert v["purchase_frequency"] == pytest.approx(4 / 3 * 365 / 30, abs=1e-3)
-    assert v["clv_historical_mean"] == pytest.approx((150_000 + 300_000 + 150_000 + 80_000) / 4)
-    assert v["referral_rate"] == 0.25
+    # 4 orders / 3 buyers in the period, not extrapolated to a year.
+    assert v["purchase_frequency"] == pytest.approx(4 / 3, abs=1e-4)
+    # The period's buyers A, B, C (D bought before it): their spend up to the period end.
+    assert v["clv_historical_mean"] == pytest.approx((150_000 + 300_000 + 150_000) / 3)
+    assert v["referral_rate"] == pytest.approx(1 / 3, abs=1e-4)
     assert v["review_score"] == 3.75
     assert v["review_positive_pct"] == 0.75
     assert v["review_negative_pct"] == 0.25
     assert v["frt_median_hours"] == 3.0
     assert v["ttr_median_hours"] == 7.5
     assert v["fcr_rate"] == 0.5
-    assert report.kpis["nps"].target == 50 and report.kpis["nps"].meets_target is False
+    # Four answers are under the default minimum of 30: shown, but not judged.
+    assert report.kpis["nps"].target == 50 and report.kpis["nps"].meets_target is None
+    assert report.kpis["nps"].status == "too_few"
     assert report.details["tickets"]["frt_p90_hours"] == pytest.approx(3.8)
 
 
@@ -96,9 +100,10 @@ def test_a_shop_with_no_feedback_or_tickets_gets_nulls_with_reasons(
     assert spend["share"] is None and spend["reason"]
 
 
-def test_churn_is_the_share_of_last_windows_buyers_who_did_not_buy_again(
+def test_churn_is_the_share_of_the_previous_windows_buyers_who_did_not_buy_in_the_period(
     ctx: AppContext, shop: Shop, clock: VirtualClock
 ) -> None:
+    """Period [now - 90 d, now): the window before it is [now - 180 d, now - 90 d)."""
     now = clock.now()
     with ctx.sessions() as s, s.begin():
         add_buyer(s, shop, "STAY", [(now - timedelta(days=120), 1), (now - timedelta(days=10), 1)])
@@ -106,9 +111,10 @@ def test_churn_is_the_share_of_last_windows_buyers_who_did_not_buy_again(
         add_buyer(s, shop, "GONE2", [(now - timedelta(days=150), 1)])
         add_buyer(s, shop, "NEW", [(now - timedelta(days=5), 1)])
         report = compute_kpis(
-            session=s, shop=s.merge(shop), start=now - timedelta(days=30), end=now
+            session=s, shop=s.merge(shop), start=now - timedelta(days=90), end=now
         )
     assert report.values()["churn_rate"] == pytest.approx(2 / 3, abs=1e-4)
+    assert report.kpis["churn_rate"].sample == 3
 
 
 def test_after_sales_spend_is_compared_with_the_band_for_the_business_model(

@@ -136,7 +136,8 @@ def test_sql_period_sales_and_churn_equal_the_python_counts(
                 orders=len(rows),
                 revenue_minor=sum(r.total_minor for r in rows),
             )
-        report = compute_kpis(session=s, shop=busy_shop, start=end - timedelta(days=30), end=end)
+        # A 90-day period: its churn is the 90-day-window churn of segments/churn.py.
+        report = compute_kpis(session=s, shop=busy_shop, start=end - timedelta(days=90), end=end)
         rate = churn_rate(
             session=s, shop_id=busy_shop.id, end=end - timedelta(microseconds=1), window_days=90
         )

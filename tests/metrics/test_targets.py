@@ -82,9 +82,9 @@ def test_a_hand_edited_settings_json_with_junk_keeps_the_defaults() -> None:
 
 
 def test_with_targets_rejudges_computed_figures() -> None:
-    figures = {"nps": kpi_value("nps", 55, 10)}
+    figures = {"nps": kpi_value("nps", 55, 10, min_sample=10)}
     assert figures["nps"].meets_target is True
-    judged = with_targets(figures, targets_for({"kpi_targets": {"nps": 60}}))
+    judged = with_targets(figures, targets_for({"kpi_targets": {"nps": 60}}), min_sample=10)
     assert judged["nps"].target == 60 and judged["nps"].meets_target is False
     assert kpi_value("nps", 55, 10, targets=targets_for({"kpi_targets": {"nps": 60}})).target == 60
 
@@ -106,6 +106,8 @@ def test_the_kpi_report_judges_by_the_shops_targets_and_the_change_is_audited(
                 payload={"kind": "nps", "score": score},
             )
         stored = s.merge(shop)
+        # Three answers: judged only because this shop lowered its minimum sample to 3.
+        stored.settings = {**(stored.settings or {}), "kpi_min_sample": 3}
         before = compute_kpis(
             session=s, shop=stored, start=day - timedelta(days=1), end=clock.now()
         )

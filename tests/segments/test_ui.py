@@ -71,3 +71,17 @@ def test_every_segment_shows_its_strategy_with_the_seed_it_comes_from_and_its_jo
     assert "Seeds silent on this segment" in page
     assert "Golden Hours 0-3-7" in page and "golden_hours" in page
     assert "re_engagement" in page
+
+
+def test_segment_names_and_strategies_come_from_the_message_catalogue_in_both_languages() -> None:
+    import careloop.segments.ui  # noqa: F401  (registers the segment messages)
+    from careloop.segments.rfm import SEGMENTS
+    from careloop.web.i18n import t
+
+    for key, seg in SEGMENTS.items():
+        assert t(f"segment.{key}.label", "en") == seg.label
+        assert t(f"segment.{key}.strategy", "en") == seg.care_strategy
+        for part in ("label", "description", "strategy"):
+            vi = t(f"segment.{key}.{part}", "vi")
+            assert vi and vi != t(f"segment.{key}.{part}", "en"), (key, part)
+    assert t("segment.champions.label", "vi") == "Khách hàng VIP"

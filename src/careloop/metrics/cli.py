@@ -12,6 +12,7 @@ from rich.table import Table
 
 from careloop.core.console import make_console
 from careloop.core.errors import CareloopError
+from careloop.metrics.definitions import KpiValue
 
 out = make_console()
 err = make_console(stderr=True)
@@ -49,7 +50,10 @@ def kpi(
     end: Annotated[str | None, typer.Option("--to", help="Last day, inclusive.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Every after-sales KPI for a period (default: the last 30 days), against its target."""
+    """Every after-sales KPI for exactly a period (default: the last 30 days), against its
+    target, with its sample size, 95% interval and formula. Rates and scores from fewer
+    answers than the shop's minimum (setting kpi_min_sample, default 30) are greyed "too
+    few answers" and not judged. Definitions: docs/metrics.md."""
     from careloop.cli import _ctx, load_shop
     from careloop.metrics.cohorts import cohorts
     from careloop.metrics.periods import period
@@ -70,20 +74,42 @@ def kpi(
         print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
         return
     table = Table(title=f"KPIs of {shop}, {begin.date()} to {finish.date()} (exclusive)")
-    for col in ("KPI", "Value", "Target", "Status"):
+    for col in ("KPI", "Value", "95% interval", "n", "Target"):
         table.add_column(col)
+    table.add_column("Status", no_wrap=True)
     for v in report_.kpis.values():
-        value = "n/a" if v.value is None else f"{v.value:g}"
-        target = (
-            ""
-            if v.target is None
-            else (f"{'>=' if v.target_direction == 'at_least' else '<='} {v.target:g}")
-        )
-        status = v.reason or (
-            "on target" if v.meets_target else "" if v.meets_target is None else "below target"
-        )
-        table.add_row(v.label, value, target, status)
+        table.add_row(*kpi_cells(v))
     out.print(table)
+    out.print("Formulas:")
+    for v in report_.kpis.values():
+        out.print(f"  {v.label}: {v.formula}", highlight=False)
+
+
+STATUS_STYLES = {"met": "green", "missed": "red", "too_few": "dim", "no_data": "dim"}
+
+
+def kpi_cells(v: KpiValue) -> tuple[str, ...]:
+    """One KPI as CLI table cells: value (greyed when too few answers), interval, sample,
+    target worded by direction, status coloured (green met, red missed)."""
+    value = "n/a" if v.value is None else f"{v.value:g}"
+    interval = "" if v.ci_low is None or v.ci_high is None else f"{v.ci_low:g} to {v.ci_high:g}"
+    if v.too_few_answers:
+        value = f"[dim]{value}[/dim]"
+        interval = f"[dim]{interval}[/dim]" if interval else ""
+    target = (
+        ""
+        if v.target is None
+        else (
+            f"at least {v.target:g}"
+            if v.target_direction == "at_least"
+            else f"at most {v.target:g} (limit)"
+        )
+    )
+    style = STATUS_STYLES.get(v.status)
+    status = v.status_label
+    if style and status:
+        status = f"[{style}]{status}[/{style}]"
+    return (v.label, value, interval, str(v.sample), target, status)
 
 
 def report(

@@ -8,7 +8,6 @@ it into a self-contained printable file (inline CSS and SVG, no scripts, no asse
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -25,7 +24,6 @@ from careloop.metrics.svg import bar_chart, heatmap
 from careloop.shops.models import Shop
 
 ATTENTION_LIMIT = 15
-COMPLAINT_FIELDS = ("category", "type", "topic", "reason")
 
 _env = Environment(autoescape=select_autoescape(default=True), trim_blocks=True)
 
@@ -33,10 +31,13 @@ BODY = _env.from_string(
     """<section class="review">
 <h1>After-sales review: {{ shop }} &middot; {{ month }}</h1>
 <h2>KPIs against last month and targets</h2>
-<table class="kpis"><tr><th>KPI</th><th>{{ month }}</th><th>{{ previous }}</th>
-<th>Target</th><th></th></tr>
-{% for row in kpis %}<tr><td>{{ row.label }}</td><td>{{ row.now }}</td><td>{{ row.before }}</td>
-<td>{{ row.target }}</td><td class="{{ row.cls }}">{{ row.status }}</td></tr>
+<table class="kpis"><tr><th>KPI</th><th>{{ month }}</th><th>95% interval (n)</th>
+<th>{{ previous }}</th><th>Target</th><th></th><th>Formula</th></tr>
+{% for row in kpis %}<tr data-kpi="{{ row.key }}"><td>{{ row.label }}</td>
+<td class="{{ row.value_cls }}">{{ row.now }}</td>
+<td class="{{ row.value_cls }}">{{ row.interval }}</td>
+<td>{{ row.before }}</td><td>{{ row.target }}</td><td class="{{ row.cls }}">{{ row.status }}</td>
+<td class="formula">{{ row.formula }}</td></tr>
 {% endfor %}</table>
 {% if notes %}<p class="note">{{ notes }}</p>{% endif %}
 <div class="charts">{{ revenue_chart | safe }}</div>
@@ -45,8 +46,11 @@ BODY = _env.from_string(
 <p class="note">Share (%) of each month's new customers who ordered again N months later.</p>
 {% else %}<p>No cohorts yet.</p>{% endif %}
 <h2>Top complaint types</h2>
-{% if complaints %}<ol>{% for name, n in complaints %}<li>{{ name }}: {{ n }}</li>{% endfor %}
-</ol>{% else %}<p>No tickets, negative reviews or low ratings this month.</p>{% endif %}
+{% if complaints %}<ol class="complaints">
+{% for name, n in complaints %}<li>{{ name }}: {{ n }}</li>{% endfor %}
+</ol>
+<p class="note">Problem types as the feedback themes classify ticket, review and comment texts.</p>
+{% else %}<p>No complaints found in tickets, reviews or comments this month.</p>{% endif %}
 <h2>Customers who need attention</h2>
 {% if attention %}<table><tr><th>Customer</th><th>Why</th></tr>
 {% for c in attention %}<tr><td>{{ c.name }}</td><td>{{ c.why }}</td></tr>{% endfor %}</table>
@@ -70,6 +74,7 @@ body {{ font-family: sans-serif; margin: 2em; color: #222; }}
 table {{ border-collapse: collapse; margin: .5em 0 1em; }}
 th, td {{ border: 1px solid #ccc; padding: 4px 8px; text-align: left; font-size: 13px; }}
 .ok {{ color: #17803d; }} .bad {{ color: #b42318; }} .note {{ color: #666; font-size: 12px; }}
+.few {{ color: #999; }} .formula {{ color: #666; font-size: 11px; }}
 h2 {{ margin-top: 1.5em; border-bottom: 1px solid #ddd; }}
 @media print {{
   body {{ margin: 1cm; }} h2 {{ break-after: avoid; }} table {{ break-inside: avoid; }}
@@ -83,39 +88,53 @@ h2 {{ margin-top: 1.5em; border-bottom: 1px solid #ddd; }}
 def _fmt(v: KpiValue | None) -> str:
     if v is None or v.value is None:
         return "n/a"
-    if v.unit == "fraction":
-        return f"{v.value:.1%}"
-    if v.unit == "money":
-        return f"{v.value:,.0f}"
-    return f"{v.value:,.1f}"
+    return _number(v.value, v.unit)
+
+
+def _number(value: float, unit: str) -> str:
+    if unit == "fraction":
+        return f"{value:.1%}"
+    if unit == "money":
+        return f"{value:,.0f}"
+    if unit == "per_buyer":
+        return f"{value:,.2f}"
+    return f"{value:,.1f}"
+
+
+def _interval(v: KpiValue) -> str:
+    """ "low to high (n = sample)" for a rate or score; just the sample when no interval."""
+    if v.value is None or v.min_sample is None:
+        return ""
+    if v.ci_low is None or v.ci_high is None:
+        return f"n = {v.sample}"
+    return f"{_number(v.ci_low, v.unit)} to {_number(v.ci_high, v.unit)} (n = {v.sample})"
 
 
 def _target(v: KpiValue) -> str:
     if v.target is None:
         return ""
-    sign = "≥" if v.target_direction == "at_least" else "≤"
     shown = f"{v.target:.0%}" if v.unit == "fraction" else f"{v.target:g}"
-    return f"{sign} {shown}"
+    return f"at least {shown}" if v.target_direction == "at_least" else f"at most {shown}"
+
+
+_STATUS_CLASS = {"met": "ok", "missed": "bad", "too_few": "few", "no_data": "few"}
 
 
 def _kpi_rows(now: dict[str, KpiValue], before: dict[str, KpiValue]) -> list[dict[str, str]]:
     rows = []
     for key, v in now.items():
-        status, cls = "", ""
-        if v.meets_target is True:
-            status, cls = "on target", "ok"
-        elif v.meets_target is False:
-            status, cls = "below target", "bad"
-        elif v.value is None:
-            status = v.reason or ""
         rows.append(
             {
+                "key": key,
                 "label": v.label,
                 "now": _fmt(v),
+                "interval": _interval(v),
+                "value_cls": "few" if v.too_few_answers else "",
                 "before": _fmt(before.get(key)),
                 "target": _target(v),
-                "status": status,
-                "cls": cls,
+                "status": v.status_label,
+                "cls": _STATUS_CLASS.get(v.status, ""),
+                "formula": v.formula,
             }
         )
     return rows
@@ -124,25 +143,12 @@ def _kpi_rows(now: dict[str, KpiValue], before: dict[str, KpiValue]) -> list[dic
 def _complaints(
     session: Session, shop: Shop, start: datetime, end: datetime
 ) -> list[tuple[str, int]]:
-    """Top 3 complaint types: ticket categories, plus negative reviews and low CSAT/NPS."""
-    counts: Counter[str] = Counter()
-    kinds = ("ticket.opened", "review.posted", "survey.answered")
-    for e in sources.events(session, shop.id, kinds, start=start, end=end):
-        if e.type == "ticket.opened":
-            name = next((str(e.payload[f]) for f in COMPLAINT_FIELDS if e.payload.get(f)), None)
-            counts[f"Ticket: {name or 'uncategorised'}"] += 1
-        elif e.type == "review.posted":
-            rating = sources.number(e.payload, "rating")
-            if rating is not None and rating <= 2:
-                counts[f"Negative review ({e.payload.get('platform') or 'unknown platform'})"] += 1
-        else:
-            score = sources.number(e.payload, "score")
-            kind = e.payload.get("kind")
-            if score is not None and (
-                (kind == "nps" and score <= 6) or (kind == "csat" and score <= 2)
-            ):
-                counts[f"Unhappy {str(kind).upper()} answer"] += 1
-    return counts.most_common(3)
+    """Top 3 problem types of the month, classified exactly as the feedback themes
+    classify tickets, reviews and comments (one call: the classifier is not copied)."""
+    from careloop.feedback.insights import shop_themes
+
+    found = [t for t in shop_themes(session, shop.id, start, end) if t.rule.polarity == "complaint"]
+    return [(t.rule.label_en, t.count) for t in found[:3]]
 
 
 def _attention(

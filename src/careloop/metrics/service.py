@@ -1,5 +1,5 @@
-"""Every after-sales KPI of a shop for a period [start, end), with targets, as DESIGN.md
-defines them."""
+"""Every after-sales KPI of a shop for exactly a period [start, end), with targets, sample
+sizes and 95% intervals, as DESIGN.md and metrics/definitions.py define them."""
 
 from __future__ import annotations
 
@@ -16,7 +16,11 @@ from careloop.metrics.definitions import (
     KpiValue,
     csat,
     kpi_value,
+    mean_interval,
+    min_sample_for,
     nps,
+    nps_interval,
+    purchase_frequency,
     quantile,
     share,
     targets_for,
@@ -26,7 +30,6 @@ from careloop.metrics.extras import after_sales_spend, message_funnel, uplift_by
 from careloop.metrics.sources import Event
 from careloop.shops.models import Shop
 
-DAYS_PER_YEAR = 365.0
 HOUR = 3600.0
 TICKET_TYPES = ("ticket.opened", "ticket.answered", "ticket.resolved", "ticket.reopened")
 
@@ -56,18 +59,22 @@ class KpiReport:
 def compute_kpis(*, session: Session, shop: Shop, start: datetime, end: datetime) -> KpiReport:
     """All KPIs for [start, end). Each is null with a reason when there is no data."""
     period_sales = sources.period_sales(session, shop.id, start=start, end=end)
-    customers, total = sources.sales_totals(session, shop.id, end=end)
+    customers, total = sources.period_buyers_lifetime_spend(session, shop.id, start=start, end=end)
     found: dict[str, KpiValue] = {}
     found.update(_surveys(session, shop, start, end))
-    found.update(_purchases(period_sales, start, end))
-    found["churn_rate"] = _churn(session, shop, end)
+    found.update(_purchases(period_sales))
+    found["churn_rate"] = _churn(session, shop, start, end)
     found.update(_clv(customers, total))
     support, support_detail = _tickets(session, shop, start, end)
     found.update(support)
-    found["referral_rate"] = _referrals(session, shop, end, customers)
+    found["referral_rate"] = _referrals(session, shop, start, end, period_sales.buyers)
+    found["referral_conversion"] = _referral_conversion(session, shop, start, end)
     found.update(_reviews(session, shop, start, end))
-    # Judged against the shop's own targets (the seeds' unless the owner changed them).
-    kpis = with_targets({k: found[k] for k in KPIS}, targets_for(shop.settings))
+    # Judged against the shop's own targets (the seeds' unless the owner changed them) and
+    # its minimum sample for a rate or score.
+    kpis = with_targets(
+        {k: found[k] for k in KPIS}, targets_for(shop.settings), min_sample_for(shop.settings)
+    )
     report = KpiReport(shop.slug, start, end, kpis)
     report.details = {
         "tickets": support_detail,
@@ -102,6 +109,7 @@ def _surveys(session: Session, shop: Shop, start: datetime, end: datetime) -> di
             nps(nps_scores),
             len(nps_scores),
             None if nps_scores else "no NPS answers in the period",
+            interval=nps_interval(nps_scores),
         ),
         "csat": kpi_value(
             "csat",
@@ -112,10 +120,9 @@ def _surveys(session: Session, shop: Shop, start: datetime, end: datetime) -> di
     }
 
 
-def _purchases(sales: sources.PeriodSales, start: datetime, end: datetime) -> dict[str, KpiValue]:
+def _purchases(sales: sources.PeriodSales) -> dict[str, KpiValue]:
     buyers = sales.buyers
-    days = max((end - start).total_seconds() / 86_400, 1e-9)
-    freq = None if buyers == 0 else sales.orders / buyers * DAYS_PER_YEAR / days
+    freq = purchase_frequency(sales.orders, buyers)
     reason = None if buyers else "no orders in the period"
     return {
         "repeat_purchase_rate": kpi_value(
@@ -125,20 +132,19 @@ def _purchases(sales: sources.PeriodSales, start: datetime, end: datetime) -> di
     }
 
 
-def _churn(session: Session, shop: Shop, end: datetime) -> KpiValue:
-    """DESIGN's churn (segments/churn.py's definition) counted in SQL: customers with a sale
-    in the window before the last one and none in the last one, over the former."""
-    from careloop.segments.churn import DEFAULT_WINDOW_DAYS
-
-    days = int((shop.settings or {}).get("churn_window_days", DEFAULT_WINDOW_DAYS))
-    window = timedelta(days=days)
-    # The churn windows end at the period end; the order at exactly `end` is outside it.
+def _churn(session: Session, shop: Shop, start: datetime, end: datetime) -> KpiValue:
+    """DESIGN's churn for exactly the period asked, counted in SQL: of the customers with a
+    sale in the window just before the period (as long as the period), the share with none
+    in the period [start, end)."""
+    window = end - start
+    # active_counts takes (start, middle] and (middle, end]: shift by a microsecond so the
+    # windows are [start - window, start) and [start, end).
     last = end - timedelta(microseconds=1)
     before, gone = sources.active_counts(
         session, shop.id, start=last - 2 * window, middle=last - window, end=last
     )
     if not before:
-        reason = f"no customer bought in the {days} days before the last {days}"
+        reason = "no customer bought in the window before the period"
         return kpi_value("churn_rate", None, 0, reason)
     return kpi_value("churn_rate", gone / before, before)
 
@@ -148,7 +154,10 @@ def _clv(customers: int, total: int) -> dict[str, KpiValue]:
     mean = total / customers if customers else None
     return {
         "clv_historical_mean": kpi_value(
-            "clv_historical_mean", mean, customers, None if customers else "no orders yet"
+            "clv_historical_mean",
+            mean,
+            customers,
+            None if customers else "no orders in the period",
         )
     }
 
@@ -225,11 +234,30 @@ def _business_hours(calendar: Any, start: datetime, end: datetime) -> float:
     return float(business_time_between(calendar, start, end).total_seconds() / HOUR)
 
 
-def _referrals(session: Session, shop: Shop, end: datetime, customers: int) -> KpiValue:
-    if not customers:
-        return kpi_value("referral_rate", None, 0, "no customers with an order yet")
-    advocates = sources.converted_referrers_with_sales(session, shop.id, end=end)
-    return kpi_value("referral_rate", advocates / customers, customers)
+def _referrals(
+    session: Session, shop: Shop, start: datetime, end: datetime, buyers: int
+) -> KpiValue:
+    if not buyers:
+        return kpi_value("referral_rate", None, 0, "no orders in the period")
+    advocates = sources.converted_referrers_with_sales(session, shop.id, start=start, end=end)
+    return kpi_value("referral_rate", advocates / buyers, buyers)
+
+
+def _referral_conversion(session: Session, shop: Shop, start: datetime, end: datetime) -> KpiValue:
+    recorded = {
+        str(e.payload.get("referral_id"))
+        for e in sources.events(session, shop.id, ("referral.recorded",), start=start, end=end)
+        if e.payload.get("referral_id") is not None
+    }
+    if not recorded:
+        return kpi_value("referral_conversion", None, 0, "no referrals recorded in the period")
+    converted = {
+        str(e.payload.get("referral_id"))
+        for e in sources.events(session, shop.id, ("referral.converted",), start=start, end=end)
+    }
+    return kpi_value(
+        "referral_conversion", len(recorded & converted) / len(recorded), len(recorded)
+    )
 
 
 def _reviews(session: Session, shop: Shop, start: datetime, end: datetime) -> dict[str, KpiValue]:
@@ -241,7 +269,13 @@ def _reviews(session: Session, shop: Shop, start: datetime, end: datetime) -> di
     n = len(ratings)
     reason = None if n else "no reviews in the period"
     return {
-        "review_score": kpi_value("review_score", sum(ratings) / n if n else None, n, reason),
+        "review_score": kpi_value(
+            "review_score",
+            sum(ratings) / n if n else None,
+            n,
+            reason,
+            interval=mean_interval(ratings, 1.0, 5.0),
+        ),
         "review_positive_pct": kpi_value(
             "review_positive_pct", share(sum(1 for r in ratings if r >= 4), n), n, reason
         ),

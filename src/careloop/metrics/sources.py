@@ -158,8 +158,33 @@ def monthly_revenue(
     return [int(v) for v in row]
 
 
-def converted_referrers_with_sales(session: Session, shop_id: int, *, end: datetime) -> int:
-    """Customers with a `referral.converted` event before `end` who also have a sale then."""
+def period_buyers_lifetime_spend(
+    session: Session, shop_id: int, *, start: datetime, end: datetime
+) -> tuple[int, int]:
+    """(customers with a sale in [start, end), the total of all their sales before `end`)."""
+    buyers = (
+        select(Order.customer_id)
+        .where(*_sale_filter(shop_id, end), Order.placed_at >= start)
+        .distinct()
+        .subquery()
+    )
+    per_customer = (
+        select(func.sum(Order.total_minor).label("spent"))
+        .where(*_sale_filter(shop_id, end), Order.customer_id.in_(select(buyers.c.customer_id)))
+        .group_by(Order.customer_id)
+        .subquery()
+    )
+    customers, total = session.execute(
+        select(func.count(), func.coalesce(func.sum(per_customer.c.spent), 0))
+    ).one()
+    return int(customers), int(total)
+
+
+def converted_referrers_with_sales(
+    session: Session, shop_id: int, *, end: datetime, start: datetime | None = None
+) -> int:
+    """Customers with a `referral.converted` event in [start, end) who also have a sale in
+    [start, end) (from the beginning when `start` is None)."""
     # Referrers first (few, by the shop/type/time index), then one indexed look-up per
     # chunk: a correlated EXISTS let SQLite scan the shop's orders once per event.
     referrers = session.scalars(
@@ -169,15 +194,17 @@ def converted_referrers_with_sales(session: Session, shop_id: int, *, end: datet
             TimelineEvent.shop_id == shop_id,
             TimelineEvent.type == "referral.converted",
             TimelineEvent.occurred_at < end,
+            *([TimelineEvent.occurred_at >= start] if start is not None else []),
             TimelineEvent.customer_id.is_not(None),
         )
     ).all()
+    since = [Order.placed_at >= start] if start is not None else []
     found = 0
     for chunk in chunks([int(c) for c in referrers if c is not None]):
         found += int(
             session.scalar(
                 select(func.count(func.distinct(Order.customer_id))).where(
-                    *_sale_filter(shop_id, end), Order.customer_id.in_(chunk)
+                    *_sale_filter(shop_id, end), *since, Order.customer_id.in_(chunk)
                 )
             )
             or 0

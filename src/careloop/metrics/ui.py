@@ -37,6 +37,10 @@ register_messages(
         "reports.print": {"en": "Printable version", "vi": "Bản để in"},
         "reports.computed_at": {"en": "Computed at {at}", "vi": "Tính lúc {at}"},
         "figures.refresh": {"en": "Refresh now", "vi": "Làm mới ngay"},
+        "kpi.too_few": {
+            "en": "too few answers to judge",
+            "vi": "quá ít câu trả lời để đánh giá",
+        },
         "figures.refreshing": {
             "en": "newer figures are being computed; reload in a moment",
             "vi": "đang tính số liệu mới; tải lại sau giây lát",

@@ -83,10 +83,25 @@ def clv_fit(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Fit on orders up to this date (YYYY-MM-DD).")
     ] = None,
-    unit: Annotated[str, typer.Option(help="Time unit of the model: day or week.")] = "day",
+    unit: Annotated[
+        str,
+        typer.Option(
+            help="Time unit of the model: day or week. t_x and T are elapsed days "
+            "(divided by 7 for week), not counts of calendar weeks."
+        ),
+    ] = "day",
     as_json: JsonOpt = False,
 ) -> None:
-    """Fit BG/NBD and Gamma-Gamma on the shop's orders; print the parameters."""
+    """Fit BG/NBD and Gamma-Gamma on the shop's orders; print the parameters.
+
+    Inputs as Fader, Hardie & Lee (2005) define them: a purchase occasion is a local
+    calendar day with an order (several orders on one day are one occasion); x = repeat
+    occasions (distinct days with a purchase after the first); t_x = last minus first
+    purchase day and T = the as-of day minus the first purchase day, as elapsed time in
+    the unit (days, or days / 7); orders placed on the as-of day count. Gamma-Gamma is
+    fitted on the mean value of each customer's repeat occasions (the first purchase is
+    left out). See docs/metrics.md.
+    """
     from careloop.cli import _ctx, load_shop
     from careloop.segments.clv_service import fit_shop
 

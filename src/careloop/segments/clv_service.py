@@ -21,7 +21,7 @@ from careloop.segments import bgnbd, gammagamma
 from careloop.segments.models import CustomerSegment
 from careloop.segments.sales import load_sales, local_periods
 from careloop.segments.store import CLV_COLUMNS, NO_FIGURES, ClvFigures, update_rows
-from careloop.segments.summary import Summary, summarize
+from careloop.segments.summary import Summary, in_units, summarize
 from careloop.shops.models import Shop
 
 Unit = Literal["day", "week"]
@@ -75,12 +75,15 @@ def period_of(moment: datetime, tz: ZoneInfo, unit: str) -> int:
 
 
 def load_summary(*, session: Session, shop: Shop, as_of: datetime, unit: str = "day") -> Summary:
-    """Per-customer summary of the shop's sales placed up to `as_of`."""
+    """Per-customer (x, t_x, T, m) of the shop's sales placed up to `as_of`, as the BG/NBD
+    paper defines them: purchase occasions are local calendar days, the as-of day is
+    inclusive, and t_x, T are elapsed days divided by the unit's length (7 for weeks)."""
     tz = ZoneInfo(shop.timezone)
     sales = load_sales(session=session, shop_id=shop.id, as_of=as_of)
-    periods = local_periods(sales.epoch, tz, unit)
+    days = local_periods(sales.epoch, tz, "day")
     values = sales.total_minor.astype(np.float64)
-    return summarize(sales.customer, periods, values, period_of(as_of, tz, unit))
+    summary = summarize(sales.customer, days, values, period_of(as_of, tz, "day"))
+    return in_units(summary, DAYS_PER_UNIT[unit])
 
 
 def too_little_data_note(customers: int, repeat_buyers: int) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from careloop.core.clock import Clock
 from careloop.orders.models import Order
 from careloop.segments.models import CustomerSegment, SegmentChange
-from careloop.segments.rfm import SEGMENTS, RfmInput, quintile_scores_array, segments_for_arrays
+from careloop.segments.rfm import SEGMENTS, RfmInput, rfm_scores_arrays, segments_for_arrays
 from careloop.segments.sales import NOT_SALES, SECONDS_PER_DAY, Ints
 from careloop.segments.store import (
     CLV_COLUMNS,
@@ -151,10 +151,8 @@ def recompute_segments(
     writes nothing but the computed_at stamp, and no history or events."""
     now = clock.now()
     cols = rfm_columns(session=session, shop_id=shop.id, as_of=now)
-    r = quintile_scores_array(-cols.recency_days)
-    f = quintile_scores_array(cols.frequency)
-    m = quintile_scores_array(cols.monetary_minor)
-    segments = segments_for_arrays(r, f).tolist()
+    r, f, m = rfm_scores_arrays(cols.recency_days, cols.frequency, cols.monetary_minor)
+    segments = segments_for_arrays(r, f, m).tolist()
     clv: dict[str, Any] = {}
     figures: dict[int, ClvFigures] = {}
     if with_clv:

@@ -1,15 +1,23 @@
 """Per-customer summary of purchases for the CLV models, pure numpy.
 
-The models' inputs, as in Fader, Hardie & Lee (2005) and the `lifetimes` package:
-purchases are counted per period (a day or a week: two orders on one day are one purchase),
-x = number of repeat purchase periods, t_x = period of the last purchase minus the first,
-T = the as-of period minus the first, m = mean spend of the repeat periods (0 if none).
+The models' inputs exactly as Fader, Hardie & Lee (2005) "Counting Your Customers the Easy
+Way" define them (and as their CDNOW analysis builds them):
+- purchases are counted per *occasion*, one calendar day (two orders on one day are one
+  purchase);
+- x = repeat purchase occasions: distinct days with a purchase after the first;
+- t_x = time of the last purchase minus the first, T = calibration end minus the first
+  purchase, both as *elapsed time* in the model's unit (days, or days / 7 for weeks) -- never
+  a count of calendar-week buckets;
+- the calibration end day is inclusive (orders placed on it count);
+- m = mean value of the repeat occasions only (the first purchase is excluded), the input of
+  the Gamma-Gamma model (Fader & Hardie 2013, "The Gamma-Gamma Model of Monetary Value").
+`summarize` works on day numbers; `in_units` turns t_x and T into the chosen unit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -81,6 +89,15 @@ def summarize(
         m=m,
         total=total,
     )
+
+
+def in_units(summary: Summary, days_per_unit: float) -> Summary:
+    """The summary with t_x and T as elapsed time in units of `days_per_unit` days (7 for
+    weeks): a customer whose first purchase is 272 days before the calibration end has
+    T = 38.86 weeks, as in the paper's CDNOW data."""
+    if days_per_unit == 1:
+        return summary
+    return replace(summary, t_x=summary.t_x / days_per_unit, T=summary.T / days_per_unit)
 
 
 def _combined_key(cust: Ints, per: Ints) -> tuple[Ints, Callable[[Ints], tuple[Ints, Ints]]]:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from careloop.segments.clv_view import clv_overview
+from careloop.segments.messages import segment_messages
 from careloop.segments.models import CustomerSegment
 from careloop.segments.rfm import SEGMENTS, segment_for
 from careloop.segments.service import segment_counts
@@ -28,9 +29,11 @@ register_messages(
     {
         "segments.title": {"en": "Segments", "vi": "Phân khúc"},
         "segments.subtitle": {
-            "en": "RFM: recency (R) by purchase frequency (F), 5 = best. Click a cell or a "
+            "en": "RFM: recency (R) by purchase frequency (F), 5 = best; money spent (M) "
+            "also decides the segment (R by FM = (F + M) / 2). Click a cell or a "
             "segment to see its customers.",
-            "vi": "RFM: độ gần đây (R) theo tần suất mua (F), 5 = tốt nhất. Bấm vào một ô "
+            "vi": "RFM: độ gần đây (R) theo tần suất mua (F), 5 = tốt nhất; số tiền đã chi "
+            "(M) cũng quyết định phân khúc (R theo FM = (F + M) / 2). Bấm vào một ô "
             "hoặc phân khúc để xem khách hàng.",
         },
         "segments.grid": {"en": "RFM grid", "vi": "Lưới RFM"},
@@ -73,19 +76,40 @@ register_messages(
     }
 )
 
+register_messages(segment_messages())
+
 SCORES = (1, 2, 3, 4, 5)
 
 
 def grid_counts(session: Session, shop_id: int) -> dict[tuple[int, int], int]:
+    return {
+        cell: sum(by_segment.values())
+        for cell, by_segment in grid_segments(session, shop_id).items()
+    }
+
+
+def grid_segments(session: Session, shop_id: int) -> dict[tuple[int, int], dict[str, int]]:
+    """Per (R, F) cell, customers per segment: M also decides the segment, so one cell
+    can hold more than one."""
     rows = session.execute(
-        select(CustomerSegment.r_score, CustomerSegment.f_score, func.count())
+        select(
+            CustomerSegment.r_score, CustomerSegment.f_score, CustomerSegment.segment, func.count()
+        )
         .where(CustomerSegment.shop_id == shop_id)
-        .group_by(CustomerSegment.r_score, CustomerSegment.f_score)
+        .group_by(CustomerSegment.r_score, CustomerSegment.f_score, CustomerSegment.segment)
     ).all()
-    found: dict[tuple[int, int], int] = defaultdict(int)
-    for r, f, n in rows:
-        found[(int(r), int(f))] = int(n)
+    found: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
+    for r, f, segment, n in rows:
+        found[(int(r), int(f))][str(segment)] = int(n)
     return found
+
+
+def cell_segment(r: int, f: int, by_segment: dict[str, int]) -> str:
+    """The segment most of a cell's customers are in (for an empty cell: the one a
+    customer with M equal to F would be in)."""
+    if not by_segment:
+        return segment_for(r, f, f)
+    return max(sorted(by_segment), key=lambda key: by_segment[key])
 
 
 def heat_class(count: int, peak: int) -> str:
@@ -97,7 +121,8 @@ def heat_class(count: int, peak: int) -> str:
 
 @router.get("/segments", response_class=HTMLResponse)
 def segments_page(request: Request, staff: CurrentStaff, session: SessionDep) -> HTMLResponse:
-    counts = grid_counts(session, staff.shop.id)
+    cells = grid_segments(session, staff.shop.id)
+    counts = {cell: sum(by.values()) for cell, by in cells.items()}
     peak = max(counts.values(), default=0)
     rows = [
         {
@@ -106,7 +131,7 @@ def segments_page(request: Request, staff: CurrentStaff, session: SessionDep) ->
                 {
                     "f": f,
                     "count": counts.get((r, f), 0),
-                    "segment": SEGMENTS[segment_for(r, f)],
+                    "segment": SEGMENTS[cell_segment(r, f, cells.get((r, f), {}))],
                     "heat": heat_class(counts.get((r, f), 0), peak),
                 }
                 for f in SCORES

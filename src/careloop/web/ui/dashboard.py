@@ -44,8 +44,10 @@ class Tile:
     label: str
     value: str
     target: str
-    status: str  # "ok", "bad" or "none"
+    status: str  # "ok", "bad", "few" (too few answers: greyed, not judged) or "none"
     reason: str
+    formula: str = ""  # shown next to the figure
+    sample: str = ""  # "n = 12, 95%: 40% to 71%"
 
 
 def format_kpi(value: float | None, unit: str) -> str:
@@ -66,8 +68,23 @@ def tile_for(kpi: KpiValue) -> Tile:
         sign = "≥" if kpi.target_direction == "at_least" else "≤"
         target = f"{sign} {format_kpi(kpi.target, kpi.unit)}"
     status = "none" if kpi.meets_target is None else ("ok" if kpi.meets_target else "bad")
+    if kpi.too_few_answers:
+        status = "few"
+    sample = ""
+    if kpi.value is not None and kpi.min_sample is not None:
+        sample = f"n = {kpi.sample}"
+        if kpi.ci_low is not None and kpi.ci_high is not None:
+            low, high = format_kpi(kpi.ci_low, kpi.unit), format_kpi(kpi.ci_high, kpi.unit)
+            sample += f", 95%: {low} to {high}"
     return Tile(
-        kpi.key, kpi.label, format_kpi(kpi.value, kpi.unit), target, status, kpi.reason or ""
+        kpi.key,
+        kpi.label,
+        format_kpi(kpi.value, kpi.unit),
+        target,
+        status,
+        kpi.reason or "",
+        kpi.formula,
+        sample,
     )
 
 
