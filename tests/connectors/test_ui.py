@@ -44,7 +44,7 @@ def test_a_bad_mapping_is_shown_next_to_the_form_and_saves_nothing(
     assert "No connector yet" in answer.text
 
 
-def test_an_agent_sees_deliveries_but_not_secrets_and_replays_a_failed_one(
+def test_an_agent_sees_parked_deliveries_with_their_reason_but_not_secrets_and_retries_one(
     app_client: TestClient,
     ctx: AppContext,
     shop: Shop,
@@ -59,12 +59,14 @@ def test_an_agent_sees_deliveries_but_not_secrets_and_replays_a_failed_one(
     page = app_client.get("/settings/connectors")
     assert SECRET not in page.text
     assert "Only the owner can see secrets" in page.text
-    assert "failed" in page.text and "Replay" in page.text
+    assert 'data-testid="attention-1"' in page.text and "Retry" in page.text
+    assert "not found" in page.text  # the reason staff read
     replayed = app_client.post(
         "/settings/connectors/deliveries/1/replay", data={"csrf_token": csrf_from(page)}
     )
     assert replayed.status_code == 200
-    assert "Replay" not in replayed.text
+    assert "Retry" not in replayed.text
+    assert "Nothing waiting" in replayed.text
 
 
 def test_another_shops_delivery_cannot_be_replayed(
