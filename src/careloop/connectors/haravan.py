@@ -36,15 +36,30 @@ def map_payload(topic: str, data: Any) -> Mapped:
     if not mapped.orders or not isinstance(data, dict):
         return mapped
     times = carrier_times(data)
+    order = mapped.orders[0]
     if times:
-        order = mapped.orders[0]
         update = {
             name: max(at, order.placed_at)
             for name, at in times.items()
             if getattr(order, name) is None or name != "shipped_at"
         }
         mapped.orders[0] = order.model_copy(update=update)
+    elif carrier_codes(data):
+        # Every shipment is still waiting for the carrier (readytopick) or was cancelled:
+        # a fulfillment exists, but nothing has left the shop yet.
+        mapped.orders[0] = order.model_copy(update={"shipped_at": None})
     return mapped
+
+
+def carrier_codes(data: dict[str, Any]) -> list[str]:
+    fulfillments = data.get("fulfillments")
+    if not isinstance(fulfillments, list):
+        return []
+    return [
+        str(f.get("carrier_status_code")).strip().lower()
+        for f in fulfillments
+        if isinstance(f, dict) and f.get("carrier_status_code")
+    ]
 
 
 def carrier_times(data: dict[str, Any]) -> dict[str, datetime]:
