@@ -143,7 +143,7 @@ def test_haravan_registration_get_answers_hub_challenge_with_the_verify_token(
         params={"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1"},
     )
     assert bad.status_code == 401
-    assert "1" != bad.text
+    assert bad.text != "1"
 
 
 def test_a_haravan_pos_order_with_no_customer_is_parked_never_refused(
