@@ -162,7 +162,13 @@ def _status_times(reader: Reader, placed: datetime, suffix: str) -> dict[str, da
     times: dict[str, datetime | None] = {}
     if reader.text("financial_status") in PAID_STATES:
         times["paid_at"] = reader.time(f"processed{suffix}") or updated
-    fulfillments = reader.items("fulfillments")
+    # A fulfillment whose status is failure/error/cancelled shipped nothing (Fulfillment
+    # resource, `status`: pending, open, success, cancelled, error, failure).
+    fulfillments = [
+        f
+        for f in reader.items("fulfillments")
+        if str(f.get("status") or "") not in {"failure", "error", "cancelled"}
+    ]
     if reader.text("fulfillment_status") in {"fulfilled", "partial"} or fulfillments:
         first = fulfillments[0] if fulfillments else {}
         times["shipped_at"] = _iso(first.get(f"created{suffix}")) or updated
