@@ -459,3 +459,26 @@ def test_a_sapo_go_orders_update_for_a_new_order_creates_it_with_the_phone_custo
     }
     assert deliver("sapo", "orders/update", done).json()["status"] == "processed"
     assert api.get("/api/v1/orders/1776792165").json()["status"] == "delivered"
+
+
+def test_shopify_retries_with_the_same_event_id_are_stored_once(
+    connect: Callable[..., None], app_client: TestClient, ctx: AppContext
+) -> None:
+    """shopify.dev, Webhooks > "Ignore duplicate webhooks": the same X-Shopify-Event-Id on
+    more than one webhook indicates a duplicate (the Webhook-Id may differ per delivery)."""
+    connect("shopify")
+    body = json.dumps(fixture("shopify_orders_create.json")).encode()
+    headers = {"X-Shopify-Hmac-Sha256": sign_base64(body), "X-Shopify-Topic": "orders/create"}
+    url = "/api/v1/webhooks/shopify/acme"
+    first = app_client.post(
+        url,
+        content=body,
+        headers=headers | {"X-Shopify-Event-Id": "ev-1", "X-Shopify-Webhook-Id": "a"},
+    )
+    again = app_client.post(
+        url,
+        content=body,
+        headers=headers | {"X-Shopify-Event-Id": "ev-1", "X-Shopify-Webhook-Id": "b"},
+    )
+    assert (first.json()["status"], again.json()["status"]) == ("processed", "duplicate")
+    assert len(deliveries(ctx)) == 1

@@ -25,6 +25,8 @@ class Platform:
     verify: Callable[[str, bytes, str | None], bool]
     mapper: Mapper
     docs: str
+    # The platform's event id when it sends one (the same on every retry of one event).
+    event_header: str | None = None
 
     def topic(self, headers: Mapping[str, str]) -> str:
         return headers.get(self.topic_header.lower(), "") if self.topic_header else "order"
@@ -39,7 +41,9 @@ class Platform:
         `includes/class-wc-webhook.php`: `wp_hash( $this->get_id() . strtotime( 'now' ) )`),
         so two order updates in one second share it. With the body's digest, distinct
         deliveries both count and a true repeat (same id, same bytes) counts once."""
-        own = headers.get(self.delivery_header.lower(), "") if self.delivery_header else ""
+        own = headers.get(self.event_header.lower(), "") if self.event_header else ""
+        if not own and self.delivery_header:
+            own = headers.get(self.delivery_header.lower(), "")
         if not own and self.name == "generic":
             own = generic.delivery_id(mapping, data) or ""
         identity = (own or self.topic(headers) or "-").strip()[:60]
@@ -56,6 +60,8 @@ PLATFORMS: dict[str, Platform] = {
         valid_base64_hmac,
         lambda _m, topic, data: shopify.map_payload(topic, data),
         "Settings > Notifications > Webhooks (JSON), or an app's webhook subscriptions",
+        # shopify.dev, Webhooks > "Ignore duplicate webhooks": X-Shopify-Event-Id.
+        event_header="X-Shopify-Event-Id",
     ),
     "woocommerce": Platform(
         "woocommerce",
