@@ -482,3 +482,19 @@ def test_shopify_retries_with_the_same_event_id_are_stored_once(
     )
     assert (first.json()["status"], again.json()["status"]) == ("processed", "duplicate")
     assert len(deliveries(ctx)) == 1
+
+
+def test_haravan_app_uninstalled_disables_the_haravan_connector_and_tells_the_owner(
+    connect: Callable[..., None],
+    deliver: Deliver,
+    ctx: AppContext,
+    shop: Shop,
+    make_staff: Callable[..., str],
+) -> None:
+    make_staff(shop)
+    connect("haravan")
+    response = deliver("haravan", "app/uninstalled", {"org_id": 200001220496})
+    assert response.json()["status"] == "processed"
+    with ctx.sessions() as s:
+        assert s.scalars(select(Connector)).one().disabled_at is not None
+        assert "Haravan" in s.scalars(select(StaffTask.title)).one()

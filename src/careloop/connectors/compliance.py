@@ -8,8 +8,8 @@ shopify.dev, Apps > Privacy law compliance ("Mandatory compliance webhooks"):
 - `shop/redact`: sent 48 hours after the app is uninstalled; erase the shop's data (here: the
   deletion is recorded as due 48 hours later and the worker carries it out, see
   `connectors.tasks`, so a restart loses nothing).
-- `app/uninstalled` (a webhook topic of the Admin API): the connector is disabled and the
-  owner is told.
+- `app/uninstalled` (a webhook topic of the Admin API, and of Haravan's Partner apps): the
+  connector is disabled and the owner is told.
 Every one of them is written to the audit log."""
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ from careloop.shops.models import Shop
 TOPICS: Final = frozenset(
     {"customers/data_request", "customers/redact", "shop/redact", "app/uninstalled"}
 )
+# Haravan sends `app/uninstalled` too (its Partner-app webhook topics), nothing else here.
+PLATFORM_TOPICS: Final = {"shopify": TOPICS, "haravan": frozenset({"app/uninstalled"})}
 SHOP_DATA_GRACE: Final = timedelta(hours=48)
 ACTOR: Final = "platform:shopify"
 
@@ -42,11 +44,10 @@ TEXTS: Final = {
         "Careloop's export is below; send it to them.\n\n{export}",
         "nothing_held": "Careloop holds no data about this customer "
         "(Shopify id {customer}, email {email}).",
-        "uninstalled": "The Shopify app was uninstalled: the Shopify connector is disabled",
-        "uninstalled_body": "Shopify said the app was removed from the store. New orders "
+        "uninstalled": "The {platform} app was uninstalled: the {platform} connector is disabled",
+        "uninstalled_body": "{platform} said the app was removed from the store. New orders "
         "wait under Settings > Connectors > Needs attention; save the connector again "
-        "after reinstalling to switch it back on. Shopify asks apps to erase the shop's "
-        "data 48 hours after it sends shop/redact.",
+        "after reinstalling to switch it back on.",
     },
     "vi": {
         "data_request": "Yêu cầu dữ liệu Shopify {request}: gửi dữ liệu cho khách {customer}",
@@ -54,12 +55,15 @@ TEXTS: Final = {
         "Bản xuất của Careloop ở dưới; hãy gửi cho khách.\n\n{export}",
         "nothing_held": "Careloop không lưu dữ liệu nào về khách này "
         "(mã Shopify {customer}, email {email}).",
-        "uninstalled": "Ứng dụng Shopify đã bị gỡ: kết nối Shopify đã tắt",
-        "uninstalled_body": "Shopify báo ứng dụng đã bị gỡ khỏi cửa hàng. Đơn mới sẽ chờ "
-        "trong Cài đặt > Kết nối > Cần xử lý; lưu lại kết nối sau khi cài lại để bật lại. "
-        "Shopify yêu cầu xoá dữ liệu cửa hàng 48 giờ sau khi gửi shop/redact.",
+        "uninstalled": "Ứng dụng {platform} đã bị gỡ: kết nối {platform} đã tắt",
+        "uninstalled_body": "{platform} báo ứng dụng đã bị gỡ khỏi cửa hàng. Đơn mới sẽ chờ "
+        "trong Cài đặt > Kết nối > Cần xử lý; lưu lại kết nối sau khi cài lại để bật lại.",
     },
 }
+
+
+def handles(platform: str, topic: str) -> bool:
+    return topic in PLATFORM_TOPICS.get(platform, frozenset())
 
 
 def handle(
@@ -209,6 +213,7 @@ def _uninstalled(
 
     now = clock.now()
     texts = _texts(shop)
+    label = connector.platform.capitalize()
     if connector.disabled_at is None:
         connector.disabled_at = now
         connector.disabled_reason = "app/uninstalled"
@@ -218,12 +223,12 @@ def _uninstalled(
         shop=shop,
         customer_id=None,
         kind="other",
-        title=texts["uninstalled"],
-        body=texts["uninstalled_body"],
+        title=texts["uninstalled"].format(platform=label),
+        body=texts["uninstalled_body"].format(platform=label),
         due_at=now,
         assignee_rule="owner",
-        source="shopify:app/uninstalled",
-        idempotency_key=f"shopify:app_uninstalled:{connector.disabled_at.isoformat()}",
+        source=f"{connector.platform}:app/uninstalled",
+        idempotency_key=f"{connector.platform}:app_uninstalled:{connector.disabled_at.isoformat()}",
     )
     session.flush()
     audit(

@@ -271,7 +271,7 @@ def _process(
     topic = delivery.topic
     if spec.topic_header and not topic:
         return _park(session, delivery, f"header {spec.topic_header}: missing")
-    if spec.name == "shopify" and topic in compliance.TOPICS:
+    if compliance.handles(spec.name, topic):
         try:
             with session.begin_nested():
                 result = compliance.handle(
