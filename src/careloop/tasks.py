@@ -10,6 +10,7 @@ import importlib
 TASK_MODULES: list[str] = [
     "careloop.channels.tasks",
     "careloop.community.tasks",
+    "careloop.connectors.tasks",
     "careloop.feedback.tasks",
     "careloop.journeys.tasks",
     "careloop.loyalty.tasks",

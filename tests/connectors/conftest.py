@@ -21,7 +21,7 @@ SECRET = "whsec-test-0123456789"
 HEADERS = {
     "shopify": ("X-Shopify-Hmac-Sha256", "X-Shopify-Topic"),
     "woocommerce": ("X-WC-Webhook-Signature", "X-WC-Webhook-Topic"),
-    "haravan": ("X-Haravan-Hmac-Sha256", "X-Haravan-Topic"),
+    "haravan": ("X-Haravan-Hmacsha256", "X-Haravan-Topic"),
     "sapo": ("X-Sapo-Hmac-Sha256", "X-Sapo-Topic"),
 }
 

@@ -84,3 +84,17 @@ def test_connector_add_refuses_a_short_secret_naming_the_field(shop: Shop, db_ur
     result = careloop(db_url, "connector", "add", "shopify", "--shop", "acme", "--secret", "abc")
     assert result.returncode == 1
     assert "secret: at least 8 characters" in result.stderr
+
+
+def test_connector_add_stores_the_haravan_verify_token(
+    shop: Shop, db_url: str, ctx: AppContext
+) -> None:
+    added = careloop(
+        db_url, "connector", "add", "haravan", "--shop", "acme", "--secret", SECRET,
+        "--verify-token", "tok-haravan-cli",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    from careloop.connectors.models import Connector
+
+    with ctx.sessions() as s:
+        assert s.scalars(select(Connector.verify_token)).one() == "tok-haravan-cli"

@@ -44,7 +44,7 @@ def test_a_bad_mapping_is_shown_next_to_the_form_and_saves_nothing(
     assert "No connector yet" in answer.text
 
 
-def test_an_agent_sees_deliveries_but_not_secrets_and_replays_a_failed_one(
+def test_an_agent_sees_parked_deliveries_with_their_reason_but_not_secrets_and_retries_one(
     app_client: TestClient,
     ctx: AppContext,
     shop: Shop,
@@ -59,12 +59,14 @@ def test_an_agent_sees_deliveries_but_not_secrets_and_replays_a_failed_one(
     page = app_client.get("/settings/connectors")
     assert SECRET not in page.text
     assert "Only the owner can see secrets" in page.text
-    assert "failed" in page.text and "Replay" in page.text
+    assert 'data-testid="attention-1"' in page.text and "Retry" in page.text
+    assert "not found" in page.text  # the reason staff read
     replayed = app_client.post(
         "/settings/connectors/deliveries/1/replay", data={"csrf_token": csrf_from(page)}
     )
     assert replayed.status_code == 200
-    assert "Replay" not in replayed.text
+    assert "Retry" not in replayed.text
+    assert "Nothing waiting" in replayed.text
 
 
 def test_another_shops_delivery_cannot_be_replayed(
@@ -85,3 +87,50 @@ def test_another_shops_delivery_cannot_be_replayed(
         "/settings/connectors/deliveries/1/replay", data={"csrf_token": csrf_from(page)}
     )
     assert answer.status_code == 404
+
+
+def test_needs_attention_lists_a_parked_delivery_with_its_reason_in_vietnamese(
+    app_client: TestClient,
+    ctx: AppContext,
+    shop: Shop,
+    make_staff: Callable[..., str],
+    connect: Callable[..., None],
+    deliver: Deliver,
+) -> None:
+    connect("woocommerce")
+    payload = fixture("woocommerce_order_created.json") | {"status": "wc-awaiting-pickup"}
+    deliver("woocommerce", "order.updated", payload)
+    page = sign_in(app_client, ctx, make_staff(shop), shop, locale="vi")
+    page = app_client.get("/settings/connectors")
+    assert "Cần xử lý" in page.text and "Thử lại" in page.text
+    assert "status: unknown WooCommerce status" in page.text
+    english = sign_in(app_client, ctx, make_staff(shop, email="o2@acme.test"), shop)
+    english = app_client.get("/settings/connectors")
+    assert "Needs attention" in english.text and "Retry" in english.text
+
+
+def test_the_owner_sets_a_haravan_verify_token_and_sees_a_disabled_connector(
+    app_client: TestClient,
+    ctx: AppContext,
+    shop: Shop,
+    make_staff: Callable[..., str],
+    connect: Callable[..., None],
+    deliver: Deliver,
+) -> None:
+    sign_in(app_client, ctx, make_staff(shop), shop)
+    page = app_client.get("/settings/connectors")
+    saved = app_client.post(
+        "/settings/connectors",
+        data={
+            "platform": "haravan",
+            "secret": SECRET,
+            "verify_token": "tok-from-haravan",
+            "csrf_token": csrf_from(page),
+        },
+    )
+    assert 'data-testid="verify-token">tok-from-haravan<' in saved.text
+    connect("shopify")
+    deliver("shopify", "app/uninstalled", {"id": 548380009})
+    page = app_client.get("/settings/connectors")
+    assert 'data-testid="connector-disabled"' in page.text
+    assert "save this connector again to switch it back on" in page.text

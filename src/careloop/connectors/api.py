@@ -1,13 +1,22 @@
-"""`POST /api/v1/webhooks/{platform}/{shop}`: authenticated by the platform's signature."""
+"""`POST /api/v1/webhooks/{platform}/{shop}`: authenticated by the platform's signature.
+
+Answers: 200 for every correctly signed delivery (applied, duplicate, or parked for staff),
+401 bad signature, 404 unknown shop or connector, 413 oversized body. Never a 4xx for what a
+delivery says: platforms switch off webhooks that keep failing."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi.responses import JSONResponse, PlainTextResponse
 
-from careloop.connectors.service import SignatureRejected, receive_webhook
+from careloop.connectors.service import (
+    BodyTooLarge,
+    SignatureRejected,
+    receive_webhook,
+    verify_subscription,
+)
 from careloop.web.deps import Ctx, SessionDep
 
 router = APIRouter(tags=["connectors"])
@@ -40,7 +49,35 @@ def post_webhook(
         )
     except SignatureRejected as exc:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(exc)) from None
+    except BodyTooLarge as exc:
+        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, str(exc)) from None
     return JSONResponse(
         {"status": receipt.status, "delivery_id": receipt.delivery_id, "result": receipt.result},
         status_code=receipt.http_status,
     )
+
+
+@router.get("/webhooks/{platform}/{shop}", response_class=PlainTextResponse)
+def verify_webhook_subscription(
+    platform: str,
+    shop: str,
+    session: SessionDep,
+    mode: Annotated[str, Query(alias="hub.mode")],
+    verify_token: Annotated[str, Query(alias="hub.verify_token")],
+    challenge: Annotated[str, Query(alias="hub.challenge", max_length=500)],
+) -> PlainTextResponse:
+    """Haravan's webhook registration check: answer `hub.challenge` when the verify token is
+    the connector's (docs.haravan.com, Connect webhook, Step 3)."""
+    if mode != "subscribe":
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "hub.mode: must be subscribe")
+    try:
+        answer = verify_subscription(
+            session=session,
+            shop_slug=shop,
+            platform=platform,
+            verify_token=verify_token,
+            challenge=challenge,
+        )
+    except SignatureRejected as exc:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(exc)) from None
+    return PlainTextResponse(answer)

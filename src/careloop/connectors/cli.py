@@ -32,6 +32,10 @@ def add(
         Path | None, typer.Option(help="Generic only: JSON file mapping order fields.")
     ] = None,
     base_url: Annotated[str, typer.Option(help="Careloop's public URL.")] = "http://127.0.0.1:8000",
+    verify_token: Annotated[
+        str | None,
+        typer.Option(help="Haravan only: the Verify Token set in the Haravan app's webhooks."),
+    ] = None,
 ) -> None:
     """Create or update a connector and print the webhook URL to paste into the platform."""
     from careloop.cli import _ctx, load_shop
@@ -53,6 +57,7 @@ def add(
                 platform=platform,
                 secret=secret,
                 mapping=fields,
+                verify_token=verify_token,
             )
     except ValidationFailed as exc:
         for error in exc.errors:
@@ -126,7 +131,7 @@ def replay(delivery_id: int, shop: ShopOpt) -> None:
     except CareloopError as exc:
         raise _fail(str(exc)) from None
     console.print(f"{receipt.status}: {receipt.result}")
-    if receipt.status == "failed":
+    if receipt.status == "parked":
         raise typer.Exit(1)
 
 

@@ -23,6 +23,14 @@ class Connector(Base):
     secret: Mapped[str] = mapped_column(String(256))
     # Generic connector only: where each Careloop order field is in the platform's JSON.
     mapping: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    # Haravan Partner apps: the token Haravan sends with its registration GET (hub.verify_token).
+    verify_token: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    # Set when the platform says the app was uninstalled: deliveries are still stored (the
+    # privacy webhooks still come), orders wait in "needs attention" until it is saved again.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    disabled_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # Shopify shop/redact: when the worker deletes the shop's platform data (48 h after).
+    data_deletion_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -37,10 +45,11 @@ class WebhookDelivery(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     platform: Mapped[str] = mapped_column(String(32))
-    # The platform's own delivery id (X-Shopify-Webhook-Id...) or a hash of topic + body.
+    # The platform's event identity (X-Shopify-Webhook-Id..., else the topic) + ':' + the
+    # sha256 of the body: same-second WooCommerce deliveries differ, true repeats do not.
     delivery_id: Mapped[str] = mapped_column(String(128))
     topic: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16))  # processed | failed
+    status: Mapped[str] = mapped_column(String(16))  # processed | ignored | parked
     result: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)

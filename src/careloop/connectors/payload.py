@@ -10,6 +10,11 @@ from careloop.core.errors import FieldError
 from careloop.core.phone import normalise_phone
 
 MISSING = object()
+# A signed payload can still say anything: times outside these years are typos or test data
+# (a "9999-12-31" would overflow every date sum downstream), so they are reported by path.
+EARLIEST_YEAR = 1970
+LATEST_YEAR = 2100
+MAX_QUANTITY = 1_000_000
 
 
 def dig(data: Any, path: str) -> Any:
@@ -53,10 +58,17 @@ class Reader:
             return None
         try:
             moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
-            self.errors.append(FieldError(path, f"not an ISO 8601 time: {raw!r}"))
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=naive_tz)
+            moment.astimezone(UTC)
+        except (ValueError, OverflowError):
+            self.errors.append(FieldError(path, f"not an ISO 8601 time: {raw[:40]!r}"))
             return None
-        return moment if moment.tzinfo else moment.replace(tzinfo=naive_tz)
+        if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+            self.errors.append(
+                FieldError(path, f"year {moment.year} is outside {EARLIEST_YEAR}-{LATEST_YEAR}")
+            )
+            return None
+        return moment
 
     def amount(self, path: str, *, required: bool = False) -> Decimal | None:
         raw = self.text(path, required=required)
@@ -64,13 +76,40 @@ class Reader:
             return None
         try:
             value = Decimal(raw)
-        except InvalidOperation:
-            self.errors.append(FieldError(path, f"not a number: {raw!r}"))
+        except (InvalidOperation, ValueError):
+            self.errors.append(FieldError(path, f"not a number: {raw[:40]!r}"))
             return None
-        if value < 0 or not value.is_finite():
+        if not value.is_finite() or value < 0:
             self.errors.append(FieldError(path, f"must be zero or more, got {raw}"))
             return None
         return value
+
+    def items(self, path: str) -> list[dict[str, Any]]:
+        """A list of objects (line items, fulfillments...); anything else is an error."""
+        value = dig(self.data, path)
+        if value is MISSING or value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.errors.append(FieldError(path, "must be a list of objects"))
+            return []
+        return value
+
+    def quantity(self, path: str) -> int:
+        """A whole number of items, 1 when absent; "2" is read as 2, "two" is an error."""
+        value = dig(self.data, path)
+        if value is MISSING or value is None or value == "":
+            return 1
+        try:
+            number = Decimal(str(value).strip())
+        except (InvalidOperation, ValueError):
+            number = Decimal("NaN")
+        if isinstance(value, bool) or not number.is_finite() or number != number.to_integral():
+            self.errors.append(FieldError(path, f"not a whole number: {str(value)[:40]!r}"))
+            return 1
+        if not 0 <= number <= MAX_QUANTITY:
+            self.errors.append(FieldError(path, f"must be 0 to {MAX_QUANTITY}, got {number}"))
+            return 1
+        return max(1, int(number))
 
 
 def phone_or_none(raw: object) -> str | None:

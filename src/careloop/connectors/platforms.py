@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from careloop.connectors import generic, shopify, woocommerce
+from careloop.connectors import generic, haravan, sapo, shopify, woocommerce
 from careloop.connectors.mapped import Mapped
 from careloop.connectors.signatures import valid_base64_hmac, valid_hex_hmac
 
@@ -25,6 +25,8 @@ class Platform:
     verify: Callable[[str, bytes, str | None], bool]
     mapper: Mapper
     docs: str
+    # The platform's event id when it sends one (the same on every retry of one event).
+    event_header: str | None = None
 
     def topic(self, headers: Mapping[str, str]) -> str:
         return headers.get(self.topic_header.lower(), "") if self.topic_header else "order"
@@ -32,14 +34,20 @@ class Platform:
     def delivery_id(
         self, headers: Mapping[str, str], mapping: dict[str, Any], data: Any, body: bytes
     ) -> str:
-        """The platform's own delivery id, else a hash of topic and body (same body, same id)."""
-        own = headers.get(self.delivery_header.lower(), "") if self.delivery_header else ""
+        """The platform's event identity plus the sha256 of the body.
+
+        A platform's delivery id alone is not unique: WooCommerce makes it from the webhook id
+        and the current second (`get_new_delivery_id()` in woocommerce/woocommerce
+        `includes/class-wc-webhook.php`: `wp_hash( $this->get_id() . strtotime( 'now' ) )`),
+        so two order updates in one second share it. With the body's digest, distinct
+        deliveries both count and a true repeat (same id, same bytes) counts once."""
+        own = headers.get(self.event_header.lower(), "") if self.event_header else ""
+        if not own and self.delivery_header:
+            own = headers.get(self.delivery_header.lower(), "")
         if not own and self.name == "generic":
             own = generic.delivery_id(mapping, data) or ""
-        if own:
-            return own[:128]
-        digest = hashlib.sha256(self.topic(headers).encode() + b"\n" + body).hexdigest()
-        return f"sha256:{digest[:120]}"
+        identity = (own or self.topic(headers) or "-").strip()[:60]
+        return f"{identity}:{hashlib.sha256(body).hexdigest()}"
 
 
 PLATFORMS: dict[str, Platform] = {
@@ -52,6 +60,8 @@ PLATFORMS: dict[str, Platform] = {
         valid_base64_hmac,
         lambda _m, topic, data: shopify.map_payload(topic, data),
         "Settings > Notifications > Webhooks (JSON), or an app's webhook subscriptions",
+        # shopify.dev, Webhooks > "Ignore duplicate webhooks": X-Shopify-Event-Id.
+        event_header="X-Shopify-Event-Id",
     ),
     "woocommerce": Platform(
         "woocommerce",
@@ -66,12 +76,15 @@ PLATFORMS: dict[str, Platform] = {
     "haravan": Platform(
         "haravan",
         "Haravan",
-        "X-Haravan-Hmac-Sha256",
+        # docs.haravan.com, Webhooks > "Authenticate webhook": header X-Haravan-Hmacsha256,
+        # base64(HMAC-SHA256(raw body, app secret)).
+        "X-Haravan-Hmacsha256",
         "X-Haravan-Topic",
         None,
         valid_base64_hmac,
-        lambda _m, topic, data: shopify.map_payload(topic, data),
-        "Haravan Partners app > Webhooks (orders/create, orders/paid, orders/fulfilled, ...)",
+        lambda _m, topic, data: haravan.map_payload(topic, data),
+        "Haravan Partners app > Webhooks (orders/create, orders/updated, orders/paid, "
+        "orders/fulfilled, ...); paste the verify token below as its Verify Token",
     ),
     "sapo": Platform(
         "sapo",
@@ -80,8 +93,8 @@ PLATFORMS: dict[str, Platform] = {
         "X-Sapo-Topic",
         None,
         valid_base64_hmac,
-        lambda _m, topic, data: shopify.map_payload(topic, data, time_suffix="_on"),
-        "Sapo app > Webhooks (orders/create, orders/paid, orders/fulfilled, ...)",
+        lambda _m, topic, data: sapo.map_payload(topic, data),
+        "Sapo app > Webhooks (orders/create, orders/update, orders/paid, orders/fulfilled, ...)",
     ),
     "generic": Platform(
         "generic",

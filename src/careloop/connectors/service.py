@@ -1,12 +1,17 @@
 """Connector set-up, webhook receipt and replay.
 
-A delivery is verified, de-duplicated and mapped before anything is stored: a bad signature
-(401) or a payload missing a required field (422) leaves no trace. A valid delivery that
-cannot be applied yet (a refund for an order Careloop has not seen) is kept as failed, so the
-platform's retry or a staff replay can apply it later."""
+Acknowledgement policy: platforms switch off webhooks that keep failing (WooCommerce after
+more than 5 consecutive failures, `WC_Webhook::failed_delivery()` in
+`includes/class-wc-webhook.php`; Shopify removes a subscription after repeated failures), so
+a correctly signed delivery is always stored and answered 200 at once. What cannot be applied
+(unknown status, no customer, a refund before its order, a malformed body) is *parked* with
+a reason naming the field, listed for staff under "needs attention" on the connectors page,
+and applied by "retry" once the cause is fixed. Only a bad signature (401), an unknown shop
+(404) or an oversized body (413) is refused: those are not the shop's deliveries."""
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from careloop.connectors import generic
+from careloop.connectors import compliance, generic
 from careloop.connectors.mapped import Mapped
 from careloop.connectors.models import Connector, WebhookDelivery
 from careloop.connectors.platforms import PLATFORMS, Platform
@@ -29,21 +34,30 @@ from careloop.shops.models import Shop
 
 MIN_SECRET_LENGTH = 8
 RECENT_DELIVERIES = 50
+NEEDS_ATTENTION_LIMIT = 200
+# Shopify's largest order payloads are well under this; anything bigger is not a delivery.
+MAX_BODY_BYTES = 5 * 1024 * 1024
+PARKED_STATES = ("parked", "failed")  # "failed": rows stored before parking existed
 
 
 class SignatureRejected(CareloopError):
     """The delivery is not signed with the connector's secret (answered 401, nothing stored)."""
 
 
+class BodyTooLarge(CareloopError):
+    """The body is larger than any platform delivery (answered 413, nothing stored)."""
+
+
 @dataclass(frozen=True)
 class Receipt:
-    status: str  # processed | duplicate | failed | ignored | ping
+    status: str  # processed | duplicate | parked | ignored | ping
     delivery_id: str
     result: str
 
     @property
     def http_status(self) -> int:
-        return 409 if self.status == "failed" else 200
+        """Always 200: a signed delivery is stored, so the platform must not retry or give up."""
+        return 200
 
 
 def platform_named(name: str) -> Platform:
@@ -64,6 +78,7 @@ def add_connector(
     platform: str,
     secret: str,
     mapping: dict[str, Any] | None = None,
+    verify_token: str | None = None,
 ) -> Connector:
     """Create the shop's connector for `platform`, or replace its secret (and mapping)."""
     platform_named(platform)
@@ -81,6 +96,11 @@ def add_connector(
         session.add(connector)
     connector.secret = secret.strip()
     connector.mapping = mapping or {}
+    if verify_token is not None:
+        connector.verify_token = verify_token.strip() or None
+    # Saving the connector again (after reinstalling the app) switches it back on.
+    connector.disabled_at = None
+    connector.disabled_reason = None
     connector.updated_at = now
     session.flush()
     return connector
@@ -109,8 +129,10 @@ def receive_webhook(
     headers: Mapping[str, str],
     body: bytes,
 ) -> Receipt:
-    """Verify, de-duplicate, map and apply one delivery. `headers` keys are lower-case."""
+    """Verify, de-duplicate, store, then apply or park one delivery. Header keys are lower-case."""
     spec = platform_named(platform)
+    if len(body) > MAX_BODY_BYTES:
+        raise BodyTooLarge(f"body of {len(body)} bytes; at most {MAX_BODY_BYTES}")
     shop = session.scalar(select(Shop).where(Shop.slug == shop_slug))
     connector = find_connector(session, shop.id, platform) if shop else None
     if shop is None or connector is None:
@@ -119,20 +141,17 @@ def receive_webhook(
         return Receipt("ping", "", "WooCommerce ping acknowledged")
     if not spec.verify(connector.secret, body, headers.get(spec.signature_header.lower())):
         raise SignatureRejected(f"header {spec.signature_header}: missing or wrong signature")
-    data = _parse(body)
     topic = spec.topic(headers)
-    if spec.topic_header and not topic:
-        raise ValidationFailed([FieldError(f"header {spec.topic_header}", "required")])
-    mapped = _map(spec, connector, topic, data)
-    delivery_id = spec.delivery_id(headers, connector.mapping, data, body)
+    data, _problem = parse_body(body)
+    delivery_id = spec.delivery_id(headers, connector.mapping or {}, data, body)
     delivery = _claim(session, clock, shop, spec.name, delivery_id, topic, body)
     if delivery is None:
         return Receipt("duplicate", delivery_id, "already received; stored once")
-    return _apply(session, clock, shop, spec.name, delivery, mapped)
+    return _process(session, clock, shop, spec, connector, delivery)
 
 
 def replay_delivery(*, session: Session, clock: Clock, shop: Shop, delivery_pk: int) -> Receipt:
-    """Apply a stored delivery again (the connector page's replay button)."""
+    """Apply a stored delivery again (the "retry" button of a parked delivery)."""
     delivery = session.scalar(
         select(WebhookDelivery)
         .where(WebhookDelivery.shop_id == shop.id, WebhookDelivery.id == delivery_pk)
@@ -142,11 +161,38 @@ def replay_delivery(*, session: Session, clock: Clock, shop: Shop, delivery_pk: 
         raise NotFound("webhook delivery", delivery_pk)
     spec = platform_named(delivery.platform)
     connector = find_connector(session, shop.id, delivery.platform)
-    mapping = connector.mapping if connector else {}
-    body = delivery.body.encode()
-    mapped = _map(spec, Connector(mapping=mapping), delivery.topic, _parse(body))
+    if connector is None:
+        raise NotFound(f"{spec.label} connector of shop", shop.slug)
     delivery.attempts += 1
-    return _apply(session, clock, shop, spec.name, delivery, mapped)
+    return _process(session, clock, shop, spec, connector, delivery)
+
+
+def needs_attention(session: Session, shop_id: int) -> list[WebhookDelivery]:
+    """Signed deliveries that could not be applied, oldest first, each with its reason."""
+    query = (
+        select(WebhookDelivery)
+        .where(WebhookDelivery.shop_id == shop_id, WebhookDelivery.status.in_(PARKED_STATES))
+        .order_by(WebhookDelivery.received_at, WebhookDelivery.id)
+        .limit(NEEDS_ATTENTION_LIMIT)
+    )
+    return list(session.scalars(query))
+
+
+def verify_subscription(
+    *, session: Session, shop_slug: str, platform: str, verify_token: str, challenge: str
+) -> str:
+    """Haravan's webhook registration: it GETs the callback URL with `hub.mode=subscribe`,
+    `hub.verify_token` and `hub.challenge`, and expects the challenge back (docs.haravan.com,
+    Tutorials > Webhooks > Connect webhook, "Step 3: Register webhook")."""
+    spec = platform_named(platform)
+    shop = session.scalar(select(Shop).where(Shop.slug == shop_slug))
+    connector = find_connector(session, shop.id, platform) if shop else None
+    if shop is None or connector is None:
+        raise NotFound(f"{spec.label} connector of shop", shop_slug)
+    expected = connector.verify_token or ""
+    if not expected or not hmac.compare_digest(expected.encode(), verify_token.encode()):
+        raise SignatureRejected("hub.verify_token: does not match the connector's verify token")
+    return challenge
 
 
 def recent_deliveries(
@@ -159,14 +205,17 @@ def recent_deliveries(
     return list(session.scalars(query.order_by(*order).limit(RECENT_DELIVERIES)))
 
 
-def _parse(body: bytes) -> Any:
+def parse_body(body: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    """The JSON object, or None and why not (the reason names the body)."""
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationFailed([FieldError("body", f"not valid JSON: {exc}")]) from None
+        return None, f"body: not valid JSON ({exc})"
+    except RecursionError:
+        return None, "body: JSON nested too deeply to read"
     if not isinstance(data, dict):
-        raise ValidationFailed([FieldError("body", "a JSON object is required")])
-    return data
+        return None, "body: a JSON object is required"
+    return data, None
 
 
 def _map(spec: Platform, connector: Connector, topic: str, data: Any) -> Mapped:
@@ -179,6 +228,78 @@ def _map(spec: Platform, connector: Connector, topic: str, data: Any) -> Mapped:
                 for err in exc.errors()
             ]
         ) from None
+    except (
+        TypeError,
+        ValueError,
+        AttributeError,
+        KeyError,
+        ArithmeticError,
+        RecursionError,
+    ) as exc:
+        # A shape no mapper rule foresaw: park it, naming what broke, rather than fail.
+        raise ValidationFailed(
+            [FieldError("body", f"could not be read ({type(exc).__name__}: {str(exc)[:200]})")]
+        ) from None
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ValidationFailed):
+        shown = "; ".join(str(e) for e in exc.errors[:10])
+        more = f" (+{len(exc.errors) - 10} more)" if len(exc.errors) > 10 else ""
+        return shown + more
+    return str(exc) or type(exc).__name__
+
+
+def _park(session: Session, delivery: WebhookDelivery, reason: str) -> Receipt:
+    delivery.status, delivery.result = "parked", reason[:2000]
+    session.flush()
+    return Receipt(delivery.status, delivery.delivery_id, delivery.result)
+
+
+def _process(
+    session: Session,
+    clock: Clock,
+    shop: Shop,
+    spec: Platform,
+    connector: Connector,
+    delivery: WebhookDelivery,
+) -> Receipt:
+    """Apply a stored delivery, or park it with the reason; never raises for its content."""
+    data, problem = parse_body(delivery.body.encode("utf-8", errors="replace"))
+    if problem is not None or data is None:
+        return _park(session, delivery, problem or "body: unreadable")
+    topic = delivery.topic
+    if spec.topic_header and not topic:
+        return _park(session, delivery, f"header {spec.topic_header}: missing")
+    if compliance.handles(spec.name, topic):
+        try:
+            with session.begin_nested():
+                result = compliance.handle(
+                    session=session,
+                    clock=clock,
+                    shop=shop,
+                    connector=connector,
+                    topic=topic,
+                    data=data,
+                )
+        except CareloopError as exc:
+            return _park(session, delivery, _reason(exc))
+        delivery.status, delivery.result = "processed", result[:2000]
+        delivery.processed_at = clock.now()
+        session.flush()
+        return Receipt(delivery.status, delivery.delivery_id, delivery.result)
+    if connector.disabled_at is not None:
+        return _park(
+            session,
+            delivery,
+            f"connector: disabled ({connector.disabled_reason or 'by the platform'}); "
+            "save the connector again to switch it on, then retry",
+        )
+    try:
+        mapped = _map(spec, connector, topic, data)
+    except CareloopError as exc:
+        return _park(session, delivery, _reason(exc))
+    return _apply(session, clock, shop, spec.name, delivery, mapped)
 
 
 def _claim(
@@ -199,7 +320,7 @@ def _claim(
         topic=topic[:64],
         status="processing",
         result="",
-        body=body.decode(),
+        body=body.decode("utf-8", errors="replace"),
         received_at=now,
         attempts=1,
     )
@@ -252,7 +373,9 @@ def _apply(
                     source=platform,
                 )
     except CareloopError as exc:
-        delivery.status, delivery.result = "failed", str(exc)[:2000]
+        return _park(session, delivery, _reason(exc))
+    except (ArithmeticError, ValueError, OverflowError) as exc:
+        return _park(session, delivery, f"could not be applied ({type(exc).__name__}: {exc})")
     else:
         delivery.status = "ignored" if mapped.ignored else "processed"
         delivery.result = mapped.describe()

@@ -57,17 +57,20 @@ def map_order(data: Any, *, time_suffix: str = "_at") -> Mapped:
     order_id = reader.text("id", required=True)
     placed = reader.time(f"created{time_suffix}", required=True)
     total = reader.amount("total_price", required=True)
-    customer = _customer(reader, "customer.")
+    customer = _customer(reader, "customer.") or guest_customer(reader)
     if customer is None:
-        email = email_or_none(reader.get("email"))
-        if email is None:
-            reader.errors.append(FieldError("customer", "required: a customer id or an email"))
-        else:
-            customer = CustomerIn(customer_id=f"email:{email}", email=email)
-    lines = [_line(item) for item in reader.get("line_items", [])]
+        # A POS sale with no customer: kept for staff (parked), never refused.
+        reader.errors.append(
+            FieldError("customer", "no customer, email or phone on the order (a POS sale?)")
+        )
+    lines = [_line(reader, i) for i in range(len(reader.items("line_items")))]
+    codes = [str(d["code"])[:64] for d in reader.items("discount_codes") if d.get("code")]
+    reader.items("fulfillments")
+    reader.items("refunds")
     _raise(reader)
     assert order_id and placed and total is not None and customer
     times = _status_times(reader, placed, time_suffix)
+    _raise(reader)
     try:
         order = OrderIn(
             order_id=order_id,
@@ -76,9 +79,7 @@ def map_order(data: Any, *, time_suffix: str = "_at") -> Mapped:
             total=total,
             currency=reader.text("currency"),
             lines=lines,
-            discount_codes=[
-                str(d["code"]) for d in reader.get("discount_codes", []) if d.get("code")
-            ],
+            discount_codes=codes,
             customer_name=customer.name,
             email=customer.email,
             phone=customer.phone,
@@ -88,6 +89,21 @@ def map_order(data: Any, *, time_suffix: str = "_at") -> Mapped:
     except ValidationError as exc:
         raise _as_failure(exc) from None
     return Mapped(customers=[customer], orders=[order])
+
+
+def guest_customer(reader: Reader) -> CustomerIn | None:
+    """A guest checkout: the buyer is known by email, else by phone (common in Vietnam)."""
+    email = email_or_none(reader.get("email") or reader.get("contact_email"))
+    if email is not None:
+        return CustomerIn(customer_id=f"email:{email}", email=email)
+    phone = phone_or_none(
+        reader.get("phone")
+        or reader.get("shipping_address.phone")
+        or reader.get("billing_address.phone")
+    )
+    if phone is not None:
+        return CustomerIn(customer_id=f"phone:{phone}", phone=phone)
+    return None
 
 
 def _customer(reader: Reader, prefix: str) -> CustomerIn | None:
@@ -124,13 +140,20 @@ def _customer(reader: Reader, prefix: str) -> CustomerIn | None:
     )
 
 
-def _line(item: dict[str, Any]) -> OrderLineIn:
-    return OrderLineIn(
-        sku=str(item.get("sku") or "") or None,
-        product_name=str(item.get("title") or item.get("name") or "")[:300],
-        quantity=max(1, int(item.get("quantity") or 1)),
-        unit_price=item.get("price") or 0,
-    )
+def _line(reader: Reader, index: int) -> OrderLineIn:
+    path = f"line_items.{index}"
+    item = reader.get(path, {})
+    try:
+        return OrderLineIn(
+            sku=str(item.get("sku") or "")[:64] or None,
+            product_name=str(item.get("title") or item.get("name") or "")[:300],
+            quantity=reader.quantity(f"{path}.quantity"),
+            unit_price=reader.amount(f"{path}.price") or 0,
+        )
+    except ValidationError as exc:
+        for err in exc.errors():
+            reader.errors.append(FieldError(f"{path}.{err['loc'][0]}", err["msg"]))
+        return OrderLineIn(product_name="", quantity=1, unit_price=0)
 
 
 def _status_times(reader: Reader, placed: datetime, suffix: str) -> dict[str, datetime | None]:
@@ -139,7 +162,13 @@ def _status_times(reader: Reader, placed: datetime, suffix: str) -> dict[str, da
     times: dict[str, datetime | None] = {}
     if reader.text("financial_status") in PAID_STATES:
         times["paid_at"] = reader.time(f"processed{suffix}") or updated
-    fulfillments = reader.get("fulfillments", [])
+    # A fulfillment whose status is failure/error/cancelled shipped nothing (Fulfillment
+    # resource, `status`: pending, open, success, cancelled, error, failure).
+    fulfillments = [
+        f
+        for f in reader.items("fulfillments")
+        if str(f.get("status") or "") not in {"failure", "error", "cancelled"}
+    ]
     if reader.text("fulfillment_status") in {"fulfilled", "partial"} or fulfillments:
         first = fulfillments[0] if fulfillments else {}
         times["shipped_at"] = _iso(first.get(f"created{suffix}")) or updated
@@ -148,14 +177,14 @@ def _status_times(reader: Reader, placed: datetime, suffix: str) -> dict[str, da
         for f in fulfillments
         if f.get("shipment_status") == "delivered" or f.get("status") == "delivered"
     ]
-    if delivered or reader.text("carrier_status_code") == "delivered":
+    if delivered:
         times["delivered_at"] = (
             _iso(delivered[-1].get(f"updated{suffix}")) if delivered else None
         ) or updated
     if cancelled := reader.time(f"cancelled{suffix}"):
         times["cancelled_at"] = cancelled
     if reader.text("financial_status") == "refunded":
-        refunds = reader.get("refunds", [])
+        refunds = reader.items("refunds")
         times["returned_at"] = (
             _iso(refunds[-1].get(f"created{suffix}")) if refunds else None
         ) or updated

@@ -1,5 +1,6 @@
-"""The connectors page: each platform's webhook URL and secret to paste into it, the last
-deliveries with their result, and a replay button for a failed one."""
+"""The connectors page: each platform's webhook URL and secret to paste into it, the
+deliveries that need attention (signed but not applicable, with the reason and a retry
+button), and the last deliveries with their result."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from careloop.connectors.platforms import PLATFORMS
 from careloop.connectors.service import (
     add_connector,
     connectors_of,
+    needs_attention,
     recent_deliveries,
     replay_delivery,
 )
@@ -48,6 +50,17 @@ TEXTS = {
         "owner_only": "Only the owner can see secrets and change connectors.",
         "generate": "Leave empty to generate one",
         "where": "Where to set it up",
+        "verify_token": "Verify token (Haravan app registration)",
+        "attention": "Needs attention",
+        "attention_help": "These deliveries were received and stored, but could not be "
+        "applied. Fix the cause (the mapping, the missing order or customer), then retry.",
+        "no_attention": "Nothing waiting: every delivery was applied.",
+        "reason": "Reason",
+        "retry": "Retry",
+        "disabled": "Disabled",
+        "disabled_help": "The platform said the app was uninstalled. Orders wait under "
+        "Needs attention; save this connector again to switch it back on.",
+        "deletion_due": "The shop's customer and order data will be deleted at",
     },
     "vi": {
         "title": "Kết nối",
@@ -69,6 +82,17 @@ TEXTS = {
         "owner_only": "Chỉ chủ shop mới xem được khóa và thay đổi kết nối.",
         "generate": "Để trống để tạo tự động",
         "where": "Cài đặt tại",
+        "verify_token": "Mã xác minh (đăng ký ứng dụng Haravan)",
+        "attention": "Cần xử lý",
+        "attention_help": "Các lần nhận này đã được lưu nhưng chưa áp dụng được. Sửa nguyên "
+        "nhân (ánh xạ, đơn hàng hoặc khách hàng còn thiếu) rồi bấm thử lại.",
+        "no_attention": "Không có gì chờ xử lý: mọi lần nhận đều đã được áp dụng.",
+        "reason": "Lý do",
+        "retry": "Thử lại",
+        "disabled": "Đã tắt",
+        "disabled_help": "Nền tảng báo ứng dụng đã bị gỡ. Đơn hàng chờ trong mục Cần xử lý; "
+        "lưu lại kết nối này để bật lại.",
+        "deletion_due": "Dữ liệu khách hàng và đơn hàng của cửa hàng sẽ bị xoá lúc",
     },
 }
 
@@ -85,6 +109,9 @@ def _page(
             "url": f"{base}/api/v1/webhooks/{c.platform}/{staff.shop.slug}",
             "secret": c.secret if staff.can("owner") else None,
             "signature_header": PLATFORMS[c.platform].signature_header,
+            "verify_token": c.verify_token if staff.can("owner") else None,
+            "disabled_at": c.disabled_at,
+            "deletion_due_at": c.data_deletion_due_at,
         }
         for c in connectors_of(session, staff.shop.id)
     ]
@@ -96,6 +123,7 @@ def _page(
             "connectors": connectors,
             "platforms": PLATFORMS,
             "deliveries": recent_deliveries(session, staff.shop.id),
+            "attention": needs_attention(session, staff.shop.id),
             "error": error,
         },
         staff=staff,
@@ -119,6 +147,7 @@ def save_connector(
     platform: Annotated[str, Form()],
     secret: Annotated[str, Form()] = "",
     mapping: Annotated[str, Form()] = "",
+    verify_token: Annotated[str, Form()] = "",
 ) -> Response:
     try:
         fields = json.loads(mapping) if mapping.strip() else None
@@ -132,6 +161,8 @@ def save_connector(
             platform=platform,
             secret=secret.strip() or secrets.token_urlsafe(24),
             mapping=fields,
+            verify_token=verify_token.strip()
+            or (secrets.token_urlsafe(16) if platform == "haravan" else ""),
         )
     except ValidationFailed as exc:
         return _page(request, staff, session, ctx, error="; ".join(str(e) for e in exc.errors))

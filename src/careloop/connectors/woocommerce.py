@@ -54,20 +54,28 @@ def map_order(data: Any) -> Mapped:
             )
         )
     email = email_or_none(reader.get("billing.email"))
+    phone = phone_or_none(reader.get("billing.phone") or reader.get("shipping.phone"))
     woo_customer = reader.get("customer_id")
-    if woo_customer:
+    if woo_customer and str(woo_customer) != "0":
         customer_id = f"wc:{woo_customer}"
     elif email:
         customer_id = f"email:{email}"
+    elif phone:
+        customer_id = f"phone:{phone}"  # a phone-only guest: reachable by SMS and Zalo
     else:
         customer_id = ""
         reader.errors.append(
-            FieldError("billing.email", "required for a guest order (customer_id 0)")
+            FieldError("billing", "a guest order (customer_id 0) with no email and no phone")
         )
+    line_items = reader.items("line_items")
+    lines = [_line(reader, i) for i in range(len(line_items))]
+    coupons = reader.items("coupon_lines")
     if reader.errors:
         raise ValidationFailed(reader.errors)
     assert order_id and placed and total is not None and status
     times = _times(reader, placed, status)
+    if reader.errors:
+        raise ValidationFailed(reader.errors)
     name = " ".join(
         p for p in (reader.text("billing.first_name"), reader.text("billing.last_name")) if p
     )
@@ -77,11 +85,11 @@ def map_order(data: Any) -> Mapped:
         placed_at=placed,
         total=total,
         currency=reader.text("currency"),
-        lines=[_line(item) for item in reader.get("line_items", [])],
-        discount_codes=[str(c["code"]) for c in reader.get("coupon_lines", []) if c.get("code")],
+        lines=lines,
+        discount_codes=[str(c["code"])[:64] for c in coupons if c.get("code")],
         customer_name=name or None,
         email=email,
-        phone=phone_or_none(reader.get("billing.phone")),
+        phone=phone,
         # Orders that need no shipping carry only the billing address: it is where they go.
         shipping_address=address_line(
             reader.get("shipping") if reader.get("shipping.address_1") else reader.get("billing")
@@ -104,10 +112,12 @@ def _times(reader: Reader, placed: datetime, status: str) -> dict[str, datetime 
     return {name: max(at, placed) for name, at in times.items() if at is not None}
 
 
-def _line(item: dict[str, Any]) -> OrderLineIn:
+def _line(reader: Reader, index: int) -> OrderLineIn:
+    path = f"line_items.{index}"
+    item = reader.get(path, {})
     return OrderLineIn(
-        sku=str(item.get("sku") or "") or None,
+        sku=str(item.get("sku") or "")[:64] or None,
         product_name=str(item.get("name") or "")[:300],
-        quantity=max(1, int(item.get("quantity") or 1)),
-        unit_price=item.get("price") or 0,
+        quantity=reader.quantity(f"{path}.quantity"),
+        unit_price=reader.amount(f"{path}.price") or 0,
     )
