@@ -27,7 +27,7 @@ import random
 import socket
 import threading
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,12 +40,13 @@ from careloop.channels.base import (
     Outgoing,
     PermanentError,
     Provider,
+    RateLimited,
     SendError,
     Sent,
     TransientError,
 )
 from careloop.channels.log import event_payload, record_status
-from careloop.channels.models import ChannelSettings, Message, Suppression
+from careloop.channels.models import ChannelSettings, ChannelThrottle, Message, Suppression
 from careloop.context import AppContext
 from careloop.core.errors import FieldError, ValidationFailed
 from careloop.core.events import MESSAGE_MAYBE_SENT
@@ -296,6 +297,11 @@ def _claim_and_prepare(
                     "a previous attempt may have been sent and this provider cannot de-duplicate",
                 )
                 continue
+            held = known.throttles.get((message.shop_id, prepared.channel))
+            if held is not None and held > ctx.clock.now():
+                # The provider asked this shop to slow down on this channel: wait, unfailed.
+                _hold(message, held, ambiguous=claim.ambiguous)
+                continue
             if provider.supports_dedup:
                 # A resend carries the same id, so the claim itself may count as the handover.
                 message.status = "sending"
@@ -416,6 +422,8 @@ class _Known:
     settings: dict[tuple[int, str], ChannelSettings]
     consents: dict[tuple[int, str], str]
     suppressed: dict[tuple[int, str, str], str]
+    # (shop, channel) -> the provider's "not before" (rate limit, quota, sending hours).
+    throttles: dict[tuple[int, str], datetime] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session, messages: list[Message]) -> _Known:
@@ -466,7 +474,15 @@ class _Known:
                 )
             ):
                 suppressed[(shop_id, channel, address)] = reason
-        return cls(customers, shops, settings, consents, suppressed)
+        throttles = {
+            (shop_id, channel): not_before
+            for shop_id, channel, not_before in session.execute(
+                select(
+                    ChannelThrottle.shop_id, ChannelThrottle.channel, ChannelThrottle.not_before
+                ).where(ChannelThrottle.shop_id.in_(shop_ids))
+            )
+        }
+        return cls(customers, shops, settings, consents, suppressed, throttles)
 
 
 def _prepare(
@@ -660,9 +676,25 @@ def _record_outcome(
     if isinstance(outcome, Sent):
         if outcome.provider_message_id:
             message.provider_message_id = outcome.provider_message_id[:128]
-        _settle(session, ctx, message, "delivered" if outcome.delivered else "sent", None)
+        status = "delivered" if outcome.delivered else "sent"
+        _settle(session, ctx, message, status, outcome.note)
         return
     reason = outcome.reason[:500]
+    if isinstance(outcome, RateLimited):
+        until = outcome.until(ctx.clock.now())
+        throttle_channel(
+            session,
+            ctx,
+            shop_id=message.shop_id,
+            channel=prepared.channel,
+            until=until,
+            reason=reason,
+        )
+        record_status(
+            session=session, clock=ctx.clock, message=message, status="retry", reason=reason
+        )
+        _hold(message, until, ambiguous=False)
+        return
     if isinstance(outcome, AmbiguousError):
         if provider.supports_dedup and message.attempts < MAX_ATTEMPTS:
             # Retried later with the same de-duplication id: the provider drops a repeat.
@@ -688,6 +720,55 @@ def _record_outcome(
     if isinstance(outcome, PermanentError) and outcome.suppress:
         _suppress_address(session, ctx, message.shop_id, prepared.channel, prepared.out.to, reason)
     _fall_back(session, ctx, message, reason)
+
+
+def _hold(message: Message, until: datetime, *, ambiguous: bool) -> None:
+    """Back in line until `until` without counting the attempt: a rate limit is the
+    provider's pace, not the message's fault. An ambiguous one stays `maybe_sent`."""
+    message.status = "maybe_sent" if ambiguous else "queued"
+    message.attempts = max(message.attempts - 1, 0)
+    message.next_attempt_at = until
+    _clear_lease(message)
+
+
+def throttle_channel(
+    session: Session,
+    ctx: AppContext,
+    *,
+    shop_id: int,
+    channel: str,
+    until: datetime,
+    reason: str,
+) -> None:
+    """Hold the shop's sends on `channel` until `until` (never moves an existing hold
+    earlier); the dispatcher requeues that channel's messages until then."""
+    from careloop.db.upsert import insert_ignoring_duplicates
+
+    now = ctx.clock.now()
+    insert_ignoring_duplicates(
+        session,
+        ChannelThrottle.__table__,  # type: ignore[arg-type]
+        [
+            {
+                "shop_id": shop_id,
+                "channel": channel,
+                "not_before": until,
+                "reason": reason[:500],
+                "updated_at": now,
+            }
+        ],
+        ["shop_id", "channel"],
+    )
+    session.execute(
+        update(ChannelThrottle)
+        .where(
+            ChannelThrottle.shop_id == shop_id,
+            ChannelThrottle.channel == channel,
+            ChannelThrottle.not_before < until,
+        )
+        .values(not_before=until, reason=reason[:500], updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _attempt_limit(message: Message) -> int:

@@ -155,6 +155,21 @@ class Suppression(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class ChannelThrottle(Base):
+    """A provider told us to slow down (Retry-After, a quota or balance error, a sending-hours
+    ban): the shop's messages on this channel wait until `not_before`, none is failed."""
+
+    __tablename__ = "channel_throttles"
+    __table_args__ = (UniqueConstraint("shop_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class ContactPreference(Base):
     """How often a customer wants to hear from the shop, chosen in the preference centre."""
 

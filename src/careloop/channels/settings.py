@@ -50,6 +50,8 @@ FIELDS: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]]] = {
                 "base_url",
                 "allow_private",
                 "inbound_token",
+                "esms_cpid",
+                "esms_private_key",
             }
         ),
         frozenset(),
