@@ -17,6 +17,8 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        # The bytes as received on the wire (DATA), for header-level checks.
+        self.raw: list[bytes] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.reject: set[str] = set()
 
@@ -32,6 +34,7 @@ class Inbox:
         parsed = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)
+        self.raw.append(bytes(envelope.original_content or envelope.content))
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 Message accepted"
 
@@ -62,7 +65,8 @@ class Recorded:
 class FakeProviders:
     """Twilio, eSMS and Zalo as their docs describe them, on one local HTTP server.
 
-    `script[path]` is a list of (status, json) answers to give in turn before the default."""
+    `script[path]` is a list of (status, json) answers to give in turn before the default;
+    `headers[path]` a list of extra response headers (e.g. Retry-After) for those answers."""
 
     TWILIO_SID = "AC123"
     TWILIO_TOKEN = "tw-secret"
@@ -70,6 +74,7 @@ class FakeProviders:
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
         self.script: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        self.headers: dict[str, list[dict[str, str]]] = {}
         self.zalo_token = "zalo-access-1"
 
     def answer(self, rec: Recorded) -> tuple[int, dict[str, Any]]:
@@ -144,9 +149,13 @@ def providers() -> Iterator[tuple[FakeProviders, str]]:
                 self.rfile.read(length),
             )
             fake.requests.append(rec)
+            extra = fake.headers.get(rec.path) or []
+            headers = extra.pop(0) if extra and fake.script.get(rec.path) else {}
             status, body = fake.answer(rec)
             data = json.dumps(body).encode()
             self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(data)))
             self.end_headers()

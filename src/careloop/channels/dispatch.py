@@ -50,6 +50,7 @@ from careloop.channels.models import ChannelSettings, ChannelThrottle, Message, 
 from careloop.context import AppContext
 from careloop.core.errors import FieldError, ValidationFailed
 from careloop.core.events import MESSAGE_MAYBE_SENT
+from careloop.core.settings import base_url_problem
 from careloop.customers.models import Consent, Customer
 from careloop.customers.timeline import record_event
 from careloop.shops.models import Shop
@@ -241,7 +242,13 @@ def dispatch_due(
     pool: ProviderPool | None = None,
     rng: random.Random | None = None,
 ) -> int:
-    """One pass: claim, send and record up to `limit` messages, CLAIM_AT_ONCE per claim."""
+    """One pass: claim, send and record up to `limit` messages, CLAIM_AT_ONCE per claim.
+    Nothing is sent while the public base URL is unsafe for links (plain http outside
+    localhost): the messages wait, queued."""
+    problem = base_url_problem(ctx.settings.base_url)
+    if problem:
+        log.error("not sending: %s", problem)
+        return 0
     own_pool = pool is None
     pool = pool or ProviderPool(ctx)
     pool.begin_pass()
