@@ -126,6 +126,20 @@ class FakeProviders:
                 "message": "Success",
                 "data": {"msg_id": "zmsg-1", "sent_time": "1"},
             }
+        if rec.path == "/v3.0/oa/message/cs":
+            # Official Account API, "Gửi tin tư vấn dạng văn bản".
+            if rec.headers.get("access_token") != self.zalo_token:
+                return 200, {"error": -216, "message": "Access token is invalid"}
+            body = json.loads(rec.body)
+            user_id = str((body.get("recipient") or {}).get("user_id") or "")
+            text = str((body.get("message") or {}).get("text") or "")
+            if not user_id or not text:
+                return 200, {"error": -201, "message": "Parameters are invalid"}
+            return 200, {
+                "error": 0,
+                "message": "Success",
+                "data": {"message_id": "cs-1", "user_id": user_id},
+            }
         if rec.path == "/hook":
             return 200, {"ok": True}
         return 404, {"error": "not found"}

@@ -69,8 +69,9 @@ class Message(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     provider: Mapped[str | None] = mapped_column(String(32), nullable=True)
     provider_message_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    # Sent to every provider as its de-duplication id (email Message-ID, eSMS RequestId,
-    # Zalo tracking_id) so a retry after an ambiguous failure cannot deliver twice.
+    # Sent to every provider as its reference (email Message-ID, eSMS RequestId, Zalo
+    # tracking_id); only providers that de-duplicate on it (eSMS, webhook) are retried after
+    # an ambiguous failure, the others go to staff as maybe_sent.
     dedup_id: Mapped[str] = mapped_column(String(40))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -67,6 +67,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]]] = {
                 "refresh_token",
                 "access_token_expires_at",
                 "base_url",
+                "oa_base_url",
                 "oauth_base_url",
                 "allow_private",
                 "template_ids",
