@@ -92,11 +92,20 @@ class FakeProviders:
             form = {k: v[0] for k, v in parse_qs(rec.body.decode()).items()}
             if not form.get("To", "").startswith("+"):
                 return 400, {"code": 21211, "message": "Invalid 'To' Phone Number", "status": 400}
+            if not form.get("Body") and not form.get("MediaUrl"):
+                return 400, {"code": 21602, "message": "Message body is required.", "status": 400}
             return 201, {"sid": f"SM{len(self.requests):032d}", "status": "queued"}
         if rec.path == "/MainService.svc/json/SendMultipleMessage_V4_post_json/":
             body = json.loads(rec.body)
             if body.get("ApiKey") != "ek" or body.get("SecretKey") != "es":
                 return 200, {"CodeResult": "101", "ErrorMessage": "Authorize Failed"}
+            if not str(body.get("Phone", "")).isdigit():  # 84... or 0..., no "+"
+                return 200, {
+                    "CodeResult": "108",
+                    "ErrorMessage": "Phone number is not in correct format.",
+                }
+            if not body.get("Content") or not body.get("SmsType"):
+                return 200, {"CodeResult": "118", "ErrorMessage": "Unsupported message type."}
             return 200, {
                 "CodeResult": "100",
                 "CountRegenerate": 0,

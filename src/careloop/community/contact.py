@@ -75,16 +75,14 @@ def load_recipients(
                 Customer.preferred_channel,
                 Customer.email,
                 Customer.phone,
+                Customer.zalo_user_id,
             ).where(Customer.shop_id == shop.id, Customer.id.between(lo, hi))
         )
-        for cid, tz, preferred, email, phone in rows:
+        for cid, tz, preferred, email, phone, zalo in rows:
             if cid not in wanted:
                 continue
             reachable = {
-                # ZNS reaches a person by phone number, not by OA user id.
-                name
-                for name, addr in (("email", email), ("sms", phone), ("zalo", phone))
-                if addr
+                name for name, addr in (("email", email), ("sms", phone), ("zalo", zalo)) if addr
             }
             out[int(cid)] = policy.Recipient(
                 timezone=tz or shop.timezone,
