@@ -17,6 +17,8 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        # The bytes as received on the wire (DATA), for header-level checks.
+        self.raw: list[bytes] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.reject: set[str] = set()
 
@@ -32,6 +34,7 @@ class Inbox:
         parsed = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)
+        self.raw.append(bytes(envelope.original_content or envelope.content))
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 Message accepted"
 
@@ -62,7 +65,8 @@ class Recorded:
 class FakeProviders:
     """Twilio, eSMS and Zalo as their docs describe them, on one local HTTP server.
 
-    `script[path]` is a list of (status, json) answers to give in turn before the default."""
+    `script[path]` is a list of (status, json) answers to give in turn before the default;
+    `headers[path]` a list of extra response headers (e.g. Retry-After) for those answers."""
 
     TWILIO_SID = "AC123"
     TWILIO_TOKEN = "tw-secret"
@@ -70,6 +74,7 @@ class FakeProviders:
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
         self.script: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        self.headers: dict[str, list[dict[str, str]]] = {}
         self.zalo_token = "zalo-access-1"
 
     def answer(self, rec: Recorded) -> tuple[int, dict[str, Any]]:
@@ -87,11 +92,20 @@ class FakeProviders:
             form = {k: v[0] for k, v in parse_qs(rec.body.decode()).items()}
             if not form.get("To", "").startswith("+"):
                 return 400, {"code": 21211, "message": "Invalid 'To' Phone Number", "status": 400}
+            if not form.get("Body") and not form.get("MediaUrl"):
+                return 400, {"code": 21602, "message": "Message body is required.", "status": 400}
             return 201, {"sid": f"SM{len(self.requests):032d}", "status": "queued"}
         if rec.path == "/MainService.svc/json/SendMultipleMessage_V4_post_json/":
             body = json.loads(rec.body)
             if body.get("ApiKey") != "ek" or body.get("SecretKey") != "es":
                 return 200, {"CodeResult": "101", "ErrorMessage": "Authorize Failed"}
+            if not str(body.get("Phone", "")).isdigit():  # 84... or 0..., no "+"
+                return 200, {
+                    "CodeResult": "108",
+                    "ErrorMessage": "Phone number is not in correct format.",
+                }
+            if not body.get("Content") or not body.get("SmsType"):
+                return 200, {"CodeResult": "118", "ErrorMessage": "Unsupported message type."}
             return 200, {
                 "CodeResult": "100",
                 "CountRegenerate": 0,
@@ -121,6 +135,20 @@ class FakeProviders:
                 "message": "Success",
                 "data": {"msg_id": "zmsg-1", "sent_time": "1"},
             }
+        if rec.path == "/v3.0/oa/message/cs":
+            # Official Account API, "Gửi tin tư vấn dạng văn bản".
+            if rec.headers.get("access_token") != self.zalo_token:
+                return 200, {"error": -216, "message": "Access token is invalid"}
+            body = json.loads(rec.body)
+            user_id = str((body.get("recipient") or {}).get("user_id") or "")
+            text = str((body.get("message") or {}).get("text") or "")
+            if not user_id or not text:
+                return 200, {"error": -201, "message": "Parameters are invalid"}
+            return 200, {
+                "error": 0,
+                "message": "Success",
+                "data": {"message_id": "cs-1", "user_id": user_id},
+            }
         if rec.path == "/hook":
             return 200, {"ok": True}
         return 404, {"error": "not found"}
@@ -144,9 +172,13 @@ def providers() -> Iterator[tuple[FakeProviders, str]]:
                 self.rfile.read(length),
             )
             fake.requests.append(rec)
+            extra = fake.headers.get(rec.path) or []
+            headers = extra.pop(0) if extra and fake.script.get(rec.path) else {}
             status, body = fake.answer(rec)
             data = json.dumps(body).encode()
             self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(data)))
             self.end_headers()

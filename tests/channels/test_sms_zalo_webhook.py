@@ -112,7 +112,9 @@ def test_esms_sends_request_id_and_a_5xx_is_retried_only_with_the_same_id(
     assert done.status == "sent" and done.provider_message_id == f"esms-{done.dedup_id}"
     # eSMS reports delivery with a GET to the callback URL it was given.
     callback = second["CallbackUrl"].replace("http://127.0.0.1:8000", "")
-    reply = app_client.get(callback + f"&SMSID=x&SendStatus=5&RequestId={done.dedup_id}")
+    reply = app_client.get(
+        callback + f"&SMSID=x&SendStatus=5&SendSuccess=1&RequestId={done.dedup_id}"
+    )
     assert reply.status_code == 204 and message(ctx, message_id).status == "delivered"
 
 

@@ -1,6 +1,7 @@
-"""Contract tests: each platform's published sample requests, replayed byte for byte through
-Careloop's real HTTP stack (the FastAPI app with its middleware, via Starlette's client),
-signed exactly as the platform's documentation says."""
+"""Contract tests: each platform's and provider's published sample requests, replayed through
+Careloop's real HTTP stack (the FastAPI app with its middleware, via Starlette's client) and
+the channel tests' local servers (a real aiosmtpd SMTP server, one local HTTP server speaking
+Twilio's, eSMS's and Zalo's documented APIs), signed as each documentation says."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ import pytest
 from careloop.connectors.service import add_connector
 from careloop.context import AppContext
 from careloop.shops.models import Shop
+from tests.channels.conftest import providers, smtp_server
+
+__all__ = ["base64_hmac", "connect", "providers", "raw", "smtp_server"]
 
 SAMPLES = Path(__file__).parent.parent / "fixtures"
 SECRET = "contract-secret-0123456789"

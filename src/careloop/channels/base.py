@@ -8,6 +8,7 @@ left and we do not know: retry only with the same de-duplication id)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 
@@ -36,6 +37,9 @@ class Sent:
     provider: str
     provider_message_id: str | None = None
     delivered: bool = False
+    # Why this counts as sent when it is not a plain acceptance (e.g. eSMS 124: the
+    # RequestId was already accepted by an earlier attempt); kept in the status history.
+    note: str | None = None
 
 
 class SendError(Exception):
@@ -46,6 +50,27 @@ class SendError(Exception):
 
 class TransientError(SendError):
     """Nothing was delivered and trying again later may work (timeout before sending, 429)."""
+
+
+class RateLimited(TransientError):
+    """The provider asked us to slow down (HTTP 429/503 with `Retry-After`, a quota or balance
+    error, a sending-hours ban). Nothing was delivered; the message is not at fault, so it is
+    not failed and the attempt does not count: the shop's sends on this channel wait until
+    `retry_after` seconds from now, or until `not_before` when the provider named a moment
+    (a per-shop, per-channel "not before" the dispatcher honours)."""
+
+    def __init__(
+        self, reason: str, *, retry_after: float = 60.0, not_before: datetime | None = None
+    ) -> None:
+        super().__init__(reason)
+        self.retry_after = max(float(retry_after), 1.0)
+        self.not_before = not_before
+
+    def until(self, now: datetime) -> datetime:
+        """When sends on the channel may resume, read against the caller's clock."""
+        if self.not_before is not None and self.not_before > now:
+            return self.not_before
+        return now + timedelta(seconds=self.retry_after)
 
 
 class PermanentError(SendError):
@@ -82,6 +107,7 @@ SECRET_FIELDS = frozenset(
         "secret",
         "oa_secret_key",
         "inbound_token",
+        "esms_private_key",
     }
 )
 

@@ -11,10 +11,11 @@ Exactly-once, as the provider sees it. A message goes `queued -> claimed -> send
 there leaves a message any other worker may send afresh; `sending` is committed before the
 network call, so a message found `sending` with its lease run out is ambiguous. An
 ambiguous message is resent only to a provider that de-duplicates on our id (eSMS
-RequestId, Zalo tracking_id, the webhook's Idempotency-Key); for providers with no such id
-(SMTP, Twilio) `claimed -> sending` is its own commit just before the call, and an
-ambiguous message is never resent: it stays `maybe_sent` and goes to the customer's
-timeline for staff to check (no duplicate, nothing silently lost).
+RequestId, the webhook's Idempotency-Key); for providers with no such id (SMTP, Twilio,
+Zalo ZNS, whose tracking_id is not a documented duplicate guard) `claimed -> sending` is
+its own commit just before the call, and an ambiguous message is never resent: it stays
+`maybe_sent` and goes to the customer's timeline for staff to check (no duplicate,
+nothing silently lost).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import random
 import socket
 import threading
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,15 +41,17 @@ from careloop.channels.base import (
     Outgoing,
     PermanentError,
     Provider,
+    RateLimited,
     SendError,
     Sent,
     TransientError,
 )
 from careloop.channels.log import event_payload, record_status
-from careloop.channels.models import ChannelSettings, Message, Suppression
+from careloop.channels.models import ChannelSettings, ChannelThrottle, Message, Suppression
 from careloop.context import AppContext
 from careloop.core.errors import FieldError, ValidationFailed
-from careloop.core.events import MESSAGE_MAYBE_SENT
+from careloop.core.events import MESSAGE_MAYBE_SENT, MESSAGE_REPLIED
+from careloop.core.settings import base_url_problem
 from careloop.customers.models import Consent, Customer
 from careloop.customers.timeline import record_event
 from careloop.shops.models import Shop
@@ -70,6 +73,8 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE_SECONDS = 60
 BACKOFF_MAX_SECONDS = 3600
 CONSENT_CHANNELS = ("email", "sms", "zalo")
+# The timeline event of a customer writing to the shop's Zalo OA (tracking records it).
+ZALO_INBOUND_EVENT = MESSAGE_REPLIED
 NEEDS_SETTINGS = ("email", "sms", "zalo", "webhook")
 
 
@@ -120,21 +125,88 @@ def default_provider(ctx: AppContext, row: ChannelSettings) -> Provider:
     if row.channel == "sms":
         return sms_provider(row.provider, row.config)
     if row.channel == "zalo":
-        return ZaloProvider(row.config, clock=ctx.clock, save_tokens=_token_saver(ctx, row.id))
+        return ZaloProvider(row.config, clock=ctx.clock, token_store=DbTokenStore(ctx, row.id))
     if row.channel == "webhook":
         return WebhookProvider(row.config, clock=ctx.clock)
     raise PermanentError(f"no provider for channel {row.channel!r}")
 
 
-def _token_saver(ctx: AppContext, settings_id: int) -> Callable[[dict[str, Any]], None]:
-    def save(tokens: dict[str, Any]) -> None:
-        # Its own transaction: a refresh token is single use, so it must outlive a failed send.
-        with ctx.sessions() as session, session.begin():
-            row = session.get(ChannelSettings, settings_id, with_for_update=True)
-            if row is not None:
-                row.config = {**row.config, **tokens}
+class DbTokenStore:
+    """The Zalo OA's tokens in its channel settings row, refreshed single-flight: the row is
+    locked (SELECT ... FOR UPDATE) for the refresh call, and a worker that finds the stored
+    refresh token no longer the one it holds takes the pair another worker just saved
+    instead of spending the single-use token again. A refused refresh alerts the owner (a
+    staff task): the OA is disconnected until they reconnect it."""
 
-    return save
+    def __init__(self, ctx: AppContext, settings_id: int) -> None:
+        self.ctx = ctx
+        self.settings_id = settings_id
+
+    def refresh(self, held: str, call: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
+        from careloop.channels.zalo import TOKEN_KEYS, tokens_fresh
+
+        refused: PermanentError
+        shop_id = 0
+        with self.ctx.sessions() as session, session.begin():
+            row = session.get(
+                ChannelSettings, self.settings_id, with_for_update=True, populate_existing=True
+            )
+            if row is None:
+                raise PermanentError("zalo: the channel settings were removed")
+            shop_id = row.shop_id
+            stored = dict(row.config)
+            current = str(stored.get("refresh_token") or "")
+            if current != held and tokens_fresh(stored, self.ctx.clock.now()):
+                return {k: stored[k] for k in TOKEN_KEYS if k in stored}
+            try:
+                tokens = call(current)
+            except PermanentError as exc:
+                refused = exc
+            else:
+                row.config = {**stored, **tokens}
+                return tokens
+        self._alert_owner(shop_id, refused.reason)
+        raise refused
+
+    def _alert_owner(self, shop_id: int, reason: str) -> None:
+        try:
+            support = importlib.import_module("careloop.support.service")
+        except ImportError:
+            log.error("zalo token refresh refused for shop %s: %s", shop_id, reason)
+            return
+        now = self.ctx.clock.now()
+        with self.ctx.sessions() as session, session.begin():
+            shop = session.get(Shop, shop_id)
+            if shop is None:
+                return
+            texts = ZALO_ALERT.get((shop.locale or "vi")[:2], ZALO_ALERT["en"])
+            support.create_task(
+                session=session,
+                clock=self.ctx.clock,
+                shop=shop,
+                customer_id=None,
+                kind="other",
+                title=texts["title"],
+                body=texts["body"].format(reason=reason),
+                due_at=now,
+                assignee_rule="owner",
+                source="channels.zalo",
+                idempotency_key=f"zalo-token-refused:{shop_id}:{now.date().isoformat()}",
+            )
+
+
+ZALO_ALERT = {
+    "vi": {
+        "title": "Zalo OA đã mất kết nối: hãy kết nối lại",
+        "body": "Zalo từ chối làm mới mã truy cập ({reason}). Tin Zalo sẽ chuyển sang kênh "
+        "khác cho đến khi bạn kết nối lại Official Account trong phần Kênh.",
+    },
+    "en": {
+        "title": "Zalo OA disconnected: reconnect it",
+        "body": "Zalo refused to refresh the access token ({reason}). Zalo messages fall back "
+        "to other channels until you reconnect the Official Account under Channels.",
+    },
+}
 
 
 class ProviderPool:
@@ -240,7 +312,13 @@ def dispatch_due(
     pool: ProviderPool | None = None,
     rng: random.Random | None = None,
 ) -> int:
-    """One pass: claim, send and record up to `limit` messages, CLAIM_AT_ONCE per claim."""
+    """One pass: claim, send and record up to `limit` messages, CLAIM_AT_ONCE per claim.
+    Nothing is sent while the public base URL is unsafe for links (plain http outside
+    localhost): the messages wait, queued."""
+    problem = base_url_problem(ctx.settings.base_url)
+    if problem:
+        log.error("not sending: %s", problem)
+        return 0
     own_pool = pool is None
     pool = pool or ProviderPool(ctx)
     pool.begin_pass()
@@ -295,6 +373,11 @@ def _claim_and_prepare(
                     provider,
                     "a previous attempt may have been sent and this provider cannot de-duplicate",
                 )
+                continue
+            held = known.throttles.get((message.shop_id, prepared.channel))
+            if held is not None and held > ctx.clock.now():
+                # The provider asked this shop to slow down on this channel: wait, unfailed.
+                _hold(message, held, ambiguous=claim.ambiguous)
                 continue
             if provider.supports_dedup:
                 # A resend carries the same id, so the claim itself may count as the handover.
@@ -416,6 +499,8 @@ class _Known:
     settings: dict[tuple[int, str], ChannelSettings]
     consents: dict[tuple[int, str], str]
     suppressed: dict[tuple[int, str, str], str]
+    # (shop, channel) -> the provider's "not before" (rate limit, quota, sending hours).
+    throttles: dict[tuple[int, str], datetime] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session, messages: list[Message]) -> _Known:
@@ -466,7 +551,15 @@ class _Known:
                 )
             ):
                 suppressed[(shop_id, channel, address)] = reason
-        return cls(customers, shops, settings, consents, suppressed)
+        throttles = {
+            (shop_id, channel): not_before
+            for shop_id, channel, not_before in session.execute(
+                select(
+                    ChannelThrottle.shop_id, ChannelThrottle.channel, ChannelThrottle.not_before
+                ).where(ChannelThrottle.shop_id.in_(shop_ids))
+            )
+        }
+        return cls(customers, shops, settings, consents, suppressed, throttles)
 
 
 def _prepare(
@@ -495,7 +588,7 @@ def _prepare(
         _fall_back(session, ctx, message, f"address suppressed: {suppressed}", final="suppressed")
         return None
     shop = known.shops[message.shop_id]
-    out = _outgoing(ctx, message, customer, shop, address)
+    out = _outgoing(ctx, session, message, customer, shop, address)
     if channel == "task":
         _create_task(ctx, session, message, shop, out, now)
         return None
@@ -512,8 +605,39 @@ def _address(channel: str, customer: Customer, settings: ChannelSettings | None)
     return "staff"
 
 
+def _customer_info(session: Session, message: Message, customer: Customer) -> dict[str, Any]:
+    """What a provider may need of the customer. For Zalo: their OA user id and when they
+    last wrote to the OA (a support reply then goes as an OA customer-service message)."""
+    info: dict[str, Any] = {
+        "id": customer.external_id,
+        "name": customer.name,
+        "locale": message.locale,
+    }
+    if message.channel == "zalo" and customer.zalo_user_id:
+        from careloop.customers.models import TimelineEvent
+
+        info["zalo_user_id"] = customer.zalo_user_id
+        info["zalo_last_inbound_at"] = session.scalar(
+            select(TimelineEvent.occurred_at)
+            .where(
+                TimelineEvent.shop_id == message.shop_id,
+                TimelineEvent.customer_id == customer.id,
+                TimelineEvent.type == ZALO_INBOUND_EVENT,
+                TimelineEvent.source == "channel:zalo",
+            )
+            .order_by(TimelineEvent.occurred_at.desc())
+            .limit(1)
+        )
+    return info
+
+
 def _outgoing(
-    ctx: AppContext, message: Message, customer: Customer, shop: Shop, address: str
+    ctx: AppContext,
+    session: Session,
+    message: Message,
+    customer: Customer,
+    shop: Shop,
+    address: str,
 ) -> Outgoing:
     channel = message.channel or ""
     base, secret = ctx.settings.base_url, ctx.secret_key
@@ -551,7 +675,7 @@ def _outgoing(
         text=fill(str(rendered.get("text") or "")),
         html=html,
         data=data,
-        customer={"id": customer.external_id, "name": customer.name, "locale": message.locale},
+        customer=_customer_info(session, message, customer),
         template_key=message.template_key,
         headers=headers,
         status_callback=_status_callback(ctx, shop, message, channel),
@@ -660,9 +784,25 @@ def _record_outcome(
     if isinstance(outcome, Sent):
         if outcome.provider_message_id:
             message.provider_message_id = outcome.provider_message_id[:128]
-        _settle(session, ctx, message, "delivered" if outcome.delivered else "sent", None)
+        status = "delivered" if outcome.delivered else "sent"
+        _settle(session, ctx, message, status, outcome.note)
         return
     reason = outcome.reason[:500]
+    if isinstance(outcome, RateLimited):
+        until = outcome.until(ctx.clock.now())
+        throttle_channel(
+            session,
+            ctx,
+            shop_id=message.shop_id,
+            channel=prepared.channel,
+            until=until,
+            reason=reason,
+        )
+        record_status(
+            session=session, clock=ctx.clock, message=message, status="retry", reason=reason
+        )
+        _hold(message, until, ambiguous=False)
+        return
     if isinstance(outcome, AmbiguousError):
         if provider.supports_dedup and message.attempts < MAX_ATTEMPTS:
             # Retried later with the same de-duplication id: the provider drops a repeat.
@@ -688,6 +828,55 @@ def _record_outcome(
     if isinstance(outcome, PermanentError) and outcome.suppress:
         _suppress_address(session, ctx, message.shop_id, prepared.channel, prepared.out.to, reason)
     _fall_back(session, ctx, message, reason)
+
+
+def _hold(message: Message, until: datetime, *, ambiguous: bool) -> None:
+    """Back in line until `until` without counting the attempt: a rate limit is the
+    provider's pace, not the message's fault. An ambiguous one stays `maybe_sent`."""
+    message.status = "maybe_sent" if ambiguous else "queued"
+    message.attempts = max(message.attempts - 1, 0)
+    message.next_attempt_at = until
+    _clear_lease(message)
+
+
+def throttle_channel(
+    session: Session,
+    ctx: AppContext,
+    *,
+    shop_id: int,
+    channel: str,
+    until: datetime,
+    reason: str,
+) -> None:
+    """Hold the shop's sends on `channel` until `until` (never moves an existing hold
+    earlier); the dispatcher requeues that channel's messages until then."""
+    from careloop.db.upsert import insert_ignoring_duplicates
+
+    now = ctx.clock.now()
+    insert_ignoring_duplicates(
+        session,
+        ChannelThrottle.__table__,  # type: ignore[arg-type]
+        [
+            {
+                "shop_id": shop_id,
+                "channel": channel,
+                "not_before": until,
+                "reason": reason[:500],
+                "updated_at": now,
+            }
+        ],
+        ["shop_id", "channel"],
+    )
+    session.execute(
+        update(ChannelThrottle)
+        .where(
+            ChannelThrottle.shop_id == shop_id,
+            ChannelThrottle.channel == channel,
+            ChannelThrottle.not_before < until,
+        )
+        .values(not_before=until, reason=reason[:500], updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _attempt_limit(message: Message) -> int:

@@ -1,12 +1,21 @@
 """Email over SMTP: multipart text + HTML, UTF-8 headers, a Message-ID derived from the
-message's dedup id, RFC 8058 one-click unsubscribe headers on marketing mail."""
+message's dedup id, RFC 8058 one-click unsubscribe headers on marketing mail.
+
+`List-Unsubscribe` is written raw, never RFC 2047-encoded: RFC 2369 section 2 makes it a
+list of angle-bracketed URLs, and Python's email package would turn a value longer than a
+line (any signed URL) into `=?utf-8?q?=3Chttps...?=`, which RFC 2369/8058 readers (Gmail,
+Yahoo) do not decode, losing one-click unsubscribe. MAIL_POLICY emits it on one line
+(RFC 5322 section 2.1.1 allows up to 998 characters); every other header folds as usual
+(non-ASCII subjects as RFC 2047 encoded words, spaces kept)."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import smtplib
 import ssl
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import formataddr, formatdate
 from typing import Any
 
@@ -20,6 +29,66 @@ from careloop.channels.base import (
 from careloop.core.clock import Clock
 
 DEFAULT_TIMEOUT_SECONDS = 20.0
+# Headers whose value is machine-read as-is (RFC 2369, RFC 8058) and so is never encoded.
+RAW_HEADERS = frozenset({"list-unsubscribe", "list-unsubscribe-post"})
+# RFC 5322 section 2.1.1: a line is at most 998 characters, CRLF excluded.
+MAX_LINE = 998
+
+
+# RFC 2047 section 2: "An 'encoded-word' may not be more than 75 characters long".
+MAX_ENCODED_WORD = 75
+# RFC 5322 section 2.1.1: lines SHOULD be at most 78 characters.
+FOLD_AT = 78
+
+
+def _encoded_word(text: str) -> str:
+    return "=?utf-8?b?" + base64.b64encode(text.encode()).decode("ascii") + "?="
+
+
+def fold_encoded(name: str, text: str, linesep: str) -> str:
+    """`name: text` as RFC 2047 base64 encoded words, each at most 75 characters and each
+    line at most 78, split between characters (never inside one). Whitespace *between*
+    encoded words is dropped by decoders (RFC 2047 section 6.2), so every space of the text
+    travels inside a word and the subject decodes back exactly."""
+    words: list[str] = []
+    chunk = ""
+    limit = min(MAX_ENCODED_WORD, FOLD_AT - len(name) - 2)
+    for char in text:
+        if chunk and len(_encoded_word(chunk + char)) > limit:
+            words.append(_encoded_word(chunk))
+            chunk, limit = "", MAX_ENCODED_WORD
+        chunk += char
+    words.append(_encoded_word(chunk))
+    return f"{name}: " + (linesep + " ").join(words) + linesep
+
+
+class MailPolicy(EmailPolicy):
+    """SMTP policy (CRLF) that writes RAW_HEADERS on one unencoded line and non-ASCII
+    subjects as standard-length encoded words (Python's own folding can emit 76-77
+    character encoded words on continuation lines)."""
+
+    def _raw(self, name: str, value: Any) -> str | None:
+        text = str(value)
+        if "\r" in text or "\n" in text:
+            return None
+        if name.lower() == "subject" and not text.isascii():
+            return fold_encoded(name, text, self.linesep)
+        if name.lower() not in RAW_HEADERS or not text.isascii():
+            return None
+        line = f"{name}: {text}"
+        if len(line) > MAX_LINE:
+            return None
+        return line + self.linesep
+
+    def fold(self, name: str, value: Any) -> str:
+        return self._raw(name, value) or super().fold(name, value)
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        raw = self._raw(name, value)
+        return raw.encode("ascii") if raw is not None else super().fold_binary(name, value)
+
+
+MAIL_POLICY = MailPolicy(linesep="\r\n")
 
 
 def message_id_for(dedup_id: str, from_address: str) -> str:
@@ -29,7 +98,7 @@ def message_id_for(dedup_id: str, from_address: str) -> str:
 
 def build_email(out: Outgoing, *, config: dict[str, Any], clock: Clock) -> EmailMessage:
     from_address = str(config.get("from_address") or "")
-    msg = EmailMessage()
+    msg = EmailMessage(policy=MAIL_POLICY)
     msg["Subject"] = out.subject
     msg["From"] = formataddr((str(config.get("from_name") or ""), from_address))
     msg["To"] = out.to

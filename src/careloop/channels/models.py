@@ -69,8 +69,9 @@ class Message(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     provider: Mapped[str | None] = mapped_column(String(32), nullable=True)
     provider_message_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    # Sent to every provider as its de-duplication id (email Message-ID, eSMS RequestId,
-    # Zalo tracking_id) so a retry after an ambiguous failure cannot deliver twice.
+    # Sent to every provider as its reference (email Message-ID, eSMS RequestId, Zalo
+    # tracking_id); only providers that de-duplicate on it (eSMS, webhook) are retried after
+    # an ambiguous failure, the others go to staff as maybe_sent.
     dedup_id: Mapped[str] = mapped_column(String(40))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -153,6 +154,21 @@ class Suppression(Base):
     address: Mapped[str] = mapped_column(String(254))
     reason: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ChannelThrottle(Base):
+    """A provider told us to slow down (Retry-After, a quota or balance error, a sending-hours
+    ban): the shop's messages on this channel wait until `not_before`, none is failed."""
+
+    __tablename__ = "channel_throttles"
+    __table_args__ = (UniqueConstraint("shop_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ContactPreference(Base):

@@ -50,6 +50,8 @@ FIELDS: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]]] = {
                 "base_url",
                 "allow_private",
                 "inbound_token",
+                "esms_cpid",
+                "esms_private_key",
             }
         ),
         frozenset(),
@@ -66,6 +68,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]]] = {
                 "refresh_token",
                 "access_token_expires_at",
                 "base_url",
+                "oa_base_url",
                 "oauth_base_url",
                 "allow_private",
                 "template_ids",

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from careloop.channels.log import record_status
 from careloop.channels.models import ContactPreference, Message, Suppression
 from careloop.core.clock import Clock
+from careloop.core.events import MESSAGE_REPLIED
 from careloop.customers.models import Customer
 from careloop.customers.service import set_consent
 from careloop.customers.timeline import record_event
@@ -163,6 +164,35 @@ def handle_bounce(
                 state="denied",
                 source="email:complaint",
             )
+
+
+def apply_dsn(*, session: Session, clock: Clock, shop: Shop, raw: bytes) -> int:
+    """A delivery status notification (RFC 3464, multipart/report; report-type=
+    delivery-status) that reached the shop: each permanent failure suppresses the address
+    and marks our original message failed when its Message-ID (<dedup_id@domain>) is
+    ours. Returns how many of our messages it matched."""
+    from careloop.channels.dsn import parse_dsn
+
+    matched = 0
+    for report in parse_dsn(raw):
+        if not report.permanent or "@" not in report.recipient:
+            continue
+        message = None
+        if report.message_id:
+            dedup_id = report.message_id.strip().strip("<>").split("@")[0]
+            message = session.scalar(
+                select(Message).where(Message.shop_id == shop.id, Message.dedup_id == dedup_id)
+            )
+        matched += message is not None
+        handle_bounce(
+            session=session,
+            clock=clock,
+            shop=shop,
+            email=report.recipient.lower(),
+            kind="bounce",
+            message=message,
+        )
+    return matched
 
 
 def unsubscribe(
@@ -339,7 +369,8 @@ def handle_inbound_sms(
 def handle_inbound_zalo(
     *, session: Session, clock: Clock, shop: Shop, zalo_user_id: str, text: str, provider_ref: str
 ) -> int:
-    """A customer writing to the shop's Zalo OA: handed to the support desk."""
+    """A customer writing to the shop's Zalo OA: on their timeline (it opens Zalo's window
+    for OA customer-service replies) and handed to the support desk."""
     if not zalo_user_id:
         return 0
     customers = list(
@@ -350,6 +381,17 @@ def handle_inbound_zalo(
         )
     )
     for customer in customers:
+        record_event(
+            session=session,
+            clock=clock,
+            shop_id=shop.id,
+            customer_id=customer.id,
+            type=MESSAGE_REPLIED,
+            payload={"channel": "zalo", "text": text[:500]},
+            source="channel:zalo",
+            event_key=f"zalo:inbound:{provider_ref}",
+            summary="Wrote to the Zalo OA",
+        )
         _to_support_desk(session, clock, shop, customer, "zalo", text, provider_ref)
     return len(customers)
 

@@ -17,7 +17,12 @@ from sqlalchemy.orm import Session
 from careloop.channels import links, tracking
 from careloop.channels.models import Message
 from careloop.channels.settings import get_channel_settings
-from careloop.channels.sms import ESMS_STATUS, TWILIO_STATUS, twilio_signature_ok
+from careloop.channels.sms import (
+    TWILIO_STATUS,
+    esms_mo_sign_ok,
+    esms_report_status,
+    twilio_signature_ok,
+)
 from careloop.channels.zalo import verify_event
 from careloop.context import AppContext
 from careloop.customers.models import Consent, Customer
@@ -281,8 +286,8 @@ async def sms_status(slug: str, request: Request, ctx: Ctx, session: SessionDep)
         status = TWILIO_STATUS.get(form.get("MessageStatus", ""), "")
         reason = f"twilio error {form['ErrorCode']}" if form.get("ErrorCode") else None
     else:
-        status = ESMS_STATUS.get(request.query_params.get("SendStatus", ""), "")
-        reason = "rejected by eSMS" if status == "failed" else None
+        outcome = esms_report_status(request.query_params)
+        status, reason = outcome if outcome is not None else ("", None)
     message = _message(session, payload)
     if status:
         tracking.apply_delivery_report(
@@ -314,6 +319,40 @@ async def sms_inbound(slug: str, request: Request, ctx: Ctx, session: SessionDep
     if "From" in form:  # Twilio wants TwiML; an empty response sends nothing back
         return Response("<Response></Response>", media_type="application/xml")
     return Response(status_code=204)
+
+
+@router.get("/hooks/sms/{slug}/inbound")
+def sms_inbound_esms(slug: str, request: Request, ctx: Ctx, session: SessionDep) -> Response:
+    """eSMS replies (MO): a GET with sender (84...), content, smsid, cpid, receiverTime and an
+    MD5 `sign` over cpid + smsid + content + receiverTime + the private key (eSMS "Kết nối
+    đầu số ngắn"). Verified with the shop's `esms_cpid` / `esms_private_key`, then handled
+    like any SMS reply (STOP opts out; anything else goes to the support desk). eSMS expects
+    a <ClientResponse>; an empty Message sends nothing back."""
+    from xml.sax.saxutils import escape as xml_escape
+
+    shop = _shop_by_slug(session, slug)
+    params = {k: str(v) for k, v in request.query_params.items()}
+    settings = get_channel_settings(session, shop.id, "sms")
+    config = settings.config if settings else {}
+    if not esms_mo_sign_ok(
+        params, str(config.get("esms_cpid") or ""), str(config.get("esms_private_key") or "")
+    ):
+        raise HTTPException(403, "bad eSMS sign")
+    smsid = params.get("smsid", "")
+    tracking.handle_inbound_sms(
+        session=session,
+        clock=ctx.clock,
+        shop=shop,
+        phone="+" + params.get("sender", "").lstrip("+"),
+        body=params.get("content", ""),
+        provider_ref=f"esms:{smsid}" if smsid else None,
+    )
+    body = (
+        "<ClientResponse><Message></Message>"
+        f"<Smsid>{xml_escape(smsid)}</Smsid>"
+        f"<Receiver>{xml_escape(params.get('sender', ''))}</Receiver></ClientResponse>"
+    )
+    return Response(body, media_type="application/xml")
 
 
 @router.post("/hooks/zalo/{slug}")

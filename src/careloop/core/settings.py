@@ -4,13 +4,34 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from pydantic import field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def base_url_problem(base_url: str) -> str | None:
+    """Why `base_url` must not be used in customers' links, or None. Links leave the
+    machine in emails and SMS: in production they must be https, or a signed unsubscribe or
+    survey token travels in clear (and Gmail/Yahoo's one-click rules expect https). Plain
+    http is accepted only for a local address (development, tests)."""
+    parts = urlsplit(base_url.strip())
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "https" and host:
+        return None
+    if parts.scheme == "http" and (host in LOCAL_HOSTS or host.endswith(".localhost")):
+        return None
+    return (
+        f"CARELOOP_BASE_URL must be an https:// address (got {base_url!r}); "
+        "plain http is allowed only for localhost"
+    )
 
 
 class Settings(BaseSettings):
@@ -23,6 +44,16 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     secure_cookies: bool = False
     max_body_bytes: int = 10 * 1024 * 1024
+
+    @field_validator("base_url")
+    @classmethod
+    def _public_links_are_https(cls, value: str) -> str:
+        # Customers' links (unsubscribe, surveys) are built on it: refuse to start on http
+        # outside localhost (base_url_problem says why).
+        problem = base_url_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @classmethod
     def settings_customise_sources(

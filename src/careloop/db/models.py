@@ -3,6 +3,7 @@
 from careloop.audit.models import AuditEntry
 from careloop.channels.models import (
     ChannelSettings,
+    ChannelThrottle,
     ContactPreference,
     Message,
     MessageStatusHistory,
@@ -64,6 +65,7 @@ __all__ = [
     "Base",
     "Campaign",
     "ChannelSettings",
+    "ChannelThrottle",
     "CommunityEvent",
     "CommunityGroup",
     "CommunitySend",

@@ -28,9 +28,10 @@ class Outcome:
 
 
 def _recipient(session: Session, shop: Shop, c: Customer) -> policy.Recipient:
+    # ZNS reaches a person by phone number, not by OA user id (channels/zalo.py).
     reachable = {
         name
-        for name, address in (("email", c.email), ("sms", c.phone), ("zalo", c.zalo_user_id))
+        for name, address in (("email", c.email), ("sms", c.phone), ("zalo", c.phone))
         if address
     }
     consents = dict(

@@ -146,9 +146,10 @@ class StepRunner:
 
     def _recipient(self) -> policy.Recipient:
         c = self.customer
+        # ZNS reaches a person by phone number, not by OA user id (channels/zalo.py).
         reachable = {
             name
-            for name, address in (("email", c.email), ("sms", c.phone), ("zalo", c.zalo_user_id))
+            for name, address in (("email", c.email), ("sms", c.phone), ("zalo", c.phone))
             if address
         }
         consents = self.consents

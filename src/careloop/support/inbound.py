@@ -150,6 +150,44 @@ def ingest_customer_reply(
 
 # --- Email ---------------------------------------------------------------------------------
 
+# RFC 3834 section 5: any Auto-Submitted value but "no" marks a message made by a machine.
+# Precedence (RFC 2076, de facto; RFC 3834 section 2) bulk/auto_reply/junk: lists and
+# vacation replies. X-Autoreply / X-Autorespond: set by common autoresponders.
+AUTO_PRECEDENCE: Final = frozenset({"bulk", "auto_reply", "junk"})
+AUTO_MARKERS: Final = ("X-Autoreply", "X-Autorespond")
+
+
+def is_delivery_report(message: EmailMessage) -> bool:
+    """RFC 3462/6522 multipart/report with report-type=delivery-status (an RFC 3464 DSN)."""
+    return (
+        message.get_content_type() == "multipart/report"
+        and str(message.get_param("report-type", "")).lower() == "delivery-status"
+    )
+
+
+def automatic_reason(message: EmailMessage, envelope_from: str | None = None) -> str | None:
+    """Why a message to the support address was sent by a machine (and so must not become
+    a ticket or a customer), or None for a person's mail. `envelope_from` is the SMTP MAIL
+    FROM when known: an empty (null) reverse-path is used only by bounces and auto-replies
+    (RFC 5321 section 4.5.5, RFC 3834 section 3.3)."""
+    if is_delivery_report(message):
+        return "delivery status notification"
+    auto = str(message.get("Auto-Submitted", "")).split(";")[0].strip().lower()
+    if auto and auto != "no":
+        return f"Auto-Submitted: {auto}"
+    precedence = str(message.get("Precedence", "")).strip().lower()
+    if precedence in AUTO_PRECEDENCE:
+        return f"Precedence: {precedence}"
+    for name in AUTO_MARKERS:
+        if message.get(name) is not None:
+            return name
+    return_path = str(message.get("Return-Path", "")).strip()
+    if envelope_from is not None and envelope_from.strip() in ("", "<>"):
+        return "null reverse-path"
+    if return_path == "<>":
+        return "null Return-Path"
+    return None
+
 
 def parse_email(raw: bytes | EmailMessage) -> EmailMessage:
     if isinstance(raw, EmailMessage):

@@ -2,6 +2,12 @@
 address into tickets and replies (careloop.support.inbound.ingest_email does the work, so an
 IMAP poller can reuse it).
 
+Mail sent by machines (RFC 3834 auto-replies, Precedence bulk/auto_reply/junk, X-Autoreply,
+a null reverse-path) is accepted and dropped: it never becomes a ticket or a customer (a
+vacation reply answering a ticket reply would loop). A DSN (multipart/report;
+report-type=delivery-status) marks our original message failed and suppresses the
+address when it can be matched (careloop.channels.tracking.apply_dsn).
+
 A shop's address is `shop.settings["support"]["email"]`, or `support+<slug>@<domain>` on the
 installation's own mail domain. Run it with
 `aiosmtpd.controller.Controller(SupportMailHandler(ctx, domain="mail.example.com"))`.
@@ -19,7 +25,13 @@ from careloop.context import AppContext
 from careloop.core.errors import CareloopError
 from careloop.db.engine import transaction
 from careloop.shops.models import Shop
-from careloop.support.inbound import ingest_email, parse_email
+from careloop.support.inbound import (
+    automatic_reason,
+    ingest_email,
+    is_delivery_report,
+    parse_email,
+)
+from careloop.support.peers import optional_module
 
 log = logging.getLogger("careloop.support.mail")
 PLUS_PREFIX = "support+"
@@ -58,7 +70,9 @@ class SupportMailHandler:
         raw = envelope.original_content or envelope.content
         data = raw if isinstance(raw, bytes) else str(raw).encode()
         try:
-            await asyncio.to_thread(self.deliver, data, list(envelope.rcpt_tos))
+            await asyncio.to_thread(
+                self.deliver, data, list(envelope.rcpt_tos), str(envelope.mail_from or "")
+            )
         except CareloopError as exc:
             return f"550 5.6.0 {str(exc).splitlines()[0][:200]}"
         except Exception:
@@ -66,10 +80,19 @@ class SupportMailHandler:
             return "451 4.3.0 temporary failure, try again later"
         return "250 Message accepted"
 
-    def deliver(self, data: bytes, recipients: list[str]) -> list[int]:
-        """File the message once per shop addressed; returns the ticket ids."""
+    def deliver(
+        self, data: bytes, recipients: list[str], envelope_from: str | None = None
+    ) -> list[int]:
+        """File the message once per shop addressed; returns the ticket ids (none for mail
+        sent by a machine)."""
         slugs = {slug for r in recipients if (slug := self.shop_slug_for(r)) is not None}
         message = parse_email(data)
+        reason = automatic_reason(message, envelope_from)
+        if reason is not None:
+            log.info("support mail from a machine not filed (%s)", reason)
+            if is_delivery_report(message):
+                self._apply_dsn(data, slugs)
+            return []
         ids: list[int] = []
         for slug in sorted(slugs):
             with transaction(self.ctx.sessions) as session:
@@ -78,3 +101,13 @@ class SupportMailHandler:
                 ticket = ingest_email(session=session, clock=self.ctx.clock, shop=shop, raw=message)
                 ids.append(ticket.id)
         return ids
+
+    def _apply_dsn(self, data: bytes, slugs: set[str]) -> None:
+        tracking = optional_module("careloop.channels.tracking")
+        if tracking is None:
+            return
+        for slug in sorted(slugs):
+            with transaction(self.ctx.sessions) as session:
+                shop = session.scalar(select(Shop).where(Shop.slug == slug))
+                assert shop is not None
+                tracking.apply_dsn(session=session, clock=self.ctx.clock, shop=shop, raw=data)

@@ -486,7 +486,8 @@ def reply_channels(ticket: Ticket, customer: Customer) -> list[str]:
     reachable = [
         name
         for name, address in (
-            ("zalo", customer.zalo_user_id),
+            # ZNS reaches a phone; OA replies reach the Zalo user id.
+            ("zalo", customer.zalo_user_id or customer.phone),
             ("sms", customer.phone),
             ("email", customer.email),
         )
