@@ -27,6 +27,18 @@ def _now(_row: Any, now: datetime) -> datetime:
     return now
 
 
+def export_profiles(session: Session, person: Person) -> list[dict[str, Any]]:
+    """Each record of the person as the API shows it (with consents)."""
+    from careloop.customers.service import customer_public
+    from careloop.shops.models import Shop
+
+    shop = session.get_one(Shop, person.shop_id)
+    return [
+        customer_public(session, shop, session.get_one(Customer, cid)).model_dump(mode="json")
+        for cid in person.customer_ids
+    ]
+
+
 def compact_search_index(session: Session, _person: Person, _now: datetime) -> int:
     """Merge the SQLite full-text index so the erased keys leave its old segments too (an
     FTS5 delete only adds a tombstone until segments merge); PostgreSQL's trigram index
@@ -38,7 +50,7 @@ def compact_search_index(session: Session, _person: Person, _now: datetime) -> i
 
 
 CUSTOMERS = PersonalData(
-    name="customer",
+    name="profiles",
     table=Customer.__table__,  # type: ignore[arg-type]
     label={"en": "Profile", "vi": "Hồ sơ"},
     rows=customer_link(Customer.id),
@@ -61,6 +73,7 @@ CUSTOMERS = PersonalData(
         "referral_code": "random code; keeps referrals counted without naming anyone",
     },
     custom_erase=compact_search_index,
+    export=export_profiles,
 )
 
 CONSENTS = PersonalData(
