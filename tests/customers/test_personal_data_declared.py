@@ -4,6 +4,8 @@ address that nobody declared, and the registry refuses duplicates and unknown co
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, Text
 
@@ -144,3 +146,11 @@ def test_scrubbing_json_removes_identifiers_at_any_depth_and_personal_keys() -> 
     assert not person.mentions(person.scrub_json(payload))
     assert person.mentions_in_key("customer:C-9:created")
     assert not person.mentions_in_key("customer:C-90:created")
+
+
+def test_a_raw_json_body_with_escaped_letters_still_mentions_the_person() -> None:
+    person = Person(shop_id=1, customer_ids=(1,), names=("Vũ Hoàng Thanh Trúc",))
+    body = json.dumps({"shipping_address": {"name": "Vũ Hoàng Thanh Trúc"}, "id": 1})
+    assert "\\u" in body
+    assert person.mentions(body)
+    assert not person.mentions(json.dumps({"name": "Trần Văn Minh"}))

@@ -13,6 +13,7 @@ and JSON wherever they appear."""
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import unicodedata
@@ -104,7 +105,14 @@ class Person:
     def mentions(self, value: Any) -> bool:
         """Whether a text or JSON value holds one of the person's identifiers."""
         if isinstance(value, str):
-            return self._pattern is not None and self._pattern.search(_nfc(value)) is not None
+            if self._pattern is None:
+                return False
+            if self._pattern.search(_nfc(value)) is not None:
+                return True
+            # A raw JSON body may spell letters as \u escapes ("Nguy\u1ec5n").
+            if "\\u" not in value:
+                return False
+            return self._pattern.search(_nfc(_unescaped(value))) is not None
         if isinstance(value, Mapping):
             return any(self.mentions(k) or self.mentions(v) for k, v in value.items())
         if isinstance(value, list | tuple):
@@ -167,6 +175,13 @@ def phone_pattern(e164: str) -> str:
 
 def _is_phone_spelling(term: str) -> bool:
     return term.lstrip("+").isdigit()
+
+
+def _unescaped(value: str) -> str:
+    try:
+        return str(json.loads(f'"{value}"'))
+    except ValueError:
+        return value.encode("ascii", "backslashreplace").decode("unicode_escape", "replace")
 
 
 def _nfc(value: str) -> str:
