@@ -7,14 +7,31 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from careloop.channels.models import ContactPreference, Message, MessageStatusHistory, Suppression
-from careloop.core.personal_data import PersonalData, customer_link
+from careloop.core.personal_data import (
+    PersonalData,
+    customer_link,
+    note_if_pending,
+    stop_pending,
+)
+
+# Not sent yet: nothing may reach an erased person ("claimed"/"sending" are in a
+# worker's hands and finish as they are).
+UNSENT = ("queued", "deferred")
 
 MESSAGES = PersonalData(
     name="messages",
     table=Message.__table__,  # type: ignore[arg-type]
     label={"en": "Messages", "vi": "Tin nhắn"},
     rows=customer_link(Message.customer_id),
-    blank={"subject": "", "body_text": "", "body_html": "", "rendered": {}, "to_address": None},
+    blank={
+        "subject": "",
+        "body_text": "",
+        "body_html": "",
+        "rendered": {},
+        "to_address": None,
+        "status": stop_pending(UNSENT, "suppressed"),
+        "reason": note_if_pending("reason", UNSENT, "customer erased"),
+    },
     scrub=("reason",),
     rekey=("idempotency_key",),
     kept={
@@ -22,7 +39,6 @@ MESSAGES = PersonalData(
         "kind": "transactional, service or marketing",
         "template_key": "the shop's template name",
         "locale": "a language code",
-        "status": "a delivery state word",
         "provider": "the provider's name",
         "provider_message_id": "the provider's random id (delivery reports match on it)",
         "dedup_id": "a random de-duplication id",

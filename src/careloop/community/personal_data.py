@@ -14,7 +14,14 @@ from careloop.community.models import (
     Rsvp,
     UgcEntry,
 )
-from careloop.core.personal_data import PersonalData, customer_link, random_key
+from careloop.community.outbox import DUE_STATUSES
+from careloop.core.personal_data import (
+    PersonalData,
+    customer_link,
+    note_if_pending,
+    random_key,
+    stop_pending,
+)
 
 
 def _new_key(_row: Any, _now: Any) -> str:
@@ -26,13 +33,16 @@ SENDS = PersonalData(
     table=CommunitySend.__table__,  # type: ignore[arg-type]
     label={"en": "Community messages", "vi": "Tin nhắn cộng đồng"},
     rows=customer_link(CommunitySend.customer_id),
+    blank={
+        "status": stop_pending(DUE_STATUSES, "suppressed"),
+        "rule": note_if_pending("rule", DUE_STATUSES, "customer erased"),
+    },
     scrub=("context", "rule"),
     rekey=("idempotency_key",),
     kept={
         "source": "campaign, launch, event or group",
         "template_key": "the shop's template name",
         "kind": "a message kind word",
-        "status": "a send state word",
         "channel": "a channel word",
     },
 )

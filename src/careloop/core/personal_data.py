@@ -17,7 +17,7 @@ import json
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -191,6 +191,23 @@ def _nfc(value: str) -> str:
 def random_key() -> str:
     """A unique replacement for a key that named the person (unique constraints hold)."""
     return f"erased:{secrets.token_hex(12)}"
+
+
+# A value written on erasure: fixed, or computed from the row (a mapping) and the time.
+BlankValue = Any
+
+
+def stop_pending(pending: Collection[str], stopped: str) -> Callable[[Any, datetime], Any]:
+    """For a `status` column: work still waiting (a queued message, an active journey)
+    stops, since nothing may reach an erased person; finished rows keep their status."""
+    return lambda row, _now: stopped if row["status"] in pending else row["status"]
+
+
+def note_if_pending(
+    column: str, pending: Collection[str], note: str | None
+) -> Callable[[Any, datetime], Any]:
+    """For the column that says why a row stopped: `note` on the rows `stop_pending` stops."""
+    return lambda row, _now: note if row["status"] in pending else row[column]
 
 
 # Which rows of a table are the person's (the engine adds the shop).

@@ -16,11 +16,11 @@ from careloop.customers.search_key import customer_search_key
 
 
 def _erased_id(row: Any, _now: datetime) -> str:
-    return f"erased-{row.id}"
+    return f"erased-{row['id']}"
 
 
 def _search_key(row: Any, _now: datetime) -> str:
-    return customer_search_key(name="", email=None, phone=None, external_id=f"erased-{row.id}")
+    return customer_search_key(name="", email=None, phone=None, external_id=f"erased-{row['id']}")
 
 
 def _now(_row: Any, now: datetime) -> datetime:

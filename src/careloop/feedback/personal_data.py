@@ -4,7 +4,12 @@ stay, so NPS, CSAT and review score remain true."""
 
 from __future__ import annotations
 
-from careloop.core.personal_data import PersonalData, customer_link
+from careloop.core.personal_data import (
+    PersonalData,
+    customer_link,
+    note_if_pending,
+    stop_pending,
+)
 from careloop.feedback.models import Review, ReviewRequest, SurveyResponse
 
 SURVEY_RESPONSES = PersonalData(
@@ -41,6 +46,10 @@ REVIEW_REQUESTS = PersonalData(
     table=ReviewRequest.__table__,  # type: ignore[arg-type]
     label={"en": "Review requests", "vi": "Lời mời đánh giá"},
     rows=customer_link(ReviewRequest.customer_id),
+    blank={
+        "status": stop_pending(("pending",), "stopped"),
+        "outcome": note_if_pending("outcome", ("pending",), "customer erased"),
+    },
     scrub=("outcome",),
     rekey=("request_key",),
     kept={
@@ -50,7 +59,6 @@ REVIEW_REQUESTS = PersonalData(
         "product_name": "the shop's catalogue",
         "review_id": "the platform's review id",
         "target_url": "the shop's own review page",
-        "status": "a request state word",
     },
 )
 

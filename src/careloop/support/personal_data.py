@@ -8,7 +8,13 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from careloop.core.personal_data import ERASED, Person, PersonalData, customer_link
+from careloop.core.personal_data import (
+    ERASED,
+    Person,
+    PersonalData,
+    customer_link,
+    stop_pending,
+)
 from careloop.support.models import StaffTask, Ticket, TicketEventRow, TicketMessage
 
 
@@ -67,11 +73,15 @@ STAFF_TASKS = PersonalData(
         StaffTask.customer_id.in_(person.customer_ids),
         StaffTask.ticket_id.in_(_tickets_of(person)),
     ),
-    blank={"title": ERASED, "body": "", "note": ""},
+    blank={
+        "title": ERASED,
+        "body": "",
+        "note": lambda row, _now: "customer erased" if row["status"] == "open" else "",
+        "status": stop_pending(("open",), "skipped"),
+    },
     rekey=("idempotency_key",),
     kept={
         "kind": "a task kind word",
-        "status": "open, done or skipped",
         "source": "what created the task",
     },
 )
