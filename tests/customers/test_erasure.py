@@ -123,3 +123,28 @@ def test_erasing_stops_work_still_waiting_for_the_person(api: TestClient, ctx: A
         )
         task = s.scalars(select(StaffTask)).one()
         assert (task.status, task.title) == ("skipped", "[erased]")
+
+
+def test_a_platform_can_erase_the_person_it_names_by_email_when_the_id_is_unknown(
+    api: TestClient, ctx: AppContext
+) -> None:
+    from careloop.customers.erasure import erase_matching
+    from careloop.shops.models import Shop
+
+    api.post("/api/v1/customers", json=LAN)
+    with ctx.sessions() as s, s.begin():
+        shop = s.scalars(select(Shop)).one()
+        nobody = erase_matching(
+            session=s, clock=ctx.clock, shop=shop, external_id="404", actor="shopify"
+        )
+        report = erase_matching(
+            session=s,
+            clock=ctx.clock,
+            shop=shop,
+            external_id="7412365098571",
+            email="lan@example.vn",
+            actor="shopify",
+        )
+    assert nobody is None
+    assert report is not None and report.records == 1
+    assert api.get("/api/v1/customers/C-1").status_code == 404

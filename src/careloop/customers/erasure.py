@@ -59,10 +59,53 @@ def erase_customer(
     """Remove the person's personal data (this record and every duplicate of them in the
     shop); orders and scores stay, unattributable. Audited. The caller commits, then may
     call `overwrite_freed_pages` so no copy is left in the database file."""
+    customer = get_customer(session, shop, external_id)
+    return erase_record(
+        session=session, clock=clock, shop=shop, customer=customer, actor=actor, origin=origin
+    )
+
+
+def erase_matching(
+    *,
+    session: Session,
+    clock: Clock,
+    shop: Shop,
+    external_id: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    actor: str,
+    origin: str = "",
+) -> ErasureReport | None:
+    """Erase the person a platform names (Shopify `customers/redact` sends its customer id,
+    email and phone): found by external id, else by email, else by phone. None when the
+    shop holds no such person (nothing to erase is not an error for a platform)."""
+    customer = None
+    if external_id:
+        customer = session.scalar(
+            select(Customer).where(Customer.shop_id == shop.id, Customer.external_id == external_id)
+        )
+    for column, value in ((Customer.email, email), (Customer.phone, phone)):
+        if customer is None and value:
+            customer = session.scalar(
+                select(Customer)
+                .where(Customer.shop_id == shop.id, column == value, Customer.erased_at.is_(None))
+                .order_by(Customer.id)
+                .limit(1)
+            )
+    if customer is None:
+        return None
+    return erase_record(
+        session=session, clock=clock, shop=shop, customer=customer, actor=actor, origin=origin
+    )
+
+
+def erase_record(
+    *, session: Session, clock: Clock, shop: Shop, customer: Customer, actor: str, origin: str = ""
+) -> ErasureReport:
+    """Erase the person behind one customer record (see `erase_customer`)."""
     from careloop.personal_data_registry import declarations
 
-    customer = get_customer(session, shop, external_id)
-    report = ErasureReport(customer_id=external_id)
+    report = ErasureReport(customer_id=customer.external_id)
     if customer.erased_at is not None:
         return report
     person = find_person(session, shop.id, customer)
