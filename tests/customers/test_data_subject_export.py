@@ -127,3 +127,16 @@ def test_cli_exports_a_readable_page_then_erases_the_person(db_url: str, story: 
 
     gone = careloop(db_url, "export", "customer", "C-TRUC", "--shop", "acme")
     assert gone.returncode != 0
+
+
+def test_another_shops_staff_cannot_download_the_export(
+    app_client: TestClient,
+    ctx: AppContext,
+    make_shop: Callable[..., Shop],
+    make_staff: Callable[..., str],
+    story: int,
+) -> None:
+    other = make_shop("rival", name="Rival")
+    sign_in(app_client, ctx, make_staff(other, "owner@rival.test"), other)
+    assert app_client.get(f"/customers/{story}/export.html").status_code == 404
+    assert app_client.get(f"/customers/{story}/export.json").status_code == 404
