@@ -217,8 +217,13 @@ def _run_import(kind: str, slug: str, file: Path) -> None:
 
 
 @export_app.command("customer")
-def export_customer(shop: ShopOpt, customer_id: str) -> None:
-    """Everything held about one customer, as JSON."""
+def export_customer(
+    shop: ShopOpt,
+    customer_id: str,
+    fmt: Annotated[str, typer.Option("--format", help="json or html (a readable page).")] = "json",
+    locale: Annotated[str, typer.Option("--locale", help="The page's language (vi, en).")] = "",
+) -> None:
+    """Everything held about one person (all their records), as JSON or a readable page."""
     from careloop.customers.export import export_customer_data
 
     ctx = _ctx()
@@ -228,6 +233,21 @@ def export_customer(shop: ShopOpt, customer_id: str) -> None:
             data = export_customer_data(session, the_shop, customer_id)
         except CareloopError as exc:
             raise fail(str(exc)) from None
+    if fmt not in ("json", "html"):
+        raise fail(f"--format {fmt!r}: use json or html")
+    if fmt == "html":
+        from careloop.web.i18n import normalise_locale
+        from careloop.web.ui.customer_export import render_export_html
+
+        print(
+            render_export_html(
+                data,
+                locale=normalise_locale(locale or the_shop.locale),
+                generated_at=ctx.clock.now(),
+                tz=the_shop.timezone,
+            )
+        )
+        return
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 
 from careloop.customers.schemas import CustomerIn, CustomerPublic
 from careloop.customers.service import customer_public, get_customer, upsert_customer
@@ -33,12 +33,19 @@ def export_customer(customer_id: str, shop: ApiShop, session: SessionDep) -> dic
     return export_customer_data(session, shop, customer_id)
 
 
+@router.delete("/customers/{customer_id}")
 @router.post("/customers/{customer_id}/erase")
 def erase(
-    customer_id: str, request: Request, shop: ApiShop, session: SessionDep, ctx: Ctx
+    customer_id: str,
+    request: Request,
+    shop: ApiShop,
+    session: SessionDep,
+    ctx: Ctx,
+    after: BackgroundTasks,
 ) -> dict[str, Any]:
-    """Remove the customer's personal data; orders and scores stay, anonymous. Logged."""
-    from careloop.customers.erasure import erase_customer
+    """Remove the person's personal data (this record and their duplicates); orders and
+    scores stay, anonymous. Logged. `DELETE` and `POST .../erase` are the same."""
+    from careloop.customers.erasure import erase_customer, overwrite_freed_pages
 
     report = erase_customer(
         session=session,
@@ -48,4 +55,6 @@ def erase(
         actor="api",
         origin=request.client.host if request.client else "",
     )
-    return {"erased": customer_id, "scrubbed": report.scrubbed}
+    # Runs after the response, once the request's transaction has committed.
+    after.add_task(overwrite_freed_pages, ctx.engine)
+    return {"erased": customer_id, "records": report.records, "scrubbed": report.scrubbed}

@@ -20,7 +20,7 @@ def erase_customer_cmd(
     """Remove a customer's personal data everywhere; orders and scores stay, anonymous."""
     from careloop.cli import _ctx, load_shop
     from careloop.core.errors import CareloopError
-    from careloop.customers.erasure import erase_customer
+    from careloop.customers.erasure import erase_customer, overwrite_freed_pages
 
     ctx = _ctx()
     the_shop = load_shop(ctx, shop)
@@ -41,4 +41,5 @@ def erase_customer_cmd(
     except CareloopError as exc:
         print(str(exc), file=sys.stderr)
         raise typer.Exit(1) from None
+    overwrite_freed_pages(ctx.engine)
     print(report)

@@ -25,6 +25,7 @@ PAGE_MODULES: list[str] = [
     "careloop.support.ui",
     "careloop.web.ui.auth",
     "careloop.web.ui.customers",
+    "careloop.web.ui.customer_export",
     "careloop.web.ui.home",
     "careloop.web.ui.imports",
     "careloop.web.ui.onboarding",

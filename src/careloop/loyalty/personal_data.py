@@ -1,0 +1,95 @@
+"""What loyalty holds about a person: their tier, points ledger (with its notes), coupons,
+redemptions, privileges and referrals. Points and amounts stay (a balance is a sum)."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from careloop.core.personal_data import PersonalData, customer_link
+from careloop.loyalty.models import (
+    Coupon,
+    CouponRedemption,
+    Entitlement,
+    LoyaltyMember,
+    PointsEntry,
+    Referral,
+)
+
+MEMBERS = PersonalData(
+    name="loyalty_member",
+    table=LoyaltyMember.__table__,  # type: ignore[arg-type]
+    label={"en": "Loyalty tier", "vi": "Hạng thành viên"},
+    rows=customer_link(LoyaltyMember.customer_id),
+    kept={"tier": "a tier name"},
+)
+
+LEDGER = PersonalData(
+    name="points",
+    table=PointsEntry.__table__,  # type: ignore[arg-type]
+    label={"en": "Points", "vi": "Điểm thưởng"},
+    rows=customer_link(PointsEntry.customer_id),
+    scrub=("reason",),
+    rekey=("idempotency_key",),
+    kept={
+        "kind": "a ledger entry kind",
+        "order_ref": "the shop's order number",
+        "actor": "the staff member who adjusted (not the customer)",
+    },
+)
+
+COUPONS = PersonalData(
+    name="coupons",
+    table=Coupon.__table__,  # type: ignore[arg-type]
+    label={"en": "Coupons", "vi": "Mã giảm giá"},
+    rows=customer_link(Coupon.customer_id),
+    scrub=("reason",),
+    rekey=("idempotency_key",),
+    kept={
+        "code": "a random code; orders' discount codes refer to it",
+        "kind": "percent, fixed or free shipping",
+        "currency": "a currency code",
+        "source": "what issued it",
+    },
+)
+
+REDEMPTIONS = PersonalData(
+    name="coupon_redemptions",
+    table=CouponRedemption.__table__,  # type: ignore[arg-type]
+    label={"en": "Coupon uses", "vi": "Lượt dùng mã"},
+    rows=lambda person: or_(
+        CouponRedemption.customer_id.in_(person.customer_ids),
+        CouponRedemption.coupon_id.in_(
+            select(Coupon.id).where(Coupon.customer_id.in_(person.customer_ids))
+        ),
+    ),
+    rekey=("idempotency_key",),
+    kept={"order_ref": "the shop's order number", "source": "where it was redeemed"},
+)
+
+ENTITLEMENTS = PersonalData(
+    name="entitlements",
+    table=Entitlement.__table__,  # type: ignore[arg-type]
+    label={"en": "Privileges", "vi": "Đặc quyền"},
+    rows=customer_link(Entitlement.customer_id),
+    rekey=("idempotency_key",),
+    kept={"key": "a privilege name", "source": "what granted it"},
+)
+
+REFERRALS = PersonalData(
+    name="referrals",
+    table=Referral.__table__,  # type: ignore[arg-type]
+    label={"en": "Referrals", "vi": "Giới thiệu bạn bè"},
+    rows=lambda person: or_(
+        Referral.advocate_id.in_(person.customer_ids),
+        Referral.friend_id.in_(person.customer_ids),
+    ),
+    scrub=("hold_reasons",),
+    kept={
+        "code": "the advocate's random referral code",
+        "status": "a referral state word",
+        "order_ref": "the shop's order number",
+        "reviewed_by": "the staff member who reviewed it",
+    },
+)
+
+DECLARATIONS = (MEMBERS, LEDGER, COUPONS, REDEMPTIONS, ENTITLEMENTS, REFERRALS)

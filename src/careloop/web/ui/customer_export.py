@@ -1,0 +1,143 @@
+"""The data-subject export for staff: everything held about the person behind a customer
+record, as a readable HTML page (Vietnamese or English) or JSON, downloaded from the
+customer page. The sections are the personal-data declarations, so the page shows exactly
+what erasure would remove (Decree 13/2023/NĐ-CP art. 14: the person's access to it)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Final
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, Response
+
+from careloop.customers.export import export_person_data
+from careloop.web.deps import Ctx, SessionDep
+from careloop.web.i18n import register_messages
+from careloop.web.ui.customers import _customer_or_404
+from careloop.web.ui.deps import AgentStaff
+from careloop.web.ui.templating import env
+
+router = APIRouter()
+
+register_messages(
+    {
+        "export.download_html": {"en": "Personal data (HTML)", "vi": "Dữ liệu cá nhân (HTML)"},
+        "export.download_json": {"en": "Personal data (JSON)", "vi": "Dữ liệu cá nhân (JSON)"},
+        "export.title": {
+            "en": "Personal data held about {name}",
+            "vi": "Dữ liệu cá nhân đang lưu về {name}",
+        },
+        "export.intro": {
+            "en": "Everything {shop} holds about you in Careloop, as of {at}.",
+            "vi": "Toàn bộ dữ liệu {shop} lưu về bạn trong Careloop, tính đến {at}.",
+        },
+        "export.records": {"en": "Customer records", "vi": "Hồ sơ khách hàng"},
+        "export.nothing": {"en": "Nothing held.", "vi": "Không có dữ liệu."},
+        "export.rows": {"en": "{n} item(s)", "vi": "{n} mục"},
+    }
+)
+
+# Headings for the columns people care about; the others show their field name.
+COLUMN_LABELS: Final = {
+    "name": {"en": "Name", "vi": "Họ tên"},
+    "email": {"en": "Email", "vi": "Email"},
+    "phone": {"en": "Phone", "vi": "Điện thoại"},
+    "birthday": {"en": "Birthday", "vi": "Ngày sinh"},
+    "customer_id": {"en": "Customer id", "vi": "Mã khách hàng"},
+    "order_id": {"en": "Order", "vi": "Đơn hàng"},
+    "status": {"en": "Status", "vi": "Trạng thái"},
+    "total": {"en": "Total", "vi": "Tổng tiền"},
+    "placed_at": {"en": "Placed", "vi": "Ngày đặt"},
+    "shipping_address": {"en": "Delivery address", "vi": "Địa chỉ giao hàng"},
+    "channel": {"en": "Channel", "vi": "Kênh"},
+    "state": {"en": "State", "vi": "Trạng thái"},
+    "subject": {"en": "Subject", "vi": "Tiêu đề"},
+    "body": {"en": "Text", "vi": "Nội dung"},
+    "body_text": {"en": "Text", "vi": "Nội dung"},
+    "to_address": {"en": "Sent to", "vi": "Gửi tới"},
+    "created_at": {"en": "Created", "vi": "Ngày tạo"},
+    "comment": {"en": "Comment", "vi": "Nhận xét"},
+    "score": {"en": "Score", "vi": "Điểm"},
+    "rating": {"en": "Rating", "vi": "Số sao"},
+    "text": {"en": "Text", "vi": "Nội dung"},
+    "points": {"en": "Points", "vi": "Điểm"},
+    "reason": {"en": "Reason", "vi": "Lý do"},
+    "code": {"en": "Code", "vi": "Mã"},
+    "type": {"en": "Type", "vi": "Loại"},
+    "occurred_at": {"en": "When", "vi": "Thời điểm"},
+    "payload": {"en": "Details", "vi": "Chi tiết"},
+    "note": {"en": "Note", "vi": "Ghi chú"},
+    "url": {"en": "Link", "vi": "Liên kết"},
+    "topic": {"en": "Topic", "vi": "Chủ đề"},
+    "received_at": {"en": "Received", "vi": "Ngày nhận"},
+}
+
+
+def render_export_html(
+    data: dict[str, Any], *, locale: str, generated_at: datetime, tz: str = "UTC"
+) -> str:
+    """The export as one self-contained page (no links back to the server)."""
+    from careloop.personal_data_registry import declarations
+
+    sections = [
+        {
+            "key": d.name,
+            "label": d.label.get(locale) or d.label["en"],
+            "columns": _columns(data.get(d.name) or []),
+            "rows": data.get(d.name) or [],
+        }
+        for d in declarations()
+        if d.exported
+    ]
+    return env.get_template("customers/export.html").render(
+        locale=locale,
+        tz=tz,
+        data=data,
+        sections=sections,
+        generated_at=generated_at,
+        column_label=lambda c: COLUMN_LABELS.get(c, {}).get(locale, c.replace("_", " ")),
+        shown=_shown,
+    )
+
+
+def _columns(rows: list[dict[str, Any]]) -> list[str]:
+    return list(dict.fromkeys(key for row in rows for key in row))
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, indent=1)
+    return str(value)
+
+
+@router.get("/customers/{customer_id}/export.html", response_class=HTMLResponse)
+def export_html(customer_id: str, staff: AgentStaff, session: SessionDep, ctx: Ctx) -> Response:
+    customer = _customer_or_404(session, staff, customer_id)
+    data = export_person_data(session, staff.shop, customer)
+    html = render_export_html(
+        data, locale=staff.locale, generated_at=ctx.clock.now(), tz=staff.shop.timezone
+    )
+    return _download(html, "text/html; charset=utf-8", f"customer-{customer.id}.html")
+
+
+@router.get("/customers/{customer_id}/export.json")
+def export_json(customer_id: str, staff: AgentStaff, session: SessionDep) -> Response:
+    customer = _customer_or_404(session, staff, customer_id)
+    data = export_person_data(session, staff.shop, customer)
+    body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    return _download(body, "application/json", f"customer-{customer.id}.json")
+
+
+def _download(body: str, media_type: str, filename: str) -> Response:
+    return Response(
+        body,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
