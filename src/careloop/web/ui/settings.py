@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from careloop.audit.service import audit
-from careloop.channels.base import Outgoing, SendError, redact
+from careloop.channels.base import Outgoing, SendError, settings_for_display
 from careloop.channels.dispatch import default_provider
 from careloop.channels.models import ChannelSettings
 from careloop.channels.settings import FIELDS, get_channel_settings, set_channel_settings
@@ -177,7 +177,11 @@ def _channels_context(session: Session, staff: StaffContext) -> dict[str, Any]:
             "providers": providers,
             "fields": sorted(known),
             "provider": rows[channel].provider if channel in rows else "",
-            "config": redact(dict(rows[channel].config)) if channel in rows else {},
+            "config": settings_for_display(
+                dict(rows[channel].config), known, owner=staff.can("owner")
+            )
+            if channel in rows
+            else {},
             "testable": channel in TEST_CHANNELS and channel in rows,
         }
         for channel, (providers, known, _required) in FIELDS.items()

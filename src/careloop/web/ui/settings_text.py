@@ -51,6 +51,8 @@ register_messages(
         "settings.test": {"en": "Send a test message", "vi": "Gửi tin nhắn thử"},
         "settings.address": {"en": "Email address or phone", "vi": "Email hoặc số điện thoại"},
         "settings.send": {"en": "Send", "vi": "Gửi"},
+        "settings.secret_set": {"en": "set", "vi": "đã đặt"},
+        "settings.secret_not_set": {"en": "not set", "vi": "chưa đặt"},
         "settings.max_per_window": {
             "en": "Marketing messages per window",
             "vi": "Số tin tiếp thị mỗi chu kỳ",
