@@ -51,14 +51,20 @@ def _client_ip(request: Request, ctx: Ctx) -> str:
 
 @router.get("/login")
 def login_form(
-    request: Request, ctx: Ctx, session: SessionDep, next: str = "/", bye: str = "", lang: str = ""
+    request: Request,
+    ctx: Ctx,
+    session: SessionDep,
+    next: str = "/",
+    bye: str = "",
+    lang: str = "",
+    reset: str = "",
 ) -> Response:
     if lang:
         request.session[SESSION_LOCALE] = normalise_locale(lang)
     token = request.session.get(SESSION_TOKEN)
     if session_user_id(session, ctx.clock, token, session_limits(ctx)) is not None:
         return RedirectResponse(safe_next_path(next), status_code=303)
-    notice = "login.logged_out" if bye else None
+    notice = "login.logged_out" if bye else ("reset.done" if reset else None)
     return render(
         request, "login.html", {"next": safe_next_path(next), "notice": notice}, staff=None
     )

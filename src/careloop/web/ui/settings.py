@@ -20,6 +20,7 @@ from careloop.channels.settings import FIELDS, get_channel_settings, set_channel
 from careloop.core.errors import NotFound, ValidationFailed
 from careloop.core.money import format_money
 from careloop.journeys.policy import ContactPolicy
+from careloop.shops.accounts import invite_existing_user, shop_invitations, withdraw_invitation
 from careloop.shops.models import BUSINESS_MODELS, ROLES, ApiKey, Membership, StaffUser
 from careloop.shops.service import create_api_key, create_user, validate_timezone
 from careloop.support.calendar import WEEKDAYS, BusinessCalendar
@@ -536,7 +537,11 @@ def _staff_context(session: Session, staff: StaffContext) -> dict[str, Any]:
         .where(Membership.shop_id == staff.shop.id)
         .order_by(StaffUser.email)
     ).all()
-    return {"people": people, "roles": ROLES}
+    return {
+        "people": people,
+        "roles": ROLES,
+        "invitations": shop_invitations(session, staff.shop.id),
+    }
 
 
 @router.get("/settings/staff", response_class=HTMLResponse)
@@ -558,6 +563,27 @@ def invite(
     role: Annotated[str, Form()] = "agent",
 ) -> Response:
     form = {"email": email, "name": name, "role": role}
+    address = email.strip().lower()
+    existing = session.scalar(select(StaffUser).where(StaffUser.email == address))
+    if existing is not None and _is_member(session, staff, existing.id) is None:
+        # Someone else's account: they decide whether to join. Until then this shop learns
+        # nothing about them (not their name) and they see nothing of it.
+        try:
+            with session.begin_nested():
+                invite_existing_user(session, ctx.clock, staff.shop, existing, address, role)
+        except ValidationFailed as exc:
+            ctx_ = _staff_context(session, staff)
+            return _page(request, staff, "staff", ctx_, _errors(exc), form)
+        _audit(
+            request,
+            session,
+            ctx,
+            staff,
+            "staff.invitation_sent",
+            f"email:{address}",
+            {"role": role},
+        )
+        return _done("/settings/staff")
     try:
         with session.begin_nested():
             user = create_user(
@@ -572,6 +598,21 @@ def invite(
     except ValidationFailed as exc:
         return _page(request, staff, "staff", _staff_context(session, staff), _errors(exc), form)
     _audit(request, session, ctx, staff, "staff.invited", f"user:{user.email}", {"role": role})
+    return _done("/settings/staff")
+
+
+def _is_member(session: Session, staff: StaffContext, user_id: int) -> Membership | None:
+    return session.scalar(
+        select(Membership).where(Membership.shop_id == staff.shop.id, Membership.user_id == user_id)
+    )
+
+
+@router.post("/settings/staff/invitations/{invitation_id}/withdraw")
+def withdraw(
+    request: Request, staff: OwnerStaff, session: SessionDep, ctx: Ctx, invitation_id: int
+) -> Response:
+    invitation = withdraw_invitation(session, staff.shop.id, invitation_id)
+    _audit(request, session, ctx, staff, "staff.invitation_withdrawn", f"email:{invitation.email}")
     return _done("/settings/staff")
 
 

@@ -52,6 +52,15 @@ register_messages(
         "settings.address": {"en": "Email address or phone", "vi": "Email hoặc số điện thoại"},
         "settings.send": {"en": "Send", "vi": "Gửi"},
         "settings.secret_set": {"en": "set", "vi": "đã đặt"},
+        "settings.pending_invitations": {"en": "Invitations sent", "vi": "Lời mời đã gửi"},
+        "settings.invitation_pending": {"en": "waiting", "vi": "đang chờ"},
+        "settings.withdraw": {"en": "Withdraw", "vi": "Rút lại"},
+        "settings.invite_explain": {
+            "en": "A person who already has a Careloop account gets an invitation to accept "
+            "(the password here is then not used); anyone else gets a new account with it.",
+            "vi": "Người đã có tài khoản Careloop sẽ nhận lời mời để chấp nhận (khi đó mật khẩu "
+            "ở đây không được dùng); người khác được tạo tài khoản mới với mật khẩu này.",
+        },
         "settings.secret_not_set": {"en": "not set", "vi": "chưa đặt"},
         "settings.max_per_window": {
             "en": "Marketing messages per window",
