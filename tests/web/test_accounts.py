@@ -330,3 +330,27 @@ def test_without_an_instance_mail_server_the_page_says_so_without_a_shell_comman
 
     assert "not set up on this installation" in page.text
     assert "careloop " not in page.text and "CARELOOP_" not in page.text
+
+
+def test_the_invited_person_gets_an_email_through_the_instance_mail_server(
+    mail_client: TestClient,
+    mail: tuple[Inbox, int],
+    ctx: AppContext,
+    shop: Shop,
+    make_shop: ShopFactory,
+    make_staff: Callable[..., str],
+) -> None:
+    inbox, _port = mail
+    lan = make_staff(make_shop("other", name="Other Shop"), "lan@other.test")
+    sign_in(mail_client, ctx, make_staff(shop, "boss@acme.test"), shop)
+    page = mail_client.get("/settings/staff")
+
+    mail_client.post(
+        "/settings/staff",
+        data={"email": lan, "password": "x" * 8, "role": "agent", "csrf_token": csrf_from(page)},
+    )
+
+    assert [to for _sender, to in inbox.envelopes] == [[lan]]
+    body = inbox.messages[0].get_content()
+    # In the invited person's own language (Vietnamese, the default).
+    assert "Acme Coffee mời bạn" in body and "https://care.example.com/account" in body

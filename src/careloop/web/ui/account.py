@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from careloop.audit.service import audit
 from careloop.core.errors import NotFound, ValidationFailed
+from careloop.core.settings import Settings
 from careloop.shops.accounts import (
     answer_invitation,
     change_password,
@@ -112,6 +113,18 @@ register_messages(
             "new one.",
             "vi": "Đã đổi mật khẩu và đăng xuất mọi phiên. Hãy đăng nhập bằng mật khẩu mới.",
         },
+        "invite.mail_subject": {
+            "en": "{shop} invites you to Careloop",
+            "vi": "{shop} mời bạn tham gia Careloop",
+        },
+        "invite.mail_body": {
+            "en": "{shop} invites you to work with them on Careloop as {role}.\n\nSign in "
+            "and accept or decline on your account page:\n{link}\n\nUntil you accept, "
+            "they see nothing of your account but this email address.",
+            "vi": "{shop} mời bạn cùng làm việc trên Careloop với vai trò {role}.\n\nĐăng "
+            "nhập rồi chấp nhận hoặc từ chối trong trang tài khoản:\n{link}\n\nTrước khi "
+            "bạn chấp nhận, họ không thấy gì về tài khoản của bạn ngoài địa chỉ email này.",
+        },
         "reset.mail_subject": {
             "en": "Reset your Careloop password",
             "vi": "Đặt lại mật khẩu Careloop",
@@ -126,6 +139,19 @@ register_messages(
         },
     }
 )
+
+
+def mail_invitation(settings: Settings, to: str, locale: str, shop_name: str, role: str) -> None:
+    """Tell an invited person, through the instance's mail server if it has one."""
+    if not system_mail_configured(settings):
+        return
+    lang = locale if locale in ("en", "vi") else "en"
+    link = f"{settings.base_url.rstrip('/')}/account"
+    body = t("invite.mail_body", lang, shop=shop_name, role=t(f"role.{role}", lang), link=link)
+    try:
+        send_system_mail(settings, to, t("invite.mail_subject", lang, shop=shop_name), body)
+    except SystemMailUnavailable as exc:
+        log.warning("invitation mail not sent: %s", exc)
 
 
 def _account_page(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +27,7 @@ from careloop.support.calendar import WEEKDAYS, BusinessCalendar
 from careloop.support.config import set_sla_policy, sla_rules, support_settings
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.i18n import LOCALES
+from careloop.web.ui.account import mail_invitation
 from careloop.web.ui.deps import CurrentStaff, OwnerStaff, StaffContext
 from careloop.web.ui.nav import register_nav
 from careloop.web.ui.settings_text import TABS
@@ -557,6 +558,7 @@ def invite(
     staff: OwnerStaff,
     session: SessionDep,
     ctx: Ctx,
+    background: BackgroundTasks,
     email: Annotated[str, Form()] = "",
     name: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
@@ -574,6 +576,10 @@ def invite(
         except ValidationFailed as exc:
             ctx_ = _staff_context(session, staff)
             return _page(request, staff, "staff", ctx_, _errors(exc), form)
+        # After the response (and so after the commit): a mail for an invitation that exists.
+        background.add_task(
+            mail_invitation, ctx.settings, address, existing.locale, staff.shop.name, role
+        )
         _audit(
             request,
             session,
