@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import shutil
+
+# argon2 with its cheapest parameters (careloop.shops.passwords): logins stay fast in tests.
+os.environ["CARELOOP_PASSWORD_HASH"] = "fast"
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,6 +56,9 @@ def _worker_database(base_url: str) -> str:
 def _template(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Migrate once per run; each test then gets a copy (SQLite) or a truncated db (PG)."""
     if PG_URL:
+        # No SQLite file to keep the secrets key beside: one key file per test worker.
+        key_dir = tmp_path_factory.mktemp("keys")
+        os.environ.setdefault("CARELOOP_KEY_FILE", str(key_dir / "careloop.key"))
         pg_url = _worker_database(PG_URL)
         engine = make_engine(pg_url)
         with engine.begin() as conn:
@@ -93,7 +99,15 @@ def clock() -> VirtualClock:
 
 @pytest.fixture
 def ctx(db_url: str, clock: VirtualClock) -> Iterator[AppContext]:
-    settings = Settings(database_url=db_url, secret_key="test-secret", max_body_bytes=1_000_000)
+    # The virtual clock jumps days between a test's requests; sessions then last a year.
+    # tests/web/test_sessions.py checks the real timeouts with settings of its own.
+    settings = Settings(
+        database_url=db_url,
+        secret_key="test-secret",
+        max_body_bytes=1_000_000,
+        session_idle_minutes=366 * 24 * 60,
+        session_max_hours=366 * 24,
+    )
     context = AppContext(settings=settings, clock=clock, engine=make_engine(db_url))
     yield context
     context.engine.dispose()

@@ -48,6 +48,7 @@ app.add_typer(feedback_app, name="feedback")
 app.add_typer(erase_app, name="erase")
 app.command("backup")(ops_cli.backup)
 app.command("restore")(ops_cli.restore)
+app.add_typer(ops_cli.secrets_app, name="secrets")
 app.add_typer(channels_app, name="channels")
 app.add_typer(loyalty_app, name="loyalty")
 app.add_typer(journeys_app, name="journeys")
@@ -174,6 +175,37 @@ def user_create(
     except CareloopError as exc:
         raise fail(str(exc)) from None
     print(f"{email} is {role} of {shop}")
+
+
+@user_app.command("password")
+def user_password(
+    email: Annotated[str, typer.Argument(help="The staff user's login email.")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt="New password",
+            hide_input=True,
+            confirmation_prompt=True,
+            help="Asked for when not given (keep it out of the shell history).",
+        ),
+    ],
+) -> None:
+    """Set a staff user's password; every session of theirs ends (signed out everywhere)."""
+    from sqlalchemy import select
+
+    from careloop.shops.accounts import set_password
+    from careloop.shops.models import StaffUser
+
+    ctx = _ctx()
+    try:
+        with transaction(ctx.sessions) as session:
+            user = session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
+            if user is None:
+                raise fail(f"no staff user with email {email!r}")
+            set_password(session, user, password)
+    except ValidationFailed as exc:
+        raise fail("; ".join(f"password: {e.reason}" for e in exc.errors)) from None
+    print(f"password of {email} changed; every session of theirs has ended")
 
 
 @import_app.command("customers")

@@ -20,6 +20,7 @@ from careloop.customers.service import upsert_customer
 from careloop.orders.models import Order
 from careloop.orders.schemas import OrderIn
 from careloop.orders.service import upsert_order
+from careloop.shops.accounts import start_session
 from careloop.shops.models import Shop, StaffUser
 from tests.conftest import TEST_PASSWORD
 
@@ -89,9 +90,17 @@ def sign_in(
 ) -> Response:
     """Start a signed-in session without the login form (whose argon2 check takes most of a
     test's time); returns the home page. Login itself is tested through the form."""
-    with ctx.sessions() as s:
+    with ctx.sessions() as s, s.begin():
         user_id = s.scalar(select(StaffUser.id).where(StaffUser.email == email))
-    session = {"uid": user_id, "shop_id": shop.id, "locale": locale, "csrf": "test-csrf-token"}
+        assert user_id is not None, email
+        token = start_session(s, ctx.clock, user_id)
+    session = {
+        "uid": user_id,
+        "sid": token,
+        "shop_id": shop.id,
+        "locale": locale,
+        "csrf": "test-csrf-token",
+    }
     payload = b64encode(json.dumps(session).encode())
     cookie = TimestampSigner(ctx.secret_key).sign(payload).decode()
     client.cookies.set("careloop_session", cookie)

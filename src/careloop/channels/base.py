@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -115,3 +116,40 @@ SECRET_FIELDS = frozenset(
 def redact(config: dict[str, Any]) -> dict[str, Any]:
     """Settings safe to print: secrets show only that they are set."""
     return {k: ("***" if k in SECRET_FIELDS and v else v) for k, v in config.items()}
+
+
+# Not secrets, but enough to find or impersonate the shop's account at its provider: shown
+# to owners, masked for everyone else.
+ACCOUNT_FIELDS = frozenset({"username", "account_sid", "messaging_service_sid", "app_id"})
+URL_FIELDS = frozenset({"url"})
+
+
+def mask_url(url: str) -> str:
+    """Scheme and host only: a webhook URL's path and query often carry a token."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}/…" if parts.scheme and parts.hostname else "…"
+
+
+@dataclass(frozen=True)
+class Hidden:
+    """A value the page must not show: only whether it is set."""
+
+    hidden_is_set: bool
+
+
+def settings_for_display(
+    config: dict[str, Any], known: frozenset[str], owner: bool
+) -> dict[str, Any]:
+    """What the settings page shows: every secret the channel knows as set / not set
+    (`Hidden`; never its value, to anyone); for non-owners also account names masked and
+    URLs cut to their host."""
+    shown: dict[str, Any] = {}
+    for key in sorted(set(config) | (known & SECRET_FIELDS)):
+        value = config.get(key)
+        if key in SECRET_FIELDS or (not owner and key in ACCOUNT_FIELDS):
+            shown[key] = Hidden(bool(value))
+        elif not owner and key in URL_FIELDS and value:
+            shown[key] = mask_url(str(value))
+        else:
+            shown[key] = value
+    return shown

@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column
 
 from careloop.db.base import Base, BigId, JsonType, UTCDateTime
+from careloop.db.crypto import EncryptedJson
 
 CHANNEL_NAMES = ("email", "sms", "zalo", "webhook", "task")
 KINDS = ("transactional", "service", "marketing")
@@ -119,7 +120,8 @@ class ChannelSettings(Base):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(16))
     provider: Mapped[str] = mapped_column(String(32))
-    config: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    # Encrypted at rest as a whole (careloop.db.crypto): hosts and URLs as well as secrets.
+    config: Mapped[dict[str, Any]] = mapped_column(EncryptedJson, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from careloop.db.base import Base, BigId, JsonType, UTCDateTime
+from careloop.db.crypto import EncryptedText
 
 
 class Connector(Base):
@@ -20,7 +21,8 @@ class Connector(Base):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
     platform: Mapped[str] = mapped_column(String(32))
     # The platform's signing secret: needed in clear to recompute HMACs, never shown in lists.
-    secret: Mapped[str] = mapped_column(String(256))
+    # Encrypted at rest (careloop.db.crypto).
+    secret: Mapped[str] = mapped_column(EncryptedText)
     # Generic connector only: where each Careloop order field is in the platform's JSON.
     mapping: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     # Haravan Partner apps: the token Haravan sends with its registration GET (hub.verify_token).

@@ -44,6 +44,21 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     secure_cookies: bool = False
     max_body_bytes: int = 10 * 1024 * 1024
+    # Staff sessions (OWASP ASVS 3.3.2, level 2): signed out after this long without a
+    # request, and after this long in any case.
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    # Addresses (or CIDR networks, comma separated) of reverse proxies whose
+    # X-Forwarded-For is believed; from anyone else the header is ignored.
+    trusted_proxies: str = ""
+    # The instance's own mail server, for password-reset links and staff invitations
+    # (not a shop's channel settings).
+    mail_host: str = ""
+    mail_port: int = 25
+    mail_security: str = "starttls"  # starttls | tls | none
+    mail_username: str = ""
+    mail_password: str = ""
+    mail_from: str = ""
 
     @field_validator("base_url")
     @classmethod

@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from careloop.db.crypto import reencrypt_all
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -24,6 +26,8 @@ def upgrade(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "heads")
+    # Credentials stored in plain text before encryption existed are encrypted now.
+    reencrypt_all(engine)
 
 
 def revision(engine: Engine, message: str) -> None:

@@ -48,7 +48,14 @@ from careloop.loyalty.models import (
 from careloop.metrics.models import MetricSnapshot
 from careloop.orders.models import Order, OrderLine, Product
 from careloop.segments.models import CustomerSegment, SegmentChange, SegmentRun
-from careloop.shops.models import ApiKey, Membership, Shop, StaffUser
+from careloop.shops.models import (
+    ApiKey,
+    Membership,
+    Shop,
+    StaffInvitation,
+    StaffSession,
+    StaffUser,
+)
 from careloop.support.models import (
     SlaPolicyRow,
     StaffTask,
@@ -105,6 +112,8 @@ __all__ = [
     "SegmentRun",
     "Shop",
     "SlaPolicyRow",
+    "StaffInvitation",
+    "StaffSession",
     "StaffTask",
     "StaffUser",
     "SupportCursor",

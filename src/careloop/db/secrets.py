@@ -12,6 +12,7 @@ from sqlalchemy import Engine, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from careloop.db.base import Base
+from careloop.db.crypto import EncryptedText
 from careloop.db.upsert import insert_ignoring_duplicates
 
 SECRET_NAME = "signing_key"
@@ -21,7 +22,8 @@ class InstanceSecret(Base):
     __tablename__ = "instance_secrets"
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[str] = mapped_column(String(200))
+    # Encrypted at rest (careloop.db.crypto).
+    value: Mapped[str] = mapped_column(EncryptedText)
 
 
 def instance_secret(engine: Engine) -> str:

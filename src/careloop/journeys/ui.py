@@ -411,7 +411,7 @@ def simulate_journey(key: str, request: Request, ctx: Ctx) -> Response:
     # No request session here: the simulator runs its own (rolled back) transaction, and on
     # SQLite a second open writer would wait for ours until "database is locked".
     with ctx.sessions() as session, session.begin():
-        staff = require_role("owner")(current_staff(request, session))
+        staff = require_role("owner")(current_staff(request, session, ctx))
         get_journey(session, staff.shop, key)  # another shop's key: 404
     result = simulate(
         sessions=ctx.sessions,

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from careloop.core.errors import CareloopError
+from careloop.db.crypto import create_private_file
 
 PAGES_PER_STEP = 1024  # ~4 MB a step: the writer is never held for long
 
@@ -35,6 +36,9 @@ def backup_sqlite(
     if target.exists():
         raise CareloopError(f"{target}: already exists; choose a new file name")
     partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    # Owner-only from the first byte: a backup holds every customer's personal data.
+    create_private_file(partial)
     source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
     copy = sqlite3.connect(partial)
     try:

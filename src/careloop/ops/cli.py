@@ -1,4 +1,4 @@
-"""`careloop backup FILE` and `careloop restore FILE`."""
+"""`careloop backup FILE`, `careloop restore FILE` and `careloop secrets rotate`."""
 
 from __future__ import annotations
 
@@ -48,3 +48,29 @@ def restore(
         print(str(exc), file=sys.stderr)
         raise typer.Exit(1) from None
     print(f"restored from {file}")
+
+
+secrets_app = typer.Typer(help="The key that encrypts stored credentials.", no_args_is_help=True)
+
+
+@secrets_app.command("rotate")
+def rotate_secrets() -> None:
+    """Encrypt every stored credential again with a new key.
+
+    With a key file (careloop.key beside the database), a new key is made and the old one
+    removed once everything is rewritten. With CARELOOP_SECRET_KEY, set the new key there
+    and the old one in CARELOOP_PREVIOUS_SECRET_KEYS first; remove the old one after."""
+    from careloop.core.settings import get_settings
+    from careloop.db.crypto import rotate
+    from careloop.db.engine import make_engine
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        written, where = rotate(engine)
+    except CareloopError as exc:
+        print(str(exc), file=sys.stderr)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    print(f"{written} stored secrets encrypted with the new key ({where})")
+    print("backups made before now need the previous key to read their credentials")

@@ -69,3 +69,38 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class StaffSession(Base):
+    """One signed-in browser. The cookie carries a random token; only its SHA-256 is kept.
+    Deleting the rows of a user signs every browser of theirs out (logout, password change,
+    reset), whatever copies of the cookie exist."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StaffInvitation(Base):
+    """An owner asked a person who already has an account to join their shop. Until that
+    person accepts, the shop gives them nothing and they give the shop nothing (not even
+    their name)."""
+
+    __tablename__ = "staff_invitations"
+    __table_args__ = (UniqueConstraint("shop_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    # The address the owner typed: all the inviting shop knows until the person accepts.
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

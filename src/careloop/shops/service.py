@@ -13,7 +13,7 @@ from careloop.core.clock import Clock
 from careloop.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from careloop.core.ids import new_api_key, sha256_hex
 from careloop.shops.models import BUSINESS_MODELS, ROLES, ApiKey, Membership, Shop, StaffUser
-from careloop.shops.passwords import hash_password, verify_password
+from careloop.shops.passwords import hash_password, needs_rehash, verify_password
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
@@ -123,6 +123,8 @@ def create_user(
 class StaffLogin:
     user: StaffUser
     memberships: list[tuple[Shop, str]]
+    # A new hash of the same password when the stored one used weaker parameters.
+    rehash: str | None = None
 
 
 def authenticate_staff(session: Session, email: str, password: str) -> StaffLogin | None:
@@ -139,7 +141,13 @@ def authenticate_staff(session: Session, email: str, password: str) -> StaffLogi
         .where(Membership.user_id == user.id)
         .order_by(Shop.slug)
     ).all()
-    return StaffLogin(user=user, memberships=[(shop, role) for shop, role in rows])
+    rehash = None
+    if needs_rehash(user.password_hash):
+        try:
+            rehash = hash_password(password)
+        except ValueError:
+            rehash = None  # a legacy password below today's minimum: keep its hash
+    return StaffLogin(user=user, memberships=[(shop, role) for shop, role in rows], rehash=rehash)
 
 
 _DUMMY_HASH = hash_password("not-a-real-password")

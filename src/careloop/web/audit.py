@@ -22,6 +22,7 @@ from careloop.audit.service import audit
 from careloop.core.ids import sha256_hex
 from careloop.shops.models import ApiKey, StaffUser
 from careloop.web.deps import Ctx, SessionDep
+from careloop.web.security import client_address
 
 ACTION_CHARS = 64  # AuditEntry.action's column width
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -62,9 +63,12 @@ class Actor:
 
 
 def client_ip(request: Request) -> str:
-    """The peer address as the ASGI server saw it (behind a proxy, run uvicorn with
-    --proxy-headers and --forwarded-allow-ips so this is the client's, not the proxy's)."""
-    return request.client.host if request.client else ""
+    """The client's address: the peer's, or from X-Forwarded-For when the peer is one of
+    CARELOOP_TRUSTED_PROXIES (careloop.web.security.client_address)."""
+    ctx = getattr(request.app.state, "ctx", None)
+    trusted = ctx.settings.trusted_proxies if ctx is not None else ""
+    address = client_address(request, trusted)
+    return "" if address == "unknown" else address
 
 
 def _actor(request: Request, session: Session) -> Actor | None:

@@ -7,6 +7,7 @@ import secrets
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 
 from fastapi import HTTPException, Request, status
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -109,8 +110,11 @@ class RateLimit:
     window: timedelta
 
 
-# Per IP and email: stops guessing one account's password; per IP: stops spraying many.
+# Per client address and email: stops one client guessing one account's password; per
+# email from anywhere: stops many addresses guessing one account (a soft lock, ASVS 2.2.1);
+# per client address: stops one client spraying many accounts.
 LOGIN_LIMIT_PER_ACCOUNT = RateLimit(max_failures=5, window=timedelta(minutes=15))
+LOGIN_LIMIT_PER_EMAIL = RateLimit(max_failures=20, window=timedelta(minutes=15))
 LOGIN_LIMIT_PER_IP = RateLimit(max_failures=50, window=timedelta(minutes=15))
 
 
@@ -158,14 +162,16 @@ class FailureLimiter:
 
 
 class LoginRateLimiter:
-    """Login attempts allowed per client IP + email and per client IP."""
+    """Login attempts allowed per client address + email, per email and per client address."""
 
     def __init__(
         self,
         per_account: RateLimit = LOGIN_LIMIT_PER_ACCOUNT,
         per_ip: RateLimit = LOGIN_LIMIT_PER_IP,
+        per_email: RateLimit = LOGIN_LIMIT_PER_EMAIL,
     ) -> None:
         self._account = FailureLimiter(per_account)
+        self._email = FailureLimiter(per_email)
         self._ip = FailureLimiter(per_ip)
 
     def retry_after(self, ip: str, email: str, now: datetime) -> timedelta | None:
@@ -173,6 +179,7 @@ class LoginRateLimiter:
             w
             for w in (
                 self._account.retry_after(_account_key(ip, email), now),
+                self._email.retry_after(_email_key(email), now),
                 self._ip.retry_after(ip, now),
             )
             if w is not None
@@ -181,6 +188,7 @@ class LoginRateLimiter:
 
     def record_failure(self, ip: str, email: str, now: datetime) -> None:
         self._account.record_failure(_account_key(ip, email), now)
+        self._email.record_failure(_email_key(email), now)
         self._ip.record_failure(ip, now)
 
     def record_success(self, ip: str, email: str) -> None:
@@ -188,7 +196,56 @@ class LoginRateLimiter:
 
 
 def _account_key(ip: str, email: str) -> str:
-    return f"{ip}|{email.strip().lower()}"
+    return f"{ip}|{_email_key(email)}"
+
+
+def _email_key(email: str) -> str:
+    return email.strip().lower()
+
+
+def parse_trusted_proxies(setting: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """CARELOOP_TRUSTED_PROXIES: addresses or CIDR networks, comma separated."""
+    networks = []
+    for part in setting.split(","):
+        if part.strip():
+            try:
+                networks.append(ip_network(part.strip(), strict=False))
+            except ValueError:
+                raise ValueError(
+                    f"CARELOOP_TRUSTED_PROXIES: {part.strip()!r} is not an address or network"
+                ) from None
+    return tuple(networks)
+
+
+def _trusted(address: str, proxies: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    try:
+        ip = ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in net for net in proxies)
+
+
+def client_address(request: Request, trusted_proxies: str) -> str:
+    """The client's address: the peer's, unless the peer is a configured proxy, in which
+    case the nearest X-Forwarded-For hop that is not itself a trusted proxy. A client that
+    is not a trusted proxy cannot choose its address by sending the header."""
+    peer = request.client.host if request.client else "unknown"
+    proxies = parse_trusted_proxies(trusted_proxies)
+    if not proxies or not _trusted(peer, proxies):
+        return peer
+    hops = [
+        hop.strip()
+        for value in request.headers.getlist("x-forwarded-for")
+        for hop in value.split(",")
+        if hop.strip()
+    ]
+    for hop in reversed(hops):
+        if not _trusted(hop, proxies):
+            try:
+                return str(ip_address(hop))
+            except ValueError:
+                return peer  # a garbled header from behind the proxy: count the proxy
+    return hops[0] if hops else peer
 
 
 def safe_next_path(value: str | None, default: str = "/") -> str:

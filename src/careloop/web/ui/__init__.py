@@ -23,6 +23,7 @@ PAGE_MODULES: list[str] = [
     "careloop.metrics.ui",
     "careloop.segments.ui",
     "careloop.support.ui",
+    "careloop.web.ui.account",
     "careloop.web.ui.auth",
     "careloop.web.ui.customers",
     "careloop.web.ui.customer_export",

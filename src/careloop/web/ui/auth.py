@@ -8,12 +8,30 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from careloop.shops.accounts import (
+    drop_expired_sessions,
+    end_all_sessions,
+    session_user_id,
+    start_session,
+)
 from careloop.shops.models import StaffUser
 from careloop.shops.service import authenticate_staff
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.i18n import normalise_locale
-from careloop.web.security import LoginRateLimiter, rotate_csrf_token, safe_next_path
-from careloop.web.ui.deps import SESSION_LOCALE, SESSION_SHOP, SESSION_USER, CurrentStaff
+from careloop.web.security import (
+    LoginRateLimiter,
+    client_address,
+    rotate_csrf_token,
+    safe_next_path,
+)
+from careloop.web.ui.deps import (
+    SESSION_LOCALE,
+    SESSION_SHOP,
+    SESSION_TOKEN,
+    SESSION_USER,
+    CurrentStaff,
+    session_limits,
+)
 from careloop.web.ui.templating import is_htmx, render
 
 router = APIRouter()
@@ -27,17 +45,26 @@ def login_limiter(request: Request) -> LoginRateLimiter:
     return limiter
 
 
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def _client_ip(request: Request, ctx: Ctx) -> str:
+    return client_address(request, ctx.settings.trusted_proxies)
 
 
 @router.get("/login")
-def login_form(request: Request, next: str = "/", bye: str = "", lang: str = "") -> Response:
+def login_form(
+    request: Request,
+    ctx: Ctx,
+    session: SessionDep,
+    next: str = "/",
+    bye: str = "",
+    lang: str = "",
+    reset: str = "",
+) -> Response:
     if lang:
         request.session[SESSION_LOCALE] = normalise_locale(lang)
-    if isinstance(request.session.get(SESSION_USER), int):
+    token = request.session.get(SESSION_TOKEN)
+    if session_user_id(session, ctx.clock, token, session_limits(ctx)) is not None:
         return RedirectResponse(safe_next_path(next), status_code=303)
-    notice = "login.logged_out" if bye else None
+    notice = "login.logged_out" if bye else ("reset.done" if reset else None)
     return render(
         request, "login.html", {"next": safe_next_path(next), "notice": notice}, staff=None
     )
@@ -52,7 +79,7 @@ def login(
     password: Annotated[str, Form(max_length=1024)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
-    limiter, ip, now = login_limiter(request), _client_ip(request), ctx.clock.now()
+    limiter, ip, now = login_limiter(request), _client_ip(request, ctx), ctx.clock.now()
     form = {"next": safe_next_path(next), "email": email}
     wait = limiter.retry_after(ip, email, now)
     if wait is not None:
@@ -66,6 +93,8 @@ def login(
             headers={"Retry-After": str(max(1, math.ceil(wait.total_seconds())))},
         )
     result = authenticate_staff(session, email, password) if email and password else None
+    if result is not None and result.rehash is not None:
+        result.user.password_hash = result.rehash
     if result is None:
         limiter.record_failure(ip, email, now)
         return render(
@@ -78,6 +107,8 @@ def login(
     limiter.record_success(ip, email)
     # A fresh session: nothing chosen before signing in (or planted by someone) carries over.
     request.session.clear()
+    drop_expired_sessions(session, ctx.clock, result.user.id, session_limits(ctx))
+    request.session[SESSION_TOKEN] = start_session(session, ctx.clock, result.user.id)
     request.session[SESSION_USER] = result.user.id
     request.session[SESSION_SHOP] = result.memberships[0][0].id
     request.session[SESSION_LOCALE] = normalise_locale(result.user.locale)
@@ -86,7 +117,13 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
+def logout(request: Request, ctx: Ctx, session: SessionDep) -> Response:
+    """Sign out every browser of this account: a copy of the cookie is worthless after."""
+    user_id = session_user_id(
+        session, ctx.clock, request.session.get(SESSION_TOKEN), session_limits(ctx)
+    )
+    if user_id is not None:
+        end_all_sessions(session, user_id)
     request.session.clear()
     return _go(request, "/login?bye=1")
 

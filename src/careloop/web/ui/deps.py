@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy import select
 
+from careloop.context import AppContext
+from careloop.shops.accounts import SessionLimits, session_user_id
 from careloop.shops.models import Membership, Shop, StaffUser
-from careloop.web.deps import SessionDep
+from careloop.web.deps import Ctx, SessionDep
 from careloop.web.i18n import normalise_locale
 from careloop.web.ui.nav import ROLE_RANK, role_at_least
 
@@ -20,6 +23,16 @@ from careloop.web.ui.nav import ROLE_RANK, role_at_least
 SESSION_USER = "uid"
 SESSION_SHOP = "shop_id"
 SESSION_LOCALE = "locale"
+# The server-side session's token (careloop.shops.accounts): without a live row for it, the
+# rest of the cookie is worth nothing.
+SESSION_TOKEN = "sid"
+
+
+def session_limits(ctx: AppContext) -> SessionLimits:
+    return SessionLimits(
+        idle=timedelta(minutes=ctx.settings.session_idle_minutes),
+        absolute=timedelta(hours=ctx.settings.session_max_hours),
+    )
 
 
 class LoginRequired(Exception):
@@ -45,10 +58,15 @@ class StaffContext:
         return role_at_least(self.role, min_role)
 
 
-def current_staff(request: Request, session: SessionDep) -> StaffContext:
+def current_staff(request: Request, session: SessionDep, ctx: Ctx) -> StaffContext:
     user_id = request.session.get(SESSION_USER)
-    user = session.get(StaffUser, user_id) if isinstance(user_id, int) else None
+    live = session_user_id(
+        session, ctx.clock, request.session.get(SESSION_TOKEN), session_limits(ctx)
+    )
+    user = session.get(StaffUser, user_id) if isinstance(user_id, int) and live == user_id else None
     if user is None:
+        # Signed out, timed out or ended elsewhere (logout, password change): forget it all.
+        request.session.clear()
         raise LoginRequired(_requested_path(request))
     shops = [
         (shop, role)

@@ -101,7 +101,7 @@ def _signed_in(request: Request, ctx: Ctx) -> StaffContext:
     """The staff member, looked up in a short transaction of its own: the importer writes in
     its own transaction, which must not wait behind this request's (SQLite has one writer)."""
     with ctx.sessions() as session:
-        staff = current_staff(request, session)
+        staff = current_staff(request, session, ctx)
     if not staff.can("agent"):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,

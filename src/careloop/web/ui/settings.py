@@ -8,18 +8,19 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from careloop.audit.service import audit
-from careloop.channels.base import Outgoing, SendError
+from careloop.channels.base import Outgoing, SendError, settings_for_display
 from careloop.channels.dispatch import default_provider
 from careloop.channels.forms import (
     FORMS,
     SMTP_HINTS,
     TEMPLATE_PREFIX,
+    ProviderForm,
     find_form,
     parse_form,
     secret_state,
@@ -31,12 +32,14 @@ from careloop.channels.templates import shipped_template_keys
 from careloop.core.errors import NotFound, ValidationFailed
 from careloop.core.money import format_money
 from careloop.journeys.policy import ContactPolicy
+from careloop.shops.accounts import invite_existing_user, shop_invitations, withdraw_invitation
 from careloop.shops.models import BUSINESS_MODELS, ROLES, ApiKey, Membership, StaffUser
 from careloop.shops.service import create_api_key, create_user, validate_timezone
 from careloop.support.calendar import WEEKDAYS, BusinessCalendar
 from careloop.support.config import set_sla_policy, sla_rules, support_settings
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.i18n import LOCALES
+from careloop.web.ui.account import mail_invitation
 from careloop.web.ui.deps import CurrentStaff, OwnerStaff, StaffContext
 from careloop.web.ui.nav import register_nav
 from careloop.web.ui.settings_text import TABS
@@ -263,6 +266,7 @@ def _channels_context(
                 "secrets": secret_state(spec, config),
                 "template_ids": template_ids,
                 "open": open_form == spec.key or (not open_form and active),
+                "facts": [] if staff.can("owner") else _facts_for_viewer(spec, config, staff),
             }
         )
     return {
@@ -271,6 +275,18 @@ def _channels_context(
         "smtp_hints": SMTP_HINTS["vi" if staff.locale == "vi" else "en"],
         "configured": {c: r.provider for c, r in rows.items()},
     }
+
+
+def _facts_for_viewer(
+    spec: ProviderForm, config: Mapping[str, Any], staff: StaffContext
+) -> list[tuple[str, Any]]:
+    """What a non-owner reads of a channel: secrets and account names only as set / not set,
+    URLs cut to their host (issue 20 item 7)."""
+    if not config:
+        return []
+    secrets = frozenset(f.name for f in spec.fields if f.secret)
+    shown = settings_for_display(dict(config), secrets, owner=False)
+    return [(f.label(staff.locale), shown[f.name]) for f in spec.fields if f.name in shown]
 
 
 @router.get("/settings/channels", response_class=HTMLResponse)
@@ -626,7 +642,11 @@ def _staff_context(session: Session, staff: StaffContext) -> dict[str, Any]:
         .where(Membership.shop_id == staff.shop.id)
         .order_by(StaffUser.email)
     ).all()
-    return {"people": people, "roles": ROLES}
+    return {
+        "people": people,
+        "roles": ROLES,
+        "invitations": shop_invitations(session, staff.shop.id),
+    }
 
 
 @router.get("/settings/staff", response_class=HTMLResponse)
@@ -642,12 +662,38 @@ def invite(
     staff: OwnerStaff,
     session: SessionDep,
     ctx: Ctx,
+    background: BackgroundTasks,
     email: Annotated[str, Form()] = "",
     name: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     role: Annotated[str, Form()] = "agent",
 ) -> Response:
     form = {"email": email, "name": name, "role": role}
+    address = email.strip().lower()
+    existing = session.scalar(select(StaffUser).where(StaffUser.email == address))
+    if existing is not None and _is_member(session, staff, existing.id) is None:
+        # Someone else's account: they decide whether to join. Until then this shop learns
+        # nothing about them (not their name) and they see nothing of it.
+        try:
+            with session.begin_nested():
+                invite_existing_user(session, ctx.clock, staff.shop, existing, address, role)
+        except ValidationFailed as exc:
+            ctx_ = _staff_context(session, staff)
+            return _page(request, staff, "staff", ctx_, _errors(exc), form)
+        # After the response (and so after the commit): a mail for an invitation that exists.
+        background.add_task(
+            mail_invitation, ctx.settings, address, existing.locale, staff.shop.name, role
+        )
+        _audit(
+            request,
+            session,
+            ctx,
+            staff,
+            "staff.invitation_sent",
+            f"email:{address}",
+            {"role": role},
+        )
+        return _done("/settings/staff")
     try:
         with session.begin_nested():
             user = create_user(
@@ -662,6 +708,21 @@ def invite(
     except ValidationFailed as exc:
         return _page(request, staff, "staff", _staff_context(session, staff), _errors(exc), form)
     _audit(request, session, ctx, staff, "staff.invited", f"user:{user.email}", {"role": role})
+    return _done("/settings/staff")
+
+
+def _is_member(session: Session, staff: StaffContext, user_id: int) -> Membership | None:
+    return session.scalar(
+        select(Membership).where(Membership.shop_id == staff.shop.id, Membership.user_id == user_id)
+    )
+
+
+@router.post("/settings/staff/invitations/{invitation_id}/withdraw")
+def withdraw(
+    request: Request, staff: OwnerStaff, session: SessionDep, ctx: Ctx, invitation_id: int
+) -> Response:
+    invitation = withdraw_invitation(session, staff.shop.id, invitation_id)
+    _audit(request, session, ctx, staff, "staff.invitation_withdrawn", f"email:{invitation.email}")
     return _done("/settings/staff")
 
 

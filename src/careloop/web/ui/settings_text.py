@@ -91,6 +91,16 @@ register_messages(
             "en": "Approved ZNS template id per message",
             "vi": "Mã mẫu ZNS đã duyệt cho từng tin",
         },
+        "settings.secret_is_set": {"en": "set", "vi": "đã đặt"},
+        "settings.pending_invitations": {"en": "Invitations sent", "vi": "Lời mời đã gửi"},
+        "settings.invitation_pending": {"en": "waiting", "vi": "đang chờ"},
+        "settings.withdraw": {"en": "Withdraw", "vi": "Rút lại"},
+        "settings.invite_explain": {
+            "en": "A person who already has a Careloop account gets an invitation to accept "
+            "(the password here is then not used); anyone else gets a new account with it.",
+            "vi": "Người đã có tài khoản Careloop sẽ nhận lời mời để chấp nhận (khi đó mật khẩu "
+            "ở đây không được dùng); người khác được tạo tài khoản mới với mật khẩu này.",
+        },
         "settings.max_per_window": {
             "en": "Marketing messages per window",
             "vi": "Số tin tiếp thị mỗi chu kỳ",
