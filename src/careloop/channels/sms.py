@@ -70,7 +70,6 @@ class TwilioProvider:
             self.client,
             "POST",
             f"{base}/2010-04-01/Accounts/{sid}/Messages.json",
-            allow_private=bool(self.config.get("allow_private")),
             data=form,
             auth=(sid, str(self.config.get("auth_token") or "")),
         )
@@ -78,7 +77,8 @@ class TwilioProvider:
         if response.status_code in (200, 201):
             return Sent(provider=self.name, provider_message_id=str(body.get("sid") or ""))
         code = int(body.get("code") or 0)
-        reason = f"twilio {code or response.status_code}: {body.get('message', '')}".strip()
+        # Status and code only: the remote's own text is never shown to staff (netguard).
+        reason = f"twilio {code or response.status_code} (HTTP {response.status_code})"
         if code in TWILIO_BAD_NUMBER or code == TWILIO_OPTED_OUT:
             raise PermanentError(reason, suppress=True)
         raise PermanentError(reason)
@@ -129,14 +129,13 @@ class EsmsProvider:
             self.client,
             "POST",
             f"{base}/MainService.svc/json/SendMultipleMessage_V4_post_json/",
-            allow_private=bool(self.config.get("allow_private")),
             json=payload,
         )
         body = _json(response)
         code = str(body.get("CodeResult") or response.status_code)
         if response.status_code == 200 and code == ESMS_OK:
             return Sent(provider=self.name, provider_message_id=str(body.get("SMSID") or ""))
-        reason = f"esms {code}: {body.get('ErrorMessage') or ''}".strip()
+        reason = f"esms {code[:12]} (HTTP {response.status_code})"
         if code in ESMS_TRANSIENT:
             raise TransientError(reason)
         raise PermanentError(reason)

@@ -52,7 +52,8 @@ TokenSaver = Callable[[dict[str, Any]], None]
 def classify(code: int, message: str) -> Exception:
     """The dispatcher's view of a ZNS error code."""
     if code in RETRY_LATER:
-        return TransientError(f"zalo {code}: {RETRY_LATER[code]} ({message})")
+        detail = f" ({message})" if message else ""
+        return TransientError(f"zalo {code}: {RETRY_LATER[code]}{detail}")
     if code in SUPPRESS:
         return PermanentError(f"zalo {code}: {SUPPRESS[code]}", suppress=True)
     label = FALL_BACK.get(code, message or "error")
@@ -80,7 +81,6 @@ class ZaloProvider:
         self.clock = clock
         self.save_tokens = save_tokens
         self.client = client or client_for(config)
-        self.allow_private = bool(config.get("allow_private"))
 
     def _token_fresh(self) -> bool:
         raw = self.config.get("access_token_expires_at")
@@ -97,7 +97,6 @@ class ZaloProvider:
             self.client,
             "POST",
             f"{base}/v4/oa/access_token",
-            allow_private=self.allow_private,
             headers={"secret_key": str(self.config.get("app_secret") or "")},
             data={
                 "refresh_token": str(self.config["refresh_token"]),
@@ -107,9 +106,9 @@ class ZaloProvider:
         )
         body = response.json() if response.content else {}
         if not isinstance(body, dict) or not body.get("access_token"):
-            detail = (
-                body.get("error_description") or body.get("error") if isinstance(body, dict) else ""
-            )
+            error = body.get("error") if isinstance(body, dict) else None
+            # The error code only: the remote's text is never shown to staff (netguard).
+            detail = str(error) if isinstance(error, int) else f"HTTP {response.status_code}"
             raise PermanentError(f"zalo token refresh refused: {detail}")
         expires_in = int(body.get("expires_in") or 3600)
         tokens = {
@@ -133,7 +132,7 @@ class ZaloProvider:
             raw = body.get("data")
             data: dict[str, Any] = raw if isinstance(raw, dict) else {}
             return Sent(provider=self.name, provider_message_id=str(data.get("msg_id") or ""))
-        raise classify(code, str(body.get("message") or ""))
+        raise classify(code, "")
 
     def _post(self, out: Outgoing) -> tuple[int, dict[str, Any]]:
         base = str(self.config.get("base_url") or ZNS_BASE_URL).rstrip("/")
@@ -147,7 +146,6 @@ class ZaloProvider:
             self.client,
             "POST",
             f"{base}/message/template",
-            allow_private=self.allow_private,
             headers={"access_token": str(self.config.get("access_token") or "")},
             json={
                 "phone": zalo_phone(out.to),
