@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from typing import Any, TextIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from careloop.core.csv_safe import safe_writer
 from careloop.customers.models import Consent, Customer
 from careloop.customers.service import customer_public, get_customer
 from careloop.customers.timeline import timeline_for
@@ -60,7 +60,7 @@ def write_customers_csv(session: Session, shop: Shop, out: TextIO) -> int:
             )
         )
     }
-    writer = csv.writer(out)
+    writer = safe_writer(out)  # formula cells neutralised (core/csv_safe.py)
     writer.writerow(CUSTOMER_COLUMNS)
     count = 0
     rows = session.scalars(
