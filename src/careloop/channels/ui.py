@@ -36,6 +36,7 @@ from careloop.channels.templates import (
 from careloop.core.errors import NotFound
 from careloop.customers.models import Customer
 from careloop.web.deps import Ctx, SessionDep
+from careloop.web.paging import Page
 from careloop.web.ui.after_session import AfterSession
 from careloop.web.ui.deps import CurrentStaff, OwnerStaff, StaffContext
 from careloop.web.ui.nav import register_nav
@@ -630,7 +631,7 @@ def messages_page(
     status: str = "",
     channel: str = "",
     journey: str = "",
-    page: int = 1,
+    page: Page = 1,
 ) -> Response:
     where = [Message.shop_id == staff.shop.id]
     if status:
