@@ -33,6 +33,20 @@ START = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
 TEST_PASSWORD = "correct horse battery"
 
 
+@pytest.fixture(autouse=True)
+def private_network_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite's providers are local servers on 127.0.0.1, so the instance allows private
+    targets (as an installation with its own mail server would). Tests of the outbound
+    guard switch it back off with the `private_network_refused` fixture."""
+    monkeypatch.setenv("CARELOOP_ALLOW_PRIVATE_NETWORK", "1")
+
+
+@pytest.fixture
+def private_network_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The instance default: connections into the private network are refused."""
+    monkeypatch.delenv("CARELOOP_ALLOW_PRIVATE_NETWORK", raising=False)
+
+
 def pytest_report_header() -> str:
     return f"careloop database: {'postgresql' if PG_URL else 'sqlite'}"
 

@@ -222,7 +222,10 @@ def _outgoing() -> Outgoing:
 
 
 def test_every_shop_configurable_provider_url_is_guarded(
-    ctx: AppContext, local_server: int
+    ctx: AppContext,
+    local_server: int,
+    private_network_refused: None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     base = f"http://127.0.0.1:{local_server}"
     providers = [
@@ -241,8 +244,15 @@ def test_every_shop_configurable_provider_url_is_guarded(
             provider.send(_outgoing())
         provider.close()
     assert _Hook.hits == []
-    allowed = WebhookProvider(
+    # A shop cannot switch the guard off: its own allow_private is ignored...
+    shop_allowed = WebhookProvider(
         {"url": f"{base}/hook", "secret": "s", "allow_private": True}, clock=ctx.clock
     )
+    with pytest.raises(TargetRefused):
+        shop_allowed.send(_outgoing())
+    assert _Hook.hits == []
+    # ...only the instance can (CARELOOP_ALLOW_PRIVATE_NETWORK in its environment).
+    monkeypatch.setenv("CARELOOP_ALLOW_PRIVATE_NETWORK", "1")
+    allowed = WebhookProvider({"url": f"{base}/hook", "secret": "s"}, clock=ctx.clock)
     allowed.send(_outgoing())
     assert _Hook.hits == ["/hook"]

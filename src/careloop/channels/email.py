@@ -26,6 +26,7 @@ from careloop.channels.base import (
     Sent,
     TransientError,
 )
+from careloop.channels.netguard import TargetRefused, guarded_connect
 from careloop.core.clock import Clock
 
 DEFAULT_TIMEOUT_SECONDS = 20.0
@@ -115,6 +116,36 @@ def build_email(out: Outgoing, *, config: dict[str, Any], clock: Clock) -> Email
     return msg
 
 
+class GuardedSMTP(smtplib.SMTP):
+    """smtplib.SMTP whose socket goes through the outbound guard: the host is resolved,
+    every address checked, and the connection made to a checked address. STARTTLS still
+    verifies the certificate against the host name (smtplib keeps it in `_host`)."""
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> Any:
+        return guarded_connect(host, port, timeout)
+
+
+class GuardedSMTPSSL(smtplib.SMTP_SSL):
+    """smtplib.SMTP_SSL (implicit TLS) over a guarded connection."""
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> Any:
+        raw = guarded_connect(host, port, timeout)
+        return self.context.wrap_socket(raw, server_hostname=self._host)  # type: ignore[attr-defined]
+
+
+def _status_only(exc: BaseException) -> str:
+    """What may be shown to staff of an SMTP failure: the reply code, or the kind of local
+    error; never the text the remote server sent (a banner tells an attacker what runs
+    behind the address)."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"reply {exc.smtp_code}"
+    if isinstance(exc, TargetRefused):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return type(exc).__name__
+
+
 class SmtpProvider:
     """One SMTP connection, reused for every message of the shop (in the worker, across
     dispatcher passes: a connection idle since the last pass is checked with NOOP first)."""
@@ -156,20 +187,24 @@ class SmtpProvider:
         try:
             conn: smtplib.SMTP
             if security == "tls":
-                conn = smtplib.SMTP_SSL(
+                conn = GuardedSMTPSSL(
                     host, port, timeout=timeout, context=ssl.create_default_context()
                 )
             else:
-                conn = smtplib.SMTP(host, port, timeout=timeout)
+                conn = GuardedSMTP(host, port, timeout=timeout)
                 if security == "starttls":
                     conn.starttls(context=ssl.create_default_context())
             if self.config.get("username"):
                 conn.login(str(self.config["username"]), str(self.config.get("password") or ""))
         except smtplib.SMTPAuthenticationError as exc:
             raise PermanentError(f"SMTP login refused: {exc.smtp_code}") from None
+        except TargetRefused as exc:
+            raise PermanentError(f"SMTP host refused: {exc}") from None
         except (OSError, smtplib.SMTPException) as exc:
             # Nothing was handed over yet: safe to try again later.
-            raise TransientError(f"SMTP connect to {host}:{port} failed: {exc}") from None
+            raise TransientError(
+                f"SMTP connect to {host}:{port} failed: {_status_only(exc)}"
+            ) from None
         self._conn = conn
         return conn
 
@@ -192,7 +227,9 @@ class SmtpProvider:
         except (smtplib.SMTPServerDisconnected, TimeoutError, OSError) as exc:
             self.close()
             # The DATA may have been accepted before the connection dropped.
-            raise AmbiguousError(f"SMTP connection lost while sending: {exc}") from None
+            raise AmbiguousError(
+                f"SMTP connection lost while sending: {_status_only(exc)}"
+            ) from None
         return Sent(provider=self.name, provider_message_id=str(msg["Message-ID"]))
 
     def close(self) -> None:

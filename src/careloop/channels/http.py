@@ -54,7 +54,11 @@ def call(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Re
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
         raise TransientError(f"could not reach {_host(url)}: {exc}") from None
     except httpx.TransportError as exc:
-        raise AmbiguousError(f"{_host(url)} did not answer after the request left: {exc}") from None
+        # The exception's text can quote what the remote sent (a protocol error echoes the
+        # bad line): staff see the kind of failure only.
+        raise AmbiguousError(
+            f"{_host(url)} did not answer after the request left: {type(exc).__name__}"
+        ) from None
     if response.status_code == 429:
         raise rate_limited(response, f"{_host(url)} is rate limiting (429)")
     if response.status_code == 503:

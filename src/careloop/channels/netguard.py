@@ -1,16 +1,21 @@
-"""The SSRF guard for every outbound URL a shop can configure (webhook URL, SMS and Zalo base
-URLs): no private, loopback, link-local, ULA or otherwise non-public address, unless the shop
-explicitly allows private targets.
+"""The one outbound network guard (SSRF) for every protocol the server speaks to a host a
+shop can configure: HTTP (webhook URL, SMS and Zalo base URLs) and SMTP (the mail host).
+No private, loopback, link-local, ULA, metadata or otherwise non-public address, unless the
+*instance* allows private targets: `CARELOOP_ALLOW_PRIVATE_NETWORK=1` in the environment,
+for an installation whose mail server or webhook receiver lives on its own network. A shop
+cannot switch the guard off (a shop-level `allow_private` setting is ignored).
 
-Checked twice: when the URL is saved or used (`check_url`, a clear error for the owner), and
-again when the socket connects (`guarded_client`), against the very address connected to. A
-host that resolved to a public address at save time and to 127.0.0.1 a second later (DNS
-rebinding) is refused then, because the connection goes to the address that was checked,
-never to a second resolution of the name."""
+Checked twice: when the URL or host is saved (`check_url`, `check_host`: a clear error for
+the owner), and again when the socket connects (`guarded_client` for HTTP,
+`guarded_connect` for anything else), against the very address connected to. A host that
+resolved to a public address at save time and to 127.0.0.1 a second later (DNS rebinding)
+is refused then, because the connection goes to the address that was checked, never to a
+second resolution of the name. Redirects are never followed."""
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -29,8 +34,21 @@ NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
 SIX_TO_FOUR = ipaddress.IPv6Network("2002::/16")
 
 
+ALLOW_PRIVATE_ENV = "CARELOOP_ALLOW_PRIVATE_NETWORK"
+
+
 class TargetRefused(PermanentError):
     """The URL points into the private network (or is not an http(s) URL with a host)."""
+
+
+def private_network_allowed() -> bool:
+    """The instance setting (environment, read at each check so a test or an operator can
+    change it without a restart of the settings cache); never a shop setting."""
+    return os.environ.get(ALLOW_PRIVATE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _allowed(allow_private: bool | None) -> bool:
+    return private_network_allowed() if allow_private is None else allow_private
 
 
 def resolve(host: str) -> list[str]:
@@ -81,8 +99,8 @@ def check_addresses(host: str, addresses: Iterable[str]) -> list[str]:
         reason = non_public_reason(address)
         if reason:
             raise TargetRefused(
-                f"{host} resolves to {reason}; allow private targets in the shop's channel "
-                "settings to use it"
+                f"{host} resolves to {reason}: connections into the private network are "
+                "refused on this installation"
             )
     return checked
 
@@ -98,11 +116,47 @@ def parse_target(url: str) -> httpx.URL:
     return parsed
 
 
-def check_url(url: str, *, allow_private: bool, resolver: Resolver = resolve) -> None:
-    """Refuse a URL into the private network, unless explicitly allowed."""
+def check_url(url: str, *, allow_private: bool | None = None, resolver: Resolver = resolve) -> None:
+    """Refuse a URL into the private network (unless the instance allows it): at save time
+    and before each request. `allow_private` None means the instance setting."""
     parsed = parse_target(url)
-    if not allow_private:
+    if not _allowed(allow_private):
         check_addresses(parsed.host, resolver(parsed.host))
+
+
+def check_host(
+    host: str, port: int, *, allow_private: bool | None = None, resolver: Resolver = resolve
+) -> list[str]:
+    """The checked addresses of `host` for a non-HTTP protocol (SMTP); TargetRefused if any
+    is non-public (unless the instance allows it) or the port is out of range."""
+    name = host.strip().strip("[]")
+    if not name or any(c in name for c in "/@ \t\r\n"):
+        raise TargetRefused(f"not a host name: {host!r}")
+    if not 0 < int(port) < 65536:
+        raise TargetRefused(f"port {port} is out of range")
+    addresses = resolver(name)
+    if _allowed(allow_private):
+        return addresses
+    return check_addresses(name, addresses)
+
+
+def guarded_connect(
+    host: str,
+    port: int,
+    timeout: float | None = None,
+    *,
+    allow_private: bool | None = None,
+    resolver: Resolver = resolve,
+) -> socket.socket:
+    """A TCP connection to `host`, made to one of the addresses `check_host` accepted (never
+    a second resolution of the name). TLS callers pass the host name as server_hostname."""
+    last: OSError | None = None
+    for address in check_host(host, port, allow_private=allow_private, resolver=resolver):
+        try:
+            return socket.create_connection((address, port), timeout)
+        except OSError as exc:
+            last = exc
+    raise last or OSError(f"cannot connect to {host}")
 
 
 class GuardedBackend(httpcore.SyncBackend):
@@ -111,7 +165,7 @@ class GuardedBackend(httpcore.SyncBackend):
     TLS still verifies the certificate against the host name (httpcore passes it separately
     as server_hostname), so pinning the address does not weaken HTTPS."""
 
-    def __init__(self, *, allow_private: bool, resolver: Resolver) -> None:
+    def __init__(self, *, allow_private: bool | None, resolver: Resolver) -> None:
         self.allow_private = allow_private
         self.resolver = resolver
 
@@ -125,7 +179,7 @@ class GuardedBackend(httpcore.SyncBackend):
     ) -> httpcore.NetworkStream:
         name = host.strip("[]")
         addresses = self.resolver(name)
-        if not self.allow_private:
+        if not _allowed(self.allow_private):
             try:
                 addresses = check_addresses(name, addresses)
             except TargetRefused as exc:
@@ -144,7 +198,7 @@ class GuardedBackend(httpcore.SyncBackend):
 
 def guarded_client(
     *,
-    allow_private: bool,
+    allow_private: bool | None = None,
     resolver: Resolver = resolve,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
 ) -> httpx.Client:
@@ -161,8 +215,9 @@ def guarded_client(
 
 
 def client_for(config: Mapping[str, Any], resolver: Resolver = resolve) -> httpx.Client:
-    """The guarded client for a provider configured by a shop (`allow_private` in its config)."""
-    return guarded_client(allow_private=bool(config.get("allow_private")), resolver=resolver)
+    """The guarded client for a provider configured by a shop (whatever its config says,
+    private targets follow the instance setting)."""
+    return guarded_client(resolver=resolver)
 
 
 def guarded_call(
@@ -170,7 +225,7 @@ def guarded_call(
     method: str,
     url: str,
     *,
-    allow_private: bool,
+    allow_private: bool | None = None,
     resolver: Resolver | None = None,
     **kwargs: Any,
 ) -> httpx.Response:

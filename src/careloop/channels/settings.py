@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from careloop.channels.models import ChannelSettings
+from careloop.channels.target_check import target_errors
 from careloop.core.clock import Clock
 from careloop.core.errors import FieldError, ValidationFailed
 from careloop.shops.models import Shop
@@ -139,6 +140,9 @@ def set_channel_settings(
             merged[name] = _coerce(name, value)
         except ValueError:
             errors.append(FieldError(name, f"not a valid value: {value!r}"))
+    # Private targets are an instance setting (netguard), never a shop's: ignored if sent.
+    merged.pop("allow_private", None)
+    errors.extend(target_errors(channel, merged))
     if channel == "email" and merged.get("security", "starttls") not in ("starttls", "tls", "none"):
         errors.append(FieldError("security", "use starttls, tls or none"))
     for name in sorted((required | REQUIRED_BY_PROVIDER.get(chosen, frozenset())) - set(merged)):

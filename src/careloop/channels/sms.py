@@ -145,7 +145,6 @@ class TwilioProvider:
             self.client,
             "POST",
             f"{base}/2010-04-01/Accounts/{sid}/Messages.json",
-            allow_private=bool(self.config.get("allow_private")),
             data=form,
             auth=(sid, str(self.config.get("auth_token") or "")),
         )
@@ -153,7 +152,8 @@ class TwilioProvider:
         if response.status_code in (200, 201):
             return Sent(provider=self.name, provider_message_id=str(body.get("sid") or ""))
         code = int(body.get("code") or 0)
-        reason = f"twilio {code or response.status_code}: {body.get('message', '')}".strip()
+        # Status and code only: the remote's own text is never shown to staff (netguard).
+        reason = f"twilio {code or response.status_code} (HTTP {response.status_code})"
         if code == TWILIO_RATE_LIMITED:
             raise rate_limited(response, reason)
         if code in TWILIO_BAD_NUMBER or code == TWILIO_OPTED_OUT:
@@ -206,14 +206,14 @@ class EsmsProvider:
             self.client,
             "POST",
             f"{base}/MainService.svc/json/SendMultipleMessage_V4_post_json/",
-            allow_private=bool(self.config.get("allow_private")),
             json=payload,
         )
         body = _json(response)
         code = str(body.get("CodeResult") or response.status_code)
         if response.status_code == 200 and code == ESMS_OK:
             return Sent(provider=self.name, provider_message_id=str(body.get("SMSID") or ""))
-        reason = f"esms {code}: {body.get('ErrorMessage') or ''}".strip()
+        # Status and code only: the remote's own text is never shown to staff (netguard).
+        reason = f"esms {code[:12]} (HTTP {response.status_code})"
         if response.status_code == 200 and code == ESMS_DUPLICATE:
             # Only our own retry reuses a RequestId: the first attempt was accepted.
             return Sent(

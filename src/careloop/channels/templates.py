@@ -30,11 +30,17 @@ from typing import Any
 import yaml
 from jinja2 import StrictUndefined, meta
 from jinja2 import TemplateError as JinjaTemplateError
-from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from careloop.channels.models import MessageTemplate
+from careloop.channels.template_limits import (
+    BoundedSandbox,
+    Budget,
+    TemplateLimitExceeded,
+    bounded_render,
+    budget,
+)
 from careloop.core.errors import CareloopError
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "playbooks" / "templates"
@@ -66,8 +72,9 @@ class Rendered:
         return {"subject": self.subject, "text": self.text, "html": self.html, "data": self.data}
 
 
-_TEXT_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-_HTML_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+# Bounded: arithmetic size, loops, output and time (channels/template_limits.py).
+_TEXT_ENV = BoundedSandbox(undefined=StrictUndefined, autoescape=False)
+_HTML_ENV = BoundedSandbox(undefined=StrictUndefined, autoescape=True)
 
 
 @functools.lru_cache(maxsize=2048)
@@ -235,22 +242,39 @@ def _has_any_override(session: Session, shop_id: int | None, key: str) -> bool:
 
 
 def render_source(
-    source: TemplateSource, context: Mapping[str, Any], *, where: str = "template"
+    source: TemplateSource,
+    context: Mapping[str, Any],
+    *,
+    where: str = "template",
+    limits: Budget | None = None,
 ) -> Rendered:
-    """Render every part of `source`; any unknown field or error raises TemplateError."""
+    """Render every part of `source` within one budget (template_limits); any unknown
+    field, error or limit reached raises TemplateError naming `where`."""
     try:
-        subject = _compile(source.subject, False).render(context).strip()
-        text = _compile(source.text, False).render(context).strip()
-        html = _compile(source.html, True).render(context) if source.html else ""
-        data: dict[str, Any] = {}
-        for name, value in source.data.items():
-            if name.startswith("_") or not isinstance(value, str):
-                data[name] = value
-            else:
-                data[name] = _compile(value, False).render(context).strip()
+        with budget(limits):
+            subject = _render(source.subject, False, context).strip()
+            text = _render(source.text, False, context).strip()
+            html = _render(source.html, True, context) if source.html else ""
+            data: dict[str, Any] = {}
+            for name, value in source.data.items():
+                if name.startswith("_") or not isinstance(value, str):
+                    data[name] = value
+                else:
+                    data[name] = _render(value, False, context).strip()
+    except TemplateLimitExceeded as exc:
+        raise TemplateError(f"{where}: limit reached: {exc}") from None
     except JinjaTemplateError as exc:
         raise TemplateError(f"{where}: {_explain(exc)}") from None
+    except (ArithmeticError, TypeError, ValueError, LookupError, RecursionError) as exc:
+        # 1/0, 10.0**400, "a" - 1: the staff member's template is wrong, not the server.
+        raise TemplateError(f"{where}: {type(exc).__name__}: {exc}") from None
+    except MemoryError:
+        raise TemplateError(f"{where}: limit reached: out of memory") from None
     return Rendered(subject=subject, text=text, html=html, data=data)
+
+
+def _render(part: str, html: bool, context: Mapping[str, Any]) -> str:
+    return bounded_render(_compile(part, html), context)
 
 
 def _explain(exc: JinjaTemplateError) -> str:

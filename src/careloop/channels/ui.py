@@ -3,10 +3,11 @@ preview, save it as the shop's override, send a test; the message log with statu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
@@ -35,6 +36,8 @@ from careloop.channels.templates import (
 from careloop.core.errors import NotFound
 from careloop.customers.models import Customer
 from careloop.web.deps import Ctx, SessionDep
+from careloop.web.paging import Page
+from careloop.web.ui.after_session import AfterSession
 from careloop.web.ui.deps import CurrentStaff, OwnerStaff, StaffContext
 from careloop.web.ui.nav import register_nav
 from careloop.web.ui.templating import render
@@ -253,18 +256,56 @@ def render_draft(
     now: datetime | None = None,
 ) -> Rendered:
     """Render the unsaved wording the way a send would; TemplateError names the problem."""
+    return prepare_draft(
+        session,
+        staff,
+        key=key,
+        channel=channel,
+        locale=locale,
+        subject=subject,
+        text=text,
+        html=html,
+        customer_ref=customer_ref,
+        now=now,
+    )()
+
+
+def prepare_draft(
+    session: SessionDep,
+    staff: StaffContext,
+    *,
+    key: str,
+    channel: str,
+    locale: str,
+    subject: str,
+    text: str,
+    html: str,
+    customer_ref: str = "",
+    now: datetime | None = None,
+) -> Callable[[], Rendered]:
+    """Read what the draft needs from the database now; the returned function renders it
+    (bounded, see template_limits) and needs no database, so it can run after the session."""
     source = TemplateSource(subject=subject, text=text, html=html)
     context = _context_for(session, staff, locale, customer_ref, now)
     where = f"template {key!r} ({channel}, {locale})"
     unknown = unknown_names(source, set(context))
     if unknown:
         raise TemplateError(f"{where}: unknown field(s): {', '.join(sorted(unknown))}")
-    rendered = render_source(source, context, where=where)
-    if channel == "email" and not rendered.subject:
-        raise TemplateError(f"{where}: an email needs a subject")
-    if channel in ("email", "sms") and not rendered.text:
-        raise TemplateError(f"{where}: the text is empty")
-    return rendered
+
+    def finish() -> Rendered:
+        rendered = render_source(source, context, where=where)
+        if channel == "email" and not rendered.subject:
+            raise TemplateError(f"{where}: an email needs a subject")
+        if channel in ("email", "sms") and not rendered.text:
+            raise TemplateError(f"{where}: the text is empty")
+        return rendered
+
+    return finish
+
+
+def _same_text(left: str, right: str) -> bool:
+    """Equal once a browser's CRLF line ends are set aside."""
+    return left.replace("\r\n", "\n").strip() == right.replace("\r\n", "\n").strip()
 
 
 def _editor(
@@ -362,18 +403,35 @@ def preview_template(
     html: Annotated[str, Form()] = "",
     customer: Annotated[str, Form()] = "",
 ) -> Response:
-    """The live preview (htmx): the draft rendered for a customer or sample data."""
+    """The live preview (htmx): the draft rendered for a customer or sample data.
+
+    Viewers may preview the saved wording only (rendering any text they type is a way to
+    spend the server's time). The render itself runs after the database session is
+    given back (AfterSession), so no other request waits for it."""
     if not _known_key(session, staff, key):
         raise NotFound("template", key)
-    rendered: Rendered | None = None
+    chosen_channel = _choice(channel, EDIT_CHANNELS, "email")
+    chosen_locale = _choice(locale, LOCALES, "vi")
+    if not staff.can("agent"):
+        saved = _current_source(session, staff, key, chosen_channel, chosen_locale)
+        if not all(
+            _same_text(a, b)
+            for a, b in ((subject, saved.subject), (text, saved.text), (html, saved.html))
+        ):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                f"viewers preview saved templates only; you are {staff.role} in {staff.shop.name}",
+            )
+    texts = _texts(staff.locale)
+    finish: Callable[[], Rendered] | None = None
     error = ""
     try:
-        rendered = render_draft(
+        finish = prepare_draft(
             session,
             staff,
             key=key,
-            channel=_choice(channel, EDIT_CHANNELS, "email"),
-            locale=_choice(locale, LOCALES, "vi"),
+            channel=chosen_channel,
+            locale=chosen_locale,
             subject=subject,
             text=text,
             html=html,
@@ -382,12 +440,23 @@ def preview_template(
         )
     except TemplateError as exc:
         error = str(exc)
-    return render(
-        request,
-        "channels/_preview.html",
-        {"t": _texts(staff.locale), "rendered": rendered, "preview_error": error},
-        staff=staff,
-    )
+
+    def produce() -> Response:
+        rendered: Rendered | None = None
+        problem = error
+        if finish is not None:
+            try:
+                rendered = finish()
+            except TemplateError as exc:
+                problem = str(exc)
+        return render(
+            request,
+            "channels/_preview.html",
+            {"t": texts, "rendered": rendered, "preview_error": problem},
+            staff=staff,
+        )
+
+    return AfterSession(produce)
 
 
 @router.post("/templates/{key}")
@@ -562,7 +631,7 @@ def messages_page(
     status: str = "",
     channel: str = "",
     journey: str = "",
-    page: int = 1,
+    page: Page = 1,
 ) -> Response:
     where = [Message.shop_id == staff.shop.id]
     if status:

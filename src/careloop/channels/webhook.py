@@ -51,8 +51,10 @@ def verify_signature(
     return hmac.compare_digest(expected.encode(), given.encode()) and fresh
 
 
-def check_target(url: str, *, allow_private: bool, resolver: Resolver = resolve) -> None:
-    """Refuse URLs that point into the private network, unless explicitly allowed."""
+def check_target(
+    url: str, *, allow_private: bool | None = None, resolver: Resolver = resolve
+) -> None:
+    """Refuse URLs that point into the private network (netguard: an instance setting)."""
     check_url(url, allow_private=allow_private, resolver=resolver)
 
 
@@ -70,8 +72,7 @@ class WebhookProvider:
     ) -> None:
         self.config = config
         self.clock = clock
-        self.allow_private = bool(config.get("allow_private"))
-        self.client = client or guarded_client(allow_private=self.allow_private, resolver=resolver)
+        self.client = client or guarded_client(resolver=resolver)
         self.resolver = resolver
 
     def send(self, out: Outgoing) -> Sent:
@@ -101,7 +102,6 @@ class WebhookProvider:
             self.client,
             "POST",
             url,
-            allow_private=self.allow_private,
             resolver=self.resolver,
             content=body,
             headers=headers,

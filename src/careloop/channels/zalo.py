@@ -126,11 +126,10 @@ def next_daytime(now: datetime) -> datetime:
 def classify(code: int, message: str, now: datetime) -> Exception:
     """The dispatcher's view of a ZNS error code."""
     if code in RETRY_LATER:
-        return TransientError(f"zalo {code}: {RETRY_LATER[code]} ({message})")
+        detail = f" ({message})" if message else ""
+        return TransientError(f"zalo {code}: {RETRY_LATER[code]}{detail}")
     if code == BALANCE:
-        return RateLimited(
-            f"zalo {code}: ZNS balance too low ({message})", retry_after=BALANCE_WAIT_SECONDS
-        )
+        return RateLimited(f"zalo {code}: ZNS balance too low", retry_after=BALANCE_WAIT_SECONDS)
     if code == NIGHT_BAN:
         return RateLimited(
             f"zalo {code}: ZNS not allowed at night, deferred to 06:00",
@@ -165,7 +164,6 @@ class ZaloProvider:
         self.clock = clock
         self.tokens: TokenStore = token_store or SaverTokenStore(save_tokens or (lambda _: None))
         self.client = client or client_for(config)
-        self.allow_private = bool(config.get("allow_private"))
 
     def _token_fresh(self) -> bool:
         return tokens_fresh(self.config, self.clock.now())
@@ -184,7 +182,6 @@ class ZaloProvider:
             self.client,
             "POST",
             f"{base}/v4/oa/access_token",
-            allow_private=self.allow_private,
             headers={"secret_key": str(self.config.get("app_secret") or "")},
             data={
                 "refresh_token": refresh_token,
@@ -194,9 +191,9 @@ class ZaloProvider:
         )
         body = response.json() if response.content else {}
         if not isinstance(body, dict) or not body.get("access_token"):
-            detail = (
-                body.get("error_description") or body.get("error") if isinstance(body, dict) else ""
-            )
+            error = body.get("error") if isinstance(body, dict) else None
+            # The error code only: the remote's text is never shown to staff (netguard).
+            detail = str(error) if isinstance(error, int) else f"HTTP {response.status_code}"
             raise PermanentError(f"zalo token refresh refused: {detail}")
         expires_in = int(body.get("expires_in") or 3600)
         return {
@@ -222,7 +219,8 @@ class ZaloProvider:
                 provider=self.name,
                 provider_message_id=str(data.get("msg_id") or data.get("message_id") or ""),
             )
-        raise classify(code, str(body.get("message") or ""), self.clock.now())
+        # The code only: the remote's own text is never shown to staff (netguard).
+        raise classify(code, "", self.clock.now())
 
     def as_cs_message(self, out: Outgoing) -> bool:
         """A support reply to a person who wrote to the OA within CS_WINDOW goes as an OA
@@ -240,7 +238,6 @@ class ZaloProvider:
             self.client,
             "POST",
             f"{base}/v3.0/oa/message/cs",
-            allow_private=self.allow_private,
             headers={"access_token": str(self.config.get("access_token") or "")},
             json={
                 "recipient": {"user_id": str(out.customer["zalo_user_id"])},
@@ -261,7 +258,6 @@ class ZaloProvider:
             self.client,
             "POST",
             f"{base}/message/template",
-            allow_private=self.allow_private,
             headers={"access_token": str(self.config.get("access_token") or "")},
             json={
                 "phone": zalo_phone(out.to),

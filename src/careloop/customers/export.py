@@ -3,7 +3,6 @@ personal-data declarations as erasure), all customers (CSV in the import format)
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,6 +11,7 @@ from typing import Any, Final, TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from careloop.core.csv_safe import safe_writer
 from careloop.core.personal_data import Person, PersonalData
 from careloop.customers.models import Consent, Customer
 from careloop.customers.service import customer_public, get_customer
@@ -96,7 +96,7 @@ def write_customers_csv(session: Session, shop: Shop, out: TextIO) -> int:
             )
         )
     }
-    writer = csv.writer(out)
+    writer = safe_writer(out)  # formula cells neutralised (core/csv_safe.py)
     writer.writerow(CUSTOMER_COLUMNS)
     count = 0
     rows = session.scalars(

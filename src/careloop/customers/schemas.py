@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from careloop.core.bounds import plausible_birthday
 from careloop.core.phone import normalise_phone
 from careloop.shops.service import validate_timezone
 
@@ -52,6 +53,11 @@ class CustomerIn(BaseModel):
             return None
         assert value is not None
         return normalise_phone(value)
+
+    @field_validator("birthday")
+    @classmethod
+    def _birthday(cls, value: date | None) -> date | None:
+        return plausible_birthday(value)
 
     @field_validator("timezone")
     @classmethod

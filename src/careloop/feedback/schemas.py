@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from careloop.core.clock import ensure_aware
+from careloop.core.bounds import plausible_moment
 from careloop.customers.schemas import ExternalId
 
 PLATFORMS = ("google", "shopee", "facebook", "xiaohongshu", "website", "lazada", "tiktok", "other")
@@ -28,7 +28,7 @@ class ReviewIn(BaseModel):
     @field_validator("posted_at")
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
-        return ensure_aware(value)
+        return plausible_moment(value)
 
 
 class ReviewPublic(BaseModel):
@@ -62,4 +62,4 @@ class ResponseIn(BaseModel):
     @field_validator("answered_at")
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
-        return ensure_aware(value)
+        return plausible_moment(value)

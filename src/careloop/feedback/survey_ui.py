@@ -18,6 +18,7 @@ from careloop.feedback.results import SurveyResults, text_answers
 from careloop.feedback.survey_store import get_survey, save_survey, survey_as_dict
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.i18n import register_messages
+from careloop.web.paging import Page
 from careloop.web.ui.deps import CurrentStaff, OwnerStaff, StaffContext
 from careloop.web.ui.templating import render
 
@@ -322,7 +323,7 @@ def text_answers_page(
     request: Request,
     staff: CurrentStaff,
     session: SessionDep,
-    page: int = 1,
+    page: Page = 1,
 ) -> Response:
     row = get_survey(session, staff.shop.id, key)
     question = next((q for q in surveys.load_questions(row.questions) if q.id == question_id), None)

@@ -10,6 +10,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Final
 
+from careloop.core.csv_safe import unquote_cell
 from careloop.core.errors import FieldError, ValidationFailed
 from careloop.imports.progress import Advance
 
@@ -86,7 +87,8 @@ class CsvFile:
                     if len(record) > width:
                         del record[width:]
                     record.extend(padding[: width + 1 - len(record)])
-                    yield start, tuple(map(str.strip, pick(record)))
+                    # Our exports quote formula-like cells (core/csv_safe): read them back.
+                    yield start, tuple(unquote_cell(c.strip()).strip() for c in pick(record))
                     if start % PROGRESS_EVERY_ROWS == 0:
                         advance(raw.tell())
             except UnicodeDecodeError:

@@ -24,6 +24,7 @@ from careloop.loyalty.referrals import approve_referral, cancel_referral, referr
 from careloop.loyalty.service import disable_program, enable_program, update_settings
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.i18n import register_messages
+from careloop.web.paging import Page
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, OwnerStaff, StaffContext
 from careloop.web.ui.nav import register_nav
 from careloop.web.ui.templating import render
@@ -244,7 +245,7 @@ def save_setting(
 
 @router.get("/loyalty/members", response_class=HTMLResponse)
 def members_page(
-    request: Request, staff: CurrentStaff, session: SessionDep, tier: str = "", page: int = 1
+    request: Request, staff: CurrentStaff, session: SessionDep, tier: str = "", page: Page = 1
 ) -> HTMLResponse:
     page = max(1, page)
     rows = members(

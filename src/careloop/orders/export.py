@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from typing import TextIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from careloop.core.csv_safe import safe_writer
 from careloop.core.money import to_major
 from careloop.customers.models import Customer
 from careloop.orders.models import Order, OrderLine
@@ -31,7 +31,7 @@ ORDER_COLUMNS = (
 
 
 def write_orders_csv(session: Session, shop: Shop, out: TextIO) -> int:
-    writer = csv.writer(out)
+    writer = safe_writer(out)  # formula cells neutralised (core/csv_safe.py)
     writer.writerow(ORDER_COLUMNS)
     stmt = (
         select(Order, Customer.external_id, OrderLine)

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from careloop.core import events
-from careloop.core.clock import ensure_aware
+from careloop.core.bounds import plausible_moment, plausible_optional
 from careloop.core.phone import normalise_phone
 from careloop.customers.schemas import EMAIL_RE, ExternalId
 from careloop.orders.address import MAX_ADDRESS_CHARS, join_address
@@ -106,7 +106,7 @@ class OrderIn(BaseModel):
     )
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else ensure_aware(value)
+        return plausible_optional(value)
 
     @field_validator("email")
     @classmethod
@@ -151,7 +151,7 @@ class StatusChangeIn(BaseModel):
     @field_validator("at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else ensure_aware(value)
+        return plausible_optional(value)
 
 
 class EventIn(BaseModel):
@@ -174,7 +174,7 @@ class EventIn(BaseModel):
     @field_validator("occurred_at")
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
-        return ensure_aware(value)
+        return plausible_moment(value)
 
 
 class EventsIn(BaseModel):

@@ -19,6 +19,7 @@ from careloop.customers.service import MARKETING_CHANNELS, consents_of, get_cust
 from careloop.customers.timeline import record_event, timeline_for
 from careloop.segments.rfm import SEGMENTS
 from careloop.web.deps import Ctx, SessionDep
+from careloop.web.paging import MAX_PAGE, page_out_of_range
 from careloop.web.ui.customer_filters import CustomerFilters, filter_customers, tiers_in_use
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, StaffContext
 from careloop.web.ui.nav import register_nav
@@ -100,6 +101,8 @@ def customers_list(
 ) -> HTMLResponse:
     query = q.strip()[:MAX_QUERY_CHARS]
     page_no = _positive_int(page)
+    if page_no > MAX_PAGE:
+        raise page_out_of_range()
     filters = CustomerFilters.parse(segment, r, f, tier, tag, consent)
     found = filter_customers(
         session, staff.shop, query, filters, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE

@@ -22,7 +22,10 @@ def format_datetime(moment: datetime | None, tz: str, locale: str) -> str:
     """'2 Nov 2026, 10:00' (en) or '02/11/2026 10:00' (vi), in the time zone `tz`."""
     if moment is None:
         return ""
-    local = moment.astimezone(zone(tz))
+    try:
+        local = moment.astimezone(zone(tz))
+    except (OverflowError, ValueError):
+        return moment.isoformat()  # a stored year-9999 value: shown as stored, never a 500
     if locale == "vi":
         return local.strftime("%d/%m/%Y %H:%M")
     return f"{local.day} {MONTHS_EN[local.month - 1]} {local.year}, {local:%H:%M}"
@@ -32,7 +35,11 @@ def format_date(day: date | datetime | None, locale: str, tz: str | None = None)
     if day is None:
         return ""
     if isinstance(day, datetime):
-        day = day.astimezone(zone(tz)).date()
+        moment: datetime = day
+        try:
+            day = moment.astimezone(zone(tz)).date()
+        except (OverflowError, ValueError):
+            return moment.date().isoformat()  # out of range for the zone: shown as stored
     if locale == "vi":
         return day.strftime("%d/%m/%Y")
     return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
