@@ -66,8 +66,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Đang gửi",
     },
     "community.status_sent": {
-        "en": "Sent",
-        "vi": "Đã gửi",
+        "en": "Handed to channels",
+        "vi": "Đã chuyển đi gửi",
+    },
+    "community.failed_note": {
+        "en": "{n} messages failed: nobody received them.",
+        "vi": "{n} tin gửi lỗi: khách không nhận được.",
+    },
+    "community.see_failed": {
+        "en": "See why and fix it",
+        "vi": "Xem lý do và cách khắc phục",
     },
     "community.status_cancelled": {
         "en": "Cancelled",

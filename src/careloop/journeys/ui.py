@@ -26,7 +26,7 @@ from careloop.journeys.service import (
     template_check,
 )
 from careloop.journeys.simulate import simulate
-from careloop.metrics.extras import FUNNEL_STAGES
+from careloop.metrics.extras import FUNNEL_STAGES, OUTCOME_STAGES
 from careloop.metrics.figures import JOURNEYS_FUNNEL
 from careloop.metrics.web import page_figures
 from careloop.web.deps import Ctx, SessionDep
@@ -44,7 +44,7 @@ router = APIRouter()
 register_nav("journeys", "Journeys", "Hành trình", "/journeys", "viewer", 60)
 
 SIMULATE_DAYS = 90
-FUNNEL_COLUMNS = (*FUNNEL_STAGES, "converted")
+FUNNEL_COLUMNS = (*FUNNEL_STAGES, "converted", *OUTCOME_STAGES)
 NEW_JOURNEY = """key: my_journey
 name: My journey
 trigger:
@@ -98,6 +98,8 @@ TEXTS = {
         "opened": "Opened",
         "clicked": "Clicked",
         "converted": "Converted",
+        "maybe_sent": "Maybe sent",
+        "failed": "Failed",
         "no_funnel": "No messages from this journey in the last 90 days.",
         "owner_only": "Only the owner can change journeys.",
         "back": "All journeys",
@@ -145,6 +147,8 @@ TEXTS = {
         "opened": "Đã mở",
         "clicked": "Đã bấm",
         "converted": "Đã mua",
+        "maybe_sent": "Có thể đã gửi",
+        "failed": "Gửi lỗi",
         "no_funnel": "Hành trình này chưa gửi tin nào trong 90 ngày qua.",
         "owner_only": "Chỉ chủ shop mới thay đổi được hành trình.",
         "back": "Tất cả hành trình",
