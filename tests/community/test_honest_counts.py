@@ -12,7 +12,7 @@ from careloop.channels.dispatch import dispatch_due
 from careloop.community.campaigns import create_campaign, schedule_campaign
 from careloop.context import AppContext
 from careloop.shops.models import Shop
-from tests.web.helpers import sign_in
+from tests.web.helpers import csrf_from, sign_in
 
 from .factories import make_customer, run_worker
 
@@ -92,3 +92,33 @@ def test_the_dashboard_says_nothing_needs_attention_when_all_is_well(
 ) -> None:
     sign_in(app_client, ctx, make_staff(shop), shop)
     assert "Nothing needs you right now." in app_client.get("/").text
+
+
+def test_sending_a_campaign_on_a_channel_not_set_up_warns_first_with_a_link(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    make_customer(ctx, shop, "A")
+    with ctx.sessions() as s, s.begin():
+        campaign = create_campaign(
+            session=s,
+            clock=ctx.clock,
+            shop=s.merge(shop),
+            name="Tips",
+            purpose="value",
+            audience={"segments": ["champions"]},
+            subject="Tips",
+            body="Grind just before brewing.",
+        )
+    sign_in(app_client, ctx, make_staff(shop), shop)
+    page = app_client.get(f"/community/campaigns/{campaign.id}")
+    assert 'data-testid="channels-not-ready"' in page.text
+
+    warned = app_client.post(
+        f"/community/campaigns/{campaign.id}/send",
+        data={"send_at": "", "csrf_token": csrf_from(page)},
+    )
+
+    assert warned.status_code == 409
+    assert '<a href="/settings/channels">Set up channels</a>' in warned.text
+    assert "Send anyway" in warned.text
+    assert 'data-status="draft"' in warned.text

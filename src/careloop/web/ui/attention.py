@@ -9,12 +9,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from careloop.channels.honest import HONEST_STATES, LABELS
 from careloop.core.attention import needs_attention
 from careloop.shops.models import Shop
 from careloop.web.i18n import register_messages
 
-register_messages({f"honest.{state}": LABELS[state] for state in HONEST_STATES})
 register_messages(
     {
         "attention.title": {"en": "Needs attention", "vi": "Cần xử lý"},
