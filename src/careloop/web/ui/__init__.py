@@ -28,6 +28,7 @@ PAGE_MODULES: list[str] = [
     "careloop.web.ui.home",
     "careloop.web.ui.imports",
     "careloop.web.ui.settings",
+    "careloop.web.ui.shop_links",
 ]
 
 # CSRF first; record_changes audits every staff change a route did not audit itself.
