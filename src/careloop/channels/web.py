@@ -138,10 +138,13 @@ def _message(session: Session, payload: dict[str, Any]) -> Message:
 
 def _customer(session: Session, payload: dict[str, Any]) -> tuple[Shop, Customer]:
     customer = session.get(Customer, int(payload.get("c", 0)))
-    shop = session.get(Shop, int(payload.get("s") or 0))
-    if customer is None or customer.shop_id != payload.get("s") or customer.erased_at:
+    if customer is None or customer.shop_id != payload.get("s"):
+        # Says nothing about which shop or customer the link names.
+        raise LinkInvalid()
+    shop = session.get_one(Shop, customer.shop_id)
+    if customer.erased_at:
         raise LinkInvalid(shop)
-    return session.get_one(Shop, customer.shop_id), customer
+    return shop, customer
 
 
 def _texts(customer: Customer, shop: Shop) -> dict[str, str]:
