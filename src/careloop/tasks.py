@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 
 TASK_MODULES: list[str] = [
+    "careloop.alerts.tasks",
     "careloop.channels.tasks",
     "careloop.community.tasks",
     "careloop.connectors.tasks",

@@ -37,7 +37,8 @@ def test_staff_create_a_campaign_see_the_preview_and_send_it(
     assert 'data-testid="stat-send"' in created.text
     assert "no_consent: 1" in created.text
     sent = app_client.post(
-        str(created.url) + "/send", data={"send_at": "", "csrf_token": csrf_from(created)}
+        str(created.url) + "/send",
+        data={"send_at": "", "csrf_token": csrf_from(created), "anyway": "1"},
     )
     assert sent.status_code == 200 and "scheduled" in sent.text
 

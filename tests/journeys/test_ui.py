@@ -37,7 +37,7 @@ def test_the_owner_sees_the_journey_and_activates_then_pauses_it(
     page = app_client.get("/journeys/golden_hours")
     assert 'data-testid="funnel"' in page.text and "thank_you" in page.text
     active = app_client.post(
-        "/journeys/golden_hours/activate", data={"csrf_token": csrf_from(page)}
+        "/journeys/golden_hours/activate", data={"csrf_token": csrf_from(page), "anyway": "1"}
     )
     assert 'data-testid="journey-status">active<' in active.text
     paused = app_client.post("/journeys/golden_hours/pause", data={"csrf_token": csrf_from(page)})

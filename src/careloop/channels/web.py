@@ -4,8 +4,11 @@ and provider callbacks. Every customer-facing URL carries a signed token."""
 from __future__ import annotations
 
 import base64
+import functools
 import hmac
 import json
+import re
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
@@ -26,6 +29,7 @@ from careloop.channels.sms import (
 from careloop.channels.zalo import verify_event
 from careloop.context import AppContext
 from careloop.customers.models import Consent, Customer
+from careloop.shops.links import review_destination, store_url
 from careloop.shops.models import Shop
 from careloop.web.deps import Ctx, SessionDep
 
@@ -51,6 +55,13 @@ TEXTS = {
         "opt_out_all": "Ngừng nhận tất cả tin",
         "save": "Lưu",
         "saved": "Đã lưu lựa chọn của bạn.",
+        "invalid_title": "Liên kết không còn hiệu lực",
+        "invalid_body": "Liên kết này không đúng hoặc đã hết hạn. Xin lỗi vì sự bất tiện.",
+        "visit": "Ghé cửa hàng",
+        "visit_title": "Cảm ơn bạn đã quay lại {shop}",
+        "visit_body": "{shop} sắp có cửa hàng trực tuyến. Hãy trả lời tin nhắn để đặt hàng.",
+        "review_title": "Cảm ơn bạn đã muốn đánh giá {shop}",
+        "review_body": "Hãy trả lời tin nhắn với cảm nhận của bạn: {shop} đọc từng ý kiến.",
     },
     "en": {
         "unsub_title": "Unsubscribe",
@@ -68,15 +79,59 @@ TEXTS = {
         "opt_out_all": "Opt out of everything",
         "save": "Save",
         "saved": "Your choices are saved.",
+        "invalid_title": "This link is no longer valid",
+        "invalid_body": "This link is wrong or has expired. Sorry for the trouble.",
+        "visit": "Visit the shop",
+        "visit_title": "Thank you for coming back to {shop}",
+        "visit_body": "{shop}'s online store is coming soon. Reply to our message to order.",
+        "review_title": "Thank you for reviewing {shop}",
+        "review_body": "Reply to our message with your thoughts: {shop} reads every one.",
     },
 }
+
+
+class LinkInvalid(HTTPException):
+    """A customer's link that does not verify or points at nothing (any more): answered
+    with a page for the customer, in the shop's name when it is known."""
+
+    def __init__(self, shop: Shop | None = None, customer: Customer | None = None) -> None:
+        super().__init__(404, "link not valid")
+        self.shop, self.customer = shop, customer
+
+
+def customer_facing(route: Callable[..., Response]) -> Callable[..., Response]:
+    """An invalid or expired link gets a customer page (no staff navigation, no login)."""
+
+    @functools.wraps(route)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        try:
+            return route(*args, **kwargs)
+        except LinkInvalid as exc:
+            session = kwargs.get("session")
+            shop = exc.shop
+            if shop is None and session is not None:
+                shops = session.scalars(select(Shop).limit(2)).all()
+                shop = shops[0] if len(shops) == 1 else None
+            return invalid_link_page(shop, exc.customer)
+
+    return wrapper
+
+
+def invalid_link_page(shop: Shop | None, customer: Customer | None) -> HTMLResponse:
+    locale = ((customer.locale if customer else None) or (shop.locale if shop else "vi"))[:2]
+    t = TEXTS.get(locale, TEXTS["en"])
+    body = f"<h1>{escape(t['invalid_title'])}</h1><p>{escape(t['invalid_body'])}</p>"
+    store = store_url(shop.settings or {}) if shop else None
+    if store:
+        body += f'<p><a class="button" href="{escape(store)}">{escape(t["visit"])}</a></p>'
+    return _page(t["invalid_title"], body, shop, status_code=404)
 
 
 def _verify(ctx: AppContext, purpose: str, token: str) -> dict[str, Any]:
     try:
         return links.verify(ctx.secret_key, purpose, token)
     except links.BadLink:
-        raise HTTPException(404, "link not valid") from None
+        raise LinkInvalid() from None
 
 
 def _message(session: Session, payload: dict[str, Any]) -> Message:
@@ -89,8 +144,12 @@ def _message(session: Session, payload: dict[str, Any]) -> Message:
 def _customer(session: Session, payload: dict[str, Any]) -> tuple[Shop, Customer]:
     customer = session.get(Customer, int(payload.get("c", 0)))
     if customer is None or customer.shop_id != payload.get("s"):
-        raise HTTPException(404, "link not valid")
-    return session.get_one(Shop, customer.shop_id), customer
+        # Says nothing about which shop or customer the link names.
+        raise LinkInvalid()
+    shop = session.get_one(Shop, customer.shop_id)
+    if customer.erased_at:
+        raise LinkInvalid(shop)
+    return shop, customer
 
 
 def _texts(customer: Customer, shop: Shop) -> dict[str, str]:
@@ -98,15 +157,33 @@ def _texts(customer: Customer, shop: Shop) -> dict[str, str]:
     return TEXTS.get(locale, TEXTS["en"])
 
 
-def _page(title: str, body: str) -> HTMLResponse:
+def brand_colour(shop: Shop | None) -> str:
+    """The shop's colour (settings.brand_color, a #rrggbb), else a neutral one."""
+    value = str(((shop.settings or {}) if shop else {}).get("brand_color") or "")
+    return value if re.fullmatch(r"#[0-9a-fA-F]{6}", value) else "#0b7a75"
+
+
+def _page(
+    title: str, body: str, shop: Shop | None = None, *, status_code: int = 200
+) -> HTMLResponse:
+    """A customer page: the shop's name and colour, never Careloop's, no staff navigation."""
+    name = shop.name if shop else ""
+    colour = brand_colour(shop)
+    full_title = f"{title} · {name}" if name else title
+    header = f'<header class="public-shop" style="border-bottom:4px solid {colour}">' + (
+        f'<strong data-testid="shop-name" style="color:{colour}">{escape(name)}</strong>'
+        if name
+        else ""
+    )
     html = (
         '<!doctype html><html><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>{escape(title)}</title>"
-        '<link rel="stylesheet" href="/static/careloop.css"></head>'
-        f'<body><main class="public">{body}</main></body></html>'
+        f"<title>{escape(full_title)}</title>"
+        '<link rel="stylesheet" href="/static/careloop.css">'
+        f"<style>:root{{--accent:{colour};--accent-dark:{colour}}}</style></head>"
+        f'<body>{header}</header><main class="public">{body}</main></body></html>'
     )
-    return HTMLResponse(html, headers=NO_STORE)
+    return HTMLResponse(html, status_code=status_code, headers=NO_STORE)
 
 
 @router.get("/o/{token}.gif")
@@ -125,11 +202,12 @@ def open_pixel(token: str, request: Request, ctx: Ctx, session: SessionDep) -> R
 
 
 @router.get("/r/{token}")
-def click(token: str, ctx: Ctx, session: SessionDep) -> RedirectResponse:
+@customer_facing
+def click(token: str, ctx: Ctx, session: SessionDep) -> Response:
     payload = _verify(ctx, "click", token)
     target = str(payload.get("u", ""))
     if not target.startswith(("http://", "https://")):
-        raise HTTPException(404, "link not valid")
+        raise LinkInvalid()
     message = session.get(Message, int(payload.get("m", 0)))
     if message is not None:
         tracking.record_click(session=session, clock=ctx.clock, message=message, url=target)
@@ -137,7 +215,8 @@ def click(token: str, ctx: Ctx, session: SessionDep) -> RedirectResponse:
 
 
 @router.get("/unsub/{token}")
-def unsubscribe_page(token: str, ctx: Ctx, session: SessionDep) -> HTMLResponse:
+@customer_facing
+def unsubscribe_page(token: str, ctx: Ctx, session: SessionDep) -> Response:
     # GET never unsubscribes: mail scanners prefetch links. The button POSTs.
     payload = _verify(ctx, "unsubscribe", token)
     shop, customer = _customer(session, payload)
@@ -149,7 +228,7 @@ def unsubscribe_page(token: str, ctx: Ctx, session: SessionDep) -> HTMLResponse:
         f'<form method="post"><button type="submit" name="confirm" value="1">'
         f"{escape(t['unsub_button'])}</button></form>"
     )
-    return _page(t["unsub_title"], body)
+    return _page(t["unsub_title"], body, shop)
 
 
 @router.post("/unsub/{token}")
@@ -168,7 +247,9 @@ def unsubscribe_post(token: str, ctx: Ctx, session: SessionDep) -> HTMLResponse:
     )
     t = _texts(customer, shop)
     done = t["unsub_done"].format(shop=shop.name, channel=channel)
-    return _page(t["unsub_title"], f"<h1>{escape(t['unsub_title'])}</h1><p>{escape(done)}</p>")
+    return _page(
+        t["unsub_title"], f"<h1>{escape(t['unsub_title'])}</h1><p>{escape(done)}</p>", shop
+    )
 
 
 def _prefs_form(session: Session, shop: Shop, customer: Customer, note: str = "") -> HTMLResponse:
@@ -197,11 +278,12 @@ def _prefs_form(session: Session, shop: Shop, customer: Customer, note: str = ""
         f"{escape(t['opt_out_all'])}</label><br>"
         f'<button type="submit">{escape(t["save"])}</button></form>'
     )
-    return _page(t["prefs_title"], body)
+    return _page(t["prefs_title"], body, shop)
 
 
 @router.get("/prefs/{token}")
-def preferences_page(token: str, ctx: Ctx, session: SessionDep) -> HTMLResponse:
+@customer_facing
+def preferences_page(token: str, ctx: Ctx, session: SessionDep) -> Response:
     shop, customer = _customer(session, _verify(ctx, "preferences", token))
     return _prefs_form(session, shop, customer)
 
@@ -226,24 +308,48 @@ async def preferences_save(
     return _prefs_form(session, shop, customer, note=_texts(customer, shop)["saved"])
 
 
-@router.get("/reorder/{token}")
-def reorder(token: str, ctx: Ctx, session: SessionDep) -> RedirectResponse:
-    payload = _verify(ctx, "reorder", token)
-    shop, _customer_row = _customer(session, payload)
+def _track(ctx: AppContext, session: Session, payload: dict[str, Any], what: str) -> None:
     if payload.get("m"):
         message = session.get(Message, int(payload["m"]))
-        if message is not None:
-            tracking.record_click(session=session, clock=ctx.clock, message=message, url="reorder")
-    target = str((shop.settings or {}).get("store_url") or ctx.settings.base_url)
-    return RedirectResponse(target, status_code=302)
+        if message is not None and message.shop_id == payload.get("s"):
+            tracking.record_click(session=session, clock=ctx.clock, message=message, url=what)
+
+
+def _no_destination(shop: Shop, customer: Customer, key: str) -> HTMLResponse:
+    """The shop has not said where this link leads yet: a kind page, never the staff login."""
+    t = _texts(customer, shop)
+    body = f"<h1>{escape(t[key + '_title'].format(shop=shop.name))}</h1>"
+    body += f"<p>{escape(t[key + '_body'].format(shop=shop.name))}</p>"
+    return _page(t[key + "_title"].format(shop=shop.name), body, shop)
+
+
+@router.get("/reorder/{token}")
+@customer_facing
+def reorder(token: str, ctx: Ctx, session: SessionDep) -> Response:
+    """Reorder, cross-sell and "visit us" links: to the product's page when the message
+    named one, else the shop's store URL; the click is tracked either way."""
+    payload = _verify(ctx, "reorder", token)
+    shop, customer = _customer(session, payload)
+    _track(ctx, session, payload, "reorder")
+    product = str(payload.get("u") or "")
+    target = product if product.startswith(("http://", "https://")) else None
+    target = target or store_url(shop.settings or {})
+    if target is None:
+        return _no_destination(shop, customer, "visit")
+    return RedirectResponse(target, status_code=302, headers=NO_STORE)
 
 
 @router.get("/review/{token}")
-def review(token: str, ctx: Ctx, session: SessionDep) -> RedirectResponse:
+@customer_facing
+def review(token: str, ctx: Ctx, session: SessionDep) -> Response:
+    """To the shop's review page on the platform the link names (or its first one)."""
     payload = _verify(ctx, "review", token)
-    shop, _customer_row = _customer(session, payload)
-    target = str((shop.settings or {}).get("review_url") or ctx.settings.base_url)
-    return RedirectResponse(target, status_code=302)
+    shop, customer = _customer(session, payload)
+    _track(ctx, session, payload, "review")
+    target = review_destination(shop.settings or {}, str(payload.get("p") or "") or None)
+    if target is None:
+        return _no_destination(shop, customer, "review")
+    return RedirectResponse(target, status_code=302, headers=NO_STORE)
 
 
 def _token_matches(expected: str, given: str | None) -> bool:

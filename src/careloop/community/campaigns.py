@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -275,6 +275,9 @@ class Progress:
     statuses: dict[str, int]
     rules: dict[str, int]
     channels: dict[str, int]
+    # Honest states of the campaign's messages (channels.honest): an outbox row handed to
+    # channels is "sent" only when the provider accepted its message.
+    delivery: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -301,4 +304,32 @@ def campaign_progress(*, session: Session, shop_id: int, campaign_id: int) -> Pr
             rules[str(rule).split(":")[0]] += n
         if channel and status == "sent":
             channels[channel] += n
-    return Progress(dict(statuses), dict(rules), dict(channels))
+    return Progress(
+        dict(statuses),
+        dict(rules),
+        dict(channels),
+        campaign_delivery(session=session, shop_id=shop_id, campaign_id=campaign_id),
+    )
+
+
+def campaign_delivery(*, session: Session, shop_id: int, campaign_id: int) -> dict[str, int]:
+    """Queued / sent / maybe sent / delivered / failed / suppressed for the campaign: an
+    outbox row not yet handed over is queued, one the policy stopped is suppressed, and one
+    handed to channels counts by its message's own status."""
+    from careloop.channels.honest import honest_counts
+    from careloop.channels.models import Message
+
+    rows = session.execute(
+        select(CommunitySend.status, Message.status, func.count())
+        .select_from(CommunitySend)
+        .outerjoin(Message, Message.id == CommunitySend.message_id)
+        .where(
+            CommunitySend.shop_id == shop_id,
+            CommunitySend.source == "campaign",
+            CommunitySend.ref_id == campaign_id,
+        )
+        .group_by(CommunitySend.status, Message.status)
+    ).all()
+    return honest_counts(
+        (message_status or send_status, n) for send_status, message_status, n in rows
+    )

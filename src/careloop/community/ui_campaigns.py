@@ -153,13 +153,16 @@ def _detail(
     campaign_id: int,
     errors: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
+    confirm_unready: bool = False,
 ) -> Response:
     campaign = campaigns.get_campaign(session, staff.shop.id, campaign_id)
     preview = None
+    missing: list[str] = []
     if campaign.status in EDITABLE:
         preview = campaigns.preview_campaign(
             session=session, clock=ctx.clock, shop=staff.shop, campaign=campaign
         )
+        missing = _unready_channels(session, staff.shop.id, preview)
     progress = campaigns.campaign_progress(
         session=session, shop_id=staff.shop.id, campaign_id=campaign_id
     )
@@ -174,10 +177,26 @@ def _detail(
             "editable": campaign.status in EDITABLE,
             "errors": errors or {},
             "form": form or _form_of(campaign),
+            "missing_channels": missing,
+            "confirm_unready": confirm_unready,
         },
         staff=staff,
-        status_code=422 if errors else 200,
+        status_code=422 if errors else (409 if confirm_unready else 200),
     )
+
+
+def _unready_channels(
+    session: Session, shop_id: int, preview: campaigns.CampaignPreview
+) -> list[str]:
+    """The channels the campaign would go out on that are not set up (they would fail)."""
+    from careloop.channels.readiness import NEEDS_SETTINGS, configured_channels
+
+    configured = configured_channels(session, shop_id)
+    return [
+        ch
+        for ch, n in preview.forecast.channels.items()
+        if n and ch in NEEDS_SETTINGS and ch not in configured
+    ]
 
 
 @router.get("/community/campaigns/{campaign_id}")
@@ -195,7 +214,16 @@ def campaign_send(
     session: SessionDep,
     ctx: Ctx,
     send_at: Text = "",
+    anyway: Text = "",
 ) -> Response:
+    campaign = campaigns.get_campaign(session, staff.shop.id, campaign_id)
+    if campaign.status in EDITABLE and not anyway:
+        preview = campaigns.preview_campaign(
+            session=session, clock=ctx.clock, shop=staff.shop, campaign=campaign
+        )
+        if _unready_channels(session, staff.shop.id, preview):
+            # Warn first: sending now on a channel that is not set up only makes failures.
+            return _detail(request, staff, session, ctx, campaign_id, confirm_unready=True)
     try:
         with session.begin_nested():
             campaigns.schedule_campaign(

@@ -66,8 +66,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Đang gửi",
     },
     "community.status_sent": {
-        "en": "Sent",
-        "vi": "Đã gửi",
+        "en": "Handed to channels",
+        "vi": "Đã chuyển đi gửi",
+    },
+    "community.failed_note": {
+        "en": "{n} messages failed: nobody received them.",
+        "vi": "{n} tin gửi lỗi: khách không nhận được.",
+    },
+    "community.channels_not_ready": {
+        "en": "Not set up yet: {channels}. Messages on it would fail.",
+        "vi": "Chưa thiết lập: {channels}. Tin gửi qua kênh này sẽ lỗi.",
+    },
+    "community.fix_channels": {
+        "en": "Set up channels",
+        "vi": "Thiết lập kênh",
+    },
+    "community.send_anyway": {
+        "en": "Send anyway (those messages will fail)",
+        "vi": "Vẫn gửi (các tin đó sẽ lỗi)",
+    },
+    "community.see_failed": {
+        "en": "See why and fix it",
+        "vi": "Xem lý do và cách khắc phục",
     },
     "community.status_cancelled": {
         "en": "Cancelled",

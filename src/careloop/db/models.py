@@ -1,5 +1,6 @@
 """Imports every capability's tables so metadata (and Alembic) sees them all."""
 
+from careloop.alerts.models import StaffAlert
 from careloop.audit.models import AuditEntry
 from careloop.channels.models import (
     ChannelSettings,
@@ -112,6 +113,7 @@ __all__ = [
     "SegmentRun",
     "Shop",
     "SlaPolicyRow",
+    "StaffAlert",
     "StaffInvitation",
     "StaffSession",
     "StaffTask",

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from careloop.core.clock import Clock
+from careloop.core.clock import Clock, ensure_aware
 from careloop.customers.models import Customer, TimelineEvent
 from careloop.journeys import conditions
 from careloop.journeys.enroll import enroll
@@ -81,6 +81,11 @@ def handle_event(
         return
     for journey, jdef in journeys:
         if event.type not in jdef.trigger.event_types():
+            continue
+        # Turned on at enrol_from: what happened before is not news (past orders imported
+        # after go-live must not get a "thank you for your order" today).
+        enrol_from = getattr(journey, "enrol_from", None)
+        if enrol_from is not None and ensure_aware(event.occurred_at) < ensure_aware(enrol_from):
             continue
         if not conditions.holds(jdef.trigger.where, facts):
             continue

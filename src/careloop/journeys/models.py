@@ -40,6 +40,9 @@ class Journey(Base):
     source_name: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Events before this moment never enrol (set when turned on: now, or now minus the
+    # catch-up window the owner chose); None for journeys turned on before it existed.
+    enrol_from: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class JourneyEnrollment(Base):

@@ -48,7 +48,8 @@ def scan_shop(
         trigger = jdef.trigger
         if trigger.date is None and trigger.inactivity_days is None:
             continue
-        for due in due_for(session, shop, jdef, today, clock.now()):
+        since = getattr(journey, "enrol_from", None)
+        for due in due_for(session, shop, jdef, today, clock.now(), since=since):
             enrolled += enroll(
                 session=session,
                 clock=clock,
@@ -63,12 +64,21 @@ def scan_shop(
 
 
 def due_for(
-    session: Session, shop: Shop, jdef: JourneyDef, today: date, now: datetime
+    session: Session,
+    shop: Shop,
+    jdef: JourneyDef,
+    today: date,
+    now: datetime,
+    *,
+    since: datetime | None = None,
 ) -> Iterator[Due]:
+    """Who the trigger makes due today. `since` (the journey's enrol_from) keeps out
+    customers who crossed the inactivity threshold before the journey was turned on."""
     trigger = jdef.trigger
     before = trigger.days_before
-    if trigger.inactivity_days is not None:
-        yield from _inactive(session, shop, trigger.inactivity_days, now)
+    bounds = trigger.inactivity_bounds()
+    if bounds is not None:
+        yield from _inactive(session, shop, bounds, now, since)
     elif trigger.date == "birthday":
         yield from _birthdays(session, shop, today, before)
     elif trigger.date == "purchase_anniversary":
@@ -132,7 +142,20 @@ def _anniversaries(session: Session, shop: Shop, today: date, before: int) -> It
                 )
 
 
-def _inactive(session: Session, shop: Shop, days: int, now: datetime) -> Iterator[Due]:
+def _inactive(
+    session: Session,
+    shop: Shop,
+    bounds: tuple[int, int],
+    now: datetime,
+    since: datetime | None = None,
+) -> Iterator[Due]:
+    """Customers whose last order is between `bounds` days ago (at least, at most); with
+    `since`, only those who reached `at least` days at or after it."""
+    days, most = bounds
+    newest = now - timedelta(days=days)
+    oldest = now - timedelta(days=most)
+    if since is not None:
+        oldest = max(oldest, since - timedelta(days=days))
     last = (
         select(Order.customer_id, func.max(Order.placed_at).label("last_at"))
         .where(Order.shop_id == shop.id, Order.status.not_in(NOT_SALES))
@@ -141,7 +164,7 @@ def _inactive(session: Session, shop: Shop, days: int, now: datetime) -> Iterato
     )
     rows = session.execute(
         select(last.c.customer_id, last.c.last_at).where(
-            last.c.last_at <= now - timedelta(days=days)
+            last.c.last_at <= newest, last.c.last_at >= oldest
         )
     )
     for customer_id, last_at in rows:

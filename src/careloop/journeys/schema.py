@@ -95,6 +95,10 @@ LEAF_OPS = ("eq", "ne", "gt", "gte", "lt", "lte", "in_", "not_in", "contains", "
 Where = Condition | list[Condition]
 
 
+# The seeds' re-engagement window: inactive 60 days or more, but not gone for good.
+DEFAULT_INACTIVE_MAX_DAYS = 180
+
+
 class Trigger(Strict):
     """What enrolls a customer: a timeline event, a date, or inactivity."""
 
@@ -106,6 +110,9 @@ class Trigger(Strict):
     ) = None
     days_before: int = Field(default=0, ge=0, le=365)
     inactivity_days: int | None = Field(default=None, ge=1, le=3650)
+    # The upper bound: customers gone longer than this are not "inactive", they are gone, and
+    # are never messaged (default: DEFAULT_INACTIVE_MAX_DAYS, or twice the lower bound).
+    inactivity_max_days: int | None = Field(default=None, ge=2, le=3650)
 
     @model_validator(mode="after")
     def _one_kind(self) -> Trigger:
@@ -114,7 +121,18 @@ class Trigger(Strict):
             raise ValueError("a trigger has exactly one of: event, date, inactivity_days")
         if self.where is not None and self.event is None:
             raise ValueError("`where` filters apply to event triggers only")
+        if self.inactivity_max_days is not None and (
+            self.inactivity_days is None or self.inactivity_max_days <= self.inactivity_days
+        ):
+            raise ValueError("inactivity_max_days must be more than inactivity_days")
         return self
+
+    def inactivity_bounds(self) -> tuple[int, int] | None:
+        """(at least, at most) days since the last order, for an inactivity trigger."""
+        if self.inactivity_days is None:
+            return None
+        most = self.inactivity_max_days or max(DEFAULT_INACTIVE_MAX_DAYS, 2 * self.inactivity_days)
+        return self.inactivity_days, most
 
     def event_types(self) -> list[str]:
         if self.event is None:

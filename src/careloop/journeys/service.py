@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from careloop.core.clock import Clock
-from careloop.core.errors import NotFound
+from careloop.core.errors import FieldError, NotFound, ValidationFailed
 from careloop.journeys.loader import TemplateCheck, parse, shipped_files
 from careloop.journeys.models import Journey, JourneyEnrollment
 from careloop.journeys.schema import JourneyDef
@@ -81,15 +82,31 @@ def get_journey(session: Session, shop: Shop, key: str, version: int | None = No
     return journey
 
 
+MAX_CATCH_UP_DAYS = 7
+
+
 def activate_journey(
-    *, session: Session, clock: Clock, shop: Shop, key: str, version: int | None = None
+    *,
+    session: Session,
+    clock: Clock,
+    shop: Shop,
+    key: str,
+    version: int | None = None,
+    catch_up_days: int = 0,
 ) -> Journey:
     """Make `version` (default: the newest) the one new triggers enroll into.
 
+    It enrols only what happens from now on, or from `catch_up_days` ago (at most
+    MAX_CATCH_UP_DAYS) when the owner chose a catch-up window; never the whole history.
     Older versions stay active so their running enrollments finish on them; newer ones
     (when rolling back) are paused."""
+    if not 0 <= catch_up_days <= MAX_CATCH_UP_DAYS:
+        raise ValidationFailed(
+            [FieldError("catch_up_days", f"between 0 and {MAX_CATCH_UP_DAYS} days")]
+        )
     chosen = get_journey(session, shop, key, version)
     now = clock.now()
+    chosen.enrol_from = now - timedelta(days=catch_up_days)
     for journey in session.scalars(
         select(Journey).where(Journey.shop_id == shop.id, Journey.key == key)
     ):

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from careloop.audit.service import audit
 from careloop.core.errors import FieldError, ValidationFailed
+from careloop.journeys.activation import CATCH_UP_CHOICES, preview_activation
 from careloop.journeys.loader import parse
 from careloop.journeys.report import step_rows
 from careloop.journeys.schema import JourneyDef
@@ -27,7 +28,7 @@ from careloop.journeys.service import (
 )
 from careloop.journeys.shipped import RECOMMENDED, catalogue, install_shipped
 from careloop.journeys.simulate import simulate
-from careloop.metrics.extras import FUNNEL_STAGES
+from careloop.metrics.extras import FUNNEL_STAGES, OUTCOME_STAGES
 from careloop.metrics.figures import JOURNEYS_FUNNEL
 from careloop.metrics.web import page_figures
 from careloop.web.deps import Ctx, SessionDep
@@ -45,7 +46,7 @@ router = APIRouter()
 register_nav("journeys", "Journeys", "Hành trình", "/journeys", "viewer", 60)
 
 SIMULATE_DAYS = 90
-FUNNEL_COLUMNS = (*FUNNEL_STAGES, "converted")
+FUNNEL_COLUMNS = (*FUNNEL_STAGES, "converted", *OUTCOME_STAGES)
 NEW_JOURNEY = """key: my_journey
 name: My journey
 trigger:
@@ -105,12 +106,28 @@ TEXTS = {
         "opened": "Opened",
         "clicked": "Clicked",
         "converted": "Converted",
+        "maybe_sent": "Maybe sent",
+        "failed": "Failed",
         "no_funnel": "No messages from this journey in the last 90 days.",
         "owner_only": "Only the owner can change journeys.",
         "back": "All journeys",
         "computed_at": "Funnel figures as of {at}.",
         "wait": "wait",
         "send": "send",
+        "turn_on": "Turn on",
+        "catch_up": "Also enrol what happened in the last",
+        "catch_up_0": "nothing before now (only what happens from now on)",
+        "catch_up_n": "{n} days",
+        "recount": "Recount",
+        "will_message": "Will message {n} customers over the next {days} days.",
+        "will_message_none": (
+            "Will message nobody right away: only customers whose trigger happens from now on."
+        ),
+        "first_sends": "First messages from {first} to {last}.",
+        "not_ready": "Some messages of this journey cannot be sent: set up {channels} first.",
+        "fix_channels": "Set up channels",
+        "turn_on_anyway": "Turn on anyway (messages will fail until a channel is set up)",
+        "enrol_from": "Enrols what happens from {at}.",
     },
     "vi": {
         "title": "Hành trình",
@@ -158,12 +175,28 @@ TEXTS = {
         "opened": "Đã mở",
         "clicked": "Đã bấm",
         "converted": "Đã mua",
+        "maybe_sent": "Có thể đã gửi",
+        "failed": "Gửi lỗi",
         "no_funnel": "Hành trình này chưa gửi tin nào trong 90 ngày qua.",
         "owner_only": "Chỉ chủ shop mới thay đổi được hành trình.",
         "back": "Tất cả hành trình",
         "computed_at": "Số liệu phễu tính lúc {at}.",
         "wait": "chờ",
         "send": "gửi",
+        "turn_on": "Bật hành trình",
+        "catch_up": "Gồm cả những gì đã xảy ra trong",
+        "catch_up_0": "không gồm gì trước lúc này (chỉ từ bây giờ)",
+        "catch_up_n": "{n} ngày qua",
+        "recount": "Đếm lại",
+        "will_message": "Sẽ nhắn tin cho {n} khách trong {days} ngày tới.",
+        "will_message_none": (
+            "Chưa nhắn cho ai ngay: chỉ những khách có sự kiện kích hoạt từ bây giờ."
+        ),
+        "first_sends": "Những tin đầu tiên gửi từ {first} đến {last}.",
+        "not_ready": "Một số tin của hành trình này chưa thể gửi: hãy thiết lập {channels} trước.",
+        "fix_channels": "Thiết lập kênh",
+        "turn_on_anyway": "Vẫn bật (tin sẽ gửi lỗi cho đến khi có kênh)",
+        "enrol_from": "Nhận khách từ {at}.",
     },
 }
 
@@ -240,8 +273,19 @@ def _detail(
     report: dict[str, Any] | None = None,
     status_code: int = 200,
     background: BackgroundTasks | None = None,
+    catch_up_days: int = 0,
+    confirm_unready: bool = False,
 ) -> Response:
     journey = get_journey(session, staff.shop, key) if key else None
+    activation = None
+    if journey is not None:
+        activation = preview_activation(
+            session=session,
+            clock=ctx.clock,
+            shop=staff.shop,
+            jdef=definition_of(journey),
+            catch_up_days=catch_up_days if catch_up_days in CATCH_UP_CHOICES else 0,
+        )
     steps = _step_summary(definition_of(journey)) if journey else []
     summary = next((j for j in list_journeys(session, staff.shop) if j.key == key), None)
     funnel, computed_at, refreshing = _funnel(session, staff, ctx, background or BackgroundTasks())
@@ -261,6 +305,9 @@ def _detail(
             "text": text if text is not None else (journey.source_text if journey else NEW_JOURNEY),
             "errors": errors or [],
             "report": report,
+            "activation": activation,
+            "catch_up_choices": CATCH_UP_CHOICES,
+            "confirm_unready": confirm_unready,
         },
         staff=staff,
         status_code=status_code,
@@ -282,8 +329,9 @@ def journey_page(
     session: SessionDep,
     ctx: Ctx,
     background: BackgroundTasks,
+    catch_up: int = 0,
 ) -> Response:
-    return _detail(request, staff, session, ctx, key, background=background)
+    return _detail(request, staff, session, ctx, key, background=background, catch_up_days=catch_up)
 
 
 @router.post("/journeys/validate")
@@ -392,9 +440,39 @@ def install_recommended(
 
 @router.post("/journeys/{key}/activate")
 def activate(
-    key: str, request: Request, staff: OwnerStaff, session: SessionDep, ctx: Ctx
+    key: str,
+    request: Request,
+    staff: OwnerStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    catch_up_days: Annotated[int, Form()] = 0,
+    anyway: Annotated[str, Form()] = "",
 ) -> Response:
-    journey = activate_journey(session=session, clock=ctx.clock, shop=staff.shop, key=key)
+    if catch_up_days not in CATCH_UP_CHOICES:
+        catch_up_days = 0
+    current = get_journey(session, staff.shop, key)
+    ready = preview_activation(
+        session=session,
+        clock=ctx.clock,
+        shop=staff.shop,
+        jdef=definition_of(current),
+        catch_up_days=catch_up_days,
+    )
+    if ready.missing_channels and not anyway:
+        # Warn first: turning it on now would only produce failures.
+        return _detail(
+            request,
+            staff,
+            session,
+            ctx,
+            key,
+            catch_up_days=catch_up_days,
+            confirm_unready=True,
+            status_code=409,
+        )
+    journey = activate_journey(
+        session=session, clock=ctx.clock, shop=staff.shop, key=key, catch_up_days=catch_up_days
+    )
     _audit(request, staff, session, ctx, "journey.activated", f"{key} v{journey.version}")
     return RedirectResponse(f"/journeys/{key}", status_code=303)
 

@@ -19,6 +19,8 @@ from careloop.shops.models import Shop
 ATTRIBUTION_DAYS = 7  # DESIGN: converted = an order within 7 days after the click
 UPLIFT_WINDOW_DAYS = 30  # an enrolled (or held-out) customer converts by ordering within this
 FUNNEL_STAGES = ("sent", "delivered", "opened", "clicked")
+# Counted beside the funnel so nobody reads a failed or stopped message as sent.
+OUTCOME_STAGES = ("maybe_sent", "failed", "suppressed")
 DAYS_PER_MONTH = 30.0
 
 
@@ -56,7 +58,11 @@ def message_funnel(
     human = or_(TimelineEvent.type != "message.opened", machine.in_(("", "0", "false")))
     counted = session.execute(
         select(journey, step, TimelineEvent.type, func.count(func.distinct(message)))
-        .where(*in_period, TimelineEvent.type.in_([f"message.{s}" for s in FUNNEL_STAGES]), human)
+        .where(
+            *in_period,
+            TimelineEvent.type.in_([f"message.{s}" for s in (*FUNNEL_STAGES, *OUTCOME_STAGES)]),
+            human,
+        )
         .group_by(journey, step, TimelineEvent.type)
     ).all()
     seen: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
@@ -79,7 +85,7 @@ def message_funnel(
             if _ordered_within(orders.get(cid, []), at, ATTRIBUTION_DAYS)
         )
         row: dict[str, Any] = {"journey_key": j, "step_key": st}
-        row.update({s: stages.get(s, 0) for s in FUNNEL_STAGES})
+        row.update({s: stages.get(s, 0) for s in (*FUNNEL_STAGES, *OUTCOME_STAGES)})
         row["converted"] = converted
         rows.append(row)
     return rows

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from careloop.core.errors import CareloopError, ValidationFailed
 from careloop.support import service
@@ -45,6 +46,11 @@ TEXTS = {
         "conversation": "Conversation",
         "reply": "Reply to the customer",
         "reply_hint": "Sent on the ticket's channel ({channel}).",
+        "channel_not_ready": (
+            "The {channel} channel is not set up: the customer will not get this reply."
+        ),
+        "fix_channel": "Set up the channel",
+        "send_anyway": "Save the reply anyway (it will fail)",
         "send": "Send reply",
         "wait": "and wait for the customer",
         "note": "Internal note",
@@ -118,6 +124,11 @@ TEXTS = {
         "conversation": "Hội thoại",
         "reply": "Trả lời khách",
         "reply_hint": "Gửi qua kênh của phiếu ({channel}).",
+        "channel_not_ready": (
+            "Kênh {channel} chưa được thiết lập: khách sẽ không nhận được trả lời này."
+        ),
+        "fix_channel": "Thiết lập kênh",
+        "send_anyway": "Vẫn lưu trả lời (sẽ gửi lỗi)",
         "send": "Gửi trả lời",
         "wait": "và chờ khách phản hồi",
         "note": "Ghi chú nội bộ",
@@ -243,6 +254,7 @@ def _ticket_page(
     ticket_id: int,
     errors: dict[str, str] | None = None,
     draft: str = "",
+    confirm_unready: bool = False,
 ) -> Response:
     now = ctx.clock.now()
     ticket = service.get_ticket(session, staff.shop.id, ticket_id)
@@ -266,10 +278,19 @@ def _ticket_page(
             "compensation_kinds": COMPENSATIONS,
             "errors": errors or {},
             "draft": draft,
+            "channel_not_ready": _channel_not_ready(session, staff.shop.id, ticket.channel),
+            "confirm_unready": confirm_unready,
         },
         staff=staff,
-        status_code=422 if errors else 200,
+        status_code=422 if errors else (409 if confirm_unready else 200),
     )
+
+
+def _channel_not_ready(session: Session, shop_id: int, channel: str) -> bool:
+    """Whether a reply on the ticket's channel would fail: that channel is not set up."""
+    from careloop.channels.readiness import NEEDS_SETTINGS, configured_channels
+
+    return channel in NEEDS_SETTINGS and channel not in configured_channels(session, shop_id)
 
 
 @router.get("/tickets/{ticket_id}")
@@ -296,7 +317,14 @@ def reply_to_ticket(
     ctx: Ctx,
     body: Annotated[str, Form()] = "",
     pending: Annotated[bool, Form()] = False,
+    anyway: Annotated[str, Form()] = "",
 ) -> Response:
+    ticket = service.get_ticket(session, staff.shop.id, ticket_id)
+    if not anyway and body.strip() and _channel_not_ready(session, staff.shop.id, ticket.channel):
+        # Warn first: the customer would never get this reply.
+        return _ticket_page(
+            request, staff, session, ctx, ticket_id, draft=body, confirm_unready=True
+        )
     try:
         service.reply(
             session=session,

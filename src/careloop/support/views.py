@@ -70,21 +70,42 @@ def ticket_public(
         csat_score=ticket.csat_score,
         created_at=ticket.created_at,
         resolved_at=ticket.resolved_at,
-        messages=[
-            MessagePublic(
-                id=m.id,
-                kind=m.kind,
-                author=m.author,
-                channel=m.channel,
-                body=m.body,
-                delivery=m.delivery,
-                created_at=m.created_at,
-            )
-            for m in messages_of(session, ticket)
-        ]
-        if with_messages
-        else [],
+        messages=_messages(session, ticket) if with_messages else [],
     )
+
+
+def _messages(session: Session, ticket: Ticket) -> list[MessagePublic]:
+    """The conversation; a reply's delivery is its message's honest state now (queued,
+    sent, delivered, failed...), not what it was when the reply was written."""
+    from careloop.channels.honest import honest_state
+    from careloop.channels.models import Message
+
+    rows = messages_of(session, ticket)
+    outbound = [m.outbound_message_id for m in rows if m.outbound_message_id]
+    states = (
+        {
+            mid: honest_state(status)
+            for mid, status in session.execute(
+                select(Message.id, Message.status).where(
+                    Message.shop_id == ticket.shop_id, Message.id.in_(outbound)
+                )
+            )
+        }
+        if outbound
+        else {}
+    )
+    return [
+        MessagePublic(
+            id=m.id,
+            kind=m.kind,
+            author=m.author,
+            channel=m.channel,
+            body=m.body,
+            delivery=states.get(m.outbound_message_id or 0, m.delivery),
+            created_at=m.created_at,
+        )
+        for m in rows
+    ]
 
 
 def task_public(session: Session, task: StaffTask) -> TaskPublic:

@@ -31,6 +31,7 @@ PAGE_MODULES: list[str] = [
     "careloop.web.ui.imports",
     "careloop.web.ui.onboarding",
     "careloop.web.ui.settings",
+    "careloop.web.ui.shop_links",
 ]
 
 # CSRF first; record_changes audits every staff change a route did not audit itself.

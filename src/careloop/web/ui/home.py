@@ -11,6 +11,7 @@ from careloop.metrics.figures import OVERVIEW
 from careloop.metrics.web import page_figures
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.i18n import register_messages, t
+from careloop.web.ui.attention import attention_lines
 from careloop.web.ui.dashboard import FUNNEL_STAGES, overview_view
 from careloop.web.ui.deps import CurrentStaff, StaffContext
 from careloop.web.ui.nav import register_nav
@@ -89,6 +90,7 @@ def home(
             "figures_key": OVERVIEW,
             "recent": recent_events(session, shop, limit=15),
             **_checklist(session, staff),
+            "attention": attention_lines(session, shop, ctx.clock.now(), staff.locale),
         },
         staff=staff,
     )

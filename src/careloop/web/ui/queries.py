@@ -117,14 +117,21 @@ def shop_counts(session: Session, shop: Shop) -> ShopCounts:
     return ShopCounts(int(customers or 0), int(orders), int(revenue))
 
 
+GROUPED_IN_ATTENTION = ("message.failed", "message.maybe_sent")
+
+
 def recent_events(
     session: Session, shop: Shop, *, limit: int = 15
 ) -> list[tuple[TimelineEvent, Customer | None]]:
-    """The shop's latest timeline events with their customers, newest first."""
+    """The shop's latest timeline events with their customers, newest first. Failed and
+    maybe-sent messages are left out: "needs attention" groups them by cause instead."""
     rows = session.execute(
         select(TimelineEvent, Customer)
         .outerjoin(Customer, Customer.id == TimelineEvent.customer_id)
-        .where(TimelineEvent.shop_id == shop.id)
+        .where(
+            TimelineEvent.shop_id == shop.id,
+            TimelineEvent.type.not_in(GROUPED_IN_ATTENTION),
+        )
         .order_by(TimelineEvent.occurred_at.desc(), TimelineEvent.id.desc())
         .limit(limit)
     ).all()

@@ -19,6 +19,8 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 from jinja2.runtime import Context
 
 from careloop import __version__
+from careloop.channels.honest import HONEST_STATES
+from careloop.channels.honest import LABELS as HONEST_LABELS
 from careloop.core.money import format_money
 from careloop.web.i18n import (
     DEFAULT_LOCALE,
@@ -26,6 +28,7 @@ from careloop.web.i18n import (
     LOCALES,
     event_label,
     normalise_locale,
+    register_messages,
     t,
 )
 from careloop.web.security import CSRF_FORM_FIELD, CSRF_HEADER, STAFF_CSP, csrf_token
@@ -96,7 +99,11 @@ def _static(path: str) -> str:
     return f"/static/{path}?v={__version__}"
 
 
+# Honest message states (DESIGN rule 9) read the same on every page.
+register_messages({f"honest.{state}": HONEST_LABELS[state] for state in HONEST_STATES})
+
 env.globals.update(
+    honest_states=HONEST_STATES,
     _=_translate,
     static=_static,
     event_label=_event_label,
