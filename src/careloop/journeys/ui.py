@@ -68,7 +68,6 @@ TEXTS = {
         "shipped_sub": "Shipped with Careloop; turning one on stores it as your own version, "
         "which you can edit.",
         "recommended": "Recommended",
-        "turn_on": "Turn on",
         "turn_on_all": "Turn on all recommended",
         "installed": "Turned on: {names}.",
         "new": "New journey",
@@ -137,7 +136,6 @@ TEXTS = {
         "shipped_sub": "Đi kèm Careloop; khi bật, hành trình được lưu thành phiên bản của bạn "
         "và bạn có thể sửa.",
         "recommended": "Nên dùng",
-        "turn_on": "Bật",
         "turn_on_all": "Bật tất cả hành trình nên dùng",
         "installed": "Đã bật: {names}.",
         "new": "Hành trình mới",

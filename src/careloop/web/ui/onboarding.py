@@ -19,6 +19,7 @@ from careloop.connectors.models import Connector
 from careloop.journeys.models import Journey
 from careloop.journeys.shipped import RECOMMENDED
 from careloop.orders.models import Order
+from careloop.shops.links import review_destination, store_url
 from careloop.shops.models import ApiKey, Membership, Shop
 from careloop.web.deps import SessionDep
 from careloop.web.i18n import register_messages
@@ -112,19 +113,6 @@ def _count(session: Session, stmt: Any) -> int:
     return int(session.scalar(stmt) or 0)
 
 
-def review_destinations(settings: dict[str, Any]) -> list[str]:
-    """Every review destination the shop set, whichever shape the settings use (one
-    `review_url`, or a mapping of platform -> URL)."""
-    found = [str(settings.get("review_url") or "")]
-    for name in ("review_destinations", "review_urls"):
-        value = settings.get(name)
-        if isinstance(value, dict):
-            found += [str(v.get("url") if isinstance(v, dict) else v or "") for v in value.values()]
-        elif isinstance(value, list):
-            found += [str(v.get("url") if isinstance(v, dict) else v or "") for v in value]
-    return [url for url in found if url.strip()]
-
-
 def checklist(session: Session, shop: Shop) -> list[Step]:
     """The steps with their real state, read from the shop's own rows."""
     sid = shop.id
@@ -161,8 +149,7 @@ def checklist(session: Session, shop: Shop) -> list[Step]:
         "store": store > 0,
         "channel": bool(configured & tested),
         "orders": orders is not None,
-        "links": bool(str(settings.get("store_url") or "").strip())
-        and bool(review_destinations(settings)),
+        "links": bool(store_url(settings)) and bool(review_destination(settings)),
         "journeys": set(RECOMMENDED) <= active,
         "staff": people > 1,
     }

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -117,27 +116,6 @@ def _shop_context(staff: StaffContext) -> dict[str, Any]:
     return {"business_models": BUSINESS_MODELS, "locales": LOCALES}
 
 
-REVIEW_PLATFORMS = ("google", "facebook", "shopee", "own_site")
-
-
-def _links_form(settings: Mapping[str, Any]) -> dict[str, str]:
-    """The store URL and review destinations as stored, read defensively (any may be
-    missing, and review destinations may be a mapping of platform -> URL)."""
-    destinations = settings.get("review_destinations")
-    mapping = destinations if isinstance(destinations, Mapping) else {}
-    return {
-        "store_url": str(settings.get("store_url") or ""),
-        **{f"review_{p}": str(mapping.get(p) or "") for p in REVIEW_PLATFORMS},
-    }
-
-
-def _url_problem(value: str) -> str:
-    parts = urlsplit(value)
-    if value and (parts.scheme not in ("http", "https") or not parts.hostname):
-        return "needs an http:// or https:// address"
-    return ""
-
-
 @router.get("/settings", response_class=HTMLResponse)
 def shop_page(request: Request, staff: CurrentStaff, saved: str = "") -> HTMLResponse:
     s = staff.shop
@@ -147,7 +125,6 @@ def shop_page(request: Request, staff: CurrentStaff, saved: str = "") -> HTMLRes
         "currency": s.currency,
         "locale": s.locale,
         "business_model": s.business_model,
-        **_links_form(dict(s.settings or {})),
     }
     return _page(request, staff, "shop", _shop_context(staff), form=form, notice=saved)
 
@@ -163,11 +140,6 @@ def save_shop(
     currency: Annotated[str, Form()] = "",
     locale: Annotated[str, Form()] = "",
     business_model: Annotated[str, Form()] = "",
-    store_url: Annotated[str, Form()] = "",
-    review_google: Annotated[str, Form()] = "",
-    review_facebook: Annotated[str, Form()] = "",
-    review_shopee: Annotated[str, Form()] = "",
-    review_own_site: Annotated[str, Form()] = "",
 ) -> Response:
     form = {
         "name": name.strip(),
@@ -176,14 +148,7 @@ def save_shop(
         "locale": locale,
         "business_model": business_model,
     }
-    links = {
-        "store_url": store_url.strip(),
-        "review_google": review_google.strip(),
-        "review_facebook": review_facebook.strip(),
-        "review_shopee": review_shopee.strip(),
-        "review_own_site": review_own_site.strip(),
-    }
-    errors: Errors = {name: why for name, value in links.items() if (why := _url_problem(value))}
+    errors: Errors = {}
     if not form["name"] or len(form["name"]) > 200:
         errors["name"] = "required, at most 200 characters"
     if reason := validate_timezone(form["timezone"]):
@@ -199,21 +164,12 @@ def save_shop(
     if business_model not in BUSINESS_MODELS:
         errors["business_model"] = f"one of {', '.join(BUSINESS_MODELS)}"
     if errors:
-        return _page(request, staff, "shop", _shop_context(staff), errors, {**form, **links})
+        return _page(request, staff, "shop", _shop_context(staff), errors, form)
     shop = staff.shop
     before = {k: getattr(shop, k) for k in form}
     for key, value in form.items():
         setattr(shop, key, value)
     changed = {k: [before[k], v] for k, v in form.items() if before[k] != v}
-    settings = dict(shop.settings or {})
-    old_links = _links_form(settings)
-    destinations = {p: links[f"review_{p}"] for p in REVIEW_PLATFORMS if links[f"review_{p}"]}
-    settings["store_url"] = links["store_url"]
-    settings["review_destinations"] = destinations
-    # Review links in messages go to `review_url`: the first destination the shop gave.
-    settings["review_url"] = next(iter(destinations.values()), "")
-    shop.settings = settings
-    changed.update({k: [old_links[k], v] for k, v in links.items() if old_links[k] != v})
     _audit(request, session, ctx, staff, "shop.settings_changed", f"shop:{shop.slug}", changed)
     return _done("/settings")
 
