@@ -89,6 +89,7 @@ def init() -> None:
 
     ctx = _ctx()
     upgrade(ctx.engine)
+    _ = ctx.secret_key  # created once here, never inside a later write transaction
     console.print(f"schema up to date at {ctx.engine.url.render_as_string(hide_password=True)}")
 
 

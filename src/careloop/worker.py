@@ -60,6 +60,9 @@ def run_worker(ctx: AppContext, *, once: bool = False, stop: threading.Event | N
     stop = stop or threading.Event()
     event = stop
     sqlite = ctx.engine.dialect.name == "sqlite"
+    # The signing secret is read (or created) on its own connection before any pass: on
+    # SQLite, creating it inside a dispatch transaction would wait on that transaction's lock.
+    _ = ctx.secret_key
 
     def pause() -> None:
         # SQLite has one writer: without a gap, a busy worker re-takes the lock at once and
