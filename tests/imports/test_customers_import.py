@@ -96,7 +96,8 @@ def test_bad_customer_rows_are_each_reported_and_nothing_is_imported(
         f"{path}:3: birthday: no such date or time: '31/02/1990'",
         f"{path}:4: timezone: unknown time zone 'Mars/Olympus' "
         "(use an IANA name such as Asia/Ho_Chi_Minh)",
-        f"{path}:4: accepts_marketing: not yes/no: 'maybe' (use Có or Không, yes or no, true or false)",
+        f"{path}:4: accepts_marketing: not yes/no: 'maybe' "
+        "(use Có or Không, yes or no, true or false)",
         f"{path}:5: customer_id: 'C-1' is already on line 2",
         f"{path}:6: customer_id: required",
     ]
