@@ -258,8 +258,9 @@ def _import_good_rows(
         raise fail(f"{len(exc.errors)} problem(s) in {file}; nothing was imported") from None
     print(result.summary)
     if result.bad:
-        for _, reasons in (result.bad[line] for line in sorted(result.bad)):
-            print(f"{file}: skipped: {'; '.join(reasons)}", file=sys.stderr)
+        for line in sorted(result.bad):
+            for problem in result.bad[line][1]:
+                print(f"{file}:{line}: skipped: {problem.field}: {problem.reason}", file=sys.stderr)
         if bad_rows_out is not None:
             bad_rows_out.write_text(result.bad_rows_csv(), encoding="utf-8-sig")
             print(f"{len(result.bad)} bad row(s) written to {bad_rows_out}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -28,21 +29,28 @@ REASON_COLUMN: Final = "error"
 MAX_ROUNDS: Final = 20
 
 
+def _describe(problem: FieldError) -> str:
+    return f"line {problem.line}: {problem.field}: {problem.reason}"
+
+
 @dataclass
 class SkippedImport:
     summary: ImportSummary
     header: list[str]
     # Per bad record: its first line in the uploaded file, its cells, the reasons.
-    bad: dict[int, tuple[list[str], list[str]]] = field(default_factory=dict)
+    bad: dict[int, tuple[list[str], list[FieldError]]] = field(default_factory=dict)
 
-    def bad_rows_csv(self) -> str:
-        """The bad records with an `error` column naming line, field and reason."""
+    def bad_rows_csv(
+        self, describe: Callable[[FieldError], str] = _describe, reason_column: str = REASON_COLUMN
+    ) -> str:
+        """The bad records with a reason column naming line, field and reason (`describe` words
+        each problem, e.g. in the reader's language)."""
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow([*self.header, REASON_COLUMN])
+        writer.writerow([*self.header, reason_column])
         for line in sorted(self.bad):
-            cells, reasons = self.bad[line]
-            writer.writerow([*cells, "; ".join(reasons)])
+            cells, problems = self.bad[line]
+            writer.writerow([*cells, "; ".join(describe(p) for p in problems)])
         return out.getvalue()
 
 
@@ -70,7 +78,7 @@ def import_skipping_bad_rows(
 ) -> SkippedImport:
     """Import the rows that are right; raise ValidationFailed only for whole-file problems."""
     header, records = _records(path)
-    bad: dict[int, tuple[list[str], list[str]]] = {}
+    bad: dict[int, tuple[list[str], list[FieldError]]] = {}
     folder = Path(tempfile.mkdtemp(prefix="careloop-good-rows-"))
     good = folder / path.name
     try:
@@ -112,7 +120,7 @@ def _set_aside(
     exc: ValidationFailed,
     original: dict[int, int],
     cells: dict[int, list[str]],
-    bad: dict[int, tuple[list[str], list[str]]],
+    bad: dict[int, tuple[list[str], list[FieldError]]],
     path: Path,
     header: list[str],
 ) -> None:
@@ -128,13 +136,13 @@ def _set_aside(
             ) from None
         found += 1
         entry = bad.setdefault(first, (cells[first], []))
-        entry[1].append(f"line {first}: {error.field}: {error.reason}")
+        entry[1].append(FieldError(error.field, error.reason, line=first))
     _whole_orders(header, bad, cells)
 
 
 def _whole_orders(
     header: list[str],
-    bad: dict[int, tuple[list[str], list[str]]],
+    bad: dict[int, tuple[list[str], list[FieldError]]],
     cells: dict[int, list[str]],
 ) -> None:
     """An order spans lines (one per item): one bad line sets the whole order aside, so no
@@ -146,4 +154,5 @@ def _whole_orders(
     ids = {entry[0][header_index] for entry in bad.values() if len(entry[0]) > header_index}
     for line, row in cells.items():
         if line not in bad and len(row) > header_index and row[header_index] in ids:
-            bad[line] = (row, [f"line {line}: order_id: another line of this order is wrong"])
+            reason = "another line of this order is wrong"
+            bad[line] = (row, [FieldError("order_id", reason, line=line)])
