@@ -42,7 +42,7 @@ def test_the_good_rows_are_imported_and_the_bad_ones_offered_as_csv_in_vietnames
     assert link is not None and link[1] == "don_hang_loi-bad-rows.csv"
     rows = list(csv.DictReader(io.StringIO(base64.b64decode(link[2]).decode("utf-8-sig"))))
     assert [r["order_id"] for r in rows] == ["DH-2002", "DH-2003"]
-    assert rows[0]["loi"] == "dòng 3, cột placed_at: no such date or time: '31/02/2026'"
+    assert rows[0]["loi"] == "dòng 3, cột placed_at: không có ngày hoặc giờ này: '31/02/2026'"
     with ctx.sessions() as s:
         assert set(s.scalars(select(Order.external_id))) == {"DH-2001", "DH-2004"}
 
@@ -57,6 +57,6 @@ def test_all_or_nothing_names_line_and_field_in_vietnamese(
         files={"file": ("don_hang_loi.csv", (FIXTURES_VI / "don_hang_loi.csv").read_bytes())},
     )
     assert answer.status_code == 422
-    assert "don_hang_loi.csv, dòng 3, cột placed_at: no such date or time" in answer.text
+    assert "don_hang_loi.csv, dòng 3, cột placed_at: không có ngày hoặc giờ này" in answer.text
     with ctx.sessions() as s:
         assert s.scalar(select(Order.id)) is None

@@ -104,13 +104,19 @@ def plain_amount(raw: str) -> str:
 
 
 def money(raw: str, currency_code: str) -> int:
-    """Minor units; negatives, non-numbers and too many decimals are refused."""
-    if not (raw.isascii() and raw.isdigit()):
-        raw = plain_amount(raw)
+    """Minor units; negatives, non-numbers and too many decimals are refused (quoting the
+    cell as the shop wrote it)."""
     if raw.isascii() and raw.isdigit():  # whole amounts, as VND always is: skip Decimal
         minor = int(raw) * int(10 ** exponent(currency_code))
     else:
-        minor = to_minor(raw, currency_code)
+        text = plain_amount(raw) or raw
+        try:
+            minor = to_minor(text, currency_code)
+        except ValueError as exc:
+            if text == raw:
+                raise
+            reason = str(exc).replace(repr(text), repr(raw)).replace(f"got {text})", f"got {raw})")
+            raise ValueError(reason) from None
     if minor > MAX_MINOR:
         raise ValueError(f"too large (got {raw})")
     return minor

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from careloop.audit.service import audit
 from careloop.core.errors import FieldError, ValidationFailed
 from careloop.imports.bad_rows import SkippedImport, import_skipping_bad_rows
+from careloop.imports.reasons import reason_in
 from careloop.imports.registry import run_import
 from careloop.imports.summary import ImportSummary
 from careloop.web.deps import Ctx
@@ -132,22 +133,17 @@ def _page(
 def _error(error: FieldError, file_name: str, locale: str) -> str:
     """A problem in the reader's language, naming the uploaded file (never where the server
     kept it), the line and the field."""
+    reason = reason_in(error.reason, locale)
     if error.line is None:
-        return t(
-            "import.error_file", locale, file=file_name, field=error.field, reason=error.reason
-        )
+        return t("import.error_file", locale, file=file_name, field=error.field, reason=reason)
     return t(
-        "import.error",
-        locale,
-        file=file_name,
-        line=error.line,
-        field=error.field,
-        reason=error.reason,
+        "import.error", locale, file=file_name, line=error.line, field=error.field, reason=reason
     )
 
 
 def _row_error(error: FieldError, locale: str) -> str:
-    return t("import.row_error", locale, line=error.line, field=error.field, reason=error.reason)
+    reason = reason_in(error.reason, locale)
+    return t("import.row_error", locale, line=error.line, field=error.field, reason=reason)
 
 
 @router.get("/import", response_class=HTMLResponse)
