@@ -56,3 +56,14 @@ def test_a_stored_day_off_that_is_not_a_date_is_refused_by_field() -> None:
     with pytest.raises(ValidationFailed) as caught:
         support_settings(shop)
     assert caught.value.errors[0].field == "support.days_off[0]"
+
+
+def test_a_calendar_saved_before_public_holidays_were_computed_still_closes_on_tet_2031() -> None:
+    # The hours form used to store the 2025-2030 table as plain dates and no public_holidays.
+    old = {"timezone": "Asia/Ho_Chi_Minh", "weekly_hours": {"mon": ["08:00-17:00"]}}
+    old["holidays"] = ["2030-02-02"]
+    shop = Shop(timezone="Asia/Ho_Chi_Minh", settings={"support": {"calendar": old}})
+    assert support_settings(shop).calendar.is_holiday(date(2031, 1, 23))
+    chosen = {**old, "public_holidays": None}
+    shop = Shop(timezone="Asia/Ho_Chi_Minh", settings={"support": {"calendar": chosen}})
+    assert not support_settings(shop).calendar.is_holiday(date(2031, 1, 23))

@@ -198,7 +198,9 @@ class BusinessCalendar:
                 for name, day in zip(WEEKDAYS, self.weekly_hours, strict=True)
             },
             "holidays": [d.isoformat() for d in sorted(self.holidays)],
-            **({"public_holidays": self.public_holidays} if self.public_holidays else {}),
+            # Written even when None: a stored calendar without the key predates it (see
+            # support.config), while null is a shop's choice not to follow any country's.
+            "public_holidays": self.public_holidays,
         }
 
 

@@ -72,7 +72,7 @@ def support_settings(shop: Shop) -> SupportSettings:
     calendar = default_calendar(shop.timezone)
     if "calendar" in raw:
         try:
-            calendar = BusinessCalendar.from_dict(raw["calendar"])
+            calendar = BusinessCalendar.from_dict(_with_public_holidays(raw["calendar"]))
         except ValidationFailed as exc:
             errors += [FieldError(f"support.calendar.{e.field}", e.reason) for e in exc.errors]
     staff_hours: dict[str, BusinessCalendar] = {}
@@ -97,6 +97,19 @@ def support_settings(shop: Shop) -> SupportSettings:
         staff_hours=staff_hours,
         email=raw.get("email"),
     )
+
+
+def _with_public_holidays(spec: Any) -> Any:
+    """Calendars saved before public holidays were computed per year held Vietnam's 2025-2030
+    days as plain dates and no `public_holidays` key: a Vietnamese shop's follows Vietnam's
+    public holidays for every year (a stored null keeps a shop's choice of none)."""
+    if (
+        isinstance(spec, Mapping)
+        and "public_holidays" not in spec
+        and spec.get("timezone") == "Asia/Ho_Chi_Minh"
+    ):
+        return {**spec, "public_holidays": "VN"}
+    return spec
 
 
 def _stored_days_off(raw: object, errors: list[FieldError]) -> frozenset[date]:
