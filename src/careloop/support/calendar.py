@@ -16,8 +16,6 @@ from itertools import pairwise
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays as holiday_tables
-
 from careloop.core.errors import FieldError, ValidationFailed
 
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -299,6 +297,10 @@ _HUNG_KINGS_NAME: Final = "Ngày Giỗ Tổ Hùng Vương"
 
 @functools.lru_cache(maxsize=256)
 def _country_holidays(country: str, year: int) -> tuple[tuple[date, str], ...]:
+    # Imported on first use: the package takes ~0.3 s to import, which every CLI call and
+    # worker start would pay otherwise.
+    import holidays as holiday_tables
+
     table = holiday_tables.country_holidays(country, years=year, observed=False, language="vi")
     return tuple(sorted(table.items()))
 
