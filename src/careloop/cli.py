@@ -61,6 +61,20 @@ import_app.command("community")(import_community)
 
 console = make_console(stderr=True)
 ShopOpt = Annotated[str, typer.Option("--shop", help="Shop slug.")]
+SkipBadOpt = Annotated[
+    bool,
+    typer.Option(
+        "--skip-bad-rows",
+        help="Import the good rows and set the bad ones aside (else nothing is imported).",
+    ),
+]
+BadOutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--bad-rows-out",
+        help="With --skip-bad-rows: write the bad rows here as CSV, with an 'error' column.",
+    ),
+]
 
 
 def _ctx() -> AppContext:
@@ -210,36 +224,51 @@ def user_password(
 
 
 @import_app.command("customers")
-def import_customers(shop: ShopOpt, file: Path) -> None:
+def import_customers(
+    shop: ShopOpt, file: Path, skip_bad_rows: SkipBadOpt = False, bad_rows_out: BadOutOpt = None
+) -> None:
     """Import customers from CSV (see README for the columns)."""
-    _run_import("customers", shop, file)
+    _run_import("customers", shop, file, skip_bad_rows, bad_rows_out)
 
 
 @import_app.command("orders")
-def import_orders(shop: ShopOpt, file: Path) -> None:
+def import_orders(
+    shop: ShopOpt, file: Path, skip_bad_rows: SkipBadOpt = False, bad_rows_out: BadOutOpt = None
+) -> None:
     """Import orders from CSV, one row per order line."""
-    _run_import("orders", shop, file)
+    _run_import("orders", shop, file, skip_bad_rows, bad_rows_out)
 
 
 @import_app.command("responses")
-def import_responses(shop: ShopOpt, file: Path) -> None:
+def import_responses(
+    shop: ShopOpt, file: Path, skip_bad_rows: SkipBadOpt = False, bad_rows_out: BadOutOpt = None
+) -> None:
     """Import survey responses (NPS/CSAT) from CSV."""
-    _run_import("responses", shop, file)
+    _run_import("responses", shop, file, skip_bad_rows, bad_rows_out)
 
 
 @import_app.command("reviews")
-def import_reviews(shop: ShopOpt, file: Path) -> None:
+def import_reviews(
+    shop: ShopOpt, file: Path, skip_bad_rows: SkipBadOpt = False, bad_rows_out: BadOutOpt = None
+) -> None:
     """Import reviews from CSV."""
-    _run_import("reviews", shop, file)
+    _run_import("reviews", shop, file, skip_bad_rows, bad_rows_out)
 
 
-def _run_import(kind: str, slug: str, file: Path) -> None:
+def _run_import(
+    kind: str, slug: str, file: Path, skip_bad_rows: bool = False, bad_rows_out: Path | None = None
+) -> None:
     from careloop.imports import run_import
 
     ctx = _ctx()
     the_shop = load_shop(ctx, slug)
     if not file.exists():
         raise fail(f"{file}: no such file")
+    if bad_rows_out is not None and not skip_bad_rows:
+        raise fail("--bad-rows-out needs --skip-bad-rows")
+    if skip_bad_rows:
+        _import_good_rows(ctx, the_shop, kind, file, bad_rows_out)
+        return
     try:
         summary = run_import(ctx, the_shop, kind, file, progress=True)
     except ValidationFailed as exc:
@@ -247,6 +276,29 @@ def _run_import(kind: str, slug: str, file: Path) -> None:
             print(str(error), file=sys.stderr)
         raise fail(f"{len(exc.errors)} problem(s) in {file}; nothing was imported") from None
     print(summary)
+
+
+def _import_good_rows(
+    ctx: AppContext, the_shop: Shop, kind: str, file: Path, bad_rows_out: Path | None
+) -> None:
+    from careloop.imports.bad_rows import import_skipping_bad_rows
+
+    try:
+        result = import_skipping_bad_rows(ctx, the_shop, kind, file, progress=True)
+    except ValidationFailed as exc:
+        for error in exc.errors:
+            print(str(error), file=sys.stderr)
+        raise fail(f"{len(exc.errors)} problem(s) in {file}; nothing was imported") from None
+    print(result.summary)
+    if result.bad:
+        for line in sorted(result.bad):
+            for problem in result.bad[line][1]:
+                print(f"{file}:{line}: skipped: {problem.field}: {problem.reason}", file=sys.stderr)
+        if bad_rows_out is not None:
+            bad_rows_out.write_text(result.bad_rows_csv(), encoding="utf-8-sig")
+            print(f"{len(result.bad)} bad row(s) written to {bad_rows_out}")
+        else:
+            print(f"{len(result.bad)} bad row(s) skipped")
 
 
 @export_app.command("customer")

@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
-from careloop.demo.calendar import TET_DAYS, holiday_end, sale_code, tet_factor
+from careloop.demo.calendar import holiday_end, sale_code, tet_factor, tet_for
 from careloop.demo.catalog import PRODUCTS
 from careloop.demo.history import HISTORY_DAYS, CustomerDraft, HistoryGenerator
 
@@ -143,7 +143,10 @@ def test_orders_have_one_to_four_lines_vnd_totals_and_some_discount_codes() -> N
 
 
 def test_tet_calendar_knows_the_lunar_new_year_dates() -> None:
-    assert {date(2025, 1, 29), date(2026, 2, 17), date(2027, 2, 6)} <= set(TET_DAYS)
+    for tet in (date(2025, 1, 29), date(2026, 2, 17), date(2027, 2, 6), date(2031, 1, 23)):
+        assert tet_for(tet) == tet
+    assert tet_for(date(2030, 1, 20)) == date(2030, 2, 2)  # Hanoi's new moon, not Beijing's 3 Feb
+    assert tet_for(date(2030, 12, 20)) == date(2031, 1, 23)  # the season starts in December
     assert tet_factor(date(2026, 2, 10)) > 2 > tet_factor(date(2026, 2, 18))
     assert holiday_end(date(2026, 2, 18)) == date(2026, 2, 22)
     assert sale_code(date(2025, 11, 11)) == "SALE1111" and sale_code(date(2025, 11, 20)) is None

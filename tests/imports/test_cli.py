@@ -33,7 +33,10 @@ def test_the_command_line_prints_every_bad_row_and_imports_nothing(
     result = careloop(db_url, "import", "orders", str(path), "--shop", "acme")
 
     assert result.returncode == 1
-    assert f"{path}:3: placed_at: not an ISO 8601 date or time: 'yesterday'" in result.stderr
+    assert (
+        f"{path}:3: placed_at: not a date or time: 'yesterday' "
+        "(e.g. 01/10/2026 09:00 or 2026-10-01T09:00:00+07:00)" in result.stderr
+    )
     assert f"{path}:3: total: must not be negative (got -1)" in result.stderr
     assert "2 problem(s)" in result.stderr and "nothing was imported" in result.stderr
     assert api.get("/api/v1/orders/A-1").status_code == 404

@@ -156,7 +156,7 @@ def test_a_file_with_several_bad_rows_reports_each_and_changes_nothing(
         tmp_path / "bad.csv",
         [
             order_line(),
-            order_line(order_id="A-2", placed_at="01/05/2025"),
+            order_line(order_id="A-2", placed_at="31/02/2025"),
             order_line(order_id="A-3", total="-5"),
             order_line(order_id="A-4", currency="dong", quantity="-1"),
             order_line(order_id="A-5", email="not-an-email", phone="12"),
@@ -168,8 +168,7 @@ def test_a_file_with_several_bad_rows_reports_each_and_changes_nothing(
         run_import(ctx, shop, "orders", path)
 
     assert [str(e) for e in failed.value.errors] == [
-        f"{path}:3: placed_at: not an ISO 8601 date or time: '01/05/2025' "
-        "(e.g. 2026-10-01T09:00:00+07:00)",
+        f"{path}:3: placed_at: no such date or time: '31/02/2025'",
         f"{path}:4: total: must not be negative (got -5)",
         f"{path}:5: currency: not a 3-letter ISO 4217 currency code: 'dong'",
         f"{path}:5: quantity: must be at least 1 (got -1)",

@@ -11,14 +11,14 @@ from hypothesis import strategies as st
 
 from careloop.core.errors import ValidationFailed
 from careloop.support.calendar import (
-    HUNG_KINGS,
-    TET,
     BusinessCalendar,
     OpeningInterval,
     add_business_time,
     business_time_between,
+    hung_kings_day,
     is_open,
     next_open,
+    tet,
     vietnam_public_holidays,
     with_compensatory_days,
 )
@@ -158,7 +158,7 @@ def test_tet_closes_the_shop_from_the_eve_through_the_fourth_day() -> None:
 
 
 @pytest.mark.parametrize(
-    ("year", "tet"),
+    ("year", "new_year"),
     [
         (2025, date(2025, 1, 29)),
         (2026, date(2026, 2, 17)),
@@ -167,14 +167,18 @@ def test_tet_closes_the_shop_from_the_eve_through_the_fourth_day() -> None:
         (2029, date(2029, 2, 13)),
         # Not China's 3 Feb: the new moon is 23:07 in Hanoi, past midnight in Beijing.
         (2030, date(2030, 2, 2)),
+        # Past the old hand table: Tết Tân Hợi 2031 and Tết Ất Sửu 2045, as the `holidays`
+        # package (python-holidays 0.109, countries/vietnam.py) publishes them.
+        (2031, date(2031, 1, 23)),
+        (2045, date(2045, 2, 17)),
     ],
 )
-def test_tet_follows_the_vietnamese_lunar_calendar(year: int, tet: date) -> None:
-    assert TET[year] == tet
+def test_tet_follows_the_vietnamese_lunar_calendar(year: int, new_year: date) -> None:
+    assert tet(year) == new_year
     holidays = vietnam_public_holidays([year])
-    assert {tet + timedelta(days=n) for n in range(-1, 4)} <= holidays
-    assert tet - timedelta(days=2) not in holidays
-    assert tet + timedelta(days=4) not in holidays
+    assert {new_year + timedelta(days=n) for n in range(-1, 4)} <= holidays
+    assert new_year - timedelta(days=2) not in holidays
+    assert new_year + timedelta(days=4) not in holidays
 
 
 def test_hung_kings_day_is_the_tenth_of_the_third_lunar_month() -> None:
@@ -185,33 +189,41 @@ def test_hung_kings_day_is_the_tenth_of_the_third_lunar_month() -> None:
         2028: date(2028, 4, 4),
         2029: date(2029, 4, 23),
         2030: date(2030, 4, 12),
+        2031: date(2031, 4, 1),
+        2045: date(2045, 4, 26),
     }
-    assert expected == HUNG_KINGS
+    assert {year: hung_kings_day(year) for year in expected} == expected
 
 
 def test_public_holidays_include_the_fixed_days() -> None:
     holidays = vietnam_public_holidays([2026])
     fixed = {(1, 1), (4, 26), (4, 30), (5, 1), (9, 1), (9, 2), (11, 24)}
     assert {date(2026, m, d) for m, d in fixed} <= holidays
-    assert len(holidays) == 5 + len(fixed)
+    # Plus the Government's 2026 swap: Monday 31 Aug off, worked on Saturday 22 Aug.
+    assert holidays - {date(2026, m, d) for m, d in fixed} == {
+        *(date(2026, 2, 17) + timedelta(days=n) for n in range(-1, 4)),
+        date(2026, 8, 31),
+    }
 
 
-def test_years_without_a_lunar_table_are_refused() -> None:
-    with pytest.raises(ValueError, match="2031"):
-        vietnam_public_holidays([2031])
+def test_any_year_has_public_holidays_no_table_runs_out() -> None:
+    for year in (2031, 2045, 2100):
+        assert date(year, 4, 30) in vietnam_public_holidays([year])
+        assert VN.is_holiday(tet(year))
 
 
 def test_holiday_on_a_closed_sunday_gives_the_next_working_day_off() -> None:
     # Hùng Kings 2026 falls on Sunday 26 April.
-    assert date(2026, 4, 27) in VN.holidays
+    assert VN.is_holiday(date(2026, 4, 27))
     seven_days = (*VN.weekly_hours[:6], VN.weekly_hours[0])
-    assert date(2026, 4, 27) not in with_compensatory_days(vietnam_public_holidays(), seven_days)
+    public = vietnam_public_holidays([2026])
+    assert date(2026, 4, 27) not in with_compensatory_days(public, seven_days)
 
 
 def test_a_sunday_inside_tet_is_made_up_after_the_last_day() -> None:
     # Tết 2027: Fri 5 Feb to Tue 9 Feb with Sunday 7 Feb inside it.
-    assert date(2027, 2, 10) in VN.holidays
-    assert date(2027, 2, 11) not in VN.holidays
+    assert VN.is_holiday(date(2027, 2, 10))
+    assert not VN.is_holiday(date(2027, 2, 11))
 
 
 # --- DST and time zones ----------------------------------------------------------------------
@@ -319,7 +331,7 @@ def test_calendar_survives_a_json_round_trip() -> None:
     stored = VN.to_dict()
     assert stored["weekly_hours"]["mon"] == ["08:00-12:00", "13:00-17:30"]
     assert stored["weekly_hours"]["sun"] == []
-    assert "2026-02-17" in stored["holidays"]
+    assert stored["public_holidays"] == "VN"  # computed per year, not frozen into the JSON
     assert BusinessCalendar.from_dict(stored) == VN
 
 
@@ -394,7 +406,7 @@ def test_business_time_until_the_due_moment_is_the_duration(
 def _open_by_wall_clock(calendar: BusinessCalendar, at: datetime) -> bool:
     wall = at.astimezone(calendar.zone)
     minute = wall.hour * 60 + wall.minute
-    return wall.date() not in calendar.holidays and any(
+    return not calendar.is_holiday(wall.date()) and any(
         iv.start_minute <= minute < iv.end_minute for iv in calendar.weekly_hours[wall.weekday()]
     )
 

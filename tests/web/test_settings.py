@@ -292,3 +292,31 @@ def test_send_test_message_goes_through_the_shops_own_smtp_server(
     assert sent.status_code == 200 and "sent to me@acme.test: smtp accepted it" in sent.text
     assert [m["Subject"] for m in inbox.messages] == ["[TEST] Acme Coffee"]
     assert _actions(ctx) == ["channel.settings_changed", "channel.test_sent"]
+
+
+def test_the_owner_adds_shop_days_off_as_dd_mm_yyyy_and_a_bad_one_is_named_in_vietnamese(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    sign_in(app_client, ctx, make_staff(shop), shop, locale="vi")
+    page = app_client.get("/settings/support")
+    assert "Ngày nghỉ riêng của cửa hàng" in page.text
+    bad = app_client.post(
+        "/settings/support/days-off",
+        data={"days_off": "28/01/2031\n30/02/2031", "csrf_token": csrf_from(page)},
+    )
+    assert bad.status_code == 422
+    assert "Không phải ngày dạng dd/mm/yyyy: 30/02/2031" in bad.text
+    with ctx.sessions() as s:
+        unchanged = s.get(Shop, shop.id)
+        assert unchanged is not None
+        assert "days_off" not in ((unchanged.settings or {}).get("support") or {})
+    good = app_client.post(
+        "/settings/support/days-off",
+        data={"days_off": "28/01/2031, 03/02/2031", "csrf_token": csrf_from(page)},
+    )
+    assert good.status_code == 200 and "28/01/2031\n03/02/2031" in good.text
+    with ctx.sessions() as s:
+        stored = s.get(Shop, shop.id)
+        assert stored is not None
+        assert stored.settings["support"]["days_off"] == ["2031-01-28", "2031-02-03"]
+    assert _actions(ctx)[-1] == "support.days_off_changed"

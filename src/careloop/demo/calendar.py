@@ -14,17 +14,8 @@ from functools import cache
 from itertools import accumulate
 from typing import Final
 
-# Mùng 1 Tết (lunar new year's day), from the Vietnamese lunar calendar.
-TET_DAYS: Final = (
-    date(2023, 1, 22),
-    date(2024, 2, 10),
-    date(2025, 1, 29),
-    date(2026, 2, 17),
-    date(2027, 2, 6),
-    date(2028, 1, 26),
-    date(2029, 2, 13),
-    date(2030, 2, 3),
-)
+from careloop.support.calendar import tet as tet_of
+
 PRE_TET_DAYS: Final = 28
 # Shops and couriers pause from the eve (30 Tết) to mùng 5; orders trickle, nothing ships.
 HOLIDAY_BEFORE_DAYS: Final = 1
@@ -46,8 +37,10 @@ WOMENS_DAYS: Final = ((3, 8), (10, 20))
 
 @cache  # called for every order; 18 months have only ~550 distinct days
 def tet_for(day: date) -> date | None:
-    """The Tết day whose season (four weeks before to two weeks after) contains `day`."""
-    for tet in TET_DAYS:
+    """The Tết day whose season (four weeks before to two weeks after) contains `day`; mùng 1
+    Tết from the `holidays` package's Vietnamese lunar calendar, for any year."""
+    for year in (day.year, day.year + 1):
+        tet = tet_of(year)
         if -PRE_TET_DAYS - 7 <= (day - tet).days <= 14:
             return tet
     return None

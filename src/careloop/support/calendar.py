@@ -7,6 +7,7 @@ DST change counts the hours that actually passed. Functions take aware datetimes
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,10 @@ _DAY: Final = timedelta(days=1)
 _ZERO: Final = timedelta(0)
 _TICK: Final = timedelta(microseconds=1)
 _HHMM: Final = re.compile(r"^(\d{1,2}):(\d{2})$")
-_CALENDAR_FIELDS: Final = frozenset({"timezone", "weekly_hours", "holidays"})
+_CALENDAR_FIELDS: Final = frozenset({"timezone", "weekly_hours", "holidays", "public_holidays"})
+# Countries whose public holidays a calendar can follow (ISO 3166-1 alpha-2, as `holidays` names
+# them); computed per year from the package, so no year is out of range.
+PUBLIC_HOLIDAY_COUNTRIES: Final = frozenset({"VN"})
 
 # A stretch of open time as naive UTC datetimes (start, end); internal arithmetic stays naive so
 # comparisons never consult a tzinfo.
@@ -91,12 +95,19 @@ class _WeekPlan:
 
 @dataclass(frozen=True)
 class BusinessCalendar:
-    """A shop's opening hours (Monday first, local wall-clock) and holidays (local dates)."""
+    """A shop's opening hours (Monday first, local wall-clock), its own days off (local dates)
+    and, optionally, a country whose public holidays (with compensatory days for the shop's
+    week) are closed too, computed for whatever year is asked."""
 
     timezone: str
     weekly_hours: tuple[tuple[OpeningInterval, ...], ...]
     holidays: frozenset[date] = frozenset()
+    public_holidays: str | None = None
     _plan: _WeekPlan = field(init=False, repr=False, compare=False)
+    # Per year, the public days off (computed on first use; the arithmetic asks once per day).
+    _public_by_year: dict[int, frozenset[date]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         errors: list[FieldError] = []
@@ -105,11 +116,37 @@ class BusinessCalendar:
         holidays = frozenset(self.holidays)
         if any(not isinstance(d, date) or isinstance(d, datetime) for d in holidays):
             errors.append(FieldError("holidays", "must hold dates (no times)"))
+        if (
+            self.public_holidays is not None
+            and self.public_holidays not in PUBLIC_HOLIDAY_COUNTRIES
+        ):
+            errors.append(
+                FieldError("public_holidays", f"unknown country {self.public_holidays!r}; use VN")
+            )
         if errors or zone is None:
             raise ValidationFailed(errors)
         object.__setattr__(self, "weekly_hours", hours)
         object.__setattr__(self, "holidays", holidays)
-        object.__setattr__(self, "_plan", _week_plan(zone, hours, holidays))
+        closes = bool(holidays) or self.public_holidays is not None
+        object.__setattr__(self, "_plan", _week_plan(zone, hours, closes))
+
+    def is_holiday(self, day: date) -> bool:
+        """Closed all day: one of the shop's own days off or a public holiday (any year)."""
+        if day in self.holidays:
+            return True
+        if self.public_holidays is None:
+            return False
+        year_days = self._public_by_year.get(day.year)
+        if year_days is None:
+            year_days = _public_days_off(self.public_holidays, day.year, self.weekly_hours)
+            self._public_by_year[day.year] = year_days
+        return day in year_days
+
+    def with_days_off(self, days: Iterable[date]) -> BusinessCalendar:
+        """The same calendar with the shop's own extra days off added."""
+        return BusinessCalendar(
+            self.timezone, self.weekly_hours, self.holidays | frozenset(days), self.public_holidays
+        )
 
     @property
     def zone(self) -> ZoneInfo:
@@ -124,16 +161,15 @@ class BusinessCalendar:
     @classmethod
     def vietnam_default(cls, *, lunch_break: bool = True) -> BusinessCalendar:
         """Mon-Sat 08:00-17:30 in Asia/Ho_Chi_Minh, closed 12:00-13:00 for lunch unless
-        `lunch_break=False`, with Vietnamese public holidays 2025-2030 and their
-        compensatory days."""
+        `lunch_break=False`, with Vietnamese public holidays of any year (from the `holidays`
+        package) and their compensatory days."""
         day: tuple[OpeningInterval, ...]
         if lunch_break:
             day = (OpeningInterval(8 * 60, 12 * 60), OpeningInterval(13 * 60, 17 * 60 + 30))
         else:
             day = (OpeningInterval(8 * 60, 17 * 60 + 30),)
         week = (day,) * 6 + ((),)
-        holidays = with_compensatory_days(vietnam_public_holidays(), week)
-        return cls("Asia/Ho_Chi_Minh", week, holidays)
+        return cls("Asia/Ho_Chi_Minh", week, public_holidays="VN")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> BusinessCalendar:
@@ -144,9 +180,12 @@ class BusinessCalendar:
             errors.append(FieldError("timezone", "required: an IANA name like 'Asia/Ho_Chi_Minh'"))
         week = _week_from_json(data.get("weekly_hours"), errors)
         holidays = _holidays_from_json(data.get("holidays", []), errors)
+        country = data.get("public_holidays")
+        if country is not None and country not in PUBLIC_HOLIDAY_COUNTRIES:
+            errors.append(FieldError("public_holidays", f"unknown country {country!r}; use VN"))
         if errors or not isinstance(timezone, str):
             raise ValidationFailed(errors)
-        return cls(timezone, week, holidays)
+        return cls(timezone, week, holidays, country)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: `{"timezone", "weekly_hours": {"mon": ["08:00-12:00"]}, "holidays"}`."""
@@ -157,6 +196,9 @@ class BusinessCalendar:
                 for name, day in zip(WEEKDAYS, self.weekly_hours, strict=True)
             },
             "holidays": [d.isoformat() for d in sorted(self.holidays)],
+            # Written even when None: a stored calendar without the key predates it (see
+            # support.config), while null is a shop's choice not to follow any country's.
+            "public_holidays": self.public_holidays,
         }
 
 
@@ -191,14 +233,14 @@ def _normalised_week(
 
 
 def _week_plan(
-    zone: ZoneInfo, week: tuple[tuple[OpeningInterval, ...], ...], holidays: frozenset[date]
+    zone: ZoneInfo, week: tuple[tuple[OpeningInterval, ...], ...], has_holidays: bool
 ) -> _WeekPlan:
     offsets = tuple(
         tuple((timedelta(minutes=iv.start_minute), timedelta(minutes=iv.end_minute)) for iv in day)
         for day in week
     )
     totals = tuple(sum((end - start for start, end in day), _ZERO) for day in offsets)
-    always_open = not holidays and all(total == _DAY for total in totals)
+    always_open = not has_holidays and all(total == _DAY for total in totals)
     return _WeekPlan(zone, offsets, totals, always_open)
 
 
@@ -245,57 +287,52 @@ def _holidays_from_json(raw: object, errors: list[FieldError]) -> frozenset[date
 
 # --- Vietnamese public holidays (Labor Code 2019, Art. 112) -------------------------------------
 
-# First day of the lunar year (mùng 1 Tết) and the 10th day of the 3rd lunar month (Giỗ Tổ Hùng
-# Vương) in the Vietnamese lunisolar calendar, which reckons new moons at UTC+7. Source: new-moon
-# times from PyEphem, cross-checked against the `holidays` package's Vietnamese calendar. 2030 is
-# not China's date: the new moon falls at 23:07 on 2 Feb in Hanoi but 00:07 on 3 Feb in Beijing,
-# so Tết is 2 Feb 2030 while the Spring Festival is 3 Feb.
-TET: Final = {
-    2025: date(2025, 1, 29),
-    2026: date(2026, 2, 17),
-    2027: date(2027, 2, 6),
-    2028: date(2028, 1, 26),
-    2029: date(2029, 2, 13),
-    2030: date(2030, 2, 2),
-}
-HUNG_KINGS: Final = {
-    2025: date(2025, 4, 7),
-    2026: date(2026, 4, 26),
-    2027: date(2027, 4, 16),
-    2028: date(2028, 4, 4),
-    2029: date(2029, 4, 23),
-    2030: date(2030, 4, 12),
-}
-# National Day is 2 Sep plus one adjacent day that the Government picks each year. 2025 and 2026
-# are as announced (1 Sep); later years follow the practice of joining the nearer weekend and
-# should be checked against each year's announcement.
-NATIONAL_DAY_EXTRA: Final = {
-    2025: date(2025, 9, 1),
-    2026: date(2026, 9, 1),
-    2027: date(2027, 9, 3),
-    2028: date(2028, 9, 1),
-    2029: date(2029, 9, 3),
-    2030: date(2030, 9, 3),
-}
-# Politburo Resolution 80-NQ/TW (January 2026) made 24 Nov, Vietnamese Culture Day, a paid holiday.
-CULTURE_DAY_FROM_YEAR: Final = 2026
-VIETNAM_HOLIDAY_YEARS: Final = range(2025, 2031)
+# The statutory days off come from the `holidays` package (python-holidays, Vietnam: Labor Code
+# 2019 Art. 112 and the Government's yearly notices), which computes Tết and Giỗ Tổ Hùng Vương
+# from the Vietnamese lunisolar calendar (new moons reckoned at UTC+7, so Tết 2030 is 2 Feb, not
+# China's 3 Feb) for any year. Compensatory days are ours: they depend on the shop's week.
+_TET_NAME: Final = "Tết Nguyên Đán"
+_HUNG_KINGS_NAME: Final = "Ngày Giỗ Tổ Hùng Vương"
 
 
-def vietnam_public_holidays(years: Iterable[int] = VIETNAM_HOLIDAY_YEARS) -> frozenset[date]:
-    """The statutory days off: 1/1, Tết (the day before through the 4th day), Hùng Kings,
-    30/4, 1/5, 2/9 plus its adjacent day, and 24/11 from 2026. Years 2025-2030 only."""
-    days: set[date] = set()
-    for year in years:
-        if year not in TET:
-            raise ValueError(f"no lunar-calendar table for {year}; known years: 2025-2030")
-        tet = TET[year]
-        days.update(tet + timedelta(days=n) for n in range(-1, 4))
-        days.update({date(year, 1, 1), HUNG_KINGS[year], date(year, 4, 30), date(year, 5, 1)})
-        days.update({date(year, 9, 2), NATIONAL_DAY_EXTRA[year]})
-        if year >= CULTURE_DAY_FROM_YEAR:
-            days.add(date(year, 11, 24))
-    return frozenset(days)
+@functools.lru_cache(maxsize=256)
+def _country_holidays(country: str, year: int) -> tuple[tuple[date, str], ...]:
+    # Imported on first use: the package takes ~0.3 s to import, which every CLI call and
+    # worker start would pay otherwise.
+    import holidays as holiday_tables
+
+    table = holiday_tables.country_holidays(country, years=year, observed=False, language="vi")
+    return tuple(sorted(table.items()))
+
+
+def vietnam_public_holidays(years: Iterable[int]) -> frozenset[date]:
+    """The statutory days off in `years`: 1/1, Tết (the eve through the 4th day), Hùng Kings,
+    30/4, 1/5, 2/9 plus its adjacent day, 24/11 from 2026, and the Government's announced swaps."""
+    return frozenset(day for year in years for day, _ in _country_holidays("VN", year))
+
+
+def tet(year: int) -> date:
+    """Mùng 1 Tết (the lunar new year's day) in Vietnam."""
+    return _named_day("VN", year, _TET_NAME)
+
+
+def hung_kings_day(year: int) -> date:
+    """Giỗ Tổ Hùng Vương, the 10th day of the 3rd lunar month."""
+    return _named_day("VN", year, _HUNG_KINGS_NAME)
+
+
+def _named_day(country: str, year: int, name: str) -> date:
+    return next(day for day, label in _country_holidays(country, year) if label == name)
+
+
+@functools.lru_cache(maxsize=512)
+def _public_days_off(
+    country: str, year: int, week: tuple[tuple[OpeningInterval, ...], ...]
+) -> frozenset[date]:
+    """A year's public holidays plus the compensatory days the shop's week gives them (the
+    previous year's too, as a holiday on 31 Dec can push a day off into January)."""
+    days = {day for y in (year - 1, year) for day, _ in _country_holidays(country, y)}
+    return frozenset(d for d in with_compensatory_days(days, week) if d.year == year)
 
 
 def with_compensatory_days(
@@ -448,7 +485,7 @@ def _days(
 
 
 def _day_total(calendar: BusinessCalendar, day: date, start: datetime, end: datetime) -> timedelta:
-    if day in calendar.holidays:
+    if calendar.is_holiday(day):
         return _ZERO
     if end - start == _DAY:  # no DST change that day: the weekly total holds
         return calendar._plan.totals[day.weekday()]
@@ -459,7 +496,7 @@ def _day_spans(
     calendar: BusinessCalendar, day: date, start: datetime, end: datetime
 ) -> list[_Span]:
     """The open spans of one local date in naive UTC, ordered and disjoint."""
-    if day in calendar.holidays:
+    if calendar.is_holiday(day):
         return []
     offsets = calendar._plan.offsets[day.weekday()]
     if end - start == _DAY:

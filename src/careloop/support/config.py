@@ -7,9 +7,10 @@ seeds' defaults). Unknown or bad values raise ValidationFailed naming the field.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, Final
 
 from sqlalchemy import select
@@ -29,8 +30,18 @@ REOPEN_WINDOW_DAYS: Final = 14
 FOLLOW_UP_AFTER_DAYS: Final = 3
 MINUTE: Final = timedelta(minutes=1)
 _KNOWN: Final = frozenset(
-    {"calendar", "reopen_window_days", "follow_up_days", "csat_ask", "staff_hours", "email"}
+    {
+        "calendar",
+        "reopen_window_days",
+        "follow_up_days",
+        "csat_ask",
+        "staff_hours",
+        "email",
+        "days_off",
+    }
 )
+# The shop's own days off as the owner types them: dd/mm/yyyy, separated by commas or lines.
+_DAY_MONTH_YEAR: Final = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
 @dataclass(frozen=True)
@@ -61,7 +72,7 @@ def support_settings(shop: Shop) -> SupportSettings:
     calendar = default_calendar(shop.timezone)
     if "calendar" in raw:
         try:
-            calendar = BusinessCalendar.from_dict(raw["calendar"])
+            calendar = BusinessCalendar.from_dict(_with_public_holidays(raw["calendar"]))
         except ValidationFailed as exc:
             errors += [FieldError(f"support.calendar.{e.field}", e.reason) for e in exc.errors]
     staff_hours: dict[str, BusinessCalendar] = {}
@@ -72,6 +83,8 @@ def support_settings(shop: Shop) -> SupportSettings:
             errors += [
                 FieldError(f"support.staff_hours.{email}.{e.field}", e.reason) for e in exc.errors
             ]
+    days_off = _stored_days_off(raw.get("days_off", []), errors)
+    calendar = calendar.with_days_off(days_off)
     reopen = _days(raw, "reopen_window_days", REOPEN_WINDOW_DAYS, errors)
     follow_up = _days(raw, "follow_up_days", FOLLOW_UP_AFTER_DAYS, errors)
     if errors:
@@ -84,6 +97,52 @@ def support_settings(shop: Shop) -> SupportSettings:
         staff_hours=staff_hours,
         email=raw.get("email"),
     )
+
+
+def _with_public_holidays(spec: Any) -> Any:
+    """Calendars saved before public holidays were computed per year held Vietnam's 2025-2030
+    days as plain dates and no `public_holidays` key: a Vietnamese shop's follows Vietnam's
+    public holidays for every year (a stored null keeps a shop's choice of none)."""
+    if (
+        isinstance(spec, Mapping)
+        and "public_holidays" not in spec
+        and spec.get("timezone") == "Asia/Ho_Chi_Minh"
+    ):
+        return {**spec, "public_holidays": "VN"}
+    return spec
+
+
+def _stored_days_off(raw: object, errors: list[FieldError]) -> frozenset[date]:
+    """`support.days_off` is a list of ISO dates (what `parse_days_off` produced)."""
+    if not isinstance(raw, list):
+        errors.append(FieldError("support.days_off", "must be a list of dates like '2031-01-20'"))
+        return frozenset()
+    days: set[date] = set()
+    for index, text in enumerate(raw):
+        try:
+            days.add(date.fromisoformat(text))
+        except (TypeError, ValueError):
+            errors.append(FieldError(f"support.days_off[{index}]", f"{text!r} is not a date"))
+    return frozenset(days)
+
+
+def parse_days_off(text: str) -> tuple[list[date], list[str]]:
+    """The shop's own days off typed as `dd/mm/yyyy` (commas, semicolons or new lines between
+    them): the dates, sorted and unique, and the pieces that are not real dates."""
+    days: set[date] = set()
+    bad: list[str] = []
+    for piece in re.split(r"[,;\n]+", text):
+        piece = piece.strip()
+        if not piece:
+            continue
+        match = _DAY_MONTH_YEAR.match(piece)
+        try:
+            if match is None:
+                raise ValueError(piece)
+            days.add(date(int(match[3]), int(match[2]), int(match[1])))
+        except ValueError:
+            bad.append(piece)
+    return sorted(days), bad
 
 
 def _days(raw: Mapping[str, Any], key: str, default: int, errors: list[FieldError]) -> int:

@@ -3,6 +3,7 @@ same importer as `careloop import`, and show the validation report or the summar
 
 from __future__ import annotations
 
+import base64
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -12,10 +13,12 @@ from fastapi.responses import HTMLResponse
 
 from careloop.audit.service import audit
 from careloop.core.errors import FieldError, ValidationFailed
+from careloop.imports.bad_rows import SkippedImport, import_skipping_bad_rows
+from careloop.imports.reasons import reason_in
 from careloop.imports.registry import run_import
 from careloop.imports.summary import ImportSummary
 from careloop.web.deps import Ctx
-from careloop.web.i18n import register_messages
+from careloop.web.i18n import register_messages, t
 from careloop.web.ui.deps import CurrentStaff, StaffContext, current_staff
 from careloop.web.ui.nav import register_nav
 from careloop.web.ui.templating import render
@@ -24,6 +27,7 @@ router = APIRouter()
 register_nav("import", "Import", "Nhập dữ liệu", "/import", min_role="agent", order=85)
 
 KINDS = ("customers", "orders", "responses", "reviews")
+MODES = ("all", "good_rows")
 MAX_BYTES = 20 * 1024 * 1024
 CHUNK = 1024 * 1024
 SHOWN_ERRORS = 200
@@ -32,10 +36,14 @@ register_messages(
     {
         "import.title": {"en": "Import", "vi": "Nhập dữ liệu"},
         "import.subtitle": {
-            "en": "Upload a CSV file. Every row is checked first; if any row is wrong, nothing "
-            "is imported and the report lists each problem by line.",
-            "vi": "Tải lên tệp CSV. Mọi dòng được kiểm tra trước; nếu có dòng sai, không có gì "
-            "được nhập và báo cáo liệt kê từng lỗi theo dòng.",
+            "en": 'Upload a CSV file (UTF-8, as Excel\'s "CSV UTF-8" saves it; dates as '
+            "dd/mm/yyyy, amounts like 1.250.000 ₫, yes/no as Có/Không). Every row is checked "
+            "first; choose below whether a wrong row stops the whole import or is set aside "
+            "for you to download, fix and import again.",
+            "vi": 'Tải lên tệp CSV (UTF-8, như Excel lưu dạng "CSV UTF-8"; ngày dạng '
+            "dd/mm/yyyy, số tiền như 1.250.000 ₫, có/không ghi Có/Không). Mọi dòng được kiểm tra "
+            "trước; chọn bên dưới: một dòng sai thì dừng cả lần nhập, hoặc để riêng cho bạn tải "
+            "về, sửa và nhập lại.",
         },
         "import.kind": {"en": "What the file holds", "vi": "Loại dữ liệu"},
         "import.file": {"en": "CSV file (at most 20 MB)", "vi": "Tệp CSV (tối đa 20 MB)"},
@@ -50,6 +58,33 @@ register_messages(
         "import.kind.orders": {"en": "Orders", "vi": "Đơn hàng"},
         "import.kind.responses": {"en": "Survey responses", "vi": "Phản hồi khảo sát"},
         "import.kind.reviews": {"en": "Reviews", "vi": "Đánh giá"},
+        "import.mode": {"en": "If some rows are wrong", "vi": "Nếu có dòng sai"},
+        "import.mode.all": {
+            "en": "Import nothing and show me the problems",
+            "vi": "Không nhập gì và cho tôi xem các lỗi",
+        },
+        "import.mode.good_rows": {
+            "en": "Import the good rows and let me download the bad ones as CSV",
+            "vi": "Nhập các dòng đúng và cho tôi tải các dòng sai về dạng CSV",
+        },
+        "import.error": {
+            "en": "{file}, line {line}, field {field}: {reason}",
+            "vi": "{file}, dòng {line}, cột {field}: {reason}",
+        },
+        "import.error_file": {"en": "{file}, {field}: {reason}", "vi": "{file}, {field}: {reason}"},
+        "import.row_error": {
+            "en": "line {line}, field {field}: {reason}",
+            "vi": "dòng {line}, cột {field}: {reason}",
+        },
+        "import.reason_column": {"en": "error", "vi": "loi"},
+        "import.skipped": {
+            "en": "{count} row(s) were wrong and were not imported",
+            "vi": "{count} dòng sai chưa được nhập",
+        },
+        "import.download_bad": {
+            "en": "Download the rows that were not imported (CSV, with the reason)",
+            "vi": "Tải các dòng chưa nhập (CSV, kèm lý do)",
+        },
     }
 )
 
@@ -62,15 +97,30 @@ def _page(
     errors: list[FieldError] | None = None,
     field_errors: dict[str, str] | None = None,
     summary: ImportSummary | None = None,
+    mode: str = "all",
+    file_name: str = "",
+    skipped: SkippedImport | None = None,
 ) -> HTMLResponse:
     shown = errors or []
+    bad_csv = ""
+    if skipped is not None and skipped.bad:
+        text = skipped.bad_rows_csv(
+            lambda e: _row_error(e, staff.locale), t("import.reason_column", staff.locale)
+        )
+        # Excel opens a UTF-8 CSV with its accents intact only with the byte order mark.
+        bad_csv = base64.b64encode(("\ufeff" + text).encode("utf-8")).decode("ascii")
     return render(
         request,
         "imports/page.html",
         {
             "kinds": KINDS,
             "kind": kind,
-            "errors": [str(e) for e in shown[:SHOWN_ERRORS]],
+            "modes": MODES,
+            "mode": mode,
+            "errors": [_error(e, file_name, staff.locale) for e in shown[:SHOWN_ERRORS]],
+            "skipped": len(skipped.bad) if skipped is not None else 0,
+            "bad_csv": bad_csv,
+            "bad_name": f"{Path(file_name).stem or 'import'}-bad-rows.csv",
             "more": max(0, len(shown) - SHOWN_ERRORS),
             "field_errors": field_errors or {},
             "summary": str(summary) if summary else "",
@@ -78,6 +128,22 @@ def _page(
         staff=staff,
         status_code=422 if (shown or field_errors) else 200,
     )
+
+
+def _error(error: FieldError, file_name: str, locale: str) -> str:
+    """A problem in the reader's language, naming the uploaded file (never where the server
+    kept it), the line and the field."""
+    reason = reason_in(error.reason, locale)
+    if error.line is None:
+        return t("import.error_file", locale, file=file_name, field=error.field, reason=reason)
+    return t(
+        "import.error", locale, file=file_name, line=error.line, field=error.field, reason=reason
+    )
+
+
+def _row_error(error: FieldError, locale: str) -> str:
+    reason = reason_in(error.reason, locale)
+    return t("import.row_error", locale, line=error.line, field=error.field, reason=reason)
 
 
 @router.get("/import", response_class=HTMLResponse)
@@ -115,9 +181,12 @@ def upload(
     request: Request,
     ctx: Ctx,
     kind: Annotated[str, Form()] = "",
+    mode: Annotated[str, Form()] = "all",
     file: Annotated[UploadFile | None, File()] = None,
 ) -> HTMLResponse:
     staff = _signed_in(request, ctx)
+    if mode not in MODES:
+        mode = "all"
     if kind not in KINDS:
         return _page(request, staff, field_errors={"kind": f"one of {', '.join(KINDS)}"})
     if file is None or not file.filename:
@@ -133,10 +202,16 @@ def upload(
             return _page(
                 request, staff, kind=kind, field_errors={"file": "larger than 20 MB; split it"}
             )
+        skipped = None
         try:
-            summary = run_import(ctx, staff.shop, kind, path)
+            if mode == "good_rows":
+                skipped = import_skipping_bad_rows(ctx, staff.shop, kind, path)
+                summary = skipped.summary
+            else:
+                summary = run_import(ctx, staff.shop, kind, path)
         except ValidationFailed as exc:
-            return _page(request, staff, kind=kind, errors=exc.errors)
+            return _page(request, staff, kind=kind, errors=exc.errors, mode=mode, file_name=name)
+        summary.source = name  # the uploaded file's name, not where the server kept it
     finally:
         path.unlink(missing_ok=True)
         folder.rmdir()
@@ -148,7 +223,13 @@ def upload(
             actor=f"staff:{staff.user.email}",
             action="import.completed",
             target=f"import:{kind}",
-            detail={"file": name, "rows": summary.rows},
+            detail={
+                "file": name,
+                "rows": summary.rows,
+                "skipped": len(skipped.bad) if skipped is not None else 0,
+            },
             origin=request.client.host if request.client else "",
         )
-    return _page(request, staff, kind=kind, summary=summary)
+    return _page(
+        request, staff, kind=kind, summary=summary, mode=mode, file_name=name, skipped=skipped
+    )

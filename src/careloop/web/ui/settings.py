@@ -5,6 +5,7 @@ only the owner changes them, and every change is audited."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
@@ -35,9 +36,14 @@ from careloop.shops.accounts import invite_existing_user, shop_invitations, with
 from careloop.shops.models import BUSINESS_MODELS, ROLES, ApiKey, Membership, StaffUser
 from careloop.shops.service import create_api_key, create_user, validate_timezone
 from careloop.support.calendar import WEEKDAYS, BusinessCalendar
-from careloop.support.config import set_sla_policy, sla_rules, support_settings
+from careloop.support.config import (
+    parse_days_off,
+    set_sla_policy,
+    sla_rules,
+    support_settings,
+)
 from careloop.web.deps import Ctx, SessionDep
-from careloop.web.i18n import LOCALES
+from careloop.web.i18n import LOCALES, t
 from careloop.web.ui.account import mail_invitation
 from careloop.web.ui.deps import CurrentStaff, OwnerStaff, StaffContext
 from careloop.web.ui.nav import register_nav
@@ -473,10 +479,18 @@ def _support_context(session: Session, staff: StaffContext) -> dict[str, Any]:
     except ValidationFailed:
         calendar = None
     hours = calendar.to_dict()["weekly_hours"] if calendar else {}
+    stored = ((staff.shop.settings or {}).get("support") or {}).get("days_off") or []
+    days_off = []
+    for text in stored:
+        try:
+            days_off.append(date.fromisoformat(text).strftime("%d/%m/%Y"))
+        except (TypeError, ValueError):
+            continue
     return {
         "rules": sla_rules(session, staff.shop.id),
         "weekdays": WEEKDAYS,
         "hours": {day: ", ".join(hours.get(day, [])) for day in WEEKDAYS},
+        "days_off": "\n".join(days_off),
     }
 
 
@@ -566,6 +580,7 @@ async def save_hours(
             for day in WEEKDAYS
         },
         "holidays": current.get("holidays", []),
+        **({"public_holidays": current["public_holidays"]} if "public_holidays" in current else {}),
     }
     try:
         BusinessCalendar.from_dict(spec)
@@ -585,6 +600,30 @@ async def save_hours(
     _audit(
         request, session, ctx, staff, "support.business_hours_changed", f"shop:{staff.shop.slug}"
     )
+    return _done("/settings/support")
+
+
+@router.post("/settings/support/days-off")
+def save_days_off(
+    request: Request,
+    staff: OwnerStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    days_off: Annotated[str, Form()] = "",
+) -> Response:
+    """The shop's own days off (dd/mm/yyyy), closed on top of the public holidays: the SLA
+    business-hours clock stops on them."""
+    days, bad = parse_days_off(days_off)
+    if bad:
+        errors = {"days_off": t("settings.days_off_invalid", staff.locale, value=", ".join(bad))}
+        context = {**_support_context(session, staff), "days_off": days_off}
+        return _page(request, staff, "support", context, errors, {"days_off": days_off})
+    settings = dict(staff.shop.settings or {})
+    support = dict(settings.get("support") or {})
+    support["days_off"] = [day.isoformat() for day in days]
+    settings["support"] = support
+    staff.shop.settings = settings
+    _audit(request, session, ctx, staff, "support.days_off_changed", f"shop:{staff.shop.slug}")
     return _done("/settings/support")
 
 

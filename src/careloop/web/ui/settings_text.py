@@ -137,6 +137,19 @@ register_messages(
             "en": "Per day, e.g. 08:00-12:00, 13:00-17:30; empty = closed.",
             "vi": "Mỗi ngày, ví dụ 08:00-12:00, 13:00-17:30; để trống = nghỉ.",
         },
+        "settings.days_off": {"en": "Shop days off", "vi": "Ngày nghỉ riêng của cửa hàng"},
+        "settings.days_off_hint": {
+            "en": "Days the shop is closed besides public holidays (Tết, Hùng Kings' day and the "
+            "others are already counted), one per line as dd/mm/yyyy, e.g. 20/01/2031. SLA "
+            "deadlines in business hours skip them.",
+            "vi": "Những ngày cửa hàng nghỉ ngoài các ngày lễ (Tết, Giỗ Tổ Hùng Vương và các ngày "
+            "lễ khác đã được tính sẵn), mỗi dòng một ngày dạng dd/mm/yyyy, ví dụ 20/01/2031. Hạn "
+            "SLA tính theo giờ làm việc sẽ bỏ qua những ngày này.",
+        },
+        "settings.days_off_invalid": {
+            "en": "Not a date as dd/mm/yyyy: {value}",
+            "vi": "Không phải ngày dạng dd/mm/yyyy: {value}",
+        },
         "settings.day.mon": {"en": "Monday", "vi": "Thứ Hai"},
         "settings.day.tue": {"en": "Tuesday", "vi": "Thứ Ba"},
         "settings.day.wed": {"en": "Wednesday", "vi": "Thứ Tư"},
