@@ -76,16 +76,6 @@ _BASE_URL_HINT = (
     "Only for a self-hosted gateway or a test server; leave blank for the provider's own.",
     "Chỉ dùng cho cổng tự dựng hoặc máy chủ thử; để trống để dùng địa chỉ của nhà cung cấp.",
 )
-_PRIVATE = FieldSpec(
-    "allow_private",
-    "Allow an address in a private network",
-    "Cho phép địa chỉ trong mạng nội bộ",
-    kind="bool",
-    advanced=True,
-    hint_en="Needed only when the API base URL is on your own network.",
-    hint_vi="Chỉ cần khi địa chỉ API nằm trong mạng của bạn.",
-)
-
 SMTP_HINTS = {
     "en": [
         "Gmail / Google Workspace: host smtp.gmail.com, port 587, STARTTLS, user = your "
@@ -178,7 +168,6 @@ FORMS: tuple[ProviderForm, ...] = (
                 hint_en=_BASE_URL_HINT[0],
                 hint_vi=_BASE_URL_HINT[1],
             ),
-            _PRIVATE,
         ),
         address_en="Send the test to (phone, +84…)",
         address_vi="Gửi thử tới (số điện thoại, +84…)",
@@ -213,7 +202,6 @@ FORMS: tuple[ProviderForm, ...] = (
                 hint_en=_BASE_URL_HINT[0],
                 hint_vi=_BASE_URL_HINT[1],
             ),
-            _PRIVATE,
         ),
         address_en="Send the test to (phone, +84…)",
         address_vi="Gửi thử tới (số điện thoại, +84…)",
@@ -259,7 +247,6 @@ FORMS: tuple[ProviderForm, ...] = (
                 hint_en=_BASE_URL_HINT[0],
                 hint_vi=_BASE_URL_HINT[1],
             ),
-            _PRIVATE,
         ),
         intro_en="ZNS sends only approved templates: give the template id Zalo approved for "
         "each message you want to go by Zalo (blank: that message uses another channel).",
@@ -286,7 +273,6 @@ FORMS: tuple[ProviderForm, ...] = (
                 hint_vi="Mỗi yêu cầu được ký bằng khóa này (HMAC-SHA256) để máy chủ của bạn "
                 "kiểm tra nó đến từ Careloop.",
             ),
-            _PRIVATE,
         ),
     ),
 )
