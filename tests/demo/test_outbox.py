@@ -5,10 +5,12 @@ on the dashboard is a failure (issue 16, item 4)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from careloop.channels.dispatch import dispatch_due
 from careloop.channels.models import ChannelSettings, Message, MessageStatusHistory
@@ -18,8 +20,12 @@ from careloop.channels.settings import set_channel_settings
 from careloop.context import AppContext
 from careloop.core.errors import ValidationFailed
 from careloop.customers.models import Customer
+from careloop.demo import extensions
 from careloop.demo.service import EMAILS, load_demo
+from careloop.orders.schemas import OrderIn, OrderLineIn
+from careloop.orders.service import upsert_order
 from careloop.shops.models import Shop
+from careloop.worker import run_once
 from tests.web.helpers import sign_in
 
 OWNER = EMAILS[0]
@@ -158,3 +164,68 @@ def test_the_webhook_channel_refuses_the_outbox_provider(ctx: AppContext, shop: 
             values={"url": "https://example.com/hook", "secret": "x"},
         )
     assert [e.field for e in raised.value.errors] == ["provider"]
+
+
+# Captured at import, before the package's fixture narrows the demo to its core.
+ALL_DEMO_MODULES = list(extensions.DEMO_MODULES)
+
+
+def test_a_new_delivered_order_in_the_full_demo_gets_its_golden_hours_thank_you_in_the_outbox(
+    ctx: AppContext, app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole demo (journeys installed by its extension) and the worker's own passes: the
+    Day 0 thank-you is delivered to the outbox and the dashboard lists nothing failed."""
+    monkeypatch.setattr(extensions, "DEMO_MODULES", ALL_DEMO_MODULES)
+    shop, customer = _demo(ctx)
+    now = ctx.clock.now()
+    with ctx.sessions() as s, s.begin():
+        upsert_order(
+            session=s,
+            clock=ctx.clock,
+            shop=s.merge(shop),
+            data=OrderIn(
+                order_id="outbox-1",
+                customer_id=customer.external_id,
+                placed_at=now - timedelta(days=2),
+                total=Decimal(250000),
+                status="delivered",
+                delivered_at=now,
+                lines=[
+                    OrderLineIn(
+                        sku="CF-500", product_name="Cà phê", quantity=2, unit_price=Decimal(125000)
+                    )
+                ],
+            ),
+        )
+    for _ in range(5):
+        run_once(ctx)
+
+    with ctx.sessions() as s:
+        thanks = s.scalars(
+            select(Message).where(
+                Message.customer_id == customer.id,
+                Message.template_key == "golden_hours.thank_you",
+            )
+        ).one()
+        assert (thanks.status, thanks.provider) == ("delivered", "outbox")
+        assert s.scalars(select(Message.id).where(Message.status == "failed")).all() == []
+
+    home = sign_in(app_client, ctx, OWNER, shop)
+    # The dashboard's "needs attention" has no failed-send or maybe-sent line.
+    assert 'data-testid="needs-attention"' in home.text
+    assert 'data-testid="attention-channels.' not in home.text
+    assert f'data-testid="outbox-{thanks.id}"' in app_client.get("/outbox").text
+
+
+def test_an_existing_demo_without_channels_gets_the_outbox_when_run_again(
+    ctx: AppContext,
+) -> None:
+    shop, _ = _demo(ctx)
+    with ctx.sessions() as s, s.begin():
+        s.execute(delete(ChannelSettings).where(ChannelSettings.shop_id == shop.id))
+    load_demo(ctx, customers=30, seed=7, if_missing=True)
+    with ctx.sessions() as s:
+        providers = s.scalars(
+            select(ChannelSettings.provider).where(ChannelSettings.shop_id == shop.id)
+        ).all()
+        assert sorted(providers) == ["outbox", "outbox", "outbox"]

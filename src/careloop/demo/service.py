@@ -16,6 +16,7 @@ from sqlalchemy import case, delete, func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from careloop.channels.outbox import OUTBOX, OUTBOX_CHANNELS
+from careloop.channels.readiness import configured_channels
 from careloop.channels.settings import set_channel_settings
 from careloop.core.console import make_console
 from careloop.core.errors import CareloopError, Conflict, FieldError, ValidationFailed
@@ -113,6 +114,7 @@ def load_demo(
     existing = _existing_demo(ctx)
     if existing is not None:
         if if_missing and existing.settings["demo"].get("complete"):
+            _outbox_if_unset(ctx, existing)
             return summarize(ctx, existing, built=False, seconds=time.perf_counter() - started)
         if progress:
             make_console(stderr=True).print("deleting the previous demo shop…", highlight=False)
@@ -185,6 +187,14 @@ def _create_shop(ctx: AppContext, *, seed: int, customers: int) -> Shop:
         _use_demo_outbox(session, ctx, shop)
         session.flush()
         return shop
+
+
+def _outbox_if_unset(ctx: AppContext, shop: Shop) -> None:
+    """A demo built before the outbox existed gets it on the next `make run`; channels the
+    owner has set up since are left as they are."""
+    with transaction(ctx.sessions) as session:
+        if not configured_channels(session, shop.id):
+            _use_demo_outbox(session, ctx, session.get_one(Shop, shop.id))
 
 
 def _use_demo_outbox(session: Session, ctx: AppContext, shop: Shop) -> None:
