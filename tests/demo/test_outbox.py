@@ -229,3 +229,13 @@ def test_an_existing_demo_without_channels_gets_the_outbox_when_run_again(
             select(ChannelSettings.provider).where(ChannelSettings.shop_id == shop.id)
         ).all()
         assert sorted(providers) == ["outbox", "outbox", "outbox"]
+
+
+def test_the_channel_settings_say_the_demo_channels_deliver_only_to_the_outbox(
+    ctx: AppContext, app_client: TestClient
+) -> None:
+    shop, _ = _demo(ctx)
+    sign_in(app_client, ctx, OWNER, shop)
+    page = app_client.get("/settings/channels")
+    assert 'data-testid="outbox-notice"' in page.text
+    assert "customers receive nothing until a provider below is set up" in page.text

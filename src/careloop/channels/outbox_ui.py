@@ -45,6 +45,12 @@ register_messages(
         "outbox.channel.email": {"en": "Email", "vi": "Email"},
         "outbox.channel.sms": {"en": "SMS", "vi": "SMS"},
         "outbox.channel.zalo": {"en": "Zalo", "vi": "Zalo"},
+        "outbox.settings_notice": {
+            "en": "Channels marked “outbox” deliver to the demo outbox: customers receive "
+            "nothing until a provider below is set up for that channel.",
+            "vi": "Kênh ghi “outbox” gửi vào hộp thư demo: khách chưa nhận được tin nào cho "
+            "đến khi bạn thiết lập nhà cung cấp bên dưới cho kênh đó.",
+        },
         "outbox.not_using": {
             "en": "No channel of this shop delivers to the demo outbox.",
             "vi": "Chưa kênh nào của cửa hàng gửi vào hộp thư demo.",
