@@ -22,7 +22,12 @@ def set_(
         list[str], typer.Argument(help="name=value pairs, e.g. host=smtp.x port=587.")
     ],
     shop: Annotated[str, typer.Option("--shop", help="Shop slug.")],
-    provider: Annotated[str | None, typer.Option(help="smtp, twilio, esms, zns, http.")] = None,
+    provider: Annotated[
+        str | None,
+        typer.Option(
+            help="smtp, twilio, esms, zns, http; outbox (demo, delivers into the Outbox page)."
+        ),
+    ] = None,
 ) -> None:
     """Set (merge) a channel's settings for a shop."""
     from careloop.channels.settings import set_channel_settings

@@ -116,10 +116,13 @@ ProviderFactory = Callable[[AppContext, ChannelSettings], Provider]
 
 def default_provider(ctx: AppContext, row: ChannelSettings) -> Provider:
     from careloop.channels.email import SmtpProvider
+    from careloop.channels.outbox import OUTBOX, OUTBOX_CHANNELS, OutboxProvider
     from careloop.channels.sms import sms_provider
     from careloop.channels.webhook import WebhookProvider
     from careloop.channels.zalo import ZaloProvider
 
+    if row.provider == OUTBOX and row.channel in OUTBOX_CHANNELS:
+        return OutboxProvider()
     if row.channel == "email":
         return SmtpProvider(row.config, ctx.clock)
     if row.channel == "sms":

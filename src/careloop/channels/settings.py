@@ -18,7 +18,7 @@ from careloop.shops.models import Shop
 # channel -> (allowed providers, known fields, required fields)
 FIELDS: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]]] = {
     "email": (
-        ("smtp",),
+        ("smtp", "outbox"),
         frozenset(
             {
                 "host",
@@ -36,7 +36,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]]] = {
         frozenset({"host", "from_address"}),
     ),
     "sms": (
-        ("twilio", "esms"),
+        ("twilio", "esms", "outbox"),
         frozenset(
             {
                 "account_sid",
@@ -58,7 +58,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]]] = {
         frozenset(),
     ),
     "zalo": (
-        ("zns",),
+        ("zns", "outbox"),
         frozenset(
             {
                 "oa_id",
@@ -145,7 +145,9 @@ def set_channel_settings(
     errors.extend(target_errors(channel, merged))
     if channel == "email" and merged.get("security", "starttls") not in ("starttls", "tls", "none"):
         errors.append(FieldError("security", "use starttls, tls or none"))
-    for name in sorted((required | REQUIRED_BY_PROVIDER.get(chosen, frozenset())) - set(merged)):
+    # The demo outbox needs no account: the channel's server or app fields do not apply.
+    needed = frozenset() if chosen == "outbox" else required
+    for name in sorted((needed | REQUIRED_BY_PROVIDER.get(chosen, frozenset())) - set(merged)):
         errors.append(FieldError(name, "required"))
     if errors:
         raise ValidationFailed(errors)

@@ -15,6 +15,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import case, delete, func, inspect, select, text
 from sqlalchemy.orm import Session
 
+from careloop.channels.outbox import OUTBOX, OUTBOX_CHANNELS
+from careloop.channels.readiness import configured_channels
+from careloop.channels.settings import set_channel_settings
 from careloop.core.console import make_console
 from careloop.core.errors import CareloopError, Conflict, FieldError, ValidationFailed
 from careloop.core.money import format_money
@@ -111,6 +114,7 @@ def load_demo(
     existing = _existing_demo(ctx)
     if existing is not None:
         if if_missing and existing.settings["demo"].get("complete"):
+            _outbox_if_unset(ctx, existing)
             return summarize(ctx, existing, built=False, seconds=time.perf_counter() - started)
         if progress:
             make_console(stderr=True).print("deleting the previous demo shop…", highlight=False)
@@ -180,8 +184,33 @@ def _create_shop(ctx: AppContext, *, seed: int, customers: int) -> Shop:
             )
             if email in known:
                 user.password_hash = reset_hash  # the printed demo login must work again
+        _use_demo_outbox(session, ctx, shop)
         session.flush()
         return shop
+
+
+def _outbox_if_unset(ctx: AppContext, shop: Shop) -> None:
+    """A demo built before the outbox existed gets it on the next `make run`; channels the
+    owner has set up since are left as they are."""
+    with transaction(ctx.sessions) as session:
+        if not configured_channels(session, shop.id):
+            _use_demo_outbox(session, ctx, session.get_one(Shop, shop.id))
+
+
+def _use_demo_outbox(session: Session, ctx: AppContext, shop: Shop) -> None:
+    """Email, SMS and Zalo deliver into the demo outbox: the worker really renders and
+    sends the demo's messages, and the Outbox page shows them as the customer would see
+    them, with no provider account and nothing leaving the machine."""
+    sender = {"from_name": DEMO_NAME, "from_address": f"hello@{DEMO_SLUG}.example"}
+    for channel in OUTBOX_CHANNELS:
+        set_channel_settings(
+            session=session,
+            clock=ctx.clock,
+            shop=shop,
+            channel=channel,
+            provider=OUTBOX,
+            values=sender if channel == "email" else {},
+        )
 
 
 def _load_history(

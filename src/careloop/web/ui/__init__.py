@@ -14,6 +14,7 @@ from careloop.web.security import csrf_protect
 
 PAGE_MODULES: list[str] = [
     "careloop.channels.ui",
+    "careloop.channels.outbox_ui",
     "careloop.community.ui",
     "careloop.community.web",
     "careloop.connectors.ui",

@@ -6,8 +6,9 @@ and appears for every staff member whose role is at least `min_role`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 ROLE_RANK: Final = {"viewer": 0, "agent": 1, "owner": 2}
 
@@ -20,6 +21,12 @@ class NavItem:
     path: str
     min_role: str
     order: int
+    # Shown only when this says so of the staff member's context (e.g. the Outbox page
+    # only for a shop whose channels deliver into it); None: always.
+    shown_if: Callable[[Any], bool] | None = None
+
+    def shown_to(self, staff: Any) -> bool:
+        return self.shown_if is None or self.shown_if(staff)
 
     def label(self, locale: str) -> str:
         return self.label_vi if locale == "vi" else self.label_en
@@ -40,13 +47,14 @@ def register_nav(
     path: str,
     min_role: str = "viewer",
     order: int = 100,
+    shown_if: Callable[[Any], bool] | None = None,
 ) -> NavItem:
     """Add (or replace, by key) a navigation entry. Lower `order` comes first."""
     if min_role not in ROLE_RANK:
         raise ValueError(f"min_role must be one of {', '.join(ROLE_RANK)} (got {min_role!r})")
     if not path.startswith("/"):
         raise ValueError(f"nav path must start with '/' (got {path!r})")
-    item = NavItem(key, label_en, label_vi, path, min_role, order)
+    item = NavItem(key, label_en, label_vi, path, min_role, order, shown_if)
     _REGISTRY[key] = item
     return item
 

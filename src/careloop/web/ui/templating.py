@@ -139,7 +139,7 @@ def base_context(request: Request, staff: StaffContext | None) -> dict[str, Any]
             tz=staff.shop.timezone,
             currency=staff.shop.currency,
             money_locale=staff.shop.locale,
-            nav=nav_items(staff.role),
+            nav=[item for item in nav_items(staff.role) if item.shown_to(staff)],
         )
     return context
 
