@@ -34,6 +34,10 @@ def test_an_agent_answers_a_ticket(
     expect(page.get_by_test_id("customer-360")).to_contain_text("Nguyễn Thị Lan")
     page.locator("form[data-testid=reply-form] textarea").fill("Shop gửi bình mới cho chị ngay.")
     page.locator("form[data-testid=reply-form] button[type=submit]").click()
+    # No email channel is set up yet: the page warns first, keeps the draft, offers "anyway".
+    expect(page.get_by_test_id("channel-not-ready")).to_contain_text("email")
+    expect(page.locator("form[data-testid=reply-form] input[name=anyway]")).to_have_count(1)
+    page.locator("form[data-testid=reply-form] button[type=submit]").click()
     expect(page.get_by_test_id("conversation")).to_contain_text("Shop gửi bình mới cho chị ngay.")
     page.get_by_test_id("step-acknowledge").click()
     expect(page.get_by_test_id("step-acknowledge")).to_have_attribute("aria-pressed", "true")
@@ -81,7 +85,11 @@ def test_the_owner_activates_a_journey(
     page.get_by_role("link", name="Golden Hours 0-3-7").click()
     page.get_by_test_id("validate").click()
     expect(page.get_by_test_id("journey-preview")).to_contain_text("usage_guide")
-    page.get_by_test_id("activate").click()
+    # No channel is set up yet: the activation card warns with a link, then "turn on anyway".
+    expect(page.get_by_test_id("channels-not-ready")).to_be_visible()
+    page.get_by_test_id("turn-on").click()
+    expect(page.locator("form input[name=anyway]")).to_have_count(1)
+    page.get_by_test_id("turn-on").click()
     expect(page.get_by_test_id("journey-status")).to_have_text("active")
     page.get_by_test_id("simulate").click()
     expect(page.get_by_test_id("simulation")).to_contain_text("nothing was sent")

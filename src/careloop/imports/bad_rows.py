@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Final
 
 from careloop.context import AppContext
+from careloop.core.csv_safe import safe_writer
 from careloop.core.errors import FieldError, ValidationFailed
 from careloop.imports.registry import run_import
 from careloop.imports.summary import ImportSummary
@@ -46,7 +47,7 @@ class SkippedImport:
         """The bad records with a reason column naming line, field and reason (`describe` words
         each problem, e.g. in the reader's language)."""
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = safe_writer(out)  # formula cells neutralised (core/csv_safe.py)
         writer.writerow([*self.header, reason_column])
         for line in sorted(self.bad):
             cells, problems = self.bad[line]
@@ -105,7 +106,7 @@ def _write(target: Path, header: list[str], kept: list[tuple[int, list[str]]]) -
     """Write the kept records; returns the new file's line of each record → its original line."""
     original: dict[int, int] = {}
     with target.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
+        writer = safe_writer(out)  # formula cells neutralised (core/csv_safe.py)
         writer.writerow(header)
         line = 2
         for first, cells in kept:
