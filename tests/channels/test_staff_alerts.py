@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from careloop.alerts.models import StaffAlert
 from careloop.alerts.tasks import staff_alerts
+from careloop.channels.models import ChannelSettings
 from careloop.context import AppContext
 from careloop.core.clock import VirtualClock
 from careloop.feedback.schemas import ReviewIn
@@ -147,3 +148,37 @@ def test_sms_chosen_but_not_set_up_by_the_shop_falls_back_to_email_and_says_so(
         row = s.scalars(select(StaffAlert).where(StaffAlert.kind == "alert")).one()
     assert (row.channel, row.status) == ("email", "sent")
     assert row.reason == "chose sms, but the shop's sms channel is not set up: sent by email"
+
+
+def test_a_staff_member_who_chose_zalo_gets_the_alert_as_the_shops_approved_zns_template(
+    ctx: AppContext,
+    shop: Shop,
+    make_staff: Callable[..., str],
+    providers: tuple[FakeProviders, str],
+    app_client: TestClient,
+) -> None:
+    """Zalo ZNS (developers.zalo.me, ZNS API "Gửi thông báo ZNS": POST /message/template,
+    header access_token, JSON phone 84.../template_id/template_data; error 0 = sent) after
+    the OA token refresh (/v4/oa/access_token, grant_type=refresh_token) on the local server:
+    ZNS only sends approved templates, so the shop's 'staff_alert' template carries it."""
+    fake, base = providers
+    email = make_staff(shop, email="owner@acme.test")
+    configure(
+        ctx, shop, "zalo", app_id="app1", app_secret="app-secret", oa_secret_key="oa-secret",
+        refresh_token="rt-1", base_url=base, oauth_base_url=base, allow_private=True,
+        template_ids={"staff_alert": "250001"},
+    )  # fmt: skip
+    _choose(app_client, ctx, shop, email, alert_channel="zalo", alert_phone="0901234567")
+    _bad_review(ctx, shop)
+
+    staff_alerts(ctx)
+
+    zns = [json.loads(r.body) for r in fake.requests if r.path == "/message/template"]
+    alert = next(b for b in zns if "đánh giá tiêu cực" in b["template_data"]["alert"])
+    assert alert["template_id"] == "250001" and alert["phone"] == "84901234567"
+    assert alert["template_data"]["shop"] == "Acme Coffee"
+    with ctx.sessions() as s:
+        rows = s.scalars(select(StaffAlert).where(StaffAlert.kind == "alert")).all()
+        zalo = s.scalars(select(ChannelSettings).where(ChannelSettings.channel == "zalo")).one()
+    assert [(r.channel, r.status) for r in rows] == [("zalo", "sent")]
+    assert zalo.config["refresh_token"] == "rt-next"  # the refreshed pair is kept

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -138,7 +139,13 @@ def _default_provider(clock: Clock) -> ProviderFor:
             return SmtpProvider(dict(row.config), clock)
         if row.channel == "sms":
             return sms_provider(row.provider, dict(row.config))
-        return ZaloProvider(dict(row.config), clock=clock)
+
+        def save_tokens(tokens: dict[str, Any]) -> None:
+            # Into the row of the alert pass's own transaction: a second connection would
+            # wait on that transaction's write lock (SQLite).
+            row.config = {**row.config, **tokens}
+
+        return ZaloProvider(dict(row.config), clock=clock, save_tokens=save_tokens)
 
     return build
 
