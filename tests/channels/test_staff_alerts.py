@@ -182,3 +182,23 @@ def test_a_staff_member_who_chose_zalo_gets_the_alert_as_the_shops_approved_zns_
         zalo = s.scalars(select(ChannelSettings).where(ChannelSettings.channel == "zalo")).one()
     assert [(r.channel, r.status) for r in rows] == [("zalo", "sent")]
     assert zalo.config["refresh_token"] == "rt-next"  # the refreshed pair is kept
+
+
+def test_the_owner_sets_the_staff_alert_zns_template_in_the_zalo_channel_form(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    sign_in(app_client, ctx, make_staff(shop), shop)
+    page = app_client.get("/settings/channels")
+    assert 'name="zns_template__staff_alert"' in page.text
+    form = {
+        "oa_id": "4318",
+        "app_id": "1234",
+        "app_secret": "app-secret",
+        "refresh_token": "rt-1",
+        "zns_template__staff_alert": "250001",
+        "csrf_token": csrf_from(page),
+    }
+    assert app_client.post("/settings/channels/zalo/zns", data=form).status_code == 200
+    with ctx.sessions() as s:
+        zalo = s.scalars(select(ChannelSettings).where(ChannelSettings.channel == "zalo")).one()
+        assert zalo.config["template_ids"] == {"staff_alert": "250001"}
