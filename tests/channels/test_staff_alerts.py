@@ -202,3 +202,40 @@ def test_the_owner_sets_the_staff_alert_zns_template_in_the_zalo_channel_form(
     with ctx.sessions() as s:
         zalo = s.scalars(select(ChannelSettings).where(ChannelSettings.channel == "zalo")).one()
         assert zalo.config["template_ids"] == {"staff_alert": "250001"}
+
+
+def test_an_sms_alert_goes_through_twilio_when_that_is_the_shops_sms_provider(
+    ctx: AppContext,
+    shop: Shop,
+    make_staff: Callable[..., str],
+    providers: tuple[FakeProviders, str],
+    app_client: TestClient,
+) -> None:
+    """Twilio Messages API (twilio.com/docs/messaging/api/message-resource, "Create a
+    Message resource": POST /2010-04-01/Accounts/{AccountSid}/Messages.json, basic auth,
+    form To (E.164)/From/Body; 201 with the sid) on the local provider server."""
+    from urllib.parse import parse_qs
+
+    fake, base = providers
+    email = make_staff(shop, email="owner@acme.test")
+    configure(
+        ctx, shop, "sms", "twilio", account_sid=FakeProviders.TWILIO_SID,
+        auth_token=FakeProviders.TWILIO_TOKEN, from_number="+15005550006", base_url=base,
+        allow_private=True,
+    )  # fmt: skip
+    _choose(app_client, ctx, shop, email, alert_channel="sms", alert_phone="+84 90 123 4567")
+    _bad_review(ctx, shop)
+
+    staff_alerts(ctx)
+
+    path = f"/2010-04-01/Accounts/{FakeProviders.TWILIO_SID}/Messages.json"
+    forms = [
+        {k: v[0] for k, v in parse_qs(r.body.decode()).items()}
+        for r in fake.requests
+        if r.path == path
+    ]
+    alert = next(f for f in forms if "đánh giá tiêu cực" in f["Body"])
+    assert alert["To"] == "+84901234567" and alert["From"] == "+15005550006"
+    with ctx.sessions() as s:
+        rows = s.scalars(select(StaffAlert).where(StaffAlert.kind == "alert")).all()
+    assert [(r.channel, r.status) for r in rows] == [("sms", "sent")]

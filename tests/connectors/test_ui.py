@@ -160,3 +160,29 @@ def test_parked_webhooks_appear_in_the_apps_needs_attention_list_one_line_per_ca
     assert 'href="/settings/connectors"' in home.text
     sign_in(app_client, ctx, make_staff(shop, email="o2@acme.test"), shop, locale="vi")
     assert "2 webhook woocommerce đang chờ xử lý: status" in app_client.get("/").text
+
+
+def test_a_parked_webhook_is_an_urgent_alert_for_the_shops_owners(
+    ctx: AppContext,
+    shop: Shop,
+    make_staff: Callable[..., str],
+    connect: Callable[..., None],
+    deliver: Deliver,
+) -> None:
+    from careloop.alerts.service import due_alerts
+
+    make_staff(shop, email="owner@acme.test")
+    connect("woocommerce")
+    payload = fixture("woocommerce_order_created.json") | {"status": "wc-awaiting-pickup"}
+    deliver("woocommerce", "order.updated", payload)
+    with ctx.sessions() as s:
+        letters = due_alerts(s, s.merge(shop), ctx.clock.now(), "https://care.acme.test")
+        told = [(le.user.email, le.key, le.text) for le in letters]
+    assert told == [
+        (
+            "owner@acme.test",
+            "connectors.parked:woocommerce:status",
+            "- 1 webhook woocommerce đang chờ xử lý: status: Sửa và thử lại "
+            "https://care.acme.test/settings/connectors",
+        )
+    ]
