@@ -112,6 +112,7 @@ def test_a_staff_member_who_chose_sms_gets_the_negative_review_alert_by_esms(
     with ctx.sessions() as s:
         user = s.scalars(select(StaffUser).where(StaffUser.email == email)).one()
         assert (user.alert_channel, user.alert_phone) == ("sms", "+84901234567")
+    assert 'data-testid="alert-fallback"' not in app_client.get("/account").text
     _bad_review(ctx, shop)
 
     staff_alerts(ctx)
@@ -139,6 +140,8 @@ def test_sms_chosen_but_not_set_up_by_the_shop_falls_back_to_email_and_says_so(
         from_address="care@acme.test",
     )  # fmt: skip
     _choose(app_client, ctx, shop, email, alert_channel="sms", alert_phone="0901234567")
+    page = app_client.get("/account").text
+    assert "Cửa hàng chưa thiết lập SMS cho cảnh báo" in page  # said before it happens
     _bad_review(ctx, shop)
 
     staff_alerts(ctx)

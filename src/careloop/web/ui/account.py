@@ -16,7 +16,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from careloop.alerts.preferences import PreferenceError, alert_preference
+from careloop.alerts.service import route
 from careloop.audit.service import audit
+from careloop.channels.models import ChannelSettings
 from careloop.core.errors import NotFound, ValidationFailed
 from careloop.core.settings import Settings
 from careloop.shops.accounts import (
@@ -79,6 +81,12 @@ register_messages(
             "vi": "Số điện thoại (cho SMS hoặc Zalo)",
         },
         "account.alert_save": {"en": "Save", "vi": "Lưu"},
+        "account.alert_fallback": {
+            "en": "The shop has not set up {channel} for alerts yet (Zalo also needs an "
+            "approved 'staff_alert' ZNS template), so your alerts come by email until it does.",
+            "vi": "Cửa hàng chưa thiết lập {channel} cho cảnh báo (Zalo còn cần mẫu ZNS "
+            "'staff_alert' đã được duyệt), nên cảnh báo sẽ đến bạn qua email cho tới khi có.",
+        },
         "account.alerts_saved": {
             "en": "Saved: your alerts now reach you there.",
             "vi": "Đã lưu: cảnh báo sẽ được gửi tới bạn ở đó.",
@@ -186,6 +194,20 @@ def mail_invitation(settings: Settings, to: str, locale: str, shop_name: str, ro
         log.warning("invitation mail not sent: %s", exc)
 
 
+def _alert_fallback(session: Any, shop_id: int, user: StaffUser | None) -> str:
+    """The channel this person chose when the shop cannot send alerts on it ("" if it can)."""
+    if user is None or not user.alert_channel:
+        return ""
+    rows = {
+        row.channel: row
+        for row in session.scalars(
+            select(ChannelSettings).where(ChannelSettings.shop_id == shop_id)
+        )
+    }
+    note = route(user, rows)[2]
+    return {"sms": "SMS", "zalo": "Zalo"}.get(user.alert_channel, "") if note else ""
+
+
 def _account_page(
     request: Request,
     staff: Any,
@@ -200,7 +222,8 @@ def _account_page(
         "account.html",
         {
             "invitations": pending_invitations(session, staff.user.id),
-            "me": session.get(StaffUser, staff.user.id),
+            "me": (me := session.get(StaffUser, staff.user.id)),
+            "alert_fallback": _alert_fallback(session, staff.shop.id, me),
             "errors": errors or {},
             "notice": notice,
             "notice_params": notice_params or {},
