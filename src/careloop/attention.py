@@ -10,6 +10,7 @@ import importlib
 
 ATTENTION_MODULES: list[str] = [
     "careloop.channels.attention",
+    "careloop.connectors.attention",
     "careloop.feedback.attention",
     "careloop.support.attention",
 ]

@@ -134,3 +134,55 @@ def test_the_owner_sets_a_haravan_verify_token_and_sees_a_disabled_connector(
     page = app_client.get("/settings/connectors")
     assert 'data-testid="connector-disabled"' in page.text
     assert "save this connector again to switch it back on" in page.text
+
+
+def test_parked_webhooks_appear_in_the_apps_needs_attention_list_one_line_per_cause(
+    app_client: TestClient,
+    ctx: AppContext,
+    shop: Shop,
+    make_staff: Callable[..., str],
+    connect: Callable[..., None],
+    deliver: Deliver,
+) -> None:
+    """Two WooCommerce deliveries with an order status WooCommerce's REST API docs do not
+    list (woocommerce.github.io/woocommerce-rest-api-docs, "Order properties" > status) are
+    parked for the same cause: the dashboard shows one line with their count and the link to
+    the connectors page, in the viewer's language."""
+    connect("woocommerce")
+    payload = fixture("woocommerce_order_created.json") | {"status": "wc-awaiting-pickup"}
+    deliver("woocommerce", "order.updated", payload, delivery_id="d-1")
+    deliver("woocommerce", "order.updated", payload | {"id": 999001}, delivery_id="d-2")
+    sign_in(app_client, ctx, make_staff(shop), shop)
+    home = app_client.get("/")
+    line = 'data-testid="attention-connectors.parked:woocommerce:status" data-count="2"'
+    assert line in home.text
+    assert "2 woocommerce webhooks parked: status" in home.text
+    assert 'href="/settings/connectors"' in home.text
+    sign_in(app_client, ctx, make_staff(shop, email="o2@acme.test"), shop, locale="vi")
+    assert "2 webhook woocommerce đang chờ xử lý: status" in app_client.get("/").text
+
+
+def test_a_parked_webhook_is_an_urgent_alert_for_the_shops_owners(
+    ctx: AppContext,
+    shop: Shop,
+    make_staff: Callable[..., str],
+    connect: Callable[..., None],
+    deliver: Deliver,
+) -> None:
+    from careloop.alerts.service import due_alerts
+
+    make_staff(shop, email="owner@acme.test")
+    connect("woocommerce")
+    payload = fixture("woocommerce_order_created.json") | {"status": "wc-awaiting-pickup"}
+    deliver("woocommerce", "order.updated", payload)
+    with ctx.sessions() as s:
+        letters = due_alerts(s, s.merge(shop), ctx.clock.now(), "https://care.acme.test")
+        told = [(le.user.email, le.key, le.text) for le in letters]
+    assert told == [
+        (
+            "owner@acme.test",
+            "connectors.parked:woocommerce:status",
+            "- 1 webhook woocommerce đang chờ xử lý: status: Sửa và thử lại "
+            "https://care.acme.test/settings/connectors",
+        )
+    ]

@@ -1,19 +1,25 @@
 """Telling staff what needs them: every urgent "needs attention" item (a negative review's
-2-hour reply deadline, an SLA about to breach, a channel failing, a maybe-sent message)
-is emailed to the responsible staff member (the assignee, else the shop's owners) through
-the shop's own email channel, once per cause (again when it grows, or after a day); and a
-daily digest of everything at DIGEST_HOUR shop time. Each sent alert is recorded."""
+2-hour reply deadline, an SLA about to breach, a channel failing, a parked webhook, a
+maybe-sent message) reaches the responsible staff member (the assignee, else the shop's
+owners) on the channel they chose on their account page (email, SMS, Zalo) through the
+shop's own provider for it, by email when the shop has not set that channel up; once per
+cause (again when it grows, or after a day); and a daily digest of everything at
+DIGEST_HOUR shop time. Each alert is recorded with the channel it went on."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from careloop.alerts.models import StaffAlert
+from careloop.channels.base import Outgoing, Provider, SendError
+from careloop.channels.models import ChannelSettings
 from careloop.core.attention import URGENT, AttentionItem, needs_attention
 from careloop.core.clock import Clock, ensure_aware
 from careloop.shops.models import Membership, Shop, StaffUser
@@ -119,42 +125,118 @@ def due_digests(session: Session, shop: Shop, now: datetime, base_url: str) -> l
     return letters
 
 
-def deliver(session: Session, clock: Clock, shop: Shop, letters: list[Letter]) -> int:
-    """Email each letter through the shop's email channel; record it sent or failed."""
-    from careloop.channels.base import Outgoing, SendError
-    from careloop.channels.email import SmtpProvider
-    from careloop.channels.models import ChannelSettings
+ProviderFor = Callable[[ChannelSettings], Provider]
+ZALO_TEMPLATE = "staff_alert"  # the shop's approved ZNS template for staff alerts
 
+
+def _default_provider(clock: Clock) -> ProviderFor:
+    def build(row: ChannelSettings) -> Provider:
+        from careloop.channels.email import SmtpProvider
+        from careloop.channels.sms import sms_provider
+        from careloop.channels.zalo import ZaloProvider
+
+        if row.channel == "email":
+            return SmtpProvider(dict(row.config), clock)
+        if row.channel == "sms":
+            return sms_provider(row.provider, dict(row.config))
+
+        def save_tokens(tokens: dict[str, Any]) -> None:
+            # Into the row of the alert pass's own transaction: a second connection would
+            # wait on that transaction's write lock (SQLite).
+            row.config = {**row.config, **tokens}
+
+        return ZaloProvider(dict(row.config), clock=clock, save_tokens=save_tokens)
+
+    return build
+
+
+def _usable(channel: str, row: ChannelSettings | None) -> bool:
+    """Set up for staff alerts: Zalo ZNS also needs the shop's approved alert template."""
+    if row is None:
+        return False
+    if channel == "zalo":
+        return bool((row.config.get("template_ids") or {}).get(ZALO_TEMPLATE))
+    return True
+
+
+def route(user: StaffUser, rows: dict[str, ChannelSettings]) -> tuple[str, str, str | None]:
+    """(channel, address, note) for a person's alert: the channel they chose on their account
+    page when the shop has it set up, else email, with a note saying why."""
+    chosen = user.alert_channel or "email"
+    if chosen == "email" or not user.alert_phone:
+        return "email", user.email, None
+    if _usable(chosen, rows.get(chosen)):
+        return chosen, user.alert_phone, None
+    why = (
+        f"has no approved '{ZALO_TEMPLATE}' ZNS template"
+        if chosen == "zalo" and chosen in rows
+        else "is not set up"
+    )
+    return (
+        "email",
+        user.email,
+        f"chose {chosen}, but the shop's {chosen} channel {why}: sent by email",
+    )
+
+
+def _outgoing(shop: Shop, letter: Letter, channel: str, to: str) -> Outgoing:
+    text = letter.text if channel == "email" else f"{letter.subject}\n{letter.text}"
+    return Outgoing(
+        message_id=0,
+        shop_id=shop.id,
+        dedup_id=secrets.token_hex(8),
+        kind="transactional",
+        channel=channel,
+        to=to,
+        subject=letter.subject,
+        text=text,
+        data={"shop": shop.name, "alert": letter.subject},
+        template_key=ZALO_TEMPLATE if channel == "zalo" else "",
+    )
+
+
+def deliver(
+    session: Session,
+    clock: Clock,
+    shop: Shop,
+    letters: list[Letter],
+    provider_for: ProviderFor | None = None,
+) -> int:
+    """Send each letter on the channel its person chose (through the shop's provider for
+    it), else by email; record it sent or failed, and any fallback in its reason."""
     if not letters:
         return 0
-    row = session.scalars(
-        select(ChannelSettings).where(
-            ChannelSettings.shop_id == shop.id, ChannelSettings.channel == "email"
+    build = provider_for or _default_provider(clock)
+    rows = {
+        row.channel: row
+        for row in session.scalars(
+            select(ChannelSettings).where(
+                ChannelSettings.shop_id == shop.id,
+                ChannelSettings.channel.in_(("email", "sms", "zalo")),
+            )
         )
-    ).first()
-    provider = SmtpProvider(dict(row.config), clock) if row is not None else None
+    }
+    providers: dict[str, Provider] = {}
     sent = 0
     try:
         for letter in letters:
-            status, reason = "sent", None
-            if provider is None:
-                status, reason = "failed", "the shop's email channel is not set up"
-            else:
-                out = Outgoing(
-                    message_id=0,
-                    shop_id=shop.id,
-                    dedup_id=secrets.token_hex(8),
-                    kind="transactional",
-                    channel="email",
-                    to=letter.user.email,
-                    subject=letter.subject,
-                    text=letter.text,
+            channel, to, note = route(letter.user, rows)
+            status, reason = "sent", note
+            row = rows.get(channel)
+            if row is None:
+                status = "failed"
+                reason = "; ".join(
+                    filter(None, [note, f"the shop's {channel} channel is not set up"])
                 )
+            else:
                 try:
-                    provider.send(out)
+                    if channel not in providers:
+                        providers[channel] = build(row)
+                    providers[channel].send(_outgoing(shop, letter, channel, to))
                     sent += 1
                 except SendError as exc:
-                    status, reason = "failed", exc.reason[:500]
+                    status = "failed"
+                    reason = "; ".join(filter(None, [note, exc.reason]))[:500]
             session.add(
                 StaffAlert(
                     shop_id=shop.id,
@@ -162,24 +244,26 @@ def deliver(session: Session, clock: Clock, shop: Shop, letters: list[Letter]) -
                     key=letter.key,
                     count=letter.count,
                     kind=letter.kind,
-                    channel="email",
+                    channel=channel,
                     status=status,
                     reason=reason,
                     sent_at=clock.now(),
                 )
             )
     finally:
-        if provider is not None:
+        for provider in providers.values():
             provider.close()
     return sent
 
 
-def alert_shops(session: Session, clock: Clock, base_url: str) -> int:
+def alert_shops(
+    session: Session, clock: Clock, base_url: str, provider_for: ProviderFor | None = None
+) -> int:
     now = clock.now()
     total = 0
     for shop in session.scalars(select(Shop).order_by(Shop.id)):
         letters = due_alerts(session, shop, now, base_url) + due_digests(
             session, shop, now, base_url
         )
-        total += deliver(session, clock, shop, letters)
+        total += deliver(session, clock, shop, letters, provider_for)
     return total

@@ -38,6 +38,10 @@ class StaffUser(Base):
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
     locale: Mapped[str] = mapped_column(String(10), default="vi")
+    # Where this person's staff alerts go: email (None), sms or zalo, and the phone for
+    # the latter two (E.164), chosen on their own account page.
+    alert_channel: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    alert_phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

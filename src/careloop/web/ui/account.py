@@ -15,7 +15,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from careloop.alerts.preferences import PreferenceError, alert_preference
+from careloop.alerts.service import route
 from careloop.audit.service import audit
+from careloop.channels.models import ChannelSettings
 from careloop.core.errors import NotFound, ValidationFailed
 from careloop.core.settings import Settings
 from careloop.shops.accounts import (
@@ -62,6 +65,43 @@ register_messages(
             "en": "Password changed. Every other browser signed in to your account is signed out.",
             "vi": "Đã đổi mật khẩu. Mọi trình duyệt khác đang đăng nhập tài khoản này "
             "đã bị đăng xuất.",
+        },
+        "account.alerts": {"en": "Where alerts reach you", "vi": "Nơi bạn nhận cảnh báo"},
+        "account.alerts_help": {
+            "en": "Urgent work (a negative review to answer within 2 hours, a ticket about to "
+            "breach its SLA, a failing channel, a parked webhook, a message that may have been "
+            "sent) and the daily digest reach you here, through the shop's own channel.",
+            "vi": "Việc gấp (đánh giá tiêu cực cần trả lời trong 2 giờ, phiếu hỗ trợ sắp quá "
+            "hạn SLA, kênh gửi lỗi, webhook đang chờ xử lý, tin có thể đã gửi) và bản tóm tắt "
+            "hằng ngày được gửi tới bạn ở đây, qua kênh của cửa hàng.",
+        },
+        "account.alert_channel": {"en": "Channel", "vi": "Kênh"},
+        "account.alert_phone": {
+            "en": "Phone (for SMS or Zalo)",
+            "vi": "Số điện thoại (cho SMS hoặc Zalo)",
+        },
+        "account.alert_save": {"en": "Save", "vi": "Lưu"},
+        "account.alert_fallback": {
+            "en": "The shop has not set up {channel} for alerts yet (Zalo also needs an "
+            "approved 'staff_alert' ZNS template), so your alerts come by email until it does.",
+            "vi": "Cửa hàng chưa thiết lập {channel} cho cảnh báo (Zalo còn cần mẫu ZNS "
+            "'staff_alert' đã được duyệt), nên cảnh báo sẽ đến bạn qua email cho tới khi có.",
+        },
+        "account.alerts_saved": {
+            "en": "Saved: your alerts now reach you there.",
+            "vi": "Đã lưu: cảnh báo sẽ được gửi tới bạn ở đó.",
+        },
+        "account.alert_channel_unknown": {
+            "en": "Choose email, SMS or Zalo.",
+            "vi": "Hãy chọn email, SMS hoặc Zalo.",
+        },
+        "account.alert_phone_missing": {
+            "en": "SMS and Zalo need your phone number.",
+            "vi": "SMS và Zalo cần số điện thoại của bạn.",
+        },
+        "account.alert_phone_invalid": {
+            "en": "This is not a phone number.",
+            "vi": "Đây không phải là số điện thoại.",
         },
         "account.invitations": {"en": "Invitations", "vi": "Lời mời"},
         "account.no_invitations": {
@@ -154,6 +194,20 @@ def mail_invitation(settings: Settings, to: str, locale: str, shop_name: str, ro
         log.warning("invitation mail not sent: %s", exc)
 
 
+def _alert_fallback(session: Any, shop_id: int, user: StaffUser | None) -> str:
+    """The channel this person chose when the shop cannot send alerts on it ("" if it can)."""
+    if user is None or not user.alert_channel:
+        return ""
+    rows = {
+        row.channel: row
+        for row in session.scalars(
+            select(ChannelSettings).where(ChannelSettings.shop_id == shop_id)
+        )
+    }
+    note = route(user, rows)[2]
+    return {"sms": "SMS", "zalo": "Zalo"}.get(user.alert_channel, "") if note else ""
+
+
 def _account_page(
     request: Request,
     staff: Any,
@@ -168,6 +222,8 @@ def _account_page(
         "account.html",
         {
             "invitations": pending_invitations(session, staff.user.id),
+            "me": (me := session.get(StaffUser, staff.user.id)),
+            "alert_fallback": _alert_fallback(session, staff.shop.id, me),
             "errors": errors or {},
             "notice": notice,
             "notice_params": notice_params or {},
@@ -181,7 +237,11 @@ def _account_page(
 def account_page(
     request: Request, staff: CurrentStaff, session: SessionDep, done: str = ""
 ) -> HTMLResponse:
-    notice = {"password": "account.changed", "declined": "account.declined"}.get(done, "")
+    notice = {
+        "password": "account.changed",
+        "declined": "account.declined",
+        "alerts": "account.alerts_saved",
+    }.get(done, "")
     return _account_page(request, staff, session, notice=notice)
 
 
@@ -218,6 +278,36 @@ def change_own_password(
         origin=client_address(request, ctx.settings.trusted_proxies),
     )
     return RedirectResponse("/account?done=password", status_code=303)
+
+
+@router.post("/account/alerts")
+def save_alert_channel(
+    request: Request,
+    staff: CurrentStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    alert_channel: Annotated[str, Form(max_length=16)] = "email",
+    alert_phone: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    """The signed-in person chooses where their own staff alerts reach them."""
+    user = session.get(StaffUser, staff.user.id)
+    assert user is not None
+    try:
+        user.alert_channel, user.alert_phone = alert_preference(alert_channel, alert_phone)
+    except PreferenceError as exc:
+        errors = {exc.field: t(exc.key, staff.locale)}
+        return _account_page(request, staff, session, errors=errors)
+    audit(
+        session=session,
+        clock=ctx.clock,
+        shop_id=staff.shop.id,
+        actor=f"staff:{user.email}",
+        action="staff.alert_channel_changed",
+        target=f"user:{user.id}",
+        detail={"channel": user.alert_channel or "email"},
+        origin=client_address(request, ctx.settings.trusted_proxies),
+    )
+    return RedirectResponse("/account?done=alerts", status_code=303)
 
 
 @router.post("/account/invitations/{invitation_id}/{answer}")

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from careloop.alerts.service import ZALO_TEMPLATE
 from careloop.audit.service import audit
 from careloop.channels.base import Outgoing, SendError, settings_for_display
 from careloop.channels.dispatch import default_provider
@@ -233,7 +234,8 @@ def _channels_context(
         )
     return {
         "forms": forms,
-        "template_keys": shipped_template_keys(),
+        # Staff alerts by Zalo need their own approved ZNS template too (careloop.alerts).
+        "template_keys": sorted({*shipped_template_keys(), ZALO_TEMPLATE}),
         "smtp_hints": SMTP_HINTS["vi" if staff.locale == "vi" else "en"],
         "configured": {c: r.provider for c, r in rows.items()},
     }
