@@ -113,8 +113,6 @@ def _require_customer(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _data_request(session: Session, clock: Clock, shop: Shop, data: dict[str, Any]) -> str:
-    from careloop.support.worklist import create_task
-
     customer = _require_customer(data)
     request = data.get("data_request") if isinstance(data.get("data_request"), dict) else {}
     assert isinstance(request, dict)
@@ -129,30 +127,19 @@ def _data_request(session: Session, clock: Clock, shop: Shop, data: dict[str, An
         export = export_customer_data(session, shop, external_id)
         export_text = json.dumps(export, ensure_ascii=False, indent=2, default=str)
     shown = customer.get("id") or customer.get("email")
-    task = create_task(
-        session=session,
-        clock=clock,
-        shop=shop,
-        customer_id=None,
-        kind="other",
+    task_id = _tell_owner(
+        session,
+        clock,
+        shop,
         title=texts["data_request"].format(request=request_id or "-", customer=shown),
         body=texts["data_request_body"].format(export=export_text),
-        due_at=clock.now(),
-        assignee_rule="owner",
         source="shopify:customers/data_request",
-        idempotency_key=f"shopify:data_request:{request_id or shown}",
-    )
-    session.flush()
-    audit(
-        session=session,
-        clock=clock,
-        shop_id=shop.id,
-        actor=ACTOR,
+        key=f"shopify:data_request:{request_id or shown}",
         action="customer.data_requested",
         target=f"customer:{external_id or shown}",
-        detail={"data_request": request_id, "task": task.id, "held": external_id is not None},
+        detail={"data_request": request_id, "held": external_id is not None},
     )
-    return f"data request {request_id}: export handed to staff as task {task.id}"
+    return f"data request {request_id}: export handed to staff as task {task_id}"
 
 
 def _redact_customer(session: Session, clock: Clock, shop: Shop, data: dict[str, Any]) -> str:
@@ -209,26 +196,55 @@ def _redact_shop(
 def _uninstalled(
     session: Session, clock: Clock, shop: Shop, connector: Connector, data: dict[str, Any]
 ) -> str:
-    from careloop.support.worklist import create_task
-
     now = clock.now()
     texts = _texts(shop)
     label = connector.platform.capitalize()
     if connector.disabled_at is None:
         connector.disabled_at = now
         connector.disabled_reason = "app/uninstalled"
+    task_id = _tell_owner(
+        session,
+        clock,
+        shop,
+        title=texts["uninstalled"].format(platform=label),
+        body=texts["uninstalled_body"].format(platform=label),
+        source=f"{connector.platform}:app/uninstalled",
+        key=f"{connector.platform}:app_uninstalled:{connector.disabled_at.isoformat()}",
+        action="connector.disabled",
+        target=f"connector:{connector.platform}",
+        detail={"reason": "app/uninstalled"},
+    )
+    return f"app/uninstalled: connector disabled, owner told (task {task_id})"
+
+
+def _tell_owner(
+    session: Session,
+    clock: Clock,
+    shop: Shop,
+    *,
+    title: str,
+    body: str,
+    source: str,
+    key: str,
+    action: str,
+    target: str,
+    detail: dict[str, Any],
+) -> int:
+    """A task for the shop's owner, due now, and the audit entry that names it."""
+    from careloop.support.worklist import create_task
+
     task = create_task(
         session=session,
         clock=clock,
         shop=shop,
         customer_id=None,
         kind="other",
-        title=texts["uninstalled"].format(platform=label),
-        body=texts["uninstalled_body"].format(platform=label),
-        due_at=now,
+        title=title,
+        body=body,
+        due_at=clock.now(),
         assignee_rule="owner",
-        source=f"{connector.platform}:app/uninstalled",
-        idempotency_key=f"{connector.platform}:app_uninstalled:{connector.disabled_at.isoformat()}",
+        source=source,
+        idempotency_key=key,
     )
     session.flush()
     audit(
@@ -236,8 +252,8 @@ def _uninstalled(
         clock=clock,
         shop_id=shop.id,
         actor=ACTOR,
-        action="connector.disabled",
-        target=f"connector:{connector.platform}",
-        detail={"reason": "app/uninstalled", "task": task.id},
+        action=action,
+        target=target,
+        detail={**detail, "task": task.id},
     )
-    return f"app/uninstalled: connector disabled, owner told (task {task.id})"
+    return task.id
