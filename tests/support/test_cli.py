@@ -41,7 +41,7 @@ def test_staff_answer_and_resolve_a_ticket_then_tick_off_the_check_in(
     ticket_id: int, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # In-process, on the test's virtual clock (a subprocess would run on the real one).
-    monkeypatch.setattr("careloop.cli._ctx", lambda: ctx)
+    monkeypatch.setattr("careloop.cli_kit.app_context", lambda: ctx)
     runner = CliRunner()
 
     def run(*args: str) -> str:

@@ -31,7 +31,7 @@ def set_(
 ) -> None:
     """Set (merge) a channel's settings for a shop."""
     from careloop.channels.settings import set_channel_settings
-    from careloop.cli import _ctx, fail, load_shop
+    from careloop.cli_kit import app_context, fail, load_shop
     from careloop.core.errors import CareloopError
 
     pairs = {}
@@ -40,7 +40,7 @@ def set_(
         if not sep:
             raise fail(f"expected name=value, got {item!r}")
         pairs[name.strip()] = value
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     try:
         with ctx.sessions() as session, session.begin():
@@ -65,9 +65,9 @@ def show(shop: Annotated[str, typer.Option("--shop", help="Shop slug.")]) -> Non
     from sqlalchemy import select
 
     from careloop.channels.models import ChannelSettings
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     with ctx.sessions() as session:
         rows = session.scalars(

@@ -20,7 +20,7 @@ ShopOpt = Annotated[str, typer.Option("--shop", help="Shop slug.")]
 
 
 def _fail(exc: CareloopError) -> typer.Exit:
-    from careloop.cli import fail
+    from careloop.cli_kit import fail
 
     if isinstance(exc, ValidationFailed):
         return fail("; ".join(str(e) for e in exc.errors))
@@ -52,10 +52,10 @@ def _audience(
 @campaign_app.command("list")
 def list_(shop: ShopOpt) -> None:
     """Campaigns, newest first, with their status."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.community.campaigns import list_campaigns
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     with ctx.sessions() as session:
         for c in list_campaigns(session, the_shop.id):
@@ -73,12 +73,12 @@ def _create_or_get(
     body: str,
     audience: dict[str, object],
 ) -> int:
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.community.campaigns import create_campaign
 
     if campaign_id is not None:
         return campaign_id
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     try:
         with transaction(ctx.sessions) as session:
@@ -131,12 +131,12 @@ def preview(
     everyone: Everyone = False,
 ) -> None:
     """Dry run: how many would receive it, be deferred or suppressed (JSON)."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.community.campaigns import get_campaign, preview_campaign
 
     audience = _audience(segment, tier, tag, sku, group, customer, everyone)
     cid = _create_or_get(shop, campaign_id, name, purpose, kind, subject, body, audience)
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     with ctx.sessions() as session:
         try:
@@ -172,12 +172,12 @@ def send(
     at: Annotated[datetime | None, typer.Option("--at", help="Send later (ISO time).")] = None,
 ) -> None:
     """Schedule a campaign now (or --at TIME); the worker sends it in batches."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.community.campaigns import schedule_campaign
 
     audience = _audience(segment, tier, tag, sku, group, customer, everyone)
     cid = _create_or_get(shop, campaign_id, name, purpose, kind, subject, body, audience)
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     try:
         with transaction(ctx.sessions) as session:
@@ -211,10 +211,10 @@ def event_create(
     seat_reward: Annotated[bool, typer.Option("--seat-reward", help="Members-only seat.")] = False,
 ) -> None:
     """Create an event; invite its segments from the UI or with `event invite`."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.community.workshops import create_event
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     try:
         with transaction(ctx.sessions) as session:
@@ -239,11 +239,11 @@ def event_create(
 @event_app.command("invite")
 def event_invite(shop: ShopOpt, event_id: int, segment: Seg = None) -> None:
     """Invite the event's segments (or --segment ...): each customer once."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.community.tasks import link_maker
     from careloop.community.workshops import invite
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     try:
         with transaction(ctx.sessions) as session:
@@ -263,10 +263,10 @@ def event_invite(shop: ShopOpt, event_id: int, segment: Seg = None) -> None:
 @event_app.command("list")
 def event_list(shop: ShopOpt) -> None:
     """Events with seats taken and waitlist."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.community.workshops import list_events, rsvps_of
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     with ctx.sessions() as session:
         for e in list_events(session, the_shop.id):
@@ -282,11 +282,11 @@ def event_list(shop: ShopOpt) -> None:
 @event_app.command("checkin")
 def event_checkin(shop: ShopOpt, event_id: int, customer_id: str) -> None:
     """Mark a customer (the shop's customer id) as attended."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.community.workshops import check_in
     from careloop.customers.service import get_customer
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     try:
         with transaction(ctx.sessions) as session:
@@ -307,18 +307,18 @@ def event_checkin(shop: ShopOpt, event_id: int, customer_id: str) -> None:
 @community_app.command("import")
 def import_groups(shop: ShopOpt, file: Path) -> None:
     """Same as `careloop import community FILE`: group members and/or UGC entries."""
-    from careloop.cli import _run_import
+    from careloop.cli_kit import run_csv_import
 
-    _run_import("community", shop, file)
+    run_csv_import("community", shop, file)
 
 
 @community_app.command("ambassadors")
 def ambassadors(shop: ShopOpt, refresh: Annotated[bool, typer.Option("--refresh")] = False) -> None:
     """List the Diamond Members (with --refresh: apply the rule first)."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.community.ambassadors import list_ambassadors, refresh_ambassadors
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     if refresh:
         with transaction(ctx.sessions) as session:
@@ -335,11 +335,3 @@ def register(app: typer.Typer) -> None:
     app.add_typer(campaign_app, name="campaign")
     app.add_typer(event_app, name="event")
     app.add_typer(community_app, name="community")
-
-
-def import_community(shop: ShopOpt, file: Path) -> None:
-    """Import community group memberships and/or UGC entries from CSV: customer_id, then
-    group, platform[, joined_at, activity] and/or entry_key[, kind, url, note]."""
-    from careloop.cli import _run_import
-
-    _run_import("community", shop, file)

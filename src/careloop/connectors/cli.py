@@ -38,11 +38,11 @@ def add(
     ] = None,
 ) -> None:
     """Create or update a connector and print the webhook URL to paste into the platform."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.connectors.platforms import PLATFORMS
     from careloop.connectors.service import add_connector
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     try:
         fields = json.loads(mapping.read_text()) if mapping else None
@@ -72,10 +72,10 @@ def add(
 @app.command("list")
 def list_(shop: ShopOpt) -> None:
     """The shop's connectors and their last delivery."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.connectors.service import connectors_of, recent_deliveries
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     table = Table("platform", "since", "last delivery", "result")
     with ctx.sessions() as session:
@@ -93,10 +93,10 @@ def list_(shop: ShopOpt) -> None:
 @app.command("deliveries")
 def deliveries(shop: ShopOpt, platform: str | None = None) -> None:
     """The last deliveries received, newest first."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.connectors.service import recent_deliveries
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     table = Table("id", "platform", "received", "topic", "status", "result")
     with ctx.sessions() as session:
@@ -115,10 +115,10 @@ def deliveries(shop: ShopOpt, platform: str | None = None) -> None:
 @app.command("replay")
 def replay(delivery_id: int, shop: ShopOpt) -> None:
     """Apply a stored delivery again (e.g. a refund that arrived before its order)."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.connectors.service import replay_delivery
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     try:
         with ctx.sessions() as session, session.begin():
@@ -138,10 +138,10 @@ def replay(delivery_id: int, shop: ShopOpt) -> None:
 @app.command("backfill")
 def backfill_cmd(platform: str, file: Path, shop: ShopOpt) -> None:
     """Import history from Shopify's orders CSV export or WooCommerce's order list JSON."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.connectors.backfill import backfill
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     if not file.exists():
         raise _fail(f"{file}: no such file")

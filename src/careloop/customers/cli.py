@@ -18,11 +18,11 @@ def erase_customer_cmd(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Remove a customer's personal data everywhere; orders and scores stay, anonymous."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.core.errors import CareloopError
     from careloop.customers.erasure import erase_customer, overwrite_freed_pages
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     if not yes and not typer.confirm(
         f"Erase customer {customer_id} of {shop}? This cannot be undone"

@@ -36,10 +36,10 @@ def themes(
     examples: Annotated[int, typer.Option(help="Matching texts shown per theme.")] = 2,
 ) -> None:
     """Recurring complaints and praises, each with the texts that matched it."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.feedback.insights import shop_themes
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     now = ctx.clock.now()
     start, end = _day(from_, now - timedelta(days=90)), _day(to, now)
@@ -59,10 +59,10 @@ def reviews(shop: ShopOpt, limit: int = 30) -> None:
     """Latest reviews, with the reply deadline of the negative ones."""
     from sqlalchemy import select
 
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.feedback.models import Review
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     table = Table("review", "platform", "rating", "posted", "reply by", "replied", "text")
     with ctx.sessions() as session:
@@ -92,11 +92,11 @@ def respond(
     text: Annotated[str, typer.Option(help="The public reply that was posted.")],
 ) -> None:
     """Record the public reply posted to a review (and when)."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.core.errors import CareloopError
     from careloop.feedback.service import respond_to_review
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     try:
         with ctx.sessions() as session, session.begin():
@@ -124,7 +124,7 @@ def survey_set(
 
     import yaml
 
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.core.errors import CareloopError
     from careloop.feedback.survey_store import save_survey
 
@@ -136,7 +136,7 @@ def survey_set(
     if not isinstance(data, dict):
         print(f"{file}: a survey is a mapping (key, kind, name, questions)", file=sys.stderr)
         raise typer.Exit(1)
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     try:
         with ctx.sessions() as session, session.begin():
@@ -153,11 +153,11 @@ def survey_set(
 @app.command("surveys")
 def surveys_list(shop: ShopOpt) -> None:
     """The shop's surveys and, per question, the results so far."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.feedback.results import survey_results
     from careloop.feedback.survey_store import list_surveys
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     with ctx.sessions() as session:
         for row in list_surveys(session, the_shop.id):
@@ -191,7 +191,7 @@ def review_settings_cmd(
     ] = None,
 ) -> None:
     """Show the review settings, or change them; a wrong value is named and nothing saved."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.core.errors import CareloopError
     from careloop.feedback import review_settings
 
@@ -209,7 +209,7 @@ def review_settings_cmd(
                 raise typer.Exit(1)
             pages[platform.strip()] = link.strip()
         changes["review_urls"] = pages
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     try:
         with ctx.sessions() as session, session.begin():

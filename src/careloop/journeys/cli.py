@@ -29,10 +29,10 @@ def _fail(message: str) -> typer.Exit:
 @journeys_app.command("list")
 def list_command(shop: ShopOpt) -> None:
     """The shop's journeys: newest version, status, trigger, enrollments."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.journeys.service import list_journeys
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     table = Table("key", "name", "version", "status", "trigger", "running", "finished", "holdout")
     with ctx.sessions() as session:
@@ -57,10 +57,10 @@ def show_command(
     version: Annotated[int | None, typer.Option(help="Default: the newest.")] = None,
 ) -> None:
     """Print a journey version's YAML as it was loaded."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.journeys.service import get_journey
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     with ctx.sessions() as session:
         try:
@@ -87,7 +87,7 @@ def load_command(
     activate: Annotated[bool, typer.Option("--activate", help="Activate them at once.")] = False,
 ) -> None:
     """Validate journey YAML files and store each as its next draft version; all or none."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.journeys.loader import shipped_files
     from careloop.journeys.service import activate_journey, save_journey, template_check
 
@@ -98,7 +98,7 @@ def load_command(
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise _fail(f"{', '.join(missing)}: no such file")
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     loaded: list[tuple[str, int]] = []
     problems: list[str] = []
@@ -147,10 +147,10 @@ def activate_command(
     version: Annotated[int | None, typer.Option(help="Default: the newest.")] = None,
 ) -> None:
     """Make a version the one new triggers enroll into."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.journeys.service import activate_journey
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     try:
         with transaction(ctx.sessions) as session:
@@ -169,10 +169,10 @@ def activate_command(
 @journeys_app.command("pause")
 def pause_command(shop: ShopOpt, key: str) -> None:
     """Pause a journey: no new enrollments; running ones wait where they are."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.journeys.service import pause_journey
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     try:
         with transaction(ctx.sessions) as session:
@@ -189,10 +189,10 @@ def simulate_command(
 ) -> None:
     """Preview the shop's journeys (drafts too) over its real data of the last N days on a
     virtual clock: sends nothing, changes nothing; prints what each step would do."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.journeys.simulate import simulate
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     with Progress(console=make_console(stderr=True), transient=True) as bar:
         task = bar.add_task(f"simulating {days} days", total=1.0)
@@ -210,3 +210,9 @@ def simulate_command(
     from careloop.journeys.report import print_report
 
     print_report(report, out)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `journeys` and `simulate` to the `careloop` app."""
+    app.add_typer(journeys_app, name="journeys")
+    app.command("simulate")(simulate_command)

@@ -16,7 +16,7 @@ ActorOpt = Annotated[str, typer.Option("--by", help="Staff email recorded as the
 
 
 def _fail(exc: CareloopError) -> typer.Exit:
-    from careloop.cli import fail
+    from careloop.cli_kit import fail
 
     if isinstance(exc, ValidationFailed):
         return fail("; ".join(str(e) for e in exc.errors))
@@ -26,10 +26,10 @@ def _fail(exc: CareloopError) -> typer.Exit:
 @loyalty_app.command("enable")
 def enable(shop: ShopOpt, by: ActorOpt = "cli") -> None:
     """Start the program; tiers are backfilled from the order history."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.loyalty.service import enable_program
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     with transaction(ctx.sessions) as session:
         count = enable_program(
@@ -47,11 +47,11 @@ def settings(
     by: ActorOpt = "cli",
 ) -> None:
     """Show the effective settings, or change some with --set KEY=VALUE."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.loyalty.admin import program_settings
     from careloop.loyalty.service import update_settings
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     changes: dict[str, object] = {}
     for item in set_ or []:
@@ -85,11 +85,11 @@ def adjust(
     by: Annotated[str, typer.Option("--by", help="Staff email making the adjustment.")],
 ) -> None:
     """Add (positive) or remove (negative) points by hand, with a reason."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.customers.service import get_customer
     from careloop.loyalty import points as ledger_points
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     try:
         with transaction(ctx.sessions) as session:
@@ -125,13 +125,13 @@ def coupon(
     by: ActorOpt = "cli",
 ) -> None:
     """Issue a coupon and print its code."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.core.ids import human_code
     from careloop.core.money import to_minor
     from careloop.customers.service import get_customer
     from careloop.loyalty.coupons import issue_coupon
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     try:
         with transaction(ctx.sessions) as session:
@@ -162,10 +162,10 @@ def referrals(
     shop: ShopOpt, status: Annotated[str | None, typer.Option(help="held, pending...")] = "held"
 ) -> None:
     """List referrals (default: those held for review)."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.loyalty.referrals import referrals_of
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     with ctx.sessions() as session:
         for r in referrals_of(session, the_shop.id, status):
@@ -174,10 +174,10 @@ def referrals(
 
 
 def _review(shop: str, referral_id: int, by: str, approve: bool) -> None:
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.loyalty.referrals import approve_referral, cancel_referral
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     action = approve_referral if approve else cancel_referral
     try:

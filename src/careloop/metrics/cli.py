@@ -54,12 +54,12 @@ def kpi(
     target, with its sample size, 95% interval and formula. Rates and scores from fewer
     answers than the shop's minimum (setting kpi_min_sample, default 30) are greyed "too
     few answers" and not judged. Definitions: docs/metrics.md."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.metrics.cohorts import cohorts
     from careloop.metrics.periods import period
     from careloop.metrics.service import compute_kpis
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     try:
         begin, finish = period(the_shop, _day(start, "--from"), _day(end, "--to"), ctx.clock.now())
@@ -118,10 +118,10 @@ def report(
     out_file: Annotated[Path, typer.Option("--out", help="HTML file to write.")],
 ) -> None:
     """Write the monthly after-sales review as a self-contained, printable HTML file."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.metrics.report import review_document
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     with ctx.sessions() as session:
         try:
@@ -139,12 +139,12 @@ def refresh(
     month's review): after a big import, or before measuring the pages."""
     from sqlalchemy import select
 
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.metrics.figures import standard_keys
     from careloop.metrics.snapshots import compute_now
     from careloop.shops.models import Shop
 
-    ctx = _ctx()
+    ctx = app_context()
     if shop:
         shops = [load_shop(ctx, shop)]
     else:

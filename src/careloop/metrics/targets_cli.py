@@ -57,13 +57,13 @@ def targets(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Show the shop's KPI targets (the seeds' defaults unless changed), or change them."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.db.engine import transaction
     from careloop.metrics.definitions import KPIS, parse_target_changes
     from careloop.metrics.targets import set_shop_targets, shop_targets
     from careloop.shops.models import Shop
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     if changes:
         try:

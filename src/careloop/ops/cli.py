@@ -74,3 +74,10 @@ def rotate_secrets() -> None:
         engine.dispose()
     print(f"{written} stored secrets encrypted with the new key ({where})")
     print("backups made before now need the previous key to read their credentials")
+
+
+def register(app: typer.Typer) -> None:
+    """Add backup, restore and secrets to the `careloop` app."""
+    app.command("backup")(backup)
+    app.command("restore")(restore)
+    app.add_typer(secrets_app, name="secrets")

@@ -49,12 +49,12 @@ def _fail(message: str) -> typer.Exit:
 
 def segments(shop: ShopOpt) -> None:
     """Recompute RFM segments (and CLV) now and print how many customers are in each."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.db.engine import transaction
     from careloop.segments.rfm import SEGMENTS
     from careloop.segments.service import recompute_segments
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     with err.status("Scoring customers..."), transaction(ctx.sessions) as session:
         result = recompute_segments(session=session, clock=ctx.clock, shop=session.merge(the_shop))
@@ -102,12 +102,12 @@ def clv_fit(
     fitted on the mean value of each customer's repeat occasions (the first purchase is
     left out). See docs/metrics.md.
     """
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.segments.clv_service import fit_shop
 
     if unit not in ("day", "week"):
         raise _fail(f"--unit: one of day, week (got {unit!r})")
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     moment = end_of_local_day(parse_day(as_of, "--as-of"), the_shop) if as_of else ctx.clock.now()
     with ctx.sessions() as session:
@@ -158,12 +158,12 @@ def clv_backtest(
 ) -> None:
     """Fit on orders up to the calibration end; compare predicted with actual repeat
     purchases after it, in total and by number of calibration repeat purchases."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.segments.backtest import run_backtest
 
     if unit not in ("day", "week"):
         raise _fail(f"--unit: one of day, week (got {unit!r})")
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     cal_end = end_of_local_day(parse_day(calibration_end, "--calibration-end"), the_shop)
     with ctx.sessions() as session:
@@ -205,10 +205,10 @@ def churn(
     as_json: JsonOpt = False,
 ) -> None:
     """Churn rate (DESIGN definition) and the ranked list of customers at risk, with why."""
-    from careloop.cli import _ctx, load_shop
+    from careloop.cli_kit import app_context, load_shop
     from careloop.segments.churn import churn_rate, churn_risk_list
 
-    ctx = _ctx()
+    ctx = app_context()
     the_shop = load_shop(ctx, shop)
     now = ctx.clock.now()
     with ctx.sessions() as session:

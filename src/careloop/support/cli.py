@@ -25,11 +25,11 @@ def register(app: typer.Typer) -> None:
 
 def _run(shop_slug: str, work: Any) -> Any:
     """Run `work(ctx, session, shop)` in one transaction; errors print and exit 1."""
-    from careloop.cli import _ctx, fail, load_shop
+    from careloop.cli_kit import app_context, fail, load_shop
     from careloop.core.errors import CareloopError
     from careloop.db.engine import transaction
 
-    ctx = _ctx()
+    ctx = app_context()
     shop = load_shop(ctx, shop_slug)
     try:
         with transaction(ctx.sessions) as session:
@@ -240,10 +240,12 @@ def tickets_smtp(
 
     from aiosmtpd.controller import Controller
 
-    from careloop.cli import _ctx
+    from careloop.cli_kit import app_context
     from careloop.support.mail import SupportMailHandler
 
-    controller = Controller(SupportMailHandler(_ctx(), domain=domain), hostname=host, port=port)
+    controller = Controller(
+        SupportMailHandler(app_context(), domain=domain), hostname=host, port=port
+    )
     controller.start()
     console.print(f"support mail on {host}:{port}; Ctrl-C to stop")
     try:

@@ -1,0 +1,343 @@
+"""The commands every shop needs whatever it uses: set up, shops, staff, import, export, run.
+
+Each runs through the kit in `careloop.cli_kit`; the root command (`careloop.cli`) loads this
+module only when one of these commands is asked for.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from careloop.cli_kit import (
+    BadOutOpt,
+    ShopOpt,
+    SkipBadOpt,
+    app_context,
+    console,
+    fail,
+    load_shop,
+    run_csv_import,
+)
+
+shop_app = typer.Typer(help="Create and list shops.", no_args_is_help=True)
+apikey_app = typer.Typer(help="API keys for the REST API.", no_args_is_help=True)
+user_app = typer.Typer(help="Staff users.", no_args_is_help=True)
+import_app = typer.Typer(
+    help="Import CSV files (validated whole first: all or nothing).", no_args_is_help=True
+)
+export_app = typer.Typer(help="Export data.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the core commands to `app`."""
+    for command in (init, demo, serve, worker):
+        app.command()(command)
+    app.add_typer(shop_app, name="shop")
+    app.add_typer(apikey_app, name="apikey")
+    app.add_typer(user_app, name="user")
+    app.add_typer(import_app, name="import")
+    app.add_typer(export_app, name="export")
+
+
+def init() -> None:
+    """Create the database schema, or upgrade it to this version."""
+    from careloop.db.migrate import upgrade
+
+    ctx = app_context()
+    upgrade(ctx.engine)
+    _ = ctx.secret_key  # created once here, never inside a later write transaction
+    console.print(f"schema up to date at {ctx.engine.url.render_as_string(hide_password=True)}")
+
+
+@shop_app.command("create")
+def shop_create(
+    slug: str,
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    timezone: str = "Asia/Ho_Chi_Minh",
+    currency: str = "VND",
+    locale: str = "vi",
+    business_model: Annotated[str, typer.Option(help="retail, services or saas.")] = "retail",
+) -> None:
+    """Create a shop (a tenant)."""
+    from careloop.core.errors import CareloopError
+    from careloop.db.engine import transaction
+    from careloop.shops.service import create_shop
+
+    ctx = app_context()
+    try:
+        with transaction(ctx.sessions) as session:
+            shop = create_shop(
+                session=session,
+                clock=ctx.clock,
+                slug=slug,
+                name=name,
+                timezone=timezone,
+                currency=currency,
+                locale=locale,
+                business_model=business_model,
+            )
+    except CareloopError as exc:
+        raise fail(str(exc)) from None
+    print(f"created shop {shop.slug}")
+
+
+@shop_app.command("list")
+def shop_list() -> None:
+    """List shops."""
+    from sqlalchemy import select
+
+    from careloop.shops.models import Shop
+
+    ctx = app_context()
+    with ctx.sessions() as session:
+        for shop in session.scalars(select(Shop).order_by(Shop.slug)):
+            print(f"{shop.slug}\t{shop.name}\t{shop.currency}\t{shop.timezone}")
+
+
+@apikey_app.command("create")
+def apikey_create(shop: ShopOpt, name: str = "default") -> None:
+    """Create an API key; it is printed once and only its hash is stored."""
+    from careloop.db.engine import transaction
+    from careloop.shops.service import create_api_key
+
+    ctx = app_context()
+    the_shop = load_shop(ctx, shop)
+    with transaction(ctx.sessions) as session:
+        key = create_api_key(
+            session=session, clock=ctx.clock, shop=session.merge(the_shop), name=name
+        )
+    print(key)
+    console.print("Store this key now: it cannot be shown again.")
+
+
+@user_app.command("create")
+def user_create(
+    shop: ShopOpt,
+    email: Annotated[str, typer.Option(help="Login email.")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    role: Annotated[str, typer.Option(help="owner, agent or viewer.")] = "owner",
+    name: str | None = None,
+) -> None:
+    """Create a staff user with a role in a shop."""
+    from careloop.core.errors import CareloopError
+    from careloop.db.engine import transaction
+    from careloop.shops.service import create_user
+
+    ctx = app_context()
+    the_shop = load_shop(ctx, shop)
+    try:
+        with transaction(ctx.sessions) as session:
+            create_user(
+                session=session,
+                clock=ctx.clock,
+                shop=session.merge(the_shop),
+                email=email,
+                password=password,
+                role=role,
+                name=name,
+            )
+    except CareloopError as exc:
+        raise fail(str(exc)) from None
+    print(f"{email} is {role} of {shop}")
+
+
+@user_app.command("password")
+def user_password(
+    email: Annotated[str, typer.Argument(help="The staff user's login email.")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt="New password",
+            hide_input=True,
+            confirmation_prompt=True,
+            help="Asked for when not given (keep it out of the shell history).",
+        ),
+    ],
+) -> None:
+    """Set a staff user's password; every session of theirs ends (signed out everywhere)."""
+    from sqlalchemy import select
+
+    from careloop.core.errors import ValidationFailed
+    from careloop.db.engine import transaction
+    from careloop.shops.accounts import set_password
+    from careloop.shops.models import StaffUser
+
+    ctx = app_context()
+    try:
+        with transaction(ctx.sessions) as session:
+            user = session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
+            if user is None:
+                raise fail(f"no staff user with email {email!r}")
+            set_password(session, user, password)
+    except ValidationFailed as exc:
+        raise fail("; ".join(f"password: {e.reason}" for e in exc.errors)) from None
+    print(f"password of {email} changed; every session of theirs has ended")
+
+
+@import_app.command("customers")
+def import_customers(
+    shop: ShopOpt, file: Path, skip_bad_rows: SkipBadOpt = False, bad_rows_out: BadOutOpt = None
+) -> None:
+    """Import customers from CSV (see README for the columns)."""
+    run_csv_import("customers", shop, file, skip_bad_rows, bad_rows_out)
+
+
+@import_app.command("orders")
+def import_orders(
+    shop: ShopOpt, file: Path, skip_bad_rows: SkipBadOpt = False, bad_rows_out: BadOutOpt = None
+) -> None:
+    """Import orders from CSV, one row per order line."""
+    run_csv_import("orders", shop, file, skip_bad_rows, bad_rows_out)
+
+
+@import_app.command("responses")
+def import_responses(
+    shop: ShopOpt, file: Path, skip_bad_rows: SkipBadOpt = False, bad_rows_out: BadOutOpt = None
+) -> None:
+    """Import survey responses (NPS/CSAT) from CSV."""
+    run_csv_import("responses", shop, file, skip_bad_rows, bad_rows_out)
+
+
+@import_app.command("reviews")
+def import_reviews(
+    shop: ShopOpt, file: Path, skip_bad_rows: SkipBadOpt = False, bad_rows_out: BadOutOpt = None
+) -> None:
+    """Import reviews from CSV."""
+    run_csv_import("reviews", shop, file, skip_bad_rows, bad_rows_out)
+
+
+@import_app.command("community")
+def import_community(shop: ShopOpt, file: Path) -> None:
+    """Import community group memberships and/or UGC entries from CSV: customer_id, then
+    group, platform[, joined_at, activity] and/or entry_key[, kind, url, note]."""
+    run_csv_import("community", shop, file)
+
+
+@export_app.command("customer")
+def export_customer(
+    shop: ShopOpt,
+    customer_id: str,
+    fmt: Annotated[str, typer.Option("--format", help="json or html (a readable page).")] = "json",
+    locale: Annotated[str, typer.Option("--locale", help="The page's language (vi, en).")] = "",
+) -> None:
+    """Everything held about one person (all their records), as JSON or a readable page."""
+    from careloop.core.errors import CareloopError
+    from careloop.customers.export import export_customer_data
+
+    ctx = app_context()
+    the_shop = load_shop(ctx, shop)
+    with ctx.sessions() as session:
+        try:
+            data = export_customer_data(session, the_shop, customer_id)
+        except CareloopError as exc:
+            raise fail(str(exc)) from None
+    if fmt not in ("json", "html"):
+        raise fail(f"--format {fmt!r}: use json or html")
+    if fmt == "html":
+        from careloop.web.i18n import normalise_locale
+        from careloop.web.ui.customer_export import render_export_html
+
+        print(
+            render_export_html(
+                data,
+                locale=normalise_locale(locale or the_shop.locale),
+                generated_at=ctx.clock.now(),
+                tz=the_shop.timezone,
+            )
+        )
+        return
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@export_app.command("customers")
+def export_customers(shop: ShopOpt) -> None:
+    """All customers as CSV on stdout (the import format)."""
+    from careloop.customers.export import write_customers_csv
+
+    ctx = app_context()
+    the_shop = load_shop(ctx, shop)
+    with ctx.sessions() as session:
+        write_customers_csv(session, the_shop, sys.stdout)
+
+
+@export_app.command("orders")
+def export_orders(shop: ShopOpt) -> None:
+    """All order lines as CSV on stdout (the import format)."""
+    from careloop.orders.export import write_orders_csv
+
+    ctx = app_context()
+    the_shop = load_shop(ctx, shop)
+    with ctx.sessions() as session:
+        write_orders_csv(session, the_shop, sys.stdout)
+
+
+def demo(
+    customers: Annotated[int, typer.Option(help="How many customers.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same shop.")] = 42,
+    if_missing: Annotated[
+        bool,
+        typer.Option(
+            "--if-missing", help="Keep an existing demo shop as it is; build only if absent."
+        ),
+    ] = False,
+) -> None:
+    """Create the realistic demo shop "demo" (18 months of history) with staff logins.
+
+    An existing demo shop is deleted and built again from the seed, so every run starts
+    from the same data; with --if-missing it is kept as it is. A shop called "demo" that
+    this command did not make is never touched.
+    """
+    from careloop.core.errors import CareloopError
+    from careloop.demo.service import load_demo
+
+    ctx = app_context()
+    try:
+        summary = load_demo(
+            ctx, customers=customers, seed=seed, progress=True, if_missing=if_missing
+        )
+    except CareloopError as exc:
+        raise fail(str(exc)) from None
+    print(summary)
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    no_worker: Annotated[bool, typer.Option("--no-worker", help="Do not embed a worker.")] = False,
+) -> None:
+    """Run the API and staff UI (and one embedded worker unless --no-worker)."""
+    import uvicorn
+
+    from careloop.logging import configure_logging, uvicorn_log_config
+    from careloop.web.app import create_app
+    from careloop.worker import EmbeddedWorker
+
+    ctx = app_context()
+    web = create_app(ctx)
+    embedded = None if no_worker else EmbeddedWorker(ctx)
+    if embedded is not None:
+        embedded.start()
+    console.print(f"Careloop is running at http://{host}:{port}  (API docs: /docs)")
+    try:
+        configure_logging()
+        uvicorn.run(web, host=host, port=port, log_level="info", log_config=uvicorn_log_config())
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Run due work once, then exit.")] = False,
+) -> None:
+    """Claim and run due work (journey steps, sends, nightly jobs)."""
+    from careloop.logging import configure_logging
+    from careloop.worker import run_worker
+
+    configure_logging()
+    ctx = app_context()
+    run_worker(ctx, once=once)

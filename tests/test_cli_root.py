@@ -1,0 +1,58 @@
+"""The `careloop` root command lists every command without importing it, and the list is true."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from careloop import cli
+
+
+def _words(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def test_every_listed_command_is_provided_by_its_module_with_the_same_help() -> None:
+    for entry in cli.COMMANDS:
+        command = cli.load_command(entry.name)
+        assert _words(command.help).startswith(_words(entry.help)), entry.name
+
+
+def test_every_command_a_module_provides_is_listed() -> None:
+    listed = {entry.name for entry in cli.COMMANDS}
+    for provider in {entry.provider for entry in cli.COMMANDS}:
+        assert set(cli.provided_by(provider)) <= listed, provider
+
+
+def test_no_command_name_is_listed_twice() -> None:
+    names = [entry.name for entry in cli.COMMANDS]
+    assert len(names) == len(set(names))
+
+
+def test_help_imports_no_capability() -> None:
+    """`careloop --help` must start in Typer's own time: no capability, no SQLAlchemy, no Rich."""
+    probe = (
+        "import sys\n"
+        "from careloop.cli import app\n"
+        "try:\n"
+        "    app(['--help'], prog_name='careloop')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('careloop.', 'sqlalchemy', 'rich')\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(heavy) and m != 'careloop.cli')\n"
+        "print('LOADED', ' '.join(loaded))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    loaded = result.stdout.split("LOADED", 1)[1].split()
+    assert loaded == [], loaded
+    assert "journeys" in result.stdout and "Commands" in result.stdout
+
+
+def test_a_command_runs_through_the_lazy_root(tmp_path: object) -> None:
+    from tests.cli_runner import careloop
+
+    result = careloop("sqlite:///" + str(tmp_path) + "/c.db", "init")
+    assert result.returncode == 0, result.stderr
+    assert "schema up to date" in result.stdout + result.stderr
