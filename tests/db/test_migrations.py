@@ -28,3 +28,28 @@ def test_the_migrations_have_one_head_so_every_branch_is_joined(ctx: AppContext)
 
     heads = ScriptDirectory.from_config(alembic_config(ctx.engine)).get_heads()
     assert len(heads) == 1, f"several heads {heads}: add a merge revision"
+
+
+def test_migrations_import_no_application_code() -> None:
+    """A migration must do the same on every later version, so it imports only the frozen
+    column types (careloop.db.migration_types), never a capability or the live models."""
+    import ast
+    from pathlib import Path
+
+    import careloop.db
+
+    versions = Path(careloop.db.__file__).parent / "migrations" / "versions"
+    offenders = []
+    for path in sorted(versions.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [
+                f"{path.name}: {name}"
+                for name in names
+                if name.split(".")[0] == "careloop" and name != "careloop.db.migration_types"
+            ]
+    assert offenders == []

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import careloop.db.base
+import careloop.db.migration_types
 
 revision = "8c13c4d265ff"
 down_revision = None
@@ -40,7 +40,9 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("created_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "created_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_shops")),
         sa.UniqueConstraint("slug", name=op.f("uq_shops_slug")),
     )
@@ -51,7 +53,9 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("password_hash", sa.String(length=200), nullable=False),
         sa.Column("locale", sa.String(length=10), nullable=False),
-        sa.Column("created_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "created_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_users")),
         sa.UniqueConstraint("email", name=op.f("uq_staff_users_email")),
     )
@@ -62,9 +66,15 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("prefix", sa.String(length=12), nullable=False),
         sa.Column("key_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_used_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("revoked_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "created_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "last_used_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "revoked_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.ForeignKeyConstraint(
             ["shop_id"], ["shops.id"], name=op.f("fk_api_keys_shop_id_shops"), ondelete="CASCADE"
         ),
@@ -93,9 +103,15 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("referral_code", sa.String(length=16), nullable=False),
-        sa.Column("created_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("erased_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "created_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "updated_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "erased_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.ForeignKeyConstraint(
             ["shop_id"], ["shops.id"], name=op.f("fk_customers_shop_id_shops"), ondelete="CASCADE"
         ),
@@ -118,7 +134,9 @@ def upgrade() -> None:
         sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
-        sa.Column("created_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "created_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["shop_id"], ["shops.id"], name=op.f("fk_memberships_shop_id_shops"), ondelete="CASCADE"
         ),
@@ -148,7 +166,9 @@ def upgrade() -> None:
         sa.Column("maintenance_interval_days", sa.Integer(), nullable=True),
         sa.Column("care_guide_text", sa.Text(), nullable=True),
         sa.Column("care_guide_url", sa.String(length=500), nullable=True),
-        sa.Column("created_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "created_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["shop_id"], ["shops.id"], name=op.f("fk_products_shop_id_shops"), ondelete="CASCADE"
         ),
@@ -164,7 +184,9 @@ def upgrade() -> None:
         ),
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("state", sa.String(length=10), nullable=False),
-        sa.Column("changed_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "changed_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.Column("source", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
             ["customer_id"],
@@ -197,15 +219,29 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("placed_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("paid_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("shipped_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("delivered_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("returned_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("cancelled_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "placed_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("paid_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "shipped_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "delivered_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "returned_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "cancelled_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("source", sa.String(length=64), nullable=False),
-        sa.Column("created_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "created_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "updated_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customers.id"],
@@ -266,8 +302,12 @@ def upgrade() -> None:
         ),
         sa.Column("order_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("type", sa.String(length=64), nullable=False),
-        sa.Column("occurred_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("recorded_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "occurred_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "recorded_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.Column("source", sa.String(length=64), nullable=False),
         sa.Column("event_key", sa.String(length=200), nullable=True),
         sa.Column(

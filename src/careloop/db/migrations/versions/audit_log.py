@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import careloop.db.base
+import careloop.db.migration_types
 
 revision = "a7d10b5c9e2f"
 down_revision = "0d86ecb60c8d"
@@ -33,7 +33,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("origin", sa.String(length=100), nullable=False),
-        sa.Column("at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["shop_id"], ["shops.id"], name=op.f("fk_audit_log_shop_id_shops"), ondelete="CASCADE"
         ),

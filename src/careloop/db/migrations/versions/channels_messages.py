@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import careloop.db.base
+import careloop.db.migration_types
 
 revision = "434f2eab8b91"
 down_revision = "0d86ecb60c8d"
@@ -32,7 +32,9 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("updated_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "updated_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["shop_id"],
             ["shops.id"],
@@ -49,7 +51,9 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("address", sa.String(length=254), nullable=False),
         sa.Column("reason", sa.String(length=64), nullable=False),
-        sa.Column("created_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "created_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["shop_id"],
             ["shops.id"],
@@ -79,7 +83,9 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("updated_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "updated_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["shop_id"],
             ["shops.id"],
@@ -122,9 +128,13 @@ def upgrade() -> None:
         sa.Column("provider_message_id", sa.String(length=128), nullable=True),
         sa.Column("dedup_id", sa.String(length=40), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "next_attempt_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("lease_owner", sa.String(length=64), nullable=True),
-        sa.Column("lease_until", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "lease_until", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("fence", sa.Integer(), nullable=False),
         sa.Column("journey_key", sa.String(length=100), nullable=True),
         sa.Column("step_key", sa.String(length=100), nullable=True),
@@ -135,14 +145,30 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("chain_index", sa.Integer(), nullable=False),
-        sa.Column("created_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("delivered_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("opened_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("machine_opened_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("clicked_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("replied_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("failed_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "created_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("sent_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "delivered_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "opened_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "machine_opened_at",
+            careloop.db.migration_types.UTCDateTime(timezone=True),
+            nullable=True,
+        ),
+        sa.Column(
+            "clicked_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "replied_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "failed_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customers.id"],
@@ -183,7 +209,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["message_id"],
             ["messages.id"],
@@ -211,7 +237,9 @@ def upgrade() -> None:
             "customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
         sa.Column("frequency", sa.String(length=16), nullable=False),
-        sa.Column("updated_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "updated_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.Column("source", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
             ["customer_id"],

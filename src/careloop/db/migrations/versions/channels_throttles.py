@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import careloop.db.base
+import careloop.db.migration_types
 
 revision = "49a68e0f7bf4"
 down_revision = "6b1e2f7a9c43"
@@ -24,9 +24,13 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("channel", sa.String(length=16), nullable=False),
-        sa.Column("not_before", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "not_before", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.Column("reason", sa.Text(), nullable=True),
-        sa.Column("updated_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "updated_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["shop_id"],
             ["shops.id"],

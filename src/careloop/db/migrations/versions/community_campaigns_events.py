@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
-import careloop.db.base
+import careloop.db.migration_types
 
 revision = "ba1077bad94c"
 down_revision = "0d86ecb60c8d"
@@ -36,12 +36,20 @@ def upgrade() -> None:
         sa.Column("subject", sa.Text(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("send_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("materialized_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("finished_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("send_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "materialized_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "finished_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("created_by", sa.String(length=254), nullable=False),
-        sa.Column("created_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "created_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "updated_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["shop_id"],
             ["shops.id"],
@@ -64,8 +72,12 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("mode", sa.String(length=16), nullable=False),
         sa.Column("location", sa.String(length=500), nullable=False),
-        sa.Column("starts_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ends_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "starts_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "ends_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.Column("capacity", sa.Integer(), nullable=False),
         sa.Column("language", sa.String(length=10), nullable=False),
         sa.Column(
@@ -75,12 +87,24 @@ def upgrade() -> None:
         ),
         sa.Column("seat_reward", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("invites_queued_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column(
-            "reminders_queued_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True
+            "invites_queued_at",
+            careloop.db.migration_types.UTCDateTime(timezone=True),
+            nullable=True,
         ),
-        sa.Column("thanks_queued_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "reminders_queued_at",
+            careloop.db.migration_types.UTCDateTime(timezone=True),
+            nullable=True,
+        ),
+        sa.Column(
+            "thanks_queued_at",
+            careloop.db.migration_types.UTCDateTime(timezone=True),
+            nullable=True,
+        ),
+        sa.Column(
+            "created_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["shop_id"],
             ["shops.id"],
@@ -105,7 +129,9 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("created_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "created_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["shop_id"],
             ["shops.id"],
@@ -131,10 +157,20 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("early_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("public_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("invites_queued_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "early_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "public_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "invites_queued_at",
+            careloop.db.migration_types.UTCDateTime(timezone=True),
+            nullable=True,
+        ),
+        sa.Column(
+            "created_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["shop_id"],
             ["shops.id"],
@@ -161,8 +197,12 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("coupon_code", sa.String(length=32), nullable=True),
-        sa.Column("named_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "named_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "updated_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customers.id"],
@@ -188,10 +228,14 @@ def upgrade() -> None:
         sa.Column(
             "customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
-        sa.Column("joined_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "joined_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.Column("source", sa.String(length=32), nullable=False),
         sa.Column("activity_count", sa.Integer(), nullable=False),
-        sa.Column("last_active_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "last_active_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customers.id"],
@@ -232,10 +276,18 @@ def upgrade() -> None:
             "customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
         sa.Column("via", sa.String(length=16), nullable=False),
-        sa.Column("invited_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("opened_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("claimed_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("bought_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "invited_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "opened_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "claimed_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "bought_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("order_id", sa.BigInteger(), nullable=True),
         sa.Column("coupon_code", sa.String(length=32), nullable=True),
         sa.ForeignKeyConstraint(
@@ -279,10 +331,18 @@ def upgrade() -> None:
         ),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("used_seat_reward", sa.Boolean(), nullable=False),
-        sa.Column("created_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("promoted_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("checked_in_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "created_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "updated_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "promoted_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "checked_in_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customers.id"],
@@ -330,12 +390,16 @@ def upgrade() -> None:
         ),
         sa.Column("idempotency_key", sa.String(length=200), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("due_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("due_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("rule", sa.String(length=500), nullable=True),
         sa.Column("channel", sa.String(length=16), nullable=True),
         sa.Column("message_id", sa.BigInteger(), nullable=True),
-        sa.Column("created_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("decided_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "created_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "decided_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customers.id"],
@@ -376,7 +440,9 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("points", sa.Integer(), nullable=False),
         sa.Column("source", sa.String(length=32), nullable=False),
-        sa.Column("recorded_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "recorded_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customers.id"],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import careloop.db.base
+import careloop.db.migration_types
 
 revision = "deff86d3c8e6"
 down_revision = "9e1f0c2b7a44"
@@ -28,7 +28,9 @@ def upgrade() -> None:
         sa.Column("shop_id", BIG_ID, nullable=False),
         sa.Column("rule", sa.String(length=32), nullable=False),
         sa.Column("run_date", sa.Date(), nullable=False),
-        sa.Column("started_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "started_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.Column("named", sa.Integer(), nullable=False),
         sa.Column("removed", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -47,7 +49,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("community_launches") as batch:
         batch.add_column(
-            sa.Column("cancelled_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True)
+            sa.Column(
+                "cancelled_at",
+                careloop.db.migration_types.UTCDateTime(timezone=True),
+                nullable=True,
+            )
         )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import careloop.db.base
+import careloop.db.migration_types
 
 revision = "2a5346c1dddb"
 down_revision = "6b1e2f7a9c43"
@@ -22,12 +22,16 @@ def upgrade() -> None:
     with op.batch_alter_table("connectors", schema=None) as batch_op:
         batch_op.add_column(sa.Column("verify_token", sa.String(length=256), nullable=True))
         batch_op.add_column(
-            sa.Column("disabled_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True)
+            sa.Column(
+                "disabled_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+            )
         )
         batch_op.add_column(sa.Column("disabled_reason", sa.String(length=300), nullable=True))
         batch_op.add_column(
             sa.Column(
-                "data_deletion_due_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True
+                "data_deletion_due_at",
+                careloop.db.migration_types.UTCDateTime(timezone=True),
+                nullable=True,
             )
         )
 

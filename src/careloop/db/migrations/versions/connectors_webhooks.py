@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import careloop.db.base
+import careloop.db.migration_types
 
 revision = "c0ec70a5e1b2"
 down_revision = "0d86ecb60c8d"
@@ -31,8 +31,12 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("created_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "created_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "updated_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["shop_id"], ["shops.id"], name=op.f("fk_connectors_shop_id_shops"), ondelete="CASCADE"
         ),
@@ -52,8 +56,12 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("result", sa.Text(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("received_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("processed_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "received_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "processed_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["shop_id"],

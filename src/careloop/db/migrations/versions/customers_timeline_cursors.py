@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import careloop.db.base
+import careloop.db.migration_types
 
 revision = "89cc39ff1c42"
 down_revision = "3cee60f71f43"
@@ -30,7 +30,9 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("updated_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "updated_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_timeline_cursors")),
     )
     # The two consumers keep their place: feedback_cursors and support_cursors are no longer

@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
-import careloop.db.base
+import careloop.db.migration_types
 
 revision = "f3b8d21c6a90"
 down_revision = "9e1f0c2b7a44"
@@ -26,7 +26,9 @@ def upgrade() -> None:
         "feedback_cursors",
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column("position", sa.BigInteger(), nullable=False),
-        sa.Column("updated_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "updated_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_feedback_cursors")),
     )
     op.create_table(
@@ -42,8 +44,12 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "created_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "updated_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["shop_id"], ["shops.id"], name=op.f("fk_surveys_shop_id_shops"), ondelete="CASCADE"
         ),
@@ -67,11 +73,17 @@ def upgrade() -> None:
         sa.Column("target_url", sa.String(length=1000), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("sends", sa.Integer(), nullable=False),
-        sa.Column("next_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_sent_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "last_sent_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("outcome", sa.String(length=300), nullable=False),
-        sa.Column("created_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "created_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "updated_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customers.id"],
@@ -98,7 +110,9 @@ def upgrade() -> None:
     with op.batch_alter_table("reviews", schema=None) as batch_op:
         batch_op.add_column(sa.Column("sku", sa.String(length=128), nullable=True))
         batch_op.add_column(
-            sa.Column("edited_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True)
+            sa.Column(
+                "edited_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+            )
         )
         batch_op.add_column(sa.Column("previous_rating", sa.Integer(), nullable=True))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import careloop.db.base
+import careloop.db.migration_types
 
 revision = "fe67b2cf9a9d"
 down_revision = "6b1e2f7a9c43"
@@ -21,7 +21,9 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("journeys") as batch:
         batch.add_column(
-            sa.Column("enrol_from", careloop.db.base.UTCDateTime(timezone=True), nullable=True)
+            sa.Column(
+                "enrol_from", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+            )
         )
     op.create_table(
         "staff_alerts",
@@ -34,7 +36,9 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("reason", sa.Text(), nullable=True),
-        sa.Column("sent_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "sent_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(["shop_id"], ["shops.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["user_id"], ["staff_users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),

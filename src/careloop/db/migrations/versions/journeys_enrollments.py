@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import careloop.db.base
+import careloop.db.migration_types
 
 revision = "ef2cf44dcd4e"
 down_revision = "0d86ecb60c8d"
@@ -23,7 +23,9 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgres
 
 
 def _utc(name: str, nullable: bool = False) -> sa.Column:  # type: ignore[type-arg]
-    return sa.Column(name, careloop.db.base.UTCDateTime(timezone=True), nullable=nullable)
+    return sa.Column(
+        name, careloop.db.migration_types.UTCDateTime(timezone=True), nullable=nullable
+    )
 
 
 def upgrade() -> None:

@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
-import careloop.db.base
+import careloop.db.migration_types
 
 revision = "6f423a32d714"
 down_revision = "0d86ecb60c8d"
@@ -26,15 +26,21 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
-        sa.Column("started_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("tracking_since", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "started_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "tracking_since", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.Column(
             "config",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column("swept_on", sa.Date(), nullable=True),
-        sa.Column("updated_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "updated_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.Column("updated_by", sa.String(length=254), nullable=False),
         sa.ForeignKeyConstraint(
             ["shop_id"],
@@ -60,12 +66,18 @@ def upgrade() -> None:
         sa.Column("max_uses", sa.Integer(), nullable=True),
         sa.Column("used_count", sa.Integer(), nullable=False),
         sa.Column("min_order_minor", sa.BigInteger(), nullable=False),
-        sa.Column("expires_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "expires_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("source", sa.String(length=32), nullable=False),
         sa.Column("reason", sa.String(length=300), nullable=False),
         sa.Column("idempotency_key", sa.String(length=200), nullable=False),
-        sa.Column("created_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "created_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "revoked_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customers.id"],
@@ -92,9 +104,13 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=32), nullable=False),
         sa.Column("source", sa.String(length=64), nullable=False),
         sa.Column("idempotency_key", sa.String(length=200), nullable=False),
-        sa.Column("granted_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("used_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "granted_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "expires_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("used_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customers.id"],
@@ -132,10 +148,14 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(length=300), nullable=False),
         sa.Column("idempotency_key", sa.String(length=200), nullable=False),
         sa.Column("lot_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("expires_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "expires_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("order_ref", sa.String(length=128), nullable=True),
         sa.Column("actor", sa.String(length=254), nullable=False),
-        sa.Column("occurred_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "occurred_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customers.id"],
@@ -174,10 +194,20 @@ def upgrade() -> None:
             "customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
         sa.Column("tier", sa.String(length=16), nullable=True),
-        sa.Column("tier_since", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("below_tier_since", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("joined_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "tier_since", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "below_tier_since",
+            careloop.db.migration_types.UTCDateTime(timezone=True),
+            nullable=True,
+        ),
+        sa.Column(
+            "joined_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "updated_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customers.id"],
@@ -216,9 +246,15 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("order_ref", sa.String(length=128), nullable=True),
-        sa.Column("created_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("converted_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("reviewed_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "created_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "converted_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "reviewed_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("reviewed_by", sa.String(length=254), nullable=True),
         sa.ForeignKeyConstraint(
             ["advocate_id"],
@@ -256,7 +292,9 @@ def upgrade() -> None:
         sa.Column("discount_minor", sa.BigInteger(), nullable=False),
         sa.Column("idempotency_key", sa.String(length=200), nullable=False),
         sa.Column("source", sa.String(length=32), nullable=False),
-        sa.Column("redeemed_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "redeemed_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["coupon_id"],
             ["coupons.id"],
@@ -287,7 +325,9 @@ def upgrade() -> None:
         "loyalty_processed_events",
         sa.Column("event_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("processed_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "processed_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["event_id"],
             ["timeline_events.id"],

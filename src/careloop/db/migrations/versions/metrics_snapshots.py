@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import careloop.db.base
+import careloop.db.migration_types
 
 revision = "0dfc09474de4"
 down_revision = "3cee60f71f43"
@@ -27,8 +27,12 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=120), nullable=False),
         sa.Column("fingerprint", sa.String(length=64), nullable=False),
         sa.Column("data_version", sa.String(length=64), nullable=False),
-        sa.Column("data_as_of", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("computed_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "data_as_of", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "computed_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.Column("compute_ms", sa.Integer(), nullable=False),
         sa.Column("shop_orders", sa.Integer(), nullable=False),
         sa.Column(
@@ -36,11 +40,15 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("read_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("read_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True),
         sa.Column(
-            "refresh_requested_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True
+            "refresh_requested_at",
+            careloop.db.migration_types.UTCDateTime(timezone=True),
+            nullable=True,
         ),
-        sa.Column("claimed_until", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "claimed_until", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.ForeignKeyConstraint(
             ["shop_id"],
             ["shops.id"],

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import careloop.db.base
+import careloop.db.migration_types
 
 revision = "2c9870a66e8e"
 down_revision = "0d86ecb60c8d"
@@ -37,8 +37,12 @@ def upgrade() -> None:
         sa.Column("p_alive", sa.Float(), nullable=True),
         sa.Column("expected_purchases", sa.Float(), nullable=True),
         sa.Column("predicted_clv_minor", sa.BigInteger(), nullable=True),
-        sa.Column("entered_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("computed_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "entered_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "computed_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customers.id"],
@@ -74,7 +78,9 @@ def upgrade() -> None:
         sa.Column("r_score", sa.Integer(), nullable=True),
         sa.Column("f_score", sa.Integer(), nullable=True),
         sa.Column("m_score", sa.Integer(), nullable=True),
-        sa.Column("changed_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "changed_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customers.id"],
@@ -102,7 +108,9 @@ def upgrade() -> None:
         sa.Column("id", BIG_ID, nullable=False),
         sa.Column("shop_id", BIG_ID, nullable=False),
         sa.Column("run_date", sa.Date(), nullable=False),
-        sa.Column("started_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "started_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.Column("customers", sa.Integer(), nullable=False),
         sa.Column("changes", sa.Integer(), nullable=False),
         sa.Column(

@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
-import careloop.db.base
+import careloop.db.migration_types
 
 revision = "65c9a3516067"
 down_revision = "0d86ecb60c8d"
@@ -25,7 +25,9 @@ def upgrade() -> None:
         "support_cursors",
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column("position", sa.BigInteger(), nullable=False),
-        sa.Column("updated_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "updated_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_support_cursors")),
     )
     op.create_table(
@@ -59,7 +61,9 @@ def upgrade() -> None:
         sa.Column("resolution_minutes", sa.Integer(), nullable=False),
         sa.Column("business_hours", sa.Boolean(), nullable=False),
         sa.Column("warn_before_minutes", sa.Integer(), nullable=True),
-        sa.Column("created_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "created_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["shop_id"],
             ["shops.id"],
@@ -99,19 +103,39 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("first_responded_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("resolved_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("closed_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "first_responded_at",
+            careloop.db.migration_types.UTCDateTime(timezone=True),
+            nullable=True,
+        ),
+        sa.Column(
+            "resolved_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "closed_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("reopen_count", sa.Integer(), nullable=False),
         sa.Column("staff_reply_count", sa.Integer(), nullable=False),
         sa.Column("first_contact_resolution", sa.Boolean(), nullable=True),
-        sa.Column("csat_asked_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "csat_asked_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("csat_score", sa.Integer(), nullable=True),
-        sa.Column("breached_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("escalated_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("sla_check_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "breached_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "escalated_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "sla_check_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "created_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "updated_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["assignee_id"],
             ["staff_users.id"],
@@ -164,8 +188,10 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("title", sa.String(length=300), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("due_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("notify_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("due_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "notify_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.Column(
             "assignee_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
@@ -173,11 +199,15 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=64), nullable=False),
         sa.Column("idempotency_key", sa.String(length=200), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
-        sa.Column("completed_at", careloop.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "completed_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column(
             "completed_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
-        sa.Column("created_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "created_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["assignee_id"],
             ["staff_users.id"],
@@ -244,7 +274,7 @@ def upgrade() -> None:
             "ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
         sa.Column("type", sa.String(length=32), nullable=False),
-        sa.Column("at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("staff_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column(
             "data",
@@ -296,7 +326,9 @@ def upgrade() -> None:
         sa.Column("external_ref", sa.String(length=300), nullable=True),
         sa.Column("outbound_message_id", sa.BigInteger(), nullable=True),
         sa.Column("delivery", sa.String(length=32), nullable=True),
-        sa.Column("created_at", careloop.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "created_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["shop_id"],
             ["shops.id"],

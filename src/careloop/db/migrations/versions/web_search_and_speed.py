@@ -7,10 +7,11 @@ Create Date: 2026-11-23 15:45:00
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import sqlalchemy as sa
 from alembic import op
-
-from careloop.customers.search_key import customer_search_key
 
 revision = "f6d9329f9198"
 down_revision = "9e1f0c2b7a44"
@@ -18,6 +19,26 @@ branch_labels = None
 depends_on = None
 
 BATCH = 5000
+
+# Frozen copy of careloop.customers.search_key as it was at this revision: a migration
+# must give the same result whatever the application code becomes later.
+_KEY_MAX_CHARS = 400
+_LETTERS = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "ł": "l", "ø": "o", "æ": "ae"})
+_SPACES = re.compile(r"\s+")
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", bare.translate(_LETTERS).lower()).strip()
+
+
+def customer_search_key(
+    *, name: str | None, email: str | None, phone: str | None, external_id: str | None = None
+) -> str:
+    digits = "".join(ch for ch in (phone or "") if ch.isdigit())
+    parts = [_fold(name or ""), _fold(email or ""), digits, _fold(external_id or "")]
+    return " ".join(p for p in parts if p)[:_KEY_MAX_CHARS]
 
 
 def upgrade() -> None:
