@@ -83,3 +83,25 @@ def test_the_live_count_says_how_many_customers_the_ticks_hold_now(
     assert "Hiện có 1 khách hàng phù hợp" in both.text
     empty = app_client.post("/community/campaigns/audience-count", data={"csrf_token": token})
     assert "khách hàng phù hợp" not in empty.text and empty.text.strip()  # says why instead
+
+
+def test_the_campaign_page_names_its_audience_in_staff_words(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    make_customer(ctx, shop, "A")
+    sign_in(app_client, ctx, make_staff(shop), shop, "vi")
+    page = app_client.get("/community/campaigns")
+    created = app_client.post(
+        "/community/campaigns",
+        data={
+            "name": "Tri ân",
+            "purpose": "value",
+            "kind": "marketing",
+            "subject": "Cảm ơn",
+            "body": "Cảm ơn bạn.",
+            "segments": ["champions"],
+            "tiers": ["gold"],
+            "csrf_token": csrf_from(page),
+        },
+    )
+    assert "Đối tượng: Phân khúc RFM: Khách hàng VIP; Hạng thành viên: Vàng" in created.text

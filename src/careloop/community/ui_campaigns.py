@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from careloop.community import campaigns
-from careloop.community.audience import parse_audience, resolve_audience
+from careloop.community.audience import Audience, parse_audience, resolve_audience
 from careloop.community.audience_options import AudienceOptions, audience_options
 from careloop.community.models import Campaign
 from careloop.community.ui_forms import Text, field_errors, parse_local, split_list
@@ -89,6 +89,25 @@ def _list_page(
         staff=staff,
         status_code=422 if errors else 200,
     )
+
+
+def _describe(audience: Audience, locale: str) -> str:
+    """The audience in staff words: "Phân khúc RFM: Khách hàng VIP; Thẻ: hanoi"."""
+    from careloop.web.i18n import t
+
+    if audience.everyone and not audience.to_json().keys() - {"all"}:
+        return t("community.everyone", locale)
+    named = {"segments": "segment.{}.label", "tiers": "tier.{}"}
+    parts = []
+    for field in ("segments", "tiers", "tags", "skus", "groups", "customers"):
+        values = getattr(audience, field)
+        if values:
+            pattern = named.get(field)
+            shown = [t(pattern.format(v), locale) if pattern else str(v) for v in values]
+            title = "community.group_ids" if field == "groups" else f"community.{field}"
+            title = "community.customer_ids" if field == "customers" else title
+            parts.append(f"{t(title, locale)}: {', '.join(shown)}")
+    return "; ".join(parts)
 
 
 def _options(session: Session, staff: StaffContext) -> AudienceOptions:
@@ -235,7 +254,7 @@ def _detail(
         "community/campaign.html",
         {
             "c": campaign,
-            "audience": parse_audience(campaign.audience).describe(),
+            "audience": _describe(parse_audience(campaign.audience), staff.locale),
             "preview": preview,
             "progress": progress,
             "editable": campaign.status in EDITABLE,
