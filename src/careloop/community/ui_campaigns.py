@@ -4,6 +4,7 @@ sending or scheduling, editing and cancelling while it has not started."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -11,16 +12,37 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from careloop.community import campaigns
-from careloop.community.audience import parse_audience
+from careloop.community.audience import Audience, parse_audience, resolve_audience
+from careloop.community.audience_options import AudienceOptions, audience_options
 from careloop.community.models import Campaign
 from careloop.community.ui_forms import Text, field_errors, parse_local, split_list
 from careloop.context import AppContext
 from careloop.core.errors import CareloopError
 from careloop.web.deps import Ctx, SessionDep
+from careloop.web.i18n import register_messages
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, StaffContext
 from careloop.web.ui.templating import render
 
 router = APIRouter()
+register_messages(
+    {
+        "community.groups": {"en": "Community groups", "vi": "Nhóm cộng đồng"},
+        "audience.more": {
+            "en": "Others (comma between values)",
+            "vi": "Khác (các giá trị cách nhau bằng dấu phẩy)",
+        },
+        "audience.none_yet": {"en": "None yet.", "vi": "Chưa có."},
+        "audience.count": {
+            "en": "{count} customers match now",
+            "vi": "Hiện có {count} khách hàng phù hợp",
+        },
+        "tier.silver": {"en": "Silver", "vi": "Bạc"},
+        "tier.gold": {"en": "Gold", "vi": "Vàng"},
+        "tier.platinum": {"en": "Platinum", "vi": "Bạch kim"},
+    }
+)
+# A filter of the audience picker: ticked boxes and a "more" text field under one name.
+Picks = Annotated[list[str] | None, Form()]
 AUDIENCE_FIELDS = ("segments", "tiers", "tags", "skus", "groups", "customers")
 EDITABLE = ("draft", "scheduled")
 
@@ -60,11 +82,67 @@ def _list_page(
         "community/campaigns.html",
         {
             "campaigns": campaigns.list_campaigns(session, staff.shop.id),
+            "options": _options(session, staff),
             "errors": errors or {},
             "form": form or {"purpose": "value", "kind": "marketing"},
         },
         staff=staff,
         status_code=422 if errors else 200,
+    )
+
+
+def _describe(audience: Audience, locale: str) -> str:
+    """The audience in staff words: "Phân khúc RFM: Khách hàng VIP; Thẻ: hanoi"."""
+    from careloop.web.i18n import t
+
+    if audience.everyone and not audience.to_json().keys() - {"all"}:
+        return t("community.everyone", locale)
+    named = {"segments": "segment.{}.label", "tiers": "tier.{}"}
+    parts = []
+    for field in ("segments", "tiers", "tags", "skus", "groups", "customers"):
+        values = getattr(audience, field)
+        if values:
+            pattern = named.get(field)
+            shown = [t(pattern.format(v), locale) if pattern else str(v) for v in values]
+            title = "community.group_ids" if field == "groups" else f"community.{field}"
+            title = "community.customer_ids" if field == "customers" else title
+            parts.append(f"{t(title, locale)}: {', '.join(shown)}")
+    return "; ".join(parts)
+
+
+def _options(session: Session, staff: StaffContext) -> AudienceOptions:
+    from careloop.web.i18n import t
+
+    return audience_options(session, staff.shop.id, lambda key: t(key, staff.locale))
+
+
+@router.post("/community/campaigns/audience-count")
+def audience_count(
+    request: Request,
+    staff: CurrentStaff,
+    session: SessionDep,
+    segments: Picks = None,
+    tiers: Picks = None,
+    tags: Picks = None,
+    skus: Picks = None,
+    groups_: Annotated[list[str] | None, Form(alias="groups")] = None,
+    customers: Picks = None,
+    everyone: Text = "",
+) -> Response:
+    """The picker's live count (htmx, as staff tick): who the audience holds now."""
+    form = _posted("", "", "", "", "", segments, tiers, tags, skus, groups_, customers, everyone)
+    count: int | None = None
+    problem = ""
+    try:
+        audience = parse_audience(_audience(form))
+        count = len(resolve_audience(session=session, shop_id=staff.shop.id, audience=audience))
+    except CareloopError as exc:
+        problem = next(iter(field_errors(exc, staff.locale).values()), "")
+    return render(
+        request,
+        "community/_audience_count.html",
+        {"count": count, "problem": problem},
+        staff=staff,
     )
 
 
@@ -79,28 +157,33 @@ def _posted(
     kind: str,
     subject: str,
     body: str,
-    segments: str,
-    tiers: str,
-    tags: str,
-    skus: str,
-    groups: str,
-    customers: str,
+    segments: Sequence[str] | None,
+    tiers: Sequence[str] | None,
+    tags: Sequence[str] | None,
+    skus: Sequence[str] | None,
+    groups: Sequence[str] | None,
+    customers: Sequence[str] | None,
     everyone: str,
 ) -> dict[str, str]:
+    """The form as posted: each audience filter is what was ticked plus what was typed."""
     return {
         "name": name,
         "purpose": purpose,
         "kind": kind,
         "subject": subject,
         "body": body,
-        "segments": segments,
-        "tiers": tiers,
-        "tags": tags,
-        "skus": skus,
-        "groups": groups,
-        "customers": customers,
+        "segments": _joined(segments),
+        "tiers": _joined(tiers),
+        "tags": _joined(tags),
+        "skus": _joined(skus),
+        "groups": _joined(groups),
+        "customers": _joined(customers),
         "everyone": everyone,
     }
+
+
+def _joined(values: Sequence[str] | None) -> str:
+    return ", ".join(dict.fromkeys(v for raw in values or () for v in split_list(raw)))
 
 
 @router.post("/community/campaigns")
@@ -114,12 +197,12 @@ def campaign_create(
     kind: Text = "marketing",
     subject: Text = "",
     body: Text = "",
-    segments: Text = "",
-    tiers: Text = "",
-    tags: Text = "",
-    skus: Text = "",
-    groups_: Annotated[str, Form(alias="groups")] = "",
-    customers: Text = "",
+    segments: Picks = None,
+    tiers: Picks = None,
+    tags: Picks = None,
+    skus: Picks = None,
+    groups_: Annotated[list[str] | None, Form(alias="groups")] = None,
+    customers: Picks = None,
     everyone: Text = "",
 ) -> Response:
     form = _posted(
@@ -171,13 +254,14 @@ def _detail(
         "community/campaign.html",
         {
             "c": campaign,
-            "audience": parse_audience(campaign.audience).describe(),
+            "audience": _describe(parse_audience(campaign.audience), staff.locale),
             "preview": preview,
             "progress": progress,
             "editable": campaign.status in EDITABLE,
             "errors": errors or {},
             "form": form or _form_of(campaign),
             "missing_channels": missing,
+            "options": _options(session, staff) if campaign.status in EDITABLE else None,
             "confirm_unready": confirm_unready,
         },
         staff=staff,
@@ -250,12 +334,12 @@ def campaign_edit(
     kind: Text = "marketing",
     subject: Text = "",
     body: Text = "",
-    segments: Text = "",
-    tiers: Text = "",
-    tags: Text = "",
-    skus: Text = "",
-    groups_: Annotated[str, Form(alias="groups")] = "",
-    customers: Text = "",
+    segments: Picks = None,
+    tiers: Picks = None,
+    tags: Picks = None,
+    skus: Picks = None,
+    groups_: Annotated[list[str] | None, Form(alias="groups")] = None,
+    customers: Picks = None,
     everyone: Text = "",
 ) -> Response:
     form = _posted(

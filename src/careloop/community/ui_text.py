@@ -122,8 +122,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Nội dung",
     },
     "community.audience": {
-        "en": "Audience (filters combine; commas inside one)",
-        "vi": "Đối tượng (các bộ lọc kết hợp; phân tách giá trị bằng dấu phẩy)",
+        "en": "Audience (tick what you want; a customer must match every kind ticked)",
+        "vi": "Đối tượng (tích chọn; khách phải khớp mọi loại đã chọn)",
     },
     "community.audience_is": {
         "en": "Audience: {audience}",

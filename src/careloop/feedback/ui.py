@@ -14,7 +14,7 @@ from careloop.audit.service import audit
 from careloop.context import AppContext
 from careloop.core.errors import FieldError, ValidationFailed
 from careloop.customers.models import Customer
-from careloop.feedback import review_settings, rules, survey_ui
+from careloop.feedback import review_settings, rules, survey_form_ui, survey_ui
 from careloop.feedback.models import Review, SurveyResponse
 from careloop.feedback.results import survey_results
 from careloop.feedback.service import respond_to_review, suggested_reply
@@ -29,6 +29,7 @@ from careloop.web.ui.templating import render
 
 router = APIRouter()
 # The survey editor, preview and text answers live in their own module, under /feedback.
+router.include_router(survey_form_ui.router)  # before survey_ui: /surveys/build
 router.include_router(survey_ui.router)
 register_nav("feedback", "Feedback", "Góp ý", "/feedback", "viewer", 50)
 PERIOD = timedelta(days=90)
