@@ -9,6 +9,9 @@ from aiosmtpd.controller import Controller
 
 from tests.channels.conftest import Inbox, free_port
 
+# The connector tests' fixtures: a connected platform and signed deliveries.
+from tests.connectors.conftest import connect, deliver  # noqa: F401
+
 
 @pytest.fixture
 def mailbox() -> Iterator[tuple[Inbox, int]]:

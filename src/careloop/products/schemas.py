@@ -47,6 +47,8 @@ class ProductFields(BaseModel):
     price: Decimal | None = Field(default=None, ge=0, allow_inf_nan=False, max_digits=18)
     usage_days: Days | None = None
     warranty_months: int | None = Field(default=None, ge=0, le=MAX_WARRANTY_MONTHS)
+    # A warranty a shop counts in days (demo data, `warranty:365d` tags); months win.
+    warranty_days: Days | None = None
     maintenance_interval_days: Days | None = None
     care_guide_vi: Guide | None = None
     care_guide_en: Guide | None = None
