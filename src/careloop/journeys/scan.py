@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal, or_, select
+from sqlalchemy import Integer, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from careloop.core.clock import Clock, ensure_aware
@@ -194,7 +194,8 @@ def _product_dates(
             kind, "maintenance_interval_days"
         )
     )
-    months_col = care("warranty_months") if kind == "warranty_expiry" else literal(None)
+    warranty = kind == "warranty_expiry"
+    months_col = care("warranty_months") if warranty else literal(None, Integer)
     rows = session.execute(
         select(
             Order.external_id,
@@ -215,7 +216,7 @@ def _product_dates(
             Order.shop_id == shop.id,
             Order.status.not_in(NOT_SALES),
             Order.placed_at >= now - timedelta(days=LOOKBACK_DAYS),
-            or_(days_col > 0, months_col > 0),
+            or_(days_col > 0, months_col > 0) if warranty else days_col > 0,
         )
     )
     tz = zone(shop.timezone)
