@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from careloop.context import AppContext
@@ -13,6 +14,7 @@ from careloop.core.errors import ValidationFailed
 from careloop.imports import run_import
 from careloop.orders.models import Product
 from careloop.shops.models import Shop
+from tests.cli_runner import careloop
 
 
 def _csv(tmp_path: Path, text: str) -> Path:
@@ -69,3 +71,19 @@ def test_vietnamese_prices_and_a_variant_are_read_and_a_second_import_updates(
         "RO-1",
         "Máy lọc RO trắng",
     )
+
+
+def test_careloop_import_products_on_the_command_line_says_what_it_did(
+    db_url: str, shop: Shop, api: TestClient, tmp_path: Path
+) -> None:
+    path = _csv(tmp_path, "sku,name,usage_days\nOOLONG-200,Trà Ô Long,30\n")
+    result = careloop(db_url, "import", "products", str(path), "--shop", "acme")
+    assert result.returncode == 0, result.stderr
+    assert "products 1 new, 0 updated" in result.stdout
+    assert api.get("/api/v1/products/OOLONG-200").json()["usage_days"] == 30
+
+    bad = _csv(tmp_path, "sku,usage_days\nOOLONG-200,0\n")
+    result = careloop(db_url, "import", "products", str(bad), "--shop", "acme")
+    assert result.returncode == 1
+    assert f"{bad}:2: usage_days: Input should be greater than or equal to 1" in result.stderr
+    assert api.get("/api/v1/products/OOLONG-200").json()["usage_days"] == 30
