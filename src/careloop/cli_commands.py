@@ -195,6 +195,14 @@ def import_orders(
     run_csv_import("orders", shop, file, skip_bad_rows, bad_rows_out)
 
 
+@import_app.command("products")
+def import_products(
+    shop: ShopOpt, file: Path, skip_bad_rows: SkipBadOpt = False, bad_rows_out: BadOutOpt = None
+) -> None:
+    """Import the product catalogue with its care data (usage, warranty, care guide) from CSV."""
+    run_csv_import("products", shop, file, skip_bad_rows, bad_rows_out)
+
+
 @import_app.command("responses")
 def import_responses(
     shop: ShopOpt, file: Path, skip_bad_rows: SkipBadOpt = False, bad_rows_out: BadOutOpt = None

@@ -20,7 +20,7 @@ from careloop.shops.models import Shop
 
 # Names a template may use at the top level (plus whatever the caller's context adds).
 BASE_NAMES = frozenset(
-    {"customer", "shop", "order", "spending", "loyalty", "coupon", "links", "message"}
+    {"customer", "shop", "order", "product", "spending", "loyalty", "coupon", "links", "message"}
 )
 NOT_SALES = ("cancelled", "returned")
 # Top-level fields that date and inactivity triggers fill (journeys/scan.py); always present.
@@ -159,7 +159,28 @@ def build_context(
             continue  # counted by the clock at send time, not when the journey was enrolled
         context[key] = _localised(key, value, locale)
     context["trigger"] = trigger_context(extra.get("trigger"), context["order"], locale)
+    context["product"] = _product(session, shop, context, locale)
     return context
+
+
+def _product(
+    session: Session, shop: Shop, context: Mapping[str, Any], locale: str
+) -> dict[str, Any]:
+    """`product`: the catalogue's care data of the journey's product (a date trigger's sku,
+    else the trigger event's, else the order's first item); every field present, "" (or
+    empty) when the shop has not said, so a template falls back to its general wording."""
+    from careloop.products.render import product_context
+
+    order = context.get("order") or {}
+    items = order.get("items") or []
+    sku = str(
+        context.get("sku")
+        or context["trigger"].get("sku")
+        or (items[0].get("sku") if items else "")
+        or ""
+    )
+    name = str(context.get("product_name") or (items[0]["name"] if items else "") or "")
+    return product_context(session, shop.id, sku, name, locale)
 
 
 def _since_last_order(spending: Mapping[str, Any], now: datetime | None) -> dict[str, Any]:
@@ -299,6 +320,12 @@ def _coupon(extra: Mapping[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def sample_product(locale: str) -> dict[str, Any]:
+    from careloop.products.render import sample_product_context
+
+    return sample_product_context(locale)
+
+
 def sample_context(locale: str = "vi", shop_name: str = "Cửa hàng mẫu") -> dict[str, Any]:
     """Plausible data for previews and validation: every field a template may use is set."""
     locale = normalise_locale(locale)
@@ -339,6 +366,7 @@ def sample_context(locale: str = "vi", shop_name: str = "Cửa hàng mẫu") -> 
         "coupon": {"code": "CAMON10", "expires_at": "02/12/2026", "percent_off": 10},
         "links": link_markers(),
         "message": {"locale": locale},
+        "product": sample_product(locale),
         # What date-triggered journeys pass in their context (playbooks/journeys/TEMPLATES.md
         # in the package).
         "days_inactive": 63,

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from careloop.customers.schemas import CustomerIn
 from careloop.orders.schemas import OrderIn
+from careloop.products.schemas import ProductIn
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class Mapped:
     customers: list[CustomerIn] = field(default_factory=list)
     orders: list[OrderIn] = field(default_factory=list)
     status_changes: list[StatusChange] = field(default_factory=list)
+    # Catalogue rows with care data from a products/* topic (careloop/products/platform.py).
+    products: list[ProductIn] = field(default_factory=list)
     ignored: str | None = None  # a topic Careloop has no use for, answered 200
 
     def describe(self) -> str:
@@ -30,5 +33,6 @@ class Mapped:
             f"{len(self.customers)} customer(s)" if self.customers else "",
             ", ".join(f"order {o.order_id} ({o.status})" for o in self.orders),
             ", ".join(f"order {c.order_id} -> {c.status}" for c in self.status_changes),
+            f"{len(self.products)} product(s)" if self.products else "",
         ]
         return "; ".join(p for p in parts if p) or "nothing to do"

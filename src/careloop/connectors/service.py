@@ -30,6 +30,7 @@ from careloop.core.clock import Clock
 from careloop.core.errors import CareloopError, FieldError, NotFound, ValidationFailed
 from careloop.customers.service import upsert_customer
 from careloop.orders.service import change_status, upsert_order
+from careloop.products.service import save_product
 from careloop.shops.models import Shop
 
 MIN_SECRET_LENGTH = 8
@@ -356,6 +357,8 @@ def _apply(
 ) -> Receipt:
     try:
         with session.begin_nested():
+            for product in mapped.products:
+                save_product(session=session, clock=clock, shop=shop, data=product)
             for customer in mapped.customers:
                 upsert_customer(
                     session=session, clock=clock, shop=shop, data=customer, source=platform

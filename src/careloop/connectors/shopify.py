@@ -18,6 +18,7 @@ from careloop.core.errors import FieldError, ValidationFailed
 from careloop.customers.schemas import CustomerIn
 from careloop.orders.address import address_line
 from careloop.orders.schemas import OrderIn, OrderLineIn
+from careloop.products.platform import products_from_payload
 
 CONSENT_STATES = {"subscribed", "unsubscribed", "not_subscribed", "redacted"}
 PAID_STATES = {"paid", "partially_refunded", "refunded"}
@@ -31,6 +32,8 @@ ORDER_TOPICS = {
     "orders/delivered",
 }
 CUSTOMER_TOPICS = {"customers/create", "customers/update"}
+# Product webhooks carry the Product resource: tags, product_type, variants with their skus.
+PRODUCT_TOPICS = {"products/create", "products/update"}
 
 
 def map_payload(topic: str, data: Any, *, time_suffix: str = "_at") -> Mapped:
@@ -42,6 +45,9 @@ def map_payload(topic: str, data: Any, *, time_suffix: str = "_at") -> Mapped:
         customer = _customer(reader, "")
         _raise(reader)
         return Mapped(customers=[customer] if customer else [])
+    if topic in PRODUCT_TOPICS:
+        products, _problems = products_from_payload(data)
+        return Mapped(products=products) if products else Mapped(ignored="a product without skus")
     if topic == "refunds/create":
         reader = Reader(data)
         order_id = reader.text("order_id", required=True)

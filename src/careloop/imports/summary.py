@@ -15,6 +15,8 @@ class ImportSummary:
     orders_new: int = 0
     orders_updated: int = 0
     lines: int = 0
+    products_new: int = 0
+    products_updated: int = 0
     seconds: float = 0.0
 
     def __str__(self) -> str:
@@ -28,4 +30,6 @@ class ImportSummary:
         if self.kind == "orders":
             parts.append(f"orders {self.orders_new:,} new, {self.orders_updated:,} updated")
             parts.append(f"{self.lines:,} order line(s)")
+        if self.kind == "products":
+            parts.append(f"products {self.products_new:,} new, {self.products_updated:,} updated")
         return "; ".join(parts)

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from careloop.core.clock import Clock, ensure_aware
 from careloop.customers.models import Customer
@@ -22,6 +22,7 @@ from careloop.journeys.enroll import enroll
 from careloop.journeys.policy import zone
 from careloop.journeys.schema import JourneyDef
 from careloop.orders.models import Order, OrderLine, Product
+from careloop.products.care import runout_date, warranty_end
 from careloop.shops.models import Shop
 
 # How many days after its date a trigger may still fire when a scan was missed.
@@ -180,14 +181,23 @@ def _inactive(
 def _product_dates(
     session: Session, shop: Shop, kind: str, today: date, before: int, now: datetime
 ) -> Iterator[Due]:
-    column = {
-        "runout": Product.usage_days,
-        "warranty_expiry": Product.warranty_days,
-        "maintenance_due": Product.maintenance_interval_days,
-    }[kind]
+    """Run-out, warranty-end and maintenance dates from the order's delivery (else placing)
+    and the product's care data (a variant's gaps filled from its parent product). A date
+    already past is never cited: catching up stops on the day itself."""
+    parent = aliased(Product)
+
+    def care(name: str) -> Any:
+        return func.coalesce(getattr(Product, name), getattr(parent, name))
+
+    days_col = care(
+        {"runout": "usage_days", "warranty_expiry": "warranty_days"}.get(
+            kind, "maintenance_interval_days"
+        )
+    )
+    warranty = kind == "warranty_expiry"
+    months_col = care("warranty_months") if warranty else literal(None, Integer)
     rows = session.execute(
         select(
-            Order.id,
             Order.external_id,
             Order.customer_id,
             Order.placed_at,
@@ -196,28 +206,27 @@ def _product_dates(
             Product.id,
             Product.sku,
             Product.name,
-            column,
+            days_col,
+            months_col,
         )
         .join(OrderLine, OrderLine.order_id == Order.id)
         .join(Product, Product.id == OrderLine.product_id)
+        .outerjoin(parent, (parent.shop_id == Product.shop_id) & (parent.sku == Product.parent_sku))
         .where(
             Order.shop_id == shop.id,
             Order.status.not_in(NOT_SALES),
             Order.placed_at >= now - timedelta(days=LOOKBACK_DAYS),
-            column.is_not(None),
-            column > 0,
+            or_(days_col > 0, months_col > 0) if warranty else days_col > 0,
         )
     )
     tz = zone(shop.timezone)
-    for _id, ext, customer_id, placed, delivered, qty, product_id, sku, name, days_or_none in rows:
-        days = int(days_or_none or 0)
-        if days <= 0:
-            continue
+    for ext, customer_id, placed, delivered, qty, product_id, sku, name, days_, months in rows:
+        days, months = int(days_ or 0), int(months or 0)
         start = ensure_aware(delivered or placed).astimezone(tz).date()
         base = {"order_id": ext, "sku": sku, "product_name": name, "product_id": product_id}
         if kind == "runout":
-            target = start + timedelta(days=days * max(qty, 1))
-            if in_window(today, target, before) and not _reordered(
+            target = runout_date(start, usage_days=days, quantity=qty)
+            if _due(today, target, before) and not _reordered(
                 session, shop.id, customer_id, product_id, placed
             ):
                 yield Due(
@@ -226,23 +235,28 @@ def _product_dates(
                     {**base, "runout_date": target.isoformat(), "days_left": (target - today).days},
                 )
         elif kind == "warranty_expiry":
-            target = start + timedelta(days=days)
-            if in_window(today, target, before):
+            end = warranty_end(start, months=months, days=days)
+            if end is not None and _due(today, end, before):
                 yield Due(
                     customer_id,
                     f"warranty:{ext}:{sku}",
-                    {**base, "warranty_until": target.isoformat()},
+                    {**base, "warranty_until": end.isoformat()},
                 )
-        else:
+        elif days > 0:
             number = max(1, (today - start).days // days + 1)
             for n in (number - 1, number):
                 target = start + timedelta(days=days * n)
-                if n >= 1 and in_window(today, target, before):
+                if n >= 1 and _due(today, target, before):
                     yield Due(
                         customer_id,
                         f"maintenance:{ext}:{sku}:{n}",
                         {**base, "maintenance_date": target.isoformat(), "service_number": n},
                     )
+
+
+def _due(today: date, target: date, days_before: int) -> bool:
+    """In the trigger's window and not yet past: a reminder never cites a date gone by."""
+    return in_window(today, target, days_before) and target >= today
 
 
 def _reordered(

@@ -27,6 +27,16 @@ class Product(Base):
     care_guide_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     care_guide_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The catalogue a shop keeps (careloop/products): `care_guide_text`/`care_guide_url` are
+    # the Vietnamese guide, these the English one; warranty in months as shops state it
+    # (`warranty_days` stays for day-counted warranties); a variant names its parent's sku
+    # and inherits whatever care data it does not set itself.
+    care_guide_text_en: Mapped[str | None] = mapped_column(Text, nullable=True)
+    care_guide_url_en: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    warranty_months: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    parent_sku: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    related_skus: Mapped[list[str] | None] = mapped_column(JsonType, nullable=True)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Order(Base):

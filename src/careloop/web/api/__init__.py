@@ -12,6 +12,7 @@ from careloop.loyalty.api import router as loyalty_router
 from careloop.metrics.api import router as metrics_router
 from careloop.metrics.targets_api import router as kpi_targets_router
 from careloop.orders.api import router as orders_router
+from careloop.products.api import router as products_router
 from careloop.support.api import router as support_router
 from careloop.web.api.responses import ERROR_RESPONSES
 from careloop.web.audit import record_changes
@@ -24,6 +25,7 @@ api_router = APIRouter(
 )
 api_router.include_router(customers_router)
 api_router.include_router(orders_router)
+api_router.include_router(products_router)
 api_router.include_router(connectors_router)
 api_router.include_router(loyalty_router)
 api_router.include_router(metrics_router)

@@ -22,6 +22,7 @@ PAGE_MODULES: list[str] = [
     "careloop.journeys.ui",
     "careloop.loyalty.ui",
     "careloop.metrics.ui",
+    "careloop.products.ui",
     "careloop.segments.ui",
     "careloop.support.ui",
     "careloop.web.ui.account",

@@ -1,4 +1,4 @@
-"""The import page: upload a CSV (customers, orders, survey responses, reviews), run the
+"""The import page: upload a CSV (customers, orders, products, survey responses, reviews), run the
 same importer as `careloop import`, and show the validation report or the summary."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from careloop.web.ui.templating import render
 router = APIRouter()
 register_nav("import", "Import", "Nhập dữ liệu", "/import", min_role="agent", order=85)
 
-KINDS = ("customers", "orders", "responses", "reviews")
+KINDS = ("customers", "orders", "products", "responses", "reviews")
 MODES = ("all", "good_rows")
 MAX_BYTES = 20 * 1024 * 1024
 CHUNK = 1024 * 1024
@@ -56,6 +56,10 @@ register_messages(
         "import.more": {"en": "… and {count} more", "vi": "… và {count} lỗi khác"},
         "import.kind.customers": {"en": "Customers", "vi": "Khách hàng"},
         "import.kind.orders": {"en": "Orders", "vi": "Đơn hàng"},
+        "import.kind.products": {
+            "en": "Products and care data",
+            "vi": "Sản phẩm và dữ liệu chăm sóc",
+        },
         "import.kind.responses": {"en": "Survey responses", "vi": "Phản hồi khảo sát"},
         "import.kind.reviews": {"en": "Reviews", "vi": "Đánh giá"},
         "import.mode": {"en": "If some rows are wrong", "vi": "Nếu có dòng sai"},
