@@ -31,7 +31,7 @@ from careloop.loyalty.points import points_balance
 from careloop.loyalty.program import is_running, program_config
 from careloop.loyalty.referrals import referral_link
 from careloop.loyalty.rewards import redeem_reward
-from careloop.loyalty.tiers import rank
+from careloop.loyalty.tiers import Progress, rank
 from careloop.shops.models import Shop
 from careloop.web.deps import Ctx, SessionDep
 
@@ -48,6 +48,7 @@ TEXT: dict[str, dict[str, str]] = {
         "no_tier": "Chưa có hạng",
         "next": "Còn {orders} đơn hoặc {spend} nữa để lên hạng {tier}",
         "top": "Bạn đang ở hạng cao nhất. Cảm ơn bạn!",
+        "first": "Đơn hàng đầu tiên sẽ đưa bạn lên hạng {tier}.",
         "privileges": "Đặc quyền của bạn",
         "rewards": "Đổi điểm",
         "coupons": "Mã giảm giá của bạn",
@@ -73,7 +74,7 @@ TEXT: dict[str, dict[str, str]] = {
         "error_tier": "Quà này dành cho thành viên hạng {tier} trở lên.",
         "error_paused": "Chương trình thành viên đang tạm dừng, bạn chưa thể đổi điểm lúc này.",
         "error_reward": "Quà này hiện không còn. Bạn hãy chọn một quà khác nhé.",
-        "copy": "Sao chép liên kết",
+        "copy_link": "Sao chép liên kết",
         "copied": "Đã sao chép!",
         "share": "Chia sẻ qua Zalo, Messenger…",
         "share_facebook": "Chia sẻ lên Facebook",
@@ -94,6 +95,7 @@ TEXT: dict[str, dict[str, str]] = {
         "no_tier": "No tier yet",
         "next": "{orders} more orders or {spend} more to reach {tier}",
         "top": "You are at our highest tier. Thank you!",
+        "first": "Your first order makes you a {tier} member.",
         "privileges": "Your privileges",
         "rewards": "Redeem points",
         "coupons": "Your coupons",
@@ -117,7 +119,7 @@ TEXT: dict[str, dict[str, str]] = {
         "error_tier": "This reward is for {tier} members and above.",
         "error_paused": "The loyalty program is paused, so points cannot be redeemed right now.",
         "error_reward": "This reward is no longer available. Please choose another one.",
-        "copy": "Copy link",
+        "copy_link": "Copy link",
         "copied": "Copied!",
         "share": "Share on Zalo, Messenger…",
         "share_facebook": "Share on Facebook",
@@ -229,6 +231,16 @@ def _history(
     ]
 
 
+def _next_line(progress: Progress, shop: Shop, text: dict[str, str], lang: str) -> str:
+    if progress.next_tier is None:
+        return text["top"]
+    tier = text.get(progress.next_tier, "")
+    if not progress.spend_needed_minor and progress.next_tier == "silver":
+        return text["first"].format(tier=tier)
+    spend = format_money(progress.spend_needed_minor, shop.currency, lang)
+    return text["next"].format(orders=progress.orders_needed, spend=spend, tier=tier)
+
+
 def _render(
     ctx: AppContext,
     session: Session,
@@ -270,13 +282,7 @@ def _render(
         "nonce": secrets.token_urlsafe(12),
         "notice": notice,
         "tier_name": text.get(data.tier or "", text["no_tier"]),
-        "next_line": text["next"].format(
-            orders=progress.orders_needed,
-            spend=format_money(progress.spend_needed_minor, shop.currency, lang),
-            tier=text.get(progress.next_tier or "", ""),
-        )
-        if progress.next_tier
-        else text["top"],
+        "next_line": _next_line(progress, shop, text, lang),
         "privileges": [PRIVILEGES[lang].get(k, k) for k in sorted(data.entitlements)],
         "rewards": rewards,
         "coupons": [coupon_facts(c, customer, shop) for c in data.coupons],
