@@ -6,6 +6,7 @@ with CARELOOP_UPDATE_GOLDEN=1 and read the diff."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable
@@ -17,6 +18,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from careloop.channels.models import Message
+from careloop.channels.render_context import build_context
+from careloop.channels.service import render_message
 from careloop.context import AppContext
 from careloop.core import events
 from careloop.core.clock import VirtualClock
@@ -127,6 +130,73 @@ def test_each_loyalty_message_reads_as_the_golden_text_in_the_customers_language
     golden = GOLDEN / f"loyalty_messages.{lang}.txt"
     if UPDATE:
         golden.parent.mkdir(exist_ok=True)
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+
+
+def _template_for(event: TimelineEvent) -> str:
+    payload = event.payload or {}
+    if event.type == events.LOYALTY_TIER_CHANGED:
+        return "loyalty.tier_up" if payload.get("direction") == "up" else "loyalty.tier_down"
+    if event.type == events.LOYALTY_REFERRAL_REWARDED:
+        return f"loyalty.referral_{payload.get('side')}"
+    return event.type
+
+
+def _sms_and_zalo(ctx: AppContext, shop: Shop) -> str:
+    """The SMS text and the Zalo ZNS data each loyalty event renders to, as the journey renders
+    them (the event's payload is the template's `trigger`)."""
+    firsts: dict[str, TimelineEvent] = {}
+    with ctx.sessions() as s:
+        rows = s.scalars(
+            select(TimelineEvent)
+            .where(TimelineEvent.type.like("loyalty.%"))
+            .order_by(TimelineEvent.id)
+        )
+        for event in rows:
+            firsts.setdefault(_template_for(event), event)
+        out = []
+        for key in TOLD:
+            event = firsts[key]
+            customer = s.get(Customer, event.customer_id)
+            assert customer is not None
+            trigger = {**(event.payload or {}), "type": event.type}
+            context = build_context(
+                session=s, shop=shop, customer=customer, extra={"trigger": trigger}
+            )
+            locale = customer.locale or "vi"
+            sms = render_message(
+                session=s,
+                shop=shop,
+                template_key=key,
+                channel="sms",
+                locale=locale,
+                context=context,
+            )
+            zalo = render_message(
+                session=s,
+                shop=shop,
+                template_key=key,
+                channel="zalo",
+                locale=locale,
+                context=context,
+            )
+            data = {k: v for k, v in zalo.data.items() if not k.startswith("_")}
+            out.append(
+                f"== {key} ({locale})\nSMS: {sms.text.strip()}\n"
+                f"Zalo: {json.dumps(data, ensure_ascii=False, sort_keys=True)}\n"
+            )
+    return CODE.sub("<CODE>", "\n".join(out))
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_each_loyalty_message_has_sms_and_zalo_variants_read_as_the_golden_text(
+    ctx: AppContext, shop: Shop, clock: VirtualClock, lang: str
+) -> None:
+    _a_year_of_membership(ctx, shop, clock, lang)
+    text = _sms_and_zalo(ctx, shop)
+    golden = GOLDEN / f"loyalty_messages_sms_zalo.{lang}.txt"
+    if UPDATE:
         golden.write_text(text, encoding="utf-8")
     assert text == golden.read_text(encoding="utf-8")
 
