@@ -112,3 +112,17 @@ def test_a_tampered_link_cannot_redeem(ctx: AppContext, shop: Shop, app_client: 
     )
     assert page.status_code == 404
     assert _counts(ctx, shop, lan) == (500, 0, 0)
+
+
+def test_the_page_wears_the_shops_colour_and_speaks_english_to_an_english_customer(
+    ctx: AppContext, shop: Shop, app_client: TestClient
+) -> None:
+    shop.settings = {**(shop.settings or {}), "brand_color": "#aa3366"}
+    with ctx.sessions() as s, s.begin():
+        s.merge(shop)
+    lan = _member(ctx, shop, 150, locale="en")
+    page = app_client.get(_path(ctx, shop, lan)).text
+    assert "--accent: #aa3366" in page
+    assert "Your first order makes you a Silver member." in page
+    assert "Points history" in page and "Bonus points" in page and "+150" in page
+    assert "Share on Facebook" in page and "Copy link" in page
