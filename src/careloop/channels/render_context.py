@@ -69,6 +69,17 @@ TRIGGER_FIELDS = (
     "sku",
     "product_name",
     "segment",
+    # loyalty.* events (loyalty/announce.py): tier news, referral rewards, coupons.
+    "tier",
+    "tier_name",
+    "previous_tier",
+    "direction",
+    "side",
+    "friend_name",
+    "code",
+    "discount",
+    "reward_name",
+    "cost",
 )
 SAMPLE_TRIGGER: dict[str, Any] = {
     "type": "points.expiring",
@@ -86,6 +97,16 @@ SAMPLE_TRIGGER: dict[str, Any] = {
     "sku": "CF-500",
     "product_name": "Cà phê Arabica 500g",
     "segment": "champions",
+    "tier": "gold",
+    "tier_name": "Vàng",
+    "previous_tier": "silver",
+    "direction": "up",
+    "side": "advocate",
+    "friend_name": "Bình",
+    "code": "CAMON15",
+    "discount": "15%",
+    "reward_name": "Giảm 50.000 ₫",
+    "cost": 500,
 }
 
 

@@ -70,6 +70,13 @@ EARLY_ACCESS_INVITED: Final = "early_access.invited"
 EARLY_ACCESS_OPENED: Final = "early_access.opened"
 EARLY_ACCESS_CLAIMED: Final = "early_access.claimed"
 EARLY_ACCESS_BOUGHT: Final = "early_access.bought"
+# What loyalty tells the customer (the loyalty_messages playbook sends them): one event per
+# thing worth a message, with the facts the message needs.
+LOYALTY_POINTS_EARNED: Final = "loyalty.points_earned"
+LOYALTY_TIER_CHANGED: Final = "loyalty.tier_changed"
+LOYALTY_REFERRAL_REWARDED: Final = "loyalty.referral_rewarded"
+LOYALTY_REPEAT_DISCOUNT: Final = "loyalty.repeat_discount"
+LOYALTY_REWARD_CODE: Final = "loyalty.reward_code"
 
 LABELS: Final[dict[str, str]] = {
     ORDER_PLACED: "Order placed",
@@ -135,6 +142,11 @@ LABELS: Final[dict[str, str]] = {
     EARLY_ACCESS_OPENED: "Opened an early-access invitation",
     EARLY_ACCESS_CLAIMED: "Claimed early access",
     EARLY_ACCESS_BOUGHT: "Bought a launch product",
+    LOYALTY_POINTS_EARNED: "Points earned on an order (news for the customer)",
+    LOYALTY_TIER_CHANGED: "Tier changed (news for the customer)",
+    LOYALTY_REFERRAL_REWARDED: "Referral reward (news for the customer)",
+    LOYALTY_REPEAT_DISCOUNT: "Discount offered for the next order",
+    LOYALTY_REWARD_CODE: "Redeemed points for a code on their loyalty page",
 }
 
 

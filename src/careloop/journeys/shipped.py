@@ -21,7 +21,15 @@ from careloop.shops.models import Shop
 
 # What every shop should run from day one (the seeds: Golden Hours 0-3-7, a 2-hour answer to
 # a bad review, birthday gifts, bringing back customers inactive for 60 days).
-RECOMMENDED = ("golden_hours", "negative_feedback_recovery", "birthday", "re_engagement")
+RECOMMENDED = (
+    "golden_hours",
+    "negative_feedback_recovery",
+    "birthday",
+    "re_engagement",
+    # Issue 24: a member hears about their points, tier, referral rewards and codes.
+    "loyalty_messages",
+    "points_expiring",
+)
 NAMES_VI = {
     "golden_hours": "Giờ vàng 0-3-7",
     "negative_feedback_recovery": "Xử lý phản hồi tiêu cực",
@@ -29,6 +37,7 @@ NAMES_VI = {
     "re_engagement": "Gọi khách quay lại sau 60 ngày",
     "cross_sell": "Gợi ý sản phẩm liên quan",
     "loyalty_invitation": "Mời tham gia khách hàng thân thiết",
+    "loyalty_messages": "Tin nhắn thành viên: điểm, hạng, giới thiệu, mã ưu đãi",
     "maintenance_reminder": "Nhắc bảo dưỡng",
     "points_expiring": "Nhắc điểm sắp hết hạn",
     "purchase_anniversary": "Kỷ niệm ngày mua hàng",

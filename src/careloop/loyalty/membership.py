@@ -10,6 +10,7 @@ from careloop.core.clock import Clock
 from careloop.customers.timeline import record_event
 from careloop.db.upsert import insert_ignoring_duplicates
 from careloop.loyalty import tiers
+from careloop.loyalty.announce import tier_changed as tell_tier_changed
 from careloop.loyalty.config import ProgramConfig
 from careloop.loyalty.models import LoyaltyMember
 from careloop.loyalty.program import find_member, lock_member, program_config
@@ -81,6 +82,15 @@ def evaluate_tier(
                 event_key=f"tier:{customer_id}:{now.isoformat()}:{after.tier}",
                 payload={"from": before.tier, "to": after.tier, "direction": direction},
                 summary=f"{before.tier or '-'} → {after.tier or '-'}",
+            )
+            tell_tier_changed(
+                session=session,
+                clock=clock,
+                shop=shop,
+                customer_id=customer_id,
+                before=before.tier,
+                after=after.tier,
+                direction=direction,
             )
     session.flush()
     return member.tier

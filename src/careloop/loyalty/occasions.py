@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from careloop.core.clock import Clock
 from careloop.customers.models import Customer
-from careloop.loyalty import points
+from careloop.loyalty import announce, points
 from careloop.loyalty.config import ProgramConfig
 from careloop.loyalty.coupons import issue_coupon
 from careloop.loyalty.models import LoyaltyMember
@@ -139,7 +139,7 @@ def offer_repeat_discount(
     customer = session.get(Customer, customer_id)
     if not percent or customer is None:
         return
-    issue_coupon(
+    coupon = issue_coupon(
         session=session,
         clock=clock,
         shop=shop,
@@ -149,4 +149,7 @@ def offer_repeat_discount(
         reason=f"for your order no. {(orders or 0) + 1}",
         idempotency_key=f"repeat:{customer_id}:{(orders or 0) + 1}",
         source="repeat",
+    )
+    announce.repeat_discount(
+        session=session, clock=clock, shop=shop, customer=customer, coupon=coupon
     )

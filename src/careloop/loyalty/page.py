@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from itsdangerous import BadSignature, URLSafeSerializer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from careloop.channels.web import brand_colour
 from careloop.context import AppContext
+from careloop.core.errors import CareloopError
 from careloop.core.money import format_money
 from careloop.customers.models import Customer
+from careloop.loyalty import announce
 from careloop.loyalty.admin import summary
+from careloop.loyalty.announce import coupon_facts
+from careloop.loyalty.coupons import get_coupon
+from careloop.loyalty.membership import current_tier
+from careloop.loyalty.models import PointsEntry
+from careloop.loyalty.points import points_balance
+from careloop.loyalty.program import is_running, program_config
 from careloop.loyalty.referrals import referral_link
+from careloop.loyalty.rewards import redeem_reward
+from careloop.loyalty.tiers import Progress, rank
 from careloop.shops.models import Shop
 from careloop.web.deps import Ctx, SessionDep
 
@@ -32,6 +48,7 @@ TEXT: dict[str, dict[str, str]] = {
         "no_tier": "Chưa có hạng",
         "next": "Còn {orders} đơn hoặc {spend} nữa để lên hạng {tier}",
         "top": "Bạn đang ở hạng cao nhất. Cảm ơn bạn!",
+        "first": "Đơn hàng đầu tiên sẽ đưa bạn lên hạng {tier}.",
         "privileges": "Đặc quyền của bạn",
         "rewards": "Đổi điểm",
         "coupons": "Mã giảm giá của bạn",
@@ -42,6 +59,34 @@ TEXT: dict[str, dict[str, str]] = {
         "gold": "Vàng",
         "platinum": "Bạch kim",
         "invited": "{name} mời bạn mua sắm tại {shop}. Dùng mã {code} khi đặt hàng.",
+        "redeem": "Đổi",
+        "need_more": "Cần thêm {points} điểm",
+        "need_tier": "Dành cho hạng {tier}",
+        "redeemed": "Đổi quà thành công! Mã của bạn:",
+        "redeemed_hint": (
+            "Nhập mã khi thanh toán. Mã cũng được lưu trong mục “Mã giảm giá của bạn”."
+        ),
+        "privilege_added": "Đổi quà thành công! Đặc quyền “{name}” đã được thêm cho bạn.",
+        "error_points": (
+            "Bạn chưa đủ điểm để đổi quà này: cần {cost} điểm, bạn đang có {points} điểm."
+        ),
+        "error_changed": "Điểm của bạn vừa thay đổi. Bạn hãy xem lại và thử lại nhé.",
+        "error_tier": "Quà này dành cho thành viên hạng {tier} trở lên.",
+        "error_paused": "Chương trình thành viên đang tạm dừng, bạn chưa thể đổi điểm lúc này.",
+        "error_reward": "Quà này hiện không còn. Bạn hãy chọn một quà khác nhé.",
+        "copy_link": "Sao chép liên kết",
+        "copied": "Đã sao chép!",
+        "share": "Chia sẻ qua Zalo, Messenger…",
+        "share_facebook": "Chia sẻ lên Facebook",
+        "share_text": "Mình hay mua ở {shop}, bạn thử nhé! Dùng mã {code} để được ưu đãi đơn đầu.",
+        "history": "Lịch sử điểm",
+        "no_history": "Chưa có hoạt động nào. Mỗi đơn hàng đều được tích điểm!",
+        "h_earn": "Tích điểm đơn #{order}",
+        "h_bonus": "Điểm thưởng",
+        "h_adjust": "Cửa hàng điều chỉnh",
+        "h_redeem": "Đổi quà",
+        "h_reverse": "Trừ điểm đơn #{order} (trả/hủy)",
+        "h_expire": "Điểm hết hạn",
     },
     "en": {
         "title": "Loyalty",
@@ -50,6 +95,7 @@ TEXT: dict[str, dict[str, str]] = {
         "no_tier": "No tier yet",
         "next": "{orders} more orders or {spend} more to reach {tier}",
         "top": "You are at our highest tier. Thank you!",
+        "first": "Your first order makes you a {tier} member.",
         "privileges": "Your privileges",
         "rewards": "Redeem points",
         "coupons": "Your coupons",
@@ -60,6 +106,34 @@ TEXT: dict[str, dict[str, str]] = {
         "gold": "Gold",
         "platinum": "Platinum",
         "invited": "{name} invites you to {shop}. Use code {code} at checkout.",
+        "redeem": "Redeem",
+        "need_more": "{points} more points needed",
+        "need_tier": "For {tier} members",
+        "redeemed": "Redeemed! Your code:",
+        "redeemed_hint": "Enter it at checkout. It is also kept under “Your coupons”.",
+        "privilege_added": "Redeemed! “{name}” has been added to your privileges.",
+        "error_points": (
+            "Not enough points for this reward: it needs {cost} points and you have {points}."
+        ),
+        "error_changed": "Your points have just changed. Please check and try again.",
+        "error_tier": "This reward is for {tier} members and above.",
+        "error_paused": "The loyalty program is paused, so points cannot be redeemed right now.",
+        "error_reward": "This reward is no longer available. Please choose another one.",
+        "copy_link": "Copy link",
+        "copied": "Copied!",
+        "share": "Share on Zalo, Messenger…",
+        "share_facebook": "Share on Facebook",
+        "share_text": (
+            "I love shopping at {shop}, give it a try! Use code {code} for a first-order treat."
+        ),
+        "history": "Points history",
+        "no_history": "Nothing yet. Every order earns points!",
+        "h_earn": "Order #{order}",
+        "h_bonus": "Bonus points",
+        "h_adjust": "Adjusted by the shop",
+        "h_redeem": "Reward redeemed",
+        "h_reverse": "Order #{order} returned or cancelled",
+        "h_expire": "Points expired",
     },
 }
 PRIVILEGES = {
@@ -86,6 +160,15 @@ PRIVILEGES = {
 }
 
 page_router = APIRouter(include_in_schema=False)
+# How many ledger lines the history shows (newest first): a phone screen, not an export.
+HISTORY_LINES = 20
+# Facebook's web sharer link (no app id needed; Facebook documents the app-id share dialog
+# at developers.facebook.com/docs/sharing/reference/share-dialog, and keeps sharer.php
+# working for links, see github.com/nygardk/react-share/issues/43). Zalo publishes no web
+# share link without its SDK script, which the page's CSP does not load: the share button
+# opens the phone's share sheet (W3C Web Share API), where Zalo and Messenger are listed.
+FACEBOOK_SHARER = "https://www.facebook.com/sharer/sharer.php?u="
+_NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 def _serializer(ctx: AppContext) -> URLSafeSerializer:
@@ -107,8 +190,7 @@ def _lang(request: Request, *candidates: str | None) -> str:
     return "en" if wanted.startswith("en") else "vi"
 
 
-@page_router.get("/loyalty/{token}", response_class=HTMLResponse)
-def loyalty_page(token: str, request: Request, ctx: Ctx, session: SessionDep) -> HTMLResponse:
+def _member(ctx: AppContext, session: Session, token: str) -> tuple[Shop, Customer]:
     try:
         shop_id, customer_id = _serializer(ctx).loads(token)
     except (BadSignature, ValueError, TypeError):
@@ -117,28 +199,176 @@ def loyalty_page(token: str, request: Request, ctx: Ctx, session: SessionDep) ->
     customer = session.get(Customer, customer_id)
     if shop is None or customer is None or customer.shop_id != shop.id or customer.erased_at:
         raise HTTPException(404, "this link is not valid")
+    return shop, customer
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What the page says after a redeem: a code, a privilege, or an error."""
+
+    kind: str  # "code", "privilege" or "error"
+    text: str
+    code: str = ""
+
+
+def _history(
+    session: Session, shop: Shop, customer: Customer, text: dict[str, str]
+) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(PointsEntry)
+        .where(PointsEntry.shop_id == shop.id, PointsEntry.customer_id == customer.id)
+        .order_by(PointsEntry.occurred_at.desc(), PointsEntry.id.desc())
+        .limit(HISTORY_LINES)
+    )
+    return [
+        {
+            "date": announce.local_date(entry.occurred_at, customer, shop),
+            "what": text.get(f"h_{entry.kind}", entry.kind).format(order=entry.order_ref or ""),
+            "points": f"{entry.points:+d}",
+        }
+        for entry in rows
+        if entry.points
+    ]
+
+
+def _next_line(progress: Progress, shop: Shop, text: dict[str, str], lang: str) -> str:
+    if progress.next_tier is None:
+        return text["top"]
+    tier = text.get(progress.next_tier, "")
+    if not progress.spend_needed_minor and progress.next_tier == "silver":
+        return text["first"].format(tier=tier)
+    spend = format_money(progress.spend_needed_minor, shop.currency, lang)
+    return text["next"].format(orders=progress.orders_needed, spend=spend, tier=tier)
+
+
+def _render(
+    ctx: AppContext,
+    session: Session,
+    request: Request,
+    token: str,
+    shop: Shop,
+    customer: Customer,
+    notice: Notice | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     lang = _lang(request, customer.locale, shop.locale)
     data = summary(session, ctx.clock, shop, customer)
     text = TEXT[lang]
     progress = data.progress
+    referral_url = referral_link(ctx.settings.base_url, shop, customer)
+    tier_rank = rank(data.tier)
+    rewards = []
+    for reward in data.rewards:
+        missing = max(reward.cost - data.points, 0)
+        blocked = bool(reward.min_tier) and tier_rank < rank(reward.min_tier)
+        rewards.append(
+            {
+                "key": reward.key,
+                "name": reward.name(lang),
+                "cost": reward.cost,
+                "can": not missing and not blocked,
+                "why": text["need_tier"].format(tier=text.get(reward.min_tier or "", ""))
+                if blocked
+                else text["need_more"].format(points=missing),
+            }
+        )
     context: dict[str, Any] = {
         "lang": lang,
         "t": text,
         "shop": shop,
+        "colour": brand_colour(shop),
         "s": data,
+        "token": token,
+        "nonce": secrets.token_urlsafe(12),
+        "notice": notice,
         "tier_name": text.get(data.tier or "", text["no_tier"]),
-        "next_line": text["next"].format(
-            orders=progress.orders_needed,
-            spend=format_money(progress.spend_needed_minor, shop.currency, lang),
-            tier=text.get(progress.next_tier or "", ""),
-        )
-        if progress.next_tier
-        else text["top"],
+        "next_line": _next_line(progress, shop, text, lang),
         "privileges": [PRIVILEGES[lang].get(k, k) for k in sorted(data.entitlements)],
-        "rewards": [(r.name(lang), r.cost, r.cost <= data.points) for r in data.rewards],
-        "referral_url": referral_link(ctx.settings.base_url, shop, customer),
+        "rewards": rewards,
+        "coupons": [coupon_facts(c, customer, shop) for c in data.coupons],
+        "history": _history(session, shop, customer, text),
+        "referral_url": referral_url,
+        "facebook_url": FACEBOOK_SHARER + quote(referral_url, safe=""),
+        "share_text": text["share_text"].format(shop=shop.name, code=customer.referral_code),
     }
-    return HTMLResponse(TEMPLATES.get_template("loyalty_page.html").render(context))
+    html = TEMPLATES.get_template("loyalty_page.html").render(context)
+    return HTMLResponse(html, status_code=status_code)
+
+
+@page_router.get("/loyalty/{token}", response_class=HTMLResponse)
+def loyalty_page(token: str, request: Request, ctx: Ctx, session: SessionDep) -> HTMLResponse:
+    shop, customer = _member(ctx, session, token)
+    return _render(ctx, session, request, token, shop, customer)
+
+
+def _refusal(
+    session: Session, shop: Shop, customer: Customer, reward_key: str, text: dict[str, str]
+) -> str | None:
+    """Why this customer cannot have this reward now, in their language; None if they can."""
+    if not is_running(session, shop.id):
+        return text["error_paused"]
+    reward = program_config(session, shop.id).reward(reward_key)
+    if reward is None:
+        return text["error_reward"]
+    tier = current_tier(session=session, shop_id=shop.id, customer_id=customer.id)
+    if reward.min_tier and rank(tier) < rank(reward.min_tier):
+        return text["error_tier"].format(tier=text.get(reward.min_tier, reward.min_tier))
+    balance = points_balance(session=session, shop_id=shop.id, customer_id=customer.id)
+    if balance < reward.cost:
+        return text["error_points"].format(cost=reward.cost, points=balance)
+    return None
+
+
+@page_router.post("/loyalty/{token}/redeem", response_class=HTMLResponse)
+async def redeem_on_page(
+    token: str, request: Request, ctx: Ctx, session: SessionDep
+) -> HTMLResponse:
+    """The customer spends points on a reward; a code is shown here and sent to them (the
+    loyalty_messages journey sends the loyalty.reward_code event). The form's nonce makes a
+    double tap or a reload redeem once."""
+    shop, customer = _member(ctx, session, token)
+    form = await request.form()
+    reward_key = str(form.get("reward") or "")
+    nonce = str(form.get("nonce") or "")
+    text = TEXT[_lang(request, customer.locale, shop.locale)]
+    refusal = (
+        text["error_reward"]
+        if not _NONCE_RE.match(nonce)
+        else _refusal(session, shop, customer, reward_key, text)
+    )
+    if refusal is not None:
+        notice = Notice("error", refusal)
+        return _render(ctx, session, request, token, shop, customer, notice, 409)
+    try:
+        result = redeem_reward(
+            session=session,
+            clock=ctx.clock,
+            shop=shop,
+            customer=customer,
+            reward_key=reward_key,
+            idempotency_key=f"page:{customer.id}:{nonce}",
+        )
+    except CareloopError:
+        # Spent elsewhere in the meantime (another tab, the shop's staff): nothing changed.
+        notice = Notice("error", text["error_changed"])
+        return _render(ctx, session, request, token, shop, customer, notice, 409)
+    lang = _lang(request, customer.locale, shop.locale)
+    if result.coupon_code is None:
+        name = result.reward.name(lang)
+        notice = Notice("privilege", text["privilege_added"].format(name=name))
+        return _render(ctx, session, request, token, shop, customer, notice)
+    coupon = get_coupon(session, shop.id, result.coupon_code)
+    announce.reward_code(
+        session=session,
+        clock=ctx.clock,
+        shop=shop,
+        customer=customer,
+        reward_name=result.reward.name(announce.customer_language(customer, shop)),
+        cost=result.reward.cost,
+        coupon=coupon,
+    )
+    notice = Notice("code", text["redeemed"], coupon.code)
+    return _render(ctx, session, request, token, shop, customer, notice)
 
 
 @page_router.get("/loyalty/r/{slug}/{code}", response_class=HTMLResponse)

@@ -19,7 +19,7 @@ from careloop.core import events
 from careloop.core.clock import Clock
 from careloop.core.errors import CareloopError
 from careloop.customers.models import Customer, TimelineEvent
-from careloop.loyalty import ledger, points, referrals
+from careloop.loyalty import announce, ledger, points, referrals
 from careloop.loyalty.config import ProgramConfig
 from careloop.loyalty.coupons import looks_like_code, redeem_coupon
 from careloop.loyalty.membership import evaluate_tier
@@ -151,7 +151,7 @@ def _handle_order(
             order.total_minor // config.earn_unit_minor(order.currency) * config.points_per_unit
         )
         if earned > 0:
-            points.credit(
+            entry = points.credit(
                 session=session,
                 clock=clock,
                 shop_id=shop.id,
@@ -164,6 +164,18 @@ def _handle_order(
                 config=config,
                 at=event.occurred_at,
             )
+            if entry is not None:
+                announce.points_earned(
+                    session=session,
+                    clock=clock,
+                    shop=shop,
+                    customer_id=order.customer_id,
+                    order_ref=order.external_id,
+                    points=entry.points,
+                    balance=points.points_balance(
+                        session=session, shop_id=shop.id, customer_id=order.customer_id
+                    ),
+                )
         referrals.convert_if_due(session=session, clock=clock, shop=shop, order=order, granted=True)
         offer_repeat_discount(
             session=session, clock=clock, shop=shop, customer_id=order.customer_id, config=config

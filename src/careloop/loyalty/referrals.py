@@ -20,7 +20,7 @@ from careloop.core.clock import Clock
 from careloop.core.errors import Conflict, NotFound
 from careloop.customers.models import Customer
 from careloop.customers.timeline import record_event
-from careloop.loyalty import points
+from careloop.loyalty import announce, points
 from careloop.loyalty.config import ProgramConfig
 from careloop.loyalty.coupons import issue_coupon, normalize_code
 from careloop.loyalty.models import Referral
@@ -181,8 +181,9 @@ def convert_if_due(
     referral.converted_at = clock.now()
     advocate = session.get(Customer, referral.advocate_id)
     assert advocate is not None
+    coupon = None
     if config.referral_advocate_percent:
-        issue_coupon(
+        coupon = issue_coupon(
             session=session,
             clock=clock,
             shop=shop,
@@ -205,6 +206,17 @@ def convert_if_due(
             config=config,
         )
     _event(session, clock, referral, events.REFERRAL_CONVERTED)
+    announce.referral_rewarded(
+        session=session,
+        clock=clock,
+        shop=shop,
+        referral_id=referral.id,
+        customer=advocate,
+        side=announce.ADVOCATE,
+        other=session.get(Customer, referral.friend_id),
+        coupon=coupon,
+        points=config.bonus_referral,
+    )
     return referral
 
 
@@ -217,7 +229,7 @@ def _reward_friend(
     config: ProgramConfig,
 ) -> None:
     if config.referral_friend_percent:
-        issue_coupon(
+        coupon = issue_coupon(
             session=session,
             clock=clock,
             shop=shop,
@@ -227,6 +239,16 @@ def _reward_friend(
             reason="welcome, friend",
             idempotency_key=f"referral:{referral.id}:friend",
             source="referral",
+        )
+        announce.referral_rewarded(
+            session=session,
+            clock=clock,
+            shop=shop,
+            referral_id=referral.id,
+            customer=friend,
+            side=announce.FRIEND,
+            other=session.get(Customer, referral.advocate_id),
+            coupon=coupon,
         )
 
 

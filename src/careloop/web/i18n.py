@@ -242,6 +242,11 @@ EVENT_LABELS_VI: dict[str, str] = {
     "segment.entered": "Vào phân khúc",
     "segment.left": "Rời phân khúc",
     "tier.changed": "Đổi hạng thành viên",
+    "loyalty.points_earned": "Tích điểm từ đơn hàng (báo cho khách)",
+    "loyalty.tier_changed": "Đổi hạng thành viên (báo cho khách)",
+    "loyalty.referral_rewarded": "Thưởng giới thiệu bạn bè (báo cho khách)",
+    "loyalty.repeat_discount": "Tặng mã giảm giá cho đơn tiếp theo",
+    "loyalty.reward_code": "Đổi điểm lấy mã trên trang thành viên",
     "note.added": "Thêm ghi chú",
 }
 
