@@ -24,11 +24,16 @@ from careloop.journeys import conditions, policy
 from careloop.journeys.effects import CapabilityMissing, Effects, NotSent, SendRequest
 from careloop.journeys.facts import CustomerFacts
 from careloop.journeys.schema import END, JourneyDef, Step, parse_clock, parse_duration
+from careloop.orders.models import Order
 from careloop.shops.models import Shop
 
 # Immediate steps (sends, actions, branches) run back to back in one transaction, up to this
 # many, so a loop in a definition cannot hold a worker forever.
 MAX_STEPS_PER_RUN = 25
+# A wait counted from delivery looks again this often (an order.delivered event also wakes it)
+# and, with no delivery this long after the trigger, counts from the trigger instead.
+DELIVERY_RECHECK = timedelta(hours=12)
+DELIVERY_WAIT_LIMIT = timedelta(days=30)
 
 
 @dataclass
@@ -125,7 +130,11 @@ class StepRunner:
         if kind == "send":
             return self._send(step, state, now)
         if kind == "wait":
-            state.due_at = self._wait_until(step, state, now)
+            until = self._wait_until(step, state, now)
+            if until is None:  # counted from a delivery that has not happened yet
+                state.due_at = now + DELIVERY_RECHECK
+                return None
+            state.due_at = until
             self.effects.note(self.journey.key, step.id, "waited")
             return self.journey.after(step)
         if kind == "wait_for":
@@ -273,7 +282,8 @@ class StepRunner:
     def _local(self, moment: datetime) -> datetime:
         return moment.astimezone(policy.zone(self.customer.timezone or self.shop.timezone))
 
-    def _wait_until(self, step: Step, state: EnrollmentState, now: datetime) -> datetime:
+    def _wait_until(self, step: Step, state: EnrollmentState, now: datetime) -> datetime | None:
+        """When the wait ends; None while it counts from a delivery still to come."""
         spec = step.wait
         assert spec is not None
         if spec.duration is not None:
@@ -282,6 +292,12 @@ class StepRunner:
             anchor = ensure_aware(
                 datetime.fromisoformat(state.context.get("anchor", now.isoformat()))
             )
+            if spec.counted_from == "delivery":
+                delivered = self._delivered_at(state)
+                if delivered is None and now < anchor + DELIVERY_WAIT_LIMIT:
+                    return None
+                # Never delivered as far as we know: count from the trigger after all.
+                anchor = delivered or anchor
             target = anchor + timedelta(days=spec.until_day)
             if spec.at is not None:
                 hour, minute = parse_clock(spec.at)
@@ -294,6 +310,19 @@ class StepRunner:
         if policy.in_quiet_hours(local.time(), start, end):  # "inside [start, end)"
             return now
         return policy.next_local_time(now, policy.zone(str(local.tzinfo)), start)
+
+    def _delivered_at(self, state: EnrollmentState) -> datetime | None:
+        ref = state.context.get("order_id")
+        if ref is None:
+            return None
+        delivered = self.session.scalar(
+            select(Order.delivered_at).where(
+                Order.shop_id == self.shop.id,
+                Order.customer_id == self.customer.id,
+                Order.external_id == str(ref),
+            )
+        )
+        return None if delivered is None else ensure_aware(delivered)
 
     def _wait_for(self, step: Step, state: EnrollmentState, now: datetime) -> str | None:
         spec = step.wait_for
