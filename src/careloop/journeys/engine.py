@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from careloop.core.clock import Clock, ensure_aware
 from careloop.core.errors import CareloopError
+from careloop.core.occasions import occasion_key
 from careloop.customers.models import Consent, Customer, TimelineEvent
 from careloop.journeys import conditions, policy
 from careloop.journeys.effects import CapabilityMissing, Effects, NotSent, SendRequest
@@ -425,7 +426,7 @@ class StepRunner:
                     self.shop,
                     self.customer,
                     params,
-                    idempotency_key(state.id, step.id),
+                    self._action_key(name, state, step),
                 )
         except CapabilityMissing as exc:
             # Recorded on the enrollment; the journey goes on rather than stalling forever.
@@ -440,6 +441,17 @@ class StepRunner:
         }
         self.effects.note(self.journey.key, step.id, "done", name)
         return self.journey.after(step)
+
+    def _action_key(self, name: str, state: EnrollmentState, step: Step) -> str:
+        """The step's own key; a coupon for an occasion (birthday, anniversary) takes the
+        occasion's key, shared with the loyalty programme, so one occasion gives one coupon."""
+        occasion = state.context.get("occasion")
+        if name == "issue_coupon" and isinstance(occasion, dict):
+            try:
+                return occasion_key(occasion["kind"], self.customer.id, int(occasion["year"]))
+            except (KeyError, TypeError, ValueError):
+                pass  # an enrollment from before occasions were keyed: its own key
+        return idempotency_key(state.id, step.id)
 
     def _skip(self, step: Step, state: EnrollmentState, reason: str) -> str:
         state.context.setdefault("skipped", {})[step.id] = reason
