@@ -174,6 +174,8 @@ def test_a_prepaid_order_is_thanked_at_payment_before_it_is_delivered(world: Wor
     (thanks,) = messages_of(world, chi)
     assert thanks.template_key == "golden_hours.thank_you"
     assert thanks.created_at - paid < timedelta(minutes=5)
+    # Thanked for a confirmed order, not told it "has arrived" while it is on its way.
+    assert "Order o1 is confirmed." in thanks.rendered["sms"]["text"]
 
     # Not delivered: the day-3 guide waits for the parcel, however long after payment.
     world.run_until(paid + timedelta(days=5))
@@ -203,5 +205,6 @@ def test_a_cash_on_delivery_order_is_thanked_on_delivery_not_before(world: World
     (thanks,) = messages_of(world, dung)
     assert thanks.template_key == "golden_hours.thank_you"
     assert thanks.created_at - delivered < timedelta(minutes=5)
+    assert "Order o1 has arrived." in thanks.rendered["sms"]["text"]
     assert enrollments(world) == ["order:o1"]
     assert set(templates(world, dung)) <= set(GOLDEN)
