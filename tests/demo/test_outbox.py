@@ -176,8 +176,9 @@ def test_a_new_delivered_order_in_the_full_demo_gets_its_golden_hours_thank_you_
     """The whole demo (journeys installed by its extension) and the worker's own passes: the
     Day 0 thank-you is delivered to the outbox and the dashboard lists nothing failed."""
     monkeypatch.setattr(extensions, "DEMO_MODULES", ALL_DEMO_MODULES)
-    shop, customer = _demo(ctx)
+    shop, _ = _demo(ctx)
     now = ctx.clock.now()
+    # A first-time buyer: the Golden Hours welcome a first purchase, not a repeat order.
     with ctx.sessions() as s, s.begin():
         upsert_order(
             session=s,
@@ -185,7 +186,10 @@ def test_a_new_delivered_order_in_the_full_demo_gets_its_golden_hours_thank_you_
             shop=s.merge(shop),
             data=OrderIn(
                 order_id="outbox-1",
-                customer_id=customer.external_id,
+                customer_id="first-time-buyer",
+                customer_name="Phạm Thu Hà",
+                email="thuha.first@example.vn",
+                phone="+84939000111",
                 placed_at=now - timedelta(days=2),
                 total=Decimal(250000),
                 status="delivered",
@@ -201,6 +205,11 @@ def test_a_new_delivered_order_in_the_full_demo_gets_its_golden_hours_thank_you_
         run_once(ctx)
 
     with ctx.sessions() as s:
+        customer = s.scalars(
+            select(Customer).where(
+                Customer.shop_id == shop.id, Customer.external_id == "first-time-buyer"
+            )
+        ).one()
         thanks = s.scalars(
             select(Message).where(
                 Message.customer_id == customer.id,

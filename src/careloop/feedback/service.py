@@ -236,7 +236,13 @@ def record_review(
             occurred_at=data.posted_at,
             source=source,
             event_key=f"review:{data.review_id}",
-            payload={"review_id": data.review_id, "rating": data.rating, "platform": data.platform},
+            payload={
+                "review_id": data.review_id,
+                "rating": data.rating,
+                "platform": data.platform,
+                # What the customer wrote: a negative review's ticket is triaged from it.
+                **({"text": data.text[:500]} if data.text else {}),
+            },
             summary=f"{data.rating}★ on {data.platform}",
         )
     if negative:

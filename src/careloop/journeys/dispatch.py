@@ -14,13 +14,15 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from careloop.core import events
 from careloop.core.clock import Clock, ensure_aware
 from careloop.customers.models import Customer, TimelineEvent
 from careloop.journeys import conditions
 from careloop.journeys.enroll import enroll
 from careloop.journeys.facts import CustomerFacts
 from careloop.journeys.models import RUNNABLE, Journey, JourneyEnrollment
-from careloop.journeys.schema import JourneyDef
+from careloop.journeys.purchase_rule import order_enrolls
+from careloop.journeys.schema import JourneyDef, Step
 from careloop.journeys.service import definition_of, triggering_journeys
 from careloop.orders.models import Order
 
@@ -90,6 +92,14 @@ def handle_event(
         if not conditions.holds(jdef.trigger.where, facts):
             continue
         order_ref = _order_ref(session, event)
+        if not order_enrolls(
+            session,
+            enrol_on=jdef.enrol_on,
+            shop_id=event.shop_id,
+            customer_id=customer.id,
+            order_ref=order_ref,
+        ):
+            continue  # e.g. a repeat order: the Golden Hours welcome a first purchase only
         trigger_key = f"order:{order_ref}" if order_ref else f"event:{event.id}"
         context: dict[str, Any] = {"event": payload, "event_id": event.id}
         if order_ref:
@@ -162,7 +172,7 @@ def _exits_and_wakeups(
         if enrollment.status != "waiting" or step_id is None or step_id == "end":
             continue
         step = jdef.step(step_id)
-        if step.wait_for is not None and step.wait_for.event == event.type:
+        if _wakes(step, event.type):
             # Only a wake-up: the step itself looks for the event when it runs.
             session.execute(
                 update(JourneyEnrollment)
@@ -173,3 +183,15 @@ def _exits_and_wakeups(
                 )
                 .values(due_at=now)
             )
+
+
+def _wakes(step: Step, event_type: str) -> bool:
+    """Whether `event_type` may end the wait of `step`: the event a `wait_for` waits for, or
+    the delivery a wait counted from delivery needs."""
+    if step.wait_for is not None:
+        return step.wait_for.event == event_type
+    return (
+        step.wait is not None
+        and step.wait.counted_from == "delivery"
+        and event_type == events.ORDER_DELIVERED
+    )

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from careloop.core.clock import Clock
 from careloop.customers.models import Customer
+from careloop.journeys.engagement import ChannelRates, default_rates, point
 from careloop.shops.models import Shop
 
 log = logging.getLogger("careloop.journeys")
@@ -87,6 +88,11 @@ class Effects(Protocol):
         """Observe a step's outcome (the simulator tabulates these)."""
         ...
 
+    def engagement(self, message_id: int, event_type: str, key: str) -> bool | None:
+        """For a message that exists only in a dry run: whether the customer would open
+        (click) it. None: a real message, whose events are on the timeline."""
+        ...
+
 
 def _service(module: str) -> Any:
     try:
@@ -99,6 +105,9 @@ class LiveEffects:
     """The real thing: messages rows, coupons, points, staff tasks, tickets."""
 
     writes = True
+
+    def engagement(self, message_id: int, event_type: str, key: str) -> bool | None:
+        return None  # real messages: the timeline says whether they were opened
 
     def send(self, session: Session, clock: Clock, request: SendRequest) -> int | None:
         from careloop.channels.service import enqueue_message
@@ -206,6 +215,10 @@ class DryRunEffects:
     outcomes: Counter[tuple[str, str, str, str]] = field(default_factory=Counter)
     sent: dict[tuple[int, int], list[tuple[datetime, str]]] = field(default_factory=dict)
     keys: set[tuple[int, str]] = field(default_factory=set)
+    # The open/click rates assumed per channel (engagement.py); the first channel of each
+    # simulated message, by its (negative) id.
+    rates: dict[str, ChannelRates] = field(default_factory=dict)
+    channel_of: dict[int, str] = field(default_factory=dict)
     _next_id: int = 0
 
     def send(self, session: Session, clock: Clock, request: SendRequest) -> int | None:
@@ -218,7 +231,17 @@ class DryRunEffects:
                 (clock.now(), request.kind)
             )
         self._next_id -= 1
+        if request.channels:
+            self.channel_of[self._next_id] = request.channels[0]
         return self._next_id  # negative: a message that exists only in this dry run
+
+    def engagement(self, message_id: int, event_type: str, key: str) -> bool | None:
+        channel = self.channel_of.get(message_id)
+        if channel is None:
+            return None
+        rates = self.rates.get(channel) or default_rates(channel)
+        rate = rates.of(event_type)
+        return None if rate is None else point(key) < rate
 
     def not_sent(
         self, session: Session, clock: Clock, request: SendRequest, outcome: NotSent

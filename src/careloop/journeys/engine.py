@@ -19,16 +19,22 @@ from sqlalchemy.orm import Session
 
 from careloop.core.clock import Clock, ensure_aware
 from careloop.core.errors import CareloopError
+from careloop.core.occasions import occasion_key
 from careloop.customers.models import Consent, Customer, TimelineEvent
 from careloop.journeys import conditions, policy
 from careloop.journeys.effects import CapabilityMissing, Effects, NotSent, SendRequest
 from careloop.journeys.facts import CustomerFacts
 from careloop.journeys.schema import END, JourneyDef, Step, parse_clock, parse_duration
+from careloop.orders.models import Order
 from careloop.shops.models import Shop
 
 # Immediate steps (sends, actions, branches) run back to back in one transaction, up to this
 # many, so a loop in a definition cannot hold a worker forever.
 MAX_STEPS_PER_RUN = 25
+# A wait counted from delivery looks again this often (an order.delivered event also wakes it)
+# and, with no delivery this long after the trigger, counts from the trigger instead.
+DELIVERY_RECHECK = timedelta(hours=12)
+DELIVERY_WAIT_LIMIT = timedelta(days=30)
 
 
 @dataclass
@@ -125,7 +131,11 @@ class StepRunner:
         if kind == "send":
             return self._send(step, state, now)
         if kind == "wait":
-            state.due_at = self._wait_until(step, state, now)
+            until = self._wait_until(step, state, now)
+            if until is None:  # counted from a delivery that has not happened yet
+                state.due_at = now + DELIVERY_RECHECK
+                return None
+            state.due_at = until
             self.effects.note(self.journey.key, step.id, "waited")
             return self.journey.after(step)
         if kind == "wait_for":
@@ -273,7 +283,8 @@ class StepRunner:
     def _local(self, moment: datetime) -> datetime:
         return moment.astimezone(policy.zone(self.customer.timezone or self.shop.timezone))
 
-    def _wait_until(self, step: Step, state: EnrollmentState, now: datetime) -> datetime:
+    def _wait_until(self, step: Step, state: EnrollmentState, now: datetime) -> datetime | None:
+        """When the wait ends; None while it counts from a delivery still to come."""
         spec = step.wait
         assert spec is not None
         if spec.duration is not None:
@@ -282,6 +293,12 @@ class StepRunner:
             anchor = ensure_aware(
                 datetime.fromisoformat(state.context.get("anchor", now.isoformat()))
             )
+            if spec.counted_from == "delivery":
+                delivered = self._delivered_at(state)
+                if delivered is None and now < anchor + DELIVERY_WAIT_LIMIT:
+                    return None
+                # Never delivered as far as we know: count from the trigger after all.
+                anchor = delivered or anchor
             target = anchor + timedelta(days=spec.until_day)
             if spec.at is not None:
                 hour, minute = parse_clock(spec.at)
@@ -294,6 +311,19 @@ class StepRunner:
         if policy.in_quiet_hours(local.time(), start, end):  # "inside [start, end)"
             return now
         return policy.next_local_time(now, policy.zone(str(local.tzinfo)), start)
+
+    def _delivered_at(self, state: EnrollmentState) -> datetime | None:
+        ref = state.context.get("order_id")
+        if ref is None:
+            return None
+        delivered = self.session.scalar(
+            select(Order.delivered_at).where(
+                Order.shop_id == self.shop.id,
+                Order.customer_id == self.customer.id,
+                Order.external_id == str(ref),
+            )
+        )
+        return None if delivered is None else ensure_aware(delivered)
 
     def _wait_for(self, step: Step, state: EnrollmentState, now: datetime) -> str | None:
         spec = step.wait_for
@@ -311,6 +341,20 @@ class StepRunner:
                 # The watched message never went out: nothing to wait for.
                 self.effects.note(self.journey.key, step.id, "otherwise", "not sent")
                 return spec.otherwise
+        if message_id is not None:
+            key = ":".join(
+                str(part)
+                for part in (
+                    self.customer.external_id,  # not the row id: the same on every database
+                    self.journey.key,
+                    state.context.get("order_id") or state.context.get("event_id") or "",
+                    step.id,
+                )
+            )
+            simulated = self.effects.engagement(message_id, spec.event, key)
+            if simulated:
+                self.effects.note(self.journey.key, step.id, "matched", f"{spec.event} (assumed)")
+                return self.journey.after(step)
         if self._event_seen(spec.event, spec.where, start, now, message_id):
             self.effects.note(self.journey.key, step.id, "matched", spec.event)
             return self.journey.after(step)
@@ -396,7 +440,7 @@ class StepRunner:
                     self.shop,
                     self.customer,
                     params,
-                    idempotency_key(state.id, step.id),
+                    self._action_key(name, state, step),
                 )
         except CapabilityMissing as exc:
             # Recorded on the enrollment; the journey goes on rather than stalling forever.
@@ -411,6 +455,17 @@ class StepRunner:
         }
         self.effects.note(self.journey.key, step.id, "done", name)
         return self.journey.after(step)
+
+    def _action_key(self, name: str, state: EnrollmentState, step: Step) -> str:
+        """The step's own key; a coupon for an occasion (birthday, anniversary) takes the
+        occasion's key, shared with the loyalty programme, so one occasion gives one coupon."""
+        occasion = state.context.get("occasion")
+        if name == "issue_coupon" and isinstance(occasion, dict):
+            try:
+                return occasion_key(occasion["kind"], self.customer.id, int(occasion["year"]))
+            except (KeyError, TypeError, ValueError):
+                pass  # an enrollment from before occasions were keyed: its own key
+        return idempotency_key(state.id, step.id)
 
     def _skip(self, step: Step, state: EnrollmentState, reason: str) -> str:
         state.context.setdefault("skipped", {})[step.id] = reason

@@ -1,6 +1,8 @@
 """Facts about a customer that branch conditions ask for, loaded lazily and cached.
 
-Names: customer.<field>, tags, segment, tier, points, last_survey_score, last_nps,
+Names: customer.<field>, tags, segment, tier, points, loyalty_active (takes part in the
+loyalty programme: redeemed points or climbed above the entry tier), loyalty_on (the shop's
+programme is running), last_survey_score, last_nps,
 last_csat, last_review_rating, open_tickets, orders_count, days_since_last_order,
 review_requests (the shop's feedback setting: per_order or per_product),
 order.<field> (the enrollment's order), event.<field> (the trigger event's payload).
@@ -27,6 +29,8 @@ FACT_NAMES = (
     "segment",
     "tier",
     "points",
+    "loyalty_active",
+    "loyalty_on",
     "last_survey_score",
     "last_nps",
     "last_csat",
@@ -93,6 +97,20 @@ class CustomerFacts:
             "careloop.loyalty.service", "points_balance", shop_id, customer_id, self.session
         )
         return int(points or 0)
+
+    def _fact_loyalty_active(self) -> bool:
+        shop_id, customer_id = self._scoped()
+        return bool(
+            _call(
+                "careloop.loyalty.service", "is_active_member", shop_id, customer_id, self.session
+            )
+        )
+
+    def _fact_loyalty_on(self) -> bool:
+        shop_id, customer_id = self._scoped()
+        return bool(
+            _call("careloop.loyalty.service", "program_on", shop_id, customer_id, self.session)
+        )
 
     def _latest_payload(self, type_: str, kind: str | None = None) -> dict[str, Any] | None:
         shop_id, customer_id = self._scoped()

@@ -43,11 +43,22 @@ def _by_reason(counts: Counter[str]) -> str:
     return f"{total} (" + ", ".join(f"{r} {n}" for r, n in counts.most_common()) + ")"
 
 
+def rate_lines(report: SimulationReport) -> list[str]:
+    """What the dry run assumed about opens and clicks, one line per channel."""
+    if not report.rates:
+        return []
+    return ["Assumed engagement (a wait for an open or a click follows these rates):"] + [
+        f"  {rates.describe()}" for _, rates in sorted(report.rates.items())
+    ]
+
+
 def print_report(report: SimulationReport, console: Console) -> None:
     console.print(
         f"Simulated {report.start:%Y-%m-%d} to {report.end:%Y-%m-%d}: "
         f"{report.events_replayed} events replayed, {report.steps_run} steps run; nothing was sent."
     )
+    for line in rate_lines(report):
+        console.print(line, highlight=False)
     for preview in report.journeys:
         enrolled = ", ".join(f"{s} {n}" for s, n in sorted(preview.enrollments.items())) or "none"
         table = Table(

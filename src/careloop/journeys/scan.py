@@ -118,7 +118,11 @@ def _birthdays(session: Session, shop: Shop, today: date, before: int) -> Iterat
                 yield Due(
                     customer_id,
                     f"birthday:{year}",
-                    {"birthday": occurrence.isoformat(), "days_left": (occurrence - today).days},
+                    {
+                        "birthday": occurrence.isoformat(),
+                        "days_left": (occurrence - today).days,
+                        "occasion": {"kind": "birthday", "year": year},
+                    },
                 )
 
 
@@ -139,7 +143,11 @@ def _anniversaries(session: Session, shop: Shop, today: date, before: int) -> It
                 yield Due(
                     customer_id,
                     f"anniversary:{year}",
-                    {"years": years, "first_order_date": first_day.isoformat()},
+                    {
+                        "years": years,
+                        "first_order_date": first_day.isoformat(),
+                        "occasion": {"kind": "anniversary", "year": year},
+                    },
                 )
 
 

@@ -23,6 +23,8 @@ _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "wee
 _CLOCK_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 Kind = Literal["transactional", "service", "marketing"]
+EnrolOn = Literal["every_order", "first_purchase", "new_category"]
+ENROL_ON = ("every_order", "first_purchase", "new_category")
 
 
 def parse_duration(text: str) -> timedelta:
@@ -179,12 +181,17 @@ class Window(Strict):
 
 class WaitSpec(Strict):
     """A duration; or until day N after the trigger (optionally at a local time);
-    or until the customer's local time is inside a window."""
+    or until the customer's local time is inside a window.
+
+    `counted_from: delivery` counts `until_day` from the enrollment's order delivery instead
+    of the trigger (a prepaid order is thanked at payment, its day-3 guide follows delivery);
+    until the order is delivered the step waits."""
 
     duration: str | None = None
     until_day: int | None = Field(default=None, ge=0, le=3650)
     at: str | None = None
     window: Window | None = None
+    counted_from: Literal["trigger", "delivery"] = "trigger"
 
     @field_validator("duration")
     @classmethod
@@ -203,6 +210,8 @@ class WaitSpec(Strict):
             raise ValueError("a wait has exactly one of: duration, until_day, window")
         if self.at is not None and self.until_day is None:
             raise ValueError("`at` goes with `until_day`")
+        if self.counted_from != "trigger" and self.until_day is None:
+            raise ValueError("`counted_from` goes with `until_day`")
         return self
 
 
@@ -326,6 +335,9 @@ class JourneyDef(Strict):
     # always: every new trigger enrolls; once: a customer's first enrollment only;
     # not_while_active: not while an earlier enrollment of this journey is running.
     reentry: Literal["always", "once", "not_while_active"] = "always"
+    # Which purchases an order-event trigger enrolls: every order; only the customer's first
+    # purchase; or a first purchase and any order with a product category never bought before.
+    enrol_on: EnrolOn = "every_order"
     cooldown_days: int | None = Field(default=None, ge=1, le=3650)
     holdout: float = Field(default=0.0, ge=0.0, lt=1.0)
 

@@ -201,7 +201,8 @@ def _key_status(session: Session, shop_id: int, key: str) -> str:
 def describe_trigger(jdef: JourneyDef) -> str:
     t = jdef.trigger
     if t.event is not None:
-        return " | ".join(t.event_types()) + (" (filtered)" if t.where is not None else "")
+        which = f" ({jdef.enrol_on})" if jdef.enrol_on != "every_order" else ""
+        return " | ".join(t.event_types()) + (" (filtered)" if t.where is not None else "") + which
     if t.date is not None:
         return f"{t.date}" + (f", {t.days_before} days before" if t.days_before else "")
     return f"inactive {t.inactivity_days} days"

@@ -5,7 +5,8 @@ is rolled back at the end. The journeys are copied into that transaction as acti
 versions (so drafts can be previewed, and real enrollments do not get in the way), the
 shop's timeline events of the period are replayed in order on a virtual clock, the date
 scan runs once a simulated day, and every step runs with `DryRunEffects`: nothing is sent,
-no coupon, task or ticket is created; each outcome is counted.
+no coupon, task or ticket is created; each outcome is counted. A wait for an open or a
+click decides with the shop's measured rates (engagement.py), which the report prints.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from careloop.core.errors import NotFound
 from careloop.customers.models import TimelineEvent
 from careloop.journeys.dispatch import handle_event
 from careloop.journeys.effects import DryRunEffects
+from careloop.journeys.engagement import ChannelRates, measure
 from careloop.journeys.models import Journey, JourneyEnrollment
 from careloop.journeys.runner import (
     LostLease,
@@ -37,6 +39,7 @@ from careloop.journeys.service import definition_of
 from careloop.shops.models import Shop
 
 SCAN_EVERY = timedelta(days=1)
+RATED_CHANNELS = ("email", "sms", "zalo")
 
 
 @dataclass
@@ -58,6 +61,8 @@ class SimulationReport:
     outcomes: Counter[tuple[str, str, str, str]]
     events_replayed: int = 0
     steps_run: int = 0
+    # The open/click rates the dry run assumed for its messages, per channel.
+    rates: dict[str, ChannelRates] = field(default_factory=dict)
 
 
 def simulate(
@@ -76,6 +81,7 @@ def simulate(
     with sessions() as session:
         session.begin()
         try:
+            effects.rates = measure(session, shop_id=shop.id, until=now, channels=RATED_CHANNELS)
             statuses = _statuses(session, shop, journey_key)
             copies = _copy_journeys(session, shop, journey_key, start)
             ids = [c.id for c, _ in copies]
@@ -87,6 +93,7 @@ def simulate(
                     for (j, jdef), status in zip(copies, statuses, strict=True)
                 ],
                 outcomes=effects.outcomes,
+                rates=effects.rates,
             )
             _replay(session, clock, shop, copies, ids, now, effects, report, progress)
             for preview, (copy, _) in zip(report.journeys, copies, strict=True):

@@ -9,11 +9,11 @@ from careloop.core import events
 from careloop.core.clock import Clock
 from careloop.customers.timeline import record_event
 from careloop.db.upsert import insert_ignoring_duplicates
-from careloop.loyalty import tiers
+from careloop.loyalty import ledger, tiers
 from careloop.loyalty.announce import tier_changed as tell_tier_changed
 from careloop.loyalty.config import ProgramConfig
-from careloop.loyalty.models import LoyaltyMember
-from careloop.loyalty.program import find_member, lock_member, program_config
+from careloop.loyalty.models import LoyaltyMember, PointsEntry
+from careloop.loyalty.program import find_member, is_running, lock_member, program_config
 from careloop.orders.models import Order
 from careloop.shops.models import Shop
 
@@ -158,3 +158,29 @@ def backfill_tiers(*, session: Session, clock: Clock, shop: Shop) -> int:
         )
         or 0
     )
+
+
+def is_active_member(*, session: Session, shop_id: int, customer_id: int) -> bool:
+    """Whether the customer takes part in the programme: they redeemed points or climbed above
+    the entry tier. Every buyer gets a member row and the entry tier automatically (points
+    on every order), so a tier alone does not mean they know the programme exists."""
+    tier = current_tier(session=session, shop_id=shop_id, customer_id=customer_id)
+    if tier is not None and tiers.rank(tier) > 1:
+        return True
+    redeemed = session.scalar(
+        select(PointsEntry.id)
+        .where(
+            PointsEntry.shop_id == shop_id,
+            PointsEntry.customer_id == customer_id,
+            PointsEntry.kind == ledger.REDEEM,
+        )
+        .limit(1)
+    )
+    return redeemed is not None
+
+
+def program_on(*, session: Session, shop_id: int, customer_id: int) -> bool:
+    """Whether the shop's programme is running (the customer is not looked at: this has the
+    signature of the other per-customer look-ups journeys call)."""
+    del customer_id
+    return is_running(session, shop_id)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from careloop.core.clock import Clock
+from careloop.core.occasions import occasion_key
 from careloop.customers.models import Customer
 from careloop.loyalty import announce, points
 from careloop.loyalty.config import ProgramConfig
@@ -79,7 +80,8 @@ def reward_birthdays(
                 percent_off=config.birthday_percent,
                 valid_days=config.coupon_valid_days,
                 reason="birthday month",
-                idempotency_key=key,
+                # Shared with the birthday journey: one coupon per birthday, whoever grants it.
+                idempotency_key=occasion_key("birthday", customer.id, today.year),
                 source="birthday",
             )
         count += 1
@@ -114,7 +116,7 @@ def reward_anniversaries(
             percent_off=config.anniversary_percent,
             valid_days=config.coupon_valid_days,
             reason=f"{years} year(s) since your first order",
-            idempotency_key=f"anniversary:{today.year}:{customer_id}",
+            idempotency_key=occasion_key("anniversary", customer_id, today.year),
             source="anniversary",
         )
         count += 1

@@ -12,7 +12,12 @@ from careloop.loyalty import points as _points
 from careloop.loyalty.config import ProgramConfig, parse_config
 from careloop.loyalty.coupons import issue_coupon, redeem_coupon
 from careloop.loyalty.entitlements import active_entitlements
-from careloop.loyalty.membership import backfill_tiers, current_tier
+from careloop.loyalty.membership import (
+    backfill_tiers,
+    current_tier,
+    is_active_member,
+    program_on,
+)
 from careloop.loyalty.points import points_balance
 from careloop.loyalty.program import ensure_program, program_config
 from careloop.shops.models import Shop
@@ -22,9 +27,11 @@ __all__ = [
     "add_points",
     "current_tier",
     "enable_program",
+    "is_active_member",
     "issue_coupon",
     "points_balance",
     "program_config",
+    "program_on",
     "redeem_coupon",
     "update_settings",
 ]

@@ -1,11 +1,9 @@
 """The seeds' service-recovery playbook, pure: per problem type the checklist (acknowledge,
-apologise, fix, compensate, follow up), suggested replies (vi/en) and compensation options,
-and a keyword triage that guesses the problem type from what the customer wrote."""
+apologise, fix, compensate, follow up), suggested replies (vi/en) and compensation options.
+The problem type is guessed from what the customer wrote by `classifier.classify`."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from string import Template
 from typing import Final
@@ -74,6 +72,113 @@ PLAYBOOKS: Final[dict[ProblemType, Playbook]] = {
                 "Chào $name, $shop thành thật xin lỗi vì sản phẩm đến tay bạn bị hư hỏng! Chúng "
                 "tôi gửi hỏa tốc sản phẩm thay thế ngay hôm nay (bạn không cần gửi trả) và tặng "
                 "bạn mã giảm giá cho lần mua sau."
+            ),
+        },
+    ),
+    ProblemType.LATE_DELIVERY: Playbook(
+        ProblemType.LATE_DELIVERY,
+        "Delivery was late",
+        {
+            **_COMMON_STEPS,
+            "fix": "Check where the order is and give a firm date; chase the courier for it.",
+            "compensate": "Refund the shipping fee or a discount code for the next order.",
+        },
+        ("coupon", "refund"),
+        {
+            "en": (
+                "Hi $name, I'm sorry your order $order took longer than we promised. I've "
+                "checked with the courier and will keep you posted until it is in your hands; "
+                "please accept a discount code for your next order. - $shop"
+            ),
+            "vi": (
+                "Chào $name, $shop xin lỗi vì đơn hàng $order đến chậm hơn đã hẹn. Chúng tôi đã "
+                "làm việc với đơn vị vận chuyển và sẽ báo bạn đến khi hàng tới tay; mong bạn "
+                "nhận mã giảm giá cho lần mua sau."
+            ),
+        },
+    ),
+    ProblemType.WRONG_ITEM: Playbook(
+        ProblemType.WRONG_ITEM,
+        "Wrong item sent",
+        {
+            **_COMMON_STEPS,
+            "fix": "Send the right item by express today; collect the wrong one at our cost.",
+            "compensate": "Let them keep the wrong item if it is cheap, or add a discount code.",
+        },
+        ("express_replacement", "coupon", "refund"),
+        {
+            "en": (
+                "Hi $name, I'm so sorry we sent you the wrong item in order $order! The right "
+                "one goes out by express today, and we'll collect the other at our cost. - $shop"
+            ),
+            "vi": (
+                "Chào $name, $shop thành thật xin lỗi vì đã giao nhầm sản phẩm trong đơn $order! "
+                "Chúng tôi gửi hỏa tốc đúng sản phẩm ngay hôm nay và sẽ tự thu hồi món giao "
+                "nhầm, bạn không mất phí."
+            ),
+        },
+    ),
+    ProblemType.MISSING_PART: Playbook(
+        ProblemType.MISSING_PART,
+        "Item or part missing",
+        {
+            **_COMMON_STEPS,
+            "fix": "Send the missing item or part by express today; no need to send photos twice.",
+            "compensate": "A small gift or a discount code for the trouble.",
+        },
+        ("express_replacement", "coupon", "refund"),
+        {
+            "en": (
+                "Hi $name, I'm sorry something was missing from your order $order! I'm sending "
+                "the missing part by express today. - $shop"
+            ),
+            "vi": (
+                "Chào $name, $shop xin lỗi vì đơn hàng $order của bạn bị thiếu! Chúng tôi gửi "
+                "hỏa tốc phần còn thiếu cho bạn ngay hôm nay."
+            ),
+        },
+    ),
+    ProblemType.POOR_QUALITY: Playbook(
+        ProblemType.POOR_QUALITY,
+        "Quality below expectations",
+        {
+            **_COMMON_STEPS,
+            "acknowledge": "Ask what exactly falls short (photos help) and thank them for it.",
+            "fix": "Offer a replacement from another batch or a refund; tell the supplier.",
+            "compensate": "A discount code, or a refund without asking for the item back.",
+        },
+        ("refund", "express_replacement", "coupon"),
+        {
+            "en": (
+                "Hi $name, thank you for telling us, and I'm sorry the quality let you down. "
+                "I'd like to replace it or refund you, whichever you prefer. - $shop"
+            ),
+            "vi": (
+                "Chào $name, cảm ơn bạn đã góp ý và $shop rất tiếc vì chất lượng chưa như mong "
+                "đợi. Chúng tôi xin đổi sản phẩm mới hoặc hoàn tiền, tùy bạn chọn."
+            ),
+        },
+    ),
+    ProblemType.RUDE_STAFF: Playbook(
+        ProblemType.RUDE_STAFF,
+        "Staff were rude",
+        {
+            **_COMMON_STEPS,
+            "apologise": "The owner or a manager apologises personally, without excuses.",
+            "fix": "Find out what happened with the staff member; tell the customer what changes.",
+            "compensate": "A gesture beyond the order: a gift or a generous discount code.",
+        },
+        ("coupon",),
+        {
+            "en": (
+                "Hi $name, I'm truly sorry for how you were treated; that is not how we want "
+                "anyone to feel. I'm looking into it personally and would like to call you. "
+                "- $shop"
+            ),
+            "vi": (
+                "Chào $name, $shop thành thật xin lỗi về thái độ phục vụ bạn đã gặp; đó không "
+                "phải cách chúng tôi muốn đối xử với khách hàng. Chúng tôi đang trực tiếp xem "
+                "xét và mong được gọi điện cho bạn."
             ),
         },
     ),
@@ -181,115 +286,3 @@ def checklist(problem_type: str, done: dict[str, object]) -> list[tuple[str, str
     """(step, what to do, done?) in the seeds' order."""
     steps = playbook_for(problem_type).steps
     return [(step, steps[step], step in done) for step in STEPS]
-
-
-# --- Triage ------------------------------------------------------------------------------------
-
-# Accent-folded keywords, first match wins: anger before the concrete problem, because an angry
-# customer needs the 2-hour promise whatever the cause.
-_KEYWORDS: Final[tuple[tuple[ProblemType, tuple[str, ...]], ...]] = (
-    (
-        ProblemType.ANGRY,
-        (
-            "lua dao",
-            "qua te",
-            "tuc gian",
-            "buc minh",
-            "that vong",
-            "scam",
-            "furious",
-            "terrible",
-            "disgusting",
-            "angry",
-            "worst",
-            "unacceptable",
-            "boc phot",
-        ),
-    ),
-    (
-        ProblemType.NOT_ARRIVED,
-        (
-            "chua nhan",
-            "chua toi",
-            "chua den",
-            "khong nhan duoc",
-            "chua giao",
-            "not arrived",
-            "didn't arrive",
-            "did not arrive",
-            "never arrived",
-            "not received",
-            "where is my order",
-            "haven't received",
-            "lost package",
-        ),
-    ),
-    (
-        ProblemType.DAMAGED_DEFECTIVE,
-        (
-            "hong",
-            "vo",
-            "bi loi",
-            "nut",
-            "moc",
-            "damaged",
-            "broken",
-            "defective",
-            "cracked",
-            "doesn't work",
-            "does not work",
-            "faulty",
-        ),
-    ),
-    (
-        ProblemType.HOW_TO_USE,
-        (
-            "cach dung",
-            "huong dan",
-            "su dung the nao",
-            "lam sao",
-            "how to",
-            "how do i",
-            "instructions",
-            "manual",
-            "setup",
-            "set up",
-        ),
-    ),
-    (
-        ProblemType.NOT_SATISFIED,
-        (
-            "khong hai long",
-            "khong thich",
-            "khong nhu",
-            "tra hang",
-            "hoan tien",
-            "not satisfied",
-            "disappointed",
-            "refund",
-            "return",
-            "not as described",
-            "don't like",
-        ),
-    ),
-)
-
-
-_NOT_WORD: Final = re.compile(r"[^\w']+")
-
-
-def fold(text: str) -> str:
-    """Lower case without Vietnamese diacritics (đ -> d), so "hỏng" matches "hong"."""
-    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
-
-
-def classify(text: str) -> ProblemType:
-    """A first guess for the inbox; staff can change it."""
-    words = f" {' '.join(_NOT_WORD.sub(' ', fold(text)).split())} "
-    for problem, keywords in _KEYWORDS:
-        for keyword in keywords:
-            # Short Vietnamese syllables ("vo", "be") only as whole words.
-            if f" {keyword} " in words or (len(keyword) > 4 and keyword in words):
-                return problem
-    return ProblemType.OTHER

@@ -11,7 +11,17 @@ from careloop.customers.schemas import ExternalId
 
 PriorityName = Literal["low", "normal", "high", "urgent"]
 ProblemName = Literal[
-    "not_arrived", "damaged_defective", "how_to_use", "not_satisfied", "angry", "other"
+    "not_arrived",
+    "late_delivery",
+    "damaged_defective",
+    "wrong_item",
+    "missing_part",
+    "poor_quality",
+    "how_to_use",
+    "not_satisfied",
+    "rude_staff",
+    "angry",
+    "other",
 ]
 
 

@@ -34,9 +34,14 @@ class Priority(StrEnum):
 
 class ProblemType(StrEnum):
     NOT_ARRIVED = "not_arrived"
+    LATE_DELIVERY = "late_delivery"
     DAMAGED_DEFECTIVE = "damaged_defective"
+    WRONG_ITEM = "wrong_item"
+    MISSING_PART = "missing_part"
+    POOR_QUALITY = "poor_quality"
     HOW_TO_USE = "how_to_use"
     NOT_SATISFIED = "not_satisfied"
+    RUDE_STAFF = "rude_staff"
     ANGRY = "angry"
     OTHER = "other"
 

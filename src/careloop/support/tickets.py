@@ -18,11 +18,12 @@ from careloop.customers.models import Customer
 from careloop.customers.timeline import record_event
 from careloop.orders.models import Order
 from careloop.shops.models import Shop, StaffUser
+from careloop.support.classifier import classify
 from careloop.support.clocks import refresh_sla
 from careloop.support.config import sla_rules, support_settings
 from careloop.support.models import Ticket, TicketEventRow, TicketMessage
 from careloop.support.peers import entitlements_of, optional_module, segment_of
-from careloop.support.playbooks import COMPENSATIONS, STEPS, classify
+from careloop.support.playbooks import COMPENSATIONS, STEPS
 from careloop.support.sla import Priority, ProblemType, TicketFacts, TicketStatus, select_policy
 from careloop.support.worklist import create_task, least_busy, resolve_assignee
 
