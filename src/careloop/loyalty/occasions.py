@@ -14,6 +14,7 @@ from careloop.customers.models import Customer
 from careloop.loyalty import points
 from careloop.loyalty.config import ProgramConfig
 from careloop.loyalty.coupons import issue_coupon
+from careloop.loyalty.economics import coupon_terms
 from careloop.loyalty.models import LoyaltyMember
 from careloop.orders.models import Order
 from careloop.shops.models import Shop
@@ -81,6 +82,8 @@ def reward_birthdays(
                 reason="birthday month",
                 idempotency_key=key,
                 source="birthday",
+                max_discount_minor=coupon_terms(config, shop.currency).max_discount_minor,
+                min_order_minor=coupon_terms(config, shop.currency).min_order_minor,
             )
         count += 1
     return count
@@ -116,6 +119,8 @@ def reward_anniversaries(
             reason=f"{years} year(s) since your first order",
             idempotency_key=f"anniversary:{today.year}:{customer_id}",
             source="anniversary",
+            max_discount_minor=coupon_terms(config, shop.currency).max_discount_minor,
+            min_order_minor=coupon_terms(config, shop.currency).min_order_minor,
         )
         count += 1
     return count
@@ -149,4 +154,6 @@ def offer_repeat_discount(
         reason=f"for your order no. {(orders or 0) + 1}",
         idempotency_key=f"repeat:{customer_id}:{(orders or 0) + 1}",
         source="repeat",
+        max_discount_minor=coupon_terms(config, shop.currency).max_discount_minor,
+        min_order_minor=coupon_terms(config, shop.currency).min_order_minor,
     )

@@ -77,7 +77,8 @@ def update_settings(
     """Change some settings (validated as a whole; a bad key changes nothing)."""
     program = ensure_program(session, clock, shop.id)
     merged = {**program.config, **changes}
-    config = parse_config(merged)
+    # Rewards saved before names were checked stay readable until the shop edits them.
+    config = parse_config(merged, stored="rewards" not in changes)
     program.config = merged
     program.updated_at, program.updated_by = clock.now(), actor
     return config
