@@ -8,6 +8,7 @@ constraint means re-scanning never enrolls twice.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -203,12 +204,15 @@ def _product_dates(
         .where(
             Order.shop_id == shop.id,
             Order.status.not_in(NOT_SALES),
-            Order.placed_at >= now - timedelta(days=LOOKBACK_DAYS),
+            # A doubled warranty (loyalty privilege) ends twice as far from the order.
+            Order.placed_at
+            >= now - timedelta(days=LOOKBACK_DAYS * (2 if kind == "warranty_expiry" else 1)),
             column.is_not(None),
             column > 0,
         )
     )
     tz = zone(shop.timezone)
+    warranty = WarrantyDates(session, shop.id, now)
     for _id, ext, customer_id, placed, delivered, qty, product_id, sku, name, days_or_none in rows:
         days = int(days_or_none or 0)
         if days <= 0:
@@ -226,7 +230,7 @@ def _product_dates(
                     {**base, "runout_date": target.isoformat(), "days_left": (target - today).days},
                 )
         elif kind == "warranty_expiry":
-            target = start + timedelta(days=days)
+            target = warranty.ends(customer_id, start, days, ensure_aware(delivered or placed))
             if in_window(today, target, before):
                 yield Due(
                     customer_id,
@@ -262,3 +266,36 @@ def _reordered(
         .limit(1)
     )
     return found is not None
+
+
+class WarrantyDates:
+    """Warranty end dates as loyalty sets them (`warranty_ends`: doubled for a customer with
+    the `double_warranty` privilege); the product's own period when loyalty is not installed.
+    Privileges are read once per customer and purchase time in a scan."""
+
+    def __init__(self, session: Session, shop_id: int, now: datetime) -> None:
+        self.session, self.shop_id, self.now = session, shop_id, now
+        try:
+            self.loyalty: Any = importlib.import_module("careloop.loyalty.service")
+        except ModuleNotFoundError:
+            self.loyalty = None
+        self.held: dict[tuple[int, datetime], set[str]] = {}
+
+    def ends(self, customer_id: int, start: date, warranty_days: int, bought: datetime) -> date:
+        if self.loyalty is None or not hasattr(self.loyalty, "warranty_privileges"):
+            return start + timedelta(days=warranty_days)
+        key = (customer_id, bought)
+        if key not in self.held:
+            self.held[key] = set(
+                self.loyalty.warranty_privileges(
+                    session=self.session,
+                    shop_id=self.shop_id,
+                    customer_id=customer_id,
+                    bought_at=bought,
+                    now=self.now,
+                )
+            )
+        result: date = self.loyalty.warranty_ends(
+            start=start, warranty_days=warranty_days, privileges=self.held[key]
+        )
+        return result

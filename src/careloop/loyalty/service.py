@@ -11,7 +11,11 @@ from careloop.customers.models import Customer
 from careloop.loyalty import points as _points
 from careloop.loyalty.config import ProgramConfig, parse_config
 from careloop.loyalty.coupons import issue_coupon, redeem_coupon
-from careloop.loyalty.entitlements import active_entitlements
+from careloop.loyalty.entitlements import (
+    active_entitlements,
+    warranty_ends,
+    warranty_privileges,
+)
 from careloop.loyalty.membership import backfill_tiers, current_tier
 from careloop.loyalty.points import points_balance
 from careloop.loyalty.program import ensure_program, program_config
@@ -27,6 +31,8 @@ __all__ = [
     "program_config",
     "redeem_coupon",
     "update_settings",
+    "warranty_ends",
+    "warranty_privileges",
 ]
 
 

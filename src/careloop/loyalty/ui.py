@@ -22,6 +22,7 @@ from careloop.loyalty.points import adjust, points_balance
 from careloop.loyalty.program import program_config
 from careloop.loyalty.referrals import approve_referral, cancel_referral, referrals_of
 from careloop.loyalty.service import disable_program, enable_program, update_settings
+from careloop.loyalty.simulator import WINDOW_DAYS, cost_inputs, simulate_monthly_cost
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.i18n import register_messages
 from careloop.web.paging import Page
@@ -116,7 +117,69 @@ register_messages(
         "loyalty.confirm_cancel": {"en": "Cancel this referral?", "vi": "Hủy lượt giới thiệu này?"},
         "loyalty.no_referrals": {"en": "No referrals yet.", "vi": "Chưa có lượt giới thiệu."},
         "loyalty.all": {"en": "All", "vi": "Tất cả"},
+        "loyalty.cost.title": {
+            "en": "Expected monthly cost",
+            "vi": "Chi phí dự kiến mỗi tháng",
+        },
+        "loyalty.cost.basis": {
+            "en": "From your last {days} days of orders ({orders} orders a month).",
+            "vi": "Tính từ đơn hàng {days} ngày gần nhất ({orders} đơn mỗi tháng).",
+        },
+        "loyalty.cost.revenue": {"en": "Revenue", "vi": "Doanh thu"},
+        "loyalty.cost.points_earned": {"en": "Points earned", "vi": "Điểm khách tích được"},
+        "loyalty.cost.liability": {
+            "en": "Points liability (what they are worth)",
+            "vi": "Giá trị điểm đang nợ khách",
+        },
+        "loyalty.cost.rewards": {"en": "Rewards redeemed", "vi": "Phần thưởng được đổi"},
+        "loyalty.cost.discount": {"en": "Discount given", "vi": "Tiền giảm giá"},
+        "loyalty.cost.share": {"en": "Share of revenue", "vi": "Tỷ lệ trên doanh thu"},
+        "loyalty.cost.band": {
+            "en": "After-sales budget band for {model}: {low}–{high}% of revenue",
+            "vi": "Ngân sách hậu mãi cho mô hình {model}: {low}–{high}% doanh thu",
+        },
+        "loyalty.cost.rate_observed": {
+            "en": "{rate}% of earned points were redeemed in this period.",
+            "vi": "{rate}% số điểm tích được đã được đổi trong kỳ này.",
+        },
+        "loyalty.cost.rate_assumed": {
+            "en": "No points history yet: assumes {rate}% of points are redeemed.",
+            "vi": "Chưa có lịch sử điểm: giả định {rate}% số điểm được đổi.",
+        },
+        "loyalty.cost.status.below": {
+            "en": "Below the budget band",
+            "vi": "Thấp hơn ngân sách",
+        },
+        "loyalty.cost.status.within": {
+            "en": "Within the budget band",
+            "vi": "Trong ngân sách",
+        },
+        "loyalty.cost.status.above": {
+            "en": "Above the budget band: lower the reward caps or raise their cost",
+            "vi": "Vượt ngân sách: hãy giảm mức giảm tối đa hoặc tăng số điểm đổi",
+        },
+        "loyalty.cost.no_orders": {
+            "en": "No orders in the last {days} days yet, so there is nothing to estimate.",
+            "vi": "Chưa có đơn hàng trong {days} ngày qua nên chưa thể ước tính.",
+        },
+        "loyalty.cost.setting_band": {
+            "en": "budget band {low}–{high}% of revenue",
+            "vi": "ngân sách {low}–{high}% doanh thu",
+        },
     }
+)
+
+# Settings whose values decide what the programme costs: the page shows the budget band
+# next to them.
+ECONOMY_SETTINGS = (
+    "rewards",
+    "coupon_max_discount_major",
+    "coupon_min_order_major",
+    "birthday_percent",
+    "anniversary_percent",
+    "referral_friend_percent",
+    "referral_advocate_percent",
+    "points_per_unit",
 )
 
 
@@ -167,12 +230,38 @@ def _settings_page(
         {
             "tab": "settings",
             "program": program_settings(session, ctx.clock, staff.shop),
+            "cost": _cost(session, ctx, staff),
+            "economy_settings": ECONOMY_SETTINGS,
             "errors": errors or {},
             "form": form or {},
         },
         staff=staff,
         status_code=422 if errors else 200,
     )
+
+
+def _cost(session: Session, ctx: Ctx, staff: StaffContext) -> dict[str, Any]:
+    shop = staff.shop
+    inputs = cost_inputs(session, shop.id, ctx.clock.now())
+    estimate = simulate_monthly_cost(
+        order_totals=inputs.order_totals,
+        days=WINDOW_DAYS,
+        config=program_config(session, shop.id),
+        currency=shop.currency,
+        business_model=shop.business_model,
+        observed_rate=inputs.observed_rate,
+    )
+    low, high = estimate.band
+    return {
+        "estimate": estimate,
+        "days": WINDOW_DAYS,
+        "has_orders": bool(inputs.order_totals),
+        "model": shop.business_model,
+        "low": f"{low * 100:g}",
+        "high": f"{high * 100:g}",
+        "share": f"{(estimate.share or 0) * 100:.1f}",
+        "rate": f"{estimate.redemption_rate * 100:.0f}",
+    }
 
 
 @router.get("/loyalty", response_class=HTMLResponse)
