@@ -21,6 +21,7 @@ from careloop.core.clock import Clock, ensure_aware
 from careloop.core.errors import CareloopError
 from careloop.customers.models import Consent, Customer, TimelineEvent
 from careloop.journeys import conditions, policy
+from careloop.journeys.coupon_limits import coupon_params
 from careloop.journeys.effects import CapabilityMissing, Effects, NotSent, SendRequest
 from careloop.journeys.facts import CustomerFacts
 from careloop.journeys.schema import END, JourneyDef, Step, parse_clock, parse_duration
@@ -388,6 +389,8 @@ class StepRunner:
                 "source": f"journey:{self.journey.key}",
             }
         try:
+            if name == "issue_coupon":
+                params = coupon_params(self.session, self.shop.id, params, state.context)
             with self._undoable():
                 result = self.effects.action(
                     self.session,

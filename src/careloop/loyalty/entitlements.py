@@ -19,6 +19,7 @@ from careloop.loyalty.config import DOUBLE_WARRANTY, ENTITLEMENT_KEYS
 from careloop.loyalty.membership import current_tier
 from careloop.loyalty.models import Entitlement
 from careloop.loyalty.program import is_running, program_config
+from careloop.loyalty.store_actions import record_store_actions
 
 # How many times the product's warranty a holder of `double_warranty` gets.
 WARRANTY_MULTIPLIER = 2
@@ -116,6 +117,14 @@ def grant_entitlement(
     )
     session.add(row)
     session.flush()
+    record_store_actions(
+        session=session,
+        clock=clock,
+        shop_id=shop_id,
+        customer_id=customer_id,
+        gained=[key],
+        cause=idempotency_key,
+    )
     return row
 
 

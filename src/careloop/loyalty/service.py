@@ -11,6 +11,7 @@ from careloop.customers.models import Customer
 from careloop.loyalty import points as _points
 from careloop.loyalty.config import ProgramConfig, parse_config
 from careloop.loyalty.coupons import issue_coupon, redeem_coupon
+from careloop.loyalty.economics import coupon_terms
 from careloop.loyalty.entitlements import (
     active_entitlements,
     warranty_ends,
@@ -27,6 +28,7 @@ __all__ = [
     "current_tier",
     "enable_program",
     "issue_coupon",
+    "percent_code_terms",
     "points_balance",
     "program_config",
     "redeem_coupon",
@@ -34,6 +36,13 @@ __all__ = [
     "warranty_ends",
     "warranty_privileges",
 ]
+
+
+def percent_code_terms(*, session: Session, shop: Shop) -> tuple[int | None, int]:
+    """The programme's cap and minimum order for a percent code issued outside the
+    catalogue (journeys), in minor units."""
+    terms = coupon_terms(program_config(session, shop.id), shop.currency)
+    return terms.max_discount_minor, terms.min_order_minor
 
 
 def add_points(

@@ -23,6 +23,7 @@ from careloop.loyalty.program import program_config
 from careloop.loyalty.referrals import approve_referral, cancel_referral, referrals_of
 from careloop.loyalty.service import disable_program, enable_program, update_settings
 from careloop.loyalty.simulator import WINDOW_DAYS, cost_inputs, simulate_monthly_cost
+from careloop.loyalty.store_actions import store_actions_of
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.i18n import register_messages
 from careloop.web.paging import Page
@@ -162,6 +163,34 @@ register_messages(
             "en": "No orders in the last {days} days yet, so there is nothing to estimate.",
             "vi": "Chưa có đơn hàng trong {days} ngày qua nên chưa thể ước tính.",
         },
+        "loyalty.store_actions": {"en": "In the store", "vi": "Trên cửa hàng"},
+        "loyalty.store_actions_help": {
+            "en": "Privileges the store applies itself (shipping, early access). The store "
+            "connection carries these out; pending ones are not applied in the store yet.",
+            "vi": "Đặc quyền do cửa hàng áp dụng (giao hàng, mua sớm). Kết nối cửa hàng sẽ "
+            "thực hiện; mục đang chờ chưa được áp dụng trên cửa hàng.",
+        },
+        "loyalty.store": {"en": "Store", "vi": "Cửa hàng"},
+        "loyalty.store_action": {"en": "Action", "vi": "Việc cần làm"},
+        "loyalty.store_action.tag_customer": {
+            "en": "Tag the customer {value}",
+            "vi": "Gắn thẻ khách hàng {value}",
+        },
+        "loyalty.store_action.remove_tag_customer": {
+            "en": "Remove the tag {value}",
+            "vi": "Gỡ thẻ {value}",
+        },
+        "loyalty.store_action.shipping_rule": {
+            "en": "Free-shipping rule for this customer ({value})",
+            "vi": "Quy tắc miễn phí giao hàng cho khách này ({value})",
+        },
+        "loyalty.store_action.remove_shipping_rule": {
+            "en": "End the free-shipping rule ({value})",
+            "vi": "Kết thúc quy tắc miễn phí giao hàng ({value})",
+        },
+        "loyalty.store_status.pending": {"en": "waiting for the store", "vi": "đang chờ cửa hàng"},
+        "loyalty.store_status.done": {"en": "done in the store", "vi": "đã làm trên cửa hàng"},
+        "loyalty.store_status.failed": {"en": "the store refused", "vi": "cửa hàng từ chối"},
         "loyalty.cost.setting_band": {
             "en": "budget band {low}–{high}% of revenue",
             "vi": "ngân sách {low}–{high}% doanh thu",
@@ -377,6 +406,7 @@ def _ledger_page(
                 session=session, shop_id=staff.shop.id, customer_id=customer.id
             ),
             "entries": ledger_of(session, staff.shop.id, customer.id),
+            "store_actions": store_actions_of(session, staff.shop.id, customer.id),
             "errors": errors or {},
             "form": form or {"key": secrets.token_hex(8)},
         },
