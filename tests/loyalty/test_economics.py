@@ -3,7 +3,10 @@ names that promise only what the code gives."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from careloop.context import AppContext
@@ -17,6 +20,7 @@ from careloop.loyalty.rewards import redeem_reward
 from careloop.loyalty.service import add_points, enable_program, update_settings
 from careloop.shops.models import Shop
 from tests.loyalty.factories import make_customer
+from tests.web.helpers import sign_in
 
 
 def _member_with_points(ctx: AppContext, shop: Shop, points: int) -> Customer:
@@ -177,3 +181,13 @@ def test_explicit_reward_cap_and_minimum_order_are_used() -> None:
     reward = Reward("r", "Giảm 10%", "10% off", 100, "percent", 10, max_discount_major=20_000)
     terms = reward_terms(reward, ProgramConfig(), "VND", "retail")
     assert (terms.max_discount_minor, terms.min_order_minor) == (20_000, 200_000)
+
+
+def test_rewards_page_shows_each_percent_rewards_cap_and_minimum_order(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    sign_in(app_client, ctx, make_staff(shop), shop, locale="vi")
+    page = app_client.get("/loyalty/rewards")
+    assert page.status_code == 200
+    assert "tối đa 5.000 ₫ · đơn từ 50.000 ₫" in page.text
+    assert "tối đa 25.000 ₫ · đơn từ 100.000 ₫ · miễn phí giao hàng" in page.text

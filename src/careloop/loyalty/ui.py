@@ -18,6 +18,7 @@ from careloop.customers.models import Customer
 from careloop.customers.service import get_customer_by_id
 from careloop.loyalty.admin import ledger_of, members, program_settings, tier_counts
 from careloop.loyalty.coupons import coupons_of, revoke_coupon
+from careloop.loyalty.economics import reward_terms
 from careloop.loyalty.points import adjust, points_balance
 from careloop.loyalty.program import program_config
 from careloop.loyalty.referrals import approve_referral, cancel_referral, referrals_of
@@ -164,6 +165,11 @@ register_messages(
             "vi": "Chưa có đơn hàng trong {days} ngày qua nên chưa thể ước tính.",
         },
         "loyalty.store_actions": {"en": "In the store", "vi": "Trên cửa hàng"},
+        "loyalty.up_to": {"en": "up to {amount}", "vi": "tối đa {amount}"},
+        "loyalty.min_order": {"en": "orders from {amount}", "vi": "đơn từ {amount}"},
+        "loyalty.free_shipping": {"en": "free shipping", "vi": "miễn phí giao hàng"},
+        "loyalty.only_on": {"en": "only on {items}", "vi": "chỉ cho {items}"},
+        "loyalty.balance_left": {"en": "{amount} left", "vi": "còn {amount}"},
         "loyalty.store_actions_help": {
             "en": "Privileges the store applies itself (shipping, early access). The store "
             "connection carries these out; pending ones are not applied in the store yet.",
@@ -476,8 +482,15 @@ def adjust_points(
 @router.get("/loyalty/rewards", response_class=HTMLResponse)
 def rewards_page(request: Request, staff: CurrentStaff, session: SessionDep) -> HTMLResponse:
     config = program_config(session, staff.shop.id)
+    shop = staff.shop
+    terms = {
+        r.key: reward_terms(r, config, shop.currency, shop.business_model) for r in config.rewards
+    }
     return render(
-        request, "loyalty/rewards.html", {"tab": "rewards", "rewards": config.rewards}, staff=staff
+        request,
+        "loyalty/rewards.html",
+        {"tab": "rewards", "rewards": config.rewards, "terms": terms},
+        staff=staff,
     )
 
 
