@@ -335,6 +335,10 @@ def redeem_coupon(
         with session.begin_nested():
             won = session.execute(_use_once(coupon, discount))
             if getattr(won, "rowcount", 0) != 1:
+                if coupon.kind == "gift_card":
+                    raise CouponRejected(
+                        f"gift card {coupon.code}'s balance changed while redeeming; try again"
+                    )
                 raise CouponRejected(f"coupon {coupon.code} has already been used")
             session.add(
                 CouponRedemption(
