@@ -123,3 +123,52 @@ def test_spending_points_on_double_warranty_grants_the_entitlement(
         "/api/v1/customers/C-1/rewards/express_shipping", json={"idempotency_key": "r2"}
     )
     assert short.status_code == 409 and "not enough points" in short.json()["detail"]
+
+
+def test_api_redeem_of_a_product_limited_code_checks_the_order_lines(
+    api: TestClient, ctx: AppContext, shop: Shop
+) -> None:
+    make_customer(ctx, shop)
+    coupon = _issue(
+        api, customer_id="C-1", percent_off=20, max_discount="50000", product_skus=["BEAN-1KG"]
+    )
+    assert (coupon["max_discount"], coupon["product_skus"]) == ("50000", ["BEAN-1KG"])
+    mug_only = api.post(
+        f"/api/v1/coupons/{coupon['code']}/redeem",
+        json={
+            "customer_id": "C-1",
+            "order_id": "O-1",
+            "order_total": "150000",
+            "lines": [{"sku": "MUG-1", "amount": "150000"}],
+        },
+    )
+    assert mug_only.status_code == 409
+    assert "applies only to BEAN-1KG" in mug_only.text
+    with_beans = api.post(
+        f"/api/v1/coupons/{coupon['code']}/redeem",
+        json={
+            "customer_id": "C-1",
+            "order_id": "O-2",
+            "order_total": "1150000",
+            "lines": [
+                {"sku": "MUG-1", "amount": "150000"},
+                {"sku": "BEAN-1KG", "amount": "1000000"},
+            ],
+        },
+    )
+    assert with_beans.status_code == 200, with_beans.text
+    assert with_beans.json()["discount"] == "50000"
+
+
+def test_api_gift_card_shows_its_balance_after_a_partial_use(
+    api: TestClient, ctx: AppContext, shop: Shop
+) -> None:
+    make_customer(ctx, shop)
+    card = _issue(api, customer_id="C-1", gift_card="500000")
+    assert (card["kind"], card["balance"]) == ("gift_card", "500000")
+    used = api.post(
+        f"/api/v1/coupons/{card['code']}/redeem",
+        json={"customer_id": "C-1", "order_id": "O-1", "order_total": "200000"},
+    )
+    assert used.status_code == 200, used.text
+    assert (used.json()["discount"], used.json()["coupon"]["balance"]) == ("200000", "300000")

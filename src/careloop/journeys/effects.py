@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Protocol
 from sqlalchemy.orm import Session
 
 from careloop.core.clock import Clock
+from careloop.core.money import format_money
 from careloop.customers.models import Customer
 from careloop.journeys.engagement import ChannelRates, default_rates, point
 from careloop.shops.models import Shop
@@ -170,6 +171,14 @@ class LiveEffects:
         common = {"session": session, "clock": clock, "shop": shop}
         if name == "issue_coupon":
             loyalty = _service("careloop.loyalty.service")
+            params = dict(params)
+            terms = getattr(loyalty, "percent_code_terms", None)
+            if params.get("percent_off") and terms is not None:
+                # Every percent code has a cap and a minimum order: the programme's unless
+                # the step sets its own.
+                cap, floor = terms(session=session, shop=shop)
+                params.setdefault("max_discount_minor", cap)
+                params.setdefault("min_order_minor", floor)
             coupon = loyalty.issue_coupon(
                 **common, customer=customer, idempotency_key=idempotency_key, **params
             )
@@ -178,6 +187,13 @@ class LiveEffects:
                 "expires_at": coupon.expires_at.isoformat() if coupon.expires_at else "",
                 "percent_off": params.get("percent_off"),
                 "amount_off_minor": params.get("amount_off_minor"),
+                "max_discount_minor": coupon.max_discount_minor,
+                "max_discount": format_money(coupon.max_discount_minor, coupon.currency)
+                if coupon.max_discount_minor
+                else "",
+                "min_order_minor": coupon.min_order_minor,
+                "free_shipping": bool(coupon.free_shipping),
+                "applies_to": ", ".join([*(coupon.product_skus or ()), *(coupon.categories or ())]),
             }
         if name == "add_points":
             loyalty = _service("careloop.loyalty.service")

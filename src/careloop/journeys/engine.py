@@ -22,6 +22,7 @@ from careloop.core.errors import CareloopError
 from careloop.core.occasions import occasion_key
 from careloop.customers.models import Consent, Customer, TimelineEvent
 from careloop.journeys import conditions, policy
+from careloop.journeys.coupon_limits import coupon_params
 from careloop.journeys.effects import CapabilityMissing, Effects, NotSent, SendRequest
 from careloop.journeys.facts import CustomerFacts
 from careloop.journeys.schema import END, JourneyDef, Step, parse_clock, parse_duration
@@ -432,6 +433,8 @@ class StepRunner:
                 "source": f"journey:{self.journey.key}",
             }
         try:
+            if name == "issue_coupon":
+                params = coupon_params(self.session, self.shop.id, params, state.context)
             with self._undoable():
                 result = self.effects.action(
                     self.session,

@@ -8,6 +8,7 @@ constraint means re-scanning never enrolls twice.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -223,11 +224,13 @@ def _product_dates(
         .where(
             Order.shop_id == shop.id,
             Order.status.not_in(NOT_SALES),
-            Order.placed_at >= now - timedelta(days=LOOKBACK_DAYS),
+            # A doubled warranty (loyalty privilege) ends twice as far from the order.
+            Order.placed_at >= now - timedelta(days=LOOKBACK_DAYS * (2 if warranty else 1)),
             or_(days_col > 0, months_col > 0) if warranty else days_col > 0,
         )
     )
     tz = zone(shop.timezone)
+    warranty_dates = WarrantyDates(session, shop.id, now)
     for ext, customer_id, placed, delivered, qty, product_id, sku, name, days_, months in rows:
         days, months = int(days_ or 0), int(months or 0)
         start = ensure_aware(delivered or placed).astimezone(tz).date()
@@ -244,6 +247,9 @@ def _product_dates(
                 )
         elif kind == "warranty_expiry":
             end = warranty_end(start, months=months, days=days)
+            if end is not None:
+                bought = ensure_aware(delivered or placed)
+                end = warranty_dates.ends(customer_id, start, (end - start).days, bought)
             if end is not None and _due(today, end, before):
                 yield Due(
                     customer_id,
@@ -284,3 +290,36 @@ def _reordered(
         .limit(1)
     )
     return found is not None
+
+
+class WarrantyDates:
+    """Warranty end dates as loyalty sets them (`warranty_ends`: doubled for a customer with
+    the `double_warranty` privilege); the product's own period when loyalty is not installed.
+    Privileges are read once per customer and purchase time in a scan."""
+
+    def __init__(self, session: Session, shop_id: int, now: datetime) -> None:
+        self.session, self.shop_id, self.now = session, shop_id, now
+        try:
+            self.loyalty: Any = importlib.import_module("careloop.loyalty.service")
+        except ModuleNotFoundError:
+            self.loyalty = None
+        self.held: dict[tuple[int, datetime], set[str]] = {}
+
+    def ends(self, customer_id: int, start: date, warranty_days: int, bought: datetime) -> date:
+        if self.loyalty is None or not hasattr(self.loyalty, "warranty_privileges"):
+            return start + timedelta(days=warranty_days)
+        key = (customer_id, bought)
+        if key not in self.held:
+            self.held[key] = set(
+                self.loyalty.warranty_privileges(
+                    session=self.session,
+                    shop_id=self.shop_id,
+                    customer_id=customer_id,
+                    bought_at=bought,
+                    now=self.now,
+                )
+            )
+        result: date = self.loyalty.warranty_ends(
+            start=start, warranty_days=warranty_days, privileges=self.held[key]
+        )
+        return result

@@ -245,6 +245,14 @@ class CouponSpec(Strict):
     amount_off_minor: int | None = Field(default=None, ge=1)
     valid_days: int = Field(default=30, ge=1, le=3650)
     reason: str = "journey"
+    # Economics: a percent code takes at most this (default: the loyalty programme's cap).
+    max_discount_minor: int | None = Field(default=None, ge=1)
+    min_order_minor: int | None = Field(default=None, ge=0)
+    free_shipping: bool = False
+    # Product-aware codes: fixed lists, or what the enrollment's order/product was.
+    product_skus: list[str] | None = Field(default=None, min_length=1)
+    categories: list[str] | None = Field(default=None, min_length=1)
+    limit_to: Literal["purchased_product", "purchased_category"] | None = None
 
     @model_validator(mode="after")
     def _one_amount(self) -> CouponSpec:

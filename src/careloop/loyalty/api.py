@@ -14,7 +14,7 @@ from careloop.core.errors import FieldError, ValidationFailed
 from careloop.core.money import to_major, to_minor
 from careloop.customers.models import Customer
 from careloop.customers.service import get_customer
-from careloop.loyalty.coupons import get_coupon, issue_coupon, redeem_coupon
+from careloop.loyalty.coupons import OrderItem, get_coupon, issue_coupon, redeem_coupon
 from careloop.loyalty.entitlements import active_entitlements
 from careloop.loyalty.membership import current_tier
 from careloop.loyalty.models import Coupon
@@ -40,6 +40,12 @@ class CouponPublic(BaseModel):
     min_order: str
     expires_at: datetime | None
     revoked: bool
+    # Economics and limits (issue 24): what the code can take and on what.
+    max_discount: str | None = None
+    free_shipping: bool = False
+    product_skus: list[str] | None = None
+    categories: list[str] | None = None
+    balance: str | None = Field(default=None, description="Gift cards: what is left.")
 
 
 class CouponIssue(BaseModel):
@@ -54,6 +60,20 @@ class CouponIssue(BaseModel):
     min_order: Amount = Decimal(0)
     reason: str = Field(min_length=1, max_length=300)
     idempotency_key: str = Field(min_length=1, max_length=150)
+    max_discount: Amount | None = Field(default=None, description="Cap of a percent code.")
+    product_skus: list[str] | None = Field(default=None, min_length=1, max_length=100)
+    categories: list[str] | None = Field(default=None, min_length=1, max_length=100)
+    gift_card: Amount | None = Field(
+        default=None, description="A gift card's balance, used across orders."
+    )
+
+
+class RedeemLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sku: str | None = Field(default=None, max_length=128)
+    category: str | None = Field(default=None, max_length=100)
+    amount: Amount = Field(description="The line's total (unit price x quantity).")
 
 
 class RedeemIn(BaseModel):
@@ -63,6 +83,9 @@ class RedeemIn(BaseModel):
     order_id: str | None = Field(default=None, max_length=128)
     order_total: Amount | None = None
     idempotency_key: str | None = Field(default=None, max_length=150)
+    lines: list[RedeemLine] | None = Field(
+        default=None, max_length=500, description="Needed for product-limited codes."
+    )
 
 
 class RedeemOut(BaseModel):
@@ -120,6 +143,15 @@ def coupon_public(session: Session, coupon: Coupon) -> CouponPublic:
         min_order=_money(coupon.min_order_minor, coupon.currency),
         expires_at=coupon.expires_at,
         revoked=coupon.revoked_at is not None,
+        max_discount=_money(coupon.max_discount_minor, coupon.currency)
+        if coupon.max_discount_minor is not None
+        else None,
+        free_shipping=bool(coupon.free_shipping),
+        product_skus=coupon.product_skus,
+        categories=coupon.categories,
+        balance=_money(coupon.balance_minor, coupon.currency)
+        if coupon.balance_minor is not None
+        else None,
     )
 
 
@@ -143,6 +175,14 @@ def post_coupon(data: CouponIssue, shop: ApiShop, session: SessionDep, ctx: Ctx)
         valid_days=data.valid_days,
         max_uses=data.max_uses,
         min_order_minor=_minor(data.min_order, shop.currency, "min_order"),
+        max_discount_minor=_minor(data.max_discount, shop.currency, "max_discount")
+        if data.max_discount is not None
+        else None,
+        product_skus=data.product_skus,
+        categories=data.categories,
+        gift_card_minor=_minor(data.gift_card, shop.currency, "gift_card")
+        if data.gift_card is not None
+        else None,
         reason=data.reason,
         idempotency_key=data.idempotency_key,
         source="api",
@@ -175,6 +215,14 @@ def post_redeem(
         else None,
         idempotency_key=data.idempotency_key,
         source="api",
+        lines=[
+            OrderItem(
+                line.sku, line.category, _minor(line.amount, coupon.currency, f"lines.{i}.amount")
+            )
+            for i, line in enumerate(data.lines)
+        ]
+        if data.lines is not None
+        else None,
     )
     return RedeemOut(
         coupon=coupon_public(session, result.coupon),

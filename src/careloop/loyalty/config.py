@@ -6,6 +6,8 @@ shop picks up improved defaults unless it chose otherwise.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Final
@@ -57,6 +59,11 @@ class Reward:
     entitlement: str | None = None
     valid_days: int = 90
     min_tier: str | None = None
+    # Economics (loyalty/economics.reward_terms): None means the safe default.
+    max_discount_major: int | None = None
+    min_order_major: int | None = None
+    # A percent or fixed code that also takes the shipping off.
+    free_shipping: bool = False
 
     def name(self, locale: str) -> str:
         return self.name_vi if locale.startswith("vi") else self.name_en
@@ -112,10 +119,11 @@ DEFAULT_REWARDS: Final = (
     Reward(
         "discount_25",
         "Giảm 25% và miễn phí giao hàng",
-        "25% off your next order",
+        "25% off and free shipping on your next order",
         500,
         "percent",
         25,
+        free_shipping=True,
     ),
     Reward("free_shipping", "Miễn phí giao hàng", "Free shipping", 150, "free_shipping"),
 )
@@ -166,6 +174,10 @@ class ProgramConfig:
     birthday_percent: int = 20
     anniversary_percent: int = 25
     coupon_valid_days: int = 30
+    # Percent codes outside the catalogue (birthday, anniversary, referral, repeat, journeys):
+    # the most they take off and the order they need (None: loyalty/economics defaults).
+    coupon_max_discount_major: int | None = None
+    coupon_min_order_major: int | None = None
     # Optional tiered repeat-purchase discounts: 2nd 10%, 3rd 15%, 4th 20%.
     repeat_discounts: bool = False
     repeat_discount_steps: tuple[int, ...] = (10, 15, 20)
@@ -210,11 +222,19 @@ _INT_FIELDS: Final = {
         ("coupon_valid_days", 1, 3650),
     ]
 }
-_OPTIONAL_INT_FIELDS: Final = ("earn_unit_major", "gold_spend_minor", "platinum_spend_minor")
+_OPTIONAL_INT_FIELDS: Final = (
+    "earn_unit_major",
+    "gold_spend_minor",
+    "platinum_spend_minor",
+    "coupon_max_discount_major",
+)
 
 
-def parse_config(raw: Mapping[str, Any]) -> ProgramConfig:
-    """The program settings from stored/submitted JSON; unknown or bad keys are named."""
+def parse_config(raw: Mapping[str, Any], *, stored: bool = False) -> ProgramConfig:
+    """The program settings from stored/submitted JSON; unknown or bad keys are named.
+
+    `stored`: settings saved before rewards were checked against their names; a stored
+    reward whose name promises free shipping gives it (the customer read the name)."""
     errors: list[FieldError] = []
     values: dict[str, Any] = {}
     for key, value in raw.items():
@@ -227,6 +247,11 @@ def parse_config(raw: Mapping[str, Any]) -> ProgramConfig:
         elif key in _OPTIONAL_INT_FIELDS:
             if value is not None and (not isinstance(value, int) or value < 1):
                 errors.append(FieldError(key, "must be a positive whole number or null"))
+            else:
+                values[key] = value
+        elif key == "coupon_min_order_major":
+            if value is not None and (not isinstance(value, int) or value < 0):
+                errors.append(FieldError(key, "must be zero, a positive whole number or null"))
             else:
                 values[key] = value
         elif key == "grant_on":
@@ -249,7 +274,7 @@ def parse_config(raw: Mapping[str, Any]) -> ProgramConfig:
         elif key == "tier_benefits":
             values[key] = _parse_benefits(value, errors)
         elif key == "rewards":
-            values[key] = _parse_rewards(value, errors)
+            values[key] = _parse_rewards(value, errors, stored=stored)
         else:
             errors.append(FieldError(key, "unknown loyalty setting"))
     if errors:
@@ -274,7 +299,9 @@ def _parse_benefits(value: Any, errors: list[FieldError]) -> dict[str, tuple[str
     return result
 
 
-def _parse_rewards(value: Any, errors: list[FieldError]) -> tuple[Reward, ...]:
+def _parse_rewards(
+    value: Any, errors: list[FieldError], *, stored: bool = False
+) -> tuple[Reward, ...]:
     if not isinstance(value, list):
         errors.append(FieldError("rewards", "must be a list"))
         return DEFAULT_REWARDS
@@ -286,6 +313,8 @@ def _parse_rewards(value: Any, errors: list[FieldError]) -> tuple[Reward, ...]:
         except TypeError as exc:
             errors.append(FieldError(where, f"bad reward: {exc}"))
             continue
+        if stored and reward.kind in ("percent", "fixed") and promise_errors(reward, where):
+            reward = replace(reward, free_shipping=_names_free_shipping(reward))
         if reward.kind not in ("entitlement", "percent", "fixed", "free_shipping"):
             errors.append(
                 FieldError(f"{where}.kind", "must be entitlement/percent/fixed/free_shipping")
@@ -298,12 +327,31 @@ def _parse_rewards(value: Any, errors: list[FieldError]) -> tuple[Reward, ...]:
             errors.append(FieldError(f"{where}.amount_off_major", "must be positive"))
         elif reward.cost < 1:
             errors.append(FieldError(f"{where}.cost", "must be at least 1 point"))
+        elif economics := _economics_errors(reward, where):
+            errors.extend(economics)
+        elif (promised := promise_errors(reward, where)) and not stored:
+            errors.extend(promised)
         else:
             rewards.append(reward)
     keys = [r.key for r in rewards]
     if len(set(keys)) != len(keys):
         errors.append(FieldError("rewards", "reward keys must be unique"))
     return tuple(rewards)
+
+
+def _economics_errors(reward: Reward, where: str) -> list[FieldError]:
+    errors = []
+    if reward.max_discount_major is not None and (
+        not isinstance(reward.max_discount_major, int) or reward.max_discount_major < 1
+    ):
+        errors.append(FieldError(f"{where}.max_discount_major", "must be a positive number"))
+    if reward.min_order_major is not None and (
+        not isinstance(reward.min_order_major, int) or reward.min_order_major < 0
+    ):
+        errors.append(FieldError(f"{where}.min_order_major", "must not be negative"))
+    if not isinstance(reward.free_shipping, bool):
+        errors.append(FieldError(f"{where}.free_shipping", "must be true or false"))
+    return errors
 
 
 def config_to_json(config: ProgramConfig) -> dict[str, Any]:
@@ -313,3 +361,66 @@ def config_to_json(config: ProgramConfig) -> dict[str, Any]:
     data["tier_benefits"] = {t: list(k) for t, k in config.tier_benefits.items()}
     data["repeat_discount_steps"] = list(config.repeat_discount_steps)
     return data
+
+
+# What a name promises, in Vietnamese and English (accents folded, lower case).
+_FREE_SHIPPING_WORDS: Final = (
+    "mien phi giao hang",
+    "mien phi van chuyen",
+    "mien phi ship",
+    "freeship",
+    "free ship",
+    "free delivery",
+    "free shipping",
+    "free express",
+)
+_PERCENT: Final = re.compile(r"(\d{1,3})\s*%")
+
+
+def _fold(text: str) -> str:
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def _names_free_shipping(reward: Reward) -> bool:
+    names = _fold(reward.name_vi + " " + reward.name_en)
+    return reward.free_shipping or any(w in names for w in _FREE_SHIPPING_WORDS)
+
+
+def gives_free_shipping(reward: Reward) -> bool:
+    return (
+        reward.kind == "free_shipping"
+        or reward.free_shipping
+        or (reward.entitlement in (FREE_SHIPPING, FREE_EXPRESS_SHIPPING))
+    )
+
+
+def promise_errors(reward: Reward, where: str) -> list[FieldError]:
+    """A name that promises free shipping or a percent the reward does not give is refused
+    (the customer reads the name; the store applies what the code gives)."""
+    errors: list[FieldError] = []
+    for field_name, name in (("name_vi", reward.name_vi), ("name_en", reward.name_en)):
+        folded = _fold(name)
+        if any(w in folded for w in _FREE_SHIPPING_WORDS) and not gives_free_shipping(reward):
+            errors.append(
+                FieldError(
+                    f"{where}.{field_name}",
+                    f"{name!r} promises free shipping but the reward does not give it "
+                    "(set free_shipping: true or change the name)",
+                )
+            )
+        for percent in {int(p) for p in _PERCENT.findall(folded)}:
+            if reward.kind != "percent" or reward.percent_off != percent:
+                errors.append(
+                    FieldError(
+                        f"{where}.{field_name}",
+                        f"{name!r} promises {percent}% off but the reward gives "
+                        + (
+                            f"{reward.percent_off}% off"
+                            if reward.kind == "percent"
+                            else f"a {reward.kind.replace('_', ' ')}"
+                        ),
+                    )
+                )
+    return errors

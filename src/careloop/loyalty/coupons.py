@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +25,7 @@ from careloop.shops.models import Shop
 
 # 31 symbols ^ 12 ≈ 2^59: not guessable, still easy to read out over the phone.
 CODE_LENGTH = 12
-KINDS = ("percent", "fixed", "free_shipping")
+KINDS = ("percent", "fixed", "free_shipping", "gift_card")
 _NOT_CODE = re.compile(f"[^{CODE_ALPHABET}]")
 
 
@@ -41,14 +43,50 @@ def looks_like_code(code: str) -> bool:
     return len(value) == CODE_LENGTH and not _NOT_CODE.search(value)
 
 
-def discount_for(coupon: Coupon, order_total_minor: int | None) -> int:
-    """Pure: what the coupon takes off an order of this total (0 if unknown or shipping)."""
+@dataclass(frozen=True)
+class OrderItem:
+    """One order line as a product-limited code sees it."""
+
+    sku: str | None
+    category: str | None
+    amount_minor: int
+
+
+def is_product_limited(coupon: Coupon) -> bool:
+    return bool(coupon.product_skus or coupon.categories)
+
+
+def eligible_amount(coupon: Coupon, lines: Sequence[OrderItem]) -> int:
+    """Pure: the part of the order the code applies to (lines of its skus or categories)."""
+    skus = set(coupon.product_skus or ())
+    categories = {c.casefold() for c in coupon.categories or ()}
+    return sum(
+        line.amount_minor
+        for line in lines
+        if (line.sku is not None and line.sku in skus)
+        or (line.category is not None and line.category.casefold() in categories)
+    )
+
+
+def discount_for(
+    coupon: Coupon, order_total_minor: int | None, eligible_minor: int | None = None
+) -> int:
+    """Pure: what the coupon takes off an order of this total (0 if unknown or shipping).
+
+    `eligible_minor`: the part a product-limited code applies to. A percent code never
+    takes more than its cap (max_discount_minor); a gift card at most its balance."""
     if order_total_minor is None:
         return 0
+    base = order_total_minor if eligible_minor is None else min(eligible_minor, order_total_minor)
     if coupon.kind == "percent":
-        return order_total_minor * (coupon.percent_off or 0) // 100
+        off = base * (coupon.percent_off or 0) // 100
+        if coupon.max_discount_minor is not None:
+            off = min(off, coupon.max_discount_minor)
+        return off
     if coupon.kind == "fixed":
-        return min(coupon.amount_off_minor or 0, order_total_minor)
+        return min(coupon.amount_off_minor or 0, base)
+    if coupon.kind == "gift_card":
+        return min(coupon.balance_minor or 0, base)
     return 0
 
 
@@ -67,19 +105,33 @@ def issue_coupon(
     max_uses: int | None = 1,
     min_order_minor: int = 0,
     source: str = "journey",
+    max_discount_minor: int | None = None,
+    product_skus: Sequence[str] | None = None,
+    categories: Sequence[str] | None = None,
+    gift_card_minor: int | None = None,
 ) -> Coupon:
     """Issue a coupon (a customer's own, or shareable when `customer` is None).
 
-    Exactly one of percent_off, amount_off_minor or free_shipping. The same
-    idempotency_key returns the coupon issued the first time."""
+    One of percent_off, amount_off_minor, gift_card_minor (a balance used up across orders)
+    or free_shipping alone; free_shipping may also accompany a percent or amount. A percent
+    code takes at most `max_discount_minor`. `product_skus`/`categories` limit the code to
+    those order lines. The same idempotency_key returns the coupon issued the first time."""
     existing = session.scalar(
         select(Coupon).where(Coupon.shop_id == shop.id, Coupon.idempotency_key == idempotency_key)
     )
     if existing is not None:
         return existing
     kind = _validate(
-        percent_off, amount_off_minor, free_shipping, valid_days, max_uses, min_order_minor
+        percent_off,
+        amount_off_minor,
+        gift_card_minor,
+        free_shipping,
+        valid_days,
+        max_uses,
+        min_order_minor,
+        max_discount_minor,
     )
+    limits = _clean_limits(product_skus, "product_skus"), _clean_limits(categories, "categories")
     # The program row marks from when order discount codes are checked against coupons.
     ensure_program(session, clock, shop.id)
     now = clock.now()
@@ -89,10 +141,15 @@ def issue_coupon(
             code=human_code(CODE_LENGTH),
             kind=kind,
             percent_off=percent_off,
-            amount_off_minor=amount_off_minor,
+            amount_off_minor=gift_card_minor if kind == "gift_card" else amount_off_minor,
+            balance_minor=gift_card_minor,
+            max_discount_minor=max_discount_minor if kind == "percent" else None,
+            free_shipping=free_shipping,
+            product_skus=limits[0],
+            categories=limits[1],
             currency=shop.currency,
             customer_id=customer.id if customer else None,
-            max_uses=max_uses,
+            max_uses=None if kind == "gift_card" else max_uses,
             used_count=0,
             min_order_minor=min_order_minor,
             expires_at=now + timedelta(days=valid_days) if valid_days else None,
@@ -128,20 +185,43 @@ def issue_coupon(
     raise RuntimeError("could not allocate a unique coupon code")
 
 
+def _clean_limits(values: Sequence[str] | None, field: str) -> list[str] | None:
+    if values is None:
+        return None
+    if isinstance(values, str):
+        values = [values]
+    cleaned = [str(v).strip() for v in values if str(v).strip()]
+    if not cleaned:
+        raise ValidationFailed([FieldError(field, "give at least one value or leave it out")])
+    if any(len(v) > 128 for v in cleaned):
+        raise ValidationFailed([FieldError(field, "each value must be at most 128 characters")])
+    return cleaned
+
+
 def _validate(
     percent_off: int | None,
     amount_off_minor: int | None,
+    gift_card_minor: int | None,
     free_shipping: bool,
     valid_days: int,
     max_uses: int | None,
     min_order_minor: int,
+    max_discount_minor: int | None,
 ) -> str:
     errors: list[FieldError] = []
-    given = [percent_off is not None, amount_off_minor is not None, free_shipping]
-    if sum(given) != 1:
+    given = [percent_off is not None, amount_off_minor is not None, gift_card_minor is not None]
+    if sum(given) > 1 or (sum(given) == 0 and not free_shipping):
         errors.append(
-            FieldError("percent_off", "give exactly one of percent_off, amount_off, free_shipping")
+            FieldError(
+                "percent_off",
+                "give exactly one of percent_off, amount_off, gift card balance "
+                "(free_shipping may go with a percent or amount, or alone)",
+            )
         )
+    if gift_card_minor is not None and (gift_card_minor < 1 or free_shipping):
+        errors.append(FieldError("gift_card", "a gift card needs a positive balance only"))
+    if max_discount_minor is not None and max_discount_minor < 1:
+        errors.append(FieldError("max_discount", f"must be positive (got {max_discount_minor})"))
     if percent_off is not None and not 1 <= percent_off <= 100:
         errors.append(FieldError("percent_off", f"must be 1-100 (got {percent_off})"))
     if amount_off_minor is not None and amount_off_minor < 1:
@@ -156,17 +236,31 @@ def _validate(
         raise ValidationFailed(errors)
     if percent_off is not None:
         return "percent"
+    if gift_card_minor is not None:
+        return "gift_card"
     return "fixed" if amount_off_minor is not None else "free_shipping"
 
 
 def describe(coupon: Coupon) -> str:
-    if coupon.kind == "percent":
-        return f"{coupon.percent_off}% off"
-    if coupon.kind == "fixed":
-        from careloop.core.money import format_money
+    """What the code gives, all of it (a name never promises more than this)."""
+    from careloop.core.money import format_money
 
-        return f"{format_money(coupon.amount_off_minor or 0, coupon.currency)} off"
-    return "free shipping"
+    if coupon.kind == "free_shipping":
+        return "free shipping"
+    if coupon.kind == "gift_card":
+        left = format_money(coupon.balance_minor or 0, coupon.currency)
+        return f"gift card, {left} left"
+    if coupon.kind == "percent":
+        text = f"{coupon.percent_off}% off"
+        if coupon.max_discount_minor is not None:
+            text += f" (up to {format_money(coupon.max_discount_minor, coupon.currency)})"
+    else:
+        text = f"{format_money(coupon.amount_off_minor or 0, coupon.currency)} off"
+    if is_product_limited(coupon):
+        text += " on " + ", ".join([*(coupon.product_skus or ()), *(coupon.categories or ())])
+    if coupon.free_shipping:
+        text += " + free shipping"
+    return text
 
 
 def coupon_payload(coupon: Coupon) -> dict[str, object]:
@@ -175,6 +269,12 @@ def coupon_payload(coupon: Coupon) -> dict[str, object]:
         "kind": coupon.kind,
         "percent_off": coupon.percent_off,
         "amount_off_minor": coupon.amount_off_minor,
+        "max_discount_minor": coupon.max_discount_minor,
+        "min_order_minor": coupon.min_order_minor,
+        "free_shipping": coupon.free_shipping,
+        "product_skus": coupon.product_skus,
+        "categories": coupon.categories,
+        "balance_minor": coupon.balance_minor,
         "expires_at": coupon.expires_at.isoformat() if coupon.expires_at else None,
         "source": coupon.source,
     }
@@ -208,6 +308,7 @@ def redeem_coupon(
     order_total_minor: int | None = None,
     idempotency_key: str | None = None,
     source: str = "api",
+    lines: Sequence[OrderItem] | None = None,
 ) -> Redemption:
     """Use a coupon once. Atomic: the use counter only moves through a conditional UPDATE, so
     concurrent requests for a single-use coupon succeed exactly once; a retry with the same
@@ -225,20 +326,19 @@ def redeem_coupon(
         if previous is not None:
             return Redemption(coupon, previous.discount_minor, new=False)
     _check_usable(coupon, clock, customer, order_total_minor)
-    discount = discount_for(coupon, order_total_minor)
+    eligible = _check_products(coupon, lines)
+    discount = discount_for(coupon, order_total_minor, eligible)
+    if coupon.kind == "gift_card" and discount < 1:
+        raise CouponRejected(f"gift card {coupon.code} needs an order total to take from")
     now = clock.now()
     try:
         with session.begin_nested():
-            won = session.execute(
-                update(Coupon)
-                .where(
-                    Coupon.id == coupon.id,
-                    or_(Coupon.max_uses.is_(None), Coupon.used_count < Coupon.max_uses),
-                )
-                .values(used_count=Coupon.used_count + 1)
-                .execution_options(synchronize_session=False)
-            )
+            won = session.execute(_use_once(coupon, discount))
             if getattr(won, "rowcount", 0) != 1:
+                if coupon.kind == "gift_card":
+                    raise CouponRejected(
+                        f"gift card {coupon.code}'s balance changed while redeeming; try again"
+                    )
                 raise CouponRejected(f"coupon {coupon.code} has already been used")
             session.add(
                 CouponRedemption(
@@ -270,6 +370,34 @@ def redeem_coupon(
     return Redemption(coupon, discount, new=True)
 
 
+def _use_once(coupon: Coupon, discount: int) -> Any:
+    """The conditional UPDATE that makes a use atomic: a use counter under max_uses, and for
+    a gift card a balance that still covers the discount (kept equal to the amount loaded
+    minus the redemptions' discounts, like used_count to their number)."""
+    stmt = update(Coupon).where(
+        Coupon.id == coupon.id,
+        or_(Coupon.max_uses.is_(None), Coupon.used_count < Coupon.max_uses),
+    )
+    values: dict[str, Any] = {"used_count": Coupon.used_count + 1}
+    if coupon.kind == "gift_card":
+        stmt = stmt.where(Coupon.balance_minor >= discount)
+        values["balance_minor"] = Coupon.balance_minor - discount
+    return stmt.values(**values).execution_options(synchronize_session=False)
+
+
+def _check_products(coupon: Coupon, lines: Sequence[OrderItem] | None) -> int | None:
+    """The eligible amount of a product-limited code (None: the whole order counts)."""
+    if not is_product_limited(coupon):
+        return None
+    wanted = ", ".join([*(coupon.product_skus or ()), *(coupon.categories or ())])
+    eligible = eligible_amount(coupon, lines or ())
+    if eligible <= 0:
+        raise CouponRejected(
+            f"coupon {coupon.code} applies only to {wanted}, and the order has none of them"
+        )
+    return eligible
+
+
 def _check_usable(
     coupon: Coupon, clock: Clock, customer: Customer | None, order_total_minor: int | None
 ) -> None:
@@ -281,6 +409,8 @@ def _check_usable(
         raise CouponRejected(f"coupon {coupon.code} belongs to another customer")
     if coupon.max_uses is not None and coupon.used_count >= coupon.max_uses:
         raise CouponRejected(f"coupon {coupon.code} has already been used")
+    if coupon.kind == "gift_card" and (coupon.balance_minor or 0) <= 0:
+        raise CouponRejected(f"gift card {coupon.code} has no balance left")
     if coupon.min_order_minor and (order_total_minor or 0) < coupon.min_order_minor:
         from careloop.core.money import format_money
 

@@ -1,22 +1,58 @@
 """Privileges a customer holds: from their tier (derived) and from redeemed rewards (stored).
 
 Other capabilities ask `active_entitlements` and apply them: support raises ticket priority
-for `priority_support`; journeys double warranty reminders for `double_warranty`.
+for `priority_support`; the warranty reminder scan and support's customer view take their
+warranty dates from `warranty_ends`, which doubles the period for `double_warranty`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Collection
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from careloop.core.clock import Clock
 from careloop.core.errors import FieldError, NotFound, ValidationFailed
-from careloop.loyalty.config import ENTITLEMENT_KEYS
+from careloop.loyalty.config import DOUBLE_WARRANTY, ENTITLEMENT_KEYS
 from careloop.loyalty.membership import current_tier
 from careloop.loyalty.models import Entitlement
 from careloop.loyalty.program import is_running, program_config
+from careloop.loyalty.store_actions import record_store_actions
+
+# How many times the product's warranty a holder of `double_warranty` gets.
+WARRANTY_MULTIPLIER = 2
+
+
+def warranty_ends(*, start: date, warranty_days: int, privileges: Collection[str] = ()) -> date:
+    """Pure: the day a product's warranty ends: from its delivery (or purchase) date, the
+    product's warranty days, doubled for a customer holding `double_warranty`."""
+    factor = WARRANTY_MULTIPLIER if DOUBLE_WARRANTY in privileges else 1
+    return start + timedelta(days=warranty_days * factor)
+
+
+def warranty_privileges(
+    *, session: Session, shop_id: int, customer_id: int, bought_at: datetime, now: datetime
+) -> set[str]:
+    """Privileges that shape a purchase's warranty: those held now, plus stored ones held
+    when it was bought (a year of double warranty covers what was bought in that year)."""
+    held = active_entitlements(session=session, shop_id=shop_id, customer_id=customer_id, now=now)
+    if DOUBLE_WARRANTY not in held:
+        then = session.scalar(
+            select(Entitlement.id)
+            .where(
+                Entitlement.shop_id == shop_id,
+                Entitlement.customer_id == customer_id,
+                Entitlement.key == DOUBLE_WARRANTY,
+                Entitlement.granted_at <= bought_at,
+                _active(bought_at),
+            )
+            .limit(1)
+        )
+        if then is not None:
+            held.add(DOUBLE_WARRANTY)
+    return held
 
 
 def _active(now: datetime | None) -> ColumnElement[bool]:
@@ -81,6 +117,14 @@ def grant_entitlement(
     )
     session.add(row)
     session.flush()
+    record_store_actions(
+        session=session,
+        clock=clock,
+        shop_id=shop_id,
+        customer_id=customer_id,
+        gained=[key],
+        cause=idempotency_key,
+    )
     return row
 
 

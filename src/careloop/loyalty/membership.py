@@ -14,6 +14,7 @@ from careloop.loyalty.announce import tier_changed as tell_tier_changed
 from careloop.loyalty.config import ProgramConfig
 from careloop.loyalty.models import LoyaltyMember, PointsEntry
 from careloop.loyalty.program import find_member, is_running, lock_member, program_config
+from careloop.loyalty.store_actions import record_store_actions
 from careloop.orders.models import Order
 from careloop.shops.models import Shop
 
@@ -71,6 +72,17 @@ def evaluate_tier(
     if after.tier != before.tier:
         member.tier = after.tier
         member.tier_since = now
+        old = set(config.tier_benefits.get(before.tier or "", ()))
+        new = set(config.tier_benefits.get(after.tier or "", ()))
+        record_store_actions(
+            session=session,
+            clock=clock,
+            shop_id=shop.id,
+            customer_id=customer_id,
+            gained=new - old,
+            lost=old - new,
+            cause=f"tier:{customer_id}:{now.isoformat()}:{after.tier}",
+        )
         if announce:
             direction = "up" if tiers.rank(after.tier) > tiers.rank(before.tier) else "down"
             record_event(

@@ -123,6 +123,15 @@ class Coupon(Base):
     idempotency_key: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Economics (loyalty/coupons.discount_for): a percent code never takes more than this.
+    max_discount_minor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # Shipping is discounted too (alone: kind free_shipping; with a percent: both).
+    free_shipping: Mapped[bool] = mapped_column(Boolean, default=False)
+    # None: any product; else the code applies only to order lines of these skus/categories.
+    product_skus: Mapped[list[str] | None] = mapped_column(JsonType, nullable=True)
+    categories: Mapped[list[str] | None] = mapped_column(JsonType, nullable=True)
+    # Gift cards (kind gift_card): what is left; each redemption takes what it uses.
+    balance_minor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class CouponRedemption(Base):
@@ -202,3 +211,29 @@ class ProcessedEvent(Base):
     )
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StoreAction(Base):
+    """Something a privilege needs done in the shop's store (tag the customer, a shipping
+    rule); recorded here as pending for the store connector, shown to staff."""
+
+    __tablename__ = "loyalty_store_actions"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "idempotency_key"),
+        Index("ix_loyalty_store_actions_shop_status", "shop_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    # tag_customer or shipping_rule.
+    action: Mapped[str] = mapped_column(String(32))
+    entitlement: Mapped[str] = mapped_column(String(32))
+    # The tag or rule name the store should carry.
+    value: Mapped[str] = mapped_column(String(100))
+    # pending, done or failed.
+    status: Mapped[str] = mapped_column(String(16))
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    note: Mapped[str | None] = mapped_column(String(300), nullable=True)

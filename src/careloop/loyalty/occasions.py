@@ -15,6 +15,7 @@ from careloop.customers.models import Customer
 from careloop.loyalty import announce, points
 from careloop.loyalty.config import ProgramConfig
 from careloop.loyalty.coupons import issue_coupon
+from careloop.loyalty.economics import coupon_terms
 from careloop.loyalty.models import LoyaltyMember
 from careloop.orders.models import Order
 from careloop.shops.models import Shop
@@ -83,6 +84,8 @@ def reward_birthdays(
                 # Shared with the birthday journey: one coupon per birthday, whoever grants it.
                 idempotency_key=occasion_key("birthday", customer.id, today.year),
                 source="birthday",
+                max_discount_minor=coupon_terms(config, shop.currency).max_discount_minor,
+                min_order_minor=coupon_terms(config, shop.currency).min_order_minor,
             )
         count += 1
     return count
@@ -118,6 +121,8 @@ def reward_anniversaries(
             reason=f"{years} year(s) since your first order",
             idempotency_key=occasion_key("anniversary", customer_id, today.year),
             source="anniversary",
+            max_discount_minor=coupon_terms(config, shop.currency).max_discount_minor,
+            min_order_minor=coupon_terms(config, shop.currency).min_order_minor,
         )
         count += 1
     return count
@@ -151,6 +156,8 @@ def offer_repeat_discount(
         reason=f"for your order no. {(orders or 0) + 1}",
         idempotency_key=f"repeat:{customer_id}:{(orders or 0) + 1}",
         source="repeat",
+        max_discount_minor=coupon_terms(config, shop.currency).max_discount_minor,
+        min_order_minor=coupon_terms(config, shop.currency).min_order_minor,
     )
     announce.repeat_discount(
         session=session, clock=clock, shop=shop, customer=customer, coupon=coupon

@@ -13,6 +13,7 @@ from careloop.loyalty.models import (
     LoyaltyMember,
     PointsEntry,
     Referral,
+    StoreAction,
 )
 
 MEMBERS = PersonalData(
@@ -49,6 +50,8 @@ COUPONS = PersonalData(
         "kind": "percent, fixed or free shipping",
         "currency": "a currency code",
         "source": "what issued it",
+        "product_skus": "the shop's product codes the coupon is limited to",
+        "categories": "the shop's product categories the coupon is limited to",
     },
 )
 
@@ -92,4 +95,27 @@ REFERRALS = PersonalData(
     },
 )
 
-DECLARATIONS = (MEMBERS, LEDGER, COUPONS, REDEMPTIONS, ENTITLEMENTS, REFERRALS)
+STORE_ACTIONS = PersonalData(
+    name="store_actions",
+    table=StoreAction.__table__,  # type: ignore[arg-type]
+    label={"en": "Store actions for privileges", "vi": "Việc cần làm trên cửa hàng cho đặc quyền"},
+    rows=customer_link(StoreAction.customer_id),
+    scrub=("note",),
+    rekey=("idempotency_key",),
+    kept={
+        "action": "what the store is asked to do",
+        "entitlement": "a privilege name",
+        "value": "a tag or rule name",
+        "status": "a state word",
+    },
+)
+
+DECLARATIONS = (
+    MEMBERS,
+    LEDGER,
+    COUPONS,
+    REDEMPTIONS,
+    ENTITLEMENTS,
+    REFERRALS,
+    STORE_ACTIONS,
+)

@@ -21,12 +21,12 @@ from careloop.core.errors import CareloopError
 from careloop.customers.models import Customer, TimelineEvent
 from careloop.loyalty import announce, ledger, points, referrals
 from careloop.loyalty.config import ProgramConfig
-from careloop.loyalty.coupons import looks_like_code, redeem_coupon
+from careloop.loyalty.coupons import OrderItem, looks_like_code, redeem_coupon
 from careloop.loyalty.membership import evaluate_tier
 from careloop.loyalty.models import LoyaltyProgram, ProcessedEvent
 from careloop.loyalty.occasions import offer_repeat_discount
 from careloop.loyalty.program import program_config
-from careloop.orders.models import Order
+from careloop.orders.models import Order, OrderLine, Product
 from careloop.shops.models import Shop
 
 BATCH_SIZE: Final = 200
@@ -215,6 +215,7 @@ def _apply_discount_codes(
     """Codes on the order: our coupons are redeemed; a customer's referral code records a
     referral (when the program runs)."""
     customer = session.get(Customer, order.customer_id)
+    lines = _order_items(session, order) if order.discount_codes else []
     for raw in order.discount_codes or []:
         if looks_like_code(raw):
             try:
@@ -228,6 +229,7 @@ def _apply_discount_codes(
                         order_ref=order.external_id,
                         order_total_minor=order.total_minor,
                         source="order",
+                        lines=lines,
                     )
                 continue
             except CareloopError:
@@ -236,3 +238,13 @@ def _apply_discount_codes(
             referrals.record_referral(
                 session=session, clock=clock, shop=shop, order=order, code=raw
             )
+
+
+def _order_items(session: Session, order: Order) -> list[OrderItem]:
+    """The order's lines as product-limited codes see them (sku, the product's category)."""
+    rows = session.execute(
+        select(OrderLine.sku, Product.category, OrderLine.unit_price_minor, OrderLine.quantity)
+        .outerjoin(Product, Product.id == OrderLine.product_id)
+        .where(OrderLine.shop_id == order.shop_id, OrderLine.order_id == order.id)
+    )
+    return [OrderItem(sku, category, price * qty) for sku, category, price, qty in rows]

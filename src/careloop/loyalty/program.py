@@ -38,7 +38,7 @@ def ensure_program(session: Session, clock: Clock, shop_id: int) -> LoyaltyProgr
 def program_config(session: Session, shop_id: int) -> ProgramConfig:
     """The shop's effective settings (defaults where it changed nothing)."""
     program = get_program(session, shop_id)
-    return parse_config(program.config if program else {})
+    return parse_config(program.config if program else {}, stored=True)
 
 
 def is_running(session: Session, shop_id: int, at: datetime | None = None) -> bool:

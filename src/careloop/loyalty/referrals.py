@@ -23,6 +23,7 @@ from careloop.customers.timeline import record_event
 from careloop.loyalty import announce, points
 from careloop.loyalty.config import ProgramConfig
 from careloop.loyalty.coupons import issue_coupon, normalize_code
+from careloop.loyalty.economics import coupon_terms
 from careloop.loyalty.models import Referral
 from careloop.loyalty.program import program_config
 from careloop.orders.models import Order
@@ -193,6 +194,8 @@ def convert_if_due(
             reason="thank you for referring a friend",
             idempotency_key=f"referral:{referral.id}:advocate",
             source="referral",
+            max_discount_minor=coupon_terms(config, shop.currency).max_discount_minor,
+            min_order_minor=coupon_terms(config, shop.currency).min_order_minor,
         )
     if config.bonus_referral:
         points.credit(
@@ -239,6 +242,8 @@ def _reward_friend(
             reason="welcome, friend",
             idempotency_key=f"referral:{referral.id}:friend",
             source="referral",
+            max_discount_minor=coupon_terms(config, shop.currency).max_discount_minor,
+            min_order_minor=coupon_terms(config, shop.currency).min_order_minor,
         )
         announce.referral_rewarded(
             session=session,

@@ -13,8 +13,9 @@ from careloop.core.money import exponent
 from careloop.customers.models import Customer
 from careloop.customers.timeline import record_event
 from careloop.loyalty import points
-from careloop.loyalty.config import Reward
+from careloop.loyalty.config import Reward, gives_free_shipping
 from careloop.loyalty.coupons import issue_coupon
+from careloop.loyalty.economics import reward_terms
 from careloop.loyalty.entitlements import grant_entitlement
 from careloop.loyalty.membership import current_tier
 from careloop.loyalty.program import is_running, program_config
@@ -46,7 +47,8 @@ def redeem_reward(
     neither charges nor grants twice."""
     if not is_running(session, shop.id):
         raise Conflict("the loyalty program is not running")
-    reward = program_config(session, shop.id).reward(reward_key)
+    config = program_config(session, shop.id)
+    reward = config.reward(reward_key)
     if reward is None:
         raise NotFound("reward", reward_key)
     if reward.min_tier and rank(
@@ -78,6 +80,7 @@ def redeem_reward(
         )
         entitlement = reward.entitlement
     else:
+        terms = reward_terms(reward, config, shop.currency, shop.business_model)
         coupon = issue_coupon(
             session=session,
             clock=clock,
@@ -89,7 +92,9 @@ def redeem_reward(
                 if reward.kind == "fixed" and reward.amount_off_major
                 else None
             ),
-            free_shipping=reward.kind == "free_shipping",
+            free_shipping=gives_free_shipping(reward),
+            max_discount_minor=terms.max_discount_minor,
+            min_order_minor=terms.min_order_minor,
             valid_days=reward.valid_days,
             reason=f"reward: {reward.name_en}",
             idempotency_key=key,

@@ -11,7 +11,12 @@ from careloop.customers.models import Customer
 from careloop.loyalty import points as _points
 from careloop.loyalty.config import ProgramConfig, parse_config
 from careloop.loyalty.coupons import issue_coupon, redeem_coupon
-from careloop.loyalty.entitlements import active_entitlements
+from careloop.loyalty.economics import coupon_terms
+from careloop.loyalty.entitlements import (
+    active_entitlements,
+    warranty_ends,
+    warranty_privileges,
+)
 from careloop.loyalty.membership import (
     backfill_tiers,
     current_tier,
@@ -29,12 +34,22 @@ __all__ = [
     "enable_program",
     "is_active_member",
     "issue_coupon",
+    "percent_code_terms",
     "points_balance",
     "program_config",
     "program_on",
     "redeem_coupon",
     "update_settings",
+    "warranty_ends",
+    "warranty_privileges",
 ]
+
+
+def percent_code_terms(*, session: Session, shop: Shop) -> tuple[int | None, int]:
+    """The programme's cap and minimum order for a percent code issued outside the
+    catalogue (journeys), in minor units."""
+    terms = coupon_terms(program_config(session, shop.id), shop.currency)
+    return terms.max_discount_minor, terms.min_order_minor
 
 
 def add_points(
@@ -84,7 +99,8 @@ def update_settings(
     """Change some settings (validated as a whole; a bad key changes nothing)."""
     program = ensure_program(session, clock, shop.id)
     merged = {**program.config, **changes}
-    config = parse_config(merged)
+    # Rewards saved before names were checked stay readable until the shop edits them.
+    config = parse_config(merged, stored="rewards" not in changes)
     program.config = merged
     program.updated_at, program.updated_by = clock.now(), actor
     return config

@@ -18,10 +18,13 @@ from careloop.customers.models import Customer
 from careloop.customers.service import get_customer_by_id
 from careloop.loyalty.admin import ledger_of, members, program_settings, tier_counts
 from careloop.loyalty.coupons import coupons_of, revoke_coupon
+from careloop.loyalty.economics import reward_terms
 from careloop.loyalty.points import adjust, points_balance
 from careloop.loyalty.program import program_config
 from careloop.loyalty.referrals import approve_referral, cancel_referral, referrals_of
 from careloop.loyalty.service import disable_program, enable_program, update_settings
+from careloop.loyalty.simulator import WINDOW_DAYS, cost_inputs, simulate_monthly_cost
+from careloop.loyalty.store_actions import store_actions_of
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.i18n import register_messages
 from careloop.web.paging import Page
@@ -116,7 +119,102 @@ register_messages(
         "loyalty.confirm_cancel": {"en": "Cancel this referral?", "vi": "Hủy lượt giới thiệu này?"},
         "loyalty.no_referrals": {"en": "No referrals yet.", "vi": "Chưa có lượt giới thiệu."},
         "loyalty.all": {"en": "All", "vi": "Tất cả"},
+        "loyalty.cost.title": {
+            "en": "Expected monthly cost",
+            "vi": "Chi phí dự kiến mỗi tháng",
+        },
+        "loyalty.cost.basis": {
+            "en": "From your last {days} days of orders ({orders} orders a month).",
+            "vi": "Tính từ đơn hàng {days} ngày gần nhất ({orders} đơn mỗi tháng).",
+        },
+        "loyalty.cost.revenue": {"en": "Revenue", "vi": "Doanh thu"},
+        "loyalty.cost.points_earned": {"en": "Points earned", "vi": "Điểm khách tích được"},
+        "loyalty.cost.liability": {
+            "en": "Points liability (what they are worth)",
+            "vi": "Giá trị điểm đang nợ khách",
+        },
+        "loyalty.cost.rewards": {"en": "Rewards redeemed", "vi": "Phần thưởng được đổi"},
+        "loyalty.cost.discount": {"en": "Discount given", "vi": "Tiền giảm giá"},
+        "loyalty.cost.share": {"en": "Share of revenue", "vi": "Tỷ lệ trên doanh thu"},
+        "loyalty.cost.band": {
+            "en": "After-sales budget band for {model}: {low}–{high}% of revenue",
+            "vi": "Ngân sách hậu mãi cho mô hình {model}: {low}–{high}% doanh thu",
+        },
+        "loyalty.cost.rate_observed": {
+            "en": "{rate}% of earned points were redeemed in this period.",
+            "vi": "{rate}% số điểm tích được đã được đổi trong kỳ này.",
+        },
+        "loyalty.cost.rate_assumed": {
+            "en": "No points history yet: assumes {rate}% of points are redeemed.",
+            "vi": "Chưa có lịch sử điểm: giả định {rate}% số điểm được đổi.",
+        },
+        "loyalty.cost.status.below": {
+            "en": "Below the budget band",
+            "vi": "Thấp hơn ngân sách",
+        },
+        "loyalty.cost.status.within": {
+            "en": "Within the budget band",
+            "vi": "Trong ngân sách",
+        },
+        "loyalty.cost.status.above": {
+            "en": "Above the budget band: lower the reward caps or raise their cost",
+            "vi": "Vượt ngân sách: hãy giảm mức giảm tối đa hoặc tăng số điểm đổi",
+        },
+        "loyalty.cost.no_orders": {
+            "en": "No orders in the last {days} days yet, so there is nothing to estimate.",
+            "vi": "Chưa có đơn hàng trong {days} ngày qua nên chưa thể ước tính.",
+        },
+        "loyalty.store_actions": {"en": "In the store", "vi": "Trên cửa hàng"},
+        "loyalty.up_to": {"en": "up to {amount}", "vi": "tối đa {amount}"},
+        "loyalty.min_order": {"en": "orders from {amount}", "vi": "đơn từ {amount}"},
+        "loyalty.free_shipping": {"en": "free shipping", "vi": "miễn phí giao hàng"},
+        "loyalty.only_on": {"en": "only on {items}", "vi": "chỉ cho {items}"},
+        "loyalty.balance_left": {"en": "{amount} left", "vi": "còn {amount}"},
+        "loyalty.store_actions_help": {
+            "en": "Privileges the store applies itself (shipping, early access). The store "
+            "connection carries these out; pending ones are not applied in the store yet.",
+            "vi": "Đặc quyền do cửa hàng áp dụng (giao hàng, mua sớm). Kết nối cửa hàng sẽ "
+            "thực hiện; mục đang chờ chưa được áp dụng trên cửa hàng.",
+        },
+        "loyalty.store": {"en": "Store", "vi": "Cửa hàng"},
+        "loyalty.store_action": {"en": "Action", "vi": "Việc cần làm"},
+        "loyalty.store_action.tag_customer": {
+            "en": "Tag the customer {value}",
+            "vi": "Gắn thẻ khách hàng {value}",
+        },
+        "loyalty.store_action.remove_tag_customer": {
+            "en": "Remove the tag {value}",
+            "vi": "Gỡ thẻ {value}",
+        },
+        "loyalty.store_action.shipping_rule": {
+            "en": "Free-shipping rule for this customer ({value})",
+            "vi": "Quy tắc miễn phí giao hàng cho khách này ({value})",
+        },
+        "loyalty.store_action.remove_shipping_rule": {
+            "en": "End the free-shipping rule ({value})",
+            "vi": "Kết thúc quy tắc miễn phí giao hàng ({value})",
+        },
+        "loyalty.store_status.pending": {"en": "waiting for the store", "vi": "đang chờ cửa hàng"},
+        "loyalty.store_status.done": {"en": "done in the store", "vi": "đã làm trên cửa hàng"},
+        "loyalty.store_status.failed": {"en": "the store refused", "vi": "cửa hàng từ chối"},
+        "loyalty.cost.setting_band": {
+            "en": "budget band {low}–{high}% of revenue",
+            "vi": "ngân sách {low}–{high}% doanh thu",
+        },
     }
+)
+
+# Settings whose values decide what the programme costs: the page shows the budget band
+# next to them.
+ECONOMY_SETTINGS = (
+    "rewards",
+    "coupon_max_discount_major",
+    "coupon_min_order_major",
+    "birthday_percent",
+    "anniversary_percent",
+    "referral_friend_percent",
+    "referral_advocate_percent",
+    "points_per_unit",
 )
 
 
@@ -167,12 +265,38 @@ def _settings_page(
         {
             "tab": "settings",
             "program": program_settings(session, ctx.clock, staff.shop),
+            "cost": _cost(session, ctx, staff),
+            "economy_settings": ECONOMY_SETTINGS,
             "errors": errors or {},
             "form": form or {},
         },
         staff=staff,
         status_code=422 if errors else 200,
     )
+
+
+def _cost(session: Session, ctx: Ctx, staff: StaffContext) -> dict[str, Any]:
+    shop = staff.shop
+    inputs = cost_inputs(session, shop.id, ctx.clock.now())
+    estimate = simulate_monthly_cost(
+        order_totals=inputs.order_totals,
+        days=WINDOW_DAYS,
+        config=program_config(session, shop.id),
+        currency=shop.currency,
+        business_model=shop.business_model,
+        observed_rate=inputs.observed_rate,
+    )
+    low, high = estimate.band
+    return {
+        "estimate": estimate,
+        "days": WINDOW_DAYS,
+        "has_orders": bool(inputs.order_totals),
+        "model": shop.business_model,
+        "low": f"{low * 100:g}",
+        "high": f"{high * 100:g}",
+        "share": f"{(estimate.share or 0) * 100:.1f}",
+        "rate": f"{estimate.redemption_rate * 100:.0f}",
+    }
 
 
 @router.get("/loyalty", response_class=HTMLResponse)
@@ -288,6 +412,7 @@ def _ledger_page(
                 session=session, shop_id=staff.shop.id, customer_id=customer.id
             ),
             "entries": ledger_of(session, staff.shop.id, customer.id),
+            "store_actions": store_actions_of(session, staff.shop.id, customer.id),
             "errors": errors or {},
             "form": form or {"key": secrets.token_hex(8)},
         },
@@ -357,8 +482,15 @@ def adjust_points(
 @router.get("/loyalty/rewards", response_class=HTMLResponse)
 def rewards_page(request: Request, staff: CurrentStaff, session: SessionDep) -> HTMLResponse:
     config = program_config(session, staff.shop.id)
+    shop = staff.shop
+    terms = {
+        r.key: reward_terms(r, config, shop.currency, shop.business_model) for r in config.rewards
+    }
     return render(
-        request, "loyalty/rewards.html", {"tab": "rewards", "rewards": config.rewards}, staff=staff
+        request,
+        "loyalty/rewards.html",
+        {"tab": "rewards", "rewards": config.rewards, "terms": terms},
+        staff=staff,
     )
 
 

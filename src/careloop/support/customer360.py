@@ -5,17 +5,19 @@ left out (None) when a capability is not installed."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from careloop.core.clock import ensure_aware
 from careloop.core.events import label
 from careloop.customers.models import Consent, Customer, TimelineEvent
 from careloop.customers.service import get_customer_by_id
 from careloop.customers.timeline import timeline_for
-from careloop.orders.models import Order
+from careloop.orders.models import Order, OrderLine, Product
 from careloop.shops.models import Shop
 from careloop.support.models import Ticket
 from careloop.support.peers import entitlements_of, optional_module, segment_of
@@ -41,6 +43,8 @@ class Customer360:
     tier: str | None = None
     points: int | None = None
     entitlements: list[str] = field(default_factory=list)
+    # Products under warranty, with the end date loyalty's privileges give (double warranty).
+    warranties: list[dict[str, Any]] = field(default_factory=list)
     # Capabilities that were not installed, so their part is missing rather than empty.
     unavailable: list[str] = field(default_factory=list)
 
@@ -84,6 +88,7 @@ def customer_360(*, session: Session, shop: Shop, customer_id: int, now: datetim
     )
     _add_segment(session, shop, customer, view)
     _add_loyalty(session, shop, customer, view, now)
+    view.warranties = _warranties(session, shop, customer, now)
     return view
 
 
@@ -201,3 +206,66 @@ def _add_loyalty(
         view.points = loyalty.points_balance(**keys)
     held = entitlements_of(session=session, shop_id=shop.id, customer_id=customer.id, now=now)
     view.entitlements = sorted(held or ())
+
+
+def _warranties(
+    session: Session, shop: Shop, customer: Customer, now: datetime
+) -> list[dict[str, Any]]:
+    """The customer's products with a warranty, newest order first, each with its end date
+    (loyalty's `warranty_ends` when installed, so a double warranty shows doubled)."""
+    loyalty = optional_module("careloop.loyalty.service")
+    ends = getattr(loyalty, "warranty_ends", None)
+    privileges_at = getattr(loyalty, "warranty_privileges", None)
+    rows = session.execute(
+        select(
+            Order.external_id,
+            Order.placed_at,
+            Order.delivered_at,
+            Product.sku,
+            Product.name,
+            Product.warranty_days,
+        )
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .join(Product, Product.id == OrderLine.product_id)
+        .where(
+            Order.shop_id == shop.id,
+            Order.customer_id == customer.id,
+            Order.status.not_in(("cancelled", "returned")),
+            Product.warranty_days > 0,
+        )
+        .order_by(Order.placed_at.desc())
+        .limit(ORDERS_SHOWN)
+    )
+    out = []
+    for order_id, placed, delivered, sku, name, days in rows:
+        bought = ensure_aware(delivered or placed)
+        start: date = bought.astimezone(_zone(shop.timezone)).date()
+        base = start + timedelta(days=int(days or 0))
+        end = base
+        if ends is not None and privileges_at is not None:
+            held = privileges_at(
+                session=session,
+                shop_id=shop.id,
+                customer_id=customer.id,
+                bought_at=bought,
+                now=now,
+            )
+            end = ends(start=start, warranty_days=int(days or 0), privileges=held)
+        out.append(
+            {
+                "order_id": order_id,
+                "sku": sku,
+                "product_name": name,
+                "warranty_until": end.isoformat(),
+                "extended": end > base,
+                "active": end >= now.date(),
+            }
+        )
+    return out
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "Asia/Ho_Chi_Minh")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("Asia/Ho_Chi_Minh")

@@ -1,0 +1,134 @@
+"""Privileges that only the store can apply (free or express shipping, early access) become
+store actions: a customer tag where the platform has customer tags, a store-side shipping
+rule where it has not. Loyalty records the intent as a pending row for the store connector
+to carry out and shows it to staff; it never calls the store itself.
+
+Platforms (the contract each pending row is written for):
+- Shopify: the Customer resource's `tags` (Admin REST "Customer", GraphQL `tagsAdd`);
+  the shop's shipping or discount rules key on the tag.
+- Haravan and Sapo: Shopify-shaped Customer resources with the same comma-separated `tags`
+  (Haravan Omni APIs > Customers; Sapo customers), so the same tag is asked for.
+- WooCommerce: customers have no tags; a free-shipping rule is a coupon with
+  `free_shipping: true` limited by `email_restrictions` (WooCommerce REST API v3, Coupon
+  properties), recorded as a `shipping_rule`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from careloop.core.clock import Clock
+from careloop.loyalty.config import EARLY_ACCESS, FREE_EXPRESS_SHIPPING, FREE_SHIPPING
+from careloop.loyalty.models import StoreAction
+
+# The tag (or rule name) each store-side privilege is known by in the store.
+STORE_TAGS: Final = {
+    FREE_SHIPPING: "careloop-free-shipping",
+    FREE_EXPRESS_SHIPPING: "careloop-free-express-shipping",
+    EARLY_ACCESS: "careloop-early-access",
+}
+TAG_PLATFORMS: Final = ("shopify", "haravan", "sapo")
+# Early access has no store-side rule on WooCommerce: Careloop's own early-access pages apply it.
+RULE_PRIVILEGES: Final = (FREE_SHIPPING, FREE_EXPRESS_SHIPPING)
+PENDING: Final = "pending"
+
+
+@dataclass(frozen=True)
+class PlannedAction:
+    platform: str
+    action: str
+    entitlement: str
+    value: str
+
+
+def plan_store_actions(
+    *, gained: Iterable[str], lost: Iterable[str], platforms: Collection[str]
+) -> list[PlannedAction]:
+    """Pure: what the shop's stores must do for privileges a customer gained or lost."""
+    plan: list[PlannedAction] = []
+    for platform in sorted(platforms):
+        for verb, keys in (("", gained), ("remove_", lost)):
+            for key in sorted(set(keys)):
+                tag = STORE_TAGS.get(key)
+                if tag is None:
+                    continue
+                if platform in TAG_PLATFORMS:
+                    plan.append(PlannedAction(platform, f"{verb}tag_customer", key, tag))
+                elif platform == "woocommerce" and key in RULE_PRIVILEGES:
+                    plan.append(PlannedAction(platform, f"{verb}shipping_rule", key, tag))
+    return plan
+
+
+def store_platforms(session: Session, shop_id: int) -> list[str]:
+    """The shop's connected store platforms (none without the connectors capability)."""
+    try:
+        from careloop.connectors.models import Connector
+    except ImportError:
+        return []
+    return list(
+        session.scalars(
+            select(Connector.platform).where(
+                Connector.shop_id == shop_id,
+                Connector.platform.in_((*TAG_PLATFORMS, "woocommerce")),
+            )
+        )
+    )
+
+
+def record_store_actions(
+    *,
+    session: Session,
+    clock: Clock,
+    shop_id: int,
+    customer_id: int,
+    gained: Iterable[str] = (),
+    lost: Iterable[str] = (),
+    cause: str,
+) -> list[StoreAction]:
+    """Record the pending store actions for a change of privileges; `cause` (the reward
+    redemption, the tier change) keys them, so a retry records nothing twice."""
+    plan = plan_store_actions(gained=gained, lost=lost, platforms=store_platforms(session, shop_id))
+    rows: list[StoreAction] = []
+    for item in plan:
+        key = f"{cause}:{item.platform}:{item.action}:{item.entitlement}"[:200]
+        existing = session.scalar(
+            select(StoreAction).where(
+                StoreAction.shop_id == shop_id, StoreAction.idempotency_key == key
+            )
+        )
+        if existing is not None:
+            rows.append(existing)
+            continue
+        row = StoreAction(
+            shop_id=shop_id,
+            customer_id=customer_id,
+            action=item.action,
+            entitlement=item.entitlement,
+            value=item.value,
+            status=PENDING,
+            idempotency_key=key,
+            created_at=clock.now(),
+            # The store platform the connector should act on.
+            note=item.platform,
+        )
+        session.add(row)
+        rows.append(row)
+    if rows:
+        session.flush()
+    return rows
+
+
+def store_actions_of(
+    session: Session, shop_id: int, customer_id: int | None = None, status: str | None = None
+) -> list[StoreAction]:
+    stmt = select(StoreAction).where(StoreAction.shop_id == shop_id)
+    if customer_id is not None:
+        stmt = stmt.where(StoreAction.customer_id == customer_id)
+    if status is not None:
+        stmt = stmt.where(StoreAction.status == status)
+    return list(session.scalars(stmt.order_by(StoreAction.id.desc()).limit(500)))
