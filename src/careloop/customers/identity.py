@@ -5,8 +5,9 @@ inbound email) asks this module who the person is before a record is created, in
 order:
 
 1. the id itself: the customer's own `external_id`, or an id already linked to a customer
-   for the same source (`customer_identities`: a platform's ids are only unique on that
-   platform, so Shopify's 123 and Haravan's 123 are different people);
+   (`customer_identities`, which remembers each id with its source; like the customers'
+   own ids, which the REST API has always shared across sources, a linked id names one
+   person in the shop, so the API accepts any of them);
 2. the phone, normalised to E.164 (0909 998 877, 0909998877, 84909998877 and +84909998877
    are one number, `core/phone.py`), when the names are compatible;
 3. the email, case-insensitive, when the phones do not disagree.
@@ -32,7 +33,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, case, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -99,23 +100,23 @@ def choose_match(
 def customer_by_id(
     session: Session, shop_id: int, external_id: str, source: str | None = None
 ) -> Customer | None:
-    """The customer known by `external_id`: their own id, else an id linked to them (for
-    `source` only when given; any source when not, as the REST API's look-ups do)."""
+    """The customer known by `external_id`: their own id, else an id linked to them (one
+    linked from `source` first, then from any source: the REST API takes any linked id)."""
     own = session.scalar(
         select(Customer).where(Customer.shop_id == shop_id, Customer.external_id == external_id)
     )
     if own is not None:
         return own
-    query = (
+    order = [CustomerIdentity.id]
+    if source is not None:
+        order.insert(0, case((CustomerIdentity.source == source, 0), else_=1))  # type: ignore[arg-type]
+    return session.scalar(
         select(Customer)
         .join(CustomerIdentity, CustomerIdentity.customer_id == Customer.id)
         .where(CustomerIdentity.shop_id == shop_id, CustomerIdentity.external_id == external_id)
-        .order_by(CustomerIdentity.id)
+        .order_by(*order)
         .limit(1)
     )
-    if source is not None:
-        query = query.where(CustomerIdentity.source == source)
-    return session.scalar(query)
 
 
 def linked_ids(
@@ -230,6 +231,6 @@ def possible_duplicates(
         ("email", and_(a.email.is_not(None), a.email == b.email)),
     ):
         rows = session.execute(select(a, b).where(live, same).order_by(a.id, b.id).limit(limit))
-        for first, second in rows.tuples():
+        for first, second in rows:
             found.setdefault((first.id, second.id), PossibleDuplicate(first, second, reason))
     return sorted(found.values(), key=lambda d: (d.first.id, d.second.id))[:limit]
