@@ -25,6 +25,7 @@ from careloop.shops.models import Shop
 from tests.channels.conftest import Inbox, smtp_server
 from tests.connectors.conftest import connect, deliver
 from tests.customers.person_story import PHONE, drive_person_through_everything
+from tests.web.helpers import sign_in
 
 __all__ = ["connect", "deliver", "smtp_server"]  # fixtures shared with other tests
 
@@ -142,3 +143,78 @@ def test_merging_an_unknown_customer_is_404_and_changes_nothing(api: TestClient)
 
     assert response.status_code == 404
     assert api.get("/api/v1/customers/A").status_code == 200
+
+
+def test_the_owner_merges_a_listed_duplicate_and_undoes_it_in_the_staff_ui(
+    api: TestClient,
+    app_client: TestClient,
+    ctx: AppContext,
+    shop: Shop,
+    make_staff: Callable[..., str],
+) -> None:
+    api.post(
+        "/api/v1/customers", json={"customer_id": "A", "name": "Nguyễn Văn An", "phone": PHONE}
+    )
+    api.post(
+        "/api/v1/customers", json={"customer_id": "B", "name": "Nguyễn Thị Lan", "phone": PHONE}
+    )
+    keep, other = customer_id_of(ctx, "A"), customer_id_of(ctx, "B")
+    sign_in(app_client, ctx, make_staff(shop), shop, locale="vi")
+
+    listed = app_client.get("/customers/duplicates")
+    assert listed.status_code == 200
+    assert "Cùng số điện thoại, khác tên" in listed.text
+    assert listed.text.count('data-testid="duplicate-pair"') == 1
+    merged = app_client.post(
+        f"/customers/{keep}/merge",
+        data={"duplicate": str(other), "csrf_token": "test-csrf-token"},
+        follow_redirects=False,
+    )
+
+    assert merged.status_code == 303
+    page = app_client.get(merged.headers["location"])
+    assert "Đã gộp Nguyễn Thị Lan vào khách hàng này." in page.text
+    assert 'data-testid="linked-ids"' in page.text
+    assert "Không có khách hàng nào có thể trùng" in app_client.get("/customers/duplicates").text
+    with ctx.sessions() as s:
+        entry_id = s.scalars(
+            select(AuditEntry.id).where(AuditEntry.action == "customer.merged")
+        ).one()
+    undone = app_client.post(
+        f"/customers/merges/{entry_id}/undo",
+        data={"csrf_token": "test-csrf-token"},
+        follow_redirects=False,
+    )
+    assert undone.status_code == 303
+    assert undone.headers["location"].startswith(f"/customers/{other}")
+    assert api.get("/api/v1/customers/B").json()["name"] == "Nguyễn Thị Lan"
+    history = app_client.get("/customers/duplicates").text
+    assert "Đã hoàn tác" in history and history.count('data-testid="duplicate-pair"') == 1
+
+
+def test_an_agent_sees_duplicates_but_cannot_merge(
+    api: TestClient,
+    app_client: TestClient,
+    ctx: AppContext,
+    shop: Shop,
+    make_staff: Callable[..., str],
+) -> None:
+    api.post(
+        "/api/v1/customers", json={"customer_id": "A", "name": "Nguyễn Văn An", "phone": PHONE}
+    )
+    api.post(
+        "/api/v1/customers", json={"customer_id": "B", "name": "Nguyễn Thị Lan", "phone": PHONE}
+    )
+    sign_in(app_client, ctx, make_staff(shop, "agent@acme.test", "agent"), shop)
+
+    listed = app_client.get("/customers/duplicates")
+    merged = app_client.post(
+        f"/customers/{customer_id_of(ctx, 'A')}/merge",
+        data={"duplicate": "B", "csrf_token": "test-csrf-token"},
+        follow_redirects=False,
+    )
+
+    assert "Same phone, different names" in listed.text
+    assert "/merge" not in listed.text
+    assert merged.status_code == 403
+    assert api.get("/api/v1/customers/B").json()["customer_id"] == "B"
