@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi import APIRouter, BackgroundTasks, Path, Request
 from pydantic import BaseModel
 
 from careloop.customers.schemas import CustomerIn, CustomerPublic, ExternalId
@@ -101,7 +101,11 @@ def merge(
 
 @router.post("/customers/merges/{merge_id}/undo", response_model=CustomerPublic)
 def undo(
-    merge_id: int, request: Request, shop: ApiShop, session: SessionDep, ctx: Ctx
+    merge_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    request: Request,
+    shop: ApiShop,
+    session: SessionDep,
+    ctx: Ctx,
 ) -> CustomerPublic:
     """Undo a merge: the duplicate comes back with what was moved from it."""
     from careloop.customers.merge import undo_merge

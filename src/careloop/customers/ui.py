@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -108,7 +108,7 @@ def merge_into(
     ctx: Ctx,
     staff: OwnerStaff,
     session: SessionDep,
-    customer_id: int,
+    customer_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
     duplicate: Annotated[str, Form(max_length=200)] = "",
     back: Annotated[str, Form(max_length=20)] = "customer",
 ) -> RedirectResponse:
@@ -135,7 +135,11 @@ def merge_into(
 
 @router.post("/customers/merges/{entry_id}/undo", response_model=None)
 def undo(
-    request: Request, ctx: Ctx, staff: OwnerStaff, session: SessionDep, entry_id: int
+    request: Request,
+    ctx: Ctx,
+    staff: OwnerStaff,
+    session: SessionDep,
+    entry_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
 ) -> RedirectResponse:
     try:
         entry = undo_merge(
