@@ -106,6 +106,30 @@ def test_the_same_buyer_by_api_shopify_and_sms_is_one_customer(
     assert ticket.customer_id == customer.id
 
 
+def test_the_same_buyer_on_shopify_and_haravan_is_one_customer_and_another_stays_apart(
+    api: TestClient,
+    ctx: AppContext,
+    connect: Callable[..., None],
+    deliver: Callable[..., httpx.Response],
+) -> None:
+    """The published samples as they are (tests/fixtures/connectors/README.md): Shopify's
+    and Haravan's orders/create carry the same buyer (+84901234567, Shopify id
+    7412365098571, Haravan id 200300400); WooCommerce's is another person."""
+    for platform in ("shopify", "haravan", "woocommerce"):
+        connect(platform)
+
+    deliver("shopify", "orders/create", fixture("shopify_orders_create.json"), delivery_id="s")
+    deliver("haravan", "orders/create", fixture("haravan_orders_create.json"))
+    deliver(
+        "woocommerce", "order.created", fixture("woocommerce_order_created.json"), delivery_id="w"
+    )
+
+    assert _customer_count(ctx) == 2
+    haravan = api.get("/api/v1/customers/200300400").json()
+    assert haravan["customer_id"] == SHOPIFY_ID
+    assert haravan["orders_count"] == 2
+
+
 @pytest.mark.parametrize("phone", ["0909 998 877", "0909998877", "84909998877", "+84909998877"])
 def test_every_vietnamese_form_of_a_phone_finds_the_same_customer(
     api: TestClient, ctx: AppContext, phone: str
