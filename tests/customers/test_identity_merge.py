@@ -165,6 +165,8 @@ def test_the_owner_merges_a_listed_duplicate_and_undoes_it_in_the_staff_ui(
     assert listed.status_code == 200
     assert "Cùng số điện thoại, khác tên" in listed.text
     assert listed.text.count('data-testid="duplicate-pair"') == 1
+    panel = app_client.get(f"/customers/{keep}").text
+    assert 'data-testid="customer-duplicates"' in panel and "Nguyễn Thị Lan" in panel
     merged = app_client.post(
         f"/customers/{keep}/merge",
         data={"duplicate": str(other), "csrf_token": "test-csrf-token"},

@@ -234,3 +234,31 @@ def possible_duplicates(
         for first, second in rows:
             found.setdefault((first.id, second.id), PossibleDuplicate(first, second, reason))
     return sorted(found.values(), key=lambda d: (d.first.id, d.second.id))[:limit]
+
+
+def duplicates_of(
+    session: Session, customer: Customer, *, limit: int = DUPLICATES_LIMIT
+) -> list[tuple[Customer, str]]:
+    """Other live customers of the shop sharing this one's phone or email, with the reason
+    (one indexed look-up each, for the customer page)."""
+    found: dict[int, tuple[Customer, str]] = {}
+    for reason, column, value in (
+        ("phone", Customer.phone, customer.phone),
+        ("email", Customer.email, customer.email),
+    ):
+        if not value:
+            continue
+        others = session.scalars(
+            select(Customer)
+            .where(
+                Customer.shop_id == customer.shop_id,
+                column == value,
+                Customer.id != customer.id,
+                Customer.erased_at.is_(None),
+            )
+            .order_by(Customer.id)
+            .limit(limit)
+        )
+        for other in others:
+            found.setdefault(other.id, (other, reason))
+    return list(found.values())[:limit]

@@ -198,11 +198,7 @@ def _recent_merges(session: Session, shop_id: int) -> list[dict[str, Any]]:
 
 def identity_panel(session: Session, staff: StaffContext, customer: Customer) -> Mapping[str, Any]:
     """Linked ids, this customer's possible duplicates, and the last merge to undo."""
-    pairs = [
-        (pair.second if pair.first.id == customer.id else pair.first, pair.reason)
-        for pair in identity.possible_duplicates(session, staff.shop.id)
-        if customer.id in (pair.first.id, pair.second.id)
-    ][:PANEL_DUPLICATES]
+    pairs = identity.duplicates_of(session, customer, limit=PANEL_DUPLICATES)
     last = session.scalar(
         select(AuditEntry)
         .where(
