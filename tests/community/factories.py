@@ -3,6 +3,7 @@ journey messages, and running the community worker tasks."""
 
 from __future__ import annotations
 
+import zlib
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -24,6 +25,11 @@ from careloop.segments.models import CustomerSegment
 from careloop.shops.models import Shop
 
 
+def own_phone(customer_id: str) -> str:
+    """A mobile number of this customer's own, the same on every run."""
+    return f"+8490{zlib.crc32(customer_id.encode()) % 10**7:07d}"
+
+
 def make_customer(
     ctx: AppContext,
     shop: Shop,
@@ -32,7 +38,7 @@ def make_customer(
     segment: str | None = "champions",
     name: str = "Nguyễn Thị Mai",
     email: str | None = None,
-    phone: str | None = "+84901234567",
+    phone: str | None = "",
     locale: str = "en",
     with_order: bool = True,
     **fields: Any,
@@ -44,7 +50,8 @@ def make_customer(
             customer_id=customer_id,
             name=name,
             email=email or f"{customer_id.lower()}@example.com",
-            phone=phone,
+            # Each customer their own phone: customers sharing one are one person.
+            phone=own_phone(customer_id) if phone == "" else phone,
             locale=locale,
             **fields,
         )

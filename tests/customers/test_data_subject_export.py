@@ -61,7 +61,9 @@ def test_export_holds_everything_about_the_person_across_their_records(
     body = api.get("/api/v1/customers/C-TRUC/export").json()
 
     assert body["customer"]["email"] == EMAIL
-    assert len(body["profiles"]) == 2  # the API record and the Shopify one
+    # The Shopify buyer is the same person (same email): linked to the API record, not a second.
+    assert len(body["profiles"]) == 1
+    assert _mentions(body["linked_ids"], "shopify")
     assert {c["channel"] for c in body["consents"]} >= {"email"}
     assert len(body["orders"]) == 2
     assert _mentions(body["orders"], STREET)

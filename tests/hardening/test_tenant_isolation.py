@@ -34,6 +34,7 @@ API_BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/customers/{customer_id}/rewards/{reward_key}": {"idempotency_key": "b-1"},
     "POST /api/v1/tickets/{ticket_id}/replies": {"body": "from shop B"},
     "POST /api/v1/tickets/{ticket_id}/notes": {"body": "from shop B"},
+    "POST /api/v1/customers/{customer_id}/merge": {"duplicate_id": "C1"},
 }
 
 

@@ -299,6 +299,9 @@ def test_a_status_without_its_time_takes_the_latest_known_time_not_now(
     assert order["cancelled_at"] == order["placed_at"]
 
 
+OTHER_PERSON = {"customer_name": "Trần Văn Bình", "email": "binh@example.vn", "phone": "0987654321"}
+
+
 def test_an_order_that_belongs_to_another_customer_is_refused_and_nothing_changes(
     ctx: AppContext, shop: Shop, tmp_path: Path
 ) -> None:
@@ -306,7 +309,11 @@ def test_an_order_that_belongs_to_another_customer_is_refused_and_nothing_change
     before = everything(ctx)
     path = write_csv(
         tmp_path / "v2.csv",
-        [order_line(order_id="A-9", customer_id="C-3"), order_line(customer_id="C-3")],
+        # C-3 is another person (another name, email and phone), so not linked to C-1.
+        [
+            order_line(order_id="A-9", customer_id="C-3", **OTHER_PERSON),
+            order_line(customer_id="C-3", **OTHER_PERSON),
+        ],
     )
 
     with pytest.raises(ValidationFailed) as failed:

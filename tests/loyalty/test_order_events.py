@@ -248,8 +248,9 @@ def test_referral_between_customers_sharing_a_phone_is_held_until_staff_approve(
     ctx: AppContext, shop: Shop
 ) -> None:
     _enable(ctx, shop)
-    advocate = make_customer(ctx, shop, "A-1", phone="0901234567")
-    make_customer(ctx, shop, "F-1", phone="0901234567")
+    # Two people of one family sharing a phone (different names: not linked as one).
+    advocate = make_customer(ctx, shop, "A-1", name="Nguyễn Văn An", phone="0901234567")
+    make_customer(ctx, shop, "F-1", name="Nguyễn Thị Lan", phone="0901234567")
     place_order(
         ctx, shop, "O-1", "F-1", discount_codes=[advocate.referral_code], status="delivered"
     )

@@ -141,7 +141,9 @@ def test_another_shops_key_cannot_read_this_shops_order(
 
 def test_changing_the_customer_of_an_existing_order_is_a_conflict(api: TestClient) -> None:
     api.post("/api/v1/orders", json=ORDER)
-    response = api.post("/api/v1/orders", json={**ORDER, "customer_id": "C-2"})
+    # Another person (another name, phone and email): C-2 is not linked to C-1.
+    other = {"customer_name": "Trần Văn Bình", "phone": "0987654321", "email": "binh@example.vn"}
+    response = api.post("/api/v1/orders", json={**ORDER, **other, "customer_id": "C-2"})
     assert response.status_code == 409
 
 

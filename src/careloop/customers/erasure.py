@@ -34,7 +34,8 @@ from sqlalchemy.orm import Session
 from careloop.audit.service import audit
 from careloop.core.clock import Clock
 from careloop.core.personal_data import Person, PersonalData, random_key, unique_terms
-from careloop.customers.models import Customer
+from careloop.customers.identity import customer_by_id
+from careloop.customers.models import Customer, CustomerIdentity
 from careloop.customers.service import get_customer
 from careloop.orders.models import Order
 from careloop.shops.models import Shop
@@ -81,9 +82,7 @@ def erase_matching(
     shop holds no such person (nothing to erase is not an error for a platform)."""
     customer = None
     if external_id:
-        customer = session.scalar(
-            select(Customer).where(Customer.shop_id == shop.id, Customer.external_id == external_id)
-        )
+        customer = customer_by_id(session, shop.id, external_id)
     for column, value in ((Customer.email, email), (Customer.phone, phone)):
         if customer is None and value:
             customer = session.scalar(
@@ -160,7 +159,16 @@ def find_person(session: Session, shop_id: int, customer: Customer) -> Person:
     return Person(
         shop_id=shop_id,
         customer_ids=ids,
-        external_ids=unique_terms(c.external_id for c in people),
+        external_ids=unique_terms(
+            [c.external_id for c in people]
+            + list(
+                session.scalars(
+                    select(CustomerIdentity.external_id).where(
+                        CustomerIdentity.customer_id.in_(ids)
+                    )
+                )
+            )
+        ),
         names=unique_terms(c.name for c in people),
         emails=unique_terms(e for c in people for e in (c.email, (c.email or "").lower())),
         phones=unique_terms(c.phone for c in people),

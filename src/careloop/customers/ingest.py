@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from careloop.core.clock import Clock
 from careloop.core.errors import FieldError, ValidationFailed
+from careloop.customers.identity import linked_ids
 from careloop.customers.models import Customer
 from careloop.customers.timeline import record_event
 from careloop.orders.models import Order
@@ -19,7 +20,13 @@ def ingest_events(
 ) -> int:
     """Store each event once per `event_id`. Unknown customers or orders reject the whole
     batch, naming each offending item, and nothing is stored."""
-    customer_ids = _ids_by_external(session, Customer, shop, {e.customer_id for e in batch})
+    wanted = {e.customer_id for e in batch}
+    customer_ids = _ids_by_external(session, Customer, shop, wanted)
+    # Any id linked to a customer names them too (customers/identity.py).
+    customer_ids |= {
+        external: internal
+        for external, internal in linked_ids(session, shop.id, wanted - set(customer_ids)).items()
+    }
     order_ids = _ids_by_external(session, Order, shop, {e.order_id for e in batch if e.order_id})
     errors = [
         FieldError(f"events[{i}].customer_id", f"unknown customer {e.customer_id!r}")

@@ -133,3 +133,26 @@ class TimelineEvent(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     # When the event was offered to journeys; backfilled history may be stored pre-dispatched.
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class CustomerIdentity(Base):
+    """Another id the same person is known by (a platform's customer id, an inbound email
+    address) linked to the one customer record (customers/identity.py)."""
+
+    __tablename__ = "customer_identities"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "source", "external_id"),
+        Index("ix_customer_identities_shop_external", "shop_id", "external_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    # Where the id comes from: api, csv, shopify, haravan, email, merge...
+    source: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(128))
+    # How it was linked: "phone", "email" (matched on arrival) or "merge" (by staff).
+    matched_on: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

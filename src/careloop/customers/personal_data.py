@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from careloop.core.personal_data import Person, PersonalData, customer_link
-from careloop.customers.models import Consent, Customer, TimelineEvent
+from careloop.customers.models import Consent, Customer, CustomerIdentity, TimelineEvent
 from careloop.customers.search_index import FTS_TABLE
 from careloop.customers.search_key import customer_search_key
 
@@ -96,4 +96,17 @@ TIMELINE = PersonalData(
     kept={"type": "an event type word", "source": "where the event came from (api, csv...)"},
 )
 
-DECLARATIONS = (CUSTOMERS, CONSENTS, TIMELINE)
+IDENTITIES = PersonalData(
+    name="linked_ids",
+    table=CustomerIdentity.__table__,  # type: ignore[arg-type]
+    label={"en": "Linked ids", "vi": "Mã liên kết"},
+    rows=customer_link(CustomerIdentity.customer_id),
+    # A linked id may be the person's email ("email:lan@example.com").
+    blank={"external_id": _erased_id},
+    kept={
+        "source": "where the id came from (api, csv, a platform's name)",
+        "matched_on": "a rule word (phone, email, merge)",
+    },
+)
+
+DECLARATIONS = (CUSTOMERS, CONSENTS, TIMELINE, IDENTITIES)

@@ -14,7 +14,7 @@ from careloop.core.clock import Clock
 from careloop.core.errors import NotFound
 from careloop.core.ids import human_code
 from careloop.core.money import to_major
-from careloop.customers import search
+from careloop.customers import identity, search
 from careloop.customers.models import Consent, Customer
 from careloop.customers.schemas import ConsentPublic, CustomerIn, CustomerPublic
 from careloop.customers.timeline import record_event
@@ -42,9 +42,8 @@ class UpsertResult:
 
 
 def get_customer(session: Session, shop: Shop, external_id: str) -> Customer:
-    customer = session.scalar(
-        select(Customer).where(Customer.shop_id == shop.id, Customer.external_id == external_id)
-    )
+    """By the customer's own id or any id linked to them (customers/identity.py)."""
+    customer = identity.customer_by_id(session, shop.id, external_id)
     if customer is None:
         raise NotFound("customer", external_id)
     return customer
@@ -63,20 +62,56 @@ def get_customer_by_id(session: Session, shop: Shop, customer_id: int) -> Custom
 def upsert_customer(
     *, session: Session, clock: Clock, shop: Shop, data: CustomerIn, source: str = "api"
 ) -> UpsertResult:
-    """Create the customer or update the fields that `data` carries; idempotent."""
-    existing = session.scalar(
-        select(Customer).where(
-            Customer.shop_id == shop.id, Customer.external_id == data.customer_id
-        )
-    )
+    """Create the customer or update the fields that `data` carries; idempotent. A new id
+    that is a known person (same phone and name, or same email: customers/identity.py) is
+    linked to that customer, and only fills in what the customer's record lacks."""
+    existing = identity.customer_by_id(session, shop.id, data.customer_id, source)
     if existing is None:
-        customer, created = _insert_customer(session, clock, shop, data, source)
-        changed = created
+        customer, created = _resolve_or_insert(session, clock, shop, data, source)
+        changed = created or _apply_profile(
+            session, clock, shop, customer, data, source, only_blank=True
+        )
     else:
         customer, created = existing, False
-        changed = _apply_profile(session, clock, shop, customer, data, source)
+        own_id = existing.external_id == data.customer_id
+        changed = _apply_profile(
+            session, clock, shop, customer, data, source, only_blank=not own_id
+        )
     changed |= _apply_consents(session, clock, shop, customer, data, source)
     return UpsertResult(customer=customer, created=created, changed=changed)
+
+
+def _resolve_or_insert(
+    session: Session, clock: Clock, shop: Shop, data: CustomerIn, source: str
+) -> tuple[Customer, bool]:
+    """The person these details belong to (their new id linked), else a new customer."""
+    match = identity.find_person(
+        session, shop.id, name=data.name, email=data.email, phone=data.phone
+    )
+    if match is None:
+        return _insert_customer(session, clock, shop, data, source)
+    identity.link_identity(
+        session=session,
+        now=clock.now(),
+        shop_id=shop.id,
+        customer_id=match.customer_id,
+        source=source,
+        external_id=data.customer_id,
+        matched_on=match.matched_on,
+    )
+    customer = session.get_one(Customer, match.customer_id)
+    record_event(
+        session=session,
+        clock=clock,
+        shop_id=shop.id,
+        customer_id=customer.id,
+        type=events.CUSTOMER_UPDATED,
+        source=source,
+        event_key=f"customer:{source}:{data.customer_id}:linked",
+        payload={"linked_id": data.customer_id, "source": source, "matched_on": match.matched_on},
+        summary=f"{source} {data.customer_id} ({match.matched_on})",
+    )
+    return customer, False
 
 
 def _insert_customer(
@@ -125,8 +160,17 @@ def _insert_customer(
 
 
 def _apply_profile(
-    session: Session, clock: Clock, shop: Shop, customer: Customer, data: CustomerIn, source: str
+    session: Session,
+    clock: Clock,
+    shop: Shop,
+    customer: Customer,
+    data: CustomerIn,
+    source: str,
+    *,
+    only_blank: bool = False,
 ) -> bool:
+    """Store what `data` changes; `only_blank` (data under a linked id) fills gaps only, so
+    a second source never overwrites what the customer's own record says."""
     changes: dict[str, list[Any]] = {}
     for field in PROFILE_FIELDS:
         if field not in data.model_fields_set:
@@ -135,6 +179,8 @@ def _apply_profile(
         if new is None:
             continue  # absent or blank: keep what we know
         old = getattr(customer, field)
+        if only_blank and old:
+            continue
         if new != old:
             setattr(customer, field, new)
             changes[field] = [_jsonable(old), _jsonable(new)]

@@ -25,7 +25,7 @@ from careloop.community.models import (
 )
 from careloop.connectors.models import Connector, WebhookDelivery
 from careloop.customers.event_feed import TimelineCursor
-from careloop.customers.models import Consent, Customer, TimelineEvent
+from careloop.customers.models import Consent, Customer, CustomerIdentity, TimelineEvent
 from careloop.db.base import Base
 from careloop.db.secrets import InstanceSecret
 from careloop.feedback.models import (
@@ -83,6 +83,7 @@ __all__ = [
     "Coupon",
     "CouponRedemption",
     "Customer",
+    "CustomerIdentity",
     "CustomerSegment",
     "Entitlement",
     "FeedbackCursor",

@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any, Final
 
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from careloop.context import AppContext
-from careloop.customers.models import Customer
+from careloop.customers.identity import customer_by_id
 from careloop.db.engine import transaction
 from careloop.feedback import rules
 from careloop.feedback.schemas import ReviewIn
@@ -118,20 +117,15 @@ def _run(
 
 def _exists(session: Session, shop_id: int, external: str, known: dict[str, bool]) -> bool:
     if external not in known:
-        found = session.scalar(
-            select(Customer.id).where(Customer.shop_id == shop_id, Customer.external_id == external)
-        )
-        known[external] = found is not None
+        # The customer's own id or any id linked to them (customers/identity.py).
+        known[external] = customer_by_id(session, shop_id, external) is not None
     return known[external]
 
 
 def _write_response(session: Session, ctx: AppContext, shop: Shop, line: int, row: Parsed) -> None:
-    customer_id = session.scalar(
-        select(Customer.id).where(
-            Customer.shop_id == shop.id, Customer.external_id == row["customer_id"]
-        )
-    )
-    assert customer_id is not None
+    customer = customer_by_id(session, shop.id, row["customer_id"])
+    assert customer is not None
+    customer_id = customer.id
     # The same answer imported twice is one answer: its key is what it says, not its line.
     identity = f"{row['customer_id']}|{row['kind']}|{row['answered_at'].isoformat()}"
     record_response(

@@ -191,15 +191,7 @@ def record_review(
     """Store a review once per `review_id`; a 1-2 star review gets an urgent staff task."""
     customer = None
     if data.customer_id:
-        customer = session.scalar(
-            select(Customer).where(
-                Customer.shop_id == shop.id, Customer.external_id == data.customer_id
-            )
-        )
-        if customer is None:
-            raise ValidationFailed(
-                [FieldError("customer_id", f"unknown customer {data.customer_id!r}")]
-            )
+        customer = customer_by_external_id(session, shop, data.customer_id)
     negative = data.rating <= rules.NEGATIVE_REVIEW_MAX
     review = Review(
         shop_id=shop.id,
@@ -372,9 +364,10 @@ def review_public(session: Session, shop: Shop, review: Review) -> ReviewPublic:
 
 
 def customer_by_external_id(session: Session, shop: Shop, external_id: str) -> Customer:
-    customer = session.scalar(
-        select(Customer).where(Customer.shop_id == shop.id, Customer.external_id == external_id)
-    )
+    """By the customer's own id or any id linked to them (customers/identity.py)."""
+    from careloop.customers.identity import customer_by_id
+
+    customer = customer_by_id(session, shop.id, external_id)
     if customer is None:
         raise ValidationFailed([FieldError("customer_id", f"unknown customer {external_id!r}")])
     return customer

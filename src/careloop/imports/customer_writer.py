@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from careloop.core import events
 from careloop.core.ids import human_code
+from careloop.customers import identity
 from careloop.customers.models import Consent, Customer
 from careloop.customers.search_key import customer_search_key
 from careloop.customers.service import MARKETING_CHANNELS
@@ -66,8 +67,10 @@ class CustomerWriter:
 
     def write(self, batch: Mapping[str, CustomerData]) -> CustomerWrite:
         stored = self._stored(batch)
-        new = [data for ext, data in batch.items() if ext not in stored]
+        linked = self._linked([data for ext, data in batch.items() if ext not in stored])
+        new = [data for ext, data in batch.items() if ext not in stored and ext not in linked]
         ids = {ext: row["id"] for ext, row in stored.items()}
+        ids.update(linked)
         ids.update(self._insert(new))
         updated = self._update(batch, stored)
         consent_changed = self._apply_consents(batch, ids)
@@ -84,6 +87,44 @@ class CustomerWriter:
             )
         )
         return {row.external_id: dict(row._mapping) for row in rows}
+
+    def _linked(self, unknown: list[CustomerData]) -> dict[str, int]:
+        """Rows whose id is new but whose person is known (an id linked before, or the
+        same phone and name, or the same email: customers/identity.py): linked, not added."""
+        if not unknown:
+            return {}
+        found = identity.linked_ids(
+            self.session, self.shop_id, [d.external_id for d in unknown], source=self.source
+        )
+        rest = [d for d in unknown if d.external_id not in found]
+        by_phone, by_email = identity.candidates(
+            self.session,
+            self.shop_id,
+            phones=[d.fields.get("phone") or "" for d in rest],
+            emails=[d.fields.get("email") or "" for d in rest],
+        )
+        for data in rest:
+            phone, email = data.fields.get("phone"), data.fields.get("email")
+            match = identity.choose_match(
+                name=data.fields.get("name"),
+                email=email,
+                phone=phone,
+                by_phone=[c for c in by_phone if c.phone == phone],
+                by_email=[c for c in by_email if (c.email or "").lower() == (email or "").lower()],
+            )
+            if match is None:
+                continue
+            identity.link_identity(
+                session=self.session,
+                now=self.now,
+                shop_id=self.shop_id,
+                customer_id=match.customer_id,
+                source=self.source,
+                external_id=data.external_id,
+                matched_on=match.matched_on,
+            )
+            found[data.external_id] = match.customer_id
+        return found
 
     def _insert(self, new: list[CustomerData]) -> dict[str, int]:
         if not new:

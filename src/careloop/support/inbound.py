@@ -225,14 +225,8 @@ def _thread_ids(message: EmailMessage) -> list[str]:
 def _customer_for_email(
     session: Session, clock: Clock, shop: Shop, address: str, name: str
 ) -> Customer:
-    customer = session.scalar(
-        select(Customer)
-        .where(Customer.shop_id == shop.id, Customer.email == address)
-        .order_by(Customer.id)
-        .limit(1)
-    )
-    if customer is not None:
-        return customer
+    """The sender, resolved like every other source (customers/identity.py): a customer
+    with this email is linked, not duplicated; an unknown sender becomes a customer."""
     from careloop.customers.schemas import CustomerIn
     from careloop.customers.service import upsert_customer
 

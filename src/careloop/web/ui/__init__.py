@@ -18,6 +18,8 @@ PAGE_MODULES: list[str] = [
     "careloop.community.ui",
     "careloop.community.web",
     "careloop.connectors.ui",
+    # Before web.ui.customers: /customers/duplicates is not a customer id.
+    "careloop.customers.ui",
     "careloop.feedback.ui",
     "careloop.journeys.ui",
     "careloop.loyalty.ui",
