@@ -35,6 +35,7 @@ def _form_of(campaign: Campaign) -> dict[str, str]:
         "subject": campaign.subject,
         "body": campaign.body,
         "everyone": "1" if audience.get("all") else "",
+        "sms_unaccented": "1" if campaign.sms_unaccented else "",
     }
     for name in AUDIENCE_FIELDS:
         form[name] = ", ".join(str(v) for v in audience.get(name, []))
@@ -121,11 +122,13 @@ def campaign_create(
     groups_: Annotated[str, Form(alias="groups")] = "",
     customers: Text = "",
     everyone: Text = "",
+    sms_unaccented: Text = "",
 ) -> Response:
     form = _posted(
         name, purpose, kind, subject, body, segments, tiers, tags, skus, groups_, customers,
         everyone,
     )  # fmt: skip
+    form["sms_unaccented"] = sms_unaccented
     try:
         with session.begin_nested():
             campaign = campaigns.create_campaign(
@@ -139,6 +142,7 @@ def campaign_create(
                 subject=subject,
                 body=body,
                 created_by=staff.user.email,
+                sms_unaccented=bool(sms_unaccented),
             )
     except CareloopError as exc:
         return _list_page(request, staff, session, field_errors(exc, staff.locale), form)
@@ -257,11 +261,13 @@ def campaign_edit(
     groups_: Annotated[str, Form(alias="groups")] = "",
     customers: Text = "",
     everyone: Text = "",
+    sms_unaccented: Text = "",
 ) -> Response:
     form = _posted(
         name, purpose, kind, subject, body, segments, tiers, tags, skus, groups_, customers,
         everyone,
     )  # fmt: skip
+    form["sms_unaccented"] = sms_unaccented
     try:
         with session.begin_nested():
             campaigns.update_campaign(
@@ -275,6 +281,7 @@ def campaign_edit(
                 audience=_audience(form),
                 subject=subject,
                 body=body,
+                sms_unaccented=bool(sms_unaccented),
             )
     except CareloopError as exc:
         return _detail(

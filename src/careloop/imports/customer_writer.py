@@ -32,6 +32,7 @@ IMPORTED_FIELDS: Final = (
     "timezone",
     "preferred_channel",
     "zalo_user_id",
+    "gender",
 )
 
 
