@@ -3,7 +3,7 @@ preview, save it as the shop's override, send a test; the message log with statu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -174,7 +174,7 @@ def sms_length(channel: str, rendered: Rendered | None, shop: Shop) -> SmsLength
     `sms_cost_per_part` setting), measured on the rendered text."""
     if channel != "sms" or rendered is None:
         return None
-    settings = shop.settings if isinstance(shop.settings, dict) else {}
+    settings = shop.settings if isinstance(shop.settings, Mapping) else {}
     try:
         cost = float(settings.get("sms_cost_per_part") or 0)
     except (TypeError, ValueError):
