@@ -107,7 +107,8 @@ def test_esms_sends_request_id_and_a_5xx_is_retried_only_with_the_same_id(
     first, second = (json.loads(r.body) for r in fake.requests)
     assert first["RequestId"] == second["RequestId"] == message(ctx, message_id).dedup_id
     assert second["Phone"] == "84901234567" and second["Brandname"] == "ACME"
-    assert second["IsUnicode"] == "1" and second["SmsType"] == "2"
+    # The shipped SMS wording is sent unaccented (GSM-7), names included: not Unicode.
+    assert second["IsUnicode"] == "0" and second["SmsType"] == "2"
     done = message(ctx, message_id)
     assert done.status == "sent" and done.provider_message_id == f"esms-{done.dedup_id}"
     # eSMS reports delivery with a GET to the callback URL it was given.

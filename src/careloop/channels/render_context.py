@@ -13,15 +13,39 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from careloop.channels.links import link_markers
+from careloop.channels.local_format import local_date, local_money
+from careloop.channels.sms_text import sms_name_suggestion
 from careloop.channels.templates import normalise_locale
-from careloop.core.money import format_money
 from careloop.customers.models import Customer
+from careloop.journeys.occasions import days_left
+from careloop.journeys.policy import zone
 from careloop.shops.models import Shop
 
 # Names a template may use at the top level (plus whatever the caller's context adds).
 BASE_NAMES = frozenset(
-    {"customer", "shop", "order", "product", "spending", "loyalty", "coupon", "links", "message"}
+    {
+        "customer",
+        "shop",
+        "order",
+        "product",
+        "spending",
+        "loyalty",
+        "coupon",
+        "links",
+        "message",
+        "xung_ho",
+        "salutation",
+    }
 )
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+# Shop setting `salutation`: "neutral" calls everyone "bạn"; "gender" says anh/chị when the
+# customer's gender is recorded (and still "bạn" when it is not).
+SALUTATIONS = ("neutral", "gender")
+PRONOUNS = {"female": "chị", "male": "anh"}
+NEUTRAL_PRONOUN = {"vi": "bạn", "en": "you", "zh": "您"}
+# Shop setting `sms_name`: the name SMS templates use (`shop.sms_name`), at most 11
+# characters like an SMS sender name.
+SMS_NAME_MAX = 11
 NOT_SALES = ("cancelled", "returned")
 # Top-level fields that date and inactivity triggers fill (journeys/scan.py); always present.
 TRIGGER_CONTEXT_NAMES = (
@@ -122,14 +146,45 @@ def first_name(name: str, locale: str) -> str:
     return parts[0]
 
 
-def _date(moment: datetime | None, locale: str) -> str:
+def _date(moment: datetime | None, locale: str, timezone: str = DEFAULT_TIMEZONE) -> str:
+    """The customer's calendar day of `moment`, in their language (06/01/2027, 6 Jan 2027)."""
     if moment is None:
         return ""
-    return moment.strftime("%d/%m/%Y") if locale in ("vi", "zh") else moment.strftime("%Y-%m-%d")
+    return local_date(moment, locale, timezone)
+
+
+def format_money(minor: int, currency: str, locale: str) -> str:
+    """An amount as the customer reads it: 1.250.000 ₫ (vi), ₫1,250,000 (en)."""
+    return local_money(minor, currency, locale)
 
 
 def customer_locale(customer: Customer, shop: Shop) -> str:
     return normalise_locale(customer.locale or shop.locale)
+
+
+def customer_timezone(customer: Customer, shop: Shop) -> str:
+    return customer.timezone or shop.timezone or DEFAULT_TIMEZONE
+
+
+def sms_name(shop: Shop) -> str:
+    """The shop's short SMS name: its `sms_name` setting, else one suggested from its name."""
+    settings = shop.settings if isinstance(shop.settings, Mapping) else {}
+    chosen = str(settings.get("sms_name") or "").strip()
+    return chosen[:SMS_NAME_MAX] if chosen else sms_name_suggestion(shop.name, SMS_NAME_MAX)
+
+
+def pronoun(gender: str | None, locale: str, salutation: str) -> str:
+    """How a message addresses the customer: anh/chị by recorded gender when the shop asks
+    for it (Vietnamese only), else the neutral "bạn" / "you"."""
+    if locale == "vi" and salutation == "gender" and gender in PRONOUNS:
+        return PRONOUNS[gender]
+    return NEUTRAL_PRONOUN.get(locale, NEUTRAL_PRONOUN["en"])
+
+
+def shop_salutation(shop: Shop) -> str:
+    settings = shop.settings if isinstance(shop.settings, Mapping) else {}
+    value = str(settings.get("salutation") or "neutral")
+    return value if value in SALUTATIONS else "neutral"
 
 
 def build_context(
@@ -146,7 +201,9 @@ def build_context(
     counts `days_inactive` from the last order."""
     extra = dict(extra or {})
     locale = customer_locale(customer, shop)
-    spending = _spending(session, shop, customer, locale)
+    tz = customer_timezone(customer, shop)
+    spending = _spending(session, shop, customer, locale, tz)
+    address = pronoun(customer.gender, locale, shop_salutation(shop))
     context: dict[str, Any] = {
         "customer": {
             "id": customer.external_id,
@@ -157,13 +214,20 @@ def build_context(
             "referral_code": customer.referral_code,
             "locale": locale,
         },
-        "shop": {"name": shop.name, "slug": shop.slug, "currency": shop.currency},
-        "order": _order(session, shop, customer, extra.get("order_id"), locale),
+        "shop": {
+            "name": shop.name,
+            "sms_name": sms_name(shop),
+            "slug": shop.slug,
+            "currency": shop.currency,
+        },
+        "order": _order(session, shop, customer, extra.get("order_id"), locale, tz),
         "spending": {k: v for k, v in spending.items() if not k.startswith("_")},
         "loyalty": _loyalty(session, shop, customer),
-        "coupon": _coupon(extra),
+        "coupon": _coupon(extra, locale, tz),
         "links": link_markers(),
-        "message": {"locale": locale},
+        "message": {"locale": locale, "timezone": tz},
+        "xung_ho": address,
+        "salutation": address,
         # Date-trigger fields (careloop/playbooks/journeys/TEMPLATES.md): real values only. What the
         # database knows is computed; the rest comes from the journey's context or stays "".
         **dict.fromkeys(TRIGGER_CONTEXT_NAMES, ""),
@@ -174,12 +238,17 @@ def build_context(
     for key, value in extra.items():
         if key in ("customer", "shop", "links", "message", "trigger"):
             continue  # facts about the customer come from the database, not the caller
-        if key == "coupon" and not isinstance(value, Mapping):
-            continue
+        if key == "coupon":
+            continue  # localised above
         if key in COMPUTED_NAMES and context.get(key) not in ("", None):
             continue  # counted by the clock at send time, not when the journey was enrolled
         context[key] = _localised(key, value, locale)
-    context["trigger"] = trigger_context(extra.get("trigger"), context["order"], locale)
+    if now is not None and extra.get("days_left") not in (None, ""):
+        # Counted again on the day the message goes (a deferred send is later than planned).
+        left = days_left(extra, now.astimezone(zone(tz)).date())
+        if left is not None:
+            context["days_left"] = left
+    context["trigger"] = trigger_context(extra.get("trigger"), context["order"], locale, tz)
     context["product"] = _product(session, shop, context, locale)
     return context
 
@@ -213,7 +282,7 @@ def _since_last_order(spending: Mapping[str, Any], now: datetime | None) -> dict
 def _day_month(day: date | None, locale: str) -> str:
     if day is None:
         return ""
-    return f"{day.day:02d}/{day.month:02d}" if locale in ("vi", "zh") else day.strftime("%b %d")
+    return local_date(day, locale, DEFAULT_TIMEZONE, with_year=False)
 
 
 def _localised(key: str, value: Any, locale: str) -> Any:
@@ -229,7 +298,12 @@ def _localised(key: str, value: Any, locale: str) -> Any:
     return _date(datetime.combine(parsed, datetime.min.time()), locale)
 
 
-def trigger_context(payload: Any, order: Mapping[str, Any] | None, locale: str) -> dict[str, Any]:
+def trigger_context(
+    payload: Any,
+    order: Mapping[str, Any] | None,
+    locale: str,
+    timezone: str = DEFAULT_TIMEZONE,
+) -> dict[str, Any]:
     """`trigger`: the payload of the event that enrolled the customer, every documented field
     present ("" when the event does not carry it), dates written the customer's way."""
     raw: Mapping[str, Any] = payload if isinstance(payload, Mapping) else {}
@@ -237,7 +311,7 @@ def trigger_context(payload: Any, order: Mapping[str, Any] | None, locale: str) 
     expires = raw.get("expires_at")
     if isinstance(expires, str) and expires:
         try:
-            out["expires_on"] = _date(datetime.fromisoformat(expires), locale)
+            out["expires_on"] = _date(datetime.fromisoformat(expires), locale, timezone)
         except ValueError:
             out["expires_on"] = ""
     if not out["product_name"] and order:
@@ -246,7 +320,7 @@ def trigger_context(payload: Any, order: Mapping[str, Any] | None, locale: str) 
 
 
 def _order(
-    session: Session, shop: Shop, customer: Customer, order_ref: Any, locale: str
+    session: Session, shop: Shop, customer: Customer, order_ref: Any, locale: str, tz: str
 ) -> dict[str, Any] | None:
     from careloop.orders.models import Order, OrderLine
 
@@ -276,8 +350,8 @@ def _order(
         "number": order.external_id,
         "total": format_money(order.total_minor, order.currency, locale),
         "status": order.status,
-        "placed_at": _date(order.placed_at, locale),
-        "delivered_at": _date(order.delivered_at, locale),
+        "placed_at": _date(_aware(order.placed_at), locale, tz),
+        "delivered_at": _date(_aware(order.delivered_at), locale, tz),
         "items": items,
         "items_text": ", ".join(
             f"{i['name']} x{i['quantity']}" if i["quantity"] != 1 else str(i["name"]) for i in items
@@ -286,7 +360,9 @@ def _order(
     }
 
 
-def _spending(session: Session, shop: Shop, customer: Customer, locale: str) -> dict[str, Any]:
+def _spending(
+    session: Session, shop: Shop, customer: Customer, locale: str, tz: str
+) -> dict[str, Any]:
     from careloop.orders.models import Order
 
     count, total, first, last = session.execute(
@@ -306,8 +382,8 @@ def _spending(session: Session, shop: Shop, customer: Customer, locale: str) -> 
         "orders_count": count,
         "total_spent": format_money(total, shop.currency, locale),
         "average_order": format_money(total // count if count else 0, shop.currency, locale),
-        "first_order_date": _date(_aware(first), locale),
-        "last_order_date": _date(_aware(last), locale),
+        "first_order_date": _date(_aware(first), locale, tz),
+        "last_order_date": _date(_aware(last), locale, tz),
         "_last_at": _aware(last),
     }
 
@@ -331,14 +407,22 @@ def _loyalty(session: Session, shop: Shop, customer: Customer) -> dict[str, Any]
     return {"points": points, "tier": tier or ""}
 
 
-def _coupon(extra: Mapping[str, Any]) -> dict[str, Any] | None:
+def _coupon(extra: Mapping[str, Any], locale: str, tz: str) -> dict[str, Any] | None:
+    """The coupon the caller passes, its expiry as the customer's day ("dùng đến
+    06/01/2027", never the ISO moment it was stored as)."""
     coupon = extra.get("coupon")
     if isinstance(coupon, Mapping):
-        return dict(coupon)
-    code = extra.get("coupon_code")
-    if code:
-        return {"code": str(code), "expires_at": str(extra.get("coupon_expires_at", ""))}
-    return None
+        found = dict(coupon)
+    elif extra.get("coupon_code"):
+        found = {
+            "code": str(extra["coupon_code"]),
+            "expires_at": extra.get("coupon_expires_at", ""),
+        }
+    else:
+        return None
+    if found.get("expires_at"):
+        found["expires_at"] = local_date(found["expires_at"], locale, tz)
+    return found
 
 
 def sample_product(locale: str) -> dict[str, Any]:
@@ -365,7 +449,12 @@ def sample_context(locale: str = "vi", shop_name: str = "Cửa hàng mẫu") -> 
             "referral_code": "MAI7KQ2X",
             "locale": locale,
         },
-        "shop": {"name": shop_name, "slug": "demo", "currency": "VND"},
+        "shop": {
+            "name": shop_name,
+            "sms_name": sms_name_suggestion(shop_name, SMS_NAME_MAX),
+            "slug": "demo",
+            "currency": "VND",
+        },
         "order": {
             "number": "DH-20481",
             "total": "405.000 ₫",
@@ -384,10 +473,16 @@ def sample_context(locale: str = "vi", shop_name: str = "Cửa hàng mẫu") -> 
             "last_order_date": "02/11/2026",
         },
         "loyalty": {"points": 1250, "tier": "gold"},
-        "coupon": {"code": "CAMON10", "expires_at": "02/12/2026", "percent_off": 10},
+        "coupon": {
+            "code": "CAMON10",
+            "expires_at": local_date("2026-12-02", locale, DEFAULT_TIMEZONE),
+            "percent_off": 10,
+        },
         "links": link_markers(),
-        "message": {"locale": locale},
+        "message": {"locale": locale, "timezone": DEFAULT_TIMEZONE},
         "product": sample_product(locale),
+        "xung_ho": NEUTRAL_PRONOUN.get(locale, NEUTRAL_PRONOUN["en"]),
+        "salutation": NEUTRAL_PRONOUN.get(locale, NEUTRAL_PRONOUN["en"]),
         # What date-triggered journeys pass in their context (playbooks/journeys/TEMPLATES.md
         # in the package).
         "days_inactive": 63,

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from careloop.channels.finishing import finish_sms, render_campaign_parts, wants_unaccented
 from careloop.channels.log import record_status
 from careloop.channels.models import CHANNEL_NAMES, KINDS, Message
 from careloop.channels.render_context import (
@@ -64,8 +65,13 @@ def render_message(
     channel: str,
     locale: str,
     context: Mapping[str, Any],
+    kind: str | None = None,
 ) -> Rendered:
-    """Render one channel of a template; raises TemplateError naming key, channel and locale."""
+    """Render one channel of a template; raises TemplateError naming key, channel and locale.
+
+    Sends and previews both come here, so a preview is the exact text that would go out:
+    campaign parts rendered first, then the SMS finishing (channels/finishing.py) for
+    `kind` (a marketing SMS is labelled and says how to refuse)."""
     source, used = find_source(
         session=session,
         shop_id=shop.id,
@@ -75,6 +81,7 @@ def render_message(
         shop_locale=shop.locale,
     )
     where = f"template {template_key!r} ({channel}, {used})"
+    context = render_campaign_parts(context, where=where)
     unknown = unknown_names(source, set(context))
     if unknown:
         raise TemplateError(f"{where}: unknown field(s): {', '.join(sorted(unknown))}")
@@ -83,6 +90,15 @@ def render_message(
         raise TemplateError(f"{where}: an email needs a subject")
     if channel in ("email", "sms", "webhook") and not rendered.text:
         raise TemplateError(f"{where}: the text is empty")
+    if channel == "sms":
+        settings = shop.settings if isinstance(shop.settings, Mapping) else {}
+        rendered = finish_sms(
+            rendered,
+            kind=kind,
+            locale=used,
+            fold=wants_unaccented(source.data, context),
+            reply_number=str(settings.get("sms_reply_number") or ""),
+        )
     return rendered
 
 
@@ -185,6 +201,7 @@ def _enqueue_rendered(
             channel=channel,
             locale=locale,
             context=values,
+            kind=kind,
         )
         for channel in chain
     }
@@ -343,9 +360,11 @@ def preview(
     customer: Customer | None = None,
     context: Mapping[str, Any] | None = None,
     now: datetime | None = None,
+    kind: str | None = None,
 ) -> Rendered:
     """Render a template for a real customer, or for sample data when `customer` is None;
-    pass `now` (the clock) so a real customer's days since the last order are counted."""
+    pass `now` (the clock) so a real customer's days since the last order are counted,
+    and `kind` so a marketing SMS shows its label and refusal line as sent."""
     if customer is not None:
         values = build_context(
             session=session, shop=shop, customer=customer, extra=context, now=now
@@ -361,6 +380,7 @@ def preview(
         channel=channel,
         locale=loc,
         context=values,
+        kind=kind,
     )
 
 

@@ -28,11 +28,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import StrictUndefined, meta
+from jinja2 import StrictUndefined, meta, pass_context
 from jinja2 import TemplateError as JinjaTemplateError
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from careloop.channels.local_format import countdown, local_date
 from careloop.channels.models import MessageTemplate
 from careloop.channels.template_limits import (
     BoundedSandbox,
@@ -75,6 +76,37 @@ class Rendered:
 # Bounded: arithmetic size, loops, output and time (channels/template_limits.py).
 _TEXT_ENV = BoundedSandbox(undefined=StrictUndefined, autoescape=False)
 _HTML_ENV = BoundedSandbox(undefined=StrictUndefined, autoescape=True)
+SENTENCE_ENDS = (".", "!", "?", "…", ":", ";")
+
+
+def _message_setting(context: Any, name: str, default: str) -> str:
+    message = context.get("message")
+    value = message.get(name) if isinstance(message, Mapping) else None
+    return str(value or default)
+
+
+@pass_context
+def _date_filter(context: Any, value: Any) -> str:
+    """`{{ coupon.expires_at | date }}`: the customer's day, language and time zone."""
+    locale = _message_setting(context, "locale", "vi")
+    return local_date(value, locale, _message_setting(context, "timezone", "Asia/Ho_Chi_Minh"))
+
+
+@pass_context
+def _countdown_filter(context: Any, value: Any) -> str:
+    """`{{ days_left | countdown }}`: "hôm nay", "ngày mai", "còn 3 ngày" (never negative)."""
+    return countdown(value, _message_setting(context, "locale", "vi"))
+
+
+def _sentence(value: Any) -> str:
+    """`{{ campaign.subject | sentence }}`: a full stop unless the text already ends one
+    ("Nhà Mộc nhớ bạn!" stays as it is, never "bạn!.")."""
+    text = str(value).rstrip()
+    return text if not text or text.endswith(SENTENCE_ENDS) else text + "."
+
+
+for _env in (_TEXT_ENV, _HTML_ENV):
+    _env.filters.update(date=_date_filter, countdown=_countdown_filter, sentence=_sentence)
 
 
 @functools.lru_cache(maxsize=2048)
@@ -133,7 +165,7 @@ def _from_file(
         entry = section.get(loc)
         if isinstance(entry, Mapping):
             data = dict(entry.get("data") or {})
-            for extra in ("template_id", "kind", "due_days", "assignee_rule"):
+            for extra in ("template_id", "kind", "due_days", "assignee_rule", "unaccented"):
                 if extra in section and extra not in data:
                     data[f"_{extra}"] = section[extra]
             return TemplateSource(
@@ -305,3 +337,14 @@ def _undeclared(part: str) -> frozenset[str]:
         return frozenset(meta.find_undeclared_variables(_TEXT_ENV.parse(part)))
     except JinjaTemplateError:
         return frozenset()  # a syntax error is reported by the render itself
+
+
+def parse_problem(part: str) -> str:
+    """Why `part` does not parse ("line 2: unexpected '}'"), or "" when it does."""
+    if not part:
+        return ""
+    try:
+        _TEXT_ENV.parse(part)
+    except JinjaTemplateError as exc:
+        return _explain(exc)
+    return ""

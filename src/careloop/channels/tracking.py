@@ -28,7 +28,8 @@ from careloop.shops.models import Shop
 PROXY_NETWORKS = (ipaddress.ip_network("17.0.0.0/8"),)
 PROXY_AGENTS = ("googleimageproxy", "yahoomailproxy", "apple-mail-privacy", "outlook-ios-proxy")
 MACHINE_OPEN_WINDOW_SECONDS = 10
-STOP_WORDS = frozenset({"STOP", "HUY", "DUNG", "UNSUBSCRIBE", "TUCHOI"})
+# "TC" (từ chối): the refusal keyword marketing SMS name (channels/finishing.py, Decree 91).
+STOP_WORDS = frozenset({"STOP", "HUY", "DUNG", "UNSUBSCRIBE", "TUCHOI", "TC"})
 # The choices are the contact policy's own, so the page never offers one it cannot honour.
 FREQUENCIES = tuple(CUSTOMER_FREQUENCIES)
 

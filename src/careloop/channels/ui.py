@@ -3,7 +3,7 @@ preview, save it as the shop's override, send a test; the message log with statu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -22,6 +22,7 @@ from careloop.channels.models import (
 )
 from careloop.channels.render_context import build_context, sample_context
 from careloop.channels.settings import get_channel_settings
+from careloop.channels.sms_text import SmsLength, measure
 from careloop.channels.templates import (
     LOCALES,
     Rendered,
@@ -35,6 +36,7 @@ from careloop.channels.templates import (
 )
 from careloop.core.errors import NotFound
 from careloop.customers.models import Customer
+from careloop.shops.models import Shop
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.paging import Page
 from careloop.web.ui.after_session import AfterSession
@@ -80,6 +82,10 @@ TEXTS = {
         "html": "HTML (email)",
         "preview": "Preview",
         "preview_for": "Preview for customer (ID, empty for sample data)",
+        "sms_counter": "{encoding} · {units}/{per_part} characters a part · {parts} SMS",
+        "sms_cost": "cost {cost}",
+        "sms_ucs2_hint": "Accents make this SMS Unicode (70 characters a part, about double "
+        "the price).",
         "refresh": "Refresh preview",
         "save": "Save for this shop",
         "saved": "Saved.",
@@ -125,6 +131,10 @@ TEXTS = {
         "html": "HTML (email)",
         "preview": "Xem trước",
         "preview_for": "Xem trước cho khách (mã, để trống dùng dữ liệu mẫu)",
+        "sms_counter": "{encoding} · {units}/{per_part} ký tự mỗi tin · {parts} tin SMS",
+        "sms_cost": "chi phí {cost}",
+        "sms_ucs2_hint": "Chữ có dấu làm tin SMS thành Unicode (70 ký tự mỗi tin, giá gần gấp "
+        "đôi).",
         "refresh": "Cập nhật xem trước",
         "save": "Lưu cho cửa hàng",
         "saved": "Đã lưu.",
@@ -157,6 +167,19 @@ TEXTS = {
         "unknown_customer": "Không có khách hàng {id} trong cửa hàng.",
     },
 }
+
+
+def sms_length(channel: str, rendered: Rendered | None, shop: Shop) -> SmsLength | None:
+    """The live counter under an SMS preview: alphabet, length, parts and cost (the shop's
+    `sms_cost_per_part` setting), measured on the rendered text."""
+    if channel != "sms" or rendered is None:
+        return None
+    settings = shop.settings if isinstance(shop.settings, Mapping) else {}
+    try:
+        cost = float(settings.get("sms_cost_per_part") or 0)
+    except (TypeError, ValueError):
+        cost = 0.0
+    return measure(rendered.text, cost)
 
 
 def _texts(locale: str) -> dict[str, str]:
@@ -359,6 +382,7 @@ def _editor(
             "source": source,
             "override": override,
             "rendered": rendered,
+            "sms_length": sms_length(channel, rendered, staff.shop),
             "preview_error": preview_error,
             "notice": notice,
             "error": error,
@@ -452,7 +476,12 @@ def preview_template(
         return render(
             request,
             "channels/_preview.html",
-            {"t": texts, "rendered": rendered, "preview_error": problem},
+            {
+                "t": texts,
+                "rendered": rendered,
+                "preview_error": problem,
+                "sms_length": sms_length(chosen_channel, rendered, staff.shop),
+            },
             staff=staff,
         )
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from careloop.channels.template_checks import check_text
 from careloop.community import content
 from careloop.community.audience import Audience, parse_audience, resolve_audience
 from careloop.community.contact import Forecast, forecast
@@ -50,6 +51,8 @@ def _validate(
         errors.append(invalid("subject", "length", max=MAX_SUBJECT))
     if not body.strip() or len(body) > MAX_BODY:
         errors.append(invalid("body", "length", max=MAX_BODY))
+    errors.extend(template_errors("subject", subject))
+    errors.extend(template_errors("body", body))
     try:
         parsed = parse_audience(audience)
     except ValidationFailed as exc:
@@ -58,6 +61,15 @@ def _validate(
     if errors:
         raise ValidationFailed(errors)
     return parsed
+
+
+def template_errors(field_name: str, text: str) -> list[FieldError]:
+    """A campaign text is a message template: it must parse, use only known variables and
+    leave no `{{ }}` in what the customer reads (checked as the message templates are)."""
+    return [
+        invalid(field_name, f"template_{problem.code}", **problem.params)
+        for problem in check_text(text)
+    ]
 
 
 def create_campaign(
@@ -72,6 +84,7 @@ def create_campaign(
     body: str,
     kind: str = "marketing",
     created_by: str = "",
+    sms_unaccented: bool = False,
 ) -> Campaign:
     """A draft campaign; raises ValidationFailed naming each bad field."""
     parsed = _validate(name, purpose, kind, subject, body, audience)
@@ -84,6 +97,7 @@ def create_campaign(
         audience=parsed.to_json(),
         subject=subject.strip(),
         body=body.strip(),
+        sms_unaccented=sms_unaccented,
         status="draft",
         created_by=created_by,
         created_at=now,
@@ -106,6 +120,7 @@ def update_campaign(
     subject: str,
     body: str,
     kind: str = "marketing",
+    sms_unaccented: bool | None = None,
 ) -> Campaign:
     """Change a draft or scheduled campaign (its send time stays); once it has started
     sending, what went out is history and nothing changes."""
@@ -116,6 +131,8 @@ def update_campaign(
     campaign.name, campaign.purpose, campaign.kind = name.strip()[:200], purpose, kind
     campaign.audience = parsed.to_json()
     campaign.subject, campaign.body = subject.strip(), body.strip()
+    if sms_unaccented is not None:
+        campaign.sms_unaccented = sms_unaccented
     campaign.updated_at = clock.now()
     return campaign
 
@@ -218,7 +235,7 @@ def materialize(*, session: Session, clock: Clock, campaign: Campaign) -> int:
     ids = resolve_audience(
         session=session, shop_id=shop.id, audience=parse_audience(campaign.audience)
     )
-    context = {"campaign": {"subject": campaign.subject, "body": campaign.body}}
+    context = {"campaign": campaign_context(campaign)}
     added = queue_sends(
         session=session,
         clock=clock,
@@ -232,6 +249,16 @@ def materialize(*, session: Session, clock: Clock, campaign: Campaign) -> int:
     now = clock.now()
     campaign.status, campaign.materialized_at, campaign.updated_at = "sending", now, now
     return added
+
+
+def campaign_context(campaign: Campaign) -> dict[str, Any]:
+    """What the campaign's message templates get as `campaign`: its subject and body
+    (themselves templates, rendered per customer by channels) and its SMS option."""
+    return {
+        "subject": campaign.subject,
+        "body": campaign.body,
+        "unaccented": bool(campaign.sms_unaccented),
+    }
 
 
 def start_due_campaigns(*, session: Session, clock: Clock) -> int:

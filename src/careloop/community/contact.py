@@ -105,7 +105,13 @@ def load_history(
         wanted = set(part)
         lo, hi = _bounds(part)
         rows = session.execute(
-            select(Message.customer_id, Message.sent_at, Message.created_at, Message.kind).where(
+            select(
+                Message.customer_id,
+                Message.sent_at,
+                Message.created_at,
+                Message.kind,
+                Message.channel,
+            ).where(
                 Message.shop_id == shop_id,
                 Message.customer_id.between(lo, hi),
                 Message.kind.in_(("marketing", "service")),
@@ -113,9 +119,9 @@ def load_history(
                 Message.created_at >= since,
             )
         )
-        for cid, sent, created, kind in rows:
+        for cid, sent, created, kind, channel in rows:
             if cid in wanted:
-                history[int(cid)].append(policy.Sent(sent or created, kind))
+                history[int(cid)].append(policy.Sent(sent or created, kind, channel))
     return history
 
 
@@ -156,9 +162,11 @@ class Facts:
             now=now,
         )
 
-    def note_sent(self, customer_id: int, kind: str, at: datetime) -> None:
+    def note_sent(
+        self, customer_id: int, kind: str, at: datetime, channel: str | None = None
+    ) -> None:
         """Count a send made in this batch against the caps of the next decisions."""
-        self.history.setdefault(customer_id, []).append(policy.Sent(at, kind))
+        self.history.setdefault(customer_id, []).append(policy.Sent(at, kind, channel))
 
 
 @dataclass

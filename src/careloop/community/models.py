@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,6 +41,8 @@ class Campaign(Base):
     audience: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     subject: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
+    # The whole rendered SMS without diacritics (GSM-7: half the price of UCS-2).
+    sms_unaccented: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(16))
     send_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     materialized_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

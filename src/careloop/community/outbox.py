@@ -131,7 +131,7 @@ def process_due(*, session: Session, clock: Clock, limit: int = BATCH_SIZE) -> i
             decision = facts.decide(row.customer_id, row.kind, now)
             _act(session, clock, shop, customer, row, decision)
             if row.status == "sent":
-                facts.note_sent(row.customer_id, row.kind, now)
+                facts.note_sent(row.customer_id, row.kind, now, row.channel)
     session.flush()
     return len(rows)
 

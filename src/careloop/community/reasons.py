@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from careloop.channels.template_checks import TEXTS as TEMPLATE_TEXTS
 from careloop.core.errors import Conflict, FieldError
 
 PREFIX = "community.reason."
@@ -134,6 +135,10 @@ REASONS: dict[str, dict[str, str]] = {
         "vi": "hãy chọn phân khúc để mời",
     },
 }
+
+
+# Template checks (channels/template_checks.py) as campaign reasons: "template_<code>".
+REASONS.update({f"template_{code}": texts for code, texts in TEMPLATE_TEXTS.items()})
 
 
 @dataclass(frozen=True)

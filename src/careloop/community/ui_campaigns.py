@@ -57,6 +57,7 @@ def _form_of(campaign: Campaign) -> dict[str, str]:
         "subject": campaign.subject,
         "body": campaign.body,
         "everyone": "1" if audience.get("all") else "",
+        "sms_unaccented": "1" if campaign.sms_unaccented else "",
     }
     for name in AUDIENCE_FIELDS:
         form[name] = ", ".join(str(v) for v in audience.get(name, []))
@@ -204,11 +205,13 @@ def campaign_create(
     groups_: Annotated[list[str] | None, Form(alias="groups")] = None,
     customers: Picks = None,
     everyone: Text = "",
+    sms_unaccented: Text = "",
 ) -> Response:
     form = _posted(
         name, purpose, kind, subject, body, segments, tiers, tags, skus, groups_, customers,
         everyone,
     )  # fmt: skip
+    form["sms_unaccented"] = sms_unaccented
     try:
         with session.begin_nested():
             campaign = campaigns.create_campaign(
@@ -222,6 +225,7 @@ def campaign_create(
                 subject=subject,
                 body=body,
                 created_by=staff.user.email,
+                sms_unaccented=bool(sms_unaccented),
             )
     except CareloopError as exc:
         return _list_page(request, staff, session, field_errors(exc, staff.locale), form)
@@ -341,11 +345,13 @@ def campaign_edit(
     groups_: Annotated[list[str] | None, Form(alias="groups")] = None,
     customers: Picks = None,
     everyone: Text = "",
+    sms_unaccented: Text = "",
 ) -> Response:
     form = _posted(
         name, purpose, kind, subject, body, segments, tiers, tags, skus, groups_, customers,
         everyone,
     )  # fmt: skip
+    form["sms_unaccented"] = sms_unaccented
     try:
         with session.begin_nested():
             campaigns.update_campaign(
@@ -359,6 +365,7 @@ def campaign_edit(
                 audience=_audience(form),
                 subject=subject,
                 body=body,
+                sms_unaccented=bool(sms_unaccented),
             )
     except CareloopError as exc:
         return _detail(

@@ -153,6 +153,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Customer ids",
         "vi": "Mã khách hàng",
     },
+    "community.sms_unaccented": {
+        "en": "Send the SMS without accents (GSM-7: 160 characters a part, about half the price)",
+        "vi": "Gửi SMS không dấu (GSM-7: 160 ký tự mỗi tin, giá khoảng một nửa)",
+    },
+    "community.sms_counter": {
+        "en": "SMS (before variables are filled): {encoding} · {units} characters · {parts} SMS",
+        "vi": "SMS (trước khi điền biến): {encoding} · {units} ký tự · {parts} tin",
+    },
     "community.everyone": {
         "en": "All customers",
         "vi": "Tất cả khách hàng",

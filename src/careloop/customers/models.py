@@ -40,6 +40,8 @@ class Customer(Base):
     locale: Mapped[str | None] = mapped_column(String(10), nullable=True)
     timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
     preferred_channel: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # "female" / "male" / None: how messages address them (anh/chị) when the shop asks.
+    gender: Mapped[str | None] = mapped_column(String(16), nullable=True)
     tags: Mapped[list[str]] = mapped_column(JsonType, default=list)
     referral_code: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -61,6 +61,7 @@ CUSTOMERS = PersonalData(
         "phone": None,
         "zalo_user_id": None,
         "birthday": None,
+        "gender": None,
         "tags": [],
         "search_key": _search_key,
         "erased_at": _now,

@@ -13,6 +13,23 @@ from careloop.core.phone import normalise_phone
 from careloop.shops.service import validate_timezone
 
 ChannelName = Literal["email", "sms", "zalo"]
+# How a customer's recorded gender or title may be written (API, CSV, staff form); stored as
+# "female" / "male" and used for anh/chị in messages (channels/render_context.py).
+GENDER_WORDS = {
+    "female": "female",
+    "f": "female",
+    "nu": "female",
+    "nữ": "female",
+    "chi": "female",
+    "chị": "female",
+    "ms": "female",
+    "mrs": "female",
+    "male": "male",
+    "m": "male",
+    "nam": "male",
+    "anh": "male",
+    "mr": "male",
+}
 ConsentState = Literal["granted", "denied", "unknown"]
 ExternalId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^\S(.*\S)?$")]
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -31,6 +48,7 @@ class CustomerIn(BaseModel):
     locale: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[A-Za-z]{2,4})?$")
     timezone: str | None = None
     preferred_channel: ChannelName | None = None
+    gender: str | None = None
     zalo_user_id: str | None = Field(default=None, max_length=64)
     accepts_marketing: bool | None = None
     consents: dict[ChannelName, ConsentState] | None = None
@@ -53,6 +71,19 @@ class CustomerIn(BaseModel):
             return None
         assert value is not None
         return normalise_phone(value)
+
+    @field_validator("gender")
+    @classmethod
+    def _gender(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        found = GENDER_WORDS.get(value.strip().lower().rstrip("."))
+        if found is None:
+            raise ValueError(
+                f"unknown gender {value!r} (use female/male, nữ/nam, chị/anh, or leave empty)"
+            )
+        return found
 
     @field_validator("birthday")
     @classmethod
@@ -94,6 +125,7 @@ class CustomerPublic(BaseModel):
     locale: str | None
     timezone: str | None
     preferred_channel: str | None
+    gender: str | None = None
     tags: list[str]
     referral_code: str
     consents: list[ConsentPublic]

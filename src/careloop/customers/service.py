@@ -29,6 +29,7 @@ PROFILE_FIELDS = (
     "locale",
     "timezone",
     "preferred_channel",
+    "gender",
     "zalo_user_id",
     "tags",
 )
@@ -298,6 +299,7 @@ def customer_public(session: Session, shop: Shop, customer: Customer) -> Custome
         locale=customer.locale,
         timezone=customer.timezone,
         preferred_channel=customer.preferred_channel,
+        gender=customer.gender,
         tags=list(customer.tags or []),
         referral_code=customer.referral_code,
         consents=[

@@ -33,6 +33,7 @@ IMPORTED_FIELDS: Final = (
     "timezone",
     "preferred_channel",
     "zalo_user_id",
+    "gender",
 )
 
 

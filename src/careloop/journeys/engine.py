@@ -25,6 +25,7 @@ from careloop.journeys import conditions, policy
 from careloop.journeys.coupon_limits import coupon_params
 from careloop.journeys.effects import CapabilityMissing, Effects, NotSent, SendRequest
 from careloop.journeys.facts import CustomerFacts
+from careloop.journeys.occasions import RULE_OCCASION_PASSED, occasion_passed
 from careloop.journeys.schema import END, JourneyDef, Step, parse_clock, parse_duration
 from careloop.orders.models import Order
 from careloop.shops.models import Shop
@@ -224,6 +225,13 @@ class StepRunner:
             enrollment_id=state.id,
         )
         first = decision.channels[0] if decision.channels else None
+        if spec.kind != "transactional" and occasion_passed(state.context, self._local(now).date()):
+            # "Còn -2 ngày nữa là sinh nhật bạn" is never sent: the occasion is over.
+            self.effects.not_sent(
+                self.session, self.clock, request, NotSent(first, RULE_OCCASION_PASSED)
+            )
+            self.effects.note(self.journey.key, step.id, "suppressed", RULE_OCCASION_PASSED)
+            return self.journey.after(step)
         if decision.action == "defer":
             assert decision.until is not None
             # A key of its own, so the message finally sent is a fresh row queued at its

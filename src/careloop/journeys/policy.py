@@ -6,6 +6,12 @@ seeds: at most 2 non-transactional messages per customer per 30 days and 1 per d
 hours 21:00-08:00 in the customer's time zone (deferred, never dropped). A customer who
 chose "how often" in the preference centre gets the tighter of their choice and the shop's
 caps (rule `customer_frequency`).
+
+Marketing SMS also follow Decree 91/2020/NĐ-CP on spam (Art. 13): advertising messages
+only between 07:00 and 22:00 (the customer's local time) and at most three advertising
+messages to one number within 24 hours. Outside the hours or over the count, SMS leaves
+the chain; when nothing else is left the message waits (rules `ad_sms_hours`,
+`ad_sms_daily`). Its label and refusal line are added at render (channels/finishing.py).
 """
 
 from __future__ import annotations
@@ -37,6 +43,13 @@ RULE_QUIET_HOURS = "quiet_hours"
 RULE_DAILY_CAP = "daily_cap"
 RULE_WINDOW_CAP = "window_cap"
 RULE_CUSTOMER_FREQUENCY = "customer_frequency"
+RULE_AD_SMS_HOURS = "ad_sms_hours"
+RULE_AD_SMS_DAILY = "ad_sms_daily"
+
+# Decree 91/2020/NĐ-CP Art. 13: advertising SMS from 07:00 to 22:00, at most 3 in 24 hours.
+AD_SMS_HOURS = (time(7, 0), time(22, 0))
+AD_SMS_MAX = 3
+AD_SMS_WINDOW = timedelta(hours=24)
 
 # The preference centre's "how often" choices: at most (messages, days), counted like the
 # shop's window cap; "normal" leaves the shop's caps alone. Only the classes the shop caps
@@ -139,6 +152,8 @@ class Sent:
 
     at: datetime
     kind: str
+    # The channel it went on, when known (Decree 91 counts advertising SMS per number).
+    channel: str | None = None
 
 
 @dataclass(frozen=True)
@@ -201,6 +216,10 @@ def decide(
             "suppress", rule=RULE_CUSTOMER_FREQUENCY, detail="customer chose important only"
         )
     tz = zone(recipient.timezone)
+    if kind == "marketing" and "sms" in allowed:
+        allowed, held = advertising_sms(allowed, history, now, tz)
+        if held is not None:
+            return held
     if kind in policy.quiet_classes and policy.quiet_hours is not None:
         start, end = policy.quiet_hours
         if in_quiet_hours(now.astimezone(tz).time(), start, end):
@@ -212,6 +231,31 @@ def decide(
         if over is not None:
             return over
     return Decision("send", tuple(allowed))
+
+
+def advertising_sms(
+    allowed: Sequence[str], history: Sequence[Sent], now: datetime, tz: ZoneInfo
+) -> tuple[list[str], Decision | None]:
+    """Decree 91's hours and count for a marketing message whose chain has SMS: the chain
+    without SMS when SMS may not go now, or a deferral when SMS was the only way."""
+    start, end = AD_SMS_HOURS
+    rule, until = None, None
+    if not start <= now.astimezone(tz).time() < end:
+        rule, until = RULE_AD_SMS_HOURS, next_local_time(now, tz, start)
+    else:
+        recent = sorted(
+            h.at
+            for h in history
+            if h.channel == "sms" and h.kind == "marketing" and now - AD_SMS_WINDOW < h.at <= now
+        )
+        if len(recent) >= AD_SMS_MAX:
+            rule, until = RULE_AD_SMS_DAILY, recent[len(recent) - AD_SMS_MAX] + AD_SMS_WINDOW
+    if rule is None or until is None:
+        return list(allowed), None
+    rest = [c for c in allowed if c != "sms"]
+    if rest:
+        return rest, None
+    return [], Decision("defer", ("sms",), rule, until, "Decree 91/2020/NĐ-CP")
 
 
 def history_days(policy: ContactPolicy) -> int:

@@ -37,7 +37,42 @@
     }
   });
 
-  document.addEventListener("DOMContentLoaded", function () { initCharts(document); });
+  /* <textarea data-sms-counter data-sms-label="{encoding} {units} {parts}"> shows, in the
+     element after it, the SMS alphabet, length and parts of its text, as the server counts
+     them (channels/sms_text.py): 3GPP TS 23.038 GSM-7 (extension characters count two)
+     or UCS-2; 160/153 or 70/67 characters a part. */
+  var GSM7 = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+  var GSM7_EXT = "\f^{}\\[~]|€";
+  function smsLength(text) {
+    var units = 0, gsm = true;
+    for (var i = 0; i < text.length; i++) {
+      var ch = text.charAt(i);
+      if (GSM7.indexOf(ch) >= 0) units += 1;
+      else if (GSM7_EXT.indexOf(ch) >= 0) units += 2;
+      else { gsm = false; break; }
+    }
+    if (!gsm) units = text.length;  /* UTF-16 code units, as UCS-2 counts them */
+    var single = gsm ? 160 : 70, part = gsm ? 153 : 67;
+    var parts = units === 0 ? 0 : (units <= single ? 1 : Math.ceil(units / part));
+    return { encoding: gsm ? "GSM-7" : "UCS-2", units: units, parts: parts };
+  }
+  function showSmsLength(field) {
+    var out = field.nextElementSibling;
+    if (!out) return;
+    var m = smsLength(field.value);
+    out.textContent = (field.dataset.smsLabel || "{encoding} · {units} · {parts}")
+      .replace("{encoding}", m.encoding).replace("{units}", m.units).replace("{parts}", m.parts);
+  }
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (field instanceof HTMLTextAreaElement && field.hasAttribute("data-sms-counter")) showSmsLength(field);
+  });
+  function initSmsCounters(root) {
+    root.querySelectorAll("textarea[data-sms-counter]").forEach(showSmsLength);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { initCharts(document); initSmsCounters(document); });
   document.addEventListener("htmx:afterSettle", function (event) { initCharts(event.target); });
-  window.careloop = { initCharts: initCharts };
+  window.careloop = { initCharts: initCharts, smsLength: smsLength };
 })();

@@ -36,6 +36,7 @@ PAGE_MODULES: list[str] = [
     "careloop.web.ui.onboarding",
     "careloop.web.ui.settings",
     "careloop.web.ui.shop_links",
+    "careloop.web.ui.shop_messages",
 ]
 
 # CSRF first; record_changes audits every staff change a route did not audit itself.

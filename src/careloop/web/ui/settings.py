@@ -120,7 +120,13 @@ def _done(path: str) -> RedirectResponse:
 
 
 def _shop_context(staff: StaffContext) -> dict[str, Any]:
-    return {"business_models": BUSINESS_MODELS, "locales": LOCALES}
+    from careloop.channels.sms_text import sms_name_suggestion
+
+    return {
+        "business_models": BUSINESS_MODELS,
+        "locales": LOCALES,
+        "sms_name_suggestion": sms_name_suggestion,
+    }
 
 
 @router.get("/settings", response_class=HTMLResponse)
