@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 
 from careloop.context import AppContext
+from careloop.core.catalogue import catalogue_texts
 from careloop.core.money import format_money
 from careloop.customers.models import Customer
 from careloop.loyalty.admin import summary
@@ -24,66 +25,8 @@ TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["html"]),
 )
-TEXT: dict[str, dict[str, str]] = {
-    "vi": {
-        "title": "Thành viên thân thiết",
-        "points": "điểm",
-        "tier": "Hạng",
-        "no_tier": "Chưa có hạng",
-        "next": "Còn {orders} đơn hoặc {spend} nữa để lên hạng {tier}",
-        "top": "Bạn đang ở hạng cao nhất. Cảm ơn bạn!",
-        "privileges": "Đặc quyền của bạn",
-        "rewards": "Đổi điểm",
-        "coupons": "Mã giảm giá của bạn",
-        "refer": "Giới thiệu bạn bè",
-        "refer_hint": "Gửi liên kết này: bạn của bạn được ưu đãi đơn đầu, bạn nhận quà khi họ mua.",
-        "expires": "hết hạn",
-        "silver": "Bạc",
-        "gold": "Vàng",
-        "platinum": "Bạch kim",
-        "invited": "{name} mời bạn mua sắm tại {shop}. Dùng mã {code} khi đặt hàng.",
-    },
-    "en": {
-        "title": "Loyalty",
-        "points": "points",
-        "tier": "Tier",
-        "no_tier": "No tier yet",
-        "next": "{orders} more orders or {spend} more to reach {tier}",
-        "top": "You are at our highest tier. Thank you!",
-        "privileges": "Your privileges",
-        "rewards": "Redeem points",
-        "coupons": "Your coupons",
-        "refer": "Refer a friend",
-        "refer_hint": "Share this link: your friend gets a first-order treat, you get a reward.",
-        "expires": "expires",
-        "silver": "Silver",
-        "gold": "Gold",
-        "platinum": "Platinum",
-        "invited": "{name} invites you to {shop}. Use code {code} at checkout.",
-    },
-}
-PRIVILEGES = {
-    "vi": {
-        "free_shipping": "Miễn phí giao hàng",
-        "free_express_shipping": "Miễn phí giao hàng hỏa tốc",
-        "free_returns": "Miễn phí đổi trả",
-        "double_warranty": "Gấp đôi thời gian bảo hành",
-        "workshop_seat": "Một chỗ tại workshop",
-        "early_access": "Dùng thử sản phẩm mới sớm",
-        "priority_support": "Hỗ trợ ưu tiên",
-        "birthday_gift": "Quà sinh nhật",
-    },
-    "en": {
-        "free_shipping": "Free shipping",
-        "free_express_shipping": "Free express shipping",
-        "free_returns": "Free returns",
-        "double_warranty": "Double warranty period",
-        "workshop_seat": "A workshop seat",
-        "early_access": "Early access to new products",
-        "priority_support": "Priority support",
-        "birthday_gift": "Birthday gift",
-    },
-}
+TEXT: dict[str, dict[str, str]] = catalogue_texts("loyalty.page.text")
+PRIVILEGES = catalogue_texts("loyalty.page.privileges")
 
 page_router = APIRouter(include_in_schema=False)
 

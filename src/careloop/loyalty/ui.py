@@ -23,7 +23,6 @@ from careloop.loyalty.program import program_config
 from careloop.loyalty.referrals import approve_referral, cancel_referral, referrals_of
 from careloop.loyalty.service import disable_program, enable_program, update_settings
 from careloop.web.deps import Ctx, SessionDep
-from careloop.web.i18n import register_messages
 from careloop.web.paging import Page
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, OwnerStaff, StaffContext
 from careloop.web.ui.nav import register_nav
@@ -34,90 +33,6 @@ register_nav("loyalty", "Loyalty", "Khách hàng thân thiết", "/loyalty", min
 
 PAGE_SIZE = 50
 REASON_MAX = 300
-
-register_messages(
-    {
-        "loyalty.title": {"en": "Loyalty", "vi": "Khách hàng thân thiết"},
-        "loyalty.settings": {"en": "Program", "vi": "Chương trình"},
-        "loyalty.members": {"en": "Members", "vi": "Thành viên"},
-        "loyalty.rewards": {"en": "Rewards", "vi": "Phần thưởng"},
-        "loyalty.coupons": {"en": "Coupons", "vi": "Mã giảm giá"},
-        "loyalty.referrals": {"en": "Referrals", "vi": "Giới thiệu"},
-        "loyalty.enabled": {"en": "The program is running.", "vi": "Chương trình đang chạy."},
-        "loyalty.disabled": {
-            "en": "The program is off. Turn it on to give tiers from past orders and points "
-            "from now on.",
-            "vi": "Chương trình đang tắt. Bật để xếp hạng theo đơn cũ và tích điểm từ bây giờ.",
-        },
-        "loyalty.enable": {"en": "Turn on", "vi": "Bật"},
-        "loyalty.disable": {"en": "Turn off", "vi": "Tắt"},
-        "loyalty.confirm_disable": {
-            "en": "Turn the loyalty program off? Customers stop earning points.",
-            "vi": "Tắt chương trình? Khách hàng sẽ ngừng tích điểm.",
-        },
-        "loyalty.setting": {"en": "Setting", "vi": "Thiết lập"},
-        "loyalty.value": {"en": "Value (JSON)", "vi": "Giá trị (JSON)"},
-        "loyalty.save": {"en": "Save", "vi": "Lưu"},
-        "loyalty.updated_by": {
-            "en": "Last changed by {who} at {when}",
-            "vi": "Sửa lần cuối bởi {who} lúc {when}",
-        },
-        "loyalty.tier": {"en": "Tier", "vi": "Hạng"},
-        "loyalty.no_tier": {"en": "no tier", "vi": "chưa có hạng"},
-        "loyalty.points": {"en": "Points", "vi": "Điểm"},
-        "loyalty.since": {"en": "Since", "vi": "Từ"},
-        "loyalty.no_members": {
-            "en": "No members yet. Turn the program on; customers join with their orders.",
-            "vi": "Chưa có thành viên. Hãy bật chương trình; khách tham gia khi mua hàng.",
-        },
-        "loyalty.ledger": {"en": "Points ledger", "vi": "Sổ điểm"},
-        "loyalty.adjust": {"en": "Adjust points", "vi": "Điều chỉnh điểm"},
-        "loyalty.adjust_points": {
-            "en": "Points (+ to add, − to remove)",
-            "vi": "Điểm (+ cộng, − trừ)",
-        },
-        "loyalty.reason": {"en": "Reason (required)", "vi": "Lý do (bắt buộc)"},
-        "loyalty.when": {"en": "When", "vi": "Lúc"},
-        "loyalty.kind": {"en": "Kind", "vi": "Loại"},
-        "loyalty.who": {"en": "By", "vi": "Bởi"},
-        "loyalty.expires": {"en": "Expires", "vi": "Hết hạn"},
-        "loyalty.empty_ledger": {"en": "No points yet.", "vi": "Chưa có điểm."},
-        "loyalty.cost": {"en": "Cost (points)", "vi": "Giá (điểm)"},
-        "loyalty.min_tier": {"en": "Minimum tier", "vi": "Hạng tối thiểu"},
-        "loyalty.code": {"en": "Code", "vi": "Mã"},
-        "loyalty.discount": {"en": "Discount", "vi": "Giảm"},
-        "loyalty.used": {"en": "Used", "vi": "Đã dùng"},
-        "loyalty.status": {"en": "Status", "vi": "Trạng thái"},
-        "loyalty.revoke": {"en": "Revoke", "vi": "Thu hồi"},
-        "loyalty.revoked": {"en": "revoked", "vi": "đã thu hồi"},
-        "loyalty.confirm_revoke": {"en": "Revoke this coupon?", "vi": "Thu hồi mã này?"},
-        "loyalty.no_coupons": {"en": "No coupons issued yet.", "vi": "Chưa phát mã nào."},
-        "loyalty.no_rewards": {"en": "No rewards in the catalogue.", "vi": "Chưa có phần thưởng."},
-        "loyalty.advocate": {"en": "Advocate", "vi": "Người giới thiệu"},
-        "loyalty.friend": {"en": "Friend", "vi": "Người được giới thiệu"},
-        "loyalty.hold_reasons": {"en": "Held because", "vi": "Tạm giữ vì"},
-        "loyalty.reason.self_referral": {"en": "self-referral", "vi": "tự giới thiệu"},
-        "loyalty.reason.shared_phone": {"en": "same phone", "vi": "trùng số điện thoại"},
-        "loyalty.reason.shared_email": {"en": "same email", "vi": "trùng email"},
-        "loyalty.reason.shared_delivery_address": {
-            "en": "same delivery address",
-            "vi": "trùng địa chỉ giao hàng",
-        },
-        "loyalty.reason.not_first_order": {
-            "en": "not the friend's first order",
-            "vi": "không phải đơn đầu tiên",
-        },
-        "loyalty.reason.burst": {
-            "en": "many referrals this week",
-            "vi": "quá nhiều lượt giới thiệu trong tuần",
-        },
-        "loyalty.approve": {"en": "Approve", "vi": "Duyệt"},
-        "loyalty.cancel": {"en": "Cancel", "vi": "Hủy"},
-        "loyalty.confirm_cancel": {"en": "Cancel this referral?", "vi": "Hủy lượt giới thiệu này?"},
-        "loyalty.no_referrals": {"en": "No referrals yet.", "vi": "Chưa có lượt giới thiệu."},
-        "loyalty.all": {"en": "All", "vi": "Tất cả"},
-    }
-)
 
 
 def _actor(staff: StaffContext) -> str:

@@ -20,7 +20,6 @@ from jinja2.runtime import Context
 
 from careloop import __version__
 from careloop.channels.honest import HONEST_STATES
-from careloop.channels.honest import LABELS as HONEST_LABELS
 from careloop.core.money import format_money
 from careloop.web.i18n import (
     DEFAULT_LOCALE,
@@ -28,7 +27,6 @@ from careloop.web.i18n import (
     LOCALES,
     event_label,
     normalise_locale,
-    register_messages,
     t,
 )
 from careloop.web.security import CSRF_FORM_FIELD, CSRF_HEADER, STAFF_CSP, csrf_token
@@ -98,9 +96,6 @@ def _static(path: str) -> str:
     # The version in the query string makes browsers fetch assets again after an upgrade.
     return f"/static/{path}?v={__version__}"
 
-
-# Honest message states (DESIGN rule 9) read the same on every page.
-register_messages({f"honest.{state}": HONEST_LABELS[state] for state in HONEST_STATES})
 
 env.globals.update(
     honest_states=HONEST_STATES,
