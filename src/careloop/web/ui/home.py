@@ -54,7 +54,7 @@ def home(
         request,
         "home.html",
         {
-            **overview_view(figures.payload, words),
+            **overview_view(figures.payload, words, staff.locale),
             "computed_at": figures.as_of,
             "refreshing": figures.refreshing,
             "figures_key": OVERVIEW,
