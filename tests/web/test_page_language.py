@@ -128,7 +128,6 @@ STILL_ENGLISH: dict[str, str] = {
     "/community": "champions",
     "/community/campaigns": "champions gold",
     "/community/events": "champions",
-    "/customers": "about attention champions customers gold lose …",
     "/customers/{customer_id}": "order points seat son system ticket",
     "/customers/{customer_id}/export.html": "actor and angry asked author below …",
     "/customers/{customer_id}/timeline": "order points seat system ticket",
