@@ -16,9 +16,11 @@ $(UV):
 
 install: $(UV)
 	$(UV) sync --frozen --no-dev --quiet
+	$(VENV)/bin/pybabel -q compile -d src/careloop/locale -D careloop
 
 install-dev: $(UV)
 	$(UV) sync --frozen --quiet
+	$(VENV)/bin/pybabel -q compile -d src/careloop/locale -D careloop
 
 ## run: install, create the SQLite database, load the demo shop, serve on :8000
 run: install

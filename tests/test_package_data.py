@@ -38,6 +38,10 @@ def test_a_built_wheel_contains_every_shipped_journey_and_template(tmp_path: Pat
     names = set(zipfile.ZipFile(wheel).namelist())
     for path in shipped_files():
         assert f"careloop/playbooks/journeys/{path.name}" in names
+    # The message catalogue, compiled by the build (hatch_build.py), not only its sources.
+    for locale in ("en", "vi"):
+        assert f"careloop/locale/{locale}/LC_MESSAGES/careloop.mo" in names
+        assert f"careloop/locale/{locale}/LC_MESSAGES/careloop.po" in names
     for key in shipped_template_keys():
         assert f"careloop/playbooks/templates/{key}.yaml" in names
     assert "careloop/playbooks/journeys/TEMPLATES.md" in names

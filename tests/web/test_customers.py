@@ -112,7 +112,7 @@ def test_customer_page_shows_profile_consents_orders_and_timeline(
 
     for shown in (
         "Nguyễn Thị Lan",
-        "+84 901 234 567",
+        "0901 234 567",
         "vip",
         customer.referral_code,
         "Granted",

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from careloop.channels.models import Message
 from careloop.core.attention import URGENT, AttentionItem, register_attention
+from careloop.core.catalogue import catalogue_pairs
 
 WINDOW = timedelta(days=7)
 SETTINGS_URL = "/settings/channels"
@@ -32,25 +33,8 @@ def failure_cause(reason: str | None) -> tuple[str, str | None]:
     return "provider", None
 
 
-_TEXTS = {
-    "not_configured": {
-        "en": "{n} messages failed: the {channel} channel is not set up",
-        "vi": "{n} tin gửi lỗi: kênh {channel} chưa được thiết lập",
-    },
-    "no_address": {
-        "en": "{n} messages failed: customers have no {channel} address",
-        "vi": "{n} tin gửi lỗi: khách chưa có địa chỉ {channel}",
-    },
-    "provider": {
-        "en": "{n} messages failed on {channel}: the provider refused them",
-        "vi": "{n} tin gửi lỗi qua {channel}: nhà cung cấp từ chối",
-    },
-}
-_FIX = {
-    "not_configured": {"en": "Set up the channel", "vi": "Thiết lập kênh"},
-    "no_address": {"en": "See the messages", "vi": "Xem các tin"},
-    "provider": {"en": "See why and fix the settings", "vi": "Xem lý do và sửa cài đặt"},
-}
+_TEXTS = catalogue_pairs("channels.attention.texts")
+_FIX = catalogue_pairs("channels.attention.fix")
 
 
 def channel_items(session: Session, shop: Any, now: datetime) -> list[AttentionItem]:

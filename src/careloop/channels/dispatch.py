@@ -49,6 +49,7 @@ from careloop.channels.base import (
 from careloop.channels.log import event_payload, record_status
 from careloop.channels.models import ChannelSettings, ChannelThrottle, Message, Suppression
 from careloop.context import AppContext
+from careloop.core.catalogue import catalogue_texts
 from careloop.core.errors import FieldError, ValidationFailed
 from careloop.core.events import MESSAGE_MAYBE_SENT, MESSAGE_REPLIED
 from careloop.core.settings import base_url_problem
@@ -198,18 +199,7 @@ class DbTokenStore:
             )
 
 
-ZALO_ALERT = {
-    "vi": {
-        "title": "Zalo OA đã mất kết nối: hãy kết nối lại",
-        "body": "Zalo từ chối làm mới mã truy cập ({reason}). Tin Zalo sẽ chuyển sang kênh "
-        "khác cho đến khi bạn kết nối lại Official Account trong phần Kênh.",
-    },
-    "en": {
-        "title": "Zalo OA disconnected: reconnect it",
-        "body": "Zalo refused to refresh the access token ({reason}). Zalo messages fall back "
-        "to other channels until you reconnect the Official Account under Channels.",
-    },
-}
+ZALO_ALERT = catalogue_texts("channels.dispatch.zalo_alert")
 
 
 class ProviderPool:

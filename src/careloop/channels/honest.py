@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from careloop.core.catalogue import catalogue_pairs
+
 HONEST_STATES = ("queued", "sent", "maybe_sent", "delivered", "failed", "suppressed")
 
 _FOLD = {
@@ -25,14 +27,7 @@ _FOLD = {
     "suppressed": "suppressed",
 }
 
-LABELS = {
-    "queued": {"en": "Queued", "vi": "Đang chờ gửi"},
-    "sent": {"en": "Sent (accepted by the provider)", "vi": "Đã gửi (nhà cung cấp đã nhận)"},
-    "maybe_sent": {"en": "Maybe sent", "vi": "Có thể đã gửi"},
-    "delivered": {"en": "Delivered", "vi": "Đã đến khách"},
-    "failed": {"en": "Failed", "vi": "Gửi lỗi"},
-    "suppressed": {"en": "Not sent (suppressed)", "vi": "Không gửi (bị chặn)"},
-}
+LABELS = catalogue_pairs("channels.honest.labels")
 
 
 def honest_state(status: str) -> str:

@@ -18,45 +18,12 @@ from careloop.channels.models import ChannelSettings, Message
 from careloop.channels.outbox import OUTBOX
 from careloop.customers.models import Customer
 from careloop.web.deps import Ctx, SessionDep
-from careloop.web.i18n import register_messages
 from careloop.web.ui.deps import CurrentStaff
 from careloop.web.ui.nav import register_nav
 from careloop.web.ui.templating import render
 
 router = APIRouter()
 SHOWN = 50
-
-register_messages(
-    {
-        "outbox.title": {"en": "Demo outbox", "vi": "Hộp thư demo"},
-        "outbox.subtitle": {
-            "en": "Messages delivered to the demo outbox, as the customer sees them on a phone. "
-            "Nothing here left this computer.",
-            "vi": "Tin đã gửi vào hộp thư demo, đúng như khách thấy trên điện thoại. "
-            "Không tin nào rời khỏi máy này.",
-        },
-        "outbox.empty": {
-            "en": "Nothing delivered yet: messages appear here as journeys send them.",
-            "vi": "Chưa có tin nào: tin sẽ hiện ở đây khi hành trình gửi đi.",
-        },
-        "outbox.to": {"en": "To", "vi": "Đến"},
-        "outbox.from": {"en": "From", "vi": "Từ"},
-        "outbox.subject": {"en": "Subject", "vi": "Tiêu đề"},
-        "outbox.channel.email": {"en": "Email", "vi": "Email"},
-        "outbox.channel.sms": {"en": "SMS", "vi": "SMS"},
-        "outbox.channel.zalo": {"en": "Zalo", "vi": "Zalo"},
-        "outbox.settings_notice": {
-            "en": "Channels marked “outbox” deliver to the demo outbox: customers receive "
-            "nothing until a provider below is set up for that channel.",
-            "vi": "Kênh ghi “outbox” gửi vào hộp thư demo: khách chưa nhận được tin nào cho "
-            "đến khi bạn thiết lập nhà cung cấp bên dưới cho kênh đó.",
-        },
-        "outbox.not_using": {
-            "en": "No channel of this shop delivers to the demo outbox.",
-            "vi": "Chưa kênh nào của cửa hàng gửi vào hộp thư demo.",
-        },
-    }
-)
 
 
 def uses_outbox(session: Session, shop_id: int) -> bool:

@@ -19,23 +19,11 @@ from careloop.channels.templates import (
     render_source,
     unknown_names,
 )
+from careloop.core.catalogue import catalogue_pairs
 
 LEFTOVER_MARKS = ("{{", "}}", "{%", "%}")
 
-TEXTS: dict[str, dict[str, str]] = {
-    "unknown_variable": {
-        "vi": "biến không tồn tại: {names} (dùng các biến trong danh sách, ví dụ "
-        "{{{{ customer.first_name }}}})",
-        "en": "unknown variable(s): {names} (use the listed variables, e.g. "
-        "{{{{ customer.first_name }}}})",
-    },
-    "syntax": {"vi": "lỗi cú pháp mẫu: {detail}", "en": "template syntax error: {detail}"},
-    "leftover": {
-        "vi": "nội dung gửi đi vẫn còn ký hiệu mẫu {mark}: khách hàng sẽ đọc thấy nó",
-        "en": "the text that would be sent still contains {mark}: the customer would read it",
-    },
-    "render": {"vi": "không hiển thị được: {detail}", "en": "cannot render: {detail}"},
-}
+TEXTS: dict[str, dict[str, str]] = catalogue_pairs("channels.template_checks.texts")
 
 
 @dataclass(frozen=True)

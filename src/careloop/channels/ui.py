@@ -34,6 +34,7 @@ from careloop.channels.templates import (
     shipped_template_keys,
     unknown_names,
 )
+from careloop.core.catalogue import catalogue_texts
 from careloop.core.errors import NotFound
 from careloop.customers.models import Customer
 from careloop.shops.models import Shop
@@ -66,107 +67,7 @@ MESSAGE_STATUSES = (
 )
 PAGE_SIZE = 50
 
-TEXTS = {
-    "en": {
-        "templates": "Templates",
-        "templates_sub": "The wording of every message, per channel and language. "
-        "Your edits override the shipped text for this shop only.",
-        "key": "Template",
-        "overrides": "Your versions",
-        "shipped": "shipped",
-        "custom": "custom",
-        "channel": "Channel",
-        "locale": "Language",
-        "subject": "Subject",
-        "text": "Text",
-        "html": "HTML (email)",
-        "preview": "Preview",
-        "preview_for": "Preview for customer (ID, empty for sample data)",
-        "sms_counter": "{encoding} · {units}/{per_part} characters a part · {parts} SMS",
-        "sms_cost": "cost {cost}",
-        "sms_ucs2_hint": "Accents make this SMS Unicode (70 characters a part, about double "
-        "the price).",
-        "refresh": "Refresh preview",
-        "save": "Save for this shop",
-        "saved": "Saved.",
-        "send_test": "Send a test",
-        "address": "Email address or phone",
-        "test_sent": "Test sent to {to} via {provider}.",
-        "owner_only": "Only the owner can change templates.",
-        "no_preview": "Nothing to preview.",
-        "render_error": "Cannot render",
-        "back": "All templates",
-        "messages": "Message log",
-        "messages_sub": "Every message queued, sent, delivered, opened or failed.",
-        "no_messages": "No messages match. Messages appear here as journeys and tickets send them.",
-        "status": "Status",
-        "journey": "Journey",
-        "all": "All",
-        "filter": "Filter",
-        "created": "Queued",
-        "customer": "Customer",
-        "to": "To",
-        "history": "Status history",
-        "reason": "Reason",
-        "at": "When",
-        "body": "Message",
-        "step": "Step",
-        "attempts": "Attempts",
-        "count": "{count} messages",
-        "not_configured": "The {channel} channel is not set up for this shop (Settings).",
-        "unknown_customer": "No customer {id} in this shop.",
-    },
-    "vi": {
-        "templates": "Mẫu tin nhắn",
-        "templates_sub": "Nội dung mọi tin nhắn theo kênh và ngôn ngữ. "
-        "Bản bạn sửa chỉ thay cho cửa hàng này.",
-        "key": "Mẫu",
-        "overrides": "Bản của bạn",
-        "shipped": "có sẵn",
-        "custom": "tự tạo",
-        "channel": "Kênh",
-        "locale": "Ngôn ngữ",
-        "subject": "Tiêu đề",
-        "text": "Nội dung",
-        "html": "HTML (email)",
-        "preview": "Xem trước",
-        "preview_for": "Xem trước cho khách (mã, để trống dùng dữ liệu mẫu)",
-        "sms_counter": "{encoding} · {units}/{per_part} ký tự mỗi tin · {parts} tin SMS",
-        "sms_cost": "chi phí {cost}",
-        "sms_ucs2_hint": "Chữ có dấu làm tin SMS thành Unicode (70 ký tự mỗi tin, giá gần gấp "
-        "đôi).",
-        "refresh": "Cập nhật xem trước",
-        "save": "Lưu cho cửa hàng",
-        "saved": "Đã lưu.",
-        "send_test": "Gửi thử",
-        "address": "Email hoặc số điện thoại",
-        "test_sent": "Đã gửi thử tới {to} qua {provider}.",
-        "owner_only": "Chỉ chủ shop mới sửa được mẫu tin nhắn.",
-        "no_preview": "Không có gì để xem trước.",
-        "render_error": "Không tạo được nội dung",
-        "back": "Tất cả mẫu",
-        "messages": "Nhật ký tin nhắn",
-        "messages_sub": "Mọi tin nhắn đã xếp hàng, gửi, nhận, mở hoặc lỗi.",
-        "no_messages": "Không có tin nhắn phù hợp. Tin nhắn sẽ hiện ở đây khi hành trình "
-        "và phiếu hỗ trợ gửi đi.",
-        "status": "Trạng thái",
-        "journey": "Hành trình",
-        "all": "Tất cả",
-        "filter": "Lọc",
-        "created": "Xếp hàng lúc",
-        "customer": "Khách hàng",
-        "to": "Tới",
-        "history": "Lịch sử trạng thái",
-        "reason": "Lý do",
-        "at": "Lúc",
-        "body": "Nội dung",
-        "step": "Bước",
-        "attempts": "Số lần thử",
-        "count": "{count} tin nhắn",
-        "not_configured": "Kênh {channel} chưa được cài đặt cho cửa hàng (Cài đặt).",
-        "unknown_customer": "Không có khách hàng {id} trong cửa hàng.",
-    },
-}
+TEXTS = catalogue_texts("channels.ui.texts")
 
 
 def sms_length(channel: str, rendered: Rendered | None, shop: Shop) -> SmsLength | None:

@@ -28,6 +28,7 @@ from careloop.channels.sms import (
 )
 from careloop.channels.zalo import verify_event
 from careloop.context import AppContext
+from careloop.core.catalogue import catalogue_texts
 from careloop.customers.models import Consent, Customer
 from careloop.shops.links import review_destination, store_url
 from careloop.shops.models import Shop
@@ -38,56 +39,7 @@ router = APIRouter(prefix="/c", include_in_schema=False)
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 NO_STORE = {"Cache-Control": "no-store, private"}
 CHOICE_CHANNELS = ("email", "sms", "zalo")
-TEXTS = {
-    "vi": {
-        "unsub_title": "Hủy nhận tin",
-        "unsub_ask": "Bạn muốn ngừng nhận tin từ {shop} qua {channel}?",
-        "unsub_button": "Hủy nhận tin",
-        "unsub_done": "Bạn đã hủy nhận tin từ {shop} qua {channel}.",
-        "prefs_title": "Tùy chọn nhận tin",
-        "channels": "Kênh bạn muốn nhận tin",
-        "frequency": "Tần suất",
-        "normal": "Bình thường",
-        "weekly": "Tối đa 1 lần mỗi tuần",
-        "monthly": "Tối đa 1 lần mỗi tháng",
-        "quarterly": "Tối đa 1 lần mỗi quý",
-        "important": "Chỉ tin quan trọng (đơn hàng, bảo hành, hỗ trợ), không khuyến mãi",
-        "opt_out_all": "Ngừng nhận tất cả tin",
-        "save": "Lưu",
-        "saved": "Đã lưu lựa chọn của bạn.",
-        "invalid_title": "Liên kết không còn hiệu lực",
-        "invalid_body": "Liên kết này không đúng hoặc đã hết hạn. Xin lỗi vì sự bất tiện.",
-        "visit": "Ghé cửa hàng",
-        "visit_title": "Cảm ơn bạn đã quay lại {shop}",
-        "visit_body": "{shop} sắp có cửa hàng trực tuyến. Hãy trả lời tin nhắn để đặt hàng.",
-        "review_title": "Cảm ơn bạn đã muốn đánh giá {shop}",
-        "review_body": "Hãy trả lời tin nhắn với cảm nhận của bạn: {shop} đọc từng ý kiến.",
-    },
-    "en": {
-        "unsub_title": "Unsubscribe",
-        "unsub_ask": "Stop receiving messages from {shop} by {channel}?",
-        "unsub_button": "Unsubscribe",
-        "unsub_done": "You are unsubscribed from {shop} messages by {channel}.",
-        "prefs_title": "Message preferences",
-        "channels": "Channels you want to hear from us on",
-        "frequency": "How often",
-        "normal": "As usual",
-        "weekly": "At most once a week",
-        "monthly": "At most once a month",
-        "quarterly": "At most once a quarter",
-        "important": "Only what matters (orders, warranty, support), no promotions",
-        "opt_out_all": "Opt out of everything",
-        "save": "Save",
-        "saved": "Your choices are saved.",
-        "invalid_title": "This link is no longer valid",
-        "invalid_body": "This link is wrong or has expired. Sorry for the trouble.",
-        "visit": "Visit the shop",
-        "visit_title": "Thank you for coming back to {shop}",
-        "visit_body": "{shop}'s online store is coming soon. Reply to our message to order.",
-        "review_title": "Thank you for reviewing {shop}",
-        "review_body": "Reply to our message with your thoughts: {shop} reads every one.",
-    },
-}
+TEXTS = catalogue_texts("channels.web.texts")
 
 
 class LinkInvalid(HTTPException):

@@ -11,7 +11,6 @@ from fastapi import APIRouter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-import careloop.community.ui_text  # noqa: F401  (registers the pages' strings)
 from careloop.community import ambassadors, groups
 from careloop.community.models import (
     Campaign,

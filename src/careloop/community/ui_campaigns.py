@@ -19,28 +19,10 @@ from careloop.community.ui_forms import Text, field_errors, parse_local, split_l
 from careloop.context import AppContext
 from careloop.core.errors import CareloopError
 from careloop.web.deps import Ctx, SessionDep
-from careloop.web.i18n import register_messages
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, StaffContext
 from careloop.web.ui.templating import render
 
 router = APIRouter()
-register_messages(
-    {
-        "community.groups": {"en": "Community groups", "vi": "Nhóm cộng đồng"},
-        "audience.more": {
-            "en": "Others (comma between values)",
-            "vi": "Khác (các giá trị cách nhau bằng dấu phẩy)",
-        },
-        "audience.none_yet": {"en": "None yet.", "vi": "Chưa có."},
-        "audience.count": {
-            "en": "{count} customers match now",
-            "vi": "Hiện có {count} khách hàng phù hợp",
-        },
-        "tier.silver": {"en": "Silver", "vi": "Bạc"},
-        "tier.gold": {"en": "Gold", "vi": "Vàng"},
-        "tier.platinum": {"en": "Platinum", "vi": "Bạch kim"},
-    }
-)
 # A filter of the audience picker: ticked boxes and a "more" text field under one name.
 Picks = Annotated[list[str] | None, Form()]
 AUDIENCE_FIELDS = ("segments", "tiers", "tags", "skus", "groups", "customers")

@@ -11,7 +11,7 @@ from fastapi import Form
 from careloop.community.reasons import PREFIX, CodedFieldError, Refused, invalid
 from careloop.core.errors import CareloopError, FieldError, ValidationFailed
 from careloop.journeys.policy import zone
-from careloop.web.i18n import MESSAGES, t
+from careloop.web.i18n import has_message, t
 
 Text = Annotated[str, Form()]
 # The note shown at the top of a form when an error is not about one field.
@@ -44,7 +44,7 @@ def _reason(code: str, locale: str, params: dict[str, str]) -> str:
     shown = dict(params)
     status = shown.get("status")
     # A status is a word of the page's language too (community.status_sent, ...).
-    if status is not None and f"community.status_{status}" in MESSAGES and locale != "en":
+    if status is not None and has_message(f"community.status_{status}") and locale != "en":
         shown["status"] = t(f"community.status_{status}", locale)
     return t(PREFIX + code, locale, **shown)
 

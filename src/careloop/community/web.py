@@ -19,6 +19,7 @@ from careloop.community import launches, workshops
 from careloop.community.links import LAUNCH, RSVP, BadLink, LinkMaker, read_token
 from careloop.community.models import CommunityEvent, Launch, Rsvp
 from careloop.context import AppContext
+from careloop.core.catalogue import catalogue_texts
 from careloop.core.errors import CareloopError, NotFound
 from careloop.customers.models import Customer
 from careloop.journeys.policy import zone
@@ -29,58 +30,7 @@ from careloop.web.ui.templating import render
 
 router = APIRouter()
 
-TEXTS = {
-    "en": {
-        "early": "Early access",
-        "opens": "Early access opens on {date}.",
-        "public": "Available to everyone from {date}.",
-        "claim": "Claim my early access",
-        "claimed": "You have early access.",
-        "code": "Your code for the special price: {code}",
-        "free": "It is on us: try it and tell us what you think.",
-        "rate": "How do you like it? (1-5)",
-        "comment": "What stood out? (optional)",
-        "send": "Send",
-        "thanks": "Thank you for your feedback!",
-        "event": "You are invited",
-        "going": "You have a seat. See you there!",
-        "waitlist": "The event is full; you are on the waitlist. "
-        "We will message you if a seat opens.",
-        "cancelled": "Your seat is cancelled.",
-        "join": "Reserve my seat",
-        "cancel": "Cancel my seat",
-        "closed": "This event is no longer taking RSVPs.",
-        "invite_only": "Early access is by invitation; it opens to everyone on {date}.",
-        "not_now": "Sorry, we could not do that: this offer is not open to you at the moment.",
-        "rsvp_refused": "Sorry, we could not save that: the event may be full, closed, or "
-        "kept for members with a workshop seat.",
-    },
-    "vi": {
-        "early": "Trải nghiệm sớm",
-        "opens": "Trải nghiệm sớm mở từ {date}.",
-        "public": "Mở bán cho mọi người từ {date}.",
-        "claim": "Nhận quyền trải nghiệm sớm",
-        "claimed": "Bạn đã có quyền trải nghiệm sớm.",
-        "code": "Mã giá đặc biệt của bạn: {code}",
-        "free": "Quà tặng từ shop: dùng thử và cho chúng tôi biết cảm nhận.",
-        "rate": "Bạn thấy sản phẩm thế nào? (1-5)",
-        "comment": "Điều gì làm bạn ấn tượng? (không bắt buộc)",
-        "send": "Gửi",
-        "thanks": "Cảm ơn góp ý của bạn!",
-        "event": "Thư mời",
-        "going": "Bạn đã có chỗ. Hẹn gặp bạn!",
-        "waitlist": "Sự kiện đã đủ chỗ; bạn đang trong danh sách chờ. "
-        "Chúng tôi sẽ nhắn khi có chỗ trống.",
-        "cancelled": "Bạn đã hủy chỗ.",
-        "join": "Giữ chỗ cho tôi",
-        "cancel": "Hủy chỗ",
-        "closed": "Sự kiện không còn nhận đăng ký.",
-        "invite_only": "Trải nghiệm sớm chỉ dành cho khách được mời; mở cho mọi người từ {date}.",
-        "not_now": "Rất tiếc, chưa thực hiện được: ưu đãi này hiện chưa mở cho bạn.",
-        "rsvp_refused": "Rất tiếc, chưa lưu được: sự kiện có thể đã đủ chỗ, đã đóng, hoặc "
-        "dành cho thành viên có suất tham dự workshop.",
-    },
-}
+TEXTS = catalogue_texts("community.web.texts")
 
 
 def _texts(customer: Customer, shop: Shop) -> dict[str, str]:

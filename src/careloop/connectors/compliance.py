@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from careloop.audit.service import audit
 from careloop.connectors.models import Connector
+from careloop.core.catalogue import catalogue_texts
 from careloop.core.clock import Clock
 from careloop.core.errors import FieldError, NotFound, ValidationFailed
 from careloop.customers.erasure import erase_customer
@@ -37,29 +38,7 @@ PLATFORM_TOPICS: Final = {"shopify": TOPICS, "haravan": frozenset({"app/uninstal
 SHOP_DATA_GRACE: Final = timedelta(hours=48)
 ACTOR: Final = "platform:shopify"
 
-TEXTS: Final = {
-    "en": {
-        "data_request": "Shopify data request {request}: send customer {customer} their data",
-        "data_request_body": "The customer asked the shop for the data held about them. "
-        "Careloop's export is below; send it to them.\n\n{export}",
-        "nothing_held": "Careloop holds no data about this customer "
-        "(Shopify id {customer}, email {email}).",
-        "uninstalled": "The {platform} app was uninstalled: the {platform} connector is disabled",
-        "uninstalled_body": "{platform} said the app was removed from the store. New orders "
-        "wait under Settings > Connectors > Needs attention; save the connector again "
-        "after reinstalling to switch it back on.",
-    },
-    "vi": {
-        "data_request": "Yêu cầu dữ liệu Shopify {request}: gửi dữ liệu cho khách {customer}",
-        "data_request_body": "Khách hàng yêu cầu cửa hàng cung cấp dữ liệu về họ. "
-        "Bản xuất của Careloop ở dưới; hãy gửi cho khách.\n\n{export}",
-        "nothing_held": "Careloop không lưu dữ liệu nào về khách này "
-        "(mã Shopify {customer}, email {email}).",
-        "uninstalled": "Ứng dụng {platform} đã bị gỡ: kết nối {platform} đã tắt",
-        "uninstalled_body": "{platform} báo ứng dụng đã bị gỡ khỏi cửa hàng. Đơn mới sẽ chờ "
-        "trong Cài đặt > Kết nối > Cần xử lý; lưu lại kết nối sau khi cài lại để bật lại.",
-    },
-}
+TEXTS: Final = catalogue_texts("connectors.compliance.texts")
 
 
 def handles(platform: str, topic: str) -> bool:

@@ -20,6 +20,7 @@ from careloop.connectors.service import (
     recent_deliveries,
     replay_delivery,
 )
+from careloop.core.catalogue import catalogue_texts
 from careloop.core.errors import ValidationFailed
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, OwnerStaff, StaffContext
@@ -29,72 +30,7 @@ from careloop.web.ui.templating import render
 router = APIRouter()
 register_nav("connectors", "Connectors", "Kết nối", "/settings/connectors", "viewer", 80)
 
-TEXTS = {
-    "en": {
-        "title": "Connectors",
-        "subtitle": "Point your shop platform's webhooks here; orders flow in within seconds.",
-        "url": "Webhook URL",
-        "secret": "Signing secret",
-        "connect": "Connect",
-        "save": "Save",
-        "platform": "Platform",
-        "mapping": "Field mapping (JSON, generic only)",
-        "deliveries": "Last deliveries",
-        "none": "No connector yet. Pick your platform below, paste the secret it shows you, "
-        "then paste the webhook URL into the platform.",
-        "no_deliveries": "Nothing received yet.",
-        "received": "Received",
-        "topic": "Topic",
-        "result": "Result",
-        "replay": "Replay",
-        "owner_only": "Only the owner can see secrets and change connectors.",
-        "generate": "Leave empty to generate one",
-        "where": "Where to set it up",
-        "verify_token": "Verify token (Haravan app registration)",
-        "attention": "Needs attention",
-        "attention_help": "These deliveries were received and stored, but could not be "
-        "applied. Fix the cause (the mapping, the missing order or customer), then retry.",
-        "no_attention": "Nothing waiting: every delivery was applied.",
-        "reason": "Reason",
-        "retry": "Retry",
-        "disabled": "Disabled",
-        "disabled_help": "The platform said the app was uninstalled. Orders wait under "
-        "Needs attention; save this connector again to switch it back on.",
-        "deletion_due": "The shop's customer and order data will be deleted at",
-    },
-    "vi": {
-        "title": "Kết nối",
-        "subtitle": "Trỏ webhook của nền tảng bán hàng về đây; đơn hàng về ngay sau vài giây.",
-        "url": "Địa chỉ webhook",
-        "secret": "Khóa ký (secret)",
-        "connect": "Kết nối",
-        "save": "Lưu",
-        "platform": "Nền tảng",
-        "mapping": "Ánh xạ trường (JSON, chỉ cho loại chung)",
-        "deliveries": "Lần nhận gần đây",
-        "none": "Chưa có kết nối. Chọn nền tảng bên dưới, dán khóa ký mà nền tảng cung cấp, "
-        "rồi dán địa chỉ webhook vào nền tảng.",
-        "no_deliveries": "Chưa nhận được gì.",
-        "received": "Lúc nhận",
-        "topic": "Loại",
-        "result": "Kết quả",
-        "replay": "Chạy lại",
-        "owner_only": "Chỉ chủ shop mới xem được khóa và thay đổi kết nối.",
-        "generate": "Để trống để tạo tự động",
-        "where": "Cài đặt tại",
-        "verify_token": "Mã xác minh (đăng ký ứng dụng Haravan)",
-        "attention": "Cần xử lý",
-        "attention_help": "Các lần nhận này đã được lưu nhưng chưa áp dụng được. Sửa nguyên "
-        "nhân (ánh xạ, đơn hàng hoặc khách hàng còn thiếu) rồi bấm thử lại.",
-        "no_attention": "Không có gì chờ xử lý: mọi lần nhận đều đã được áp dụng.",
-        "reason": "Lý do",
-        "retry": "Thử lại",
-        "disabled": "Đã tắt",
-        "disabled_help": "Nền tảng báo ứng dụng đã bị gỡ. Đơn hàng chờ trong mục Cần xử lý; "
-        "lưu lại kết nối này để bật lại.",
-        "deletion_due": "Dữ liệu khách hàng và đơn hàng của cửa hàng sẽ bị xoá lúc",
-    },
-}
+TEXTS = catalogue_texts("connectors.ui.texts")
 
 
 def _page(

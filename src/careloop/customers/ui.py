@@ -18,7 +18,6 @@ from careloop.customers.merge import MERGED, merge_customers, merge_undone, undo
 from careloop.customers.models import Customer
 from careloop.customers.service import get_customer, get_customer_by_id
 from careloop.web.deps import Ctx, SessionDep
-from careloop.web.i18n import register_messages
 from careloop.web.ui.customers import register_customer_panel
 from careloop.web.ui.deps import CurrentStaff, OwnerStaff, StaffContext
 from careloop.web.ui.templating import render
@@ -26,68 +25,6 @@ from careloop.web.ui.templating import render
 router = APIRouter()
 RECENT_MERGES = 20
 PANEL_DUPLICATES = 10
-
-register_messages(
-    {
-        "identity.title": {"en": "Possible duplicates", "vi": "Có thể trùng khách hàng"},
-        "identity.intro": {
-            "en": "Customers that may be one person but were not linked on their own: the same "
-            "phone with different names (a family may share a phone), or the same email with "
-            "different phones. Merge them if they are one person.",
-            "vi": "Các khách hàng có thể là một người nhưng chưa được tự động gộp: cùng số điện "
-            "thoại nhưng khác tên (cả nhà có thể dùng chung một số), hoặc cùng email nhưng khác "
-            "số điện thoại. Hãy gộp nếu đó là cùng một người.",
-        },
-        "identity.none": {
-            "en": "No possible duplicates. Customers with the same platform id, the same phone "
-            "and name, or the same email are linked automatically.",
-            "vi": "Không có khách hàng nào có thể trùng. Khách có cùng mã trên nền tảng, cùng số "
-            "điện thoại và tên, hoặc cùng email được tự động liên kết.",
-        },
-        "identity.reason.phone": {
-            "en": "Same phone, different names",
-            "vi": "Cùng số điện thoại, khác tên",
-        },
-        "identity.reason.email": {
-            "en": "Same email, different phones",
-            "vi": "Cùng email, khác số điện thoại",
-        },
-        "identity.keep": {"en": "Keep {name}, merge the other", "vi": "Giữ {name}, gộp người kia"},
-        "identity.confirm": {
-            "en": "Merge these two customers? Orders, messages, points and tickets move to the "
-            "one you keep. You can undo it from the merge history.",
-            "vi": "Gộp hai khách hàng này? Đơn hàng, tin nhắn, điểm và phiếu hỗ trợ sẽ chuyển "
-            "sang khách được giữ. Bạn có thể hoàn tác trong lịch sử gộp.",
-        },
-        "identity.history": {"en": "Merge history", "vi": "Lịch sử gộp"},
-        "identity.merged_into": {
-            "en": "{duplicate} merged into {survivor} by {actor}",
-            "vi": "{duplicate} đã gộp vào {survivor} bởi {actor}",
-        },
-        "identity.undo": {"en": "Undo merge", "vi": "Hoàn tác gộp"},
-        "identity.undone": {"en": "Undone", "vi": "Đã hoàn tác"},
-        "identity.merged_notice": {
-            "en": "Merged {duplicate} into this customer.",
-            "vi": "Đã gộp {duplicate} vào khách hàng này.",
-        },
-        "identity.undone_notice": {
-            "en": "The merge was undone: {duplicate} is a separate customer again.",
-            "vi": "Đã hoàn tác: {duplicate} lại là một khách hàng riêng.",
-        },
-        "identity.panel": {"en": "Same person?", "vi": "Cùng một người?"},
-        "identity.linked_ids": {"en": "Also known as", "vi": "Mã liên kết khác"},
-        "identity.matched_on.phone": {"en": "same phone", "vi": "cùng số điện thoại"},
-        "identity.matched_on.email": {"en": "same email", "vi": "cùng email"},
-        "identity.matched_on.merge": {"en": "merged by staff", "vi": "nhân viên đã gộp"},
-        "identity.merge_here": {"en": "Merge into this customer", "vi": "Gộp vào khách này"},
-        "identity.merge_id": {
-            "en": "Customer id to merge into this one",
-            "vi": "Mã khách hàng cần gộp vào khách này",
-        },
-        "identity.merge_button": {"en": "Merge", "vi": "Gộp"},
-        "identity.error": {"en": "Not merged: {reason}", "vi": "Chưa gộp được: {reason}"},
-    }
-)
 
 
 @router.get("/customers/duplicates", response_class=HTMLResponse)

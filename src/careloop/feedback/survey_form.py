@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from careloop.core.catalogue import catalogue_texts
 from careloop.core.errors import FieldError, ValidationFailed
 from careloop.customers.search_key import fold
 from careloop.feedback import surveys
@@ -50,46 +51,7 @@ class SurveyFields:
     questions: list[QuestionFields] = field(default_factory=list)
 
 
-MESSAGES: Final = {
-    "vi": {
-        "name": "Tên khảo sát",
-        "key": "Mã khảo sát",
-        "kind": "Điểm hỏi đầu tiên",
-        "question": "Câu hỏi {n}",
-        "text_vi": "nội dung tiếng Việt",
-        "type": "loại câu hỏi",
-        "options": "các lựa chọn",
-        "required": "bắt buộc nhập",
-        "too_long": "dài quá {max} ký tự",
-        "two_options": "cần ít nhất 2 lựa chọn, mỗi lựa chọn một dòng",
-        "too_many_options": "tối đa {max} lựa chọn",
-        "same_option": "hai lựa chọn trùng nhau: {text}",
-        "bad_type": "chọn một loại trong danh sách",
-        "bad_kind": "chọn NPS (0–10) hoặc CSAT (1–5)",
-        "bad_key": "chỉ chữ thường không dấu, số và dấu gạch dưới, bắt đầu bằng chữ",
-        "too_many_questions": "tối đa {max} câu hỏi",
-        "no_id": "không tạo được mã từ tên này: hãy dùng chữ cái",
-    },
-    "en": {
-        "name": "Survey name",
-        "key": "Survey key",
-        "kind": "First score asked",
-        "question": "Question {n}",
-        "text_vi": "Vietnamese wording",
-        "type": "question type",
-        "options": "options",
-        "required": "is required",
-        "too_long": "is longer than {max} characters",
-        "two_options": "needs at least 2 options, one a line",
-        "too_many_options": "at most {max} options",
-        "same_option": "two options are the same: {text}",
-        "bad_type": "pick a type from the list",
-        "bad_kind": "pick NPS (0–10) or CSAT (1–5)",
-        "bad_key": "lower-case letters without accents, digits and _ only, starting with a letter",
-        "too_many_questions": "at most {max} questions",
-        "no_id": "no key can be made from this name: use letters",
-    },
-}
+MESSAGES: Final = catalogue_texts("feedback.survey_form.messages")
 
 
 def slug(text: str) -> str:

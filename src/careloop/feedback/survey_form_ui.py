@@ -17,58 +17,11 @@ from careloop.core.errors import FieldError, NotFound, ValidationFailed
 from careloop.feedback import survey_form
 from careloop.feedback.survey_store import get_survey, save_survey, survey_as_dict
 from careloop.web.deps import Ctx, SessionDep
-from careloop.web.i18n import register_messages
 from careloop.web.ui.deps import OwnerStaff, StaffContext
 from careloop.web.ui.templating import render
 
 router = APIRouter()
 EMPTY_BLOCKS_ON_NEW: Final = 2
-
-register_messages(
-    {
-        "survey_form.title_new": {"en": "New survey", "vi": "Tạo khảo sát"},
-        "survey_form.intro": {
-            "en": "The customer first taps a score, then sees these questions. Leave a "
-            "question empty to leave it out.",
-            "vi": "Khách chấm điểm trước, rồi thấy các câu hỏi dưới đây. Để trống một câu "
-            "hỏi thì câu đó không được dùng.",
-        },
-        "survey_form.name": {"en": "Survey name", "vi": "Tên khảo sát"},
-        "survey_form.kind": {"en": "First score asked", "vi": "Điểm hỏi đầu tiên"},
-        "survey_form.kind_nps": {
-            "en": "NPS: how likely to recommend us (0–10)",
-            "vi": "NPS: khả năng giới thiệu cửa hàng (0–10)",
-        },
-        "survey_form.kind_csat": {
-            "en": "CSAT: how satisfied (1–5)",
-            "vi": "CSAT: mức độ hài lòng (1–5)",
-        },
-        "survey_form.active": {"en": "In use", "vi": "Đang dùng"},
-        "survey_form.question": {"en": "Question {n}", "vi": "Câu hỏi {n}"},
-        "survey_form.type": {"en": "Type", "vi": "Loại câu hỏi"},
-        "survey_form.text_vi": {"en": "Question in Vietnamese", "vi": "Câu hỏi (tiếng Việt)"},
-        "survey_form.text_en": {
-            "en": "Question in English (optional)",
-            "vi": "Câu hỏi (tiếng Anh, không bắt buộc)",
-        },
-        "survey_form.options": {"en": "Options, one a line", "vi": "Các lựa chọn, mỗi dòng một"},
-        "survey_form.options_hint": {
-            "en": "For pick-one and pick-several questions. Write “Vietnamese | English” "
-            "to give both languages.",
-            "vi": "Dùng cho câu hỏi chọn một hoặc chọn nhiều. Viết “Tiếng Việt | English” "
-            "nếu muốn có cả tiếng Anh.",
-        },
-        "survey_form.required": {"en": "Must be answered", "vi": "Bắt buộc trả lời"},
-        "survey_form.remove": {"en": "Remove this question", "vi": "Bỏ câu hỏi này"},
-        "survey_form.add": {"en": "Add a question", "vi": "Thêm câu hỏi"},
-        "survey_form.save": {"en": "Save survey", "vi": "Lưu khảo sát"},
-        "survey_form.yaml": {"en": "Edit as YAML (advanced)", "vi": "Sửa dạng YAML (nâng cao)"},
-        "survey_form.problems": {
-            "en": "Please fix these, nothing was saved:",
-            "vi": "Vui lòng sửa các lỗi sau, chưa lưu gì:",
-        },
-    }
-)
 
 
 def _page(

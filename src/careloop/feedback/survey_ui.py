@@ -17,7 +17,6 @@ from careloop.feedback import surveys
 from careloop.feedback.results import SurveyResults, text_answers
 from careloop.feedback.survey_store import get_survey, save_survey, survey_as_dict
 from careloop.web.deps import Ctx, SessionDep
-from careloop.web.i18n import register_messages
 from careloop.web.paging import Page
 from careloop.web.ui.deps import CurrentStaff, OwnerStaff, StaffContext
 from careloop.web.ui.templating import render
@@ -46,58 +45,6 @@ questions:
       en: What could we do better?
       vi: Chúng tôi có thể làm gì tốt hơn?
 """
-
-register_messages(
-    {
-        "feedback.custom_results": {"en": "Custom questions", "vi": "Câu hỏi riêng"},
-        "feedback.responses": {"en": "{n} answer(s)", "vi": "{n} câu trả lời"},
-        "feedback.answered": {"en": "{n} answered", "vi": "{n} người trả lời"},
-        "feedback.mean": {"en": "Mean {mean} of {high}", "vi": "Trung bình {mean} / {high}"},
-        "feedback.no_text": {"en": "No written answers yet.", "vi": "Chưa có câu trả lời viết."},
-        "feedback.all_answers": {"en": "All {n} answers", "vi": "Xem cả {n} câu trả lời"},
-        "feedback.inactive": {"en": "inactive", "vi": "tạm dừng"},
-        "feedback.edit": {"en": "Edit", "vi": "Sửa"},
-        "feedback.preview": {"en": "Preview", "vi": "Xem trước"},
-        "feedback.new_survey": {"en": "New survey", "vi": "Khảo sát mới"},
-        "feedback.no_surveys": {
-            "en": "No custom survey yet: the link asks the score and “why?” only.",
-            "vi": "Chưa có khảo sát riêng: liên kết chỉ hỏi điểm và “vì sao?”.",
-        },
-        "feedback.editor": {"en": "Survey definition (YAML)", "vi": "Định nghĩa khảo sát (YAML)"},
-        "feedback.editor_hint": {
-            "en": "Saving a definition with an existing key replaces it; answers already "
-            "given are kept.",
-            "vi": "Lưu định nghĩa có key đã tồn tại sẽ thay thế nó; câu trả lời cũ vẫn được giữ.",
-        },
-        "feedback.owner_only": {
-            "en": "Only the owner can change surveys.",
-            "vi": "Chỉ chủ cửa hàng mới sửa được khảo sát.",
-        },
-        "feedback.problems": {"en": "Problems, nothing saved", "vi": "Có lỗi, chưa lưu"},
-        "feedback.line": {"en": "line", "vi": "dòng"},
-        "feedback.problems_live": {
-            "en": "Problems (checked as you type)",
-            "vi": "Có lỗi (kiểm tra khi bạn gõ)",
-        },
-        "feedback.looks_valid": {
-            "en": "The definition is valid: save it to use it.",
-            "vi": "Định nghĩa hợp lệ: lưu lại để dùng.",
-        },
-        "feedback.save_survey": {"en": "Save survey", "vi": "Lưu khảo sát"},
-        "feedback.saved": {"en": "Survey saved.", "vi": "Đã lưu khảo sát."},
-        "feedback.preview_in": {"en": "Preview in", "vi": "Xem trước bằng"},
-        "feedback.preview_note": {
-            "en": "Preview: what the survey link shows after the one-tap score. "
-            "Nothing is recorded.",
-            "vi": "Xem trước: trang liên kết khảo sát hiện ra sau khi khách chấm điểm. "
-            "Không ghi nhận gì.",
-        },
-        "feedback.text_answers": {"en": "Written answers", "vi": "Câu trả lời viết"},
-        "feedback.back": {"en": "Back to surveys", "vi": "Quay lại khảo sát"},
-        "feedback.yes": {"en": "Yes", "vi": "Có"},
-        "feedback.no": {"en": "No", "vi": "Không"},
-    }
-)
 
 
 # --- Results as the page shows them -----------------------------------------------------------

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from careloop.audit.service import audit
 from careloop.context import AppContext
+from careloop.core.catalogue import catalogue_texts
 from careloop.core.errors import FieldError, ValidationFailed
 from careloop.customers.models import Customer
 from careloop.feedback import review_settings, rules, survey_form_ui, survey_ui
@@ -22,7 +23,6 @@ from careloop.feedback.survey_store import list_surveys
 from careloop.metrics.figures import FEEDBACK_THEMES
 from careloop.metrics.web import page_figures
 from careloop.web.deps import Ctx, SessionDep
-from careloop.web.i18n import register_messages
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, OwnerStaff, StaffContext
 from careloop.web.ui.nav import register_nav
 from careloop.web.ui.templating import render
@@ -34,97 +34,7 @@ router.include_router(survey_ui.router)
 register_nav("feedback", "Feedback", "Góp ý", "/feedback", "viewer", 50)
 PERIOD = timedelta(days=90)
 
-TEXTS = {
-    "en": {
-        "title": "Feedback",
-        "surveys": "Surveys",
-        "reviews": "Reviews",
-        "themes": "Themes",
-        "period": "Last 90 days",
-        "answers": "Answers",
-        "nps": "NPS",
-        "csat": "CSAT",
-        "target": "target",
-        "recent": "Recent answers",
-        "no_answers": "No survey answers yet. The Day-7 survey of the Golden Hours journey "
-        "asks every customer a week after delivery.",
-        "customer": "Customer",
-        "score": "Score",
-        "comment": "Comment",
-        "when": "When",
-        "inbox": "Review inbox",
-        "no_reviews": "No reviews yet. Import them from a CSV file on the Import page, "
-        "or send them through the API.",
-        "respond_by": "Reply by",
-        "overdue": "overdue",
-        "replied": "Replied",
-        "suggestion": "Suggested reply",
-        "record": "Record the reply you posted",
-        "save": "Save",
-        "theme": "Theme",
-        "count": "Mentions",
-        "trend": "By month",
-        "examples": "What customers wrote",
-        "no_themes": "No recurring themes in comments, reviews or tickets yet.",
-        "themes_computed_at": "Themes of the last 12 months, as of {at}.",
-        "complaint": "complaint",
-        "praise": "praise",
-    },
-    "vi": {
-        "title": "Góp ý",
-        "surveys": "Khảo sát",
-        "reviews": "Đánh giá",
-        "themes": "Chủ đề",
-        "period": "90 ngày qua",
-        "answers": "Câu trả lời",
-        "nps": "NPS",
-        "csat": "CSAT",
-        "target": "mục tiêu",
-        "recent": "Câu trả lời gần đây",
-        "no_answers": "Chưa có câu trả lời khảo sát. Khảo sát ngày thứ 7 của hành trình "
-        "Giờ Vàng sẽ hỏi mỗi khách một tuần sau khi nhận hàng.",
-        "customer": "Khách hàng",
-        "score": "Điểm",
-        "comment": "Nhận xét",
-        "when": "Lúc",
-        "inbox": "Hộp đánh giá",
-        "no_reviews": "Chưa có đánh giá. Nhập từ tệp CSV ở trang Nhập dữ liệu, hoặc gửi qua API.",
-        "respond_by": "Trả lời trước",
-        "overdue": "quá hạn",
-        "replied": "Đã trả lời",
-        "suggestion": "Gợi ý trả lời",
-        "record": "Ghi lại câu trả lời đã đăng",
-        "save": "Lưu",
-        "theme": "Chủ đề",
-        "count": "Số lần",
-        "trend": "Theo tháng",
-        "examples": "Khách đã viết",
-        "no_themes": "Chưa có chủ đề lặp lại trong nhận xét, đánh giá hay phiếu hỗ trợ.",
-        "themes_computed_at": "Chủ đề trong 12 tháng qua, tính lúc {at}.",
-        "complaint": "phàn nàn",
-        "praise": "khen",
-    },
-}
-
-
-register_messages(
-    {
-        "feedback.review_mode": {"en": "Review requests", "vi": "Xin đánh giá"},
-        "feedback.mode.per_order": {"en": "one per order", "vi": "mỗi đơn hàng một lần"},
-        "feedback.mode.per_product": {
-            "en": "one per product bought",
-            "vi": "mỗi sản phẩm đã mua một lần",
-        },
-        "feedback.product_review_url": {
-            "en": "Product review link (with {sku})",
-            "vi": "Liên kết đánh giá sản phẩm (có {sku})",
-        },
-        "feedback.settings_saved": {
-            "en": "Review settings saved.",
-            "vi": "Đã lưu cài đặt đánh giá.",
-        },
-    }
-)
+TEXTS = catalogue_texts("feedback.ui.texts")
 
 
 def _texts(locale: str) -> dict[str, str]:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from careloop.context import AppContext
+from careloop.core.catalogue import catalogue_texts
 from careloop.core.errors import CareloopError
 from careloop.customers.models import Customer
 from careloop.feedback import rules, surveys
@@ -34,46 +35,7 @@ PAGES = Environment(
 )
 # After answering, the comment page stays open this long (a link is answered once).
 COMMENT_WINDOW = timedelta(days=2)
-TEXTS: dict[str, dict[str, str]] = {
-    "vi": {
-        "title": "Góp ý của bạn",
-        "question_nps": "Bạn có sẵn lòng giới thiệu chúng tôi cho bạn bè không?",
-        "question_csat": "Bạn hài lòng với đơn hàng đến mức nào?",
-        "low": "Không hề",
-        "high": "Chắc chắn",
-        "confirm": "Bạn chọn {score} điểm.",
-        "send": "Gửi",
-        "thanks": "Cảm ơn bạn đã chấm điểm!",
-        "why": "Điều gì khiến bạn chọn điểm này? (không bắt buộc)",
-        "done": "Cảm ơn bạn! Chúng tôi đã nhận được góp ý.",
-        "more": "Thêm vài câu hỏi ngắn",
-        "optional": "không bắt buộc",
-        "yes": "Có",
-        "no": "Không",
-        "fix": "Vui lòng xem lại các câu trả lời được đánh dấu.",
-        "expired": "Liên kết này đã hết hạn hoặc không hợp lệ. Cảm ơn bạn!",
-        "reward": "Quà cảm ơn: mã giảm giá {code} cho lần mua tới.",
-    },
-    "en": {
-        "title": "Your feedback",
-        "question_nps": "How likely are you to recommend us to a friend?",
-        "question_csat": "How satisfied are you with your order?",
-        "low": "Not at all",
-        "high": "Extremely",
-        "confirm": "You chose {score}.",
-        "send": "Send",
-        "thanks": "Thank you for your score!",
-        "why": "What is the main reason for your score? (optional)",
-        "done": "Thank you! We have your feedback.",
-        "more": "A few quick questions",
-        "optional": "optional",
-        "yes": "Yes",
-        "no": "No",
-        "fix": "Please check the answers marked below.",
-        "expired": "This link has expired or is not valid. Thank you!",
-        "reward": "A thank-you gift: use code {code} on your next order.",
-    },
-}
+TEXTS: dict[str, dict[str, str]] = catalogue_texts("feedback.web.texts")
 
 
 class _Link:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.orm import Session
 
 from careloop.core import events
+from careloop.core.catalogue import catalogue_texts
 from careloop.core.clock import Clock, ensure_aware
 from careloop.core.money import format_money
 from careloop.customers.models import Customer
@@ -25,10 +26,7 @@ from careloop.customers.timeline import record_event
 from careloop.loyalty.models import Coupon
 from careloop.shops.models import Shop
 
-TIER_NAMES: Final[dict[str, dict[str, str]]] = {
-    "vi": {"silver": "Bạc", "gold": "Vàng", "platinum": "Bạch kim"},
-    "en": {"silver": "Silver", "gold": "Gold", "platinum": "Platinum"},
-}
+TIER_NAMES: Final[dict[str, dict[str, str]]] = catalogue_texts("loyalty.announce.tier_names")
 ADVOCATE: Final = "advocate"
 FRIEND: Final = "friend"
 

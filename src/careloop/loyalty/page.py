@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from careloop.channels.web import brand_colour
 from careloop.context import AppContext
+from careloop.core.catalogue import catalogue_texts
 from careloop.core.errors import CareloopError
 from careloop.core.money import format_money
 from careloop.customers.models import Customer
@@ -40,124 +41,8 @@ TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["html"]),
 )
-TEXT: dict[str, dict[str, str]] = {
-    "vi": {
-        "title": "Thành viên thân thiết",
-        "points": "điểm",
-        "tier": "Hạng",
-        "no_tier": "Chưa có hạng",
-        "next": "Còn {orders} đơn hoặc {spend} nữa để lên hạng {tier}",
-        "top": "Bạn đang ở hạng cao nhất. Cảm ơn bạn!",
-        "first": "Đơn hàng đầu tiên sẽ đưa bạn lên hạng {tier}.",
-        "privileges": "Đặc quyền của bạn",
-        "rewards": "Đổi điểm",
-        "coupons": "Mã giảm giá của bạn",
-        "refer": "Giới thiệu bạn bè",
-        "refer_hint": "Gửi liên kết này: bạn của bạn được ưu đãi đơn đầu, bạn nhận quà khi họ mua.",
-        "expires": "hết hạn",
-        "silver": "Bạc",
-        "gold": "Vàng",
-        "platinum": "Bạch kim",
-        "invited": "{name} mời bạn mua sắm tại {shop}. Dùng mã {code} khi đặt hàng.",
-        "redeem": "Đổi",
-        "need_more": "Cần thêm {points} điểm",
-        "need_tier": "Dành cho hạng {tier}",
-        "redeemed": "Đổi quà thành công! Mã của bạn:",
-        "redeemed_hint": (
-            "Nhập mã khi thanh toán. Mã cũng được lưu trong mục “Mã giảm giá của bạn”."
-        ),
-        "privilege_added": "Đổi quà thành công! Đặc quyền “{name}” đã được thêm cho bạn.",
-        "error_points": (
-            "Bạn chưa đủ điểm để đổi quà này: cần {cost} điểm, bạn đang có {points} điểm."
-        ),
-        "error_changed": "Điểm của bạn vừa thay đổi. Bạn hãy xem lại và thử lại nhé.",
-        "error_tier": "Quà này dành cho thành viên hạng {tier} trở lên.",
-        "error_paused": "Chương trình thành viên đang tạm dừng, bạn chưa thể đổi điểm lúc này.",
-        "error_reward": "Quà này hiện không còn. Bạn hãy chọn một quà khác nhé.",
-        "copy_link": "Sao chép liên kết",
-        "copied": "Đã sao chép!",
-        "share": "Chia sẻ qua Zalo, Messenger…",
-        "share_facebook": "Chia sẻ lên Facebook",
-        "share_text": "Mình hay mua ở {shop}, bạn thử nhé! Dùng mã {code} để được ưu đãi đơn đầu.",
-        "history": "Lịch sử điểm",
-        "no_history": "Chưa có hoạt động nào. Mỗi đơn hàng đều được tích điểm!",
-        "h_earn": "Tích điểm đơn #{order}",
-        "h_bonus": "Điểm thưởng",
-        "h_adjust": "Cửa hàng điều chỉnh",
-        "h_redeem": "Đổi quà",
-        "h_reverse": "Trừ điểm đơn #{order} (trả/hủy)",
-        "h_expire": "Điểm hết hạn",
-    },
-    "en": {
-        "title": "Loyalty",
-        "points": "points",
-        "tier": "Tier",
-        "no_tier": "No tier yet",
-        "next": "{orders} more orders or {spend} more to reach {tier}",
-        "top": "You are at our highest tier. Thank you!",
-        "first": "Your first order makes you a {tier} member.",
-        "privileges": "Your privileges",
-        "rewards": "Redeem points",
-        "coupons": "Your coupons",
-        "refer": "Refer a friend",
-        "refer_hint": "Share this link: your friend gets a first-order treat, you get a reward.",
-        "expires": "expires",
-        "silver": "Silver",
-        "gold": "Gold",
-        "platinum": "Platinum",
-        "invited": "{name} invites you to {shop}. Use code {code} at checkout.",
-        "redeem": "Redeem",
-        "need_more": "{points} more points needed",
-        "need_tier": "For {tier} members",
-        "redeemed": "Redeemed! Your code:",
-        "redeemed_hint": "Enter it at checkout. It is also kept under “Your coupons”.",
-        "privilege_added": "Redeemed! “{name}” has been added to your privileges.",
-        "error_points": (
-            "Not enough points for this reward: it needs {cost} points and you have {points}."
-        ),
-        "error_changed": "Your points have just changed. Please check and try again.",
-        "error_tier": "This reward is for {tier} members and above.",
-        "error_paused": "The loyalty program is paused, so points cannot be redeemed right now.",
-        "error_reward": "This reward is no longer available. Please choose another one.",
-        "copy_link": "Copy link",
-        "copied": "Copied!",
-        "share": "Share on Zalo, Messenger…",
-        "share_facebook": "Share on Facebook",
-        "share_text": (
-            "I love shopping at {shop}, give it a try! Use code {code} for a first-order treat."
-        ),
-        "history": "Points history",
-        "no_history": "Nothing yet. Every order earns points!",
-        "h_earn": "Order #{order}",
-        "h_bonus": "Bonus points",
-        "h_adjust": "Adjusted by the shop",
-        "h_redeem": "Reward redeemed",
-        "h_reverse": "Order #{order} returned or cancelled",
-        "h_expire": "Points expired",
-    },
-}
-PRIVILEGES = {
-    "vi": {
-        "free_shipping": "Miễn phí giao hàng",
-        "free_express_shipping": "Miễn phí giao hàng hỏa tốc",
-        "free_returns": "Miễn phí đổi trả",
-        "double_warranty": "Gấp đôi thời gian bảo hành",
-        "workshop_seat": "Một chỗ tại workshop",
-        "early_access": "Dùng thử sản phẩm mới sớm",
-        "priority_support": "Hỗ trợ ưu tiên",
-        "birthday_gift": "Quà sinh nhật",
-    },
-    "en": {
-        "free_shipping": "Free shipping",
-        "free_express_shipping": "Free express shipping",
-        "free_returns": "Free returns",
-        "double_warranty": "Double warranty period",
-        "workshop_seat": "A workshop seat",
-        "early_access": "Early access to new products",
-        "priority_support": "Priority support",
-        "birthday_gift": "Birthday gift",
-    },
-}
+TEXT: dict[str, dict[str, str]] = catalogue_texts("loyalty.page.text")
+PRIVILEGES = catalogue_texts("loyalty.page.privileges")
 
 page_router = APIRouter(include_in_schema=False)
 # How many ledger lines the history shows (newest first): a phone screen, not an export.

@@ -17,7 +17,6 @@ from careloop.metrics.report import document_from_body
 from careloop.metrics.snapshots import compute_for, refresh_quietly, request_refresh
 from careloop.metrics.web import page_figures
 from careloop.web.deps import Ctx, SessionDep
-from careloop.web.i18n import register_messages
 from careloop.web.ui.deps import CurrentStaff, OwnerStaff
 from careloop.web.ui.nav import register_nav
 from careloop.web.ui.templating import render
@@ -25,28 +24,6 @@ from careloop.web.ui.templating import render
 router = APIRouter()
 register_nav("reports", "Reports", "Báo cáo", "/reports", min_role="viewer", order=70)
 
-register_messages(
-    {
-        "reports.title": {"en": "Monthly review", "vi": "Báo cáo tháng"},
-        "reports.subtitle": {
-            "en": "KPIs against last month and targets, retention, complaints, journeys.",
-            "vi": "Chỉ số so với tháng trước và mục tiêu, giữ chân, khiếu nại, hành trình.",
-        },
-        "reports.month": {"en": "Month", "vi": "Tháng"},
-        "reports.show": {"en": "Show", "vi": "Xem"},
-        "reports.print": {"en": "Printable version", "vi": "Bản để in"},
-        "reports.computed_at": {"en": "Computed at {at}", "vi": "Tính lúc {at}"},
-        "figures.refresh": {"en": "Refresh now", "vi": "Làm mới ngay"},
-        "kpi.too_few": {
-            "en": "too few answers to judge",
-            "vi": "quá ít câu trả lời để đánh giá",
-        },
-        "figures.refreshing": {
-            "en": "newer figures are being computed; reload in a moment",
-            "vi": "đang tính số liệu mới; tải lại sau giây lát",
-        },
-    }
-)
 
 MONTHS_OFFERED = 12
 

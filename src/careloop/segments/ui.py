@@ -12,12 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from careloop.segments.clv_view import clv_overview
-from careloop.segments.messages import segment_messages
 from careloop.segments.models import CustomerSegment
 from careloop.segments.rfm import SEGMENTS, segment_for
 from careloop.segments.service import segment_counts
 from careloop.web.deps import SessionDep
-from careloop.web.i18n import register_messages
 from careloop.web.ui.deps import CurrentStaff
 from careloop.web.ui.nav import register_nav
 from careloop.web.ui.templating import render
@@ -25,58 +23,6 @@ from careloop.web.ui.templating import render
 router = APIRouter()
 register_nav("segments", "Segments", "Phân khúc", "/segments", min_role="viewer", order=15)
 
-register_messages(
-    {
-        "segments.title": {"en": "Segments", "vi": "Phân khúc"},
-        "segments.subtitle": {
-            "en": "RFM: recency (R) by purchase frequency (F), 5 = best; money spent (M) "
-            "also decides the segment (R by FM = (F + M) / 2). Click a cell or a "
-            "segment to see its customers.",
-            "vi": "RFM: độ gần đây (R) theo tần suất mua (F), 5 = tốt nhất; số tiền đã chi "
-            "(M) cũng quyết định phân khúc (R theo FM = (F + M) / 2). Bấm vào một ô "
-            "hoặc phân khúc để xem khách hàng.",
-        },
-        "segments.grid": {"en": "RFM grid", "vi": "Lưới RFM"},
-        "segments.list": {
-            "en": "Segments and care strategy",
-            "vi": "Phân khúc và chiến lược chăm sóc",
-        },
-        "segments.customers": {"en": "Customers", "vi": "Khách hàng"},
-        "segments.strategy": {"en": "Care strategy", "vi": "Chiến lược chăm sóc"},
-        "segments.source": {"en": "Source", "vi": "Nguồn"},
-        "segments.journeys": {"en": "Journeys", "vi": "Hành trình"},
-        "segments.actions": {"en": "Actions", "vi": "Hành động"},
-        "segments.clv": {"en": "Customer lifetime value", "vi": "Giá trị vòng đời khách hàng"},
-        "segments.clv.historical": {
-            "en": "Historical CLV (mean spent so far)",
-            "vi": "CLV lịch sử (chi tiêu trung bình đến nay)",
-        },
-        "segments.clv.predicted": {
-            "en": "Predicted CLV, next 12 months (mean)",
-            "vi": "CLV dự đoán, 12 tháng tới (trung bình)",
-        },
-        "segments.clv.alive": {
-            "en": "Chance still active (mean)",
-            "vi": "Khả năng còn hoạt động (trung bình)",
-        },
-        "segments.clv.model": {
-            "en": "BG/NBD + Gamma-Gamma model, fitted on every order at the last recompute.",
-            "vi": "Mô hình BG/NBD + Gamma-Gamma, ước lượng trên mọi đơn hàng ở lần tính gần nhất.",
-        },
-        "segments.clv.untrusted": {
-            "en": "No predicted CLV: the model is not trustworthy on this shop's data.",
-            "vi": "Không có CLV dự đoán: mô hình không đáng tin cậy với dữ liệu của cửa hàng.",
-        },
-        "segments.empty": {
-            "en": "No segments yet. Segments are computed every night from orders: import "
-            "past orders on the Import page and they appear after the next run.",
-            "vi": "Chưa có phân khúc. Phân khúc được tính hằng đêm từ đơn hàng: hãy nhập đơn "
-            "hàng cũ ở trang Nhập dữ liệu, phân khúc sẽ có sau lần tính tiếp theo.",
-        },
-    }
-)
-
-register_messages(segment_messages())
 
 SCORES = (1, 2, 3, 4, 5)
 

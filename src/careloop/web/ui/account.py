@@ -37,7 +37,7 @@ from careloop.shops.system_mail import (
     system_mail_configured,
 )
 from careloop.web.deps import Ctx, SessionDep
-from careloop.web.i18n import register_messages, t
+from careloop.web.i18n import t
 from careloop.web.security import FailureLimiter, RateLimit, client_address
 from careloop.web.ui.deps import SESSION_SHOP, SESSION_TOKEN, CurrentStaff
 from careloop.web.ui.nav import register_nav
@@ -49,136 +49,6 @@ register_nav("account", "My account", "Tài khoản của tôi", "/account", min
 
 # Reset mails per address and per client: enough for a person, useless for mail-bombing.
 RESET_MAILS = RateLimit(max_failures=3, window=timedelta(hours=1))
-
-register_messages(
-    {
-        "account.title": {"en": "My account", "vi": "Tài khoản của tôi"},
-        "account.password": {"en": "Change password", "vi": "Đổi mật khẩu"},
-        "account.current": {"en": "Current password", "vi": "Mật khẩu hiện tại"},
-        "account.new": {"en": "New password", "vi": "Mật khẩu mới"},
-        "account.confirm": {"en": "New password again", "vi": "Nhập lại mật khẩu mới"},
-        "account.mismatch": {
-            "en": "The two new passwords differ.",
-            "vi": "Hai mật khẩu mới không khớp.",
-        },
-        "account.changed": {
-            "en": "Password changed. Every other browser signed in to your account is signed out.",
-            "vi": "Đã đổi mật khẩu. Mọi trình duyệt khác đang đăng nhập tài khoản này "
-            "đã bị đăng xuất.",
-        },
-        "account.alerts": {"en": "Where alerts reach you", "vi": "Nơi bạn nhận cảnh báo"},
-        "account.alerts_help": {
-            "en": "Urgent work (a negative review to answer within 2 hours, a ticket about to "
-            "breach its SLA, a failing channel, a parked webhook, a message that may have been "
-            "sent) and the daily digest reach you here, through the shop's own channel.",
-            "vi": "Việc gấp (đánh giá tiêu cực cần trả lời trong 2 giờ, phiếu hỗ trợ sắp quá "
-            "hạn SLA, kênh gửi lỗi, webhook đang chờ xử lý, tin có thể đã gửi) và bản tóm tắt "
-            "hằng ngày được gửi tới bạn ở đây, qua kênh của cửa hàng.",
-        },
-        "account.alert_channel": {"en": "Channel", "vi": "Kênh"},
-        "account.alert_phone": {
-            "en": "Phone (for SMS or Zalo)",
-            "vi": "Số điện thoại (cho SMS hoặc Zalo)",
-        },
-        "account.alert_save": {"en": "Save", "vi": "Lưu"},
-        "account.alert_fallback": {
-            "en": "The shop has not set up {channel} for alerts yet (Zalo also needs an "
-            "approved 'staff_alert' ZNS template), so your alerts come by email until it does.",
-            "vi": "Cửa hàng chưa thiết lập {channel} cho cảnh báo (Zalo còn cần mẫu ZNS "
-            "'staff_alert' đã được duyệt), nên cảnh báo sẽ đến bạn qua email cho tới khi có.",
-        },
-        "account.alerts_saved": {
-            "en": "Saved: your alerts now reach you there.",
-            "vi": "Đã lưu: cảnh báo sẽ được gửi tới bạn ở đó.",
-        },
-        "account.alert_channel_unknown": {
-            "en": "Choose email, SMS or Zalo.",
-            "vi": "Hãy chọn email, SMS hoặc Zalo.",
-        },
-        "account.alert_phone_missing": {
-            "en": "SMS and Zalo need your phone number.",
-            "vi": "SMS và Zalo cần số điện thoại của bạn.",
-        },
-        "account.alert_phone_invalid": {
-            "en": "This is not a phone number.",
-            "vi": "Đây không phải là số điện thoại.",
-        },
-        "account.invitations": {"en": "Invitations", "vi": "Lời mời"},
-        "account.no_invitations": {
-            "en": "No invitations waiting.",
-            "vi": "Không có lời mời nào đang chờ.",
-        },
-        "account.invited_as": {
-            "en": "{shop} invites you as {role}.",
-            "vi": "{shop} mời bạn với vai trò {role}.",
-        },
-        "account.accept": {"en": "Accept", "vi": "Chấp nhận"},
-        "account.decline": {"en": "Decline", "vi": "Từ chối"},
-        "account.joined": {"en": "You joined {shop}.", "vi": "Bạn đã tham gia {shop}."},
-        "account.declined": {"en": "Invitation declined.", "vi": "Đã từ chối lời mời."},
-        "login.forgot": {"en": "Forgot your password?", "vi": "Quên mật khẩu?"},
-        "reset.title": {"en": "Reset your password", "vi": "Đặt lại mật khẩu"},
-        "reset.explain": {
-            "en": "Enter your email. If it belongs to an account, we send it a link to choose "
-            "a new password; the link works for one hour, once.",
-            "vi": "Nhập email của bạn. Nếu email thuộc một tài khoản, chúng tôi gửi tới đó một "
-            "liên kết để chọn mật khẩu mới; liên kết dùng được một lần, trong một giờ.",
-        },
-        "reset.send": {"en": "Send the link", "vi": "Gửi liên kết"},
-        "reset.sent": {
-            "en": "If that email belongs to an account, a link is on its way. Check your inbox.",
-            "vi": "Nếu email đó thuộc một tài khoản, liên kết đang được gửi tới. Hãy kiểm "
-            "tra hộp thư.",
-        },
-        "reset.unavailable": {
-            "en": "Password reset by email is not set up on this installation. Ask your shop "
-            "owner or the person who runs Careloop for you.",
-            "vi": "Bản cài đặt này chưa bật đặt lại mật khẩu qua email. Hãy hỏi chủ cửa hàng "
-            "hoặc người quản trị Careloop của bạn.",
-        },
-        "reset.too_many": {
-            "en": "Too many links asked for. Try again later.",
-            "vi": "Đã yêu cầu quá nhiều liên kết. Vui lòng thử lại sau.",
-        },
-        "reset.invalid": {
-            "en": "This link is not valid: it expired, was already used or was changed. Ask "
-            "for a new one.",
-            "vi": "Liên kết không hợp lệ: đã hết hạn, đã được dùng hoặc bị sửa. Hãy yêu cầu "
-            "liên kết mới.",
-        },
-        "reset.choose": {"en": "Choose a new password", "vi": "Chọn mật khẩu mới"},
-        "reset.save": {"en": "Save the new password", "vi": "Lưu mật khẩu mới"},
-        "reset.done": {
-            "en": "Your password is changed and every session signed out. Sign in with the "
-            "new one.",
-            "vi": "Đã đổi mật khẩu và đăng xuất mọi phiên. Hãy đăng nhập bằng mật khẩu mới.",
-        },
-        "invite.mail_subject": {
-            "en": "{shop} invites you to Careloop",
-            "vi": "{shop} mời bạn tham gia Careloop",
-        },
-        "invite.mail_body": {
-            "en": "{shop} invites you to work with them on Careloop as {role}.\n\nSign in "
-            "and accept or decline on your account page:\n{link}\n\nUntil you accept, "
-            "they see nothing of your account but this email address.",
-            "vi": "{shop} mời bạn cùng làm việc trên Careloop với vai trò {role}.\n\nĐăng "
-            "nhập rồi chấp nhận hoặc từ chối trong trang tài khoản:\n{link}\n\nTrước khi "
-            "bạn chấp nhận, họ không thấy gì về tài khoản của bạn ngoài địa chỉ email này.",
-        },
-        "reset.mail_subject": {
-            "en": "Reset your Careloop password",
-            "vi": "Đặt lại mật khẩu Careloop",
-        },
-        "reset.mail_body": {
-            "en": "Someone (hopefully you) asked to reset the password of your Careloop "
-            "account.\n\nChoose a new password here (the link works once, for one hour):\n"
-            "{link}\n\nIf it was not you, ignore this email: your password stays as it is.",
-            "vi": "Ai đó (hy vọng là bạn) đã yêu cầu đặt lại mật khẩu tài khoản Careloop của "
-            "bạn.\n\nChọn mật khẩu mới tại đây (liên kết dùng được một lần, trong một giờ):\n"
-            "{link}\n\nNếu không phải bạn, hãy bỏ qua email này: mật khẩu của bạn giữ nguyên.",
-        },
-    }
-)
 
 
 def mail_invitation(settings: Settings, to: str, locale: str, shop_name: str, role: str) -> None:

@@ -11,17 +11,6 @@ from sqlalchemy.orm import Session
 
 from careloop.core.attention import needs_attention
 from careloop.shops.models import Shop
-from careloop.web.i18n import register_messages
-
-register_messages(
-    {
-        "attention.title": {"en": "Needs attention", "vi": "Cần xử lý"},
-        "attention.none": {
-            "en": "Nothing needs you right now.",
-            "vi": "Hiện không có việc gì cần bạn xử lý.",
-        },
-    }
-)
 
 
 @dataclass(frozen=True)

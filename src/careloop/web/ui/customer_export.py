@@ -12,67 +12,18 @@ from typing import Any, Final
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
+from careloop.core.catalogue import catalogue_pairs
 from careloop.customers.export import export_person_data
 from careloop.web.deps import Ctx, SessionDep
-from careloop.web.i18n import register_messages
 from careloop.web.ui.customers import _customer_or_404
 from careloop.web.ui.deps import AgentStaff
 from careloop.web.ui.templating import env
 
 router = APIRouter()
 
-register_messages(
-    {
-        "export.download_html": {"en": "Personal data (HTML)", "vi": "Dữ liệu cá nhân (HTML)"},
-        "export.download_json": {"en": "Personal data (JSON)", "vi": "Dữ liệu cá nhân (JSON)"},
-        "export.title": {
-            "en": "Personal data held about {name}",
-            "vi": "Dữ liệu cá nhân đang lưu về {name}",
-        },
-        "export.intro": {
-            "en": "Everything {shop} holds about you in Careloop, as of {at}.",
-            "vi": "Toàn bộ dữ liệu {shop} lưu về bạn trong Careloop, tính đến {at}.",
-        },
-        "export.records": {"en": "Customer records", "vi": "Hồ sơ khách hàng"},
-        "export.nothing": {"en": "Nothing held.", "vi": "Không có dữ liệu."},
-        "export.rows": {"en": "{n} item(s)", "vi": "{n} mục"},
-    }
-)
 
 # Headings for the columns people care about; the others show their field name.
-COLUMN_LABELS: Final = {
-    "name": {"en": "Name", "vi": "Họ tên"},
-    "email": {"en": "Email", "vi": "Email"},
-    "phone": {"en": "Phone", "vi": "Điện thoại"},
-    "birthday": {"en": "Birthday", "vi": "Ngày sinh"},
-    "customer_id": {"en": "Customer id", "vi": "Mã khách hàng"},
-    "order_id": {"en": "Order", "vi": "Đơn hàng"},
-    "status": {"en": "Status", "vi": "Trạng thái"},
-    "total": {"en": "Total", "vi": "Tổng tiền"},
-    "placed_at": {"en": "Placed", "vi": "Ngày đặt"},
-    "shipping_address": {"en": "Delivery address", "vi": "Địa chỉ giao hàng"},
-    "channel": {"en": "Channel", "vi": "Kênh"},
-    "state": {"en": "State", "vi": "Trạng thái"},
-    "subject": {"en": "Subject", "vi": "Tiêu đề"},
-    "body": {"en": "Text", "vi": "Nội dung"},
-    "body_text": {"en": "Text", "vi": "Nội dung"},
-    "to_address": {"en": "Sent to", "vi": "Gửi tới"},
-    "created_at": {"en": "Created", "vi": "Ngày tạo"},
-    "comment": {"en": "Comment", "vi": "Nhận xét"},
-    "score": {"en": "Score", "vi": "Điểm"},
-    "rating": {"en": "Rating", "vi": "Số sao"},
-    "text": {"en": "Text", "vi": "Nội dung"},
-    "points": {"en": "Points", "vi": "Điểm"},
-    "reason": {"en": "Reason", "vi": "Lý do"},
-    "code": {"en": "Code", "vi": "Mã"},
-    "type": {"en": "Type", "vi": "Loại"},
-    "occurred_at": {"en": "When", "vi": "Thời điểm"},
-    "payload": {"en": "Details", "vi": "Chi tiết"},
-    "note": {"en": "Note", "vi": "Ghi chú"},
-    "url": {"en": "Link", "vi": "Liên kết"},
-    "topic": {"en": "Topic", "vi": "Chủ đề"},
-    "received_at": {"en": "Received", "vi": "Ngày nhận"},
-}
+COLUMN_LABELS: Final = catalogue_pairs("web.ui.customer_export.column_labels")
 
 
 def render_export_html(

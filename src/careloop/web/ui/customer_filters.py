@@ -17,7 +17,6 @@ from careloop.loyalty.models import LoyaltyMember
 from careloop.segments.models import CustomerSegment
 from careloop.segments.rfm import SEGMENTS
 from careloop.shops.models import Shop
-from careloop.web.i18n import register_messages
 
 MAX_TAG_CHARS = 64
 SCORES = ("1", "2", "3", "4", "5")
@@ -127,27 +126,3 @@ def tiers_in_use(session: Session, shop: Shop) -> list[str]:
         )
         if t
     )
-
-
-register_messages(
-    {
-        "customers.filter.segment": {"en": "Segment", "vi": "Phân khúc"},
-        "customers.filter.tier": {"en": "Tier", "vi": "Hạng"},
-        "customers.filter.tag": {"en": "Tag", "vi": "Thẻ"},
-        "customers.filter.consent": {"en": "Consent", "vi": "Đồng ý nhận tin"},
-        "customers.filter.any": {"en": "Any", "vi": "Tất cả"},
-        "customers.filter.apply": {"en": "Filter", "vi": "Lọc"},
-        "customers.filter.clear": {"en": "Clear filters", "vi": "Bỏ lọc"},
-        "customers.filter.cell": {"en": "RFM cell R{r} F{f}", "vi": "Ô RFM R{r} F{f}"},
-        "customers.count_capped": {"en": "{count}+ customers", "vi": "Hơn {count} khách hàng"},
-        "customers.count_capped_hint": {
-            "en": "Counting stops here to keep the page fast; search or filter to narrow it.",
-            "vi": "Ngừng đếm ở đây để trang tải nhanh; hãy tìm hoặc lọc để thu hẹp.",
-        },
-        "customers.page": {"en": "Page {page}", "vi": "Trang {page}"},
-        "customers.filter.none": {
-            "en": "No customers match these filters. Clear a filter to see more.",
-            "vi": "Không có khách hàng nào khớp bộ lọc. Bỏ bớt bộ lọc để xem thêm.",
-        },
-    }
-)

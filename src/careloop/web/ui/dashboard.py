@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +24,8 @@ from careloop.metrics.svg import heatmap
 from careloop.orders.models import Order
 from careloop.shops.models import Shop
 from careloop.support.models import Ticket
+from careloop.web.i18n import has_message, t
+from careloop.web.ui.format import format_hours, format_number, format_percent
 
 KPI_DAYS = 30
 TREND_MONTHS = 6
@@ -48,6 +50,14 @@ class Tile:
     reason: str
     formula: str = ""  # shown next to the figure
     sample: str = ""  # "n = 12, 95%: 40% to 71%"
+    # The figures themselves, so each viewer reads them in their own conventions.
+    unit: str = ""
+    raw: float | None = None
+    target_raw: float | None = None
+    direction: str = ""
+    sample_n: int | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
 
 
 def format_kpi(value: float | None, unit: str) -> str:
@@ -85,6 +95,70 @@ def tile_for(kpi: KpiValue) -> Tile:
         kpi.reason or "",
         kpi.formula,
         sample,
+        unit=kpi.unit,
+        raw=kpi.value,
+        target_raw=kpi.target,
+        direction=kpi.target_direction or "",
+        sample_n=kpi.sample if kpi.value is not None and kpi.min_sample is not None else None,
+        ci_low=kpi.ci_low,
+        ci_high=kpi.ci_high,
+    )
+
+
+def format_kpi_local(value: float | None, unit: str, locale: str) -> str:
+    """A KPI figure in the viewer's conventions: '69%' / '1,5 giờ' / '81.554.000'."""
+    if value is None:
+        return "—"
+    if unit == "fraction":
+        return format_percent(value, locale, digits=0)
+    if unit == "hours":
+        return format_hours(value, locale)
+    if unit == "money":
+        return format_number(value, locale)
+    return format_number(value, locale, digits=1 if unit == "score" else 2)
+
+
+def _reason_key(reason: str) -> str:
+    return "kpi.reason." + "_".join(reason.lower().split())
+
+
+def localised_tile(tile: Tile, locale: str) -> Tile:
+    """The tile in the viewer's language and number conventions (a snapshot of older shape,
+    without the raw figures, keeps its stored text)."""
+    key = tile.key
+    label = t(f"kpi.{key}.label", locale) if has_message(f"kpi.{key}.label") else tile.label
+    formula = tile.formula
+    if tile.formula and has_message(f"kpi.{key}.definition"):
+        formula = t(f"kpi.{key}.definition", locale)
+    reason = (
+        t(_reason_key(tile.reason), locale)
+        if has_message(_reason_key(tile.reason))
+        else tile.reason
+    )
+    if not tile.unit:
+        return replace(tile, label=label, formula=formula, reason=reason)
+    target = tile.target
+    if tile.target_raw is not None:
+        sign = "≥" if tile.direction == "at_least" else "≤"
+        target = f"{sign} {format_kpi_local(tile.target_raw, tile.unit, locale)}"
+    sample = tile.sample
+    if tile.sample_n is not None:
+        sample = t("kpi.sample", locale, n=format_number(tile.sample_n, locale))
+        if tile.ci_low is not None and tile.ci_high is not None:
+            sample += t(
+                "kpi.interval",
+                locale,
+                low=format_kpi_local(tile.ci_low, tile.unit, locale),
+                high=format_kpi_local(tile.ci_high, tile.unit, locale),
+            )
+    return replace(
+        tile,
+        label=label,
+        value=format_kpi_local(tile.raw, tile.unit, locale),
+        target=target,
+        reason=reason,
+        formula=formula,
+        sample=sample,
     )
 
 
@@ -220,7 +294,9 @@ def dashboard(
     return overview_view(overview_figures(session, shop, now), words)
 
 
-def overview_view(figures: Mapping[str, Any], words: Mapping[str, str]) -> dict[str, Any]:
+def overview_view(
+    figures: Mapping[str, Any], words: Mapping[str, str], locale: str = "en"
+) -> dict[str, Any]:
     """The overview's template values from its figures, in the viewer's words."""
     labels = figures["revenue"]["labels"]
     new, returning = figures["revenue"]["new"], figures["revenue"]["returning"]
@@ -230,7 +306,7 @@ def overview_view(figures: Mapping[str, Any], words: Mapping[str, str]) -> dict[
     months, retention = figures["cohorts"]["months"], figures["cohorts"]["retention"]
     return {
         "counts": figures["counts"],
-        "tiles": [Tile(**tile) for tile in figures["tiles"]],
+        "tiles": [localised_tile(Tile(**tile), locale) for tile in figures["tiles"]],
         "revenue_chart": chart_json(
             {
                 "type": "bar",

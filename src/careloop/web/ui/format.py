@@ -1,11 +1,23 @@
-"""Display formats for the staff UI, pure: dates in the shop's time zone, payload summaries."""
+"""Display formats for the staff UI, pure: dates in the shop's time zone, payload summaries,
+and numbers, money, percentages, hours, months and phones in the reader's conventions through
+Babel's CLDR data (`1.250.000 ₫`, `69,2%`, `1,5 giờ` in Vietnamese; `₫1,250,000`, `69.2%` in
+English)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from babel.dates import format_date as babel_format_date
+from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_percent as babel_format_percent
+
+from careloop.core.catalogue import normalise_locale, t
+from careloop.core.money import to_major
 
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 SUMMARY_MAX_CHARS = 160
@@ -41,7 +53,7 @@ def format_date(day: date | datetime | None, locale: str, tz: str | None = None)
         except (OverflowError, ValueError):
             return moment.date().isoformat()  # out of range for the zone: shown as stored
     if locale == "vi":
-        return day.strftime("%d/%m/%Y")
+        return babel_format_date(day, "dd/MM/y", locale="vi")
     return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
 
 
@@ -65,3 +77,61 @@ def _short(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+
+
+# CLDR puts a no-break space between amount and symbol; pages and messages use a plain one.
+_NBSP = "\u00a0"
+
+
+def format_number(value: int | float | Decimal | None, locale: str, digits: int = 0) -> str:
+    """12345 -> '12.345' (vi) or '12,345' (en); `digits` decimals at most."""
+    if value is None:
+        return ""
+    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=normalise_locale(locale))
+
+
+def format_money_local(minor: int | None, currency: str, locale: str) -> str:
+    """Minor units as money: '1.250.000 ₫' (vi) or '₫1,250,000' (en)."""
+    if minor is None:
+        return ""
+    code = (currency or "VND").upper()
+    text = format_currency(to_major(int(minor), code), code, locale=normalise_locale(locale))
+    return text.replace(_NBSP, " ")
+
+
+def format_percent(fraction: float | Decimal | None, locale: str, digits: int = 1) -> str:
+    """A fraction 0-1 as a percentage: 0.692 -> '69,2%' (vi) or '69.2%' (en)."""
+    if fraction is None:
+        return "—"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+    return babel_format_percent(fraction, format=pattern, locale=normalise_locale(locale))
+
+
+def format_hours(hours: float | None, locale: str) -> str:
+    """1.5 -> '1,5 giờ' (vi) or '1.5 h' (en)."""
+    if hours is None:
+        return "—"
+    return t("format.hours", locale, n=format_number(hours, locale, digits=1))
+
+
+def format_month(year: int, month: int, locale: str) -> str:
+    """'tháng 11/2026' (vi) or 'November 2026' (en)."""
+    first = date(year, month, 1)
+    if normalise_locale(locale) == "vi":
+        return f"tháng {month}/{year}"
+    return babel_format_date(first, "MMMM y", locale="en")
+
+
+def format_phone(e164: str | None, region: str = "VN") -> str:
+    """A stored +84 number as a Vietnamese reads it, '0909 998 877'; foreign numbers keep
+    their country code ('+1 202-555-0100'); anything unparsable is shown as stored."""
+    if not e164:
+        return ""
+    try:
+        parsed = phonenumbers.parse(e164, region)
+    except phonenumbers.NumberParseException:
+        return e164
+    if phonenumbers.region_code_for_number(parsed) == region:
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from careloop.metrics.figures import OVERVIEW
 from careloop.metrics.web import page_figures
 from careloop.web.deps import Ctx, SessionDep
-from careloop.web.i18n import register_messages, t
+from careloop.web.i18n import t
 from careloop.web.ui.attention import attention_lines
 from careloop.web.ui.dashboard import FUNNEL_STAGES, overview_view
 from careloop.web.ui.deps import CurrentStaff, StaffContext
@@ -21,36 +21,6 @@ from careloop.web.ui.templating import render
 
 router = APIRouter()
 register_nav("home", "Overview", "Tổng quan", "/", min_role="viewer", order=0)
-
-register_messages(
-    {
-        "dash.kpis": {"en": "Last 30 days against targets", "vi": "30 ngày qua so với mục tiêu"},
-        "dash.computed_at": {"en": "Figures as of {at}", "vi": "Số liệu tính lúc {at}"},
-        "dash.target": {"en": "Target", "vi": "Mục tiêu"},
-        "dash.no_target": {"en": "no target", "vi": "không có mục tiêu"},
-        "dash.revenue": {
-            "en": "Revenue: new vs returning customers",
-            "vi": "Doanh thu: khách mới và khách quay lại",
-        },
-        "dash.new": {"en": "New customers", "vi": "Khách mới"},
-        "dash.returning": {"en": "Returning customers", "vi": "Khách quay lại"},
-        "dash.cohorts": {
-            "en": "Retention by first-purchase month",
-            "vi": "Tỷ lệ giữ chân theo tháng mua đầu",
-        },
-        "dash.retention": {"en": "Retention (%)", "vi": "Giữ chân (%)"},
-        "dash.nps": {"en": "NPS trend", "vi": "Xu hướng NPS"},
-        "dash.funnel": {"en": "Message funnel (30 days)", "vi": "Phễu tin nhắn (30 ngày)"},
-        "dash.messages": {"en": "Messages", "vi": "Tin nhắn"},
-        "dash.sla": {"en": "SLA compliance (%)", "vi": "Tuân thủ SLA (%)"},
-        "dash.no_data": {"en": "No data yet.", "vi": "Chưa có dữ liệu."},
-        "dash.stage.sent": {"en": "Sent", "vi": "Đã gửi"},
-        "dash.stage.delivered": {"en": "Delivered", "vi": "Đã nhận"},
-        "dash.stage.opened": {"en": "Opened", "vi": "Đã mở"},
-        "dash.stage.clicked": {"en": "Clicked", "vi": "Đã nhấp"},
-        "dash.stage.converted": {"en": "Converted", "vi": "Đã mua"},
-    }
-)
 
 
 def _checklist(session: SessionDep, staff: StaffContext) -> dict[str, object]:
@@ -84,7 +54,7 @@ def home(
         request,
         "home.html",
         {
-            **overview_view(figures.payload, words),
+            **overview_view(figures.payload, words, staff.locale),
             "computed_at": figures.as_of,
             "refreshing": figures.refreshing,
             "figures_key": OVERVIEW,

@@ -18,7 +18,7 @@ from careloop.imports.reasons import reason_in
 from careloop.imports.registry import run_import
 from careloop.imports.summary import ImportSummary
 from careloop.web.deps import Ctx
-from careloop.web.i18n import register_messages, t
+from careloop.web.i18n import t
 from careloop.web.ui.deps import CurrentStaff, StaffContext, current_staff
 from careloop.web.ui.nav import register_nav
 from careloop.web.ui.templating import render
@@ -31,66 +31,6 @@ MODES = ("all", "good_rows")
 MAX_BYTES = 20 * 1024 * 1024
 CHUNK = 1024 * 1024
 SHOWN_ERRORS = 200
-
-register_messages(
-    {
-        "import.title": {"en": "Import", "vi": "Nhập dữ liệu"},
-        "import.subtitle": {
-            "en": 'Upload a CSV file (UTF-8, as Excel\'s "CSV UTF-8" saves it; dates as '
-            "dd/mm/yyyy, amounts like 1.250.000 ₫, yes/no as Có/Không). Every row is checked "
-            "first; choose below whether a wrong row stops the whole import or is set aside "
-            "for you to download, fix and import again.",
-            "vi": 'Tải lên tệp CSV (UTF-8, như Excel lưu dạng "CSV UTF-8"; ngày dạng '
-            "dd/mm/yyyy, số tiền như 1.250.000 ₫, có/không ghi Có/Không). Mọi dòng được kiểm tra "
-            "trước; chọn bên dưới: một dòng sai thì dừng cả lần nhập, hoặc để riêng cho bạn tải "
-            "về, sửa và nhập lại.",
-        },
-        "import.kind": {"en": "What the file holds", "vi": "Loại dữ liệu"},
-        "import.file": {"en": "CSV file (at most 20 MB)", "vi": "Tệp CSV (tối đa 20 MB)"},
-        "import.submit": {"en": "Import", "vi": "Nhập"},
-        "import.report": {
-            "en": "Validation report: nothing was imported",
-            "vi": "Báo cáo kiểm tra: chưa nhập gì",
-        },
-        "import.done": {"en": "Imported", "vi": "Đã nhập"},
-        "import.more": {"en": "… and {count} more", "vi": "… và {count} lỗi khác"},
-        "import.kind.customers": {"en": "Customers", "vi": "Khách hàng"},
-        "import.kind.orders": {"en": "Orders", "vi": "Đơn hàng"},
-        "import.kind.products": {
-            "en": "Products and care data",
-            "vi": "Sản phẩm và dữ liệu chăm sóc",
-        },
-        "import.kind.responses": {"en": "Survey responses", "vi": "Phản hồi khảo sát"},
-        "import.kind.reviews": {"en": "Reviews", "vi": "Đánh giá"},
-        "import.mode": {"en": "If some rows are wrong", "vi": "Nếu có dòng sai"},
-        "import.mode.all": {
-            "en": "Import nothing and show me the problems",
-            "vi": "Không nhập gì và cho tôi xem các lỗi",
-        },
-        "import.mode.good_rows": {
-            "en": "Import the good rows and let me download the bad ones as CSV",
-            "vi": "Nhập các dòng đúng và cho tôi tải các dòng sai về dạng CSV",
-        },
-        "import.error": {
-            "en": "{file}, line {line}, field {field}: {reason}",
-            "vi": "{file}, dòng {line}, cột {field}: {reason}",
-        },
-        "import.error_file": {"en": "{file}, {field}: {reason}", "vi": "{file}, {field}: {reason}"},
-        "import.row_error": {
-            "en": "line {line}, field {field}: {reason}",
-            "vi": "dòng {line}, cột {field}: {reason}",
-        },
-        "import.reason_column": {"en": "error", "vi": "loi"},
-        "import.skipped": {
-            "en": "{count} row(s) were wrong and were not imported",
-            "vi": "{count} dòng sai chưa được nhập",
-        },
-        "import.download_bad": {
-            "en": "Download the rows that were not imported (CSV, with the reason)",
-            "vi": "Tải các dòng chưa nhập (CSV, kèm lý do)",
-        },
-    }
-)
 
 
 def _page(

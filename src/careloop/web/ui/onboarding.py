@@ -22,7 +22,6 @@ from careloop.orders.models import Order
 from careloop.shops.links import review_destination, store_url
 from careloop.shops.models import ApiKey, Membership, Shop
 from careloop.web.deps import SessionDep
-from careloop.web.i18n import register_messages
 from careloop.web.ui.deps import CurrentStaff
 from careloop.web.ui.nav import register_nav
 from careloop.web.ui.templating import render
@@ -39,67 +38,6 @@ LINKS = {
     "journeys": "/journeys",
     "staff": "/settings/staff",
 }
-
-register_messages(
-    {
-        "onboarding.title": {"en": "Get started", "vi": "Bắt đầu"},
-        "onboarding.sub": {
-            "en": "Six steps before your customers get their first messages. Each one is "
-            "ticked when it is really done.",
-            "vi": "Sáu bước trước khi khách hàng nhận tin đầu tiên. Mỗi bước được đánh dấu "
-            "khi đã thực sự xong.",
-        },
-        "onboarding.progress": {"en": "{done} of {total} done", "vi": "Xong {done}/{total}"},
-        "onboarding.all_done": {
-            "en": "All set: your shop is live.",
-            "vi": "Đã xong: cửa hàng của bạn đã sẵn sàng.",
-        },
-        "onboarding.done": {"en": "Done", "vi": "Xong"},
-        "onboarding.todo": {"en": "To do", "vi": "Cần làm"},
-        "onboarding.open": {"en": "Open", "vi": "Mở"},
-        "onboarding.step.store": {"en": "Connect your store", "vi": "Kết nối cửa hàng"},
-        "onboarding.hint.store": {
-            "en": "Connect Haravan, Sapo, Shopify, WooCommerce or any platform by webhook, "
-            "or create an API key for your own site.",
-            "vi": "Kết nối Haravan, Sapo, Shopify, WooCommerce hoặc nền tảng khác qua webhook, "
-            "hoặc tạo khóa API cho trang web của bạn.",
-        },
-        "onboarding.step.channel": {
-            "en": "Set up a channel and send a test",
-            "vi": "Cài đặt một kênh gửi và gửi thử",
-        },
-        "onboarding.hint.channel": {
-            "en": "Email, SMS or Zalo: done when a test message was accepted by the provider.",
-            "vi": "Email, SMS hoặc Zalo: xong khi nhà cung cấp đã nhận một tin gửi thử.",
-        },
-        "onboarding.step.orders": {"en": "Import past orders", "vi": "Nhập đơn hàng cũ"},
-        "onboarding.hint.orders": {
-            "en": "Upload a CSV of past orders, or let the store connection send them.",
-            "vi": "Tải lên tệp CSV đơn hàng cũ, hoặc để kết nối cửa hàng gửi về.",
-        },
-        "onboarding.step.links": {
-            "en": "Set the store URL and review destinations",
-            "vi": "Đặt địa chỉ cửa hàng và nơi nhận đánh giá",
-        },
-        "onboarding.hint.links": {
-            "en": 'Where review, reorder and "visit us" links in messages take customers.',
-            "vi": 'Nơi các liên kết đánh giá, mua lại và "ghé thăm" trong tin nhắn dẫn khách tới.',
-        },
-        "onboarding.step.journeys": {
-            "en": "Turn on the Golden Hours and the other recommended journeys",
-            "vi": "Bật Giờ vàng và các hành trình nên dùng khác",
-        },
-        "onboarding.hint.journeys": {
-            "en": 'One click on the journeys page: "Turn on all recommended".',
-            "vi": 'Một cú bấm ở trang hành trình: "Bật tất cả hành trình nên dùng".',
-        },
-        "onboarding.step.staff": {"en": "Invite your staff", "vi": "Mời nhân viên"},
-        "onboarding.hint.staff": {
-            "en": "Give each person their own sign-in and role.",
-            "vi": "Mỗi người có tài khoản và vai trò riêng.",
-        },
-    }
-)
 
 
 @dataclass(frozen=True)

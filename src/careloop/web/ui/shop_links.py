@@ -10,31 +10,10 @@ from fastapi.responses import Response
 
 from careloop.shops.links import REVIEW_PLATFORMS, check_links
 from careloop.web.deps import Ctx, SessionDep
-from careloop.web.i18n import register_messages
 from careloop.web.ui.deps import OwnerStaff
 from careloop.web.ui.settings import _audit, _done, _page, _shop_context
 
 router = APIRouter()
-
-register_messages(
-    {
-        "links.title": {"en": "Links for customers", "vi": "Liên kết cho khách hàng"},
-        "links.hint": {
-            "en": "Where the links in your messages lead: 'visit us', reorder and "
-            "cross-sell go to your store; review requests go to your review pages.",
-            "vi": "Nơi các liên kết trong tin nhắn dẫn tới: 'ghé cửa hàng', đặt lại và "
-            "gợi ý sản phẩm dẫn tới cửa hàng; lời mời đánh giá dẫn tới trang đánh giá.",
-        },
-        "links.store_url": {"en": "Store URL", "vi": "Địa chỉ cửa hàng (URL)"},
-        "links.review.google": {"en": "Google review page", "vi": "Trang đánh giá Google"},
-        "links.review.facebook": {"en": "Facebook review page", "vi": "Trang đánh giá Facebook"},
-        "links.review.shopee": {"en": "Shopee shop page", "vi": "Trang shop Shopee"},
-        "links.review.website": {
-            "en": "Review page on your own site",
-            "vi": "Trang đánh giá trên website của bạn",
-        },
-    }
-)
 
 
 @router.post("/settings/links")

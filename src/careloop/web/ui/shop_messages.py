@@ -15,54 +15,13 @@ from fastapi.responses import Response
 from careloop.channels.render_context import SALUTATIONS, SMS_NAME_MAX
 from careloop.channels.sms_text import is_gsm7, sms_name_suggestion
 from careloop.web.deps import Ctx, SessionDep
-from careloop.web.i18n import register_messages, t
+from careloop.web.i18n import t
 from careloop.web.ui.deps import OwnerStaff
 from careloop.web.ui.settings import _audit, _done, _page, _shop_context
 
 router = APIRouter()
 # A mobile number or a brand's short code (e.g. 8077): digits, spaces, a leading +.
 REPLY_NUMBER = re.compile(r"\+?[0-9][0-9 ]{2,18}")
-
-register_messages(
-    {
-        "speak.title": {"en": "How messages speak", "vi": "Cách tin nhắn xưng hô"},
-        "speak.hint": {
-            "en": "The short name SMS start with, how customers are addressed, and the "
-            "number customers reply TC or STOP to (shown in marketing SMS).",
-            "vi": "Tên ngắn đứng đầu tin SMS, cách gọi khách hàng, và số điện thoại khách "
-            "nhắn TC hoặc HUY để từ chối (in trong tin SMS quảng cáo).",
-        },
-        "speak.sms_name": {
-            "en": "Short name for SMS (at most 11 characters)",
-            "vi": "Tên ngắn cho SMS (tối đa 11 ký tự)",
-        },
-        "speak.sms_name_suggested": {"en": "Suggested: {name}", "vi": "Gợi ý: {name}"},
-        "speak.salutation": {"en": "Addressing customers", "vi": "Cách gọi khách hàng"},
-        "speak.salutation.neutral": {"en": "Neutral (“bạn”)", "vi": "Trung tính (“bạn”)"},
-        "speak.salutation.gender": {
-            "en": "anh/chị from the customer's gender (else “bạn”)",
-            "vi": "anh/chị theo giới tính của khách (nếu chưa có: “bạn”)",
-        },
-        "speak.reply_number": {
-            "en": "Number customers reply TC/STOP to",
-            "vi": "Số điện thoại nhận tin từ chối (TC/HUY)",
-        },
-        "speak.error.sms_name_long": {
-            "en": "at most {max} characters",
-            "vi": "tối đa {max} ký tự",
-        },
-        "speak.error.sms_name_gsm": {
-            "en": "use letters without accents, digits and spaces (accents double the SMS price)",
-            "vi": "chỉ dùng chữ không dấu, chữ số và dấu cách "
-            "(chữ có dấu làm giá SMS tăng gấp đôi)",
-        },
-        "speak.error.salutation": {"en": "choose one of the options", "vi": "hãy chọn một mục"},
-        "speak.error.phone": {
-            "en": "not a phone number: {value}",
-            "vi": "không phải số điện thoại: {value}",
-        },
-    }
-)
 
 
 def check_speech(

@@ -7,12 +7,11 @@ locale, `minor|money` formats an amount of the shop's currency (`n|num` a count,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import phonenumbers
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
@@ -20,20 +19,28 @@ from jinja2.runtime import Context
 
 from careloop import __version__
 from careloop.channels.honest import HONEST_STATES
-from careloop.channels.honest import LABELS as HONEST_LABELS
 from careloop.core.money import format_money
 from careloop.web.i18n import (
     DEFAULT_LOCALE,
     LOCALE_NAMES,
     LOCALES,
     event_label,
+    has_message,
     normalise_locale,
-    register_messages,
     t,
 )
 from careloop.web.security import CSRF_FORM_FIELD, CSRF_HEADER, STAFF_CSP, csrf_token
 from careloop.web.ui.deps import StaffContext
-from careloop.web.ui.format import format_date, format_datetime, payload_summary
+from careloop.web.ui.format import (
+    format_date,
+    format_datetime,
+    format_hours,
+    format_month,
+    format_number,
+    format_percent,
+    format_phone,
+    payload_summary,
+)
 from careloop.web.ui.nav import nav_items
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -71,22 +78,31 @@ def _money(context: Context, minor: int | None, currency: str | None = None) -> 
     )
 
 
-def _phone(e164: str | None) -> str:
-    """+84901234567 -> +84 901 234 567; anything unparsable is shown as stored."""
-    if not e164:
-        return ""
-    try:
-        parsed = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-
-
 @pass_context
 def _number(context: Context, value: int | None) -> str:
     """12345 -> '12.345' in a Vietnamese shop, '12,345' otherwise (like its money)."""
-    text = f"{int(value or 0):,}"
-    return text.replace(",", ".") if context.get("money_locale", "vi") == "vi" else text
+    return format_number(int(value or 0), context.get("money_locale", "vi"))
+
+
+@pass_context
+def _percent(context: Context, fraction: float | None, digits: int = 1) -> str:
+    return format_percent(fraction, context.get("locale", DEFAULT_LOCALE), digits)
+
+
+@pass_context
+def _hours(context: Context, hours: float | None) -> str:
+    return format_hours(hours, context.get("locale", DEFAULT_LOCALE))
+
+
+@pass_context
+def _month(context: Context, value: date | str | None) -> str:
+    """A month (a date, or 'YYYY-MM') as 'tháng 11/2026' or 'November 2026'."""
+    if value is None or value == "":
+        return ""
+    year, month = (
+        (value.year, value.month) if isinstance(value, date) else map(int, value[:7].split("-"))
+    )
+    return format_month(year, month, context.get("locale", DEFAULT_LOCALE))
 
 
 @pass_context
@@ -94,18 +110,36 @@ def _event_label(context: Context, event_type: str) -> str:
     return event_label(event_type, context.get("locale", DEFAULT_LOCALE))
 
 
+@pass_context
+def _word(context: Context, prefix: str, value: object) -> str:
+    """A stored code (a status, priority, problem type) as a word of the page's language:
+    the catalogue's `<prefix>.<value>`, or the code itself when the catalogue has none."""
+    code = str(value or "")
+    key = f"{prefix}.{code}"
+    return t(key, context.get("locale", DEFAULT_LOCALE)) if code and has_message(key) else code
+
+
+@pass_context
+def _words(context: Context, codes: Iterable[object], prefix: str, suffix: str = "") -> list[str]:
+    """Each code as `_word` shows it; `suffix` for keys such as segment.<code>.label."""
+    locale = context.get("locale", DEFAULT_LOCALE)
+    shown = []
+    for code in codes:
+        key = f"{prefix}.{code}{suffix}"
+        shown.append(t(key, locale) if has_message(key) else str(code))
+    return shown
+
+
 def _static(path: str) -> str:
     # The version in the query string makes browsers fetch assets again after an upgrade.
     return f"/static/{path}?v={__version__}"
 
 
-# Honest message states (DESIGN rule 9) read the same on every page.
-register_messages({f"honest.{state}": HONEST_LABELS[state] for state in HONEST_STATES})
-
 env.globals.update(
     honest_states=HONEST_STATES,
     _=_translate,
     static=_static,
+    word=_word,
     event_label=_event_label,
     payload_summary=payload_summary,
     LOCALES=LOCALES,
@@ -113,7 +147,17 @@ env.globals.update(
     CSRF_FORM_FIELD=CSRF_FORM_FIELD,
     CSRF_HEADER=CSRF_HEADER,
 )
-env.filters.update(dt=_dt, date=_date, money=_money, phone=_phone, num=_number)
+env.filters.update(
+    dt=_dt,
+    date=_date,
+    money=_money,
+    phone=format_phone,
+    num=_number,
+    pct=_percent,
+    hours=_hours,
+    month=_month,
+    words=_words,
+)
 
 
 def is_htmx(request: Request) -> bool:
