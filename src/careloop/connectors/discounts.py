@@ -38,11 +38,12 @@ PLATFORMS: Final = ("shopify", "woocommerce", "haravan", "sapo")
 SHOPIFY_API_VERSION: Final = "2024-01"
 HARAVAN_DEFAULT_BASE: Final = "https://apis.haravan.com"
 ERROR_LENGTH: Final = 300
-# Which credential fields each platform needs (the connector form shows these).
+# Which credential fields each platform takes (the connector form shows these); Haravan's
+# API has one public address, so its base URL may be left empty.
 CREDENTIAL_FIELDS: Final[dict[str, tuple[str, ...]]] = {
     "shopify": ("base_url", "token"),
     "woocommerce": ("base_url", "key", "secret"),
-    "haravan": ("token",),
+    "haravan": ("base_url", "token"),
     "sapo": ("base_url", "key", "secret"),
 }
 
@@ -234,6 +235,23 @@ def check_credentials(platform: str, values: dict[str, str]) -> dict[str, str]:
     return cleaned
 
 
+def save_credentials(connector: Any, values: dict[str, str], *, clear: bool = False) -> bool:
+    """Store the connector's API credentials, write-only: a field left empty keeps its saved
+    value (secrets are never shown back). `clear` removes them. Whether any are stored."""
+    if clear:
+        connector.api_credentials = None
+        return False
+    saved = dict(connector.api_credentials or {})
+    merged = {
+        k: (values.get(k) or "").strip() or str(saved.get(k) or "")
+        for k in ("base_url", "token", "key", "secret")
+    }
+    cleaned = check_credentials(connector.platform, merged)
+    if cleaned:
+        connector.api_credentials = cleaned
+    return bool(cleaned)
+
+
 def credentials_of(platform: str, stored: dict[str, Any] | None) -> Credentials | None:
     """The connector's stored credentials, if complete for `platform`."""
     if platform not in CREDENTIAL_FIELDS or not stored:
@@ -241,7 +259,10 @@ def credentials_of(platform: str, stored: dict[str, Any] | None) -> Credentials 
     values = {k: str(stored.get(k) or "") for k in ("base_url", "token", "key", "secret")}
     if platform == "haravan" and not values["base_url"]:
         values["base_url"] = HARAVAN_DEFAULT_BASE
-    if any(not values[k] for k in CREDENTIAL_FIELDS[platform]):
+    if (
+        any(not values[k] for k in CREDENTIAL_FIELDS[platform] if k != "base_url")
+        or not values["base_url"]
+    ):
         return None
     return Credentials(platform=platform, **values)
 
