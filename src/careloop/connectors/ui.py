@@ -12,10 +12,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from careloop.audit.service import audit
+from careloop.connectors import discounts
 from careloop.connectors.platforms import PLATFORMS
 from careloop.connectors.service import (
     add_connector,
     connectors_of,
+    find_connector,
     needs_attention,
     recent_deliveries,
     replay_delivery,
@@ -61,6 +63,19 @@ TEXTS = {
         "disabled_help": "The platform said the app was uninstalled. Orders wait under "
         "Needs attention; save this connector again to switch it back on.",
         "deletion_due": "The shop's customer and order data will be deleted at",
+        "api": "Store API access (coupon codes)",
+        "api_on": "On: every coupon code Careloop issues is created in this store before "
+        "its message is sent, and used up here when redeemed in Careloop.",
+        "api_off": "Off: coupon codes are not in the store; enter them by hand (CSV export on "
+        "the Coupons page) or add API access here.",
+        "api_help": "Write-only: saved values are never shown; leave a field empty to keep it.",
+        "api_base_url": "Store address (https://...)",
+        "api_token": "Admin API access token",
+        "api_key": "API key (consumer key)",
+        "api_secret": "API secret (consumer secret)",
+        "api_saved": "saved",
+        "api_save": "Save API access",
+        "api_remove": "Remove API access",
     },
     "vi": {
         "title": "Kết nối",
@@ -93,6 +108,19 @@ TEXTS = {
         "disabled_help": "Nền tảng báo ứng dụng đã bị gỡ. Đơn hàng chờ trong mục Cần xử lý; "
         "lưu lại kết nối này để bật lại.",
         "deletion_due": "Dữ liệu khách hàng và đơn hàng của cửa hàng sẽ bị xoá lúc",
+        "api": "Quyền API cửa hàng (mã giảm giá)",
+        "api_on": "Bật: mọi mã giảm giá Careloop phát ra được tạo trên cửa hàng này trước khi "
+        "gửi tin, và bị vô hiệu ở đây khi đã dùng trong Careloop.",
+        "api_off": "Tắt: mã giảm giá chưa có trên cửa hàng; hãy nhập tay (xuất CSV ở trang Mã "
+        "giảm giá) hoặc thêm quyền API tại đây.",
+        "api_help": "Chỉ ghi: giá trị đã lưu không bao giờ hiện lại; để trống để giữ nguyên.",
+        "api_base_url": "Địa chỉ cửa hàng (https://...)",
+        "api_token": "Mã truy cập Admin API (access token)",
+        "api_key": "Khóa API (consumer key)",
+        "api_secret": "Mật khẩu API (consumer secret)",
+        "api_saved": "đã lưu",
+        "api_save": "Lưu quyền API",
+        "api_remove": "Xóa quyền API",
     },
 }
 
@@ -112,6 +140,9 @@ def _page(
             "verify_token": c.verify_token if staff.can("owner") else None,
             "disabled_at": c.disabled_at,
             "deletion_due_at": c.data_deletion_due_at,
+            "api_fields": discounts.CREDENTIAL_FIELDS.get(c.platform, ()),
+            "api_saved": sorted(k for k, v in (c.api_credentials or {}).items() if v),
+            "api_on": discounts.credentials_of(c.platform, c.api_credentials) is not None,
         }
         for c in connectors_of(session, staff.shop.id)
     ]
@@ -190,6 +221,41 @@ def replay(
         actor=f"staff:{staff.user.email}",
         action="webhook.replayed",
         target=f"delivery:{delivery_id}",
+        origin=request.client.host if request.client else "",
+    )
+    return RedirectResponse("/settings/connectors", status_code=303)
+
+
+@router.post("/settings/connectors/{platform}/api")
+def save_api_access(
+    platform: str,
+    request: Request,
+    staff: OwnerStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    base_url: Annotated[str, Form()] = "",
+    token: Annotated[str, Form()] = "",
+    key: Annotated[str, Form()] = "",
+    secret: Annotated[str, Form()] = "",
+    remove: Annotated[str, Form()] = "",
+) -> Response:
+    """The connector's store API credentials (write-only; an empty field keeps its value)."""
+    connector = find_connector(session, staff.shop.id, platform)
+    if connector is None or platform not in discounts.CREDENTIAL_FIELDS:
+        return _page(request, staff, session, ctx, error=f"platform: no {platform} connector")
+    values = {"base_url": base_url, "token": token, "key": key, "secret": secret}
+    try:
+        discounts.save_credentials(connector, values, clear=bool(remove))
+    except ValidationFailed as exc:
+        return _page(request, staff, session, ctx, error="; ".join(str(e) for e in exc.errors))
+    connector.updated_at = ctx.clock.now()
+    audit(
+        session=session,
+        clock=ctx.clock,
+        shop_id=staff.shop.id,
+        actor=f"staff:{staff.user.email}",
+        action="connector.api_removed" if remove else "connector.api_saved",
+        target=f"connector:{platform}",
         origin=request.client.host if request.client else "",
     )
     return RedirectResponse("/settings/connectors", status_code=303)

@@ -21,6 +21,7 @@ PAGE_MODULES: list[str] = [
     "careloop.feedback.ui",
     "careloop.journeys.ui",
     "careloop.loyalty.ui",
+    "careloop.loyalty.store_ui",
     "careloop.metrics.ui",
     "careloop.segments.ui",
     "careloop.support.ui",
