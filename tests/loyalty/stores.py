@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -39,11 +40,13 @@ class Call:
 @dataclass
 class FakeStores:
     calls: list[Call] = field(default_factory=list)
-    # Answers to give first, in turn: (status, body).
+    # Answers to give to the next writes, in turn: (status, body).
     refuse: list[tuple[int, Any]] = field(default_factory=list)
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     deleted: list[str] = field(default_factory=list)
     _next_id: int = 5000
+    # Handle the next write, then answer 500 as if the answer was lost on the way.
+    lose_answer: bool = False
 
     def new_id(self) -> int:
         self._next_id += 1
@@ -53,9 +56,34 @@ class FakeStores:
         return [c for c in self.calls if c.method != "GET"]
 
     def answer(self, call: Call) -> tuple[int, Any]:
+        path = call.path.split("?")[0]
+        if call.method == "GET":
+            return self._lookup(call, path)
         if self.refuse:
             return self.refuse.pop(0)
-        path = call.path.split("?")[0]
+        # Shopify/Sapo: the answer to the discount code (the second call) is the one lost.
+        if self.lose_answer and ("discount_codes" in path or "price_rules" not in path):
+            self.lose_answer = False
+            self._route(call, path)
+            return 500, {"errors": "Internal Server Error"}
+        return self._route(call, path)
+
+    def _lookup(self, call: Call, path: str) -> tuple[int, Any]:
+        code = parse_qs(urlsplit(call.path).query).get("code", [""])[0]
+        found = self.codes.get(code)
+        if path == "/admin/api/2024-01/discount_codes/lookup.json":
+            if found is None:
+                return 404, {"errors": "Not Found"}
+            rule, code_id = found["price_rule_id"], found["id"]
+            where = f"/admin/api/2024-01/price_rules/{rule}/discount_codes/{code_id}.json"
+            return 303, {"location": where}
+        if path == "/wp-json/wc/v3/coupons":
+            return 200, [found] if found else []
+        if path == "/com/discounts.json":
+            return 200, {"discounts": [found] if found else []}
+        return 404, {"errors": "Not Found"}
+
+    def _route(self, call: Call, path: str) -> tuple[int, Any]:
         if path.startswith("/admin/"):
             return self._shopify_like(call, path)
         if path.startswith("/wp-json/wc/v3/coupons"):
@@ -175,6 +203,8 @@ def stores() -> Iterator[tuple[FakeStores, str]]:
             status, body = fake.answer(call)
             data = b"" if body is None else json.dumps(body).encode()
             self.send_response(status)
+            if status == 303:
+                self.send_header("location", body.pop("location"))
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(data)))
             self.end_headers()

@@ -292,6 +292,34 @@ def test_code_redeemed_in_careloop_is_used_up_in_the_store(
     assert fake.deleted == [ref]
 
 
+@pytest.mark.parametrize("platform", ["shopify", "woocommerce", "haravan"])
+def test_a_code_whose_create_answer_was_lost_is_found_not_created_twice(
+    ctx: AppContext, clock: VirtualClock, shop: Shop, stores: Stores, platform: str
+) -> None:
+    """A 500 after the store handled the request: the retry asks the store first (Shopify
+    discount_codes/lookup.json answers 303 See Other to the code; WooCommerce GET
+    /coupons?code=; Haravan GET /com/discounts.json?code=) and keeps the code it has."""
+    fake, url = stores
+    connect_store(ctx, shop, platform, url)
+    code = issue(ctx, shop, None)
+    fake.lose_answer = True
+    sync(ctx)
+    assert coupon_of(ctx, shop, code).store_status == "refused"
+    assert code in fake.codes
+
+    clock.advance(timedelta(minutes=2))
+    sync(ctx)
+
+    coupon = coupon_of(ctx, shop, code)
+    assert coupon.store_status == "synced"
+    assert str(coupon.store_ref).endswith(str(fake.codes[code]["id"]))
+    code_posts = [c for c in fake.writes() if c.body and code in json.dumps(c.body)]
+    assert (
+        len([c for c in code_posts if "price_rules" not in c.path or "discount_codes" in c.path])
+        == 1
+    )
+
+
 def test_a_claimed_code_is_not_claimed_again_while_its_call_is_in_flight(
     ctx: AppContext, clock: VirtualClock, shop: Shop, stores: Stores
 ) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -322,15 +323,11 @@ def _refusal(response: httpx.Response) -> str:
     return f"{response.status_code}: {text}"[:ERROR_LENGTH]
 
 
-def send(
-    creds: Credentials, request: Request, client: httpx.Client | None = None
-) -> dict[str, Any]:
-    """One call through the network guard. StoreRefused on a 4xx (not 429); the channels'
-    SendError kinds (transient, ambiguous, refused target) otherwise; the JSON answer."""
-    own = client is None
-    http = client or guarded_client()
-    try:
-        response = guarded_call(
+def exchange(creds: Credentials, request: Request) -> httpx.Response:
+    """One call through the network guard (no redirects followed); the channels' SendError
+    kinds (transient, ambiguous, refused target) when there is no usable answer."""
+    with guarded_client() as http:
+        return guarded_call(
             http,
             request.method,
             creds.base_url + request.path,
@@ -338,9 +335,11 @@ def send(
             params=request.params or None,
             json=request.body,
         )
-    finally:
-        if own:
-            http.close()
+
+
+def send(creds: Credentials, request: Request) -> dict[str, Any]:
+    """One call; StoreRefused on a 4xx (not 429), else the JSON answer."""
+    response = exchange(creds, request)
     if response.status_code >= 400:
         raise StoreRefused(_refusal(response))
     if not response.content:
@@ -352,9 +351,50 @@ def send(
     return data if isinstance(data, dict) else {"items": data}
 
 
+SHOPIFY_LOCATION = re.compile(r"/price_rules/(\d+)/discount_codes/(\d+)\.json")
+
+
+def find_code(creds: Credentials, code: str) -> str | None:
+    """The store's reference of `code` if the store already has it (an earlier attempt
+    created it and its answer was lost), so a retry never creates it twice.
+
+    Shopify: GET discount_codes/lookup.json?code= answers 303 See Other to the code's
+    location (shopify.dev REST DiscountCode "Retrieves the location of a discount code");
+    WooCommerce: GET /coupons?code= ("List all coupons", parameter `code`); Haravan:
+    GET /com/discounts.json?code= (filter `code`). Sapo documents no lookup: None."""
+    if creds.platform == "shopify":
+        path = f"/admin/api/{SHOPIFY_API_VERSION}/discount_codes/lookup.json"
+    elif creds.platform == "woocommerce":
+        path = "/wp-json/wc/v3/coupons"
+    elif creds.platform == "haravan":
+        path = "/com/discounts.json"
+    else:
+        return None
+    response = exchange(creds, Request("GET", path, params={"code": code}))
+    if response.status_code in (301, 302, 303):
+        found = SHOPIFY_LOCATION.search(response.headers.get("location", ""))
+        return f"{found.group(1)}/{found.group(2)}" if found else None
+    if response.status_code >= 400:
+        return None
+    try:
+        data: Any = response.json()
+    except ValueError:
+        return None
+    items = data.get("discounts", []) if isinstance(data, dict) else data
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict) and str(item.get("code", "")).upper() == code.upper():
+            return str(item.get("id"))
+    return None
+
+
 def create_code(creds: Credentials, code: StoreCode, sender: Sender | None = None) -> str:
-    """Create `code` in the store; its store reference. Raises StoreRefused or SendError."""
+    """Create `code` in the store (unless it is there already); its store reference.
+    Raises StoreRefused or SendError."""
     call = sender or send
+    if sender is None:
+        existing = find_code(creds, code.code)
+        if existing:
+            return existing
     answers: list[dict[str, Any]] = []
     for request in create_requests(creds.platform, code):
         if answers and "{rule}" in request.path:

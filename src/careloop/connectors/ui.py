@@ -22,7 +22,7 @@ from careloop.connectors.service import (
     recent_deliveries,
     replay_delivery,
 )
-from careloop.core.errors import ValidationFailed
+from careloop.core.errors import NotFound, ValidationFailed
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, OwnerStaff, StaffContext
 from careloop.web.ui.nav import register_nav
@@ -242,7 +242,7 @@ def save_api_access(
     """The connector's store API credentials (write-only; an empty field keeps its value)."""
     connector = find_connector(session, staff.shop.id, platform)
     if connector is None or platform not in discounts.CREDENTIAL_FIELDS:
-        return _page(request, staff, session, ctx, error=f"platform: no {platform} connector")
+        raise NotFound("connector", platform)
     values = {"base_url": base_url, "token": token, "key": key, "secret": secret}
     try:
         discounts.save_credentials(connector, values, clear=bool(remove))

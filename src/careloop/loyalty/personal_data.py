@@ -42,13 +42,17 @@ COUPONS = PersonalData(
     table=Coupon.__table__,  # type: ignore[arg-type]
     label={"en": "Coupons", "vi": "Mã giảm giá"},
     rows=customer_link(Coupon.customer_id),
-    scrub=("reason",),
+    # store_error: the store's answer, which may quote the customer's email.
+    scrub=("reason", "store_error"),
     rekey=("idempotency_key",),
     kept={
         "code": "a random code; orders' discount codes refer to it",
         "kind": "percent, fixed or free shipping",
         "currency": "a currency code",
         "source": "what issued it",
+        "store_status": "a sync state word",
+        "store_platform": "a platform name",
+        "store_ref": "the store's numeric id of the code",
     },
 )
 
