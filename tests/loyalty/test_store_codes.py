@@ -360,3 +360,44 @@ def test_published_samples_are_what_the_test_server_answers() -> None:
     )
     assert sample("woocommerce", "coupon_create_response.json")["code"] == "10off"
     assert sample("haravan", "discount.json")["discount_type"] == "percentage"
+
+
+def test_reward_redeemed_for_points_creates_its_code_in_the_store(
+    ctx: AppContext, shop: Shop, stores: Stores
+) -> None:
+    """The default reward (points for a percentage code) goes through issue_coupon like every
+    other code, so it reaches the store (WooCommerce "Create a coupon")."""
+    from careloop.loyalty.points import credit
+    from careloop.loyalty.rewards import catalogue, redeem_reward
+    from careloop.loyalty.service import enable_program
+
+    fake, url = stores
+    connect_store(ctx, shop, "woocommerce", url)
+    customer = make_customer(ctx, shop, email="mai@example.com")
+    with ctx.sessions() as s, s.begin():
+        enable_program(session=s, clock=ctx.clock, shop=s.merge(shop))
+        reward = next(r for r in catalogue(s, shop.id) if r.kind == "percent")
+        credit(
+            session=s,
+            clock=ctx.clock,
+            shop_id=shop.id,
+            customer_id=customer.id,
+            points=reward.cost,
+            reason="test",
+            idempotency_key="seed",
+        )
+        result = redeem_reward(
+            session=s,
+            clock=ctx.clock,
+            shop=s.merge(shop),
+            customer=s.merge(customer),
+            reward_key=reward.key,
+            idempotency_key="r1",
+        )
+    code = result.coupon_code
+    assert code is not None
+    sync(ctx)
+    assert coupon_of(ctx, shop, code).store_status == "synced"
+    body = fake.writes()[0].body
+    assert (body["code"], body["discount_type"]) == (code, "percent")
+    assert body["amount"] == str(reward.percent_off)
