@@ -12,6 +12,7 @@ ATTENTION_MODULES: list[str] = [
     "careloop.channels.attention",
     "careloop.connectors.attention",
     "careloop.feedback.attention",
+    "careloop.loyalty.attention",
     "careloop.support.attention",
 ]
 

@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from careloop.channels import links
+from careloop.channels import gates, links
 from careloop.channels.base import (
     AmbiguousError,
     Outgoing,
@@ -353,7 +353,12 @@ def _claim_and_prepare(
         if not claimed:
             return [], []
         known = _Known.load(session, [message for message, _ in claimed])
+        gated = gates.holds(session, [message for message, _ in claimed], ctx.clock.now())
         for message, claim in claimed:
+            if message.id in gated:
+                # Another capability needs something first (a coupon code in the store).
+                _wait_for_gate(session, ctx, message, claim, gated[message.id])
+                continue
             prepared = _prepare(ctx, session, message, known)
             if prepared is None or prepared.settings is None:
                 continue  # settled inside this transaction
@@ -821,6 +826,18 @@ def _record_outcome(
     if isinstance(outcome, PermanentError) and outcome.suppress:
         _suppress_address(session, ctx, message.shop_id, prepared.channel, prepared.out.to, reason)
     _fall_back(session, ctx, message, reason)
+
+
+def _wait_for_gate(
+    session: Session, ctx: AppContext, message: Message, claim: Claim, hold: tuple[datetime, str]
+) -> None:
+    """Back in line, queued and unfailed, with the gate's reason (logged once per reason)."""
+    until, reason = hold
+    if message.reason != reason:
+        record_status(
+            session=session, clock=ctx.clock, message=message, status="retry", reason=reason
+        )
+    _hold(message, until, ambiguous=claim.ambiguous)
 
 
 def _hold(message: Message, until: datetime, *, ambiguous: bool) -> None:

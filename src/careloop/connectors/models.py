@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from careloop.db.base import Base, BigId, JsonType, UTCDateTime
-from careloop.db.crypto import EncryptedText
+from careloop.db.crypto import EncryptedJson, EncryptedText
 
 
 class Connector(Base):
@@ -25,6 +25,9 @@ class Connector(Base):
     secret: Mapped[str] = mapped_column(EncryptedText)
     # Generic connector only: where each Careloop order field is in the platform's JSON.
     mapping: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    # The store's Admin API access (careloop.connectors.discounts): base URL and token or
+    # key/secret, so coupons can be created in the store. Write-only in the UI; encrypted.
+    api_credentials: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJson, nullable=True)
     # Haravan Partner apps: the token Haravan sends with its registration GET (hub.verify_token).
     verify_token: Mapped[str | None] = mapped_column(String(256), nullable=True)
     # Set when the platform says the app was uninstalled: deliveries are still stored (the

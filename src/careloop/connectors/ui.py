@@ -12,16 +12,18 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from careloop.audit.service import audit
+from careloop.connectors import discounts
 from careloop.connectors.platforms import PLATFORMS
 from careloop.connectors.service import (
     add_connector,
     connectors_of,
+    find_connector,
     needs_attention,
     recent_deliveries,
     replay_delivery,
 )
 from careloop.core.catalogue import catalogue_texts
-from careloop.core.errors import ValidationFailed
+from careloop.core.errors import NotFound, ValidationFailed
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, OwnerStaff, StaffContext
 from careloop.web.ui.nav import register_nav
@@ -48,6 +50,9 @@ def _page(
             "verify_token": c.verify_token if staff.can("owner") else None,
             "disabled_at": c.disabled_at,
             "deletion_due_at": c.data_deletion_due_at,
+            "api_fields": discounts.CREDENTIAL_FIELDS.get(c.platform, ()),
+            "api_saved": sorted(k for k, v in (c.api_credentials or {}).items() if v),
+            "api_on": discounts.credentials_of(c.platform, c.api_credentials) is not None,
         }
         for c in connectors_of(session, staff.shop.id)
     ]
@@ -126,6 +131,41 @@ def replay(
         actor=f"staff:{staff.user.email}",
         action="webhook.replayed",
         target=f"delivery:{delivery_id}",
+        origin=request.client.host if request.client else "",
+    )
+    return RedirectResponse("/settings/connectors", status_code=303)
+
+
+@router.post("/settings/connectors/{platform}/api")
+def save_api_access(
+    platform: str,
+    request: Request,
+    staff: OwnerStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    base_url: Annotated[str, Form()] = "",
+    token: Annotated[str, Form()] = "",
+    key: Annotated[str, Form()] = "",
+    secret: Annotated[str, Form()] = "",
+    remove: Annotated[str, Form()] = "",
+) -> Response:
+    """The connector's store API credentials (write-only; an empty field keeps its value)."""
+    connector = find_connector(session, staff.shop.id, platform)
+    if connector is None or platform not in discounts.CREDENTIAL_FIELDS:
+        raise NotFound("connector", platform)
+    values = {"base_url": base_url, "token": token, "key": key, "secret": secret}
+    try:
+        discounts.save_credentials(connector, values, clear=bool(remove))
+    except ValidationFailed as exc:
+        return _page(request, staff, session, ctx, error="; ".join(str(e) for e in exc.errors))
+    connector.updated_at = ctx.clock.now()
+    audit(
+        session=session,
+        clock=ctx.clock,
+        shop_id=staff.shop.id,
+        actor=f"staff:{staff.user.email}",
+        action="connector.api_removed" if remove else "connector.api_saved",
+        target=f"connector:{platform}",
         origin=request.client.host if request.client else "",
     )
     return RedirectResponse("/settings/connectors", status_code=303)

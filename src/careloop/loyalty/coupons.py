@@ -21,6 +21,7 @@ from careloop.customers.models import Customer
 from careloop.customers.timeline import record_event
 from careloop.loyalty.models import Coupon, CouponRedemption
 from careloop.loyalty.program import ensure_program
+from careloop.loyalty.store_codes import mark_used_up, plan_store_code
 from careloop.shops.models import Shop
 
 # 31 symbols ^ 12 ≈ 2^59: not guessable, still easy to read out over the phone.
@@ -158,6 +159,8 @@ def issue_coupon(
             idempotency_key=idempotency_key,
             created_at=now,
         )
+        # Shops with store API access get the code created there before it is sent.
+        plan_store_code(session, clock, coupon)
         try:
             with session.begin_nested():
                 session.add(coupon)
@@ -356,6 +359,10 @@ def redeem_coupon(
         # The same order redeemed it concurrently: the first one counts.
         return Redemption(coupon, discount, new=False)
     session.refresh(coupon)
+    if source != "order":
+        # Used up here (API, POS, staff): used up in the store too. A code the store's own
+        # checkout used needs nothing there.
+        mark_used_up(coupon, now)
     if customer is not None:
         record_event(
             session=session,
@@ -424,6 +431,7 @@ def revoke_coupon(*, session: Session, clock: Clock, shop: Shop, code: str) -> C
     coupon = get_coupon(session, shop.id, code)
     if coupon.revoked_at is None:
         coupon.revoked_at = clock.now()
+        mark_used_up(coupon, clock.now())
     return coupon
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -96,6 +97,7 @@ class Coupon(Base):
         UniqueConstraint("shop_id", "code"),
         UniqueConstraint("shop_id", "idempotency_key"),
         Index("ix_coupons_shop_customer", "shop_id", "customer_id"),
+        Index("ix_coupons_store_due", "store_status", "store_next_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -132,6 +134,19 @@ class Coupon(Base):
     categories: Mapped[list[str] | None] = mapped_column(JsonType, nullable=True)
     # Gift cards (kind gift_card): what is left; each redemption takes what it uses.
     balance_minor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The code's life in the shop's store (careloop.loyalty.store_codes): None when the shop
+    # has no store API credentials (entered by hand, see the coupon page); pending ->
+    # synced, or refused (retried at store_next_at); use_up -> used_up once redeemed here.
+    store_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    store_platform: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # The store's id of the code ("<price rule id>/<discount code id>" on Shopify and Sapo).
+    store_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # What the store answered the last time it refused, for staff.
+    store_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    store_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When the sync worker may (re)try; also its lease while a call is in flight.
+    store_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class CouponRedemption(Base):

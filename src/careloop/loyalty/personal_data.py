@@ -43,7 +43,8 @@ COUPONS = PersonalData(
     table=Coupon.__table__,  # type: ignore[arg-type]
     label={"en": "Coupons", "vi": "Mã giảm giá"},
     rows=customer_link(Coupon.customer_id),
-    scrub=("reason",),
+    # store_error: the store's answer, which may quote the customer's email.
+    scrub=("reason", "store_error"),
     rekey=("idempotency_key",),
     kept={
         "code": "a random code; orders' discount codes refer to it",
@@ -52,6 +53,9 @@ COUPONS = PersonalData(
         "source": "what issued it",
         "product_skus": "the shop's product codes the coupon is limited to",
         "categories": "the shop's product categories the coupon is limited to",
+        "store_status": "a sync state word",
+        "store_platform": "a platform name",
+        "store_ref": "the store's numeric id of the code",
     },
 )
 

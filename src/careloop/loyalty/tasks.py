@@ -34,3 +34,11 @@ def daily_sweep(ctx: AppContext) -> int:
             sweep_shop(session, ctx.clock, shop)
             done += 1
     return done
+
+
+@register_task("loyalty.store_codes")
+def sync_store_codes(ctx: AppContext) -> int:
+    """Create issued codes in the shop's store, and use up there the ones used up here."""
+    from careloop.loyalty.store_codes import sync_due
+
+    return sync_due(ctx.sessions, ctx.clock)

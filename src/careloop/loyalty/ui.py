@@ -330,9 +330,15 @@ def rewards_page(request: Request, staff: CurrentStaff, session: SessionDep) -> 
 
 @router.get("/loyalty/coupons", response_class=HTMLResponse)
 def coupons_page(request: Request, staff: CurrentStaff, session: SessionDep) -> HTMLResponse:
+    from careloop.loyalty.store_ui import store_notice
+
     found = coupons_of(session, staff.shop.id)[:200]
+    store = store_notice(session, staff.shop.id)
     return render(
-        request, "loyalty/coupons.html", {"tab": "coupons", "coupons": found}, staff=staff
+        request,
+        "loyalty/coupons.html",
+        {"tab": "coupons", "coupons": found, "store": store},
+        staff=staff,
     )
 
 

@@ -23,6 +23,7 @@ PAGE_MODULES: list[str] = [
     "careloop.feedback.ui",
     "careloop.journeys.ui",
     "careloop.loyalty.ui",
+    "careloop.loyalty.store_ui",
     "careloop.metrics.ui",
     "careloop.products.ui",
     "careloop.segments.ui",

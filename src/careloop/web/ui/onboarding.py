@@ -45,6 +45,8 @@ class Step:
     key: str
     done: bool
     link: str
+    # A line under the step that stays true after it is done (e.g. codes entered by hand).
+    note: str = ""
 
 
 def _count(session: Session, stmt: Any) -> int:
@@ -91,7 +93,19 @@ def checklist(session: Session, shop: Shop) -> list[Step]:
         "journeys": set(RECOMMENDED) <= active,
         "staff": people > 1,
     }
-    return [Step(key, state[key], LINKS[key]) for key in STEPS]
+    notes = {"store": "codes_by_hand" if _codes_by_hand(session, sid) else ""}
+    return [Step(key, state[key], LINKS[key], notes.get(key, "")) for key in STEPS]
+
+
+def _codes_by_hand(session: Session, shop_id: int) -> bool:
+    """A store is connected by webhook but Careloop has no API access to create its coupon
+    codes there: the shop must enter them by hand."""
+    from careloop.connectors.discounts import PLATFORMS, credentials_of
+
+    stores = session.scalars(
+        select(Connector).where(Connector.shop_id == shop_id, Connector.platform.in_(PLATFORMS))
+    ).all()
+    return bool(stores) and not any(credentials_of(c.platform, c.api_credentials) for c in stores)
 
 
 @router.get("/get-started", response_class=HTMLResponse)
