@@ -35,6 +35,7 @@ API_BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/tickets/{ticket_id}/replies": {"body": "from shop B"},
     "POST /api/v1/tickets/{ticket_id}/notes": {"body": "from shop B"},
     "POST /api/v1/customers/{customer_id}/merge": {"duplicate_id": "C1"},
+    "PATCH /api/v1/products/{sku}": {"name": "from shop B"},
 }
 
 

@@ -58,7 +58,7 @@ def test_a_variant_bought_today_is_reminded_a_month_before_its_parents_12_month_
         [text] = s.scalars(
             select(Message.body_text).where(Message.template_key == "warranty.expiring")
         )
-    assert "12-month warranty of your Máy lọc nước RO trắng ends on 2027-11-02" in text
+    assert "12-month warranty of your Máy lọc nước RO trắng ends on 2 Nov 2027" in text
 
 
 def test_a_scan_after_the_warranty_ended_cites_no_past_date(

@@ -65,6 +65,7 @@ MERGE_POLICIES: Final[dict[tuple[str, str], str]] = {
     ("loyalty_entitlements", "customer_id"): MOVE,
     ("loyalty_ledger", "customer_id"): MOVE,
     ("loyalty_members", "customer_id"): MOVE,
+    ("loyalty_store_actions", "customer_id"): MOVE,
     ("messages", "customer_id"): MOVE,
     ("orders", "customer_id"): MOVE,
     ("referrals", "advocate_id"): MOVE,
@@ -89,6 +90,7 @@ FILLED_FIELDS: Final = (
     "locale",
     "timezone",
     "preferred_channel",
+    "gender",
 )
 
 

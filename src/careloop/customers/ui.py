@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 from careloop.audit.models import AuditEntry
 from careloop.core.errors import CareloopError, NotFound
 from careloop.customers import identity
-from careloop.customers.merge import MERGED, merge_customers, merge_undone, undo_merge
+from careloop.customers.merge import (
+    MERGED,
+    MergeRefused,
+    merge_customers,
+    merge_undone,
+    undo_merge,
+)
 from careloop.customers.models import Customer
 from careloop.customers.service import get_customer, get_customer_by_id
 from careloop.web.deps import Ctx, SessionDep
@@ -87,7 +93,7 @@ def undo(
             actor=f"staff:{staff.user.email}",
             origin=request.client.host if request.client else "",
         )
-    except CareloopError as exc:
+    except MergeRefused as exc:  # another shop's (or no) merge stays a 404
         return RedirectResponse(f"/customers/duplicates?error={_quote(str(exc))}", status_code=303)
     return RedirectResponse(
         f"/customers/{entry.detail['duplicate']}?undone={entry_id}", status_code=303
