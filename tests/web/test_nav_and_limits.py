@@ -6,6 +6,7 @@ import pytest
 
 from careloop.core import events
 from careloop.web.i18n import (
+    MESSAGES,
     catalogue_messages,
     event_label,
     normalise_locale,
@@ -72,7 +73,11 @@ def test_after_login_only_local_paths_are_followed(asked: str, safe: str) -> Non
     assert safe_next_path(asked) == safe
 
 
-def test_translation_falls_back_to_english_then_to_the_key() -> None:
+def test_translation_falls_back_to_english_then_to_the_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The registration is undone after the test: the catalogue test must never see it.
+    monkeypatch.setattr("careloop.core.catalogue.MESSAGES", dict(MESSAGES))
     register_messages({"test.only_en": {"en": "Hello {name}"}})
 
     assert t("nav.customers", "vi-VN") == "Khách hàng"

@@ -10,6 +10,10 @@ from careloop.core.errors import FieldError, ValidationFailed
 from careloop.shops.models import Shop
 
 DEFAULT_DAYS = 30
+# The dates a shop's figures can cover; the KPIs compare a period with the one before it, so
+# a period must leave room for that window inside the calendar.
+EARLIEST = date(1970, 1, 1)
+LATEST = date(2100, 12, 31)
 
 
 def local_midnight(day: date, shop: Shop) -> datetime:
@@ -24,8 +28,17 @@ def period(
     today = now.astimezone(ZoneInfo(shop.timezone)).date()
     end = end or today
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+    for field, day in (("from", start), ("to", end)):
+        if not EARLIEST <= day <= LATEST:
+            raise ValidationFailed(
+                [FieldError(field, f"{day} is outside {EARLIEST.year}-{LATEST.year}")]
+            )
     if start > end:
         raise ValidationFailed([FieldError("from", f"{start} is after to={end}")])
+    if start - (end - start) - timedelta(days=1) < EARLIEST:
+        raise ValidationFailed(
+            [FieldError("from", f"{start}: the period before it starts before {EARLIEST}")]
+        )
     return local_midnight(start, shop), local_midnight(end + timedelta(days=1), shop)
 
 

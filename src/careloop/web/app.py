@@ -17,6 +17,7 @@ from careloop.context import AppContext, build_context
 from careloop.core.errors import Conflict, NotFound, ValidationFailed
 from careloop.feedback.web import router as survey_router
 from careloop.loyalty.page import page_router as loyalty_page_router
+from careloop.web.allow import complete_allow_header
 from careloop.web.api import api_router
 from careloop.web.api.ops import router as ops_router
 from careloop.web.limits import BodySizeLimit
@@ -59,6 +60,7 @@ def create_app(ctx: AppContext | None = None) -> FastAPI:
     )
     app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
+    app.middleware("http")(complete_allow_header)
 
     @app.middleware("http")
     async def count_requests(
