@@ -104,13 +104,16 @@ STORE_ACTIONS = PersonalData(
     table=StoreAction.__table__,  # type: ignore[arg-type]
     label={"en": "Store actions for privileges", "vi": "Việc cần làm trên cửa hàng cho đặc quyền"},
     rows=customer_link(StoreAction.customer_id),
-    scrub=("note",),
+    # error: the store's answer, which may quote the customer.
+    scrub=("error",),
     rekey=("idempotency_key",),
     kept={
         "action": "what the store is asked to do",
         "entitlement": "a privilege name",
         "value": "a tag or rule name",
         "status": "a state word",
+        "note": "the store platform's name",
+        "attempts": "a retry count",
     },
 )
 
