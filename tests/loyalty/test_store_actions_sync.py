@@ -29,6 +29,8 @@ from careloop.core.clock import VirtualClock
 from careloop.customers.identity import link_identity
 from careloop.customers.models import Customer
 from careloop.loyalty.models import StoreAction
+from careloop.loyalty.rewards import redeem_reward
+from careloop.loyalty.service import add_points, enable_program
 from careloop.loyalty.store_action_sync import (
     changed_tags,
     split_tags,
@@ -37,9 +39,10 @@ from careloop.loyalty.store_action_sync import (
 )
 from careloop.loyalty.store_actions import record_store_actions
 from careloop.shops.models import Shop
+from careloop.worker import registered_tasks
 from tests.loyalty.factories import make_customer
 from tests.loyalty.stores import TOKEN, sample
-from tests.web.helpers import sign_in
+from tests.web.helpers import csrf_from, sign_in
 
 SHOPIFY_ID = "207119551"  # Bob Norman of the SDK samples
 CUSTOMER_PATH = f"/admin/api/2024-01/customers/{SHOPIFY_ID}.json"
@@ -323,3 +326,89 @@ def test_member_page_shows_why_the_store_refused(
     assert page.status_code == 200
     assert "chưa thực hiện được trên cửa hàng" in page.text
     assert "not supported by haravan" in page.text
+
+
+def test_redeeming_express_shipping_tags_the_customer_in_shopify_through_the_worker_task(
+    ctx: AppContext, shop: Shop, shopify: tuple[FakeShopify, str]
+) -> None:
+    """From the reward to the store: the redemption records the action, the registered
+    `loyalty.store_actions` task carries it out."""
+    fake, url = shopify
+    _shopify(ctx, shop, url)
+    customer = _member(ctx, shop)
+    with ctx.sessions() as s, s.begin():
+        enable_program(session=s, clock=ctx.clock, shop=s.merge(shop))
+        add_points(
+            session=s,
+            clock=ctx.clock,
+            shop=s.merge(shop),
+            customer=s.merge(customer),
+            points=2000,
+            reason="test balance",
+            idempotency_key="seed",
+        )
+        redeem_reward(
+            session=s,
+            clock=ctx.clock,
+            shop=s.merge(shop),
+            customer=s.merge(customer),
+            reward_key="express_shipping",
+            idempotency_key="r:express",
+        )
+    assert fake.calls == []  # nothing is sent inside the business transaction
+
+    assert registered_tasks()["loyalty.store_actions"](ctx) == 1
+
+    assert split_tags(fake.tags)[-1] == "careloop-free-express-shipping"
+    assert [r.status for r in _rows(ctx, shop)] == ["done"]
+
+
+def test_staff_fix_the_link_and_try_the_store_again_from_the_member_page(
+    app_client: TestClient,
+    ctx: AppContext,
+    shop: Shop,
+    make_staff: Callable[..., str],
+    shopify: tuple[FakeShopify, str],
+) -> None:
+    clock = ctx.clock
+    assert isinstance(clock, VirtualClock)
+    fake, url = shopify
+    _shopify(ctx, shop, url)
+    customer = _member(ctx, shop, linked=False)
+    _change(ctx, shop, customer, "grant-1", gained=True)
+    _sync(ctx)
+    sign_in(app_client, ctx, make_staff(shop, email="agent@acme.test", role="agent"), shop)
+    page = app_client.get(f"/loyalty/members/{customer.id}")
+    assert "not linked to a shopify customer id" in page.text
+    [row] = _rows(ctx, shop)
+    retry_url = f"/loyalty/members/{customer.id}/store-actions/{row.id}/retry"
+    assert retry_url in page.text
+
+    with ctx.sessions() as s, s.begin():
+        link_identity(
+            session=s,
+            now=clock.now(),
+            shop_id=shop.id,
+            customer_id=customer.id,
+            source="shopify",
+            external_id=SHOPIFY_ID,
+            matched_on="id",
+        )
+    clock.advance(timedelta(seconds=10))
+    retried = app_client.post(retry_url, data={"csrf_token": csrf_from(page)})
+    assert retried.status_code == 200
+    assert _rows(ctx, shop)[0].next_at == clock.now()
+    assert _sync(ctx) == 1
+    assert _rows(ctx, shop)[0].status == "done"
+    assert fake.tags.endswith(", careloop-free-shipping")
+
+
+def test_another_shops_store_action_cannot_be_retried(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    sign_in(app_client, ctx, make_staff(shop, email="agent@acme.test", role="agent"), shop)
+    page = app_client.get("/loyalty")
+    answer = app_client.post(
+        "/loyalty/members/1/store-actions/999/retry", data={"csrf_token": csrf_from(page)}
+    )
+    assert answer.status_code == 404

@@ -1,16 +1,19 @@
 """Privileges that only the store can apply (free or express shipping, early access) become
 store actions: a customer tag where the platform has customer tags, a store-side shipping
-rule where it has not. Loyalty records the intent as a pending row for the store connector
-to carry out and shows it to staff; it never calls the store itself.
+rule where it has not. Loyalty records the intent here as a pending row, inside the business
+transaction; the `loyalty.store_actions` worker task (loyalty/store_action_sync.py) carries it
+out in the store afterwards (pending -> done | refused, retried with back-off) and staff see
+the outcome on the member page and under Needs attention.
 
 Platforms (the contract each pending row is written for):
-- Shopify: the Customer resource's `tags` (Admin REST "Customer", GraphQL `tagsAdd`);
-  the shop's shipping or discount rules key on the tag.
-- Haravan and Sapo: Shopify-shaped Customer resources with the same comma-separated `tags`
-  (Haravan Omni APIs > Customers; Sapo customers), so the same tag is asked for.
-- WooCommerce: customers have no tags; a free-shipping rule is a coupon with
+- Shopify: the Customer resource's comma-separated `tags` (Admin REST 2024-01 "Customer");
+  the shop's shipping or discount rules key on the tag. Carried out.
+- Haravan and Sapo: Shopify-shaped Customer resources, so the same tag is asked for; neither
+  publishes a customer-tags update body, so the sync refuses them as "not supported".
+- WooCommerce: customers have no tags; a free-shipping rule would be a coupon with
   `free_shipping: true` limited by `email_restrictions` (WooCommerce REST API v3, Coupon
-  properties), recorded as a `shipping_rule`.
+  properties), recorded as a `shipping_rule` and refused by the sync as not supported (a
+  coupon needs a code the customer is told; a privilege is not a code).
 """
 
 from __future__ import annotations
