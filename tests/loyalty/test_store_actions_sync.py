@@ -9,13 +9,8 @@ tests/fixtures/shopify/SOURCE.md)."""
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -26,6 +21,7 @@ from careloop.connectors.service import add_connector
 from careloop.context import AppContext
 from careloop.core.attention import needs_attention
 from careloop.core.clock import VirtualClock
+from careloop.customers.erasure import erase_customer
 from careloop.customers.identity import link_identity
 from careloop.customers.models import Customer
 from careloop.loyalty.models import StoreAction
@@ -38,83 +34,19 @@ from careloop.loyalty.store_action_sync import (
     unsupported_reason,
 )
 from careloop.loyalty.store_actions import record_store_actions
+from careloop.orders.schemas import OrderIn
+from careloop.orders.service import upsert_order
 from careloop.shops.models import Shop
 from careloop.worker import registered_tasks
+from tests.loyalty import shopify_customers
 from tests.loyalty.factories import make_customer
-from tests.loyalty.stores import TOKEN, sample
+from tests.loyalty.shopify_customers import SHOPIFY_ID, FakeShopify
+from tests.loyalty.stores import TOKEN
 from tests.web.helpers import csrf_from, sign_in
 
-SHOPIFY_ID = "207119551"  # Bob Norman of the SDK samples
-CUSTOMER_PATH = f"/admin/api/2024-01/customers/{SHOPIFY_ID}.json"
+shopify = shopify_customers.shopify  # the local Shopify Customer API server (a fixture)
+
 FREE_SHIPPING_TAG = "careloop-free-shipping"
-
-
-@dataclass
-class FakeShopify:
-    """Keeps one customer's tags; GET and PUT answer the SDK's published samples."""
-
-    tags: str = "L\u00e9on, No\u00ebl"  # the sample customer's own tags
-    calls: list[tuple[str, str, Any]] = field(default_factory=list)
-    refuse: list[tuple[int, Any]] = field(default_factory=list)
-
-    def puts(self) -> list[Any]:
-        return [body for method, _path, body in self.calls if method == "PUT"]
-
-    def answer(self, method: str, path: str, token: str | None, body: Any) -> tuple[int, Any]:
-        if token != TOKEN:
-            return 401, {"errors": "[API] Invalid API key or access token"}
-        if path.split("?")[0] != CUSTOMER_PATH:
-            return 404, {"errors": "Not Found"}
-        if self.refuse:
-            return self.refuse.pop(0)
-        if method == "GET":
-            answer = sample("shopify", "customer_show_response.json")
-            answer["customer"]["tags"] = self.tags
-            return 200, answer
-        if method == "PUT":
-            customer = (body or {}).get("customer") or {}
-            if not isinstance(customer.get("tags"), str):
-                return 422, {"errors": {"tags": ["is invalid"]}}
-            self.tags = customer["tags"]
-            answer = sample("shopify", "customer_update_tags_response.json")
-            answer["customer"]["tags"] = self.tags
-            return 200, answer
-        return 405, {"errors": "Method Not Allowed"}
-
-
-@pytest.fixture
-def shopify() -> Iterator[tuple[FakeShopify, str]]:
-    fake = FakeShopify()
-
-    class Handler(BaseHTTPRequestHandler):
-        def _handle(self) -> None:
-            length = int(self.headers.get("content-length") or 0)
-            raw = self.rfile.read(length)
-            body = json.loads(raw) if raw else None
-            fake.calls.append((self.command, self.path, body))
-            status, answer = fake.answer(
-                self.command, self.path, self.headers.get("x-shopify-access-token"), body
-            )
-            data = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_PUT = _handle
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fake, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _connect(ctx: AppContext, shop: Shop, platform: str, creds: dict[str, str] | None) -> None:
@@ -412,3 +344,89 @@ def test_another_shops_store_action_cannot_be_retried(
         "/loyalty/members/1/store-actions/999/retry", data={"csrf_token": csrf_from(page)}
     )
     assert answer.status_code == 404
+
+
+def _shopify_order(ctx: AppContext, shop: Shop, customer_id: str, source: str) -> None:
+    with ctx.sessions() as s, s.begin():
+        upsert_order(
+            session=s,
+            clock=ctx.clock,
+            shop=s.merge(shop),
+            data=OrderIn(
+                order_id="450789469",
+                customer_id=customer_id,
+                placed_at=ctx.clock.now(),
+                total="199650",
+            ),
+            source=source,
+        )
+
+
+def test_a_customer_the_shopify_connector_created_is_tagged_under_their_own_shopify_id(
+    ctx: AppContext, shop: Shop, shopify: tuple[FakeShopify, str]
+) -> None:
+    """A customer first seen in a Shopify order is stored under the order's `customer.id`
+    (Admin REST Order resource), with no separate link: that id is the one to tag."""
+    fake, url = shopify
+    _shopify(ctx, shop, url)
+    _shopify_order(ctx, shop, SHOPIFY_ID, "shopify")
+    with ctx.sessions() as s:
+        customer = s.scalars(select(Customer).where(Customer.external_id == SHOPIFY_ID)).one()
+    _change(ctx, shop, customer, "grant-1", gained=True)
+
+    assert _sync(ctx) == 1
+
+    assert [r.status for r in _rows(ctx, shop)] == ["done"]
+    assert fake.tags.endswith(", careloop-free-shipping")
+
+
+def test_a_number_that_came_from_another_source_is_not_taken_for_a_shopify_id(
+    ctx: AppContext, shop: Shop, shopify: tuple[FakeShopify, str]
+) -> None:
+    fake, url = shopify
+    _shopify(ctx, shop, url)
+    _shopify_order(ctx, shop, SHOPIFY_ID, "api")
+    with ctx.sessions() as s:
+        customer = s.scalars(select(Customer).where(Customer.external_id == SHOPIFY_ID)).one()
+    _change(ctx, shop, customer, "grant-1", gained=True)
+
+    _sync(ctx)
+
+    assert _rows(ctx, shop)[0].error == "the customer is not linked to a shopify customer id yet"
+    assert fake.calls == []
+
+
+def test_erasing_the_customer_stops_their_store_actions_and_scrubs_the_stores_answer(
+    ctx: AppContext, shop: Shop, shopify: tuple[FakeShopify, str]
+) -> None:
+    """DESIGN rule 10: nothing more is done for an erased person; what the store said about
+    them (which may quote their email) goes; what was done stays as a state word."""
+    fake, url = shopify
+    _shopify(ctx, shop, url)
+    customer = _member(ctx, shop)
+    _change(ctx, shop, customer, "grant-1", gained=True)
+    _sync(ctx)
+    fake.refuse = [(422, {"errors": {"email": ["bob.norman@mail.example.com is invalid"]}})]
+    _change(ctx, shop, customer, "lost-1", gained=False)
+    _sync(ctx)
+    done, refused = _rows(ctx, shop)
+    assert refused.error and "bob.norman@mail.example.com" in refused.error
+
+    with ctx.sessions() as s, s.begin():
+        report = erase_customer(
+            session=s, clock=ctx.clock, shop=s.merge(shop), external_id="C-1", actor="t"
+        )
+
+    assert report.scrubbed["store_actions"] == 1  # the done one says nothing about them
+    done, stopped = _rows(ctx, shop)
+    assert (done.status, done.error) == ("done", None)
+    assert (stopped.status, stopped.next_at, stopped.error) == ("stopped", None, "customer erased")
+    clock = ctx.clock
+    assert isinstance(clock, VirtualClock)
+    clock.advance(timedelta(hours=2))
+    calls = len(fake.calls)
+    assert _sync(ctx) == 0
+    assert len(fake.calls) == calls
+    with ctx.sessions() as s:
+        items = needs_attention(s, s.merge(shop), clock.now())
+    assert not [i for i in items if "store_actions" in i.key]

@@ -35,13 +35,13 @@ from careloop.connectors.discounts import Credentials, Request, StoreRefused
 from careloop.connectors.models import Connector
 from careloop.core.attention import URGENT, AttentionItem, register_attention
 from careloop.core.clock import Clock
-from careloop.customers.models import CustomerIdentity
+from careloop.customers.models import Customer, CustomerIdentity, TimelineEvent
 from careloop.loyalty.models import StoreAction
+from careloop.loyalty.store_actions import DUE
 from careloop.loyalty.store_codes import LEASE_SECONDS, retry_delay
 
 BATCH_SIZE: Final = 50
 PENDING, DONE, REFUSED = "pending", "done", "refused"
-DUE: Final = (PENDING, REFUSED)
 SUPPORTED: Final = ("shopify",)
 SHOPIFY_CUSTOMER: Final = f"/admin/api/{discounts.SHOPIFY_API_VERSION}/customers/{{id}}.json"
 ERROR_LENGTH: Final = 500
@@ -99,7 +99,11 @@ def _credentials(session: Session, shop_id: int, platform: str) -> Credentials |
 
 
 def _store_customer_id(session: Session, row: StoreAction, platform: str) -> str | None:
-    return session.scalar(
+    """The customer's id in the store: an id linked from that platform, else the customer's
+    own id when it came from that platform (their timeline has the platform's events and the
+    id is the platform's number, not a guest's "email:..." key): the connector stores a
+    first-seen platform customer under the platform's id, without a separate link."""
+    linked = session.scalar(
         select(CustomerIdentity.external_id)
         .where(
             CustomerIdentity.shop_id == row.shop_id,
@@ -109,6 +113,23 @@ def _store_customer_id(session: Session, row: StoreAction, platform: str) -> str
         .order_by(CustomerIdentity.id)
         .limit(1)
     )
+    if linked is not None:
+        return linked
+    own = session.scalar(
+        select(Customer.external_id).where(
+            Customer.id == row.customer_id, Customer.shop_id == row.shop_id
+        )
+    )
+    from_platform = session.scalar(
+        select(TimelineEvent.id)
+        .where(
+            TimelineEvent.shop_id == row.shop_id,
+            TimelineEvent.customer_id == row.customer_id,
+            TimelineEvent.source.in_((platform, f"webhook:{platform}")),
+        )
+        .limit(1)
+    )
+    return own if own and own.isdigit() and from_platform is not None else None
 
 
 def _superseded(session: Session, row: StoreAction) -> bool:

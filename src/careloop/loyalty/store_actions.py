@@ -39,6 +39,8 @@ TAG_PLATFORMS: Final = ("shopify", "haravan", "sapo")
 # Early access has no store-side rule on WooCommerce: Careloop's own early-access pages apply it.
 RULE_PRIVILEGES: Final = (FREE_SHIPPING, FREE_EXPRESS_SHIPPING)
 PENDING: Final = "pending"
+# Not yet carried out in the store: waiting, or refused and to be tried again.
+DUE: Final = (PENDING, "refused")
 
 
 @dataclass(frozen=True)

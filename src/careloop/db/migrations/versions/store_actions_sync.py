@@ -2,7 +2,7 @@
 retried and why the store refused
 
 Revision ID: ca705f8b4ddc
-Revises: 6c0e4b7d2a91
+Revises: a05f9400be2c
 Create Date: 2026-12-07 07:20:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "ca705f8b4ddc"
-down_revision = "6c0e4b7d2a91"
+down_revision = "a05f9400be2c"
 branch_labels = None
 depends_on = None
 
