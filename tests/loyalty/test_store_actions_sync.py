@@ -229,7 +229,7 @@ def test_a_customer_without_a_shopify_id_waits_with_the_reason(
     assert fake.calls == []
 
 
-@pytest.mark.parametrize("platform", ["haravan", "sapo", "woocommerce"])
+@pytest.mark.parametrize("platform", ["haravan", "sapo"])
 def test_platforms_without_a_documented_customer_tags_api_refuse_for_good_without_a_call(
     ctx: AppContext, shop: Shop, platform: str
 ) -> None:

@@ -17,9 +17,15 @@ the tag once, other tags (the shop's own) are kept.
 Haravan and Sapo: no documented customer-tag update body was found (Haravan lists
 POST/DELETE /com/customers/{id}/tags.json without a published body; Sapo publishes no
 customer tags API), so their actions are refused as "not supported" rather than guessed.
-WooCommerce has no customer tags; a per-customer free-shipping coupon would need a code the
-customer is told, which a privilege is not, so it is refused as not supported too; early
-access has no WooCommerce equivalent at all."""
+WooCommerce has no customer tags: free shipping is the customer's own coupon (REST API v3,
+woocommerce/woocommerce-rest-api-docs source/includes/wp-api-v3/_coupons.md: "Coupon
+properties" `free_shipping` "If true and if the free shipping method requires a coupon, this
+coupon will enable free shipping", `email_restrictions` "List of email addresses that can use
+this coupon"; the "List all coupons" sample's free-shipping coupon is `fixed_cart` with
+amount 0). Granted: looked up by its code (`GET /coupons?code=`), created if absent; lost:
+deleted (`DELETE /coupons/<id>?force=true`). The customer types the code at checkout, and the
+shop's Free shipping method must ask for "A valid free shipping coupon". A coupon cannot make
+express shipping free, so that is refused as not supported; early access is not asked."""
 
 from __future__ import annotations
 
@@ -36,6 +42,7 @@ from careloop.connectors.models import Connector
 from careloop.core.attention import URGENT, AttentionItem, register_attention
 from careloop.core.clock import Clock
 from careloop.customers.models import Customer, CustomerIdentity, TimelineEvent
+from careloop.loyalty.config import FREE_EXPRESS_SHIPPING, FREE_SHIPPING
 from careloop.loyalty.models import StoreAction
 from careloop.loyalty.store_actions import DUE
 from careloop.loyalty.store_codes import LEASE_SECONDS, retry_delay
@@ -43,19 +50,43 @@ from careloop.loyalty.store_codes import LEASE_SECONDS, retry_delay
 BATCH_SIZE: Final = 50
 PENDING, DONE, REFUSED = "pending", "done", "refused"
 SUPPORTED: Final = ("shopify",)
+WOO_COUPONS: Final = "/wp-json/wc/v3/coupons"
+WOO_COUPON_NOTE: Final = "Careloop loyalty: free shipping for this member"
 SHOPIFY_CUSTOMER: Final = f"/admin/api/{discounts.SHOPIFY_API_VERSION}/customers/{{id}}.json"
 ERROR_LENGTH: Final = 500
 MEMBERS_URL: Final = "/loyalty"
 CAUSE_LENGTH: Final = 120
 
 
-def unsupported_reason(platform: str, action: str) -> str | None:
-    """Pure: why `platform` cannot carry out `action`, or None when it can."""
+def unsupported_reason(platform: str, action: str, entitlement: str = "") -> str | None:
+    """Pure: why `platform` cannot carry out `action` (for `entitlement`), or None when it can."""
     if platform in SUPPORTED and action in ("tag_customer", "remove_tag_customer"):
         return None
     if platform == "woocommerce":
+        if action in ("shipping_rule", "remove_shipping_rule") and entitlement == FREE_SHIPPING:
+            return None
+        if entitlement == FREE_EXPRESS_SHIPPING:
+            return (
+                "not supported by woocommerce: a coupon can only turn on the Free shipping"
+                " method, not free express shipping"
+            )
         return "not supported by woocommerce: customers have no tags in WooCommerce"
     return f"not supported by {platform}: no documented customer tags API"
+
+
+def free_shipping_coupon(code: str, email: str) -> dict[str, Any]:
+    """Pure: the WooCommerce coupon body that gives one customer free shipping, every time
+    (no usage limit, no expiry: the privilege lasts until the loss deletes the coupon), and
+    combines with other codes (`individual_use` false)."""
+    return {
+        "code": code,
+        "discount_type": "fixed_cart",
+        "amount": "0",
+        "free_shipping": True,
+        "individual_use": False,
+        "email_restrictions": [email],
+        "description": WOO_COUPON_NOTE,
+    }
 
 
 def split_tags(tags: str | None) -> list[str]:
@@ -80,6 +111,7 @@ class _Job:
     value: str
     external_id: str | None
     creds: Credentials | None
+    email: str | None = None
 
 
 def _credentials(session: Session, shop_id: int, platform: str) -> Credentials | None:
@@ -148,6 +180,14 @@ def _superseded(session: Session, row: StoreAction) -> bool:
     return bool(later)
 
 
+def _email(session: Session, row: StoreAction) -> str | None:
+    return session.scalar(
+        select(Customer.email).where(
+            Customer.id == row.customer_id, Customer.shop_id == row.shop_id
+        )
+    )
+
+
 def claim_due(session: Session, now: datetime, limit: int = BATCH_SIZE) -> list[_Job]:
     """Lease due actions; those the platform cannot do, or a later action overrides, are
     settled here without a call."""
@@ -168,7 +208,7 @@ def claim_due(session: Session, now: datetime, limit: int = BATCH_SIZE) -> list[
         if _superseded(session, row):
             row.status, row.done_at, row.next_at, row.error = DONE, now, None, None
             continue
-        reason = unsupported_reason(platform, row.action)
+        reason = unsupported_reason(platform, row.action, row.entitlement)
         if reason is not None:
             row.status, row.error, row.next_at = REFUSED, reason, None
             continue
@@ -181,6 +221,7 @@ def claim_due(session: Session, now: datetime, limit: int = BATCH_SIZE) -> list[
                 row.value,
                 _store_customer_id(session, row, platform),
                 _credentials(session, row.shop_id, platform),
+                _email(session, row) if platform == "woocommerce" else None,
             )
         )
     return jobs
@@ -191,20 +232,19 @@ Sender = discounts.Sender
 
 
 def call_store(job: _Job, sender: Sender | None = None) -> Outcome:
-    """Read the customer's tags, write them back changed if needed; never raises."""
+    """Carry the action out in the store (Shopify tags, WooCommerce coupon); never raises."""
     if job.creds is None:
         return False, f"the {job.platform} connector has no API credentials"
-    if not job.external_id:
-        return False, f"the customer is not linked to a {job.platform} customer id yet"
     send = sender or discounts.send
-    path = SHOPIFY_CUSTOMER.format(id=job.external_id)
     try:
-        answer: dict[str, Any] = send(job.creds, Request("GET", path, params={"fields": "id,tags"}))
-        current = split_tags((answer.get("customer") or {}).get("tags"))
-        tags = changed_tags(current, job.value, add=job.action == "tag_customer")
-        if tags is not None:
-            body = {"customer": {"id": int(job.external_id), "tags": ", ".join(tags)}}
-            send(job.creds, Request("PUT", path, body))
+        if job.platform == "woocommerce":
+            if not job.email:
+                return False, "the customer has no email address for the WooCommerce coupon"
+            _woocommerce_coupon(job, job.creds, job.email, send)
+            return True, None
+        if not job.external_id:
+            return False, f"the customer is not linked to a {job.platform} customer id yet"
+        _shopify_tags(job, job.creds, job.external_id, send)
         return True, None
     except StoreRefused as exc:
         return False, f"{job.platform} refused: {exc}"
@@ -212,6 +252,28 @@ def call_store(job: _Job, sender: Sender | None = None) -> Outcome:
         return False, f"{job.platform}: {exc.reason}"
     except ValueError:
         return False, f"{job.platform}: the customer id {job.external_id!r} is not a number"
+
+
+def _shopify_tags(job: _Job, creds: Credentials, customer_id: str, send: Sender) -> None:
+    """Read the customer's tags, write the whole list back if the tag changes it."""
+    path = SHOPIFY_CUSTOMER.format(id=customer_id)
+    answer: dict[str, Any] = send(creds, Request("GET", path, params={"fields": "id,tags"}))
+    current = split_tags((answer.get("customer") or {}).get("tags"))
+    tags = changed_tags(current, job.value, add=job.action == "tag_customer")
+    if tags is not None:
+        body = {"customer": {"id": int(customer_id), "tags": ", ".join(tags)}}
+        send(creds, Request("PUT", path, body))
+
+
+def _woocommerce_coupon(job: _Job, creds: Credentials, email: str, send: Sender) -> None:
+    """Create the customer's free-shipping coupon unless the store has it; delete it on a
+    loss unless it is gone already. The lookup by code makes a retry harmless."""
+    existing = discounts.find_code(creds, job.value)
+    if job.action == "shipping_rule":
+        if existing is None:
+            send(creds, Request("POST", WOO_COUPONS, free_shipping_coupon(job.value, email)))
+    elif existing is not None:
+        send(creds, discounts.use_up_request("woocommerce", existing))
 
 
 def record(session: Session, now: datetime, job: _Job, outcome: Outcome) -> None:

@@ -10,10 +10,11 @@ Platforms (the contract each pending row is written for):
   the shop's shipping or discount rules key on the tag. Carried out.
 - Haravan and Sapo: Shopify-shaped Customer resources, so the same tag is asked for; neither
   publishes a customer-tags update body, so the sync refuses them as "not supported".
-- WooCommerce: customers have no tags; a free-shipping rule would be a coupon with
+- WooCommerce: customers have no tags; free shipping is the customer's own coupon with
   `free_shipping: true` limited by `email_restrictions` (WooCommerce REST API v3, Coupon
-  properties), recorded as a `shipping_rule` and refused by the sync as not supported (a
-  coupon needs a code the customer is told; a privilege is not a code).
+  properties), recorded as a `shipping_rule` whose value is that coupon's code. A coupon can
+  only turn on the store's Free shipping method, so free *express* shipping is refused by
+  the sync as not supported; early access has no WooCommerce equivalent and is not asked.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from careloop.core.clock import Clock
+from careloop.customers.models import Customer
 from careloop.loyalty.config import EARLY_ACCESS, FREE_EXPRESS_SHIPPING, FREE_SHIPPING
 from careloop.loyalty.models import StoreAction
 
@@ -69,6 +71,18 @@ def plan_store_actions(
     return plan
 
 
+def coupon_code(rule: str, customer_code: str) -> str:
+    """Pure: the customer's own free-shipping coupon code in WooCommerce: the rule's name and
+    the customer's random referral code, lower case as WooCommerce keeps coupon codes. The
+    same customer always gets the same code, so a retry or a re-grant never makes a second."""
+    return f"{rule}-{customer_code}".lower()
+
+
+def _referral_code(session: Session, customer_id: int) -> str:
+    code = session.scalar(select(Customer.referral_code).where(Customer.id == customer_id))
+    return code or str(customer_id)
+
+
 def store_platforms(session: Session, shop_id: int) -> list[str]:
     """The shop's connected store platforms (none without the connectors capability)."""
     try:
@@ -109,12 +123,15 @@ def record_store_actions(
         if existing is not None:
             rows.append(existing)
             continue
+        value = item.value
+        if item.platform == "woocommerce" and item.entitlement == FREE_SHIPPING:
+            value = coupon_code(item.value, _referral_code(session, customer_id))
         row = StoreAction(
             shop_id=shop_id,
             customer_id=customer_id,
             action=item.action,
             entitlement=item.entitlement,
-            value=item.value,
+            value=value,
             status=PENDING,
             idempotency_key=key,
             created_at=clock.now(),
