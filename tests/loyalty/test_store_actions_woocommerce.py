@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -26,6 +27,7 @@ from careloop.context import AppContext
 from careloop.core.clock import VirtualClock
 from careloop.customers.models import Customer
 from careloop.loyalty.models import StoreAction
+from careloop.loyalty.page import loyalty_link
 from careloop.loyalty.store_action_sync import free_shipping_coupon, sync_due
 from careloop.loyalty.store_actions import coupon_code, record_store_actions
 from careloop.shops.models import Shop
@@ -218,3 +220,25 @@ def test_member_page_shows_the_members_woocommerce_coupon_code(
     assert coupon_code("careloop-free-shipping", customer.referral_code) in page.text
     assert "done in the store" in page.text
     assert "A valid free shipping coupon" in page.text  # what the store must be set to
+
+
+def test_the_members_own_loyalty_page_tells_them_their_free_shipping_code_until_they_lose_it(
+    app_client: TestClient, ctx: AppContext, shop: Shop, stores: tuple[FakeStores, str]
+) -> None:
+    _fake, url = stores
+    _woocommerce(ctx, shop, url)
+    customer = make_customer(ctx, shop, email=EMAIL, locale="en")
+    code = coupon_code("careloop-free-shipping", customer.referral_code)
+    _change(ctx, shop, customer, "grant-1", gained=True, key="free_shipping")
+    with ctx.sessions() as s:
+        link = urlsplit(loyalty_link(ctx, s.merge(shop), s.merge(customer))).path
+    assert code not in app_client.get(link).text  # not before the store has it
+
+    sync_due(ctx.sessions, ctx.clock)
+    page = app_client.get(link)
+    assert page.status_code == 200
+    assert f'enter this code at checkout with your email: <span class="code">{code}' in page.text
+
+    _change(ctx, shop, customer, "lost-1", gained=False, key="free_shipping")
+    sync_due(ctx.sessions, ctx.clock)
+    assert code not in app_client.get(link).text

@@ -43,6 +43,7 @@ RULE_PRIVILEGES: Final = (FREE_SHIPPING, FREE_EXPRESS_SHIPPING)
 PENDING: Final = "pending"
 # Not yet carried out in the store: waiting, or refused and to be tried again.
 DUE: Final = (PENDING, "refused")
+SHIPPING_DONE: Final = ("shipping_rule", "done")
 
 
 @dataclass(frozen=True)
@@ -154,3 +155,20 @@ def store_actions_of(
     if status is not None:
         stmt = stmt.where(StoreAction.status == status)
     return list(session.scalars(stmt.order_by(StoreAction.id.desc()).limit(500)))
+
+
+def shipping_codes_of(session: Session, shop_id: int, customer_id: int) -> list[str]:
+    """The member's own free-shipping coupon codes live in their WooCommerce store: created
+    there, and not ended by a later loss (what the customer's loyalty page tells them)."""
+    rows = session.execute(
+        select(StoreAction.value, StoreAction.action, StoreAction.status)
+        .where(
+            StoreAction.shop_id == shop_id,
+            StoreAction.customer_id == customer_id,
+            StoreAction.note == "woocommerce",
+            StoreAction.entitlement == FREE_SHIPPING,
+        )
+        .order_by(StoreAction.id)
+    ).all()
+    latest = {value: (action, status) for value, action, status in rows}
+    return sorted(v for v, (action, status) in latest.items() if (action, status) == SHIPPING_DONE)
