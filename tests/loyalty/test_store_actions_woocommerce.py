@@ -242,3 +242,25 @@ def test_the_members_own_loyalty_page_tells_them_their_free_shipping_code_until_
     _change(ctx, shop, customer, "lost-1", gained=False, key="free_shipping")
     sync_due(ctx.sessions, ctx.clock)
     assert code not in app_client.get(link).text
+
+
+def test_a_coupon_whose_answer_was_lost_is_found_by_its_code_and_not_created_twice(
+    ctx: AppContext, shop: Shop, stores: tuple[FakeStores, str]
+) -> None:
+    clock = ctx.clock
+    assert isinstance(clock, VirtualClock)
+    fake, url = stores
+    _woocommerce(ctx, shop, url)
+    customer = make_customer(ctx, shop, email=EMAIL)
+    _change(ctx, shop, customer, "grant-1", gained=True, key="free_shipping")
+    fake.lose_answer = True  # the store creates it, the answer does not arrive
+
+    sync_due(ctx.sessions, clock)
+    [row] = _rows(ctx, shop)
+    assert row.status == "refused" and row.value in fake.codes
+
+    clock.advance(timedelta(minutes=1))
+    sync_due(ctx.sessions, clock)
+
+    assert len(_posts(fake)) == 1
+    assert _rows(ctx, shop)[0].status == "done"
