@@ -13,6 +13,7 @@ ATTENTION_MODULES: list[str] = [
     "careloop.connectors.attention",
     "careloop.feedback.attention",
     "careloop.loyalty.attention",
+    "careloop.loyalty.store_action_sync",
     "careloop.support.attention",
 ]
 

@@ -236,6 +236,7 @@ class StoreAction(Base):
     __table_args__ = (
         UniqueConstraint("shop_id", "idempotency_key"),
         Index("ix_loyalty_store_actions_shop_status", "shop_id", "status"),
+        Index("ix_loyalty_store_actions_due", "status", "next_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -246,9 +247,13 @@ class StoreAction(Base):
     entitlement: Mapped[str] = mapped_column(String(32))
     # The tag or rule name the store should carry.
     value: Mapped[str] = mapped_column(String(100))
-    # pending, done or failed.
+    # pending -> done | refused (retried at next_at unless the platform cannot do it).
     status: Mapped[str] = mapped_column(String(16))
     idempotency_key: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     note: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Why the store refused (or why the platform cannot do it): what staff read.
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)

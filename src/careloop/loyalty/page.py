@@ -32,6 +32,7 @@ from careloop.loyalty.points import points_balance
 from careloop.loyalty.program import is_running, program_config
 from careloop.loyalty.referrals import referral_link
 from careloop.loyalty.rewards import redeem_reward
+from careloop.loyalty.store_actions import shipping_codes_of
 from careloop.loyalty.tiers import Progress, rank
 from careloop.shops.models import Shop
 from careloop.web.deps import Ctx, SessionDep
@@ -169,6 +170,7 @@ def _render(
         "tier_name": text.get(data.tier or "", text["no_tier"]),
         "next_line": _next_line(progress, shop, text, lang),
         "privileges": [PRIVILEGES[lang].get(k, k) for k in sorted(data.entitlements)],
+        "shipping_codes": shipping_codes_of(session, shop.id, customer.id),
         "rewards": rewards,
         "coupons": [coupon_facts(c, customer, shop) for c in data.coupons],
         "history": _history(session, shop, customer, text),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 
-from careloop.core.personal_data import PersonalData, customer_link
+from careloop.core.personal_data import PersonalData, customer_link, note_if_pending, stop_pending
 from careloop.loyalty.models import (
     Coupon,
     CouponRedemption,
@@ -15,6 +15,7 @@ from careloop.loyalty.models import (
     Referral,
     StoreAction,
 )
+from careloop.loyalty.store_actions import DUE as STORE_ACTIONS_DUE
 
 MEMBERS = PersonalData(
     name="loyalty_member",
@@ -104,13 +105,21 @@ STORE_ACTIONS = PersonalData(
     table=StoreAction.__table__,  # type: ignore[arg-type]
     label={"en": "Store actions for privileges", "vi": "Việc cần làm trên cửa hàng cho đặc quyền"},
     rows=customer_link(StoreAction.customer_id),
-    scrub=("note",),
+    # Work not yet done in the store stops: nothing more is done for an erased person.
+    blank={
+        "status": stop_pending(STORE_ACTIONS_DUE, "stopped"),
+        "next_at": None,
+        "error": note_if_pending("error", STORE_ACTIONS_DUE, "customer erased"),
+    },
+    # error: the store's answer, which may quote the customer.
+    scrub=("error",),
     rekey=("idempotency_key",),
     kept={
         "action": "what the store is asked to do",
         "entitlement": "a privilege name",
         "value": "a tag or rule name",
-        "status": "a state word",
+        "note": "the store platform's name",
+        "attempts": "a retry count",
     },
 )
 

@@ -1,16 +1,20 @@
 """Privileges that only the store can apply (free or express shipping, early access) become
 store actions: a customer tag where the platform has customer tags, a store-side shipping
-rule where it has not. Loyalty records the intent as a pending row for the store connector
-to carry out and shows it to staff; it never calls the store itself.
+rule where it has not. Loyalty records the intent here as a pending row, inside the business
+transaction; the `loyalty.store_actions` worker task (loyalty/store_action_sync.py) carries it
+out in the store afterwards (pending -> done | refused, retried with back-off) and staff see
+the outcome on the member page and under Needs attention.
 
 Platforms (the contract each pending row is written for):
-- Shopify: the Customer resource's `tags` (Admin REST "Customer", GraphQL `tagsAdd`);
-  the shop's shipping or discount rules key on the tag.
-- Haravan and Sapo: Shopify-shaped Customer resources with the same comma-separated `tags`
-  (Haravan Omni APIs > Customers; Sapo customers), so the same tag is asked for.
-- WooCommerce: customers have no tags; a free-shipping rule is a coupon with
+- Shopify: the Customer resource's comma-separated `tags` (Admin REST 2024-01 "Customer");
+  the shop's shipping or discount rules key on the tag. Carried out.
+- Haravan and Sapo: Shopify-shaped Customer resources, so the same tag is asked for; neither
+  publishes a customer-tags update body, so the sync refuses them as "not supported".
+- WooCommerce: customers have no tags; free shipping is the customer's own coupon with
   `free_shipping: true` limited by `email_restrictions` (WooCommerce REST API v3, Coupon
-  properties), recorded as a `shipping_rule`.
+  properties), recorded as a `shipping_rule` whose value is that coupon's code. A coupon can
+  only turn on the store's Free shipping method, so free *express* shipping is refused by
+  the sync as not supported; early access has no WooCommerce equivalent and is not asked.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from careloop.core.clock import Clock
+from careloop.customers.models import Customer
 from careloop.loyalty.config import EARLY_ACCESS, FREE_EXPRESS_SHIPPING, FREE_SHIPPING
 from careloop.loyalty.models import StoreAction
 
@@ -36,6 +41,9 @@ TAG_PLATFORMS: Final = ("shopify", "haravan", "sapo")
 # Early access has no store-side rule on WooCommerce: Careloop's own early-access pages apply it.
 RULE_PRIVILEGES: Final = (FREE_SHIPPING, FREE_EXPRESS_SHIPPING)
 PENDING: Final = "pending"
+# Not yet carried out in the store: waiting, or refused and to be tried again.
+DUE: Final = (PENDING, "refused")
+SHIPPING_DONE: Final = ("shipping_rule", "done")
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,18 @@ def plan_store_actions(
                 elif platform == "woocommerce" and key in RULE_PRIVILEGES:
                     plan.append(PlannedAction(platform, f"{verb}shipping_rule", key, tag))
     return plan
+
+
+def coupon_code(rule: str, customer_code: str) -> str:
+    """Pure: the customer's own free-shipping coupon code in WooCommerce: the rule's name and
+    the customer's random referral code, lower case as WooCommerce keeps coupon codes. The
+    same customer always gets the same code, so a retry or a re-grant never makes a second."""
+    return f"{rule}-{customer_code}".lower()
+
+
+def _referral_code(session: Session, customer_id: int) -> str:
+    code = session.scalar(select(Customer.referral_code).where(Customer.id == customer_id))
+    return code or str(customer_id)
 
 
 def store_platforms(session: Session, shop_id: int) -> list[str]:
@@ -104,12 +124,15 @@ def record_store_actions(
         if existing is not None:
             rows.append(existing)
             continue
+        value = item.value
+        if item.platform == "woocommerce" and item.entitlement == FREE_SHIPPING:
+            value = coupon_code(item.value, _referral_code(session, customer_id))
         row = StoreAction(
             shop_id=shop_id,
             customer_id=customer_id,
             action=item.action,
             entitlement=item.entitlement,
-            value=item.value,
+            value=value,
             status=PENDING,
             idempotency_key=key,
             created_at=clock.now(),
@@ -132,3 +155,20 @@ def store_actions_of(
     if status is not None:
         stmt = stmt.where(StoreAction.status == status)
     return list(session.scalars(stmt.order_by(StoreAction.id.desc()).limit(500)))
+
+
+def shipping_codes_of(session: Session, shop_id: int, customer_id: int) -> list[str]:
+    """The member's own free-shipping coupon codes live in their WooCommerce store: created
+    there, and not ended by a later loss (what the customer's loyalty page tells them)."""
+    rows = session.execute(
+        select(StoreAction.value, StoreAction.action, StoreAction.status)
+        .where(
+            StoreAction.shop_id == shop_id,
+            StoreAction.customer_id == customer_id,
+            StoreAction.note == "woocommerce",
+            StoreAction.entitlement == FREE_SHIPPING,
+        )
+        .order_by(StoreAction.id)
+    ).all()
+    latest = {value: (action, status) for value, action, status in rows}
+    return sorted(v for v, (action, status) in latest.items() if (action, status) == SHIPPING_DONE)

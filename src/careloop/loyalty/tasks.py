@@ -42,3 +42,11 @@ def sync_store_codes(ctx: AppContext) -> int:
     from careloop.loyalty.store_codes import sync_due
 
     return sync_due(ctx.sessions, ctx.clock)
+
+
+@register_task("loyalty.store_actions")
+def sync_store_actions(ctx: AppContext) -> int:
+    """Tag (or untag) customers in the shop's store for the privileges they gained or lost."""
+    from careloop.loyalty.store_action_sync import sync_due
+
+    return sync_due(ctx.sessions, ctx.clock)

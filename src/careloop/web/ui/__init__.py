@@ -24,6 +24,7 @@ PAGE_MODULES: list[str] = [
     "careloop.journeys.ui",
     "careloop.loyalty.ui",
     "careloop.loyalty.store_ui",
+    "careloop.loyalty.store_action_ui",
     "careloop.metrics.ui",
     "careloop.products.ui",
     "careloop.segments.ui",
