@@ -19,6 +19,7 @@ from careloop.channels.base import SECRET_FIELDS
 from careloop.core.errors import FieldError
 
 TEMPLATE_PREFIX = "zns_template__"
+MAX_PART_COST = 100_000  # VND; a price per SMS part above this is a typing slip
 PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 
 
@@ -27,7 +28,7 @@ class FieldSpec:
     name: str
     en: str
     vi: str
-    kind: str = "text"  # text | secret | int | choice | bool | email | url | phone
+    kind: str = "text"  # text | secret | int | money | choice | bool | email | url | phone
     required: bool = False
     choices: tuple[str, ...] = ()
     hint_en: str = ""
@@ -160,6 +161,16 @@ FORMS: tuple[ProviderForm, ...] = (
                 advanced=True,
             ),
             FieldSpec(
+                "cost_per_part",
+                "Cost per SMS part (VND)",
+                "Giá mỗi tin SMS (VND)",
+                kind="money",
+                hint_en="What the provider charges for one SMS part, e.g. 850; the template "
+                "and campaign editors show the cost of each message.",
+                hint_vi="Giá nhà cung cấp tính cho một tin SMS, ví dụ 850; trình soạn mẫu tin "
+                "và chiến dịch hiển thị chi phí mỗi tin.",
+            ),
+            FieldSpec(
                 "base_url",
                 "API base URL",
                 "Địa chỉ API",
@@ -192,6 +203,16 @@ FORMS: tuple[ProviderForm, ...] = (
                 "messaging_service_sid",
                 "Messaging service SID (instead of a number)",
                 "Messaging service SID (thay cho số gửi)",
+            ),
+            FieldSpec(
+                "cost_per_part",
+                "Cost per SMS part (VND)",
+                "Giá mỗi tin SMS (VND)",
+                kind="money",
+                hint_en="What the provider charges for one SMS part, e.g. 850; the template "
+                "and campaign editors show the cost of each message.",
+                hint_vi="Giá nhà cung cấp tính cho một tin SMS, ví dụ 850; trình soạn mẫu tin "
+                "và chiến dịch hiển thị chi phí mỗi tin.",
             ),
             FieldSpec(
                 "base_url",
@@ -314,6 +335,9 @@ def parse_form(
         if problem:
             errors.append(FieldError(field.name, f"{label}: {problem}"))
             continue
+        if field.kind == "money":
+            values[field.name] = money_amount(raw)
+            continue
         values[field.name] = int(raw) if field.kind == "int" else raw
     if spec.channel == "zalo":
         ids = dict(current.get("template_ids") or {})
@@ -349,11 +373,23 @@ def _twilio_sender(locale: str) -> str:
     return "From number: give a from number or a messaging service SID"
 
 
+def money_amount(raw: str) -> int | None:
+    """Whole VND as shops type them: "850", "1.500", "1,500", "1 500 ₫"; None otherwise."""
+    cleaned = raw.replace("₫", "").replace("VND", "").strip()
+    if not re.fullmatch(r"\d{1,3}([.,\s]\d{3})+|\d+", cleaned):
+        return None
+    return int(re.sub(r"[.,\s]", "", cleaned))
+
+
 def _check(field: FieldSpec, raw: str, locale: str) -> str:
     vi = locale == "vi"
     if field.kind == "int":
         if not raw.isdigit() or not 1 <= int(raw) <= 65535:
             return "số nguyên từ 1 đến 65535" if vi else "a whole number from 1 to 65535"
+    elif field.kind == "money":
+        amount = money_amount(raw)
+        if amount is None or amount > MAX_PART_COST:
+            return "số tiền VND từ 0 đến 100.000" if vi else "an amount in VND from 0 to 100,000"
     elif field.kind == "choice" and raw not in field.choices:
         return ("một trong " if vi else "one of ") + ", ".join(field.choices)
     elif field.kind == "email" and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", raw):
