@@ -159,7 +159,7 @@ def test_a_new_shop_goes_live_through_the_checklist_and_its_day_0_sms_is_deliver
     page.goto("/messages?channel=sms")
     row = page.locator("[data-testid=messages] tbody tr").first
     expect(row).to_contain_text("golden_hours.thank_you")
-    expect(row).to_contain_text("sent")
+    expect(row).to_contain_text("sent", ignore_case=True)
 
     # eSMS reports delivery to the CallbackUrl the message carried: now it is delivered.
     callback = urlsplit(day0["CallbackUrl"])
@@ -169,7 +169,7 @@ def test_a_new_shop_goes_live_through_the_checklist_and_its_day_0_sms_is_deliver
     )
     assert httpx.get(live_server + report).status_code == 204
     page.reload()
-    expect(row).to_contain_text("delivered")
+    expect(row).to_contain_text("delivered", ignore_case=True)
     page.goto("/get-started")
     _step(page, "orders", "yes")
 
@@ -210,6 +210,6 @@ def test_a_day_0_sms_the_provider_refuses_is_shown_as_failed_with_its_reason(
     _work_until(ctx, lambda: bool(_sms_requests(fake)) and not fake.script[ESMS_PATH])
     page.goto("/messages?channel=sms")
     row = page.locator("[data-testid=messages] tbody tr").first
-    expect(row).to_contain_text("failed")
+    expect(row).to_contain_text("failed", ignore_case=True)
     expect(row).to_contain_text("esms 101")  # the code, never the remote text
-    expect(row).not_to_contain_text("delivered")
+    expect(row).not_to_contain_text("delivered", ignore_case=True)

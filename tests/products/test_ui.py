@@ -36,7 +36,7 @@ def test_the_products_page_lists_and_searches_and_explains_the_tag_convention(
     page = app_client.get("/products", params={"q": "tea"})
     assert page.status_code == 200
     assert "OOLONG-200" in page.text and "FILTER-RO" not in page.text
-    assert "usage:30d" in page.text and "namespace careloop" in page.text
+    assert "usage:30d" in page.text and "usage_days" in page.text
 
 
 def test_a_bad_edit_shows_vietnamese_errors_naming_the_field_and_saves_nothing(

@@ -58,8 +58,10 @@ class StoreRefused(Exception):
 class StoreCode:
     """What a coupon means at the store's checkout, in the store's currency units.
 
-    `product_ids` / `category_ids` are the store's own ids (Shopify/Sapo product and
-    collection ids, WooCommerce product and category ids, Haravan product or collection id)."""
+    `product_ids` / `variant_ids` / `category_ids` are the store's own ids (Shopify/Sapo
+    product, variant and collection ids, WooCommerce product/variation and category ids,
+    Haravan product or collection id). `variant_ids`, when given, name exactly the skus the
+    code is for (Shopify `entitled_variant_ids`); `product_ids` are then their products."""
 
     code: str
     kind: str  # percent | fixed | free_shipping
@@ -74,7 +76,10 @@ class StoreCode:
     usage_limit: int | None = 1
     expires_at: datetime | None = None
     product_ids: tuple[str, ...] = ()
+    variant_ids: tuple[str, ...] = ()
     category_ids: tuple[str, ...] = ()
+    # Shipping is free too, besides a percent or fixed value (kind free_shipping: alone).
+    free_shipping: bool = False
     # A customer's own code: the email WooCommerce restricts it to.
     customer_email: str | None = None
     title: str = ""
@@ -101,7 +106,18 @@ def _ids(values: tuple[str, ...]) -> list[int]:
 
 
 def price_rule(code: StoreCode) -> dict[str, Any]:
-    """Shopify/Sapo PriceRule body (Shopify REST 2024-01 "Create a price rule" samples)."""
+    """Shopify/Sapo PriceRule body (Shopify REST 2024-01 "Create a price rule" samples).
+
+    A rule's `target_type` is line_item or shipping_line, and a discount code belongs to one
+    rule: one code cannot take a percentage off the items and make shipping free, so such a
+    coupon is refused with that reason rather than created as half of what it promises.
+    Limits: `entitled_variant_ids` (exactly the skus), else `entitled_product_ids`, and
+    `entitled_collection_ids`, with target_selection "entitled" (PriceRule properties)."""
+    if code.free_shipping and code.kind != "free_shipping":
+        raise StoreRefused(
+            "a Shopify discount code discounts either the items or the shipping "
+            "(price rule target_type), not both: issue free shipping as its own code"
+        )
     rule: dict[str, Any] = {
         "title": code.title or code.code,
         "customer_selection": "all",
@@ -118,7 +134,7 @@ def price_rule(code: StoreCode) -> dict[str, Any]:
             "value": "-100.0",
         }
     else:
-        entitled = bool(code.product_ids or code.category_ids)
+        entitled = bool(code.product_ids or code.variant_ids or code.category_ids)
         rule |= {
             "target_type": "line_item",
             "target_selection": "entitled" if entitled else "all",
@@ -128,7 +144,9 @@ def price_rule(code: StoreCode) -> dict[str, Any]:
             if code.kind == "percent"
             else f"-{_money(code.amount or Decimal(0))}",
         }
-        if code.product_ids:
+        if code.variant_ids:
+            rule["entitled_variant_ids"] = _ids(code.variant_ids)
+        elif code.product_ids:
             rule["entitled_product_ids"] = _ids(code.product_ids)
         if code.category_ids:
             rule["entitled_collection_ids"] = _ids(code.category_ids)
@@ -142,7 +160,11 @@ def price_rule(code: StoreCode) -> dict[str, Any]:
 
 
 def woocommerce_coupon(code: StoreCode) -> dict[str, Any]:
-    """WooCommerce REST v3 coupon body ("Create a coupon", wp-api-v3/_coupons.md)."""
+    """WooCommerce REST v3 coupon body ("Create a coupon", wp-api-v3/_coupons.md).
+
+    `product_ids` takes products and variations alike (a variation has its own id);
+    `free_shipping` goes with any discount type. `maximum_amount` is the largest *order*
+    a coupon accepts, not a cap on the discount, so a percentage's cap is not sent."""
     body: dict[str, Any] = {
         "code": code.code,
         "description": code.title,
@@ -159,8 +181,10 @@ def woocommerce_coupon(code: StoreCode) -> dict[str, Any]:
         body |= {"discount_type": "fixed_cart", "amount": "0", "free_shipping": True}
     if code.expires_at is not None:
         body["date_expires_gmt"] = code.expires_at.strftime("%Y-%m-%dT%H:%M:%S")
-    if code.product_ids:
-        body["product_ids"] = _ids(code.product_ids)
+    if code.variant_ids or code.product_ids:
+        body["product_ids"] = _ids(code.variant_ids or code.product_ids)
+    if code.free_shipping:
+        body["free_shipping"] = True
     if code.category_ids:
         body["product_categories"] = _ids(code.category_ids)
     if code.customer_email:
@@ -169,7 +193,15 @@ def woocommerce_coupon(code: StoreCode) -> dict[str, Any]:
 
 
 def haravan_discount(code: StoreCode) -> dict[str, Any]:
-    """Haravan DiscountCode body (docs.haravan.com, Discount > DiscountCode properties)."""
+    """Haravan DiscountCode body (docs.haravan.com, Discount > DiscountCode properties):
+    one `discount_type` (fixed_amount, percentage or shipping) and at most one
+    `applies_to_resource`/`applies_to_id`, so a code for several products, or a percentage
+    with free shipping, is refused with that reason."""
+    if code.free_shipping and code.kind != "free_shipping":
+        raise StoreRefused(
+            "a Haravan discount has one discount_type (percentage, fixed_amount or shipping):"
+            " issue free shipping as its own code"
+        )
     targets = [("product", v) for v in code.product_ids] + [
         ("collection", v) for v in code.category_ids
     ]

@@ -35,6 +35,7 @@ from careloop.core.clock import Clock
 from careloop.core.money import to_major
 from careloop.customers.models import Customer
 from careloop.loyalty.models import Coupon
+from careloop.orders.models import Product
 
 LEASE_SECONDS: Final = 120
 RETRY_BASE_SECONDS: Final = 60
@@ -86,9 +87,61 @@ def mark_used_up(coupon: Coupon, now: datetime) -> None:
         coupon.store_attempts = 0
 
 
-def store_code_of(coupon: Coupon, customer_email: str | None = None) -> StoreCode:
+@dataclass(frozen=True)
+class Targets:
+    """The store's ids a product-limited coupon is limited to."""
+
+    product_ids: tuple[str, ...] = ()
+    variant_ids: tuple[str, ...] = ()
+
+
+def store_targets(coupon: Coupon, catalogue: Sequence[Product]) -> Targets:
+    """Pure: the coupon's skus and categories as the store's product/variant ids, from the
+    catalogue rows the store's product webhooks filled. A sku (or a category with no such
+    product) the store's ids are not known for raises StoreRefused naming it: a code limited
+    to products must never reach the store as a code for everything."""
+    skus = list(coupon.product_skus or [])
+    categories = [c.casefold() for c in coupon.categories or []]
+    if not skus and not categories:
+        return Targets()
+    by_sku = {p.sku: p for p in catalogue}
+    chosen: dict[str, Product] = {}
+    unknown = [sku for sku in skus if not (by_sku.get(sku) and by_sku[sku].store_product_id)]
+    chosen |= {sku: by_sku[sku] for sku in skus if sku not in unknown}
+    for name, wanted in zip(coupon.categories or [], categories, strict=True):
+        rows = [
+            p for p in catalogue if (p.category or "").casefold() == wanted and p.store_product_id
+        ]
+        if not rows:
+            unknown.append(f"category {name}")
+        chosen |= {p.sku: p for p in rows}
+    if unknown:
+        raise StoreRefused(
+            "the store's product id is not known for "
+            + ", ".join(unknown)
+            + " (its product webhook has not arrived): the code is not created, so it "
+            "cannot apply to every product"
+        )
+    rows = sorted(chosen.values(), key=lambda p: p.sku)
+    products = tuple(dict.fromkeys(str(p.store_product_id) for p in rows))
+    variants = tuple(str(p.store_variant_id) for p in rows if p.store_variant_id)
+    return Targets(products, variants if len(variants) == len(rows) else ())
+
+
+def catalogue_for(session: Session, coupon: Coupon) -> list[Product]:
+    """The catalogue rows a product-limited coupon may name (none for other coupons)."""
+    if not coupon.product_skus and not coupon.categories:
+        return []
+    return list(session.scalars(select(Product).where(Product.shop_id == coupon.shop_id)))
+
+
+def store_code_of(
+    coupon: Coupon, customer_email: str | None = None, targets: Targets | None = None
+) -> StoreCode:
     """What the coupon means at the store's checkout: the one place that reads coupon
-    columns for the store (limits to products/categories and a percentage's cap go here)."""
+    columns for the store. A percentage's cap travels for the record only (no store's
+    discount API can cap a percentage; the coupon page says so next to the code)."""
+    targets = targets or Targets()
     return StoreCode(
         code=coupon.code,
         kind=coupon.kind,
@@ -103,6 +156,12 @@ def store_code_of(coupon: Coupon, customer_email: str | None = None) -> StoreCod
         expires_at=coupon.expires_at,
         customer_email=customer_email if coupon.customer_id else None,
         title=f"Careloop {coupon.code}",
+        max_discount=to_major(coupon.max_discount_minor, coupon.currency)
+        if coupon.max_discount_minor
+        else None,
+        product_ids=targets.product_ids,
+        variant_ids=targets.variant_ids,
+        free_shipping=bool(coupon.free_shipping),
     )
 
 
@@ -119,6 +178,8 @@ class _Job:
     ref: str | None
     code: StoreCode
     creds: Credentials | None
+    # Why the code cannot be created as it stands (a product the store's ids are unknown for).
+    refusal: str | None = None
 
 
 def claim_due(session: Session, now: datetime, limit: int = BATCH_SIZE) -> list[_Job]:
@@ -141,13 +202,20 @@ def claim_due(session: Session, now: datetime, limit: int = BATCH_SIZE) -> list[
         if coupon.customer_id is not None:
             customer = session.get(Customer, coupon.customer_id)
             email = customer.email if customer is not None else None
+        refusal, targets = None, Targets()
+        if coupon.store_status != USE_UP:
+            try:
+                targets = store_targets(coupon, catalogue_for(session, coupon))
+            except StoreRefused as exc:
+                refusal = str(exc)
         jobs.append(
             _Job(
                 coupon.id,
                 str(coupon.store_status),
                 coupon.store_ref,
-                store_code_of(coupon, email),
+                store_code_of(coupon, email, targets),
                 found[1] if found else None,
+                refusal,
             )
         )
     return jobs
@@ -161,6 +229,8 @@ def call_store(job: _Job, sender: discounts.Sender | None = None) -> Outcome:
     """One call to the store for a job; never raises."""
     if job.creds is None:
         return "failed", "the store connector has no API credentials any more"
+    if job.refusal is not None:
+        return "failed", job.refusal
     try:
         if job.status == USE_UP:
             discounts.use_up_code(job.creds, job.ref or "", sender)

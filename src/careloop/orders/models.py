@@ -37,6 +37,10 @@ class Product(Base):
     parent_sku: Mapped[str | None] = mapped_column(String(128), nullable=True)
     related_skus: Mapped[list[str] | None] = mapped_column(JsonType, nullable=True)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The store's own ids of this sku (Shopify/Haravan/Sapo product and variant `id` from the
+    # product webhooks), so a code limited to skus can be limited in the store too.
+    store_product_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    store_variant_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class Order(Base):

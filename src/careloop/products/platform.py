@@ -8,7 +8,9 @@ WebhookSubscriptionInput, shopify.dev Admin GraphQL). Haravan: the same properti
 (docs.haravan.com Omni APIs > Product, Product Variant, Metafield with `value_type`).
 
 Every variant with a sku becomes one product row carrying the product's care data: the sku
-is what an order line names, so that is what replenishment and the guide look up. A tag or
+is what an order line names, so that is what replenishment and the guide look up. The row
+keeps the product's and the variant's `id`, so a code limited to the sku can be limited to
+them in the store (PriceRule `entitled_variant_ids`, Haravan `applies_to_id`). A tag or
 metafield that does not fit is left out (and named), never a reason to refuse the rest."""
 
 from __future__ import annotations
@@ -46,11 +48,22 @@ def products_from_payload(data: Any) -> tuple[list[ProductIn], list[str]]:
         sku = str(variant["sku"]).strip()[:128]
         label = str(variant.get("title") or "").strip()
         name = f"{title} - {label}" if label and label != DEFAULT_VARIANT else title
-        row, dropped = _valid({**care, "sku": sku, "name": (name or sku)[:300]})
+        ids = {
+            "store_product_id": _id_of(data.get("id")),
+            "store_variant_id": _id_of(variant.get("id")),
+        }
+        fields = {**care, "sku": sku, "name": (name or sku)[:300]}
+        row, dropped = _valid(fields | {k: v for k, v in ids.items() if v})
         problems += [f"{sku}: {d}" for d in dropped]
         if row is not None:
             rows.append(row)
     return rows, problems
+
+
+def _id_of(value: Any) -> str | None:
+    """A platform id (a JSON number or string) as text, or None."""
+    text = str(value).strip() if isinstance(value, (int, str)) else ""
+    return text[:64] or None
 
 
 def _valid(fields: dict[str, Any]) -> tuple[ProductIn | None, list[str]]:

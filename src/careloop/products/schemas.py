@@ -83,6 +83,10 @@ class ProductIn(ProductFields):
     """A product as a shop sends it; `sku` makes sending it again an update."""
 
     sku: ExternalId
+    # The store's own ids of this sku, as its product webhook names them (Product `id`,
+    # variant `id`): what a product-limited code is limited to in the store.
+    store_product_id: str | None = Field(default=None, max_length=64)
+    store_variant_id: str | None = Field(default=None, max_length=64)
 
     @model_validator(mode="after")
     def _not_itself(self) -> ProductIn:
