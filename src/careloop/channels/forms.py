@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from careloop.channels.base import SECRET_FIELDS
+from careloop.core.catalogue import has_message, t
 from careloop.core.errors import FieldError
 
 TEMPLATE_PREFIX = "zns_template__"
@@ -41,6 +42,12 @@ class FieldSpec:
 
     def hint(self, locale: str) -> str:
         return self.hint_vi if locale == "vi" else self.hint_en
+
+    def choice_label(self, value: str, locale: str) -> str:
+        """A choice as staff read it (catalogue `channels.forms.choices.<value>`), else the
+        value itself (codes such as "tls" or "2" read the same in every language)."""
+        key = f"channels.forms.choices.{value}"
+        return t(key, locale) if has_message(key, locale) else value
 
     @property
     def secret(self) -> bool:
@@ -134,8 +141,8 @@ FORMS: tuple[ProviderForm, ...] = (
         "SMS by eSMS (brandname)",
         "SMS qua eSMS (brandname)",
         (
-            FieldSpec("api_key", "API key", "API key", kind="secret", required=True),
-            FieldSpec("secret_key", "Secret key", "Secret key", kind="secret", required=True),
+            FieldSpec("api_key", "API key", "Khóa API", kind="secret", required=True),
+            FieldSpec("secret_key", "Secret key", "Khóa bí mật", kind="secret", required=True),
             FieldSpec(
                 "brandname",
                 "Brandname",
@@ -189,7 +196,7 @@ FORMS: tuple[ProviderForm, ...] = (
         "SMS by Twilio",
         "SMS qua Twilio",
         (
-            FieldSpec("account_sid", "Account SID", "Account SID", required=True),
+            FieldSpec("account_sid", "Account SID", "Mã SID tài khoản", required=True),
             FieldSpec("auth_token", "Auth token", "Auth token", kind="secret", required=True),
             FieldSpec(
                 "from_number",
@@ -202,7 +209,7 @@ FORMS: tuple[ProviderForm, ...] = (
             FieldSpec(
                 "messaging_service_sid",
                 "Messaging service SID (instead of a number)",
-                "Messaging service SID (thay cho số gửi)",
+                "Mã SID dịch vụ nhắn tin (thay cho số gửi)",
             ),
             FieldSpec(
                 "cost_per_part",
@@ -234,12 +241,12 @@ FORMS: tuple[ProviderForm, ...] = (
         "Zalo OA + ZNS",
         (
             FieldSpec("oa_id", "OA ID", "OA ID"),
-            FieldSpec("app_id", "App ID", "App ID", required=True),
+            FieldSpec("app_id", "App ID", "Mã ứng dụng", required=True),
             FieldSpec("app_secret", "App secret", "Khóa bí mật ứng dụng", kind="secret"),
             FieldSpec(
                 "oa_secret_key",
                 "OA secret key (webhook signatures)",
-                "OA secret key (chữ ký webhook)",
+                "Khóa bí mật OA (chữ ký webhook)",
                 kind="secret",
             ),
             FieldSpec(
@@ -248,7 +255,7 @@ FORMS: tuple[ProviderForm, ...] = (
                 "Refresh token",
                 kind="secret",
                 hint_en="From Zalo's OAuth for Official Accounts; Careloop renews access tokens.",
-                hint_vi="Lấy từ OAuth của Zalo OA; Careloop tự gia hạn access token.",
+                hint_vi="Lấy từ OAuth của Zalo OA; Careloop tự gia hạn mã truy cập.",
             ),
             FieldSpec(
                 "base_url",
@@ -369,7 +376,7 @@ def _digits(locale: str) -> str:
 
 def _twilio_sender(locale: str) -> str:
     if locale == "vi":
-        return "Số gửi: cần số gửi hoặc Messaging service SID"
+        return "Số gửi: cần số gửi hoặc mã SID dịch vụ nhắn tin"
     return "From number: give a from number or a messaging service SID"
 
 
