@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -67,3 +68,20 @@ def test_a_template_with_known_variables_only_is_saved(
     )
     assert saved.status_code == 200
     assert _saved_rows(ctx) == 1
+
+
+@pytest.mark.parametrize(
+    "key", ["loyalty.points_earned", "golden_hours.feedback_survey", "support.csat_ask"]
+)
+def test_loyalty_and_survey_messages_are_checked_by_the_same_editor_before_saving(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str], key: str
+) -> None:
+    sign_in(app_client, ctx, make_staff(shop), shop, locale="vi")
+    token = csrf_from(app_client.get(f"/templates/{key}"))
+    refused = app_client.post(
+        f"/templates/{key}",
+        data={"channel": "sms", "locale": "vi", "csrf_token": token, "text": "{{ diem_thuong }}"},
+    )
+    assert refused.status_code == 422
+    assert "Nội dung: biến không tồn tại: diem_thuong" in refused.text
+    assert _saved_rows(ctx) == 0
