@@ -46,7 +46,7 @@ def test_twilio_send_uses_basic_auth_and_form_and_callback_marks_delivered(
     request = fake.requests[0]
     form = {k: v[0] for k, v in parse_qs(request.body.decode()).items()}
     assert form["To"] == "+84901234567" and form["From"] == "+15005550006"
-    assert form["Body"].startswith("Acme Coffee: Thanks Mai for order DH-C1")
+    assert form["Body"].startswith("AcmeCoffee: Thanks Mai for order DH-C1")
     sent = message(ctx, message_id)
     assert sent.status == "sent" and sent.provider == "twilio"
     assert sent.provider_message_id and sent.provider_message_id.startswith("SM")

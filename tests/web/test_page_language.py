@@ -142,7 +142,6 @@ STILL_ENGLISH: dict[str, str] = {
     "/reports": "above after again against and answers …",
     "/reports/print": "above after again against and answers …",
     "/segments": "access after all and are ask …",
-    "/settings/channels": "access account app key none secret …",
     "/settings/connectors": "amount any created field platform secret …",
     "/settings/support": "angry champions high negative standard",
     "/tasks": "and check customer did fix follow …",

@@ -16,9 +16,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from careloop.channels.base import SECRET_FIELDS
+from careloop.core.catalogue import has_message, t
 from careloop.core.errors import FieldError
 
 TEMPLATE_PREFIX = "zns_template__"
+MAX_PART_COST = 100_000  # VND; a price per SMS part above this is a typing slip
 PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 
 
@@ -27,7 +29,7 @@ class FieldSpec:
     name: str
     en: str
     vi: str
-    kind: str = "text"  # text | secret | int | choice | bool | email | url | phone
+    kind: str = "text"  # text | secret | int | money | choice | bool | email | url | phone
     required: bool = False
     choices: tuple[str, ...] = ()
     hint_en: str = ""
@@ -40,6 +42,12 @@ class FieldSpec:
 
     def hint(self, locale: str) -> str:
         return self.hint_vi if locale == "vi" else self.hint_en
+
+    def choice_label(self, value: str, locale: str) -> str:
+        """A choice as staff read it (catalogue `channels.forms.choices.<value>`), else the
+        value itself (codes such as "tls" or "2" read the same in every language)."""
+        key = f"channels.forms.choices.{value}"
+        return t(key, locale) if has_message(key, locale) else value
 
     @property
     def secret(self) -> bool:
@@ -133,8 +141,8 @@ FORMS: tuple[ProviderForm, ...] = (
         "SMS by eSMS (brandname)",
         "SMS qua eSMS (brandname)",
         (
-            FieldSpec("api_key", "API key", "API key", kind="secret", required=True),
-            FieldSpec("secret_key", "Secret key", "Secret key", kind="secret", required=True),
+            FieldSpec("api_key", "API key", "Khóa API", kind="secret", required=True),
+            FieldSpec("secret_key", "Secret key", "Khóa bí mật", kind="secret", required=True),
             FieldSpec(
                 "brandname",
                 "Brandname",
@@ -160,6 +168,16 @@ FORMS: tuple[ProviderForm, ...] = (
                 advanced=True,
             ),
             FieldSpec(
+                "cost_per_part",
+                "Cost per SMS part (VND)",
+                "Giá mỗi tin SMS (VND)",
+                kind="money",
+                hint_en="What the provider charges for one SMS part, e.g. 850; the template "
+                "and campaign editors show the cost of each message.",
+                hint_vi="Giá nhà cung cấp tính cho một tin SMS, ví dụ 850; trình soạn mẫu tin "
+                "và chiến dịch hiển thị chi phí mỗi tin.",
+            ),
+            FieldSpec(
                 "base_url",
                 "API base URL",
                 "Địa chỉ API",
@@ -178,7 +196,7 @@ FORMS: tuple[ProviderForm, ...] = (
         "SMS by Twilio",
         "SMS qua Twilio",
         (
-            FieldSpec("account_sid", "Account SID", "Account SID", required=True),
+            FieldSpec("account_sid", "Account SID", "Mã SID tài khoản", required=True),
             FieldSpec("auth_token", "Auth token", "Auth token", kind="secret", required=True),
             FieldSpec(
                 "from_number",
@@ -191,7 +209,17 @@ FORMS: tuple[ProviderForm, ...] = (
             FieldSpec(
                 "messaging_service_sid",
                 "Messaging service SID (instead of a number)",
-                "Messaging service SID (thay cho số gửi)",
+                "Mã SID dịch vụ nhắn tin (thay cho số gửi)",
+            ),
+            FieldSpec(
+                "cost_per_part",
+                "Cost per SMS part (VND)",
+                "Giá mỗi tin SMS (VND)",
+                kind="money",
+                hint_en="What the provider charges for one SMS part, e.g. 850; the template "
+                "and campaign editors show the cost of each message.",
+                hint_vi="Giá nhà cung cấp tính cho một tin SMS, ví dụ 850; trình soạn mẫu tin "
+                "và chiến dịch hiển thị chi phí mỗi tin.",
             ),
             FieldSpec(
                 "base_url",
@@ -213,12 +241,12 @@ FORMS: tuple[ProviderForm, ...] = (
         "Zalo OA + ZNS",
         (
             FieldSpec("oa_id", "OA ID", "OA ID"),
-            FieldSpec("app_id", "App ID", "App ID", required=True),
+            FieldSpec("app_id", "App ID", "Mã ứng dụng", required=True),
             FieldSpec("app_secret", "App secret", "Khóa bí mật ứng dụng", kind="secret"),
             FieldSpec(
                 "oa_secret_key",
                 "OA secret key (webhook signatures)",
-                "OA secret key (chữ ký webhook)",
+                "Khóa bí mật OA (chữ ký webhook)",
                 kind="secret",
             ),
             FieldSpec(
@@ -227,7 +255,7 @@ FORMS: tuple[ProviderForm, ...] = (
                 "Refresh token",
                 kind="secret",
                 hint_en="From Zalo's OAuth for Official Accounts; Careloop renews access tokens.",
-                hint_vi="Lấy từ OAuth của Zalo OA; Careloop tự gia hạn access token.",
+                hint_vi="Lấy từ OAuth của Zalo OA; Careloop tự gia hạn mã truy cập.",
             ),
             FieldSpec(
                 "base_url",
@@ -314,6 +342,9 @@ def parse_form(
         if problem:
             errors.append(FieldError(field.name, f"{label}: {problem}"))
             continue
+        if field.kind == "money":
+            values[field.name] = money_amount(raw)
+            continue
         values[field.name] = int(raw) if field.kind == "int" else raw
     if spec.channel == "zalo":
         ids = dict(current.get("template_ids") or {})
@@ -345,8 +376,16 @@ def _digits(locale: str) -> str:
 
 def _twilio_sender(locale: str) -> str:
     if locale == "vi":
-        return "Số gửi: cần số gửi hoặc Messaging service SID"
+        return "Số gửi: cần số gửi hoặc mã SID dịch vụ nhắn tin"
     return "From number: give a from number or a messaging service SID"
+
+
+def money_amount(raw: str) -> int | None:
+    """Whole VND as shops type them: "850", "1.500", "1,500", "1 500 ₫"; None otherwise."""
+    cleaned = raw.replace("₫", "").replace("VND", "").strip()
+    if not re.fullmatch(r"\d{1,3}([.,\s]\d{3})+|\d+", cleaned):
+        return None
+    return int(re.sub(r"[.,\s]", "", cleaned))
 
 
 def _check(field: FieldSpec, raw: str, locale: str) -> str:
@@ -354,6 +393,10 @@ def _check(field: FieldSpec, raw: str, locale: str) -> str:
     if field.kind == "int":
         if not raw.isdigit() or not 1 <= int(raw) <= 65535:
             return "số nguyên từ 1 đến 65535" if vi else "a whole number from 1 to 65535"
+    elif field.kind == "money":
+        amount = money_amount(raw)
+        if amount is None or amount > MAX_PART_COST:
+            return "số tiền VND từ 0 đến 100.000" if vi else "an amount in VND from 0 to 100,000"
     elif field.kind == "choice" and raw not in field.choices:
         return ("một trong " if vi else "one of ") + ", ".join(field.choices)
     elif field.kind == "email" and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", raw):

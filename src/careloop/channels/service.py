@@ -21,6 +21,7 @@ from careloop.channels.render_context import (
     build_context,
     customer_locale,
     sample_context,
+    sms_name,
 )
 from careloop.channels.templates import (
     LOCALES,
@@ -373,6 +374,8 @@ def preview(
     else:
         loc = locale or shop.locale
         values = {**sample_context(loc, shop.name), **dict(context or {})}
+        # The shop's own short name, as a real send uses (render_context.build_context).
+        values["shop"] = {**values["shop"], "sms_name": sms_name(shop)}
     return render_message(
         session=session,
         shop=shop,

@@ -53,6 +53,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]]] = {
                 "inbound_token",
                 "esms_cpid",
                 "esms_private_key",
+                "cost_per_part",
             }
         ),
         frozenset(),
@@ -87,7 +88,7 @@ REQUIRED_BY_PROVIDER = {
     "twilio": frozenset({"account_sid", "auth_token"}),
     "esms": frozenset({"api_key", "secret_key"}),
 }
-INT_FIELDS = {"port", "timeout"}
+INT_FIELDS = {"port", "timeout", "cost_per_part"}
 BOOL_FIELDS = {"sandbox", "allow_private"}
 
 

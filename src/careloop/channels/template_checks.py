@@ -6,10 +6,14 @@ person needs to fix it; `explain` words it in Vietnamese or English.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from careloop.channels.models import MessageTemplate
 from careloop.channels.render_context import sample_context
 from careloop.channels.template_limits import Budget
 from careloop.channels.templates import (
@@ -19,7 +23,7 @@ from careloop.channels.templates import (
     render_source,
     unknown_names,
 )
-from careloop.core.catalogue import catalogue_pairs
+from careloop.core.catalogue import catalogue_pairs, t
 
 LEFTOVER_MARKS = ("{{", "}}", "{%", "%}")
 
@@ -75,3 +79,75 @@ def check_text(
     text: str, *, locale: str = "vi", extra: Mapping[str, Any] | None = None
 ) -> list[Problem]:
     return check_source(TemplateSource(text=text), locale=locale, extra=extra)
+
+
+FIELD_TEXTS: dict[str, dict[str, str]] = catalogue_pairs("channels.template_checks.fields")
+
+
+def field_label(field: str, locale: str) -> str:
+    texts = FIELD_TEXTS.get(field)
+    return texts.get(locale, texts["en"]) if texts else field
+
+
+def field_problems(
+    fields: Mapping[str, str],
+    *,
+    locale: str = "vi",
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Problem]:
+    """The first problem of each named template field ("subject", "text", "html", or a
+    caller's own name), checked one by one so the error can say which field to fix."""
+    found: dict[str, Problem] = {}
+    for name, value in fields.items():
+        if not value.strip():
+            continue
+        problems = check_text(value, locale=locale, extra=extra)
+        if problems:
+            found[name] = problems[0]
+    return found
+
+
+def explain_fields(problems: Mapping[str, Problem], locale: str) -> str:
+    """One sentence per field: "Nội dung: biến không tồn tại: cusomer"."""
+    return "; ".join(
+        f"{field_label(field, locale)}: {problem.explain(locale)}"
+        for field, problem in problems.items()
+    )
+
+
+def saved_wording_problems(
+    session: Session,
+    shop_id: int,
+    key: str,
+    *,
+    channels: Sequence[str] | None = None,
+    locale: str = "vi",
+) -> list[str]:
+    """What is wrong with the shop's own saved wordings of `key` (on `channels`, or all):
+    one sentence per wording that could not be sent as it stands, naming channel, language,
+    field and variable. Wordings saved before the editor checked them are caught here when a
+    journey that sends them is loaded. Shipped wordings are checked by the test suite."""
+    stmt = select(MessageTemplate).where(
+        MessageTemplate.shop_id == shop_id, MessageTemplate.template_key == key
+    )
+    if channels is not None:
+        stmt = stmt.where(MessageTemplate.channel.in_(list(channels)))
+    found: list[str] = []
+    for row in session.scalars(stmt.order_by(MessageTemplate.channel, MessageTemplate.locale)):
+        fields = {"subject": row.subject, "text": row.body_text, "html": row.body_html}
+        params = (row.data or {}).get("data")
+        if isinstance(params, Mapping):
+            fields.update({str(k): str(v) for k, v in params.items() if isinstance(v, str)})
+        problems = field_problems(fields, locale=locale)
+        if problems:
+            found.append(
+                t(
+                    "channels.template_checks.saved_wording",
+                    locale,
+                    template=key,
+                    channel=row.channel,
+                    language=row.locale,
+                    problems=explain_fields(problems, locale),
+                )
+            )
+    return found

@@ -3,7 +3,7 @@ preview, save it as the shop's override, send a test; the message log with statu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -22,7 +22,9 @@ from careloop.channels.models import (
 )
 from careloop.channels.render_context import build_context, sample_context
 from careloop.channels.settings import get_channel_settings
+from careloop.channels.sms_cost import cost_per_part, cost_text
 from careloop.channels.sms_text import SmsLength, measure
+from careloop.channels.template_checks import explain_fields, field_problems
 from careloop.channels.templates import (
     LOCALES,
     Rendered,
@@ -37,7 +39,6 @@ from careloop.channels.templates import (
 from careloop.core.catalogue import catalogue_texts
 from careloop.core.errors import NotFound
 from careloop.customers.models import Customer
-from careloop.shops.models import Shop
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.paging import Page
 from careloop.web.ui.after_session import AfterSession
@@ -70,17 +71,12 @@ PAGE_SIZE = 50
 TEXTS = catalogue_texts("channels.ui.texts")
 
 
-def sms_length(channel: str, rendered: Rendered | None, shop: Shop) -> SmsLength | None:
-    """The live counter under an SMS preview: alphabet, length, parts and cost (the shop's
-    `sms_cost_per_part` setting), measured on the rendered text."""
+def sms_length(channel: str, rendered: Rendered | None, per_part: int) -> SmsLength | None:
+    """The live counter under an SMS preview: alphabet, length, parts and cost, measured
+    on the rendered text."""
     if channel != "sms" or rendered is None:
         return None
-    settings = shop.settings if isinstance(shop.settings, Mapping) else {}
-    try:
-        cost = float(settings.get("sms_cost_per_part") or 0)
-    except (TypeError, ValueError):
-        cost = 0.0
-    return measure(rendered.text, cost)
+    return measure(rendered.text, per_part)
 
 
 def _texts(locale: str) -> dict[str, str]:
@@ -270,6 +266,7 @@ def _editor(
             MessageTemplate.locale == locale,
         )
     )
+    length = sms_length(channel, rendered, cost_per_part(session, staff.shop))
     return render(
         request,
         "channels/template_edit.html",
@@ -283,7 +280,8 @@ def _editor(
             "source": source,
             "override": override,
             "rendered": rendered,
-            "sms_length": sms_length(channel, rendered, staff.shop),
+            "sms_length": length,
+            "sms_cost": cost_text(length, staff.locale),
             "preview_error": preview_error,
             "notice": notice,
             "error": error,
@@ -348,6 +346,7 @@ def preview_template(
                 f"viewers preview saved templates only; you are {staff.role} in {staff.shop.name}",
             )
     texts = _texts(staff.locale)
+    per_part = cost_per_part(session, staff.shop)
     finish: Callable[[], Rendered] | None = None
     error = ""
     try:
@@ -381,7 +380,8 @@ def preview_template(
                 "t": texts,
                 "rendered": rendered,
                 "preview_error": problem,
-                "sms_length": sms_length(chosen_channel, rendered, staff.shop),
+                "sms_length": sms_length(chosen_channel, rendered, per_part),
+                "sms_cost": cost_text(sms_length(chosen_channel, rendered, per_part), staff.locale),
             },
             staff=staff,
         )
@@ -415,6 +415,20 @@ def save_template(
             _choice(locale, LOCALES, "vi"),
             draft=draft,
             error=f"channel/locale: one of {', '.join(EDIT_CHANNELS)} / {', '.join(LOCALES)}",
+            status_code=422,
+        )
+    problems = field_problems({"subject": subject, "text": text, "html": html}, locale=locale)
+    if problems:
+        # An unknown variable or a `{{ }}` that would reach the customer: nothing is saved.
+        return _editor(
+            request,
+            staff,
+            session,
+            key,
+            channel,
+            locale,
+            draft=draft,
+            error=explain_fields(problems, staff.locale),
             status_code=422,
         )
     try:

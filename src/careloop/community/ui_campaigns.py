@@ -11,13 +11,19 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from careloop.channels.sms_cost import cost_per_part, part_costs
 from careloop.community import campaigns
 from careloop.community.audience import Audience, parse_audience, resolve_audience
 from careloop.community.audience_options import AudienceOptions, audience_options
+from careloop.community.customer_preview import (
+    CustomerPreview,
+    customer_preview,
+    parse_customer_id,
+)
 from careloop.community.models import Campaign
 from careloop.community.ui_forms import Text, field_errors, parse_local, split_list
 from careloop.context import AppContext
-from careloop.core.errors import CareloopError
+from careloop.core.errors import CareloopError, ValidationFailed
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, StaffContext
 from careloop.web.ui.templating import render
@@ -68,6 +74,7 @@ def _list_page(
             "options": _options(session, staff),
             "errors": errors or {},
             "form": form or {"purpose": "value", "kind": "marketing"},
+            "sms_costs": part_costs(cost_per_part(session, staff.shop), staff.locale),
         },
         staff=staff,
         status_code=422 if errors else 200,
@@ -223,8 +230,10 @@ def _detail(
     errors: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
     confirm_unready: bool = False,
+    customer: str = "",
 ) -> Response:
     campaign = campaigns.get_campaign(session, staff.shop.id, campaign_id)
+    for_customer, customer_error = _for_customer(session, ctx, staff, campaign, customer)
     preview = None
     missing: list[str] = []
     if campaign.status in EDITABLE:
@@ -249,10 +258,33 @@ def _detail(
             "missing_channels": missing,
             "options": _options(session, staff) if campaign.status in EDITABLE else None,
             "confirm_unready": confirm_unready,
+            "sms_costs": part_costs(cost_per_part(session, staff.shop), staff.locale),
+            "picked_customer": customer.strip(),
+            "for_customer": for_customer,
+            "customer_error": customer_error,
         },
         staff=staff,
-        status_code=422 if errors else (409 if confirm_unready else 200),
+        status_code=422 if errors or customer_error else (409 if confirm_unready else 200),
     )
+
+
+def _for_customer(
+    session: Session, ctx: AppContext, staff: StaffContext, campaign: Campaign, picked: str
+) -> tuple[CustomerPreview | None, str]:
+    """The campaign as the picked customer would receive it, or the error naming the field."""
+    if not picked.strip():
+        return None, ""
+    try:
+        return customer_preview(
+            session=session,
+            clock=ctx.clock,
+            shop=staff.shop,
+            campaign=campaign,
+            customer_id=parse_customer_id(picked, staff.locale),
+            staff_locale=staff.locale,
+        ), ""
+    except ValidationFailed as exc:
+        return None, exc.errors[0].reason
 
 
 def _unready_channels(
@@ -271,9 +303,15 @@ def _unready_channels(
 
 @router.get("/community/campaigns/{campaign_id}")
 def campaign_page(
-    campaign_id: int, request: Request, staff: CurrentStaff, session: SessionDep, ctx: Ctx
+    campaign_id: int,
+    request: Request,
+    staff: CurrentStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    customer: str = "",
 ) -> Response:
-    return _detail(request, staff, session, ctx, campaign_id)
+    """The campaign; with `?customer=<id>`, what that customer would receive, exactly."""
+    return _detail(request, staff, session, ctx, campaign_id, customer=customer)
 
 
 @router.post("/community/campaigns/{campaign_id}/send")

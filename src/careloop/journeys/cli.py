@@ -89,7 +89,12 @@ def load_command(
     """Validate journey YAML files and store each as its next draft version; all or none."""
     from careloop.cli_kit import app_context, load_shop
     from careloop.journeys.loader import shipped_files
-    from careloop.journeys.service import activate_journey, save_journey, template_check
+    from careloop.journeys.service import (
+        activate_journey,
+        save_journey,
+        template_check,
+        wording_check,
+    )
 
     bundled = set(shipped_files())
     paths = list(files or []) + (sorted(bundled) if shipped else [])
@@ -106,6 +111,7 @@ def load_command(
         with transaction(ctx.sessions) as session:
             merged = session.merge(the_shop)
             exists = template_check(session, merged)
+            wordings = wording_check(session, merged, "en")
             for path in paths:
                 try:
                     with session.begin_nested():
@@ -118,6 +124,7 @@ def load_command(
                             if path in bundled
                             else str(path),
                             template_exists=exists,
+                            wording_problems=wordings,
                         )
                         if activate:
                             activate_journey(

@@ -12,22 +12,37 @@ from careloop.core.errors import FieldError, ValidationFailed
 from careloop.journeys.schema import END, JourneyDef
 
 TemplateCheck = Callable[[str], bool]
+# (template key, channels or None for all) -> what stops the shop's wording going out.
+WordingCheck = Callable[[str, Sequence[str] | None], list[str]]
 PLAYBOOKS = Path(__file__).resolve().parents[1] / "playbooks" / "journeys"
 
 
-def load_file(path: Path, *, template_exists: TemplateCheck | None = None) -> JourneyDef:
+def load_file(
+    path: Path,
+    *,
+    template_exists: TemplateCheck | None = None,
+    wording_problems: WordingCheck | None = None,
+) -> JourneyDef:
     """Parse and validate one journey file; ValidationFailed lists every problem."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ValidationFailed([FieldError("file", str(exc), source=str(path))]) from None
-    return parse(text, source=str(path), template_exists=template_exists)
+    return parse(
+        text, source=str(path), template_exists=template_exists, wording_problems=wording_problems
+    )
 
 
 def parse(
-    text: str, *, source: str = "<journey>", template_exists: TemplateCheck | None = None
+    text: str,
+    *,
+    source: str = "<journey>",
+    template_exists: TemplateCheck | None = None,
+    wording_problems: WordingCheck | None = None,
 ) -> JourneyDef:
-    """Validate journey YAML `text`; errors name `source`, the line and the field."""
+    """Validate journey YAML `text`; errors name `source`, the line and the field.
+    `wording_problems` refuses a send step whose template the shop worded so that it
+    cannot go out (an unknown variable, a `{{ }}` the customer would read)."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -55,7 +70,11 @@ def parse(
             for err in exc.errors()
         ]
         raise ValidationFailed(errors) from None
-    problems = _check_references(journey) + _check_templates(journey, template_exists)
+    problems = (
+        _check_references(journey)
+        + _check_templates(journey, template_exists)
+        + _check_wordings(journey, wording_problems)
+    )
     if problems:
         raise ValidationFailed(
             [
@@ -98,6 +117,20 @@ def _check_templates(journey: JourneyDef, template_exists: TemplateCheck | None)
         for i, step in enumerate(journey.steps)
         if step.send is not None and not template_exists(step.send.template)
     ]
+
+
+def _check_wordings(journey: JourneyDef, wording_problems: WordingCheck | None) -> list[Problem]:
+    if wording_problems is None:
+        return []
+    problems: list[Problem] = []
+    for i, step in enumerate(journey.steps):
+        if step.send is None:
+            continue
+        channels = step.send.channel_list()
+        wanted = None if "preferred" in channels else channels
+        for reason in wording_problems(step.send.template, wanted):
+            problems.append((("steps", i, "send", "template"), reason))
+    return problems
 
 
 def default_template_check() -> TemplateCheck | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from careloop.core.clock import Clock
 from careloop.core.errors import FieldError, NotFound, ValidationFailed
-from careloop.journeys.loader import TemplateCheck, parse, shipped_files
+from careloop.journeys.loader import TemplateCheck, WordingCheck, parse, shipped_files
 from careloop.journeys.models import Journey, JourneyEnrollment
 from careloop.journeys.schema import JourneyDef
 from careloop.shops.models import Shop
@@ -38,10 +39,16 @@ def save_journey(
     text: str,
     source_name: str,
     template_exists: TemplateCheck | None = None,
+    wording_problems: WordingCheck | None = None,
 ) -> Journey:
     """Store `text` as the next draft version of its journey; the same text twice is one
     version (idempotent). Raises ValidationFailed naming file and line."""
-    jdef = parse(text, source=source_name, template_exists=template_exists)
+    jdef = parse(
+        text,
+        source=source_name,
+        template_exists=template_exists,
+        wording_problems=wording_problems,
+    )
     latest = _latest(session, shop.id, jdef.key)
     if latest is not None and latest.source_text == text:
         return latest
@@ -253,3 +260,14 @@ def template_check(session: Session, shop: Shop) -> TemplateCheck:
         return session.scalar(stmt.limit(1)) is not None
 
     return exists
+
+
+def wording_check(session: Session, shop: Shop, locale: str) -> WordingCheck:
+    """What stops the shop's own wording of a template going out (channels' template
+    checks), in `locale`: a journey that would send it is refused until it is fixed."""
+    from careloop.channels.template_checks import saved_wording_problems
+
+    def problems(key: str, channels: Sequence[str] | None) -> list[str]:
+        return saved_wording_problems(session, shop.id, key, channels=channels, locale=locale)
+
+    return problems

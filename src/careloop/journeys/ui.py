@@ -26,6 +26,7 @@ from careloop.journeys.service import (
     pause_journey,
     save_journey,
     template_check,
+    wording_check,
 )
 from careloop.journeys.shipped import RECOMMENDED, catalogue, install_shipped
 from careloop.journeys.simulate import simulate
@@ -205,7 +206,12 @@ def validate_journey(
 ) -> Response:
     """The editor's live check (htmx): the loader's errors with lines, or a preview."""
     try:
-        jdef = parse(text, source="editor", template_exists=template_check(session, staff.shop))
+        jdef = parse(
+            text,
+            source="editor",
+            template_exists=template_check(session, staff.shop),
+            wording_problems=wording_check(session, staff.shop, staff.locale),
+        )
     except ValidationFailed as exc:
         return render(
             request,
@@ -244,6 +250,7 @@ def save_journey_page(
             text=text,
             source_name="editor",
             template_exists=template_check(session, staff.shop),
+            wording_problems=wording_check(session, staff.shop, staff.locale),
         )
     except ValidationFailed as exc:
         return _detail(

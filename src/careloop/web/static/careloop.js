@@ -61,8 +61,20 @@
     var out = field.nextElementSibling;
     if (!out) return;
     var m = smsLength(field.value);
-    out.textContent = (field.dataset.smsLabel || "{encoding} · {units} · {parts}")
+    var label = (field.dataset.smsLabel || "{encoding} · {units} · {parts}")
       .replace("{encoding}", m.encoding).replace("{units}", m.units).replace("{parts}", m.parts);
+    out.textContent = label + smsCost(field, m.parts);
+  }
+  /* data-sms-costs='["750 ₫", "1.500 ₫", …]': the server's money text (Babel) of 1, 2, …
+     parts at the shop's price per part (channels/sms_cost.py); absent when no price is set. */
+  function smsCost(field, parts) {
+    if (!parts || !field.dataset.smsCosts) return "";
+    try {
+      var costs = JSON.parse(field.dataset.smsCosts);
+      return parts <= costs.length ? " · " + costs[parts - 1] : "";
+    } catch (err) {
+      return "";
+    }
   }
   document.addEventListener("input", function (event) {
     var field = event.target;
