@@ -139,6 +139,9 @@ def test_a_vietnamese_owner_reads_sla_policies_in_vietnamese_and_ticks_prioritie
     assert ok.status_code == 200
     row = ok.text.split('data-testid="sla-policies"')[1].split("</table>")[0].split("Gấp")[1]
     assert "Cao, Khẩn cấp" in row.split("</tr>")[0]
+    playbook = ok.text.split('data-testid="playbook-damaged_defective"')[1].split("</details>")[0]
+    assert "Sản phẩm bị hỏng hoặc lỗi" in playbook and "<strong>Khắc phục</strong>" in playbook
+    assert "Gửi hỏa tốc hàng thay thế, Mã giảm giá, Hoàn tiền" in playbook
 
 
 def test_the_owner_invites_changes_the_role_of_and_removes_a_staff_member(

@@ -322,3 +322,26 @@ def step_todo(problem_type: str, step: str, locale: str) -> str:
 
 def compensation_label(kind: str, locale: str) -> str:
     return _shipped(f"playbook.compensation.{kind}", locale, kind.replace("_", " "))
+
+
+@dataclass(frozen=True)
+class PlaybookView:
+    """A playbook as staff read it in `locale`: title, (step name, what to do), compensations."""
+
+    problem_type: str
+    title: str
+    steps: list[tuple[str, str]]
+    compensations: list[str]
+
+
+def playbook_views(locale: str) -> list[PlaybookView]:
+    """Every shipped playbook in `locale`, for the support settings page."""
+    return [
+        PlaybookView(
+            problem_type.value,
+            playbook_title(problem_type, locale),
+            [(step_label(s, locale), todo) for s, todo, _ in checklist(problem_type, {}, locale)],
+            [compensation_label(kind, locale) for kind in playbook.compensations],
+        )
+        for problem_type, playbook in PLAYBOOKS.items()
+    ]

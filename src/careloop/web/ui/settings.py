@@ -43,6 +43,7 @@ from careloop.support.config import (
     sla_rules,
     support_settings,
 )
+from careloop.support.playbooks import playbook_views
 from careloop.support.sla import Priority
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.i18n import LOCALES, t
@@ -498,6 +499,7 @@ def _support_context(session: Session, staff: StaffContext) -> dict[str, Any]:
     return {
         "rules": sla_rules(session, staff.shop.id),
         "priority_choices": [p.value for p in Priority],
+        "playbooks": playbook_views(staff.locale),
         "weekdays": WEEKDAYS,
         "hours": {day: ", ".join(hours.get(day, [])) for day in WEEKDAYS},
         "days_off": "\n".join(days_off),
