@@ -110,3 +110,31 @@ def test_an_event_invites_ticked_segments_and_its_form_keeps_them_ticked(
     assert created.status_code == 200
     assert "Khách hàng VIP, Khách hàng trung thành" in created.text
     assert 'value="loyal" checked' in _picks(created.text)
+
+
+def test_a_launch_invites_segments_ticked_by_name_and_its_page_names_them(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    """The new-launch form starts with the seeds' default (Champions and Loyal) ticked."""
+    sign_in(app_client, ctx, make_staff(shop), shop, locale="vi")
+    page = app_client.get("/community/launches")
+    picks = _picks(page.text)
+    assert 'value="champions" checked> Khách hàng VIP' in picks
+    assert 'value="loyal" checked> Khách hàng trung thành' in picks
+    made = app_client.post(
+        "/community/launches",
+        data={
+            "sku": "PHIN-9",
+            "name": "Phin 9",
+            "early_at": "2031-01-10T09:00",
+            "public_at": "2031-01-17T09:00",
+            "offer": "free",
+            "segments": ["champions", "at_risk"],
+            "csrf_token": csrf_from(page),
+        },
+    )
+    assert made.status_code == 200
+    link = made.text.split('href="/community/launches/')[1].split('"')[0]
+    launch = app_client.get(f"/community/launches/{link}").text
+    assert "Khách hàng VIP, Có nguy cơ rời bỏ" in launch
+    assert 'value="at_risk" checked' in _picks(launch)
