@@ -186,3 +186,29 @@ def test_a_parked_webhook_is_an_urgent_alert_for_the_shops_owners(
             "https://care.acme.test/settings/connectors",
         )
     ]
+
+
+def test_a_vietnamese_owner_reads_the_connectors_page_and_its_deliveries_in_vietnamese(
+    app_client: TestClient,
+    ctx: AppContext,
+    shop: Shop,
+    make_staff: Callable[..., str],
+    connect: Callable[..., None],
+    deliver: Deliver,
+) -> None:
+    """Platform names are brands; "any platform", where to set it up, a delivery's state and a
+    bad mapping are words of the reader's language (the JSON example is shown as code)."""
+    connect("shopify")
+    deliver("shopify", "orders/create", fixture("shopify_orders_create.json"))
+    sign_in(app_client, ctx, make_staff(shop), shop, locale="vi")
+    page = app_client.get("/settings/connectors")
+    assert '<option value="generic">Nền tảng khác (ánh xạ trường)</option>' in page.text
+    assert "Cài đặt &gt; Thông báo &gt; Webhook" in page.text
+    assert 'data-status="processed">đã áp dụng</span>' in page.text
+    assert '<code>{"order_id": "id"' in page.text
+    refused = app_client.post(
+        "/settings/connectors",
+        data={"platform": "generic", "mapping": "{not json", "csrf_token": csrf_from(page)},
+    )
+    assert refused.status_code == 422
+    assert "Ánh xạ trường không phải JSON hợp lệ (dòng 1, cột 2)" in refused.text

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from careloop.context import AppContext
 from careloop.core.clock import VirtualClock
 from careloop.feedback.models import Survey, SurveyResponse
-from careloop.feedback.survey_ui import STARTER
+from careloop.feedback.survey_ui import STARTER, STARTER_VI
 from careloop.shops.models import Shop
 from tests.feedback.test_custom_questions import SURVEY
 from tests.feedback.test_surveys import a_customer, link_for
@@ -153,6 +153,19 @@ def test_a_wrong_survey_definition_names_the_field_and_its_line_and_saves_nothin
     assert broken.status_code == 422 and "<code>yaml</code>" in broken.text
     with ctx.sessions() as s:
         assert s.scalars(select(Survey)).all() == []
+
+
+def test_a_vietnamese_owner_starts_from_a_vietnamese_survey_that_checks_clean(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    """The starter's comments and name are in the owner's language; only YAML keys stay code."""
+    client = staff_client(app_client, ctx, shop, make_staff, locale="vi")
+    editor = client.get("/feedback/surveys/new")
+    assert "name: Sau khi giao hàng" in editor.text and "After delivery" not in editor.text
+    assert "mã (dòng đầu tiên)" in editor.text
+    token = csrf_from(editor)
+    good = client.post("/feedback/surveys/check", data={"text": STARTER_VI, "csrf_token": token})
+    assert 'data-testid="survey-valid"' in good.text and "survey-error" not in good.text
 
 
 def test_the_editor_checks_the_definition_as_the_owner_types_and_saves_nothing(

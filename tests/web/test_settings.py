@@ -111,6 +111,39 @@ def test_sla_policies_and_business_hours_are_edited_with_errors_by_field(
     assert _actions(ctx) == ["support.sla_policy_saved", "support.business_hours_changed"]
 
 
+def test_a_vietnamese_owner_reads_sla_policies_in_vietnamese_and_ticks_priorities(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    """What a policy applies to is named in words (a loyalty privilege, a segment, a priority),
+    minutes are Vietnamese numbers, priorities are ticked not typed, errors are Vietnamese."""
+    sign_in(app_client, ctx, make_staff(shop), shop, locale="vi")
+    page = app_client.get("/settings/support")
+    table = page.text.split('data-testid="sla-policies"')[1].split("</table>")[0]
+    assert "Hỗ trợ ưu tiên" in table and "priority_support" not in table
+    assert "1.530" in table  # three working days of 8.5 hours, in minutes
+    picks = page.text.split('data-testid="sla-priorities"')[1].split("</fieldset>")[0]
+    assert 'value="urgent"> Khẩn cấp' in picks and 'value="high"> Cao' in picks
+    form = {
+        "name": "Gấp",
+        "first_response_minutes": "0",
+        "next_response_minutes": "60",
+        "resolution_minutes": "600",
+        "csrf_token": csrf_from(page),
+    }
+    bad = app_client.post("/settings/support/sla", data=form)
+    assert bad.status_code == 422 and "phải lớn hơn 0" in bad.text
+    ok = app_client.post(
+        "/settings/support/sla",
+        data={**form, "first_response_minutes": "30", "priorities": ["urgent", "high"]},
+    )
+    assert ok.status_code == 200
+    row = ok.text.split('data-testid="sla-policies"')[1].split("</table>")[0].split("Gấp")[1]
+    assert "Cao, Khẩn cấp" in row.split("</tr>")[0]
+    playbook = ok.text.split('data-testid="playbook-damaged_defective"')[1].split("</details>")[0]
+    assert "Sản phẩm bị hỏng hoặc lỗi" in playbook and "<strong>Khắc phục</strong>" in playbook
+    assert "Gửi hỏa tốc hàng thay thế, Mã giảm giá, Hoàn tiền" in playbook
+
+
 def test_the_owner_invites_changes_the_role_of_and_removes_a_staff_member(
     app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
 ) -> None:

@@ -36,24 +36,34 @@ class AudienceOptions:
     groups: list[Choice]
 
 
+def segment_choices(session: Session, shop_id: int, label: object) -> list[Choice]:
+    """The RFM segments with how many live customers each holds, named by `label(key)`."""
+    from careloop.segments.models import CustomerSegment
+    from careloop.segments.rfm import SEGMENTS
+
+    name = label if callable(label) else str
+    seg_counts = dict(
+        session.execute(
+            select(CustomerSegment.segment, func.count())
+            .join(Customer, Customer.id == CustomerSegment.customer_id)
+            .where(CustomerSegment.shop_id == shop_id, Customer.erased_at.is_(None))
+            .group_by(CustomerSegment.segment)
+        ).all()
+    )
+    return [
+        Choice(key, str(name(f"segment.{key}.label")), int(seg_counts.get(key, 0)))
+        for key in SEGMENTS
+    ]
+
+
 def audience_options(session: Session, shop_id: int, label: object) -> AudienceOptions:
     """Every choice with its count; `label(key)` gives a segment's or tier's display name."""
     from careloop.loyalty.config import TIERS
     from careloop.loyalty.models import LoyaltyMember
     from careloop.orders.models import Order, OrderLine
-    from careloop.segments.models import CustomerSegment
-    from careloop.segments.rfm import SEGMENTS
 
     name = label if callable(label) else str
     live = Customer.erased_at.is_(None)
-    seg_counts = dict(
-        session.execute(
-            select(CustomerSegment.segment, func.count())
-            .join(Customer, Customer.id == CustomerSegment.customer_id)
-            .where(CustomerSegment.shop_id == shop_id, live)
-            .group_by(CustomerSegment.segment)
-        ).all()
-    )
     tier_counts = dict(
         session.execute(
             select(LoyaltyMember.tier, func.count())
@@ -92,10 +102,7 @@ def audience_options(session: Session, shop_id: int, label: object) -> AudienceO
         .order_by(CommunityGroup.name)
     ).all()
     return AudienceOptions(
-        segments=[
-            Choice(key, str(name(f"segment.{key}.label")), int(seg_counts.get(key, 0)))
-            for key in SEGMENTS
-        ],
+        segments=segment_choices(session, shop_id, label),
         tiers=[Choice(t, str(name(f"tier.{t}")), int(tier_counts.get(t, 0))) for t in TIERS],
         tags=[Choice(t, t, n) for t, n in sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))][
             :MAX_TAGS

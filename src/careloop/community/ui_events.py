@@ -10,11 +10,14 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from careloop.community import workshops
+from careloop.community.audience_options import Choice, segment_choices
 from careloop.community.models import CommunityEvent
 from careloop.community.tasks import link_maker
 from careloop.community.ui_forms import (
+    Picks,
     Text,
     field_errors,
+    joined,
     local_input,
     parse_int,
     parse_local,
@@ -23,6 +26,7 @@ from careloop.community.ui_forms import (
 from careloop.context import AppContext
 from careloop.core.errors import CareloopError, ValidationFailed
 from careloop.web.deps import Ctx, SessionDep
+from careloop.web.i18n import t
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, StaffContext
 from careloop.web.ui.templating import render
 
@@ -68,6 +72,10 @@ def _read(form: dict[str, str], tz: str) -> tuple[datetime, int, int]:
     return start, capacity, duration
 
 
+def _segment_choices(session: Session, staff: StaffContext) -> list[Choice]:
+    return segment_choices(session, staff.shop.id, lambda key: t(key, staff.locale))
+
+
 def _list_page(
     request: Request,
     staff: StaffContext,
@@ -80,6 +88,7 @@ def _list_page(
         "community/events.html",
         {
             "events": workshops.list_events(session, staff.shop.id),
+            "segment_choices": _segment_choices(session, staff),
             "errors": errors or {},
             "form": form or NEW_EVENT,
         },
@@ -131,11 +140,12 @@ def event_create(
     language: Text = "vi",
     location: Text = "",
     description: Text = "",
-    segments: Text = "",
+    segments: Picks = None,
 ) -> Response:
     form = _posted(
-        title, starts_at, duration, capacity, mode, language, location, description, segments
-    )
+        title, starts_at, duration, capacity, mode, language, location, description,
+        joined(segments),
+    )  # fmt: skip
     try:
         start, seats, minutes = _read(form, staff.shop.timezone)
         with session.begin_nested():
@@ -151,7 +161,7 @@ def event_create(
                 location=location[:500],
                 duration_minutes=minutes,
                 description=description[:5000],
-                segments=split_list(segments),
+                segments=split_list(form["segments"]),
             )
     except CareloopError as exc:
         return _list_page(request, staff, session, field_errors(exc, staff.locale), form)
@@ -178,6 +188,7 @@ def _detail(
             "waitlist": [(r, c) for r, c in rows if r.status == "waitlist"],
             "cancelled": [(r, c) for r, c in rows if r.status == "cancelled"],
             "editable": event.status == "open" and event.starts_at > ctx.clock.now(),
+            "segment_choices": _segment_choices(session, staff),
             "errors": errors or {},
             "form": form or _form_of(event, staff.shop.timezone),
         },
@@ -245,12 +256,13 @@ def event_edit(
     language: Text = "vi",
     location: Text = "",
     description: Text = "",
-    segments: Text = "",
+    segments: Picks = None,
 ) -> Response:
     workshops.get_event(session, staff.shop.id, event_id)  # another shop's id: 404 first
     form = _posted(
-        title, starts_at, duration, capacity, mode, language, location, description, segments
-    )
+        title, starts_at, duration, capacity, mode, language, location, description,
+        joined(segments),
+    )  # fmt: skip
     try:
         start, seats, minutes = _read(form, staff.shop.timezone)
         with session.begin_nested():
@@ -267,7 +279,7 @@ def event_edit(
                 location=location[:500],
                 duration_minutes=minutes,
                 description=description[:5000],
-                segments=split_list(segments),
+                segments=split_list(form["segments"]),
                 links=link_maker(ctx),
             )
     except CareloopError as exc:

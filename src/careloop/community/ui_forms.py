@@ -3,6 +3,7 @@ time zone, whole numbers) and turning service errors into notes next to each fie
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
@@ -14,6 +15,8 @@ from careloop.journeys.policy import zone
 from careloop.web.i18n import has_message, t
 
 Text = Annotated[str, Form()]
+# A field posted once per ticked box (and maybe once more with typed, comma-separated values).
+Picks = Annotated[list[str] | None, Form()]
 # The note shown at the top of a form when an error is not about one field.
 FORM = "form"
 
@@ -51,6 +54,11 @@ def _reason(code: str, locale: str, params: dict[str, str]) -> str:
 
 def split_list(raw: str) -> list[str]:
     return [p.strip() for p in raw.replace("\n", ",").split(",") if p.strip()]
+
+
+def joined(values: Sequence[str] | None) -> str:
+    """Ticked and typed values as one comma-separated text, each once, in order."""
+    return ", ".join(dict.fromkeys(v for raw in values or () for v in split_list(raw)))
 
 
 def parse_local(raw: str, field: str, tz: str, *, required: bool = True) -> datetime | None:

@@ -8,9 +8,11 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from careloop.community import ambassadors, groups
-from careloop.community.ui_forms import Text, field_errors, split_list
+from careloop.community.audience_options import segment_choices
+from careloop.community.ui_forms import Picks, Text, field_errors, joined, split_list
 from careloop.core.errors import CareloopError
 from careloop.web.deps import Ctx, SessionDep
+from careloop.web.i18n import t
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, OwnerStaff, StaffContext
 from careloop.web.ui.templating import render
 
@@ -30,6 +32,9 @@ def _page(
         {
             "groups": groups.list_groups(session, staff.shop.id),
             "ambassadors": ambassadors.list_ambassadors(session, staff.shop.id),
+            "segment_choices": segment_choices(
+                session, staff.shop.id, lambda key: t(key, staff.locale)
+            ),
             "errors": errors or {},
             "form": form or {"platform": "zalo"},
         },
@@ -53,14 +58,14 @@ def group_create(
     name: Text = "",
     invite_url: Text = "",
     purpose: Text = "",
-    segments: Text = "",
+    segments: Picks = None,
 ) -> Response:
     form = {
         "platform": platform,
         "name": name,
         "invite_url": invite_url,
         "purpose": purpose,
-        "segments": segments,
+        "segments": joined(segments),
     }
     try:
         with session.begin_nested():
@@ -72,7 +77,7 @@ def group_create(
                 name=name[:200],
                 invite_url=invite_url[:500],
                 purpose=purpose[:200],
-                segments=split_list(segments),
+                segments=split_list(form["segments"]),
             )
     except CareloopError as exc:
         return _page(request, staff, session, field_errors(exc, staff.locale), form)

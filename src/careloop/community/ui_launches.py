@@ -11,10 +11,13 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from careloop.community import launches
+from careloop.community.audience_options import Choice, segment_choices
 from careloop.community.models import Launch
 from careloop.community.ui_forms import (
+    Picks,
     Text,
     field_errors,
+    joined,
     local_input,
     parse_int,
     parse_local,
@@ -23,6 +26,7 @@ from careloop.community.ui_forms import (
 from careloop.context import AppContext
 from careloop.core.errors import CareloopError, FieldError, ValidationFailed
 from careloop.web.deps import Ctx, SessionDep
+from careloop.web.i18n import t
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, StaffContext
 from careloop.web.ui.templating import render
 
@@ -64,6 +68,10 @@ def _read(form: dict[str, str], tz: str) -> tuple[datetime, datetime, int | None
     return moments[0], moments[1], percent
 
 
+def _segment_choices(session: Session, staff: StaffContext) -> list[Choice]:
+    return segment_choices(session, staff.shop.id, lambda key: t(key, staff.locale))
+
+
 def _list_page(
     request: Request,
     staff: StaffContext,
@@ -78,7 +86,12 @@ def _list_page(
     return render(
         request,
         "community/launches.html",
-        {"rows": rows, "errors": errors or {}, "form": form or NEW_LAUNCH},
+        {
+            "rows": rows,
+            "errors": errors or {},
+            "form": form or NEW_LAUNCH,
+            "segment_choices": _segment_choices(session, staff),
+        },
         staff=staff,
         status_code=422 if errors else 200,
     )
@@ -124,9 +137,11 @@ def launch_create(
     public_at: Text = "",
     offer: Text = "free",
     percent_off: Text = "",
-    segments: Text = "champions, loyal",
+    segments: Picks = None,
 ) -> Response:
-    form = _posted(sku, name, description, early_at, public_at, offer, percent_off, segments)
+    form = _posted(
+        sku, name, description, early_at, public_at, offer, percent_off, joined(segments)
+    )
     try:
         early, public, percent = _read(form, staff.shop.timezone)
         with session.begin_nested():
@@ -141,7 +156,7 @@ def launch_create(
                 public_at=public,
                 offer=offer,
                 percent_off=percent,
-                segments=split_list(segments),
+                segments=split_list(form["segments"]),
             )
     except CareloopError as exc:
         return _list_page(request, staff, session, field_errors(exc, staff.locale), form)
@@ -165,6 +180,7 @@ def _detail(
             "l": launch,
             "f": launches.funnel(session=session, launch=launch),
             "editable": launch.cancelled_at is None and launch.public_at > ctx.clock.now(),
+            "segment_choices": _segment_choices(session, staff),
             "errors": errors or {},
             "form": form or _form_of(launch, staff.shop.timezone),
         },
@@ -194,10 +210,12 @@ def launch_edit(
     public_at: Text = "",
     offer: Text = "free",
     percent_off: Text = "",
-    segments: Text = "",
+    segments: Picks = None,
 ) -> Response:
     launches.get_launch(session, staff.shop.id, launch_id)  # another shop's id: 404 first
-    form = _posted(sku, name, description, early_at, public_at, offer, percent_off, segments)
+    form = _posted(
+        sku, name, description, early_at, public_at, offer, percent_off, joined(segments)
+    )
     try:
         early, public, percent = _read(form, staff.shop.timezone)
         with session.begin_nested():
@@ -213,7 +231,7 @@ def launch_edit(
                 public_at=public,
                 offer=offer,
                 percent_off=percent,
-                segments=split_list(segments),
+                segments=split_list(form["segments"]),
             )
     except CareloopError as exc:
         return _detail(

@@ -39,11 +39,12 @@ def _page(
     request: Request, staff: StaffContext, session: SessionDep, ctx: Ctx, error: str = ""
 ) -> Response:
     base = ctx.settings.base_url.rstrip("/")
+    texts = TEXTS["vi" if staff.locale == "vi" else "en"]
     connectors = [
         {
             "platform": c.platform,
-            "label": PLATFORMS[c.platform].label,
-            "docs": PLATFORMS[c.platform].docs,
+            "label": texts.get(f"platform_{c.platform}", PLATFORMS[c.platform].label),
+            "docs": texts.get(f"docs_{c.platform}", PLATFORMS[c.platform].docs),
             "url": f"{base}/api/v1/webhooks/{c.platform}/{staff.shop.slug}",
             "secret": c.secret if staff.can("owner") else None,
             "signature_header": PLATFORMS[c.platform].signature_header,
@@ -60,9 +61,12 @@ def _page(
         request,
         "connectors/page.html",
         {
-            "t": TEXTS["vi" if staff.locale == "vi" else "en"],
+            "t": texts,
             "connectors": connectors,
-            "platforms": PLATFORMS,
+            # Brand names stay as they are; "any platform" is a word of the page's language.
+            "platforms": {
+                key: texts.get(f"platform_{key}", p.label) for key, p in PLATFORMS.items()
+            },
             "deliveries": recent_deliveries(session, staff.shop.id),
             "attention": needs_attention(session, staff.shop.id),
             "error": error,
@@ -93,7 +97,9 @@ def save_connector(
     try:
         fields = json.loads(mapping) if mapping.strip() else None
     except json.JSONDecodeError as exc:
-        return _page(request, staff, session, ctx, error=f"mapping: not valid JSON ({exc.msg})")
+        texts = TEXTS["vi" if staff.locale == "vi" else "en"]
+        error = texts["bad_mapping"].format(line=exc.lineno, column=exc.colno)
+        return _page(request, staff, session, ctx, error=error)
     try:
         add_connector(
             session=session,

@@ -45,6 +45,28 @@ questions:
       en: What could we do better?
       vi: Chúng tôi có thể làm gì tốt hơn?
 """
+# The same starter for a Vietnamese owner: the YAML keys are code, the comments and name are not.
+STARTER_VI: Final = """\
+key: sau_giao_hang
+kind: nps            # hoặc csat: điểm chạm một lần mà tin nhắn hỏi trước tiên
+name: Sau khi giao hàng
+active: true
+questions:
+  - id: liked
+    type: multiple_choice   # single_choice, multiple_choice, text, scale_1_5, scale_0_10, yes_no
+    text:
+      vi: Bạn thích điều gì?
+      en: What did you like?
+    options:
+      - {id: taste, vi: Hương vị, en: Taste}
+      - {id: packaging, vi: Đóng gói, en: Packaging}
+  - id: better
+    type: text
+    text:
+      vi: Chúng tôi có thể làm gì tốt hơn?
+      en: What could we do better?
+"""
+STARTERS: Final = {"vi": STARTER_VI}
 
 
 # --- Results as the page shows them -----------------------------------------------------------
@@ -186,7 +208,7 @@ def check_survey(
 
 @router.get("/feedback/surveys/new")
 def new_survey_page(request: Request, staff: OwnerStaff) -> Response:
-    return _editor(request, staff, key=None, text=STARTER)
+    return _editor(request, staff, key=None, text=STARTERS.get(staff.locale, STARTER))
 
 
 @router.get("/feedback/surveys/{key}/edit")

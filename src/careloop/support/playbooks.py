@@ -1,6 +1,12 @@
 """The seeds' service-recovery playbook, pure: per problem type the checklist (acknowledge,
 apologise, fix, compensate, follow up), suggested replies (vi/en) and compensation options.
-The problem type is guessed from what the customer wrote by `classifier.classify`."""
+The problem type is guessed from what the customer wrote by `classifier.classify`.
+
+Titles, step names, what to do and compensation names are shipped texts, so staff read them in
+their own language from the catalogue at display time: `playbook.<type>.title`,
+`playbook.step.<step>` (the name), `playbook.step.<step>.todo` (the same for every type) or
+`playbook.<type>.<step>` (this type's own), `playbook.compensation.<kind>`. The English here
+is the catalogue's English (a test keeps them equal) and what the API and CLI show."""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from dataclasses import dataclass
 from string import Template
 from typing import Final
 
+from careloop.core.catalogue import has_message, t
 from careloop.support.sla import ProblemType
 
 STEPS: Final = ("acknowledge", "apologise", "fix", "compensate", "follow_up")
@@ -282,7 +289,59 @@ def suggested_reply(
     )
 
 
-def checklist(problem_type: str, done: dict[str, object]) -> list[tuple[str, str, bool]]:
-    """(step, what to do, done?) in the seeds' order."""
-    steps = playbook_for(problem_type).steps
-    return [(step, steps[step], step in done) for step in STEPS]
+def checklist(
+    problem_type: str, done: dict[str, object], locale: str = "en"
+) -> list[tuple[str, str, bool]]:
+    """(step, what to do in `locale`, done?) in the seeds' order."""
+    return [(step, step_todo(problem_type, step, locale), step in done) for step in STEPS]
+
+
+def _shipped(key: str, locale: str, english: str) -> str:
+    return t(key, locale) if has_message(key, locale) else english
+
+
+def playbook_title(problem_type: str, locale: str) -> str:
+    playbook = playbook_for(problem_type)
+    return _shipped(f"playbook.{playbook.problem_type.value}.title", locale, playbook.title)
+
+
+def step_label(step: str, locale: str) -> str:
+    """A checklist step's name ("acknowledge" -> "Ghi nhận")."""
+    return _shipped(f"playbook.step.{step}", locale, step.replace("_", " "))
+
+
+def step_todo(problem_type: str, step: str, locale: str) -> str:
+    """What the step means for this problem type, in `locale`."""
+    playbook = playbook_for(problem_type)
+    english = playbook.steps[step]
+    own = f"playbook.{playbook.problem_type.value}.{step}"
+    if english != _COMMON_STEPS.get(step) and has_message(own, locale):
+        return t(own, locale)
+    return _shipped(f"playbook.step.{step}.todo", locale, english)
+
+
+def compensation_label(kind: str, locale: str) -> str:
+    return _shipped(f"playbook.compensation.{kind}", locale, kind.replace("_", " "))
+
+
+@dataclass(frozen=True)
+class PlaybookView:
+    """A playbook as staff read it in `locale`: title, (step name, what to do), compensations."""
+
+    problem_type: str
+    title: str
+    steps: list[tuple[str, str]]
+    compensations: list[str]
+
+
+def playbook_views(locale: str) -> list[PlaybookView]:
+    """Every shipped playbook in `locale`, for the support settings page."""
+    return [
+        PlaybookView(
+            problem_type.value,
+            playbook_title(problem_type, locale),
+            [(step_label(s, locale), todo) for s, todo, _ in checklist(problem_type, {}, locale)],
+            [compensation_label(kind, locale) for kind in playbook.compensations],
+        )
+        for problem_type, playbook in PLAYBOOKS.items()
+    ]

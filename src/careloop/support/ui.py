@@ -102,7 +102,7 @@ def _ticket_page(
 ) -> Response:
     now = ctx.clock.now()
     ticket = service.get_ticket(session, staff.shop.id, ticket_id)
-    view = ticket_public(session, staff.shop, ticket, now, with_messages=True)
+    view = ticket_public(session, staff.shop, ticket, now, with_messages=True, locale=staff.locale)
     c360 = customer_360(session=session, shop=staff.shop, customer_id=ticket.customer_id, now=now)
     clocks = [
         {"c": c, "countdown": countdown(c.due_at, now) if c.state != "met" else None}

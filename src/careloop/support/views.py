@@ -12,7 +12,15 @@ from careloop.orders.models import Order
 from careloop.shops.models import Shop, StaffUser
 from careloop.support.clocks import sla_state
 from careloop.support.models import StaffTask, Ticket
-from careloop.support.playbooks import checklist, playbook_for, suggested_reply
+from careloop.support.playbooks import (
+    COMPENSATIONS,
+    checklist,
+    compensation_label,
+    playbook_for,
+    playbook_title,
+    step_label,
+    suggested_reply,
+)
 from careloop.support.schemas import ClockPublic, MessagePublic, TaskPublic, TicketPublic
 from careloop.support.tickets import ACTIVE, messages_of, ticket_ref
 
@@ -23,12 +31,20 @@ def _email(session: Session, staff_id: int | None) -> str | None:
 
 
 def ticket_public(
-    session: Session, shop: Shop, ticket: Ticket, now: datetime, *, with_messages: bool = False
+    session: Session,
+    shop: Shop,
+    ticket: Ticket,
+    now: datetime,
+    *,
+    with_messages: bool = False,
+    locale: str = "en",
 ) -> TicketPublic:
+    """The ticket; its playbook (title, steps, compensation names) reads in `locale`, the
+    staff member's language, while the suggested reply is in the customer's."""
     customer = session.get(Customer, ticket.customer_id)
     order = session.get(Order, ticket.order_id) if ticket.order_id else None
     state = sla_state(session, shop, ticket, now)
-    steps = checklist(ticket.problem_type, ticket.playbook or {})
+    steps = checklist(ticket.problem_type, ticket.playbook or {}, locale)
     return TicketPublic(
         id=ticket.id,
         ref=ticket_ref(ticket),
@@ -54,9 +70,15 @@ def ticket_public(
             for c in state.clocks
         ],
         playbook={
-            "title": playbook_for(ticket.problem_type).title,
-            "steps": [{"step": step, "todo": todo, "done": done} for step, todo, done in steps],
+            "title": playbook_title(ticket.problem_type, locale),
+            "steps": [
+                {"step": step, "label": step_label(step, locale), "todo": todo, "done": done}
+                for step, todo, done in steps
+            ],
             "compensation_options": list(playbook_for(ticket.problem_type).compensations),
+            "compensation_labels": {
+                kind: compensation_label(kind, locale) for kind in COMPENSATIONS
+            },
             "suggested_reply": suggested_reply(
                 ticket.problem_type,
                 locale=(customer.locale if customer and customer.locale else shop.locale),

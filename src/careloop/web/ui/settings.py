@@ -43,6 +43,8 @@ from careloop.support.config import (
     sla_rules,
     support_settings,
 )
+from careloop.support.playbooks import playbook_views
+from careloop.support.sla import Priority
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.i18n import LOCALES, t
 from careloop.web.ui.account import mail_invitation
@@ -496,6 +498,8 @@ def _support_context(session: Session, staff: StaffContext) -> dict[str, Any]:
             continue
     return {
         "rules": sla_rules(session, staff.shop.id),
+        "priority_choices": [p.value for p in Priority],
+        "playbooks": playbook_views(staff.locale),
         "weekdays": WEEKDAYS,
         "hours": {day: ", ".join(hours.get(day, [])) for day in WEEKDAYS},
         "days_off": "\n".join(days_off),
@@ -509,14 +513,14 @@ def support_page(
     return _page(request, staff, "support", _support_context(session, staff), notice=saved)
 
 
-def _minutes(value: str, field: str, errors: Errors) -> int:
+def _minutes(value: str, field: str, errors: Errors, locale: str) -> int:
     try:
         number = int(value.strip())
     except ValueError:
-        errors[field] = "a whole number of minutes"
+        errors[field] = t("settings.error.whole_minutes", locale)
         return 0
     if number <= 0:
-        errors[field] = "must be more than 0"
+        errors[field] = t("settings.error.more_than_zero", locale)
     return number
 
 
@@ -530,23 +534,26 @@ def save_sla(
     first_response_minutes: Annotated[str, Form()] = "",
     next_response_minutes: Annotated[str, Form()] = "",
     resolution_minutes: Annotated[str, Form()] = "",
-    priorities: Annotated[str, Form()] = "",
+    priorities: Annotated[list[str] | None, Form()] = None,
     business_hours: Annotated[str, Form()] = "",
 ) -> Response:
+    # Ticked boxes, one value each (a typed "urgent, high" is read the same way).
+    chosen = list(dict.fromkeys(p.strip() for raw in priorities or () for p in raw.split(",")))
+    chosen = [p for p in chosen if p]
     form = {
         "name": name,
         "first_response_minutes": first_response_minutes,
         "next_response_minutes": next_response_minutes,
         "resolution_minutes": resolution_minutes,
-        "priorities": priorities,
+        "priorities": ", ".join(chosen),
         "business_hours": bool(business_hours),
     }
     errors: Errors = {}
     if not name.strip():
-        errors["name"] = "required"
-    first = _minutes(first_response_minutes, "first_response_minutes", errors)
-    nxt = _minutes(next_response_minutes, "next_response_minutes", errors)
-    resolution = _minutes(resolution_minutes, "resolution_minutes", errors)
+        errors["name"] = t("settings.error.required", staff.locale)
+    first = _minutes(first_response_minutes, "first_response_minutes", errors, staff.locale)
+    nxt = _minutes(next_response_minutes, "next_response_minutes", errors, staff.locale)
+    resolution = _minutes(resolution_minutes, "resolution_minutes", errors, staff.locale)
     if not errors:
         try:
             with session.begin_nested():
@@ -558,7 +565,7 @@ def save_sla(
                     first_response_minutes=first,
                     next_response_minutes=nxt,
                     resolution_minutes=resolution,
-                    priorities=[p.strip() for p in priorities.split(",") if p.strip()],
+                    priorities=chosen,
                     business_hours=bool(business_hours),
                 )
         except ValidationFailed as exc:
