@@ -10,6 +10,7 @@ formatters under test."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -133,3 +134,41 @@ def test_every_segment_action_and_source_is_in_the_catalogue_in_both_languages()
             assert has_message(f"segment.{key}.action.{i}", "vi")
         for journey in segment.journeys:
             assert has_message(f"insights.journey.{journey}", "vi"), journey
+
+
+@pytest.mark.parametrize(
+    ("locale", "revenue", "month"),
+    [("vi", "{} ₫", "tháng 10/2026"), ("en", "₫{}", "October 2026")],
+)
+def test_the_overview_writes_its_counts_and_chart_months_in_the_readers_conventions(
+    ctx: AppContext,
+    demo_shop: Shop,  # noqa: F811
+    make_staff: Callable[..., str],
+    locale: str,
+    revenue: str,
+    month: str,
+) -> None:
+    """The revenue count, the charts' months (Chart.js draws the labels it is given) and the
+    cohort heatmap's rows and axis."""
+    from careloop.web.ui.queries import shop_counts
+
+    with ctx.sessions() as s:
+        total = shop_counts(s, s.merge(demo_shop)).revenue_minor
+    number = vi_number if locale == "vi" else en_number
+    with TestClient(create_app(ctx)) as client:
+        page = sign_in(
+            client,
+            ctx,
+            make_staff(demo_shop, email=f"o-{locale}@demo.test"),
+            demo_shop,
+            locale=locale,
+        )
+    charts = re.findall(
+        r'<script type="application/json" id="chart-[a-z]+">(.*?)</script>', page.text
+    )
+    assert charts and all(ISO_MONTH.search(chart) is None for chart in charts)
+    assert json.dumps(month)[1:-1] in charts[0]  # the revenue chart's months
+    text = visible_text(page.text)
+    assert revenue.format(number(total, 0)) in text
+    assert t("insights.cohort_axis", locale) in text and month in text
+    assert ISO_MONTH.search(text) is None
