@@ -112,6 +112,7 @@ def segments_page(request: Request, staff: CurrentStaff, session: SessionDep) ->
                 {
                     "f": f,
                     "count": counts.get((r, f), 0),
+                    "count_text": format_number(counts.get((r, f), 0), lang),
                     "segment": SEGMENTS[cell_segment(r, f, cells.get((r, f), {}))],
                     "heat": heat_class(counts.get((r, f), 0), peak),
                 }
@@ -127,7 +128,10 @@ def segments_page(request: Request, staff: CurrentStaff, session: SessionDep) ->
             "rows": rows,
             "scores": SCORES,
             "segments": SEGMENTS,
-            "segment_counts": segment_counts(session=session, shop_id=staff.shop.id),
+            "segment_counts": {
+                key: format_number(n, lang)
+                for key, n in segment_counts(session=session, shop_id=staff.shop.id).items()
+            },
             "clv": clv,
             "clv_figures": {
                 "historical": format_money_local(_minor(clv.historical_mean_minor), currency, lang),
