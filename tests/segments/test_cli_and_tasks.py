@@ -63,6 +63,13 @@ def test_kpi_and_report_commands(
     rep = careloop(db_url, "report", "--shop", "acme", "--month", "2026-10", "--out", str(out))
     assert rep.returncode == 0, rep.stderr
     assert "<svg" in out.read_text()
+    # In the shop's language unless asked otherwise (the test shop is Vietnamese).
+    assert "Báo cáo hậu mãi" in out.read_text() and "tháng 10/2026" in out.read_text()
+    english = careloop(
+        db_url, "report", "--shop", "acme", "--month", "2026-10", "--out", str(out), "--lang", "en"
+    )
+    assert english.returncode == 0, english.stderr
+    assert "After-sales review" in out.read_text() and "October 2026" in out.read_text()
 
 
 def test_the_nightly_task_runs_once_per_shop_per_local_day(

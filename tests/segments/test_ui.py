@@ -69,8 +69,9 @@ def test_every_segment_shows_its_strategy_with_the_seed_it_comes_from_and_its_jo
     page = app_client.get("/segments").text
     assert "Quoted from seeds/000 section 3" in page  # Champions, Loyal, At Risk
     assert "Seeds silent on this segment" in page
-    assert "Golden Hours 0-3-7" in page and "golden_hours" in page
-    assert "re_engagement" in page
+    # The journeys by their names, not their keys (golden_hours, re_engagement).
+    assert '<a href="/journeys">Golden Hours 0-3-7</a>' in page
+    assert "Re-engagement after 60 days inactive" in page and "re_engagement" not in page
 
 
 def test_segment_names_and_strategies_come_from_the_message_catalogue_in_both_languages() -> None:

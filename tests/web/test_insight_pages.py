@@ -93,7 +93,7 @@ def test_the_monthly_review_is_shown_for_a_chosen_month_and_printable(
     month = ctx.clock.now().strftime("%Y-%m")
     page = app_client.get(f"/reports?month={month}")
     assert page.status_code == 200
-    assert f"After-sales review: Acme Coffee &middot; {month}" in page.text
+    assert f"After-sales review: Acme Coffee · {ctx.clock.now():%B %Y}" in page.text
     assert "KPIs against last month and targets" in page.text
     printable = app_client.get(f"/reports/print?month={month}")
     assert printable.text.startswith("<!doctype html>") and "@media print" in printable.text

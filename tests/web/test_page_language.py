@@ -136,9 +136,6 @@ STILL_ENGLISH: dict[str, str] = {
     "/journeys": "active after anniversary before birthday days …",
     "/loyalty/coupons": "for free friend friends miss next …",
     "/loyalty/members/{customer_id}": "order points seat system",
-    "/reports": "above after again against and answers …",
-    "/reports/print": "above after again against and answers …",
-    "/segments": "access after all and are ask …",
     "/tasks": "and check customer did fix follow …",
     "/tickets/{ticket_id}": "agent and answer any check customer …",
 }

@@ -116,6 +116,9 @@ def report(
     shop: ShopOpt,
     month: Annotated[str, typer.Option(help="The month to review, YYYY-MM.")],
     out_file: Annotated[Path, typer.Option("--out", help="HTML file to write.")],
+    lang: Annotated[
+        str, typer.Option("--lang", help="Language of the review: vi or en (default: the shop's).")
+    ] = "",
 ) -> None:
     """Write the monthly after-sales review as a self-contained, printable HTML file."""
     from careloop.cli_kit import app_context, load_shop
@@ -125,7 +128,9 @@ def report(
     the_shop = load_shop(ctx, shop)
     with ctx.sessions() as session:
         try:
-            html = review_document(session=session, shop=the_shop, month=month)
+            html = review_document(
+                session=session, shop=the_shop, month=month, locale=lang or the_shop.locale
+            )
         except CareloopError as exc:
             raise _fail(str(exc)) from None
     out_file.write_text(html, encoding="utf-8")

@@ -58,9 +58,9 @@ def journeys_funnel(session: Session, shop: Shop, now: datetime, _param: str) ->
 
 @register_figures("review")
 def review(session: Session, shop: Shop, _now: datetime, month: str) -> dict[str, Any]:
-    from careloop.metrics.report import review_body
+    from careloop.metrics.report import review_data
 
-    return {"html": review_body(session=session, shop=shop, month=month)}
+    return {"review": review_data(session=session, shop=shop, month=month)}
 
 
 @register_figures(FEEDBACK_THEMES)

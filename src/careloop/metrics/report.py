@@ -2,12 +2,16 @@
 Review"): KPIs against last month and targets, the retention cohort chart, the top 3
 complaint types, customers who need attention and what each journey delivered.
 
-`review_body` returns the HTML body so the staff UI can embed it; `review_document` wraps
-it into a self-contained printable file (inline CSS and SVG, no scripts, no assets).
+`review_data` computes the figures in no language (the staff pages keep them as a snapshot);
+`render_review` words them for one reader through the catalogue, with every number, amount,
+percentage, duration and month in the reader's conventions (1.250.000 ₫, 69,2%, 1,5 giờ,
+tháng 11/2026); `review_document` wraps the body into a self-contained printable file
+(inline CSS and SVG, no scripts, no assets).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -15,24 +19,36 @@ from typing import Any
 from jinja2 import Environment, select_autoescape
 from sqlalchemy.orm import Session
 
+from careloop.core.catalogue import has_message, normalise_locale, t
+from careloop.core.money import to_major
 from careloop.metrics import sources
 from careloop.metrics.cohorts import cohorts, month_index, month_label
-from careloop.metrics.definitions import KpiValue
+from careloop.metrics.definitions import MIN_CONVERSIONS, MIN_GROUP, KpiValue
 from careloop.metrics.periods import month_period
 from careloop.metrics.service import compute_kpis
 from careloop.metrics.svg import bar_chart, heatmap
 from careloop.shops.models import Shop
+from careloop.web.ui.format import (
+    format_hours,
+    format_money_local,
+    format_month_label,
+    format_number,
+    format_percent,
+)
 
 ATTENTION_LIMIT = 15
 
 _env = Environment(autoescape=select_autoescape(default=True), trim_blocks=True)
 
+# Every text through the catalogue (`_`), every figure already formatted for the reader.
 BODY = _env.from_string(
     """<section class="review">
-<h1>After-sales review: {{ shop }} &middot; {{ month }}</h1>
-<h2>KPIs against last month and targets</h2>
-<table class="kpis"><tr><th>KPI</th><th>{{ month }}</th><th>95% interval (n)</th>
-<th>{{ previous }}</th><th>Target</th><th></th><th>Formula</th></tr>
+<h1>{{ _("review.heading", shop=shop, month=month) }}</h1>
+<h2>{{ _("review.kpis") }}</h2>
+<table class="kpis"><tr><th>{{ _("review.col.kpi") }}</th><th>{{ month }}</th>
+<th>{{ _("review.col.interval") }}</th>
+<th>{{ previous }}</th><th>{{ _("review.col.target") }}</th><th></th>
+<th>{{ _("review.col.formula") }}</th></tr>
 {% for row in kpis %}<tr data-kpi="{{ row.key }}"><td>{{ row.label }}</td>
 <td class="{{ row.value_cls }}">{{ row.now }}</td>
 <td class="{{ row.value_cls }}">{{ row.interval }}</td>
@@ -41,34 +57,34 @@ BODY = _env.from_string(
 {% endfor %}</table>
 {% if notes %}<p class="note">{{ notes }}</p>{% endif %}
 <div class="charts">{{ revenue_chart | safe }}</div>
-<h2>Retention by first-purchase cohort</h2>
+<h2>{{ _("review.cohorts") }}</h2>
 {% if cohort_chart %}<div class="charts">{{ cohort_chart | safe }}</div>
-<p class="note">Share (%) of each month's new customers who ordered again N months later.</p>
-{% else %}<p>No cohorts yet.</p>{% endif %}
-<h2>Top complaint types</h2>
+<p class="note">{{ _("review.cohorts_note") }}</p>
+{% else %}<p>{{ _("review.no_cohorts") }}</p>{% endif %}
+<h2>{{ _("review.complaints") }}</h2>
 {% if complaints %}<ol class="complaints">
 {% for name, n in complaints %}<li>{{ name }}: {{ n }}</li>{% endfor %}
 </ol>
-<p class="note">Problem types as the feedback themes classify ticket, review and comment texts.</p>
-{% else %}<p>No complaints found in tickets, reviews or comments this month.</p>{% endif %}
-<h2>Customers who need attention</h2>
-{% if attention %}<table><tr><th>Customer</th><th>Why</th></tr>
+<p class="note">{{ _("review.complaints_note") }}</p>
+{% else %}<p>{{ _("review.no_complaints") }}</p>{% endif %}
+<h2>{{ _("review.attention") }}</h2>
+{% if attention %}<table><tr><th>{{ _("review.col.customer") }}</th>
+<th>{{ _("review.col.why") }}</th></tr>
 {% for c in attention %}<tr><td>{{ c.name }}</td><td>{{ c.why }}</td></tr>{% endfor %}</table>
-{% else %}<p>No one stands out this month.</p>{% endif %}
-<h2>What each journey delivered</h2>
-{% if funnel %}<table><tr><th>Journey</th><th>Step</th><th>Sent</th><th>Delivered</th>
-<th>Opened</th><th>Clicked</th><th>Converted</th></tr>
-{% for f in funnel %}<tr><td>{{ f.journey_key }}</td><td>{{ f.step_key }}</td>
-<td>{{ f.sent }}</td><td>{{ f.delivered }}</td><td>{{ f.opened }}</td><td>{{ f.clicked }}</td>
-<td>{{ f.converted }}</td></tr>{% endfor %}</table>
-{% else %}<p>No journey messages this month.</p>{% endif %}
-{% for j in uplift %}<p><b>{{ j.key }}</b>: {{ j.text }}</p>{% endfor %}
-<h2>After-sales spend</h2><p>{{ spend }}</p>
+{% else %}<p>{{ _("review.no_attention") }}</p>{% endif %}
+<h2>{{ _("review.journeys") }}</h2>
+{% if funnel %}<table><tr><th>{{ _("review.col.journey") }}</th><th>{{ _("review.col.step") }}</th>
+{% for stage in stages %}<th>{{ _("dash.stage." ~ stage) }}</th>{% endfor %}</tr>
+{% for f in funnel %}<tr><td>{{ f.journey }}</td><td>{{ f.step_key }}</td>
+{% for stage in stages %}<td>{{ f[stage] }}</td>{% endfor %}</tr>{% endfor %}</table>
+{% else %}<p>{{ _("review.no_journeys") }}</p>{% endif %}
+{% for j in uplift %}<p><b>{{ j.journey }}</b>: {{ j.text }}</p>{% endfor %}
+<h2>{{ _("review.spend") }}</h2><p>{{ spend }}</p>
 </section>"""
 )
 
 DOCUMENT = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>
 <style>
 body {{ font-family: sans-serif; margin: 2em; color: #222; }}
 table {{ border-collapse: collapse; margin: .5em 0 1em; }}
@@ -84,76 +100,150 @@ h2 {{ margin-top: 1.5em; border-bottom: 1px solid #ddd; }}
 </body></html>
 """
 
-
-def _fmt(v: KpiValue | None) -> str:
-    if v is None or v.value is None:
-        return "n/a"
-    return _number(v.value, v.unit)
-
-
-def _number(value: float, unit: str) -> str:
-    if unit == "fraction":
-        return f"{value:.1%}"
-    if unit == "money":
-        return f"{value:,.0f}"
-    if unit == "per_buyer":
-        return f"{value:,.2f}"
-    return f"{value:,.1f}"
-
-
-def _interval(v: KpiValue) -> str:
-    """ "low to high (n = sample)" for a rate or score; just the sample when no interval."""
-    if v.value is None or v.min_sample is None:
-        return ""
-    if v.ci_low is None or v.ci_high is None:
-        return f"n = {v.sample}"
-    return f"{_number(v.ci_low, v.unit)} to {_number(v.ci_high, v.unit)} (n = {v.sample})"
-
-
-def _target(v: KpiValue) -> str:
-    if v.target is None:
-        return ""
-    shown = f"{v.target:.0%}" if v.unit == "fraction" else f"{v.target:g}"
-    return f"at least {shown}" if v.target_direction == "at_least" else f"at most {shown}"
-
-
+FUNNEL_STAGES = ("sent", "delivered", "opened", "clicked", "converted")
 _STATUS_CLASS = {"met": "ok", "missed": "bad", "too_few": "few", "no_data": "few"}
 
 
-def _kpi_rows(now: dict[str, KpiValue], before: dict[str, KpiValue]) -> list[dict[str, str]]:
+def figure_text(value: float | None, unit: str, currency: str, locale: str) -> str:
+    """A KPI figure in the reader's conventions: '69,2%', '1,5 giờ', '2.399.500 ₫'."""
+    if value is None:
+        return t("review.na", locale)
+    if unit == "fraction":
+        return format_percent(value, locale, digits=1)
+    if unit == "money":
+        return format_money_local(round(value), currency, locale)
+    if unit == "hours":
+        return format_hours(value, locale)
+    return format_number(value, locale, digits=2 if unit == "per_buyer" else 1)
+
+
+def _target_text(row: Mapping[str, Any], currency: str, locale: str) -> str:
+    target = row["target"]
+    if target is None:
+        return ""
+    unit = row["unit"]
+    shown = (
+        format_percent(target, locale, digits=0)
+        if unit == "fraction"
+        else figure_text(target, unit, currency, locale)
+    )
+    return t(f"review.target.{row['direction']}", locale, value=shown)
+
+
+def _interval_text(row: Mapping[str, Any], currency: str, locale: str) -> str:
+    """ "low to high (n = sample)" for a rate or score; just the sample when no interval."""
+    if row["value"] is None or row["min_sample"] is None:
+        return ""
+    n = format_number(row["sample"], locale)
+    if row["ci_low"] is None or row["ci_high"] is None:
+        return t("kpi.sample", locale, n=n)
+    return t(
+        "review.interval",
+        locale,
+        low=figure_text(row["ci_low"], row["unit"], currency, locale),
+        high=figure_text(row["ci_high"], row["unit"], currency, locale),
+        n=n,
+    )
+
+
+def reason_text(reason: str | None, locale: str) -> str:
+    """A KPI's stored English reason ("no NPS answers in the period") in the reader's words."""
+    if not reason:
+        return ""
+    key = "kpi.reason." + "_".join(reason.lower().split())
+    return t(key, locale) if has_message(key) else reason
+
+
+def _status_text(row: Mapping[str, Any], locale: str) -> str:
+    status = row["status"]
+    if status in ("met", "missed"):
+        return t(f"review.status.{status}.{row['direction']}", locale)
+    if status == "too_few":
+        return t(
+            "review.status.too_few",
+            locale,
+            n=format_number(row["sample"], locale),
+            min=format_number(row["min_sample"], locale),
+        )
+    if status == "no_data":
+        return reason_text(row["reason"], locale)
+    return ""
+
+
+def kpi_label(key: str, fallback: str, locale: str) -> str:
+    return t(f"kpi.{key}.label", locale) if has_message(f"kpi.{key}.label") else fallback
+
+
+def _kpi_data(now: dict[str, KpiValue], before: dict[str, KpiValue]) -> list[dict[str, Any]]:
+    """The KPI rows as figures in no language: the page words them for its reader."""
     rows = []
     for key, v in now.items():
+        previous = before.get(key)
         rows.append(
             {
                 "key": key,
                 "label": v.label,
-                "now": _fmt(v),
-                "interval": _interval(v),
-                "value_cls": "few" if v.too_few_answers else "",
-                "before": _fmt(before.get(key)),
-                "target": _target(v),
-                "status": v.status_label,
-                "cls": _STATUS_CLASS.get(v.status, ""),
                 "formula": v.formula,
+                "value": v.value,
+                "before": None if previous is None else previous.value,
+                "unit": v.unit,
+                "sample": v.sample,
+                "min_sample": v.min_sample,
+                "ci_low": v.ci_low,
+                "ci_high": v.ci_high,
+                "too_few": v.too_few_answers,
+                "target": v.target,
+                "direction": v.target_direction,
+                "status": v.status,
+                "reason": v.reason,
             }
         )
     return rows
 
 
+def _kpi_rows(rows: list[dict[str, Any]], currency: str, locale: str) -> list[dict[str, str]]:
+    out = []
+    for row in rows:
+        key = row["key"]
+        definition = f"kpi.{key}.definition"
+        out.append(
+            {
+                "key": key,
+                "label": kpi_label(key, row["label"], locale),
+                "now": figure_text(row["value"], row["unit"], currency, locale),
+                "interval": _interval_text(row, currency, locale),
+                "value_cls": "few" if row["too_few"] else "",
+                "before": figure_text(row["before"], row["unit"], currency, locale),
+                "target": _target_text(row, currency, locale),
+                "status": _status_text(row, locale),
+                "cls": _STATUS_CLASS.get(row["status"], ""),
+                "formula": t(definition, locale) if has_message(definition) else row["formula"],
+            }
+        )
+    return out
+
+
 def _complaints(
     session: Session, shop: Shop, start: datetime, end: datetime
-) -> list[tuple[str, int]]:
+) -> list[dict[str, Any]]:
     """Top 3 problem types of the month, classified exactly as the feedback themes
     classify tickets, reviews and comments (one call: the classifier is not copied)."""
     from careloop.feedback.insights import shop_themes
 
     found = [t for t in shop_themes(session, shop.id, start, end) if t.rule.polarity == "complaint"]
-    return [(t.rule.label_en, t.count) for t in found[:3]]
+    return [
+        {"key": t.rule.key, "label_en": t.rule.label_en, "label_vi": t.rule.label_vi, "n": t.count}
+        for t in found[:3]
+    ]
+
+
+# Why a customer had an issue this month, by the timeline event that says so.
+WHY_TICKET, WHY_NEGATIVE_REVIEW, WHY_DETRACTOR = "ticket", "negative_review", "detractor"
 
 
 def _attention(
     session: Session, shop: Shop, start: datetime, end: datetime
-) -> list[dict[str, str]]:
+) -> list[dict[str, Any]]:
     """Customers who had issues this month, then big spenders at risk of churning."""
     from sqlalchemy import select
 
@@ -167,15 +257,15 @@ def _attention(
             continue
         why = None
         if e.type == "ticket.opened":
-            why = "opened a ticket"
+            why = WHY_TICKET
         elif e.type == "review.posted" and (sources.number(e.payload, "rating") or 5) <= 2:
-            why = "left a negative review"
+            why = WHY_NEGATIVE_REVIEW
         elif (
             e.type == "survey.answered"
             and e.payload.get("kind") == "nps"
             and (sources.number(e.payload, "score") or 10) <= 6
         ):
-            why = "NPS detractor"
+            why = WHY_DETRACTOR
         if why:
             issues.setdefault(e.customer_id, [])
             if why not in issues[e.customer_id]:
@@ -191,42 +281,126 @@ def _attention(
         if issues
         else {}
     )
-    out = [{"name": str(names.get(cid, cid)), "why": ", ".join(w)} for cid, w in issues.items()]
+    out: list[dict[str, Any]] = [
+        {"name": str(names.get(cid, cid)), "why": w} for cid, w in issues.items()
+    ]
     for r in churn_risk_list(session=session, shop_id=shop.id, limit=ATTENTION_LIMIT):
         out.append(
-            {"name": f"{r.name} ({r.external_id})", "why": f"big spender at risk: {r.reason}"}
+            {
+                "name": f"{r.name} ({r.external_id})",
+                "risk": {
+                    "segment": r.segment,
+                    "frequency": r.frequency,
+                    "recency_days": r.recency_days,
+                    "p_alive": r.p_alive,
+                },
+            }
         )
     return out[: ATTENTION_LIMIT * 2]
 
 
-def _uplift_lines(uplift: dict[str, Any]) -> list[dict[str, str]]:
+def _risk_text(risk: Mapping[str, Any], locale: str) -> str:
+    """Why a big spender is at risk, as `segments.churn.risk_reason` says it, in words."""
+    from careloop.segments.churn import LOW_P_ALIVE, RISK_SEGMENTS
+
+    parts = []
+    if risk["segment"] in RISK_SEGMENTS:
+        parts.append(
+            t(
+                "review.risk.segment",
+                locale,
+                segment=t(f"segment.{risk['segment']}.label", locale),
+                orders=format_number(risk["frequency"], locale),
+                days=format_number(risk["recency_days"], locale),
+            )
+        )
+    p_alive = risk["p_alive"]
+    if p_alive is not None and p_alive < LOW_P_ALIVE:
+        parts.append(t("review.risk.p_alive", locale, p=format_percent(p_alive, locale, 0)))
+    return t("review.why.at_risk", locale, reason="; ".join(parts))
+
+
+def _attention_rows(rows: list[dict[str, Any]], locale: str) -> list[dict[str, str]]:
+    out = []
+    for row in rows:
+        if "risk" in row:
+            why = _risk_text(row["risk"], locale)
+        else:
+            why = ", ".join(t(f"review.why.{code}", locale) for code in row["why"])
+        out.append({"name": row["name"], "why": why})
+    return out
+
+
+def journey_name(key: str, locale: str) -> str:
+    """A shipped journey's name in the reader's language; a shop's own journey by its key."""
+    name = f"insights.journey.{key}"
+    return t(name, locale) if has_message(name) else key
+
+
+def _uplift_lines(uplift: Mapping[str, Any], locale: str) -> list[dict[str, str]]:
     lines = []
     for key, u in uplift.get("journeys", {}).items():
         c = u["conversion"]
         if c["difference"] is None:
-            text = c["note"] or "no uplift figure"
-        else:
-            text = (
-                f"conversion {c['enrolled_rate']:.1%} enrolled vs {c['holdout_rate']:.1%} "
-                f"holdout: uplift {c['difference'] * 100:+.1f} points "
-                f"(95% CI {c['ci_low'] * 100:+.1f} to {c['ci_high'] * 100:+.1f})"
+            enrolled, holdout = int(c["enrolled"] or 0), int(c["holdout"] or 0)
+            conversions = round(
+                (c["enrolled_rate"] or 0) * enrolled + (c["holdout_rate"] or 0) * holdout
             )
-        lines.append({"key": key, "text": text})
+            text = t(
+                "review.uplift.too_few",
+                locale,
+                enrolled=format_number(enrolled, locale),
+                holdout=format_number(holdout, locale),
+                conversions=format_number(conversions, locale),
+                group=format_number(MIN_GROUP, locale),
+                needed=format_number(MIN_CONVERSIONS, locale),
+            )
+        else:
+            text = t(
+                "review.uplift.figure",
+                locale,
+                enrolled=format_percent(c["enrolled_rate"], locale),
+                holdout=format_percent(c["holdout_rate"], locale),
+                points=_points(c["difference"], locale),
+                low=_points(c["ci_low"], locale),
+                high=_points(c["ci_high"], locale),
+            )
+        lines.append({"journey": journey_name(key, locale), "text": text})
     return lines
 
 
-def _spend_text(spend: dict[str, Any]) -> str:
-    band = f"{spend['band']['low']:.0%}-{spend['band']['high']:.0%}"
+def _points(fraction: float, locale: str) -> str:
+    """A difference of rates in percentage points, signed: '+3,4'."""
+    text = format_number(abs(fraction) * 100, locale, digits=1)
+    return ("+" if fraction >= 0 else "−") + text
+
+
+def _spend_text(spend: Mapping[str, Any], currency: str, locale: str) -> str:
+    model = t(f"review.model.{spend['business_model']}", locale)
+    band = t(
+        "review.spend.band",
+        locale,
+        model=model,
+        low=format_percent(spend["band"]["low"], locale, 0),
+        high=format_percent(spend["band"]["high"], locale, 0),
+    )
     if spend["share"] is None:
-        return f"n/a ({spend['reason']}); band for {spend['business_model']}: {band} of revenue."
-    return (
-        f"{spend['share']:.1%} of revenue ({spend['status']}; band for "
-        f"{spend['business_model']}: {band})."
+        reason = "no_revenue" if spend["revenue_minor"] <= 0 else "no_costs"
+        return t(f"review.spend.{reason}", locale, band=band)
+    status = {"below band": "below", "above band": "above"}.get(spend["status"], "in")
+    return t(
+        "review.spend.share",
+        locale,
+        share=format_percent(spend["share"], locale),
+        spend=format_money_local(spend["spend_minor"], currency, locale),
+        status=t(f"review.spend.status.{status}", locale),
+        band=band,
     )
 
 
-def review_body(*, session: Session, shop: Shop, month: str) -> str:
-    """The monthly review as an HTML fragment (a <section>), for a file or a staff page."""
+def review_data(*, session: Session, shop: Shop, month: str) -> dict[str, Any]:
+    """The monthly review's figures as JSON-able data in no language (kept as a snapshot;
+    `render_review` words them for each reader)."""
     start, end = month_period(shop, month)
     from zoneinfo import ZoneInfo
 
@@ -240,32 +414,76 @@ def review_body(*, session: Session, shop: Shop, month: str) -> str:
     revenue = sources.monthly_revenue(
         session, shop.id, [month_period(shop, m) for m in revenue_months]
     )
-    missing = [v.label for v in now.kpis.values() if v.value is None]
+    return {
+        "shop": shop.name,
+        "currency": shop.currency,
+        "month": month,
+        "previous": previous,
+        "kpis": _kpi_data(now.kpis, before.kpis),
+        "revenue": {"months": revenue_months, "values": list(revenue)},
+        "cohorts": {"months": [c.month for c in found], "retention": [c.retention for c in found]},
+        "complaints": _complaints(session, shop, start, end),
+        "attention": _attention(session, shop, start, end),
+        "funnel": now.details["message_funnel"],
+        "uplift": now.details["uplift"],
+        "spend": now.details["after_sales_spend"],
+    }
+
+
+def render_review(data: Mapping[str, Any], locale: str) -> str:
+    """The monthly review as an HTML fragment (a <section>) in the reader's language and
+    number conventions."""
+    currency = data["currency"]
+    kpis = _kpi_rows(data["kpis"], currency, locale)
+    missing = [row["label"] for row in kpis if row["now"] == t("review.na", locale)]
+    cohort_months = data["cohorts"]["months"]
     return BODY.render(
-        shop=shop.name,
-        month=month,
-        previous=previous,
-        kpis=_kpi_rows(now.kpis, before.kpis),
-        notes=("No data this month for: " + ", ".join(missing) + ".") if missing else "",
-        revenue_chart=bar_chart(revenue_months, revenue, title=f"Revenue ({shop.currency})"),
+        _=lambda key, **params: t(key, locale, **params),
+        shop=data["shop"],
+        month=format_month_label(data["month"], locale),
+        previous=format_month_label(data["previous"], locale),
+        kpis=kpis,
+        notes=t("review.no_data_for", locale, kpis=", ".join(missing)) if missing else "",
+        revenue_chart=bar_chart(
+            [format_month_label(m, locale) for m in data["revenue"]["months"]],
+            data["revenue"]["values"],
+            title=t("review.revenue_chart", locale, currency=currency),
+            fmt=lambda v: format_number(to_major(round(v), currency), locale),
+        ),
         cohort_chart=heatmap(
-            [c.month for c in found], [c.retention for c in found], title="Retention (%)"
+            [format_month_label(m, locale) for m in cohort_months],
+            data["cohorts"]["retention"],
+            title=t("dash.retention", locale),
+            column_label=t("insights.cohort_axis", locale),
         )
-        if found
+        if cohort_months
         else "",
-        complaints=_complaints(session, shop, start, end),
-        attention=_attention(session, shop, start, end),
-        funnel=now.details["message_funnel"],
-        uplift=_uplift_lines(now.details["uplift"]),
-        spend=_spend_text(now.details["after_sales_spend"]),
+        complaints=[
+            (c["label_vi"] if normalise_locale(locale) == "vi" else c["label_en"], c["n"])
+            for c in data["complaints"]
+        ],
+        attention=_attention_rows(data["attention"], locale),
+        stages=FUNNEL_STAGES,
+        funnel=[{**f, "journey": journey_name(f["journey_key"], locale)} for f in data["funnel"]],
+        uplift=_uplift_lines(data["uplift"], locale),
+        spend=_spend_text(data["spend"], currency, locale),
     )
 
 
-def review_document(*, session: Session, shop: Shop, month: str) -> str:
+def review_body(*, session: Session, shop: Shop, month: str, locale: str = "en") -> str:
+    """The monthly review as an HTML fragment (a <section>), for a file or a staff page."""
+    return render_review(review_data(session=session, shop=shop, month=month), locale)
+
+
+def review_document(*, session: Session, shop: Shop, month: str, locale: str = "en") -> str:
     """A self-contained printable HTML file of the monthly review."""
-    return document_from_body(shop, month, review_body(session=session, shop=shop, month=month))
+    body = review_body(session=session, shop=shop, month=month, locale=locale)
+    return document_from_body(shop, month, body, locale)
 
 
-def document_from_body(shop: Shop, month: str, body: str) -> str:
-    """The printable file around a review body (from `review_body` or its snapshot)."""
-    return DOCUMENT.format(title=escape(f"After-sales review {shop.name} {month}"), body=body)
+def document_from_body(shop: Shop, month: str, body: str, locale: str = "en") -> str:
+    """The printable file around a review body (from `render_review` or its snapshot)."""
+    title = t(
+        "review.document_title", locale, shop=shop.name, month=format_month_label(month, locale)
+    )
+    return DOCUMENT.format(lang=normalise_locale(locale), title=escape(title), body=body)

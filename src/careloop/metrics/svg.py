@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 
 FONT = 'font-family="sans-serif" font-size="11"'
@@ -15,9 +15,11 @@ def bar_chart(
     title: str,
     width: int = 560,
     height: int = 200,
-    fmt: str = "{:,.0f}",
+    fmt: str | Callable[[float], str] = "{:,.0f}",
 ) -> str:
-    """Vertical bars with value labels; zero-safe."""
+    """Vertical bars with value labels (`fmt`: a format string or the reader's number
+    formatter); zero-safe."""
+    show = fmt if callable(fmt) else fmt.format
     top, bottom, left = 24, 30, 10
     inner_h = height - top - bottom
     n = max(len(values), 1)
@@ -38,7 +40,7 @@ def bar_chart(
         )
         parts.append(
             f'<text x="{x + slot * 0.35:.1f}" y="{y - 3:.1f}" {FONT} text-anchor="middle">'
-            f"{escape(fmt.format(value))}</text>"
+            f"{escape(show(value))}</text>"
         )
         parts.append(
             f'<text x="{x + slot * 0.35:.1f}" y="{height - 12}" {FONT} text-anchor="middle">'
@@ -59,7 +61,8 @@ def heatmap(
     """Cohort retention: one row per cohort, one column per month since the first purchase,
     shaded by share (0-1) and labelled in percent."""
     cols = max((len(r) for r in matrix), default=0)
-    left, top = 70, 36
+    # Room for the longest row label ("tháng 12/2025") at ~6 px a character.
+    left, top = max(70, 6 * max((len(r) for r in rows), default=0) + 10), 36
     width = left + max(cols, 1) * cell + 10
     height = top + max(len(rows), 1) * cell + 24
     parts = [

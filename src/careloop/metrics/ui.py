@@ -3,7 +3,8 @@ staff layout, and the same review as a standalone printable document."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from html import escape
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
@@ -13,11 +14,13 @@ from careloop.core.errors import FieldError, ValidationFailed
 from careloop.metrics.cohorts import month_index, month_label
 from careloop.metrics.figures import review_key
 from careloop.metrics.periods import month_period
-from careloop.metrics.report import document_from_body
+from careloop.metrics.report import document_from_body, render_review
 from careloop.metrics.snapshots import compute_for, refresh_quietly, request_refresh
 from careloop.metrics.web import page_figures
 from careloop.web.deps import Ctx, SessionDep
+from careloop.web.i18n import t
 from careloop.web.ui.deps import CurrentStaff, OwnerStaff
+from careloop.web.ui.format import format_month_label
 from careloop.web.ui.nav import register_nav
 from careloop.web.ui.templating import render
 
@@ -31,6 +34,18 @@ MONTHS_OFFERED = 12
 def _default_month(ctx: Ctx, tz: ZoneInfo) -> str:
     """The last complete month: the review is read at the start of the next one."""
     return month_label(month_index(ctx.clock.now(), tz) - 1)
+
+
+def _review_html(payload: dict[str, Any], locale: str) -> str:
+    """The review for this reader (a snapshot stored before the figures were kept in no
+    language has its HTML; it is replaced at its next refresh)."""
+    if "review" in payload:
+        return render_review(payload["review"], locale)
+    return str(payload.get("html", ""))
+
+
+def _bad_month(chosen: str, locale: str) -> str:
+    return t("reports.bad_month", locale, value=repr(chosen[:20]))
 
 
 def _checked_month(month: str) -> str:
@@ -53,6 +68,9 @@ def reports_page(
     current = month_index(ctx.clock.now(), tz)
     months = [month_label(current - k) for k in range(MONTHS_OFFERED)]
     chosen = month.strip() or _default_month(ctx, tz)
+    # An older month asked for by address stays chosen (shown as asked when it is no month).
+    offered = [(m, format_month_label(m, staff.locale)) for m in [chosen, *months]]
+    offered = offered[1:] if chosen in months else offered
     error = ""
     body = ""
     computed_at = None
@@ -67,14 +85,15 @@ def reports_page(
             shop=staff.shop,
             key=review_key(chosen),
         )
-        body, computed_at, refreshing = review.payload["html"], review.as_of, review.refreshing
+        body = _review_html(review.payload, staff.locale)
+        computed_at, refreshing = review.as_of, review.refreshing
     except ValidationFailed:
-        error = f"month: not a YYYY-MM month: {chosen!r}"
+        error = _bad_month(chosen, staff.locale)
     return render(
         request,
         "reports/page.html",
         {
-            "months": months,
+            "months": offered,
             "month": chosen,
             "body": body,
             "error": error,
@@ -100,11 +119,12 @@ def report_print(
     try:
         month_period(staff.shop, _checked_month(chosen))
     except ValidationFailed:
-        return HTMLResponse(f"month: not a YYYY-MM month: {chosen!r}"[:80], status_code=422)
+        return HTMLResponse(escape(_bad_month(chosen, staff.locale)), status_code=422)
     review = page_figures(
         background=background, session=session, ctx=ctx, shop=staff.shop, key=review_key(chosen)
     )
-    html = document_from_body(staff.shop, chosen, review.payload["html"])
+    body = _review_html(review.payload, staff.locale)
+    html = document_from_body(staff.shop, chosen, body, staff.locale)
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 

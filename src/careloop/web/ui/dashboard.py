@@ -25,7 +25,12 @@ from careloop.orders.models import Order
 from careloop.shops.models import Shop
 from careloop.support.models import Ticket
 from careloop.web.i18n import has_message, t
-from careloop.web.ui.format import format_hours, format_number, format_percent
+from careloop.web.ui.format import (
+    format_hours,
+    format_month_label,
+    format_number,
+    format_percent,
+)
 
 KPI_DAYS = 30
 TREND_MONTHS = 6
@@ -297,11 +302,16 @@ def dashboard(
 def overview_view(
     figures: Mapping[str, Any], words: Mapping[str, str], locale: str = "en"
 ) -> dict[str, Any]:
-    """The overview's template values from its figures, in the viewer's words."""
-    labels = figures["revenue"]["labels"]
+    """The overview's template values from its figures, in the viewer's words; months read
+    as the viewer says them ('tháng 11/2026', 'November 2026'), never '2026-11'."""
+
+    def months_of(labels: list[str]) -> list[str]:
+        return [format_month_label(m, locale) for m in labels]
+
+    labels = months_of(figures["revenue"]["labels"])
     new, returning = figures["revenue"]["new"], figures["revenue"]["returning"]
-    nps_labels, nps_values = figures["nps"]["labels"], figures["nps"]["values"]
-    sla_labels, sla_values = figures["sla"]["labels"], figures["sla"]["values"]
+    nps_labels, nps_values = months_of(figures["nps"]["labels"]), figures["nps"]["values"]
+    sla_labels, sla_values = months_of(figures["sla"]["labels"]), figures["sla"]["values"]
     funnel = figures["funnel"]
     months, retention = figures["cohorts"]["months"], figures["cohorts"]["retention"]
     return {
@@ -333,7 +343,7 @@ def overview_view(
                     "datasets": [
                         {"label": "NPS", "data": nps_values, "borderColor": "#7a4fd1"},
                         {
-                            "label": "target",
+                            "label": t("dash.target", locale),
                             "data": [50] * len(nps_labels),
                             "borderColor": "#b42318",
                             "borderDash": [4, 4],
@@ -363,11 +373,24 @@ def overview_view(
                 "type": "line",
                 "data": {
                     "labels": sla_labels,
-                    "datasets": [{"label": "SLA %", "data": sla_values, "borderColor": "#17803d"}],
+                    "datasets": [
+                        {
+                            "label": t("dash.sla", locale),
+                            "data": sla_values,
+                            "borderColor": "#17803d",
+                        }
+                    ],
                 },
                 "options": {"scales": {"y": {"min": 0, "max": 100}}},
             }
         ),
         "has_sla": figures["has_tickets"],
-        "cohort_svg": heatmap(months, retention, title=words["retention"]) if months else "",
+        "cohort_svg": heatmap(
+            months_of(months),
+            retention,
+            title=words["retention"],
+            column_label=t("insights.cohort_axis", locale),
+        )
+        if months
+        else "",
     }

@@ -135,3 +135,12 @@ def format_phone(e164: str | None, region: str = "VN") -> str:
     if phonenumbers.region_code_for_number(parsed) == region:
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def format_month_label(label: str, locale: str) -> str:
+    """A stored 'YYYY-MM' month ('2026-11') as a reader says it: 'tháng 11/2026' (vi) or
+    'November 2026' (en); anything else is shown as stored."""
+    year, _, month = label.partition("-")
+    if not (year.isdigit() and month.isdigit() and 1 <= int(month) <= 12):
+        return label
+    return format_month(int(year), int(month), locale)

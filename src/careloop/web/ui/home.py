@@ -14,6 +14,7 @@ from careloop.web.i18n import t
 from careloop.web.ui.attention import attention_lines
 from careloop.web.ui.dashboard import FUNNEL_STAGES, overview_view
 from careloop.web.ui.deps import CurrentStaff, StaffContext
+from careloop.web.ui.format import format_money_local, format_number
 from careloop.web.ui.nav import register_nav
 from careloop.web.ui.onboarding import checklist
 from careloop.web.ui.queries import recent_events
@@ -30,6 +31,15 @@ def _checklist(session: SessionDep, staff: StaffContext) -> dict[str, object]:
     steps = checklist(session, staff.shop)
     done = sum(s.done for s in steps)
     return {"checklist_steps": steps if done < len(steps) else [], "checklist_done": done}
+
+
+def _stats(counts: dict[str, int], currency: str, locale: str) -> dict[str, str]:
+    """The shop's counts in the reader's conventions: '14.350.000 ₫' / '₫14,350,000'."""
+    return {
+        "customers": format_number(counts["customers"], locale),
+        "orders": format_number(counts["orders"], locale),
+        "revenue": format_money_local(counts["revenue_minor"], currency, locale),
+    }
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -50,11 +60,13 @@ def home(
     shop = staff.shop
     # A stored snapshot: the figures read every order, seconds of work on a busy shop.
     figures = page_figures(background=background, session=session, ctx=ctx, shop=shop, key=OVERVIEW)
+    view = overview_view(figures.payload, words, staff.locale)
     return render(
         request,
         "home.html",
         {
-            **overview_view(figures.payload, words, staff.locale),
+            **view,
+            "stats": _stats(view["counts"], shop.currency, staff.locale),
             "computed_at": figures.as_of,
             "refreshing": figures.refreshing,
             "figures_key": OVERVIEW,
