@@ -132,21 +132,15 @@ STILL_ENGLISH: dict[str, str] = {
     "/": "after answers first granted months off …",
     "/community": "champions",
     "/community/events": "champions",
-    "/customers/{customer_id}": "order points seat son system ticket",
-    "/customers/{customer_id}/export.html": "actor and angry asked author below …",
-    "/customers/{customer_id}/timeline": "order points seat system ticket",
     "/feedback/surveys/new": "key",
     "/journeys": "active after anniversary before birthday days …",
     "/loyalty/coupons": "for free friend friends miss next …",
-    "/loyalty/members/{customer_id}": "order points seat system",
     "/reports": "above after again against and answers …",
     "/reports/print": "above after again against and answers …",
     "/segments": "access after all and are ask …",
     "/settings/channels": "access account app key none secret …",
     "/settings/connectors": "amount any created field platform secret …",
     "/settings/support": "angry champions high negative standard",
-    "/tasks": "and check customer did fix follow …",
-    "/tickets/{ticket_id}": "agent and answer any check customer …",
 }
 SKIP_PREFIXES = (*NOT_STAFF, "/docs", "/redoc", "/openapi", "/healthz", "/readyz", "/metrics")
 SKIP_ROUTES = {"/logout", "/login"}

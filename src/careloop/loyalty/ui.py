@@ -21,6 +21,7 @@ from careloop.loyalty.coupons import coupons_of, revoke_coupon
 from careloop.loyalty.economics import reward_terms
 from careloop.loyalty.points import adjust, points_balance
 from careloop.loyalty.program import program_config
+from careloop.loyalty.reasons import entry_kind_label, reason_text, reward_names
 from careloop.loyalty.referrals import approve_referral, cancel_referral, referrals_of
 from careloop.loyalty.service import disable_program, enable_program, update_settings
 from careloop.loyalty.simulator import WINDOW_DAYS, cost_inputs, simulate_monthly_cost
@@ -236,6 +237,8 @@ def _ledger_page(
     errors: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
 ) -> HTMLResponse:
+    entries = ledger_of(session, staff.shop.id, customer.id)
+    names = reward_names(program_config(session, staff.shop.id).rewards, staff.locale)
     return render(
         request,
         "loyalty/ledger.html",
@@ -245,7 +248,9 @@ def _ledger_page(
             "balance": points_balance(
                 session=session, shop_id=staff.shop.id, customer_id=customer.id
             ),
-            "entries": ledger_of(session, staff.shop.id, customer.id),
+            "entries": entries,
+            "reasons": {e.id: reason_text(e.reason, staff.locale, names) for e in entries},
+            "kinds": {e.id: entry_kind_label(e.kind, staff.locale) for e in entries},
             "store_actions": store_actions_of(session, staff.shop.id, customer.id),
             "errors": errors or {},
             "form": form or {"key": secrets.token_hex(8)},
