@@ -21,7 +21,7 @@ from careloop.loyalty.service import enable_program
 from careloop.shops.models import Shop
 from careloop.support.tickets import open_ticket, resolve_ticket
 from careloop.web.app import create_app
-from tests.web.helpers import add_customer, sign_in
+from tests.web.helpers import CSRF_RE, add_customer, sign_in
 from tests.web.test_page_language import english_words
 
 
@@ -161,6 +161,51 @@ def test_the_personal_data_export_page_reads_in_vietnamese_and_its_json_keeps_th
     assert "<td>Đã giải quyết</td>" in html  # the ticket's status
     assert "<td>chúc mừng sinh nhật</td>" in html  # the points reason
     assert "<td>không</td>" in html  # a flag
+    assert "<td>02/11/2026 10:00</td>" in html  # a moment, in the shop's time zone
+    assert "+00:00</td>" not in html
     assert "Hỏi thăm: cách xử lý phiếu hỗ trợ #1 đã ổn chưa? (Hàng bị vỡ)" in html
     assert "happy birthday" in [p["reason"] for p in data["points"]]  # the data as stored
     assert data["tickets"][0]["status"] == "resolved"
+
+
+@pytest.mark.parametrize(
+    ("points", "reason", "vietnamese"),
+    [
+        ("abc", "quà", "nhập số nguyên, ví dụ 200 hoặc -50"),
+        ("200", " ", "điều chỉnh thủ công cần có lý do"),
+        ("-99999", "trừ điểm", "số dư điểm sẽ bị âm"),
+    ],
+)
+def test_a_refused_points_adjustment_is_explained_in_vietnamese_and_changes_nothing(
+    ctx: AppContext,
+    shop: Shop,
+    make_staff: Callable[..., str],
+    customer_with_history: Customer,
+    points: str,
+    reason: str,
+    vietnamese: str,
+) -> None:
+    path = f"/loyalty/members/{customer_with_history.id}"
+    with TestClient(create_app(ctx)) as client:
+        sign_in(client, ctx, make_staff(shop), shop, locale="vi")
+        before = client.get(path).text
+        refused = client.post(
+            f"{path}/adjust",
+            data={
+                "points": points,
+                "reason": reason,
+                "key": "k1",
+                "csrf_token": csrf_from_text(before),
+            },
+        )
+        after = client.get(path).text
+
+    assert refused.status_code == 422
+    assert vietnamese in refused.text
+    assert after.count("<tr>") == before.count("<tr>")  # no ledger row added
+
+
+def csrf_from_text(page: str) -> str:
+    match = CSRF_RE.search(page)
+    assert match is not None
+    return match.group(1)

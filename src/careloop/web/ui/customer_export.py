@@ -50,7 +50,9 @@ def render_export_html(
         sections=sections,
         generated_at=generated_at,
         column_label=lambda c: COLUMN_LABELS.get(c, {}).get(locale, c.replace("_", " ")),
-        cell=lambda section, column, row: cell_text(section, column, row.get(column), row, locale),
+        cell=lambda section, column, row: cell_text(
+            section, column, row.get(column), row, locale, tz
+        ),
         shown=_shown,
     )
 

@@ -5,13 +5,19 @@ pages render them. The JSON export keeps every value exactly as stored."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any, Final
 
 from careloop.core.catalogue import event_label, has_message, t
 from careloop.loyalty.reasons import reason_text
 from careloop.support.task_text import task_text
-from careloop.web.ui.format import payload_summary
+from careloop.web.ui.format import format_date, format_datetime, payload_summary
+
+# How the export stores moments and days (isoformat), to show them as the pages do.
+_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)?")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # (section, column) -> catalogue prefix of its codes; ("*", column) for any section.
 CODE_WORDS: Final = {
@@ -48,9 +54,12 @@ def _code_word(section: str, column: str, value: str, locale: str) -> str | None
     return t(key, locale) if has_message(key) else None
 
 
-def cell_text(section: str, column: str, value: Any, row: Mapping[str, Any], locale: str) -> Any:
-    """The value of `row[column]` as the page shows it; lists and mappings are left to the
-    page (shown as data), anything not recognised is shown as stored."""
+def cell_text(
+    section: str, column: str, value: Any, row: Mapping[str, Any], locale: str, tz: str = "UTC"
+) -> Any:
+    """The value of `row[column]` as the page shows it: moments in the shop's time zone and
+    the reader's format, codes as words; lists and mappings are left to the page (shown as
+    data), anything not recognised is shown as stored."""
     if isinstance(value, bool):
         return t("export.yes", locale) if value else t("export.no", locale)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -58,6 +67,13 @@ def cell_text(section: str, column: str, value: Any, row: Mapping[str, Any], loc
         return ", ".join(w or v for w, v in zip(words, value, strict=True)) if value else value
     if not isinstance(value, str) or not value:
         return value
+    if _MOMENT.fullmatch(value):
+        return format_datetime(datetime.fromisoformat(value.replace("Z", "+00:00")), tz, locale)
+    if _DAY.fullmatch(value):
+        try:
+            return format_date(date.fromisoformat(value), locale)
+        except ValueError:
+            return value
     if section == "timeline" and column == "type":
         return event_label(value, locale)
     if section == "timeline" and column == "summary":
