@@ -181,7 +181,7 @@ def issue_coupon(
                 customer_id=customer.id,
                 type=events.COUPON_ISSUED,
                 event_key=f"coupon:{coupon.code}:issued",
-                payload=coupon_payload(coupon),
+                payload={**coupon_payload(coupon), "reason": reason},
                 summary=f"{describe(coupon)} · {reason}",
             )
         return coupon
@@ -280,6 +280,7 @@ def coupon_payload(coupon: Coupon) -> dict[str, object]:
         "balance_minor": coupon.balance_minor,
         "expires_at": coupon.expires_at.isoformat() if coupon.expires_at else None,
         "source": coupon.source,
+        "currency": coupon.currency,
     }
 
 

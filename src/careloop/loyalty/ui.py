@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from careloop.audit.service import audit
+from careloop.core.catalogue import t
 from careloop.core.errors import Conflict, NotFound, ValidationFailed
 from careloop.customers.models import Customer
 from careloop.customers.service import get_customer_by_id
@@ -21,6 +22,7 @@ from careloop.loyalty.coupons import coupons_of, revoke_coupon
 from careloop.loyalty.economics import reward_terms
 from careloop.loyalty.points import adjust, points_balance
 from careloop.loyalty.program import program_config
+from careloop.loyalty.reasons import entry_kind_label, reason_text, reward_names
 from careloop.loyalty.referrals import approve_referral, cancel_referral, referrals_of
 from careloop.loyalty.service import disable_program, enable_program, update_settings
 from careloop.loyalty.simulator import WINDOW_DAYS, cost_inputs, simulate_monthly_cost
@@ -236,6 +238,8 @@ def _ledger_page(
     errors: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
 ) -> HTMLResponse:
+    entries = ledger_of(session, staff.shop.id, customer.id)
+    names = reward_names(program_config(session, staff.shop.id).rewards, staff.locale)
     return render(
         request,
         "loyalty/ledger.html",
@@ -245,7 +249,9 @@ def _ledger_page(
             "balance": points_balance(
                 session=session, shop_id=staff.shop.id, customer_id=customer.id
             ),
-            "entries": ledger_of(session, staff.shop.id, customer.id),
+            "entries": entries,
+            "reasons": {e.id: reason_text(e.reason, staff.locale, names) for e in entries},
+            "kinds": {e.id: entry_kind_label(e.kind, staff.locale) for e in entries},
             "store_actions": store_actions_of(session, staff.shop.id, customer.id),
             "errors": errors or {},
             "form": form or {"key": secrets.token_hex(8)},
@@ -279,10 +285,10 @@ def adjust_points(
     try:
         amount = int(points.strip().replace("+", ""))
     except ValueError:
-        errors["points"] = "a whole number, e.g. 200 or -50"
+        errors["points"] = t("loyalty.adjust_error.whole_number", staff.locale)
         amount = 0
     if len(reason.strip()) > REASON_MAX:
-        errors["reason"] = f"at most {REASON_MAX} characters"
+        errors["reason"] = t("loyalty.adjust_error.too_long", staff.locale, max=REASON_MAX)
     if not errors:
         try:
             with session.begin_nested():
@@ -298,7 +304,7 @@ def adjust_points(
                     idempotency_key=f"ui-adjust:{customer.id}:{form['key'][:32]}",
                 )
         except ValidationFailed as exc:
-            errors = {e.field: e.reason for e in exc.errors}
+            errors = {e.field: _adjust_error(e.field, e.reason, staff.locale) for e in exc.errors}
     if errors:
         return _ledger_page(request, staff, session, customer, errors, form)
     _audit(
@@ -311,6 +317,20 @@ def adjust_points(
         {"points": amount, "reason": reason.strip()},
     )
     return RedirectResponse(f"/loyalty/members/{customer.id}", status_code=303)
+
+
+# The ledger's refusals of a manual adjustment (careloop.loyalty.points.adjust), in words.
+_ADJUST_ERRORS = {
+    ("reason", "a manual adjustment needs a reason"): "loyalty.adjust_error.reason_needed",
+    ("points", "must not be 0"): "loyalty.adjust_error.zero",
+}
+
+
+def _adjust_error(field: str, reason: str, locale: str) -> str:
+    if reason.startswith("would go below zero"):
+        return t("loyalty.adjust_error.below_zero", locale)
+    key = _ADJUST_ERRORS.get((field, reason))
+    return t(key, locale) if key else reason
 
 
 @router.get("/loyalty/rewards", response_class=HTMLResponse)

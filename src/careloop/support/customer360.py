@@ -149,6 +149,8 @@ def _event(event: TimelineEvent) -> dict[str, Any]:
         "label": label(event.type),
         "occurred_at": event.occurred_at.isoformat(),
         "summary": event.summary,
+        # What a page needs to show the line in its reader's language (core.timeline_text).
+        "payload": event.payload,
     }
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from careloop.core.clock import Clock
 from careloop.customers.timeline import record_event
 from careloop.shops.models import Shop, StaffUser
+from careloop.support import task_text
 from careloop.support.clocks import refresh_sla
 from careloop.support.models import Ticket
 from careloop.support.sla import ClockState, SlaClock, TicketSla
@@ -56,7 +57,7 @@ def _warn(
         customer_id=ticket.customer_id,
         ticket_id=ticket.id,
         kind="other",
-        title=f"SLA warning: ticket #{ticket.id} needs its {_LABELS[sla_clock.name]} soon",
+        title=task_text.SLA_WARNING_TITLE.format(id=ticket.id, clock=_LABELS[sla_clock.name]),
         body=ticket.subject,
         due_at=due,
         assignee_rule=_assignee_rule(session, ticket),
@@ -113,7 +114,7 @@ def _escalate(
         customer_id=ticket.customer_id,
         ticket_id=ticket.id,
         kind="other",
-        title=f"SLA breached: ticket #{ticket.id} missed its {_LABELS[sla_clock.name]} target",
+        title=task_text.SLA_BREACHED_TITLE.format(id=ticket.id, clock=_LABELS[sla_clock.name]),
         body=ticket.subject,
         due_at=now,
         assignee_rule="owner",

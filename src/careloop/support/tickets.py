@@ -18,6 +18,7 @@ from careloop.customers.models import Customer
 from careloop.customers.timeline import record_event
 from careloop.orders.models import Order
 from careloop.shops.models import Shop, StaffUser
+from careloop.support import task_text
 from careloop.support.classifier import classify
 from careloop.support.clocks import refresh_sla
 from careloop.support.config import sla_rules, support_settings
@@ -428,8 +429,8 @@ def _after_resolution(
         customer_id=ticket.customer_id,
         ticket_id=ticket.id,
         kind="follow_up",
-        title=f"Check in: did the fix for ticket #{ticket.id} work? ({ticket.subject})",
-        body="Follow up: check that the solution worked and the customer is satisfied.",
+        title=task_text.FOLLOW_UP_TITLE.format(id=ticket.id, subject=ticket.subject),
+        body=task_text.FOLLOW_UP_BODY,
         due_at=now + settings.follow_up_after,
         assignee_rule=assignee.email if assignee else "owner",
         source="support",
@@ -865,7 +866,9 @@ def record_csat(
             customer_id=ticket.customer_id,
             ticket_id=ticket.id,
             kind="call",
-            title=f"Call: CSAT {score}/5 after ticket #{ticket.id} ({ticket.subject})",
+            title=task_text.LOW_CSAT_TITLE.format(
+                score=score, id=ticket.id, subject=ticket.subject
+            ),
             due_at=now,
             assignee_rule="owner",
             source="support",

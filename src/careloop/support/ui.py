@@ -13,8 +13,11 @@ from sqlalchemy.orm import Session
 from careloop.core.catalogue import catalogue_texts
 from careloop.core.errors import CareloopError, ValidationFailed
 from careloop.support import service
+from careloop.support import timeline_text as _ticket_lines  # noqa: F401  (registers them)
 from careloop.support.customer360 import customer_360
+from careloop.support.playbook_text import compensation_label, playbook_text
 from careloop.support.playbooks import COMPENSATIONS
+from careloop.support.task_text import task_kind_label, task_text
 from careloop.support.views import inbox, next_deadline, task_public, ticket_public
 from careloop.support.worklist import get_task, staff_of
 from careloop.web.deps import Ctx, SessionDep
@@ -114,6 +117,10 @@ def _ticket_page(
         {
             "t": _texts(staff.locale),
             "ticket": view,
+            "playbook": playbook_text(ticket.problem_type, staff.locale),
+            "compensation_names": {
+                kind: compensation_label(kind, staff.locale) for kind in COMPENSATIONS
+            },
             "customer_pk": ticket.customer_id,
             "clocks": clocks,
             "c360": c360,
@@ -350,6 +357,14 @@ def _tasks_page(
         {
             "t": _texts(staff.locale),
             "tasks": [(task, task_public(session, task)) for task in tasks],
+            "task_lines": {
+                task.id: (
+                    task_text(task.title, staff.locale),
+                    task_text(task.body, staff.locale),
+                    task_kind_label(task.kind, staff.locale),
+                )
+                for task in tasks
+            },
             "status": chosen,
             "filters": TASK_FILTERS,
             "errors": errors or {},

@@ -17,6 +17,7 @@ from careloop.customers.export import export_person_data
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.ui.customers import _customer_or_404
 from careloop.web.ui.deps import AgentStaff
+from careloop.web.ui.export_text import cell_text
 from careloop.web.ui.templating import env
 
 router = APIRouter()
@@ -49,6 +50,9 @@ def render_export_html(
         sections=sections,
         generated_at=generated_at,
         column_label=lambda c: COLUMN_LABELS.get(c, {}).get(locale, c.replace("_", " ")),
+        cell=lambda section, column, row: cell_text(
+            section, column, row.get(column), row, locale, tz
+        ),
         shown=_shown,
     )
 

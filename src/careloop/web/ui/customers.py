@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from careloop.core import events
 from careloop.core.errors import NotFound
+from careloop.customers import timeline_text as _consent_lines  # noqa: F401  (registers them)
 from careloop.customers.models import CONSENT_STATES, Customer
 from careloop.customers.service import MARKETING_CHANNELS, consents_of, get_customer_by_id
 from careloop.customers.timeline import record_event, timeline_for

@@ -18,6 +18,7 @@ from babel.numbers import format_percent as babel_format_percent
 
 from careloop.core.catalogue import normalise_locale, t
 from careloop.core.money import to_major
+from careloop.core.timeline_text import rendered_text
 
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 SUMMARY_MAX_CHARS = 160
@@ -57,9 +58,15 @@ def format_date(day: date | datetime | None, locale: str, tz: str | None = None)
     return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
 
 
-def payload_summary(summary: str, payload: Mapping[str, Any] | None) -> str:
-    """One line about an event: its stored summary, else its payload's simple fields."""
-    if summary:
+def payload_summary(
+    summary: str, payload: Mapping[str, Any] | None, event_type: str = "", locale: str = "en"
+) -> str:
+    """One line about an event: the line its capability renders in `locale` (see
+    careloop.core.timeline_text), else its stored summary, else its payload's simple fields."""
+    rendered = rendered_text(event_type, summary, payload, locale) if event_type else None
+    if rendered:
+        text = rendered
+    elif summary:
         text = summary
     else:
         parts = [

@@ -111,6 +111,13 @@ def _event_label(context: Context, event_type: str) -> str:
 
 
 @pass_context
+def _payload_summary(
+    context: Context, summary: str, payload: Mapping[str, Any] | None, event_type: str = ""
+) -> str:
+    return payload_summary(summary, payload, event_type, context.get("locale", DEFAULT_LOCALE))
+
+
+@pass_context
 def _word(context: Context, prefix: str, value: object) -> str:
     """A stored code (a status, priority, problem type) as a word of the page's language:
     the catalogue's `<prefix>.<value>`, or the code itself when the catalogue has none."""
@@ -141,7 +148,7 @@ env.globals.update(
     static=_static,
     word=_word,
     event_label=_event_label,
-    payload_summary=payload_summary,
+    payload_summary=_payload_summary,
     LOCALES=LOCALES,
     LOCALE_NAMES=LOCALE_NAMES,
     CSRF_FORM_FIELD=CSRF_FORM_FIELD,

@@ -1,0 +1,25 @@
+"""Timeline lines of the customer record itself (consent changes) in the reader's language,
+built at display time from the payload (see careloop.core.timeline_text)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from careloop.core import events
+from careloop.core.catalogue import has_message, t
+from careloop.core.timeline_text import register_timeline_text
+
+
+def consent_state_label(state: str, locale: str) -> str:
+    key = f"consent.{state}"
+    return t(key, locale) if has_message(key) else state
+
+
+def _consent_changed(payload: Mapping[str, Any], summary: str, locale: str) -> str | None:
+    before = consent_state_label(str(payload["from"]), locale)
+    after = consent_state_label(str(payload["to"]), locale)
+    return f"{payload['channel']}: {before.lower()} → {after.lower()}"
+
+
+register_timeline_text(events.CONSENT_CHANGED, _consent_changed)
