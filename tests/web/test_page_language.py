@@ -136,8 +136,6 @@ STILL_ENGLISH: dict[str, str] = {
     "/customers/{customer_id}/export.html": "actor and angry asked author below …",
     "/customers/{customer_id}/timeline": "order points seat system ticket",
     "/feedback/surveys/new": "key",
-    "/journeys": "active after anniversary before birthday days …",
-    "/loyalty/coupons": "for free friend friends miss next …",
     "/loyalty/members/{customer_id}": "order points seat system",
     "/reports": "above after again against and answers …",
     "/reports/print": "above after again against and answers …",

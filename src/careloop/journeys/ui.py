@@ -44,6 +44,7 @@ from careloop.journeys.timing_form import (
     submitted_values,
     worded,
 )
+from careloop.journeys.wording import journey_title, trigger_text
 from careloop.metrics.extras import FUNNEL_STAGES, OUTCOME_STAGES
 from careloop.metrics.figures import JOURNEYS_FUNNEL
 from careloop.metrics.web import page_figures
@@ -124,6 +125,13 @@ def journeys_page(
             "refreshing": refreshing,
             "figures_key": JOURNEYS_FUNNEL,
             "columns": FUNNEL_COLUMNS,
+            "titles": {j.key: journey_title(j.key, j.name, staff.locale) for j in journeys},
+            "triggers": {
+                j.key: trigger_text(
+                    definition_of(get_journey(session, staff.shop, j.key)), staff.locale
+                )
+                for j in journeys
+            },
         },
         staff=staff,
     )
@@ -187,6 +195,8 @@ def _detail(
             "catch_up_choices": CATCH_UP_CHOICES,
             "confirm_unready": confirm_unready,
             "timing": timing or (_timing(session, staff, journey) if journey else None),
+            "title": journey_title(journey.key, journey.name, staff.locale) if journey else "",
+            "trigger": trigger_text(definition_of(journey), staff.locale) if journey else "",
         },
         staff=staff,
         status_code=status_code,

@@ -18,6 +18,7 @@ from careloop.customers.models import Customer
 from careloop.customers.service import get_customer_by_id
 from careloop.loyalty.admin import ledger_of, members, program_settings, tier_counts
 from careloop.loyalty.config import ENTITLEMENT_KEYS, GRANT_ON, TIERS
+from careloop.loyalty.coupon_reasons import coupon_reason
 from careloop.loyalty.coupons import coupons_of, revoke_coupon
 from careloop.loyalty.economics import point_value_minor, reward_terms
 from careloop.loyalty.points import adjust, points_balance
@@ -417,10 +418,12 @@ def coupons_page(request: Request, staff: CurrentStaff, session: SessionDep) -> 
 
     found = coupons_of(session, staff.shop.id)[:200]
     store = store_notice(session, staff.shop.id)
+    config = program_config(session, staff.shop.id)
+    reasons = {c.code: coupon_reason(c.reason, staff.locale, config) for c in found}
     return render(
         request,
         "loyalty/coupons.html",
-        {"tab": "coupons", "coupons": found, "store": store},
+        {"tab": "coupons", "coupons": found, "store": store, "reasons": reasons},
         staff=staff,
     )
 
