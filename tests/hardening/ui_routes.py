@@ -58,6 +58,7 @@ OWN_NAMESPACE = {
     "/journeys/{key}/activate",
     "/journeys/{key}/pause",
     "/journeys/{key}/simulate",
+    "/journeys/{key}/timing",
 }
 
 

@@ -130,8 +130,6 @@ ALLOWED = frozenset(
 # Staff pages (route paths) still showing English words in Vietnamese: fix, then remove.
 STILL_ENGLISH: dict[str, str] = {
     "/": "after answers first granted months off …",
-    "/journeys": "active after anniversary before birthday days …",
-    "/loyalty/coupons": "for free friend friends miss next …",
 }
 SKIP_PREFIXES = (*NOT_STAFF, "/docs", "/redoc", "/openapi", "/healthz", "/readyz", "/metrics")
 SKIP_ROUTES = {"/logout", "/login"}

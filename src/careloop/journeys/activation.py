@@ -51,7 +51,7 @@ def delay_to_first_send(jdef: JourneyDef) -> timedelta | None:
 
 
 def send_chains(jdef: JourneyDef) -> list[str | list[str]]:
-    return [step.send.channels for step in jdef.steps if step.send is not None]
+    return [step.send.channels for step in jdef.steps if step.send is not None and not step.off]
 
 
 def preview_activation(

@@ -129,6 +129,8 @@ class StepRunner:
 
     def _run_step(self, step: Step, state: EnrollmentState, now: datetime) -> str | None:
         """Run one step; the id of the step to go to, or None to stay (waiting)."""
+        if self._passed_over(step):
+            return self.journey.after(step)
         kind = step.kind
         if kind == "send":
             return self._send(step, state, now)
@@ -153,6 +155,14 @@ class StepRunner:
             self._add_tag(step, now)
             return self.journey.after(step)
         return self._action(step, state, now)
+
+    def _passed_over(self, step: Step) -> bool:
+        """A step the owner switched off, or a wait for the opening of a message switched
+        off (its reminder would follow a message never sent)."""
+        if step.off:
+            return True
+        watched = step.wait_for.step if step.wait_for is not None else None
+        return watched is not None and bool(self.journey.step(watched).off)
 
     # -- send ---------------------------------------------------------------------------
 

@@ -310,6 +310,9 @@ STEP_KINDS = (
 class Step(Strict):
     id: str = Field(pattern=KEY_RE)
     next: str | None = None
+    # `enabled: false`: switched off by the owner; the journey passes over the step
+    # (journeys/engine.py). Absent or true: the step runs.
+    enabled: bool | None = None
     send: SendSpec | None = None
     wait: WaitSpec | None = None
     wait_for: WaitForSpec | None = None
@@ -331,6 +334,10 @@ class Step(Strict):
     @property
     def kind(self) -> str:
         return next(k for k in STEP_KINDS if getattr(self, k) is not None)
+
+    @property
+    def off(self) -> bool:
+        return self.enabled is False
 
 
 class JourneyDef(Strict):

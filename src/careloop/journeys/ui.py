@@ -15,6 +15,7 @@ from careloop.core.catalogue import catalogue_texts
 from careloop.core.errors import FieldError, ValidationFailed
 from careloop.journeys.activation import CATCH_UP_CHOICES, preview_activation
 from careloop.journeys.loader import parse
+from careloop.journeys.models import Journey
 from careloop.journeys.report import step_rows
 from careloop.journeys.schema import JourneyDef
 from careloop.journeys.service import (
@@ -30,6 +31,21 @@ from careloop.journeys.service import (
 )
 from careloop.journeys.shipped import RECOMMENDED, catalogue, install_shipped
 from careloop.journeys.simulate import simulate
+from careloop.journeys.timing import (
+    MessageStep,
+    allowed_channels,
+    check,
+    message_steps,
+    rewrite,
+)
+from careloop.journeys.timing_form import (
+    changes_of,
+    loader_errors,
+    shown_values,
+    submitted_values,
+    worded,
+)
+from careloop.journeys.wording import journey_title, trigger_text
 from careloop.metrics.extras import FUNNEL_STAGES, OUTCOME_STAGES
 from careloop.metrics.figures import JOURNEYS_FUNNEL
 from careloop.metrics.web import page_figures
@@ -110,6 +126,13 @@ def journeys_page(
             "refreshing": refreshing,
             "figures_key": JOURNEYS_FUNNEL,
             "columns": FUNNEL_COLUMNS,
+            "titles": {j.key: journey_title(j.key, j.name, staff.locale) for j in journeys},
+            "triggers": {
+                j.key: trigger_text(
+                    definition_of(get_journey(session, staff.shop, j.key)), staff.locale
+                )
+                for j in journeys
+            },
         },
         staff=staff,
     )
@@ -138,6 +161,7 @@ def _detail(
     background: BackgroundTasks | None = None,
     catch_up_days: int = 0,
     confirm_unready: bool = False,
+    timing: dict[str, Any] | None = None,
 ) -> Response:
     journey = get_journey(session, staff.shop, key) if key else None
     activation = None
@@ -171,10 +195,38 @@ def _detail(
             "activation": activation,
             "catch_up_choices": CATCH_UP_CHOICES,
             "confirm_unready": confirm_unready,
+            "timing": timing or (_timing(session, staff, journey) if journey else None),
+            "title": journey_title(journey.key, journey.name, staff.locale) if journey else "",
+            "trigger": trigger_text(definition_of(journey), staff.locale) if journey else "",
         },
         staff=staff,
         status_code=status_code,
     )
+
+
+def _allowed(session: SessionDep, staff: StaffContext, rows: list[MessageStep]) -> list[str]:
+    from careloop.channels.readiness import configured_channels  # as journeys/activation.py
+
+    return allowed_channels(configured_channels(session, staff.shop.id), rows)
+
+
+def _timing(
+    session: SessionDep,
+    staff: StaffContext,
+    journey: Journey,
+    values: dict[str, dict[str, str]] | None = None,
+    errors: dict[str, dict[str, str]] | None = None,
+    general: list[str] | None = None,
+) -> dict[str, Any]:
+    """The timing-and-channels form of the stored journey (values: what the owner typed)."""
+    rows = message_steps(definition_of(journey))
+    return {
+        "rows": rows,
+        "channels": _allowed(session, staff, rows),
+        "fields": values or shown_values(rows),
+        "errors": errors or {},
+        "general": general or [],
+    }
 
 
 @router.get("/journeys/new")
@@ -265,6 +317,41 @@ def save_journey_page(
         )
     _audit(request, staff, session, ctx, "journey.saved", f"{journey.key} v{journey.version}")
     return RedirectResponse(f"/journeys/{journey.key}", status_code=303)
+
+
+@router.post("/journeys/{key}/timing")
+async def save_timing(
+    key: str, request: Request, staff: OwnerStaff, session: SessionDep, ctx: Ctx
+) -> Response:
+    """The form's changes written into the journey's YAML and saved through the same loader
+    as the editor: a new draft version, or the form again with errors and what was typed."""
+    journey = get_journey(session, staff.shop, key)
+    jdef = definition_of(journey)
+    rows = message_steps(jdef)
+    values = submitted_values(rows, await request.form())
+    changes = changes_of(values)
+    allowed = _allowed(session, staff, rows)
+    problems = check(rows, changes, allowed)
+    text = journey.source_text
+    if not problems.items:
+        text = rewrite(journey.source_text, rows, changes)
+        try:
+            saved = save_journey(
+                session=session,
+                clock=ctx.clock,
+                shop=staff.shop,
+                text=text,
+                source_name="form",
+                template_exists=template_check(session, staff.shop),
+            )
+        except ValidationFailed as exc:
+            general = loader_errors(exc.errors, [s.id for s in jdef.steps], staff.locale)
+            timing = _timing(session, staff, journey, values, None, general)
+            return _detail(request, staff, session, ctx, key, timing=timing, status_code=422)
+        _audit(request, staff, session, ctx, "journey.saved", f"{saved.key} v{saved.version}")
+        return RedirectResponse(f"/journeys/{saved.key}", status_code=303)
+    timing = _timing(session, staff, journey, values, worded(problems, staff.locale))
+    return _detail(request, staff, session, ctx, key, timing=timing, status_code=422)
 
 
 def _audit(

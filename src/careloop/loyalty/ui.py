@@ -18,13 +18,26 @@ from careloop.core.errors import Conflict, NotFound, ValidationFailed
 from careloop.customers.models import Customer
 from careloop.customers.service import get_customer_by_id
 from careloop.loyalty.admin import ledger_of, members, program_settings, tier_counts
+from careloop.loyalty.config import ENTITLEMENT_KEYS, GRANT_ON, TIERS
+from careloop.loyalty.coupon_reasons import coupon_reason
 from careloop.loyalty.coupons import coupons_of, revoke_coupon
-from careloop.loyalty.economics import reward_terms
+from careloop.loyalty.economics import point_value_minor, reward_terms
 from careloop.loyalty.points import adjust, points_balance
 from careloop.loyalty.program import program_config
 from careloop.loyalty.reasons import entry_kind_label, reason_text, reward_names
 from careloop.loyalty.referrals import approve_referral, cancel_referral, referrals_of
 from careloop.loyalty.service import disable_program, enable_program, update_settings
+from careloop.loyalty.settings_form import (
+    PAID_TIERS,
+    REWARD_KINDS,
+    SECTIONS,
+    blank_reward,
+    changed_settings,
+    read_settings,
+    shown_values,
+    submitted_values,
+    worded,
+)
 from careloop.loyalty.simulator import WINDOW_DAYS, cost_inputs, simulate_monthly_cost
 from careloop.loyalty.store_actions import store_actions_of
 from careloop.web.deps import Ctx, SessionDep
@@ -94,6 +107,7 @@ def _settings_page(
     ctx: Ctx,
     errors: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
+    settings_form: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     return render(
         request,
@@ -105,10 +119,42 @@ def _settings_page(
             "economy_settings": ECONOMY_SETTINGS,
             "errors": errors or {},
             "form": form or {},
+            "sf": settings_form or _settings_form(session, staff),
         },
         staff=staff,
-        status_code=422 if errors else 200,
+        status_code=422 if errors or (settings_form or {}).get("errors") else 200,
     )
+
+
+def _settings_form(
+    session: Session,
+    staff: StaffContext,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The programme settings form: the values shown (or typed), the choices, the safe
+    amounts a blank field falls back to, and errors by field."""
+    shop = staff.shop
+    config = program_config(session, shop.id)
+    shown = values or shown_values(config, shop.currency, shop.locale)
+    terms = {
+        r.key: reward_terms(r, config, shop.currency, shop.business_model) for r in config.rewards
+    }
+    return {
+        "values": shown,
+        "rewards": [*shown["rewards"], blank_reward()],
+        "reward_count": len(shown["rewards"]),
+        "terms": terms,
+        "sections": SECTIONS,
+        "tiers": TIERS,
+        "paid_tiers": PAID_TIERS,
+        "privileges": ENTITLEMENT_KEYS,
+        "grant_on": GRANT_ON,
+        "reward_kinds": REWARD_KINDS,
+        "point_value": point_value_minor(config, shop.currency, shop.business_model),
+        "spend_defaults": {t: config.spend_threshold(t, shop.currency) for t in PAID_TIERS},
+        "errors": errors or {},
+    }
 
 
 def _cost(session: Session, ctx: Ctx, staff: StaffContext) -> dict[str, Any]:
@@ -200,6 +246,44 @@ def save_setting(
     _audit(
         request, session, ctx, staff, "loyalty.settings_changed", f"loyalty:{name}", {name: parsed}
     )
+    return RedirectResponse("/loyalty", status_code=303)
+
+
+@router.post("/loyalty/settings/form")
+async def save_settings_form(
+    request: Request, staff: OwnerStaff, session: SessionDep, ctx: Ctx
+) -> Response:
+    """Every programme setting from the form: validated as a whole, nothing saved on an
+    error (the form comes back with what was typed and each problem under its field)."""
+    form = await request.form()
+    ticked = [
+        (key.removeprefix("benefit."), str(value))
+        for key, value in form.multi_items()
+        if key.startswith("benefit.")
+    ]
+    values = submitted_values(form, ticked)
+    config = program_config(session, staff.shop.id)
+    settings, problems = read_settings(values, config, staff.shop.currency)
+    errors = worded(problems, staff.locale)
+    changes = changed_settings(settings, config) if not errors else {}
+    if changes:
+        try:
+            with session.begin_nested():
+                update_settings(
+                    session=session,
+                    clock=ctx.clock,
+                    shop=staff.shop,
+                    changes=changes,
+                    actor=_actor(staff),
+                )
+        except ValidationFailed as exc:
+            errors = {e.field: f"{e.field}: {e.reason}" for e in exc.errors}
+    if errors:
+        shown = _settings_form(session, staff, values, errors)
+        return _settings_page(request, staff, session, ctx, settings_form=shown)
+    if changes:
+        target = "loyalty:" + ",".join(sorted(changes))
+        _audit(request, session, ctx, staff, "loyalty.settings_changed", target, changes)
     return RedirectResponse("/loyalty", status_code=303)
 
 
@@ -354,10 +438,12 @@ def coupons_page(request: Request, staff: CurrentStaff, session: SessionDep) -> 
 
     found = coupons_of(session, staff.shop.id)[:200]
     store = store_notice(session, staff.shop.id)
+    config = program_config(session, staff.shop.id)
+    reasons = {c.code: coupon_reason(c.reason, staff.locale, config) for c in found}
     return render(
         request,
         "loyalty/coupons.html",
-        {"tab": "coupons", "coupons": found, "store": store},
+        {"tab": "coupons", "coupons": found, "store": store, "reasons": reasons},
         staff=staff,
     )
 
