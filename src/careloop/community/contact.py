@@ -1,5 +1,5 @@
 """The facts the contact policy needs, gathered for many customers at once, and the
-decision for each: the journeys' own pure policy (careloop.journeys.policy), so a campaign
+decision for each: the journeys' own pure policy (careloop.channels.policy), so a campaign
 counts the journey messages a customer already had against the same caps.
 
 The recent-sends query mirrors channels' `marketing_sends_since` (same kinds, same statuses,
@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from careloop.channels import policy
 from careloop.customers.models import Consent, Customer
-from careloop.journeys import policy
 from careloop.shops.models import Shop
 
 # Customers whose facts are loaded together (memory stays flat for any audience size).

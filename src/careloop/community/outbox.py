@@ -16,13 +16,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from careloop.channels.policy import Decision
 from careloop.community.contact import Facts
 from careloop.community.models import CommunitySend
 from careloop.core.clock import Clock
 from careloop.core.errors import CareloopError
 from careloop.customers.models import Customer
 from careloop.db.upsert import insert_ignoring_duplicates
-from careloop.journeys.policy import Decision
 from careloop.shops.models import Shop
 
 BATCH_SIZE = 500

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from careloop.channels import policy
 from careloop.core.clock import Clock
 from careloop.core.errors import CareloopError
 from careloop.customers.models import Consent, Customer
-from careloop.journeys import policy
 from careloop.shops.models import Shop
 
 

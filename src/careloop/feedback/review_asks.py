@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from careloop.channels import policy
 from careloop.core import events
 from careloop.core.clock import Clock
 from careloop.customers import event_feed
@@ -26,7 +27,6 @@ from careloop.customers.timeline import record_event
 from careloop.db.upsert import insert_ignoring_duplicates
 from careloop.feedback import outreach, rules
 from careloop.feedback.models import Review, ReviewRequest
-from careloop.journeys import policy
 from careloop.orders.models import Order, OrderLine
 from careloop.shops.models import Shop
 

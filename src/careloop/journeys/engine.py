@@ -17,11 +17,12 @@ from typing import Any, overload
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from careloop.channels import policy
 from careloop.core.clock import Clock, ensure_aware
 from careloop.core.errors import CareloopError
 from careloop.core.occasions import occasion_key
 from careloop.customers.models import Consent, Customer, TimelineEvent
-from careloop.journeys import conditions, policy
+from careloop.journeys import conditions
 from careloop.journeys.coupon_limits import coupon_params
 from careloop.journeys.effects import CapabilityMissing, Effects, NotSent, SendRequest
 from careloop.journeys.facts import CustomerFacts
