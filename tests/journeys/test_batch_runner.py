@@ -4,7 +4,8 @@ fences and exactly-once sends still hold for every enrollment in it."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,11 +13,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from careloop.channels.models import Message
+from careloop.channels.outreach import ChannelsOutreach, ContactRequest, Outreach
+from careloop.channels.policy import ContactPolicy
 from careloop.core.clock import Clock
 from careloop.customers.models import Customer
 from careloop.customers.service import set_consent
 from careloop.journeys.dispatch import dispatch_pending
-from careloop.journeys.effects import LiveEffects, SendRequest
+from careloop.journeys.effects import LiveEffects
 from careloop.journeys.models import JourneyEnrollment
 from careloop.journeys.runner import LEASE_SECONDS, RETRY_SECONDS, claim_due, run_batch, run_due
 from careloop.shops.models import Shop
@@ -111,14 +114,43 @@ def test_a_batch_runs_every_step_once_and_releases_every_lease(world: World) -> 
     assert message_keys(world) == Counter(f"enr:{e.id}:hello" for e in rows(world))
 
 
-class FailsFor(LiveEffects):
+class HookedOutreach(ChannelsOutreach):
+    """The real Outreach, calling `before_send` just before it enqueues."""
+
+    def __init__(self, effects: Hooked, session: Session, clock: Clock, **kw: Any) -> None:
+        super().__init__(session, clock, **kw)
+        self.effects = effects
+
+    def enqueue(
+        self, request: ContactRequest, channels: Sequence[str], scheduled_for: datetime | None
+    ) -> int | None:
+        self.effects.before_send(self.session, request)
+        return super().enqueue(request, channels, scheduled_for)
+
+
+class Hooked(LiveEffects):
+    def outreach(
+        self,
+        session: Session,
+        clock: Clock,
+        *,
+        rules: ContactPolicy,
+        consents: Mapping[int, Mapping[str, str]] | None = None,
+    ) -> Outreach:
+        return HookedOutreach(self, session, clock, rules=rules, consents=consents)
+
+    def before_send(self, session: Session, request: ContactRequest) -> None:
+        return None
+
+
+class FailsFor(Hooked):
     """Live effects whose send to one enrollment raises, or bumps its fence the first time
     (as an exit event, or a worker that took it over, would)."""
 
     def __init__(self, enrollment_id: int, *, steal: bool = False) -> None:
         self.enrollment_id, self.steal, self.calls = enrollment_id, steal, 0
 
-    def send(self, session: Session, clock: Clock, request: SendRequest) -> int | None:
+    def before_send(self, session: Session, request: ContactRequest) -> None:
         if request.enrollment_id == self.enrollment_id:
             self.calls += 1
             if not self.steal:
@@ -129,7 +161,6 @@ class FailsFor(LiveEffects):
                     .where(JourneyEnrollment.id == self.enrollment_id)
                     .values(fence=JourneyEnrollment.fence + 1)
                 )
-        return super().send(session, clock, request)
 
 
 def test_a_step_that_fails_in_a_batch_costs_only_its_own_enrollment(world: World) -> None:
@@ -210,15 +241,14 @@ def test_caps_and_consents_hold_between_enrollments_of_one_batch(world: World) -
     assert statuses[customers[2].id] == ["queued"]
 
 
-class Slow(LiveEffects):
+class Slow(Hooked):
     """Live effects whose every send takes a third of the lease on the clock."""
 
     def __init__(self, world: World) -> None:
         self.world = world
 
-    def send(self, session: Session, clock: Clock, request: SendRequest) -> int | None:
+    def before_send(self, session: Session, request: ContactRequest) -> None:
         self.world.clock.advance(timedelta(seconds=LEASE_SECONDS / 3))
-        return super().send(session, clock, request)
 
 
 def test_a_slow_batch_commits_in_pieces_and_renews_the_leases_of_the_rest(

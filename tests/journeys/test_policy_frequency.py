@@ -10,16 +10,16 @@ from sqlalchemy import select
 
 from careloop.channels import links
 from careloop.channels.models import Message
-from careloop.context import AppContext
-from careloop.journeys.policy import (
+from careloop.channels.policy import (
     RULE_CUSTOMER_FREQUENCY,
     RULE_WINDOW_CAP,
     ContactPolicy,
     Sent,
     history_days,
 )
+from careloop.context import AppContext
+from tests.channels.test_policy import MORNING, marketing
 from tests.journeys.conftest import World, messages_of
-from tests.journeys.test_policy import MORNING, marketing
 
 DAY = timedelta(days=1)
 

@@ -240,7 +240,7 @@ def test_reaching_gold_sends_a_tier_up_message_and_the_first_purchase_does_not(
 def test_a_customer_who_opted_out_gets_no_discount_offer_and_the_reason_is_kept(
     ctx: AppContext, shop: Shop
 ) -> None:
-    """Offers go through the contact policy (journeys/policy.py), not around it."""
+    """Offers go through the contact policy (channels/policy.py), not around it."""
     _start(ctx, shop, repeat_discounts=True)
     make_customer(
         ctx,

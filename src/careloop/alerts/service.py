@@ -101,7 +101,7 @@ def due_alerts(session: Session, shop: Shop, now: datetime, base_url: str) -> li
 
 def due_digests(session: Session, shop: Shop, now: datetime, base_url: str) -> list[Letter]:
     """The day's digest for each owner, once per shop-local day from DIGEST_HOUR on."""
-    from careloop.journeys.policy import zone
+    from careloop.channels.policy import zone
 
     local = now.astimezone(zone(shop.timezone))
     if local.hour < DIGEST_HOUR:

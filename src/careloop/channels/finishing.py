@@ -9,7 +9,7 @@ GSM-7; a marketing SMS carries the advertising label first and a way to refuse l
 Decree 91/2020/NĐ-CP on spam asks (Art. 15: the label "[QC]" or "[AD]" in first position
 of the content; Art. 13 and 14: the sender must stop on refusal and tell the receiver how
 to refuse). The hours and the three-a-day rule live in the contact policy
-(journeys/policy.py).
+(channels/policy.py).
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ from typing import Any
 from babel.dates import format_date as babel_date
 from babel.numbers import format_currency
 
+from careloop.channels.policy import zone
 from careloop.core.money import to_major
-from careloop.journeys.policy import zone
 
 # CLDR patterns per language: Vietnamese shops write day/month/year with zeros; English
 # customers read "6 Jan 2027" (unambiguous on both sides of the Atlantic).

@@ -183,7 +183,7 @@ class ContactPreference(Base):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     # "normal" (the shop's policy), "weekly" (at most 1 per 7 days), "monthly" (1 per 30),
-    # "quarterly" (1 per 90), "important" (no marketing at all): journeys.policy reads it.
+    # "quarterly" (1 per 90), "important" (no marketing at all): channels.policy reads it.
     frequency: Mapped[str] = mapped_column(String(16))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     source: Mapped[str] = mapped_column(String(64))

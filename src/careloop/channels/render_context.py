@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from careloop.channels.links import link_markers
 from careloop.channels.local_format import local_date, local_money
+from careloop.channels.policy import zone
 from careloop.channels.sms_text import sms_name_suggestion
 from careloop.channels.templates import normalise_locale
 from careloop.customers.models import Customer
 from careloop.journeys.occasions import days_left
-from careloop.journeys.policy import zone
 from careloop.shops.models import Shop
 
 # Names a template may use at the top level (plus whatever the caller's context adds).

@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 
 from careloop.channels.log import record_status
 from careloop.channels.models import ContactPreference, Message, Suppression
+from careloop.channels.policy import CUSTOMER_FREQUENCIES
 from careloop.core.clock import Clock
 from careloop.core.events import MESSAGE_REPLIED
 from careloop.customers.models import Customer
 from careloop.customers.service import set_consent
 from careloop.customers.timeline import record_event
 from careloop.db.upsert import insert_ignoring_duplicates
-from careloop.journeys.policy import CUSTOMER_FREQUENCIES
 from careloop.shops.models import Shop
 
 # Apple Mail Privacy Protection fetches every image from Apple's network (17.0.0.0/8) with

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from careloop.channels.policy import zone
 from careloop.community.audience import Audience, resolve_audience
 from careloop.community.links import LAUNCH, LinkMaker
 from careloop.community.models import Launch, LaunchInvite
@@ -28,7 +29,6 @@ from careloop.core.errors import Conflict, FieldError, NotFound, ValidationFaile
 from careloop.customers.models import Customer
 from careloop.customers.timeline import record_event
 from careloop.db.upsert import insert_ignoring_duplicates
-from careloop.journeys.policy import zone
 from careloop.shops.models import Shop
 
 DEFAULT_SEGMENTS = ("champions", "loyal")

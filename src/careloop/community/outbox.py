@@ -1,6 +1,7 @@
 """The community outbox: every campaign, invitation, reminder and thank-you is first a
-`community_sends` row; the worker takes due rows in batches, asks the contact policy, and
-enqueues the message (channels sends it after commit), defers it or records why not.
+`community_sends` row; the worker takes due rows in batches and hands them to channels'
+Outreach port (one contact policy, facts loaded in chunks), which enqueues the message
+(channels sends it after commit), defers it or records why not; the row says which.
 
 A crash mid-batch rolls the batch back; the next pass redoes it. The message idempotency key
 (`camp:<campaign>:<customer>` for campaigns) makes a redone send a no-op in channels.
@@ -16,13 +17,12 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from careloop.community.contact import Facts
+from careloop.channels.outreach import RULE_TEMPLATE_ERROR, ContactRequest, Outcome, outreach_for
+from careloop.community.contact import ZALO_ROUTE
 from careloop.community.models import CommunitySend
 from careloop.core.clock import Clock
-from careloop.core.errors import CareloopError
 from careloop.customers.models import Customer
 from careloop.db.upsert import insert_ignoring_duplicates
-from careloop.journeys.policy import Decision
 from careloop.shops.models import Shop
 
 BATCH_SIZE = 500
@@ -111,98 +111,55 @@ def process_due(*, session: Session, clock: Clock, limit: int = BATCH_SIZE) -> i
     by_shop: dict[int, list[CommunitySend]] = {}
     for row in rows:
         by_shop.setdefault(row.shop_id, []).append(row)
+    outreach = outreach_for(session, clock)
     for shop_id, shop_rows in by_shop.items():
         shop = session.get(Shop, shop_id)
         if shop is None:
             continue
         ids = sorted({r.customer_id for r in shop_rows})
-        facts = Facts.load(session, shop, ids, now)
         customers = {
             c.id: c
             for c in session.scalars(
                 select(Customer).where(Customer.shop_id == shop_id, Customer.id.in_(ids))
             )
         }
+        due: list[tuple[CommunitySend, ContactRequest]] = []
         for row in shop_rows:
             customer = customers.get(row.customer_id)
             if customer is None or customer.erased_at is not None:
                 row.status, row.rule, row.decided_at = "suppressed", "erased", now
                 continue
-            decision = facts.decide(row.customer_id, row.kind, now)
-            _act(session, clock, shop, customer, row, decision)
-            if row.status == "sent":
-                facts.note_sent(row.customer_id, row.kind, now, row.channel)
+            due.append((row, _request(shop, customer, row)))
+        outcomes = outreach.contact_all([request for _, request in due])
+        for (row, _), outcome in zip(due, outcomes, strict=True):
+            _note(row, outcome, now)
     session.flush()
     return len(rows)
 
 
-def _act(
-    session: Session,
-    clock: Clock,
-    shop: Shop,
-    customer: Customer,
-    row: CommunitySend,
-    decision: Decision,
-) -> None:
-    from careloop.channels.service import enqueue_message, record_suppressed
-
-    now = clock.now()
-    row.decided_at = now
-    first = decision.channels[0] if decision.channels else None
-    if decision.action == "send":
-        try:
-            with session.begin_nested():
-                message = enqueue_message(
-                    session=session,
-                    clock=clock,
-                    shop=shop,
-                    customer=customer,
-                    channels=decision.channels,
-                    template_key=row.template_key,
-                    kind=row.kind,  # type: ignore[arg-type]
-                    context=row.context,
-                    idempotency_key=row.idempotency_key,
-                )
-        except CareloopError as exc:
-            # A template that cannot render is recorded, never a silent skip.
-            reason = f"template_error: {exc}"[:500]
-            _not_sent(record_suppressed, session, clock, shop, customer, row, first, reason)
-            row.status, row.rule = "suppressed", reason
-            return
-        row.status, row.channel, row.rule = "sent", first, None
-        if message is not None:
-            row.message_id = message.id
-        return
-    rule = decision.rule or decision.action
-    until = decision.until if decision.action == "defer" else None
-    _not_sent(record_suppressed, session, clock, shop, customer, row, first, rule, until)
-    row.rule, row.channel = rule, first
-    if until is not None:
-        row.status, row.due_at = "deferred", until
-    else:
-        row.status = "suppressed"
-
-
-def _not_sent(
-    record: Any,
-    session: Session,
-    clock: Clock,
-    shop: Shop,
-    customer: Customer,
-    row: CommunitySend,
-    channel: str | None,
-    reason: str,
-    until: datetime | None = None,
-) -> None:
-    record(
-        session=session,
-        clock=clock,
+def _request(shop: Shop, customer: Customer, row: CommunitySend) -> ContactRequest:
+    return ContactRequest(
         shop=shop,
         customer=customer,
-        channel=channel,
         template_key=row.template_key,
-        kind=row.kind,
-        reason=reason,
+        kind=row.kind,  # type: ignore[arg-type]
         idempotency_key=row.idempotency_key,
-        deferred_until=until,
+        context=row.context,
+        zalo_route=ZALO_ROUTE,
     )
+
+
+def _note(row: CommunitySend, outcome: Outcome, now: datetime) -> None:
+    """What the contact policy did with the send, on its outbox row."""
+    row.decided_at = now
+    row.channel = outcome.channels[0] if outcome.channels else None
+    if outcome.status == "enqueued":
+        row.status, row.rule = "sent", None
+        if outcome.message_id is not None:
+            row.message_id = outcome.message_id
+    elif outcome.status == "deferred" and outcome.until is not None:
+        row.status, row.rule, row.due_at = "deferred", outcome.rule, outcome.until
+    else:
+        row.status = "suppressed"
+        rule = outcome.rule or "suppressed"
+        row.rule = f"{rule}: {outcome.detail}"[:500] if rule == RULE_TEMPLATE_ERROR else rule

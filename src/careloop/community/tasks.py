@@ -12,12 +12,12 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from careloop.channels.policy import zone
 from careloop.community import ambassadors, campaigns, launches, outbox, workshops
 from careloop.community.links import LinkMaker
 from careloop.community.models import RuleRun
 from careloop.context import AppContext
 from careloop.db.engine import transaction
-from careloop.journeys.policy import zone
 from careloop.shops.models import Shop
 from careloop.worker import register_task
 

@@ -9,9 +9,9 @@ from typing import Annotated
 
 from fastapi import Form
 
+from careloop.channels.policy import zone
 from careloop.community.reasons import PREFIX, CodedFieldError, Refused, invalid
 from careloop.core.errors import CareloopError, FieldError, ValidationFailed
-from careloop.journeys.policy import zone
 from careloop.web.i18n import has_message, t
 
 Text = Annotated[str, Form()]

@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from careloop.channels.policy import zone
 from careloop.community import launches, workshops
 from careloop.community.links import LAUNCH, RSVP, BadLink, LinkMaker, read_token
 from careloop.community.models import CommunityEvent, Launch, Rsvp
@@ -22,7 +23,6 @@ from careloop.context import AppContext
 from careloop.core.catalogue import catalogue_texts
 from careloop.core.errors import CareloopError, NotFound
 from careloop.customers.models import Customer
-from careloop.journeys.policy import zone
 from careloop.loyalty.entitlements import active_entitlements
 from careloop.shops.models import Shop
 from careloop.web.deps import Ctx, SessionDep

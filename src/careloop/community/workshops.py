@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from careloop.channels.policy import zone
 from careloop.community.audience import Audience, resolve_audience
 from careloop.community.links import RSVP, LinkMaker
 from careloop.community.models import CommunityEvent, Rsvp
@@ -25,7 +26,6 @@ from careloop.core.clock import Clock, ensure_aware
 from careloop.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from careloop.customers.models import Customer
 from careloop.customers.timeline import record_event
-from careloop.journeys.policy import zone
 from careloop.shops.models import Shop
 
 MODES = ("online", "in_shop")

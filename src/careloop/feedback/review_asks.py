@@ -18,15 +18,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from careloop.channels import policy
+from careloop.channels.outreach import RULE_TEMPLATE_ERROR, ContactRequest, Outcome, outreach_for
 from careloop.core import events
 from careloop.core.clock import Clock
 from careloop.customers import event_feed
 from careloop.customers.models import Customer, TimelineEvent
 from careloop.customers.timeline import record_event
 from careloop.db.upsert import insert_ignoring_duplicates
-from careloop.feedback import outreach, rules
+from careloop.feedback import rules
 from careloop.feedback.models import Review, ReviewRequest
-from careloop.journeys import policy
 from careloop.orders.models import Order, OrderLine
 from careloop.shops.models import Shop
 
@@ -188,22 +189,31 @@ def _due_update(session: Session, clock: Clock, shop: Shop, req: ReviewRequest) 
     customer = session.get(Customer, req.customer_id)
     assert customer is not None
     url = review.url or rules.ReviewSettings.of(shop.settings or {}).page_for(review.platform)
-    outcome = outreach.send(
-        session=session,
-        clock=clock,
-        shop=shop,
-        customer=customer,
-        template_key=UPDATE_TEMPLATE,
-        context={"review_url": url or "", "review_platform": review.platform},
-        idempotency_key=f"review-update:{review.review_id}",
+    outcome = outreach_for(session, clock).contact(
+        ContactRequest(
+            shop=shop,
+            customer=customer,
+            template_key=UPDATE_TEMPLATE,
+            kind="service",
+            context={"review_url": url or "", "review_platform": review.platform},
+            idempotency_key=f"review-update:{review.review_id}",
+        )
     )
     if outcome.status == "deferred":
         req.next_at, req.updated_at = outcome.until, now
         return
-    if outcome.status == "sent":
+    sent = outcome.status == "enqueued"
+    if sent:
         review.update_asked_at = now
         req.sends, req.last_sent_at = 1, now
-    _close(req, now, "done" if outcome.status == "sent" else "stopped", outcome.reason or "asked")
+    _close(req, now, "done" if sent else "stopped", _said(outcome) or "asked")
+
+
+def _said(outcome: Outcome) -> str:
+    """What a request's row says about the outcome: the rule, and what went wrong."""
+    if outcome.rule == RULE_TEMPLATE_ERROR:
+        return f"{outcome.rule}: {outcome.detail}"
+    return outcome.rule or ""
 
 
 def _close(req: ReviewRequest, now: datetime, status: str, outcome: str) -> None:
@@ -278,26 +288,27 @@ def _due_product(session: Session, clock: Clock, shop: Shop, req: ReviewRequest)
     customer = session.get(Customer, req.customer_id)
     assert customer is not None
     settings = rules.ReviewSettings.of(shop.settings or {})
-    outcome = outreach.send(
-        session=session,
-        clock=clock,
-        shop=shop,
-        customer=customer,
-        template_key=PRODUCT_TEMPLATE,
-        context={
-            "order_id": req.order_external_id,
-            "product_name": req.product_name,
-            "sku": req.sku or "",
-            "review_url": req.target_url or settings.page_for("") or "",
-            "reminder": req.sends,
-        },
-        idempotency_key=f"review-request:{req.id}:{req.sends}",
+    outcome = outreach_for(session, clock).contact(
+        ContactRequest(
+            shop=shop,
+            customer=customer,
+            template_key=PRODUCT_TEMPLATE,
+            kind="service",
+            context={
+                "order_id": req.order_external_id,
+                "product_name": req.product_name,
+                "sku": req.sku or "",
+                "review_url": req.target_url or settings.page_for("") or "",
+                "reminder": req.sends,
+            },
+            idempotency_key=f"review-request:{req.id}:{req.sends}",
+        )
     )
     if outcome.status == "deferred":
         req.next_at, req.updated_at = outcome.until, now
         return
     if outcome.status == "suppressed":
-        _close(req, now, "stopped", outcome.reason)
+        _close(req, now, "stopped", _said(outcome))
         return
     record_event(
         session=session,

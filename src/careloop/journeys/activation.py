@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from careloop.channels.policy import zone
 from careloop.core.clock import Clock, ensure_aware
 from careloop.customers.models import TimelineEvent
-from careloop.journeys.policy import zone
 from careloop.journeys.scan import due_for
 from careloop.journeys.schema import JourneyDef, parse_duration
 from careloop.journeys.service import MAX_CATCH_UP_DAYS

@@ -17,9 +17,9 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from careloop.channels.policy import ContactPolicy
 from careloop.customers.models import Consent, Customer
 from careloop.journeys.models import Journey, JourneyEnrollment
-from careloop.journeys.policy import ContactPolicy
 from careloop.shops.models import Shop
 
 ENROLLMENTS: Any = JourneyEnrollment.__table__

@@ -1,9 +1,9 @@
 """What a journey step does to the world, behind one port.
 
-`LiveEffects` calls the channels, loyalty and support capabilities inside the step's
-transaction (their own side effects run after commit, in their workers). `DryRunEffects`
-records what would have happened and touches nothing: `careloop simulate` and the benchmark
-use it.
+`LiveEffects` contacts the customer through channels' Outreach port and calls the loyalty
+and support capabilities inside the step's transaction (their own side effects run after
+commit, in their workers). `DryRunEffects` decides with the same contact policy, records
+what would have happened and touches nothing: `careloop simulate` and the benchmark use it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ from typing import Any, ClassVar, Protocol
 
 from sqlalchemy.orm import Session
 
+from careloop.channels.contact_facts import load_history
+from careloop.channels.outreach import ChannelsOutreach, ContactRequest, Outreach
+from careloop.channels.policy import ContactPolicy, Sent
 from careloop.core.clock import Clock
 from careloop.core.money import format_money
 from careloop.customers.models import Customer
@@ -31,46 +34,22 @@ class CapabilityMissing(Exception):
     """A step needs a capability (loyalty, support) that is not installed."""
 
 
-@dataclass(frozen=True)
-class SendRequest:
-    shop: Shop
-    customer: Customer
-    channels: Sequence[str]
-    template_key: str
-    kind: str
-    context: Mapping[str, Any]
-    idempotency_key: str
-    journey_key: str
-    step_key: str
-    enrollment_id: int
-
-
-@dataclass(frozen=True)
-class NotSent:
-    """A send the contact policy (or a template error) stopped: suppressed or deferred."""
-
-    channel: str | None
-    reason: str
-    deferred_until: datetime | None = None
-
-
 class Effects(Protocol):
     @property
     def writes(self) -> bool:
         """Whether the effects write to the database (a failed one needs a savepoint)."""
         ...
 
-    def send(self, session: Session, clock: Clock, request: SendRequest) -> int | None:
-        """Queue the message; its id, or None if the idempotency key was already used."""
+    def outreach(
+        self,
+        session: Session,
+        clock: Clock,
+        *,
+        rules: ContactPolicy,
+        consents: Mapping[int, Mapping[str, str]] | None = None,
+    ) -> Outreach:
+        """How this step contacts the customer (the contact policy decides either way)."""
         ...
-
-    def not_sent(
-        self, session: Session, clock: Clock, request: SendRequest, outcome: NotSent
-    ) -> None: ...
-
-    def sends_since(
-        self, session: Session, shop_id: int, customer_id: int, since: datetime
-    ) -> list[tuple[datetime, str]]: ...
 
     def action(
         self,
@@ -110,53 +89,15 @@ class LiveEffects:
     def engagement(self, message_id: int, event_type: str, key: str) -> bool | None:
         return None  # real messages: the timeline says whether they were opened
 
-    def send(self, session: Session, clock: Clock, request: SendRequest) -> int | None:
-        from careloop.channels.service import enqueue_message
-
-        message = enqueue_message(
-            session=session,
-            clock=clock,
-            shop=request.shop,
-            customer=request.customer,
-            channels=list(request.channels),
-            template_key=request.template_key,
-            kind=request.kind,  # type: ignore[arg-type]
-            context=request.context,
-            idempotency_key=request.idempotency_key,
-            journey_key=request.journey_key,
-            step_key=request.step_key,
-            enrollment_id=request.enrollment_id,
-        )
-        return None if message is None else int(message.id)
-
-    def not_sent(
-        self, session: Session, clock: Clock, request: SendRequest, outcome: NotSent
-    ) -> None:
-        from careloop.channels.service import record_suppressed
-
-        record_suppressed(
-            session=session,
-            clock=clock,
-            shop=request.shop,
-            customer=request.customer,
-            channel=outcome.channel,
-            template_key=request.template_key,
-            kind=request.kind,
-            reason=outcome.reason,
-            idempotency_key=request.idempotency_key,
-            journey_key=request.journey_key,
-            step_key=request.step_key,
-            deferred_until=outcome.deferred_until,
-        )
-
-    def sends_since(
-        self, session: Session, shop_id: int, customer_id: int, since: datetime
-    ) -> list[tuple[datetime, str]]:
-        from careloop.channels.service import marketing_sends_since
-
-        return marketing_sends_since(
-            session=session, shop_id=shop_id, customer_id=customer_id, since=since
-        )
+    def outreach(
+        self,
+        session: Session,
+        clock: Clock,
+        *,
+        rules: ContactPolicy,
+        consents: Mapping[int, Mapping[str, str]] | None = None,
+    ) -> Outreach:
+        return ChannelsOutreach(session, clock, consents=consents, rules=rules)
 
     def action(
         self,
@@ -237,7 +178,17 @@ class DryRunEffects:
     channel_of: dict[int, str] = field(default_factory=dict)
     _next_id: int = 0
 
-    def send(self, session: Session, clock: Clock, request: SendRequest) -> int | None:
+    def outreach(
+        self,
+        session: Session,
+        clock: Clock,
+        *,
+        rules: ContactPolicy,
+        consents: Mapping[int, Mapping[str, str]] | None = None,
+    ) -> Outreach:
+        return DryRunOutreach(self, session, clock, consents=consents, rules=rules)
+
+    def send(self, clock: Clock, request: ContactRequest, channels: Sequence[str]) -> int | None:
         key = (request.shop.id, request.idempotency_key)
         if key in self.keys:
             return None
@@ -247,8 +198,8 @@ class DryRunEffects:
                 (clock.now(), request.kind)
             )
         self._next_id -= 1
-        if request.channels:
-            self.channel_of[self._next_id] = request.channels[0]
+        if channels:
+            self.channel_of[self._next_id] = channels[0]
         return self._next_id  # negative: a message that exists only in this dry run
 
     def engagement(self, message_id: int, event_type: str, key: str) -> bool | None:
@@ -259,22 +210,16 @@ class DryRunEffects:
         rate = rates.of(event_type)
         return None if rate is None else point(key) < rate
 
-    def not_sent(
-        self, session: Session, clock: Clock, request: SendRequest, outcome: NotSent
-    ) -> None:
-        return None
-
     def sends_since(
         self, session: Session, shop_id: int, customer_id: int, since: datetime
-    ) -> list[tuple[datetime, str]]:
-        simulated = [s for s in self.sent.get((shop_id, customer_id), []) if s[0] >= since]
+    ) -> list[Sent]:
+        simulated = [
+            Sent(at, kind) for at, kind in self.sent.get((shop_id, customer_id), []) if at >= since
+        ]
         if not self.real_history:
             return simulated
-        try:
-            real = LiveEffects().sends_since(session, shop_id, customer_id, since)
-        except ImportError:
-            real = []
-        return sorted(real + simulated)
+        real = load_history(session, shop_id, [customer_id], since).get(customer_id, [])
+        return sorted(real + simulated, key=lambda s: s.at)
 
     def action(
         self,
@@ -292,3 +237,35 @@ class DryRunEffects:
 
     def note(self, journey_key: str, step_id: str, outcome: str, detail: str = "") -> None:
         self.outcomes[(journey_key, step_id, outcome, detail)] += 1
+
+
+class DryRunOutreach(ChannelsOutreach):
+    """The contact policy's real decision, carried out in memory: nothing is written."""
+
+    def __init__(
+        self,
+        effects: DryRunEffects,
+        session: Session,
+        clock: Clock,
+        *,
+        consents: Mapping[int, Mapping[str, str]] | None = None,
+        rules: ContactPolicy | None = None,
+    ) -> None:
+        super().__init__(session, clock, consents=consents, rules=rules)
+        self.effects = effects
+
+    def enqueue(
+        self, request: ContactRequest, channels: Sequence[str], scheduled_for: datetime | None
+    ) -> int | None:
+        return self.effects.send(self.clock, request, channels)
+
+    def record(
+        self, request: ContactRequest, channel: str | None, reason: str, until: datetime | None
+    ) -> None:
+        return None
+
+    def already_sent(self, request: ContactRequest) -> bool:
+        return (request.shop.id, request.idempotency_key) in self.effects.keys
+
+    def history(self, shop_id: int, customer_id: int, since: datetime) -> list[Sent]:
+        return self.effects.sends_since(self.session, shop_id, customer_id, since)

@@ -8,22 +8,24 @@ step re-run after a lost lease is a no-op where it already happened.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
-from typing import Any, overload
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from careloop.channels import policy
+from careloop.channels.outreach import ContactRequest
 from careloop.core.clock import Clock, ensure_aware
 from careloop.core.errors import CareloopError
 from careloop.core.occasions import occasion_key
-from careloop.customers.models import Consent, Customer, TimelineEvent
-from careloop.journeys import conditions, policy
+from careloop.customers.models import Customer, TimelineEvent
+from careloop.journeys import conditions
 from careloop.journeys.coupon_limits import coupon_params
-from careloop.journeys.effects import CapabilityMissing, Effects, NotSent, SendRequest
+from careloop.journeys.effects import CapabilityMissing, Effects
 from careloop.journeys.facts import CustomerFacts
 from careloop.journeys.occasions import RULE_OCCASION_PASSED, occasion_passed
 from careloop.journeys.schema import END, JourneyDef, Step, parse_clock, parse_duration
@@ -50,32 +52,6 @@ class EnrollmentState:
     exit_reason: str | None = None
     steps_run: int = 0
     finished: bool = field(default=False)
-
-
-class LazyHistory(Sequence[policy.Sent]):
-    """The customer's recent sends, read from the database on first use."""
-
-    def __init__(self, load: Callable[[], list[policy.Sent]]) -> None:
-        self._load = load
-        self._items: list[policy.Sent] | None = None
-
-    def _get(self) -> list[policy.Sent]:
-        if self._items is None:
-            self._items = self._load()
-        return self._items
-
-    @overload
-    def __getitem__(self, index: int) -> policy.Sent: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[policy.Sent]: ...
-    def __getitem__(self, index: int | slice) -> policy.Sent | Sequence[policy.Sent]:
-        return self._get()[index]
-
-    def __len__(self) -> int:
-        return len(self._get())
-
-    def __iter__(self) -> Iterator[policy.Sent]:
-        return iter(self._get())
 
 
 def idempotency_key(enrollment_id: int, step_id: str) -> str:
@@ -166,123 +142,44 @@ class StepRunner:
 
     # -- send ---------------------------------------------------------------------------
 
-    def _recipient(self) -> policy.Recipient:
-        c = self.customer
-        # ZNS reaches a person by phone number, not by OA user id (channels/zalo.py).
-        reachable = {
-            name
-            for name, address in (("email", c.email), ("sms", c.phone), ("zalo", c.phone))
-            if address
-        }
-        consents = self.consents
-        if consents is None:
-            consents = dict(
-                self.session.execute(
-                    select(Consent.channel, Consent.state).where(
-                        Consent.shop_id == self.shop.id, Consent.customer_id == c.id
-                    )
-                ).all()
-            )
-        return policy.Recipient(
-            timezone=c.timezone or self.shop.timezone,
-            preferred_channel=c.preferred_channel,
-            reachable=frozenset(reachable),
-            consents=consents,
-        )
-
-    def _recipient_for(self, kind: str) -> policy.Recipient:
-        """The recipient, with their preference-centre frequency when the caps apply to
-        `kind` (only then does the policy read it, so only then is it loaded)."""
-        recipient = self._recipient()
-        if kind not in self.contact_policy.capped_classes:
-            return recipient
-        from careloop.channels.tracking import preferred_frequency
-
-        frequency = preferred_frequency(
-            self.session, shop_id=self.shop.id, customer_id=self.customer.id
-        )
-        return replace(recipient, frequency=frequency)
-
     def _send(self, step: Step, state: EnrollmentState, now: datetime) -> str | None:
         spec = step.send
         assert spec is not None
-        since = now - timedelta(days=policy.history_days(self.contact_policy))
-
-        def load_history() -> list[policy.Sent]:
-            sends = self.effects.sends_since(self.session, self.shop.id, self.customer.id, since)
-            return [policy.Sent(at, kind) for at, kind in sends]
-
-        # Read only if the policy looks at it (the caps): a transactional send never does.
-        history = LazyHistory(load_history)
-        decision = policy.decide(
-            kind=spec.kind,
-            requested=spec.channel_list(),
-            recipient=self._recipient_for(spec.kind),
-            history=history,
-            policy=self.contact_policy,
-            now=now,
+        outreach = self.effects.outreach(
+            self.session,
+            self.clock,
+            rules=self.contact_policy,
+            consents=None if self.consents is None else {self.customer.id: self.consents},
         )
-        request = SendRequest(
+        request = ContactRequest(
             shop=self.shop,
             customer=self.customer,
-            channels=decision.channels,
             template_key=spec.template,
             kind=spec.kind,
-            context=self._message_context(state),
             idempotency_key=idempotency_key(state.id, step.id),
+            context=self._message_context(state),
+            channels=spec.channel_list(),
             journey_key=self.journey.key,
             step_key=step.id,
             enrollment_id=state.id,
         )
-        first = decision.channels[0] if decision.channels else None
         if spec.kind != "transactional" and occasion_passed(state.context, self._local(now).date()):
             # "Còn -2 ngày nữa là sinh nhật bạn" is never sent: the occasion is over.
-            self.effects.not_sent(
-                self.session, self.clock, request, NotSent(first, RULE_OCCASION_PASSED)
-            )
+            outreach.not_sent(request, RULE_OCCASION_PASSED)
             self.effects.note(self.journey.key, step.id, "suppressed", RULE_OCCASION_PASSED)
             return self.journey.after(step)
-        if decision.action == "defer":
-            assert decision.until is not None
-            # A key of its own, so the message finally sent is a fresh row queued at its
-            # real time (the caps count messages by when they were queued).
-            deferral = replace(
-                request,
-                idempotency_key=f"{request.idempotency_key}:deferred@{decision.until:%Y%m%dT%H%M}",
-            )
-            self.effects.not_sent(
-                self.session,
-                self.clock,
-                deferral,
-                NotSent(first, decision.rule or "", decision.until),
-            )
-            self.effects.note(self.journey.key, step.id, "deferred", decision.rule or "")
-            state.due_at = decision.until
+        outcome = outreach.contact(request)
+        if outcome.status == "deferred":
+            assert outcome.until is not None
+            self.effects.note(self.journey.key, step.id, "deferred", outcome.rule or "")
+            state.due_at = outcome.until
             return None
-        if decision.action == "suppress":
-            self.effects.not_sent(
-                self.session, self.clock, request, NotSent(first, decision.rule or "")
-            )
-            self.effects.note(self.journey.key, step.id, "suppressed", decision.rule or "")
+        if outcome.status == "suppressed":
+            self.effects.note(self.journey.key, step.id, "suppressed", outcome.rule or "")
             return self.journey.after(step)
-        return self._enqueue(step, state, request)
-
-    def _enqueue(self, step: Step, state: EnrollmentState, request: SendRequest) -> str:
-        try:
-            # No savepoint (two round trips a send): enqueueing checks and renders before it
-            # writes anything, so the errors caught here leave no rows behind.
-            message_id = self.effects.send(self.session, self.clock, request)
-        except CareloopError as exc:
-            # A template that cannot render: recorded on the timeline, never a silent skip.
-            reason = f"template_error: {exc}"[:500]
-            self.effects.not_sent(
-                self.session, self.clock, request, NotSent(request.channels[0], reason)
-            )
-            self.effects.note(self.journey.key, step.id, "suppressed", "template_error")
-            return self.journey.after(step)
-        if message_id is not None:
-            state.context.setdefault("messages", {})[step.id] = message_id
-        self.effects.note(self.journey.key, step.id, "sent", "+".join(request.channels))
+        if outcome.message_id is not None:
+            state.context.setdefault("messages", {})[step.id] = outcome.message_id
+        self.effects.note(self.journey.key, step.id, "sent", "+".join(outcome.channels))
         return self.journey.after(step)
 
     def _message_context(self, state: EnrollmentState) -> dict[str, Any]:

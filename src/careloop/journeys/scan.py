@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import Integer, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from careloop.channels.policy import zone
 from careloop.core.clock import Clock, ensure_aware
 from careloop.customers.models import Customer
 from careloop.journeys.enroll import enroll
-from careloop.journeys.policy import zone
 from careloop.journeys.schema import JourneyDef
 from careloop.orders.models import Order, OrderLine, Product
 from careloop.products.care import runout_date, warranty_end

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from careloop.channels.outreach import ContactRequest, Kind, Outreach, outreach_for
 from careloop.core.clock import Clock
-from careloop.core.errors import CareloopError, Conflict, FieldError, NotFound, ValidationFailed
+from careloop.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from careloop.customers.models import Customer
 from careloop.customers.timeline import record_event
 from careloop.orders.models import Order
@@ -507,15 +508,15 @@ def send_to_customer(
     shop: Shop,
     ticket: Ticket,
     template_key: str,
-    kind: str,
+    kind: Kind,
     context: dict[str, Any],
     idempotency_key: str,
+    outreach: Outreach | None = None,
 ) -> str:
-    """Queue a message through the channels capability (sent after commit by its worker).
-    Returns "queued:<message id>", "duplicate" or "not_sent: <why>"."""
-    channels = optional_module("careloop.channels.service")
-    if channels is None:
-        return "not_sent: channels capability not installed"
+    """Contact the customer through channels' Outreach port, under the one contact policy
+    (a satisfaction ask waits out the customer's quiet hours, counts against the caps).
+    Returns "queued:<message id>" (also when queued for the end of the quiet hours),
+    "duplicate" or "not_sent: <why>"."""
     customer = session.get(Customer, ticket.customer_id)
     assert customer is not None
     chain = reply_channels(ticket, customer)
@@ -525,23 +526,30 @@ def send_to_customer(
         "ticket": {"id": ticket.id, "ref": ticket_ref(ticket), "subject": ticket.subject},
         **context,
     }
-    try:
-        with session.begin_nested():
-            message = channels.enqueue_message(
-                session=session,
-                clock=clock,
-                shop=shop,
-                customer=customer,
-                channels=chain,
-                template_key=template_key,
-                kind=kind,
-                context=full,
-                idempotency_key=idempotency_key,
-            )
-    except CareloopError as exc:  # TemplateError and friends: the reply is kept, not sent
-        log.warning("ticket %s: %s not queued: %s", ticket.id, template_key, exc)
-        return f"not_sent: {exc}"[:300]
-    return "duplicate" if message is None else f"queued:{message.id}"
+    outcome = (outreach or outreach_for(session, clock)).contact(
+        ContactRequest(
+            shop=shop,
+            customer=customer,
+            template_key=template_key,
+            kind=kind,
+            idempotency_key=idempotency_key,
+            context=full,
+            channels=chain,
+            reply=True,
+            zalo_route="either",
+            # The desk has no queue of its own: a deferred ask is queued for its time.
+            on_defer="schedule",
+        )
+    )
+    if outcome.message_id is not None:
+        return f"queued:{outcome.message_id}"
+    if outcome.status == "suppressed":
+        why = f"{outcome.rule}: {outcome.detail}" if outcome.detail else outcome.rule
+        log.info("ticket %s: %s not sent: %s", ticket.id, template_key, why)
+        return f"not_sent: {why}"[:300]
+    if outcome.status == "deferred":
+        return f"not_sent: {outcome.rule} until {outcome.until:%Y-%m-%d %H:%M}"
+    return "duplicate"
 
 
 def reply(

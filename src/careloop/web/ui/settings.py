@@ -28,11 +28,11 @@ from careloop.channels.forms import (
     shown_value,
 )
 from careloop.channels.models import ChannelSettings
+from careloop.channels.policy import ContactPolicy
 from careloop.channels.settings import get_channel_settings, set_channel_settings
 from careloop.channels.templates import shipped_template_keys
 from careloop.core.errors import NotFound, ValidationFailed
 from careloop.core.money import format_money
-from careloop.journeys.policy import ContactPolicy
 from careloop.shops.accounts import invite_existing_user, shop_invitations, withdraw_invitation
 from careloop.shops.models import BUSINESS_MODELS, ROLES, ApiKey, Membership, StaffUser
 from careloop.shops.service import create_api_key, create_user, validate_timezone

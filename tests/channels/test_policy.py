@@ -4,8 +4,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from careloop.core.errors import ValidationFailed
-from careloop.journeys.policy import (
+from careloop.channels.policy import (
     ContactPolicy,
     Recipient,
     Sent,
@@ -13,6 +12,7 @@ from careloop.journeys.policy import (
     decide,
     in_quiet_hours,
 )
+from careloop.core.errors import ValidationFailed
 
 # 10:00 in Ho Chi Minh City (UTC+7).
 MORNING = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)

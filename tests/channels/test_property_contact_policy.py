@@ -11,9 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from careloop.channels.models import Message
-from careloop.context import AppContext
-from careloop.core.clock import VirtualClock
-from careloop.journeys.policy import (
+from careloop.channels.policy import (
     CUSTOMER_FREQUENCIES,
     ContactPolicy,
     Recipient,
@@ -21,6 +19,8 @@ from careloop.journeys.policy import (
     decide,
     zone,
 )
+from careloop.context import AppContext
+from careloop.core.clock import VirtualClock
 from careloop.shops.models import Shop
 from careloop.shops.service import create_shop
 from tests.conftest import START

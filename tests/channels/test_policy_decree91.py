@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from careloop.journeys.policy import (
+from careloop.channels.policy import (
     RULE_AD_SMS_DAILY,
     RULE_AD_SMS_HOURS,
     ContactPolicy,
