@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from sqlalchemy.dialects import sqlite
 from careloop.context import AppContext
 from careloop.customers.models import TimelineEvent
 from careloop.db.base import UTCDateTime
-from careloop.imports.bulk import insert_rows, sqlite_utc
+from careloop.imports.bulk import IMPORT_CACHE_KIB, insert_rows, large_page_cache, sqlite_utc
 from careloop.imports.timeline_rows import EVENTS_TABLE, event_row
 from careloop.shops.models import Shop
 
@@ -82,3 +83,17 @@ def test_rows_colliding_on_the_conflict_columns_are_skipped_and_read_back_as_wri
             select(TimelineEvent.event_key).where(TimelineEvent.occurred_at == at.astimezone(UTC))
         )
         assert found == "k1"
+
+
+def test_the_import_page_cache_is_given_back_to_the_pooled_connection(ctx: AppContext) -> None:
+    """SQLite's `PRAGMA cache_size`: a negative N means N KiB
+    (sqlite.org/pragma.html#pragma_cache_size)."""
+    if ctx.engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite page cache")
+    with ctx.sessions() as s, s.begin():
+        connection = s.connection()
+        before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+        with large_page_cache(s):
+            inside = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+        after = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    assert (inside, after) == (-IMPORT_CACHE_KIB, before)

@@ -15,6 +15,7 @@ from typing import Final
 
 from careloop.context import AppContext
 from careloop.db.engine import transaction
+from careloop.imports.bulk import large_page_cache
 from careloop.imports.csvfile import CsvFile, ErrorLog
 from careloop.imports.order_rows import COLUMNS, REQUIRED, OrderIndex, parse_row
 from careloop.imports.order_writer import OrderData, OrderWrite, OrderWriter
@@ -73,7 +74,7 @@ def _import(
     result = OrderWrite()
     index = OrderIndex()  # cross-line checks: the lines of one order agree on its values
     rows = 0
-    with transaction(ctx.sessions) as session:
+    with transaction(ctx.sessions) as session, large_page_cache(session):
         writer = OrderWriter(
             session=session, shop_id=shop.id, now=ctx.clock.now(), source=SOURCE, log=log
         )
