@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any, Final
 
 from sqlalchemy import Table
@@ -27,17 +28,19 @@ Convert = Callable[[Any], Any]
 # customers, orders and timeline events are updated in place, and a small cache rereads
 # and rewrites their pages over and over as they grow past it.
 IMPORT_CACHE_KIB: Final = 128 * 1024
+UTC_SUFFIX: Final = "+00:00"
 
 
 def sqlite_utc(value: datetime | None) -> str | None:
     """A UTC time as SQLAlchemy stores it on SQLite: `YYYY-MM-DD HH:MM:SS.ffffff`, naive UTC."""
     if value is None:
         return None
+    text = value.isoformat(" ", "microseconds")
+    if text.endswith(UTC_SUFFIX):  # already UTC, as most parsed times are
+        return text[: -len(UTC_SUFFIX)]
     if value.tzinfo is None:
         raise ValueError("naive datetime given to a UTC column")
-    if value.utcoffset():
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,24 @@ def _compile(
     return found
 
 
+def _values(plan: _Compiled, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+    """Each row's values in the statement's order, converted where the column type says."""
+    if len(plan.names) == 1:  # itemgetter of one name gives the value, not a tuple
+        name, convert = plan.names[0], plan.converters[0]
+        return [(row[name] if convert is None else convert(row[name]),) for row in rows]
+    pick = itemgetter(*plan.names)
+    converted = [(i, c) for i, c in enumerate(plan.converters) if c is not None]
+    if not converted:
+        return [pick(row) for row in rows]
+    out: list[Any] = []
+    for row in rows:
+        values = list(pick(row))
+        for i, convert in converted:
+            values[i] = convert(values[i])
+        out.append(tuple(values))  # SQLAlchemy passes on tuples or dicts only
+    return out
+
+
 def insert_rows(
     session: Session,
     table: Table,
@@ -94,13 +115,9 @@ def insert_rows(
         return 0
     connection = session.connection()
     plan = _compile(table, tuple(rows[0]), tuple(conflict_on), connection.dialect)
-    pairs = list(zip(plan.names, plan.converters, strict=True))
-    if plan.positional:
-        params: list[Any] = [
-            tuple(row[n] if c is None else c(row[n]) for n, c in pairs) for row in rows
-        ]
-    else:
-        params = [{n: row[n] if c is None else c(row[n]) for n, c in pairs} for row in rows]
+    params: list[Any] = _values(plan, rows)
+    if not plan.positional:
+        params = [dict(zip(plan.names, values, strict=True)) for values in params]
     result = connection.exec_driver_sql(plan.sql, params)
     return max(result.rowcount, 0)
 
