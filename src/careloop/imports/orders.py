@@ -97,6 +97,9 @@ def _import(
             else:
                 data.add(row)
             if line == last:
+                # Complete: a later line with this id means the file changed under us.
+                index.forget(row.order_id)
+                del last_lines[row.order_id]
                 batch.append(pending.pop(row.order_id))
                 if len(batch) >= ORDER_BATCH:
                     _flush(writer, batch, result, log)
