@@ -1,8 +1,9 @@
 """CSV imports: `careloop import customers|orders|products FILE` (and kinds other capabilities add).
 
-Every import reads the file twice: first to validate all of it, reporting each bad row as
-`file:line: field: reason`; then, only if nothing was wrong, to write all of it in one
-transaction. See docs/decisions/0003-csv-import.md."""
+Every import reports each bad row as `file:line: field: reason` and writes all of the file
+in one transaction or nothing: customers are validated whole before the writing; orders are
+checked while they are written, and the first problem stops the writing and rolls it back.
+See docs/decisions/0003-csv-import.md."""
 
 from careloop.imports.customers import import_customers
 from careloop.imports.orders import import_orders

@@ -10,7 +10,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Final
 
-from careloop.core.csv_safe import unquote_cell
+from careloop.core.csv_safe import QUOTE, unquote_cell
 from careloop.core.errors import FieldError, ValidationFailed
 from careloop.imports.progress import Advance
 
@@ -87,8 +87,11 @@ class CsvFile:
                     if len(record) > width:
                         del record[width:]
                     record.extend(padding[: width + 1 - len(record)])
-                    # Our exports quote formula-like cells (core/csv_safe): read them back.
-                    yield start, tuple(unquote_cell(c.strip()).strip() for c in pick(record))
+                    values = tuple(map(str.strip, pick(record)))
+                    if QUOTE in "".join(values):
+                        # Our exports quote formula-like cells (core/csv_safe): read them back.
+                        values = tuple(unquote_cell(c).strip() for c in values)
+                    yield start, values
                     if start % PROGRESS_EVERY_ROWS == 0:
                         advance(raw.tell())
             except UnicodeDecodeError:

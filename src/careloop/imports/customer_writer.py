@@ -18,7 +18,7 @@ from careloop.customers import identity
 from careloop.customers.models import Consent, Customer
 from careloop.customers.search_key import customer_search_key
 from careloop.customers.service import MARKETING_CHANNELS
-from careloop.db.upsert import insert_ignoring_duplicates
+from careloop.imports.bulk import insert_rows
 from careloop.imports.timeline_rows import event_row, insert_events
 
 CUSTOMERS: Table = Customer.__table__  # type: ignore[assignment]
@@ -147,7 +147,7 @@ class CustomerWriter:
                     "updated_at": self.now,
                 }
             )
-        insert_ignoring_duplicates(self.session, CUSTOMERS, rows, ["shop_id", "external_id"])
+        insert_rows(self.session, CUSTOMERS, rows, conflict_on=("shop_id", "external_id"))
         ids = {
             ext: cid
             for ext, cid in self.session.execute(
@@ -288,7 +288,7 @@ class CustomerWriter:
                     )
                 )
         if inserts:
-            self.session.execute(CONSENTS.insert(), inserts)
+            insert_rows(self.session, CONSENTS, inserts)
         if updates:
             stmt = update(CONSENTS).where(
                 and_(

@@ -13,6 +13,7 @@ from careloop.context import AppContext
 from careloop.customers.schemas import CustomerIn
 from careloop.db.engine import transaction
 from careloop.imports import fields
+from careloop.imports.bulk import large_page_cache
 from careloop.imports.csvfile import CsvFile, ErrorLog, Row
 from careloop.imports.customer_writer import IMPORTED_FIELDS, CustomerData, CustomerWriter
 from careloop.imports.progress import ByteProgress
@@ -41,7 +42,7 @@ def import_customers(ctx: AppContext, shop: Shop, path: Path, *, progress: bool)
                 log.add(line, "customer_id", f"{data.external_id!r} is already on line {seen}")
         log.raise_if_any()
         del first_line
-        with transaction(ctx.sessions) as session:
+        with transaction(ctx.sessions) as session, large_page_cache(session):
             writer = CustomerWriter(
                 session=session, shop_id=shop.id, now=ctx.clock.now(), source=SOURCE, history=True
             )

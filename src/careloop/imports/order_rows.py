@@ -243,6 +243,10 @@ class OrderIndex:
                 stored[i] = given
         self._seen[row.order_id] = _pack(first, row.line, stored)
 
+    def forget(self, order_id: str) -> None:
+        """Drop a completed order: memory then holds only the orders still being read."""
+        self._seen.pop(order_id, None)
+
     def last_line(self, order_id: str) -> int | None:
         packed = self._seen.get(order_id)
         return None if packed is None else _unpack(packed)[1]

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from careloop.core.money import to_major
 from careloop.db.upsert import insert_ignoring_duplicates
+from careloop.imports.bulk import insert_rows
 from careloop.imports.csvfile import ErrorLog
 from careloop.imports.customer_writer import CustomerData, CustomerWriter
 from careloop.imports.order_rows import LineItem, OrderRow
@@ -199,7 +200,7 @@ class OrderWriter:
                     "updated_at": self.now,
                 }
             )
-        insert_ignoring_duplicates(self.session, ORDERS, rows, ["shop_id", "external_id"])
+        insert_rows(self.session, ORDERS, rows, conflict_on=("shop_id", "external_id"))
         found = self.session.execute(
             select(ORDERS.c.external_id, ORDERS.c.id).where(
                 ORDERS.c.shop_id == self.shop_id,
@@ -299,7 +300,7 @@ class OrderWriter:
             }
             for oid, item in items
         ]
-        self.session.execute(LINES.insert(), rows)
+        insert_rows(self.session, LINES, rows)
         return len(rows)
 
     def _products(self, items: list[LineItem]) -> dict[str, int]:

@@ -1,5 +1,11 @@
-"""`careloop import orders`: one row per order line, validated whole, then written in
-one transaction, in batches, keeping only an index of order ids in memory."""
+"""`careloop import orders`: one row per order line, written in one transaction, in
+batches, or not at all.
+
+Pass 1 reads only the order ids (the last line of each order, so that a scattered file
+still works); pass 2 parses and checks every line and writes the orders as they complete.
+The first problem stops the writing, not the reading: every bad row is still reported, and
+raising inside the transaction rolls back what was written. See
+docs/decisions/0003-csv-import.md."""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from typing import Final
 
 from careloop.context import AppContext
 from careloop.db.engine import transaction
+from careloop.imports.bulk import large_page_cache
 from careloop.imports.csvfile import CsvFile, ErrorLog
 from careloop.imports.order_rows import COLUMNS, REQUIRED, OrderIndex, parse_row
 from careloop.imports.order_writer import OrderData, OrderWrite, OrderWriter
@@ -20,6 +27,8 @@ SOURCE: Final = "import"
 # Orders written per round of statements: large enough to amortise each round trip,
 # small enough that IN (...) lists stay well under the databases' parameter limits.
 ORDER_BATCH: Final = 2000
+# What pass 1 reads: the order id (and one more column, as CsvFile picks at least two).
+ID_COLUMNS: Final = ("order_id", "customer_id")
 
 
 def import_orders(ctx: AppContext, shop: Shop, path: Path, *, progress: bool) -> ImportSummary:
@@ -27,9 +36,8 @@ def import_orders(ctx: AppContext, shop: Shop, path: Path, *, progress: bool) ->
     file = CsvFile(path)
     log = ErrorLog(file.source)
     with ByteProgress(progress) as bar:
-        index, rows = _validate(file, shop, log, bar)
-        log.raise_if_any()
-        result = _write(ctx, file, shop, index, log, bar)
+        last_lines = _last_lines(file, log, bar)
+        rows, result = _import(ctx, file, shop, last_lines, log, bar)
     return ImportSummary(
         kind="orders",
         source=file.source,
@@ -43,31 +51,30 @@ def import_orders(ctx: AppContext, shop: Shop, path: Path, *, progress: bool) ->
     )
 
 
-def _validate(
-    file: CsvFile, shop: Shop, log: ErrorLog, bar: ByteProgress
-) -> tuple[OrderIndex, int]:
-    """Pass 1: every row checked, every problem logged; returns the order index."""
-    index = OrderIndex()
-    rows = 0
-    for line, values in file.rows(COLUMNS, REQUIRED, log, bar.task("validating", file.size)):
-        rows += 1
-        row = parse_row(line, values, shop.currency, log)
-        if row is not None:
-            index.add(row, log)
-    return index, rows
+def _last_lines(file: CsvFile, log: ErrorLog, bar: ByteProgress) -> dict[str, int]:
+    """Pass 1: the last line of every order id (and the header's problems, if any)."""
+    last: dict[str, int] = {}
+    for line, (order_id, _customer) in file.rows(
+        ID_COLUMNS, REQUIRED, log, bar.task("reading", file.size)
+    ):
+        last[order_id] = line
+    return last
 
 
-def _write(
+def _import(
     ctx: AppContext,
     file: CsvFile,
     shop: Shop,
-    index: OrderIndex,
+    last_lines: dict[str, int],
     log: ErrorLog,
     bar: ByteProgress,
-) -> OrderWrite:
-    """Pass 2: all of it in one transaction; any problem rolls everything back."""
+) -> tuple[int, OrderWrite]:
+    """Pass 2: every line checked, and all of it written in one transaction while nothing
+    is wrong; any problem rolls everything back."""
     result = OrderWrite()
-    with transaction(ctx.sessions) as session:
+    index = OrderIndex()  # cross-line checks: the lines of one order agree on its values
+    rows = 0
+    with transaction(ctx.sessions) as session, large_page_cache(session):
         writer = OrderWriter(
             session=session, shop_id=shop.id, now=ctx.clock.now(), source=SOURCE, log=log
         )
@@ -75,9 +82,13 @@ def _write(
         pending: dict[str, OrderData] = {}
         batch: list[OrderData] = []
         for line, values in file.rows(COLUMNS, REQUIRED, log, bar.task("importing", file.size)):
+            rows += 1
             row = parse_row(line, values, shop.currency, log)
-            last = index.last_line(row.order_id) if row is not None else None
-            if row is None or last is None:
+            if row is None:
+                continue
+            index.add(row, log)
+            last = last_lines.get(row.order_id)
+            if last is None or last < line:
                 log.add(line, "file", "changed while it was being imported")
                 break
             data = pending.get(row.order_id)
@@ -86,12 +97,20 @@ def _write(
             else:
                 data.add(row)
             if line == last:
+                # Complete: a later line with this id means the file changed under us.
+                index.forget(row.order_id)
+                del last_lines[row.order_id]
                 batch.append(pending.pop(row.order_id))
                 if len(batch) >= ORDER_BATCH:
-                    writer.write(batch, result)
+                    _flush(writer, batch, result, log)
                     batch = []
         batch.extend(pending.values())
-        if batch:
-            writer.write(batch, result)
+        _flush(writer, batch, result, log)
         log.raise_if_any()  # inside the transaction: raising rolls it back
-    return result
+    return rows, result
+
+
+def _flush(writer: OrderWriter, batch: list[OrderData], result: OrderWrite, log: ErrorLog) -> None:
+    """Write `batch` unless a problem was found: the file will be refused whole anyway."""
+    if batch and not log.count:
+        writer.write(batch, result)

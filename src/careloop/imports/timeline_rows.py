@@ -10,8 +10,8 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from careloop.customers.models import TimelineEvent
-from careloop.db.upsert import insert_ignoring_duplicates
 from careloop.imports.backfill import dispatched_at
+from careloop.imports.bulk import insert_rows
 
 EVENTS_TABLE: Table = TimelineEvent.__table__  # type: ignore[assignment]
 
@@ -48,4 +48,4 @@ def event_row(
 
 def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     """Insert events; one whose event_key is already stored is skipped (idempotent)."""
-    return insert_ignoring_duplicates(session, EVENTS_TABLE, rows, ["shop_id", "event_key"])
+    return insert_rows(session, EVENTS_TABLE, rows, conflict_on=("shop_id", "event_key"))
