@@ -69,8 +69,8 @@ def test_the_ticket_page_shows_the_playbook_in_vietnamese(
     vi = _page(ctx, shop, make_staff(shop), "vi", f"/tickets/{resolved_ticket}")
 
     assert "Chưa nhận được hàng" in vi  # the playbook's title for not_arrived
-    assert "Kiểm tra ngay với đơn vị vận chuyển" in vi
-    assert "☐ ghi nhận" in vi and "☐ bồi thường" in vi
+    assert "Làm việc ngay với đơn vị vận chuyển" in vi
+    assert "☐ Ghi nhận" in vi and "☐ Bù đắp" in vi
     assert '<option value="express_replacement">gửi hỏa tốc hàng thay thế</option>' in vi
     assert f"Đã giải quyết phiếu hỗ trợ #{resolved_ticket}" in vi  # the customer's recent events
     for english in ("Product didn't arrive", "Investigate with the courier", "☐ acknowledge"):

@@ -128,9 +128,7 @@ ALLOWED = frozenset(
     ]
 )
 # Staff pages (route paths) still showing English words in Vietnamese: fix, then remove.
-STILL_ENGLISH: dict[str, str] = {
-    "/": "after answers first granted months off …",
-}
+STILL_ENGLISH: dict[str, str] = {}
 SKIP_PREFIXES = (*NOT_STAFF, "/docs", "/redoc", "/openapi", "/healthz", "/readyz", "/metrics")
 SKIP_ROUTES = {"/logout", "/login"}
 DEMO_CUSTOMERS = 12
