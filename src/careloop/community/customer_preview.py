@@ -16,7 +16,7 @@ from careloop.channels.sms_text import SmsLength, measure
 from careloop.channels.templates import Rendered, TemplateError
 from careloop.community import content
 from careloop.community.campaigns import campaign_context
-from careloop.community.contact import Facts
+from careloop.community.contact import ZALO_ROUTE, Facts
 from careloop.community.models import Campaign
 from careloop.core.catalogue import t
 from careloop.core.clock import Clock
@@ -73,7 +73,8 @@ def customer_preview(
             ]
         )
     now = clock.now()
-    decision = Facts.load(session, shop, [customer.id], now).decide(customer.id, campaign.kind, now)
+    facts = Facts.load(session, shop, [customer.id], now, zalo_route=ZALO_ROUTE)
+    decision = facts.decide(customer.id, campaign.kind, now)
     per_part = cost_per_part(session, shop)
     texts = tuple(
         _render(session, shop, campaign, customer, channel, now, per_part, staff_locale)
