@@ -10,13 +10,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from careloop.channels.contact_facts import Facts
 from careloop.channels.service import preview
 from careloop.channels.sms_cost import cost_per_part, cost_text
 from careloop.channels.sms_text import SmsLength, measure
 from careloop.channels.templates import Rendered, TemplateError
 from careloop.community import content
 from careloop.community.campaigns import campaign_context
-from careloop.community.contact import ZALO_ROUTE, Facts
+from careloop.community.contact import ZALO_ROUTE
 from careloop.community.models import Campaign
 from careloop.core.catalogue import t
 from careloop.core.clock import Clock
