@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from datetime import UTC, datetime
 from typing import Any, Final
+
+from careloop.core.settings import current_settings
 
 LOG_FORMAT_ENV: Final = "CARELOOP_LOG_FORMAT"
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
@@ -42,7 +43,11 @@ class JsonFormatter(logging.Formatter):
 
 
 def json_logs_wanted(env: dict[str, str] | None = None) -> bool:
-    return (env if env is not None else os.environ).get(LOG_FORMAT_ENV, "").lower() == "json"
+    """Whether CARELOOP_LOG_FORMAT (the setting `log_format`) asks for JSON; `env`: the
+    environment of a process about to be started, else this process's settings."""
+    if env is not None:
+        return env.get(LOG_FORMAT_ENV, "").lower() == "json"
+    return current_settings().log_format.lower() == "json"
 
 
 def configure_logging(level: int = logging.INFO) -> bool:

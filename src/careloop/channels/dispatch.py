@@ -23,12 +23,9 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-import os
 import random
-import socket
-import threading
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -49,10 +46,11 @@ from careloop.channels.base import (
 from careloop.channels.log import event_payload, record_status
 from careloop.channels.models import ChannelSettings, ChannelThrottle, Message, Suppression
 from careloop.context import AppContext
+from careloop.core import queue
 from careloop.core.catalogue import catalogue_texts
-from careloop.core.errors import FieldError, ValidationFailed
 from careloop.core.events import MESSAGE_MAYBE_SENT, MESSAGE_REPLIED
-from careloop.core.settings import base_url_problem
+from careloop.core.queue import RetryPolicy, worker_id
+from careloop.core.settings import base_url_problem, current_settings
 from careloop.customers.models import Consent, Customer
 from careloop.customers.timeline import record_event
 from careloop.shops.models import Shop
@@ -79,28 +77,28 @@ ZALO_INBOUND_EVENT = MESSAGE_REPLIED
 NEEDS_SETTINGS = ("email", "sms", "zalo", "webhook")
 
 
-def lease_seconds() -> int:
-    """The channel lease: `CARELOOP_CHANNEL_LEASE_SECONDS`, default LEASE_SECONDS.
+# One retry policy (core/queue.py), exponential with equal jitter; a channel with a
+# fallback behind it stops sooner.
+RETRY = RetryPolicy(
+    base_seconds=BACKOFF_BASE_SECONDS,
+    cap_seconds=BACKOFF_MAX_SECONDS,
+    max_attempts=MAX_ATTEMPTS,
+    growth="exponential",
+    jitter=True,
+)
+RETRY_BEFORE_FALLBACK = replace(RETRY, max_attempts=ATTEMPTS_BEFORE_FALLBACK)
 
-    Read on every claim so a worker (and a test) picks up the value it was started with."""
-    raw = os.environ.get(LEASE_ENV)
-    if raw is None or raw.strip() == "":
-        return LEASE_SECONDS
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ValidationFailed(
-            [FieldError(LEASE_ENV, f"must be a whole number of seconds >= 1, got {raw!r}")]
-        )
-    return value
+
+def lease_seconds() -> int:
+    """The channel lease: setting `channel_lease_seconds` (CARELOOP_CHANNEL_LEASE_SECONDS),
+    default LEASE_SECONDS. Read on every claim so a worker (and a test) picks up the value
+    it was started with; a bad value is a ValidationFailed naming the variable."""
+    return current_settings().channel_lease_seconds
 
 
 def backoff_seconds(attempt: int, rng: random.Random) -> float:
     """Exponential backoff with "equal jitter": half fixed, half random, capped."""
-    ceiling = float(min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempt - 1, 0)))
-    return ceiling / 2 + rng.uniform(0, ceiling / 2)
+    return RETRY.delay(attempt, rng)
 
 
 @dataclass(frozen=True)
@@ -244,50 +242,64 @@ class ProviderPool:
             log.exception("closing provider %s failed", provider.name)
 
 
-def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-
-
-def _due_queries(now: datetime) -> list[tuple[Any, bool | None]]:
-    """Where due work is, most urgent first, each query on the (status, next_attempt_at)
-    index. The flag says whether a row found there is ambiguous (None: by its status)."""
-    lapsed = Message.status.in_(("claimed", "sending")), Message.lease_until < now
-    retry = Message.status == "maybe_sent", Message.next_attempt_at <= now
-    queued = Message.status == "queued", Message.next_attempt_at <= now
-    return [(lapsed, None), (retry, True), (queued, False)]
+# Where due work is, most urgent first, each on the (status, next_attempt_at) index, with
+# whether a row found there is ambiguous (it may have reached the provider): a lapsed
+# `sending` one (the dead worker had started the send), then a lapsed `claimed` one (it had
+# not), a `maybe_sent` retry, a queued message. The queue's claim adds "lease free".
+_DUE = (
+    ("status = 'sending' AND lease_until < :q_now", True),
+    ("status = 'claimed' AND lease_until < :q_now", False),
+    ("status = 'maybe_sent' AND next_attempt_at <= :q_now", True),
+    ("status = 'queued' AND next_attempt_at <= :q_now", False),
+)
+_SKIP = " AND id NOT IN :skip"
+MESSAGES: Any = Message.__table__
 
 
 def claim_many(
     session: Session, *, now: datetime, owner: str, limit: int, skip: Collection[int] = ()
 ) -> list[tuple[Message, Claim]]:
-    """Lease up to `limit` of the most urgent due messages to `owner` (status `claimed`).
+    """Lease up to `limit` of the most urgent due messages to `owner` (status `claimed`,
+    one more attempt) through the queue's claim.
 
     A handful per round trip (the caller sends them one at a time, each checked against
     its lease before the call, so a slow send cannot push others past theirs unnoticed).
     `skip`: messages this pass already handled (a fallback waits for the next pass)."""
-    found: list[tuple[Message, Claim]] = []
-    lease_until = now + timedelta(seconds=lease_seconds())
-    for where, ambiguous in _due_queries(now):
-        want = limit - len(found)
+    until = now + timedelta(seconds=lease_seconds())
+    taken: list[tuple[queue.Lease, bool]] = []
+    for due, ambiguous in _DUE:
+        want = limit - len(taken)
         if want <= 0:
             break
-        stmt = (
-            select(Message)
-            .where(*where, *([Message.id.not_in(list(skip))] if skip else []))
-            .order_by(Message.next_attempt_at, Message.id)
-            .limit(want)
-            .with_for_update(skip_locked=True)
+        leases = queue.claim(
+            session,
+            MESSAGES,
+            now=now,
+            until=until,
+            owner=owner,
+            limit=want,
+            due=due + (_SKIP if skip else ""),
+            order_by="next_attempt_at, id",
+            params={"skip": sorted(skip)} if skip else None,
+            also="status = 'claimed', attempts = attempts + 1",
+            expanding=("skip",) if skip else (),
         )
-        for message in session.scalars(stmt).all():
-            # `claimed`: the dead worker had not started the send; `sending`: it had.
-            was_ambiguous = message.status == "sending" if ambiguous is None else ambiguous
-            message.status = "claimed"
-            message.lease_owner = owner[:64]
-            message.lease_until = lease_until
-            message.fence += 1
-            message.attempts += 1
-            found.append((message, Claim(message.id, message.fence, was_ambiguous, lease_until)))
-    return found
+        taken += [(lease, ambiguous) for lease in leases]
+    if not taken:
+        return []
+    messages = {
+        m.id: m
+        for m in session.scalars(
+            select(Message)
+            .where(Message.id.in_([lease.id for lease, _ in taken]))
+            .execution_options(populate_existing=True)
+        )
+    }
+    return [
+        (messages[lease.id], Claim(lease.id, lease.fence, ambiguous, lease.until))
+        for lease, ambiguous in taken
+        if lease.id in messages
+    ]
 
 
 def claim_one(
@@ -802,7 +814,7 @@ def _record_outcome(
         _hold(message, until, ambiguous=False)
         return
     if isinstance(outcome, AmbiguousError):
-        if provider.supports_dedup and message.attempts < MAX_ATTEMPTS:
+        if provider.supports_dedup and not RETRY.exhausted(message.attempts):
             # Retried later with the same de-duplication id: the provider drops a repeat.
             record_status(
                 session=session,
@@ -820,7 +832,9 @@ def _record_outcome(
             # Possibly delivered and cannot be checked: stop here rather than risk a duplicate.
             _flag_maybe_sent(session, ctx, message, provider, reason)
         return
-    if isinstance(outcome, TransientError) and message.attempts < _attempt_limit(message):
+    if isinstance(outcome, TransientError) and not _retry_policy(message).exhausted(
+        message.attempts
+    ):
         _retry_later(session, ctx, message, reason, rng)
         return
     if isinstance(outcome, PermanentError) and outcome.suppress:
@@ -889,9 +903,9 @@ def throttle_channel(
     )
 
 
-def _attempt_limit(message: Message) -> int:
+def _retry_policy(message: Message) -> RetryPolicy:
     has_fallback = message.chain_index + 1 < len(message.channel_chain or [])
-    return ATTEMPTS_BEFORE_FALLBACK if has_fallback else MAX_ATTEMPTS
+    return RETRY_BEFORE_FALLBACK if has_fallback else RETRY
 
 
 def _flag_maybe_sent(

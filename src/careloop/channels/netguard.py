@@ -15,7 +15,6 @@ second resolution of the name. Redirects are never followed."""
 from __future__ import annotations
 
 import ipaddress
-import os
 import socket
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -25,6 +24,7 @@ import httpx
 
 from careloop.channels.base import PermanentError, TransientError
 from careloop.channels.http import DEFAULT_TIMEOUT_SECONDS, call
+from careloop.core.settings import current_settings
 
 Resolver = Callable[[str], list[str]]
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -42,9 +42,10 @@ class TargetRefused(PermanentError):
 
 
 def private_network_allowed() -> bool:
-    """The instance setting (environment, read at each check so a test or an operator can
-    change it without a restart of the settings cache); never a shop setting."""
-    return os.environ.get(ALLOW_PRIVATE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    """The instance setting `allow_private_network` (CARELOOP_ALLOW_PRIVATE_NETWORK), read
+    at each check so a test or an operator can change it without a restart; never a shop
+    setting."""
+    return current_settings().allow_private_network
 
 
 def _allowed(allow_private: bool | None) -> bool:

@@ -1,4 +1,10 @@
-"""Configuration from CARELOOP_* environment variables or careloop.toml."""
+"""Configuration from CARELOOP_* environment variables or careloop.toml.
+
+This is the one place that reads the environment (tests/core/test_settings_only.py checks):
+everything else asks the settings object. `get_settings()` is read once per process;
+`current_settings()` reads again, for the few instance switches a test or an operator may
+flip while the process runs (leases, the private-network switch, the password hash cost).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +12,15 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import field_validator
+from pydantic import ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from careloop.core.errors import FieldError, ValidationFailed
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
@@ -59,6 +67,29 @@ class Settings(BaseSettings):
     mail_username: str = ""
     mail_password: str = ""
     mail_from: str = ""
+    # Queue leases (core/queue.py): a worker that dies holding a claim is replaced after
+    # this many seconds (docs/decisions/0023).
+    journey_lease_seconds: int = 60
+    channel_lease_seconds: int = 120
+    # Outbound webhooks and providers may reach private addresses (an instance setting for
+    # a closed network, never a shop's: channels/netguard.py).
+    allow_private_network: bool = False
+    # "fast": the cheapest argon2 parameters, for the test suite only (shops/passwords.py).
+    password_hash: str = ""
+    # Secrets at rest (db/crypto.py): the key is CARELOOP_SECRET_KEY (`secret_key`) when
+    # set, else a key file (`key_file`, default next to the SQLite file); older keys that
+    # still decrypt, comma separated.
+    previous_secret_keys: str = ""
+    key_file: str = ""
+    # "json": one JSON object per log line (logging.py).
+    log_format: str = ""
+
+    @field_validator("journey_lease_seconds", "channel_lease_seconds")
+    @classmethod
+    def _lease_is_positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError(f"must be a whole number of seconds >= 1, got {value!r}")
+        return value
 
     @field_validator("base_url")
     @classmethod
@@ -88,3 +119,20 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def current_settings() -> Settings:
+    """The settings as the environment and careloop.toml say now (not cached). A bad value
+    is a ValidationFailed naming its environment variable (CARELOOP_<FIELD>)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "CARELOOP_" + "_".join(str(part) for part in error["loc"]).upper(),
+                    f"{error['msg']}, got {error.get('input')!r}",
+                )
+                for error in exc.errors()
+            ]
+        ) from None

@@ -33,6 +33,7 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.types import TypeEngine
 
 from careloop.core.errors import CareloopError
+from careloop.core.settings import current_settings
 
 ENV_KEY = "CARELOOP_SECRET_KEY"
 ENV_PREVIOUS = "CARELOOP_PREVIOUS_SECRET_KEYS"
@@ -67,7 +68,7 @@ def create_private_file(path: Path, content: bytes = b"") -> bool:
 
 def key_file_for(database_url: str) -> Path:
     """Where the key file of the database at `database_url` is (or will be)."""
-    if configured := os.environ.get(ENV_KEY_FILE):
+    if configured := current_settings().key_file:
         return Path(configured)
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
@@ -86,15 +87,16 @@ class Keys:
 
     @property
     def from_environment(self) -> bool:
-        return bool(os.environ.get(ENV_KEY))
+        return bool(current_settings().secret_key)
 
     def key_file(self) -> Path:
         return key_file_for(self.database_url)
 
     def load(self) -> list[bytes]:
         if self.from_environment:
-            previous = os.environ.get(ENV_PREVIOUS, "")
-            return [fernet_key(os.environ[ENV_KEY])] + [
+            settings = current_settings()
+            previous = settings.previous_secret_keys
+            return [fernet_key(settings.secret_key or "")] + [
                 fernet_key(k) for k in previous.split(",") if k.strip()
             ]
         path = self.key_file()

@@ -9,18 +9,17 @@ never committed, and every effect is keyed `enr:<enrollment>:<step>`.
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import threading
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import TextClause, bindparam, select, text, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from careloop.core import queue
 from careloop.core.clock import Clock
-from careloop.db.base import UTCDateTime
+from careloop.core.queue import Lease, LostLease, RetryPolicy, worker_id
+from careloop.core.settings import current_settings
 from careloop.journeys.batch import ENROLLMENTS, Batch, Row, load_batch
 from careloop.journeys.effects import Effects
 from careloop.journeys.engine import EnrollmentState, StepRunner
@@ -29,60 +28,39 @@ from careloop.journeys.service import definition_of
 
 log = logging.getLogger("careloop.journeys")
 
-# How long a claim is ours; a worker that dies holding it is replaced after this.
-LEASE_SECONDS = int(os.environ.get("CARELOOP_JOURNEY_LEASE_SECONDS", "60"))
+# How long a claim is ours by default (setting `journey_lease_seconds`,
+# CARELOOP_JOURNEY_LEASE_SECONDS); a worker that dies holding it is replaced after this.
+LEASE_SECONDS = 60
 CLAIM_BATCH = 100
 CLAIM_INDEX = "ix_journey_enrollments_runnable_due"
-# A step that raises is retried after this delay, at most MAX_ATTEMPTS times in a row.
+# A step that raises is retried after RETRY_SECONDS x the attempts so far, and given up
+# (the enrollment exits) after MAX_ATTEMPTS in a row.
 RETRY_SECONDS = 300
 MAX_ATTEMPTS = 5
-
-
-class LostLease(Exception):
-    """Another worker took the enrollment over; this run's effects must be rolled back."""
+RETRY = RetryPolicy(base_seconds=RETRY_SECONDS, max_attempts=MAX_ATTEMPTS, growth="linear")
 
 
 @dataclass(frozen=True, order=True)
-class Claim:
-    enrollment_id: int
-    fence: int
+class Claim(Lease):
+    """A claimed enrollment: the queue's lease on its row."""
+
+    @property
+    def enrollment_id(self) -> int:
+        return self.id
 
 
-def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"
+__all__ = ["Claim", "LostLease", "worker_id"]
 
 
-# One statement claims a batch. The subquery walks the partial index on due_at of runnable
-# rows in order and stops after `limit` rows (through (status, due_at) and two statuses it
-# had to sort every due row, for every batch); SQLite is told the index by name, as
-# without statistics it picks the other one. On PostgreSQL the rows are picked FOR UPDATE
-# SKIP LOCKED, so racing workers get disjoint batches without waiting for each other.
-_CLAIM = """
-UPDATE journey_enrollments
-SET lease_owner = :owner, lease_until = :until, fence = fence + 1
-WHERE id IN (
-    SELECT id FROM journey_enrollments {indexed_by}
-    WHERE {runnable} AND due_at <= :now
-      AND (lease_until IS NULL OR lease_until < :now)
-      AND journey_id IN :journeys
-    ORDER BY due_at
-    LIMIT :limit {lock}
-)
-RETURNING id, fence
-"""
+def lease_seconds() -> int:
+    """The journey lease, from the settings object (read at each claim)."""
+    return current_settings().journey_lease_seconds
 
 
-def _claim_statement(dialect: str) -> TextClause:
-    sql = _CLAIM.format(
-        indexed_by=f"INDEXED BY {CLAIM_INDEX}" if dialect == "sqlite" else "",
-        runnable=RUNNABLE_SQL,  # word for word the partial index's condition
-        lock="FOR UPDATE SKIP LOCKED" if dialect == "postgresql" else "",
-    )
-    return text(sql).bindparams(
-        bindparam("now", type_=UTCDateTime()),
-        bindparam("until", type_=UTCDateTime()),
-        bindparam("journeys", expanding=True),
-    )
+# The due condition repeats the partial index's condition word for word (the claim walks
+# the index on due_at of runnable rows in order and stops after `limit` rows); SQLite is
+# told the index by name, as without statistics it picks the other one.
+_DUE = f"{RUNNABLE_SQL} AND due_at <= :q_now AND journey_id IN :journeys"
 
 
 def claim_due(
@@ -100,17 +78,20 @@ def claim_due(
         active &= set(journey_ids)
     if not active:
         return []
-    rows = session.execute(
-        _claim_statement(session.get_bind().dialect.name),
-        {
-            "owner": owner,
-            "until": now + timedelta(seconds=LEASE_SECONDS),
-            "now": now,
-            "journeys": sorted(active),
-            "limit": limit,
-        },
-    ).all()
-    return sorted(Claim(int(i), int(f)) for i, f in rows)
+    leases = queue.claim(
+        session,
+        ENROLLMENTS,
+        now=now,
+        until=queue.lease_until(clock, lease_seconds()),
+        owner=owner,
+        limit=limit,
+        due=_DUE,
+        order_by="due_at",
+        params={"journeys": sorted(active)},
+        index=CLAIM_INDEX,
+        expanding=("journeys",),
+    )
+    return [Claim(lease.id, lease.fence, lease.until) for lease in leases]
 
 
 def run_claimed(*, session: Session, clock: Clock, claim: Claim, effects: Effects) -> int:
@@ -199,21 +180,14 @@ def _ended(row: Row, reason: str) -> EnrollmentState:
 
 # The fenced write-back, built once: only the worker whose claim is still the latest
 # (fence unchanged since its claim) may move the enrollment on.
-_WRITE_BACK = (
-    update(ENROLLMENTS)
-    .where(ENROLLMENTS.c.id == bindparam("w_id"), ENROLLMENTS.c.fence == bindparam("w_fence"))
-    .values(
-        step_id=bindparam("w_step_id"),
-        status=bindparam("w_status"),
-        due_at=bindparam("w_due_at"),
-        context=bindparam("w_context"),
-        exit_reason=bindparam("w_exit_reason"),
-        finished_at=bindparam("w_finished_at"),
-        updated_at=bindparam("w_updated_at"),
-        fence=ENROLLMENTS.c.fence + 1,
-        lease_owner=None,
-        lease_until=None,
-    )
+_WRITE_BACK = queue.fenced_update(ENROLLMENTS).values(
+    step_id=bindparam("w_step_id"),
+    status=bindparam("w_status"),
+    due_at=bindparam("w_due_at"),
+    context=bindparam("w_context"),
+    exit_reason=bindparam("w_exit_reason"),
+    finished_at=bindparam("w_finished_at"),
+    updated_at=bindparam("w_updated_at"),
 )
 
 
@@ -222,8 +196,6 @@ def _write(
 ) -> None:
     """Write every result back under its fence in one executemany; LostLease if any row
     was taken over meanwhile (the caller rolls back)."""
-    if not results:
-        return
     now = clock.now()
     params = []
     for claim, state in results:
@@ -231,8 +203,7 @@ def _write(
         context.pop("attempts", None)
         params.append(
             {
-                "w_id": claim.enrollment_id,
-                "w_fence": claim.fence,
+                **queue.fence_params(claim),
                 "w_step_id": state.step_id,
                 "w_status": state.status,
                 "w_due_at": state.due_at,
@@ -242,16 +213,21 @@ def _write(
                 "w_updated_at": now,
             }
         )
-    connection = session.connection()
-    result = connection.execute(_WRITE_BACK, params)
-    if len(params) > 1 and not connection.dialect.supports_sane_multi_rowcount:
-        raise RuntimeError("the database driver cannot count an executemany's rows")
-    if result.rowcount != len(params):
-        raise LostLease(*(claim.enrollment_id for claim, _ in results))
+    queue.complete(session, _WRITE_BACK, params)
+
+
+_FAILED = queue.fenced_update(ENROLLMENTS).values(
+    context=bindparam("x_context"),
+    updated_at=bindparam("x_now"),
+    due_at=bindparam("x_due_at"),
+    status=bindparam("x_status"),
+    exit_reason=bindparam("x_exit_reason"),
+    finished_at=bindparam("x_finished_at"),
+)
 
 
 def record_failure(*, session: Session, clock: Clock, claim: Claim, error: BaseException) -> None:
-    """Retry a failing step later; give up (exit) after MAX_ATTEMPTS in a row."""
+    """Retry a failing step later (RETRY); give up (exit) after MAX_ATTEMPTS in a row."""
     row = session.get(JourneyEnrollment, claim.enrollment_id, populate_existing=True)
     if row is None or row.fence != claim.fence:
         return
@@ -260,24 +236,27 @@ def record_failure(*, session: Session, clock: Clock, claim: Claim, error: BaseE
     context["attempts"] = attempts
     context["last_error"] = f"{type(error).__name__}: {error}"[:500]
     now = clock.now()
-    values: dict[str, object] = {
-        "context": context,
-        "fence": JourneyEnrollment.fence + 1,
-        "lease_owner": None,
-        "lease_until": None,
-        "updated_at": now,
-        "due_at": now + timedelta(seconds=RETRY_SECONDS * attempts),
-    }
-    if attempts >= MAX_ATTEMPTS:
-        values.update(
-            status="exited", exit_reason=f"failed {attempts} times", due_at=None, finished_at=now
+    retry_at = RETRY.retry_at(attempts, clock)
+    given_up = retry_at is None
+    try:
+        queue.complete(
+            session,
+            _FAILED,
+            [
+                {
+                    **queue.fence_params(claim),
+                    "x_context": context,
+                    "x_now": now,
+                    "x_due_at": retry_at,
+                    "x_status": "exited" if given_up else row.status,
+                    "x_exit_reason": f"failed {attempts} times" if given_up else row.exit_reason,
+                    "x_finished_at": now if given_up else row.finished_at,
+                }
+            ],
         )
-    session.execute(
-        update(JourneyEnrollment)
-        .where(JourneyEnrollment.id == claim.enrollment_id, JourneyEnrollment.fence == claim.fence)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    except LostLease:
+        return  # taken over since we looked: the new owner decides
+    session.expire(row)
 
 
 def run_due(
@@ -313,7 +292,7 @@ def run_due(
                     clock=clock,
                     claims=claims,
                     effects=effects,
-                    stop_after=clock.now() + timedelta(seconds=LEASE_SECONDS / 4),
+                    stop_after=clock.now() + timedelta(seconds=lease_seconds() / 4),
                 )
             done += ran
         except Exception as exc:  # the transaction rolled back: nothing of it is written
@@ -324,19 +303,9 @@ def run_due(
     return done
 
 
-_RENEW = (
-    update(ENROLLMENTS)
-    .where(ENROLLMENTS.c.id == bindparam("r_id"), ENROLLMENTS.c.fence == bindparam("r_fence"))
-    .values(lease_until=bindparam("r_until"))
-)
-
-
 def _renew(session: Session, clock: Clock, claims: Sequence[Claim]) -> None:
     """Extend the leases of claims still ours (same fence); others are skipped later."""
-    until = clock.now() + timedelta(seconds=LEASE_SECONDS)
-    session.connection().execute(
-        _RENEW, [{"r_id": c.enrollment_id, "r_fence": c.fence, "r_until": until} for c in claims]
-    )
+    queue.renew(session, ENROLLMENTS, claims, queue.lease_until(clock, lease_seconds()))
 
 
 def _run_one_by_one(

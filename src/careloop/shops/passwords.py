@@ -7,10 +7,10 @@ real login re-hashes it with the production parameters (`needs_rehash`)."""
 
 from __future__ import annotations
 
-import os
-
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from careloop.core.settings import current_settings
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
@@ -20,7 +20,7 @@ _FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 def _hasher() -> PasswordHasher:
-    return _FAST if os.environ.get("CARELOOP_PASSWORD_HASH") == "fast" else _PRODUCTION
+    return _FAST if current_settings().password_hash == "fast" else _PRODUCTION
 
 
 def password_problem(password: str) -> str | None:
