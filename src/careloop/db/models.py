@@ -29,7 +29,6 @@ from careloop.customers.models import Consent, Customer, CustomerIdentity, Timel
 from careloop.db.base import Base
 from careloop.db.secrets import InstanceSecret
 from careloop.feedback.models import (
-    FeedbackCursor,
     Review,
     ReviewRequest,
     Survey,
@@ -60,7 +59,6 @@ from careloop.shops.models import (
 from careloop.support.models import (
     SlaPolicyRow,
     StaffTask,
-    SupportCursor,
     Ticket,
     TicketEventRow,
     TicketMessage,
@@ -86,7 +84,6 @@ __all__ = [
     "CustomerIdentity",
     "CustomerSegment",
     "Entitlement",
-    "FeedbackCursor",
     "GroupMember",
     "InstanceSecret",
     "Journey",
@@ -119,7 +116,6 @@ __all__ = [
     "StaffSession",
     "StaffTask",
     "StaffUser",
-    "SupportCursor",
     "Suppression",
     "Survey",
     "SurveyResponse",

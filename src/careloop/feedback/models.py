@@ -116,13 +116,3 @@ class ReviewRequest(Base):
     outcome: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class FeedbackCursor(Base):
-    """How far feedback has read the timeline (journeys own `dispatched_at`)."""
-
-    __tablename__ = "feedback_cursors"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    position: Mapped[int] = mapped_column(BigInteger)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

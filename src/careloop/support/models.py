@@ -181,14 +181,3 @@ class SlaPolicyRow(Base):
     business_hours: Mapped[bool] = mapped_column(Boolean, default=True)
     warn_before_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class SupportCursor(Base):
-    """How far a support worker task has read the timeline (its own marker; journeys own
-    `timeline_events.dispatched_at`)."""
-
-    __tablename__ = "support_cursors"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    position: Mapped[int] = mapped_column(BigInteger, default=0)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
