@@ -93,7 +93,7 @@ def append(
         topic=topic[:64],
         external_id=external_id[:128],
         order_key=order_key[:200],
-        digest=payload_digest(payload),
+        payload_sha256=payload_digest(payload),
         payload=payload,
         received_at=clock.now(),
         state=PENDING,
@@ -108,7 +108,7 @@ def append(
                 IngestInboxRow.shop_id == shop_id,
                 IngestInboxRow.source == source,
                 IngestInboxRow.external_id == row.external_id,
-                IngestInboxRow.digest == row.digest,
+                IngestInboxRow.payload_sha256 == row.payload_sha256,
             )
         ).one()
         return Appended(existing.id, existing.state, duplicate=True, queued_behind=False)

@@ -115,7 +115,7 @@ class IngestInboxRow(Base):
 
     __tablename__ = "ingest_inbox"
     __table_args__ = (
-        UniqueConstraint("shop_id", "source", "external_id", "digest"),
+        UniqueConstraint("shop_id", "source", "external_id", "payload_sha256"),
         # The worker's claim: the oldest pending rows, and for each the earlier rows of its order.
         Index("ix_ingest_inbox_state_id", "state", "id"),
         Index("ix_ingest_inbox_shop_order_key", "shop_id", "order_key", "id"),
@@ -130,7 +130,7 @@ class IngestInboxRow(Base):
     external_id: Mapped[str] = mapped_column(String(128))
     # Rows with the same key are applied in the order they were received.
     order_key: Mapped[str] = mapped_column(String(200))
-    digest: Mapped[str] = mapped_column(String(64))  # sha256 hex of the payload
+    payload_sha256: Mapped[str] = mapped_column(String(64))
     payload: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     state: Mapped[str] = mapped_column(String(16), default="pending")  # see inbox.STATES

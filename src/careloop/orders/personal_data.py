@@ -64,7 +64,7 @@ INGEST_INBOX = PersonalData(
         "topic": "an event name (orders/create)",
         "external_id": "the shop's order id or the platform's delivery id (de-duplication)",
         "order_key": "the same order id, which keeps one order's events in order",
-        "digest": "a hash of the payload, for de-duplication",
+        "payload_sha256": "a hash of the payload, for de-duplication",
     },
 )
 

@@ -29,7 +29,7 @@ def upgrade() -> None:
         sa.Column("topic", sa.String(length=64), nullable=False),
         sa.Column("external_id", sa.String(length=128), nullable=False),
         sa.Column("order_key", sa.String(length=200), nullable=False),
-        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("payload_sha256", sa.String(length=64), nullable=False),
         sa.Column("payload", sa.Text(), nullable=False),
         sa.Column(
             "received_at", careloop.db.migration_types.UTCDateTime(timezone=True), nullable=False
@@ -51,8 +51,8 @@ def upgrade() -> None:
             "shop_id",
             "source",
             "external_id",
-            "digest",
-            name=op.f("uq_ingest_inbox_shop_id_source_external_id_digest"),
+            "payload_sha256",
+            name=op.f("uq_ingest_inbox_shop_id_source_external_id_payload_sha256"),
         ),
     )
     op.create_index("ix_ingest_inbox_state_id", "ingest_inbox", ["state", "id"])
