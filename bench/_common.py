@@ -50,3 +50,22 @@ def stopwatch() -> Iterator[Stopwatch]:
 
 def rate(count: int, seconds: float) -> str:
     return f"{count / seconds:>12,.0f}/s" if seconds > 0 else "n/a"
+
+
+def drain_inbox(url: str) -> tuple[int, float]:
+    """Apply the whole ingest inbox with the worker's own pass (careloop.orders.inbox);
+    returns the rows handled and the seconds it took."""
+    import careloop.connectors.ingest  # noqa: F401  (the platforms' appliers)
+    from careloop.core.clock import SystemClock
+    from careloop.db.engine import make_engine, make_session_factory
+    from careloop.orders.inbox import apply_pass
+
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    done = 0
+    started = time.perf_counter()
+    while did := apply_pass(sessions, SystemClock()):
+        done += did
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    return done, seconds

@@ -16,6 +16,7 @@ TASK_MODULES: list[str] = [
     "careloop.journeys.tasks",
     "careloop.loyalty.tasks",
     "careloop.metrics.tasks",
+    "careloop.orders.tasks",
     "careloop.segments.tasks",
     "careloop.support.tasks",
 ]

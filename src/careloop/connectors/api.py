@@ -1,8 +1,9 @@
 """`POST /api/v1/webhooks/{platform}/{shop}`: authenticated by the platform's signature.
 
-Answers: 200 for every correctly signed delivery (applied, duplicate, or parked for staff),
-401 bad signature, 404 unknown shop or connector, 413 oversized body. Never a 4xx for what a
-delivery says: platforms switch off webhooks that keep failing."""
+Answers: 200 for every correctly signed delivery (applied, duplicate, parked for staff, or
+queued in the ingest inbox for the worker: careloop.connectors.ingest), 401 bad signature,
+404 unknown shop or connector, 413 oversized body. Never a 4xx for what a delivery says:
+platforms switch off webhooks that keep failing."""
 
 from __future__ import annotations
 
@@ -11,13 +12,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from careloop.connectors.service import (
-    BodyTooLarge,
-    SignatureRejected,
-    receive_webhook,
-    verify_subscription,
-)
-from careloop.web.deps import Ctx, SessionDep
+from careloop.connectors.ingest import accept_webhook
+from careloop.connectors.service import BodyTooLarge, SignatureRejected, verify_subscription
+from careloop.web.deps import Ctx, DatabaseTurn, SessionDep
+from careloop.web.prefer import prefers_async
 
 router = APIRouter(tags=["connectors"])
 
@@ -33,28 +31,33 @@ def post_webhook(
     shop: str,
     request: Request,
     body: Annotated[bytes, Depends(raw_body)],
-    session: SessionDep,
+    _turn: DatabaseTurn,
     ctx: Ctx,
 ) -> JSONResponse:
-    """One delivery from a shop platform; the same delivery twice is stored once."""
+    """One delivery from a shop platform, stored in the ingest inbox before it is answered;
+    the same delivery twice is stored once."""
     headers = {k.lower(): v for k, v in request.headers.items()}
     try:
-        receipt = receive_webhook(
-            session=session,
+        receipt, inbox_id = accept_webhook(
+            sessions=ctx.sessions,
             clock=ctx.clock,
             shop_slug=shop,
             platform=platform,
             headers=headers,
             body=body,
+            respond_async=prefers_async(request.headers.get("prefer")),
         )
     except SignatureRejected as exc:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(exc)) from None
     except BodyTooLarge as exc:
         raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, str(exc)) from None
-    return JSONResponse(
-        {"status": receipt.status, "delivery_id": receipt.delivery_id, "result": receipt.result},
-        status_code=receipt.http_status,
-    )
+    answer: dict[str, str | int | None] = {
+        "status": receipt.status,
+        "delivery_id": receipt.delivery_id,
+        "result": receipt.result,
+        "inbox_id": inbox_id,
+    }
+    return JSONResponse(answer, status_code=receipt.http_status)
 
 
 @router.get("/webhooks/{platform}/{shop}", response_class=PlainTextResponse)

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from careloop.connectors.models import WebhookDelivery
 from careloop.connectors.service import PARKED_STATES
 from careloop.core.attention import URGENT, AttentionItem, register_attention
+from careloop.orders.inbox import FAILED
+from careloop.orders.models import IngestInboxRow
 
 CONNECTORS_URL = "/settings/connectors"
 CAUSE_LENGTH = 80
@@ -58,4 +60,39 @@ def parked_items(session: Session, shop: Any, now: datetime) -> list[AttentionIt
     return items
 
 
-register_attention("connectors", parked_items)
+def inbox_items(session: Session, shop: Any, now: datetime) -> list[AttentionItem]:
+    """Accepted orders and webhooks the ingest inbox could not apply (careloop.orders.inbox),
+    one line per source and cause."""
+    rows = session.execute(
+        select(IngestInboxRow.source, IngestInboxRow.error, func.count())
+        .where(IngestInboxRow.shop_id == shop.id, IngestInboxRow.state == FAILED)
+        .group_by(IngestInboxRow.source, IngestInboxRow.error)
+    ).all()
+    causes: dict[tuple[str, str], int] = {}
+    for source, error, n in rows:
+        key = (str(source), parked_cause(error))
+        causes[key] = causes.get(key, 0) + int(n)
+    items = []
+    for (source, cause), n in sorted(causes.items()):
+        shown = cause.replace("{", "{{").replace("}", "}}")
+        items.append(
+            AttentionItem(
+                key=f"connectors.inbox_failed:{source}:{cause}",
+                count=n,
+                text={
+                    "en": f"{{n}} received {source} orders or webhooks not applied: {shown}",
+                    "vi": f"{{n}} đơn hoặc webhook {source} đã nhận chưa áp dụng được: {shown}",
+                },
+                fix_url=CONNECTORS_URL,
+                fix_text={"en": "Fix and retry", "vi": "Sửa và thử lại"},
+                severity=URGENT,
+            )
+        )
+    return items
+
+
+def attention_items(session: Session, shop: Any, now: datetime) -> list[AttentionItem]:
+    return parked_items(session, shop, now) + inbox_items(session, shop, now)
+
+
+register_attention("connectors", attention_items)

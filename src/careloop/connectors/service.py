@@ -121,16 +121,28 @@ def connectors_of(session: Session, shop_id: int) -> list[Connector]:
     )
 
 
-def receive_webhook(
+@dataclass(frozen=True)
+class Verified:
+    """A delivery whose signature is the connector's: what the inbox stores about it."""
+
+    shop_id: int
+    platform: str
+    topic: str
+    delivery_id: str
+    # Deliveries about one platform order (or product, customer) are applied in order.
+    order_key: str
+
+
+def verify_delivery(
     *,
     session: Session,
-    clock: Clock,
     shop_slug: str,
     platform: str,
     headers: Mapping[str, str],
     body: bytes,
-) -> Receipt:
-    """Verify, de-duplicate, store, then apply or park one delivery. Header keys are lower-case."""
+) -> Verified | Receipt:
+    """Check size, shop, connector and signature; a WooCommerce ping is answered at once
+    (the Receipt). Raises NotFound, BodyTooLarge, SignatureRejected. Header keys lower-case."""
     spec = platform_named(platform)
     if len(body) > MAX_BODY_BYTES:
         raise BodyTooLarge(f"body of {len(body)} bytes; at most {MAX_BODY_BYTES}")
@@ -145,10 +157,44 @@ def receive_webhook(
     topic = spec.topic(headers)
     data, _problem = parse_body(body)
     delivery_id = spec.delivery_id(headers, connector.mapping or {}, data, body)
-    delivery = _claim(session, clock, shop, spec.name, delivery_id, topic, body)
+    subject = (data or {}).get("order_id") or (data or {}).get("id")
+    subject_key = str(subject)[:100] if isinstance(subject, (str, int)) else delivery_id
+    return Verified(shop.id, spec.name, topic, delivery_id, f"{spec.name}:{subject_key}")
+
+
+def apply_delivery(
+    *, session: Session, clock: Clock, shop: Shop, verified: Verified, body: bytes
+) -> Receipt:
+    """Store a verified delivery in the delivery log, then apply or park it (the inbox's
+    applier for platform sources); a delivery already processed is a duplicate."""
+    spec = platform_named(verified.platform)
+    connector = find_connector(session, shop.id, spec.name)
+    if connector is None:
+        raise NotFound(f"{spec.label} connector of shop", shop.slug)
+    delivery = _claim(session, clock, shop, spec.name, verified.delivery_id, verified.topic, body)
     if delivery is None:
-        return Receipt("duplicate", delivery_id, "already received; stored once")
+        return Receipt("duplicate", verified.delivery_id, "already received; stored once")
     return _process(session, clock, shop, spec, connector, delivery)
+
+
+def receive_webhook(
+    *,
+    session: Session,
+    clock: Clock,
+    shop_slug: str,
+    platform: str,
+    headers: Mapping[str, str],
+    body: bytes,
+) -> Receipt:
+    """Verify, de-duplicate, store, then apply or park one delivery in one transaction (the
+    route goes through the ingest inbox instead: careloop.connectors.ingest)."""
+    verified = verify_delivery(
+        session=session, shop_slug=shop_slug, platform=platform, headers=headers, body=body
+    )
+    if isinstance(verified, Receipt):
+        return verified
+    shop = session.get_one(Shop, verified.shop_id)
+    return apply_delivery(session=session, clock=clock, shop=shop, verified=verified, body=body)
 
 
 def replay_delivery(*, session: Session, clock: Clock, shop: Shop, delivery_pk: int) -> Receipt:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import delete, inspect, select
 from sqlalchemy.orm import Session
 
+import careloop.connectors.ingest  # noqa: F401  (registers the platforms' inbox appliers)
 from careloop.audit.service import audit
 from careloop.connectors.models import Connector
 from careloop.context import AppContext
@@ -27,6 +28,7 @@ DATA_TABLES = frozenset(
         "support_ticket_messages",
         "loyalty_processed_events",
         "webhook_deliveries",
+        "ingest_inbox",
     }
 )
 

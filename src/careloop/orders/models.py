@@ -107,3 +107,33 @@ class OrderLine(Base):
     product_name: Mapped[str] = mapped_column(String(300), default="")
     quantity: Mapped[int] = mapped_column(Integer, default=1)
     unit_price_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class IngestInboxRow(Base):
+    """One accepted order or webhook, stored before it is applied (careloop.orders.inbox):
+    the acknowledgement is this row's commit; the worker applies it later, exactly once."""
+
+    __tablename__ = "ingest_inbox"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "source", "external_id", "payload_sha256"),
+        # The worker's claim: the oldest pending rows, and for each the earlier rows of its order.
+        Index("ix_ingest_inbox_state_id", "state", "id"),
+        Index("ix_ingest_inbox_shop_order_key", "shop_id", "order_key", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    # "api" or the platform name (shopify, woocommerce, haravan, sapo, generic).
+    source: Mapped[str] = mapped_column(String(32))
+    topic: Mapped[str] = mapped_column(String(64), default="")
+    # The idempotency key: the API's order_id, or the webhook's delivery identity.
+    external_id: Mapped[str] = mapped_column(String(128))
+    # Rows with the same key are applied in the order they were received.
+    order_key: Mapped[str] = mapped_column(String(200))
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # see inbox.STATES
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

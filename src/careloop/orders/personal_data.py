@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from careloop.core.personal_data import Person, PersonalData, customer_link
-from careloop.orders.models import Order, OrderLine
+from careloop.orders.models import IngestInboxRow, Order, OrderLine
 
 
 def export_orders(session: Session, person: Person) -> list[dict[str, Any]]:
@@ -50,4 +50,22 @@ ORDER_LINES = PersonalData(
     exported=False,  # inside each order of the orders section
 )
 
-DECLARATIONS = (ORDERS, ORDER_LINES)
+# Accepted orders and webhooks waiting to be applied, or kept after (careloop.orders.inbox):
+# their payloads name the person. Erased, a row keeps its keys (a redelivery stays a
+# duplicate) and is never applied: its payload is gone.
+INGEST_INBOX = PersonalData(
+    name="ingest_inbox",
+    table=IngestInboxRow.__table__,  # type: ignore[arg-type]
+    label={"en": "Received orders and webhooks", "vi": "Đơn hàng và webhook đã nhận"},
+    search=("payload", "error"),
+    blank={"payload": "", "error": "erased", "state": "erased"},
+    kept={
+        "source": "api or a platform name",
+        "topic": "an event name (orders/create)",
+        "external_id": "the shop's order id or the platform's delivery id (de-duplication)",
+        "order_key": "the same order id, which keeps one order's events in order",
+        "payload_sha256": "a hash of the payload, for de-duplication",
+    },
+)
+
+DECLARATIONS = (ORDERS, ORDER_LINES, INGEST_INBOX)

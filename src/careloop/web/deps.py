@@ -58,6 +58,10 @@ async def database_turn(ctx: Ctx) -> AsyncIterator[None]:
         yield
 
 
+# A request's turn at the database, for routes that open their own short transactions.
+DatabaseTurn = Annotated[None, Depends(database_turn, scope="function")]
+
+
 def get_session(
     ctx: Ctx, _turn: Annotated[None, Depends(database_turn, scope="function")]
 ) -> Iterator[Session]:

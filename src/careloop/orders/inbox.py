@@ -1,0 +1,269 @@
+"""The ingest inbox: accepted orders and webhooks are stored first, applied after.
+
+A delivery is acknowledged by the commit of one small row (`append`), so a flash sale's
+webhooks are answered at the speed of an insert and nothing accepted can be lost. The worker
+then applies the inbox in batches (`apply_batch`): one transaction per batch, in which each
+row's effects and its change of state commit together, so a crash re-applies nothing twice.
+Rows of one order (`order_key`) are applied in the order they were received: a row is taken
+only when no earlier row of its order is still pending, which also holds between workers on
+PostgreSQL (an earlier row claimed by another worker is still pending to everyone else).
+
+What a row says is applied by its source's applier (`register_applier`): "api" here, each
+platform's in careloop.connectors.ingest. A row whose content is refused (a CareloopError) is
+marked failed at once, with the reason; a row that breaks unexpectedly is tried again on the
+next batches and marked failed after MAX_ATTEMPTS, so one poison row never blocks its batch.
+See docs/decisions/0024-durable-ingest-inbox.md."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased, sessionmaker
+
+from careloop.core.clock import Clock
+from careloop.core.errors import CareloopError, FieldError, ValidationFailed
+from careloop.db.engine import transaction
+from careloop.orders.models import IngestInboxRow
+from careloop.orders.schemas import OrderIn
+from careloop.orders.service import upsert_order
+from careloop.shops.models import Shop
+
+log = logging.getLogger("careloop.orders.inbox")
+
+PENDING = "pending"
+APPLIED = "applied"
+FAILED = "failed"  # waits for staff (needs attention) with its error
+REJECTED = "rejected"  # refused while its caller waited: the caller got the error instead
+ERASED = "erased"  # its payload went with a person's erasure (orders.personal_data)
+STATES = (PENDING, APPLIED, FAILED, REJECTED, ERASED)
+MAX_ATTEMPTS = 5
+BATCH_SIZE = 200
+ERROR_LENGTH = 2000
+
+# (session, clock, shop, row) -> a one-line description of what was applied.
+Applier = Callable[[Session, Clock, Shop, IngestInboxRow], str]
+_APPLIERS: dict[str, Applier] = {}
+
+
+def register_applier(source: str, applier: Applier) -> None:
+    """Say how rows from `source` are applied (one applier per source)."""
+    _APPLIERS[source] = applier
+
+
+@dataclass(frozen=True)
+class Appended:
+    id: int
+    state: str
+    duplicate: bool  # the same payload from the same source and key was accepted before
+    queued_behind: bool  # other rows of the shop are still waiting to be applied
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str
+    result: str
+    error: Exception | None = None
+
+
+def payload_digest(payload: str) -> str:
+    return hashlib.sha256(payload.encode("utf-8", errors="replace")).hexdigest()
+
+
+def append(
+    *,
+    session: Session,
+    clock: Clock,
+    shop_id: int,
+    source: str,
+    topic: str,
+    external_id: str,
+    order_key: str,
+    payload: str,
+) -> Appended:
+    """Store one accepted delivery; the same (source, key, payload) again is stored once."""
+    row = IngestInboxRow(
+        shop_id=shop_id,
+        source=source,
+        topic=topic[:64],
+        external_id=external_id[:128],
+        order_key=order_key[:200],
+        payload_sha256=payload_digest(payload),
+        payload=payload,
+        received_at=clock.now(),
+        state=PENDING,
+        attempts=0,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        existing = session.scalars(
+            select(IngestInboxRow).where(
+                IngestInboxRow.shop_id == shop_id,
+                IngestInboxRow.source == source,
+                IngestInboxRow.external_id == row.external_id,
+                IngestInboxRow.payload_sha256 == row.payload_sha256,
+            )
+        ).one()
+        return Appended(existing.id, existing.state, duplicate=True, queued_behind=False)
+    waiting = session.scalar(
+        select(
+            exists().where(
+                IngestInboxRow.state == PENDING,
+                IngestInboxRow.shop_id == shop_id,
+                IngestInboxRow.id < row.id,
+            )
+        )
+    )
+    return Appended(row.id, PENDING, duplicate=False, queued_behind=bool(waiting))
+
+
+def apply_batch(
+    session: Session,
+    clock: Clock,
+    *,
+    limit: int = BATCH_SIZE,
+    order_key: tuple[int, str] | None = None,
+    up_to_id: int | None = None,
+    caller_id: int | None = None,
+) -> dict[int, Outcome]:
+    """Apply up to `limit` pending rows in the caller's transaction, oldest first, each order's
+    rows in received order. `order_key` (shop id, key) and `up_to_id` restrict the batch to
+    one order (a caller waiting for its own row); `caller_id` is that row: if it is refused,
+    it is marked rejected (the caller reports the error) rather than failed."""
+    outcomes: dict[int, Outcome] = {}
+    shops: dict[int, Shop] = {}
+    while len(outcomes) < limit:
+        rows = _claim(session, limit - len(outcomes), set(outcomes), order_key, up_to_id)
+        if not rows:
+            break
+        missing = {r.shop_id for r in rows} - set(shops)
+        if missing:
+            shops.update(
+                {s.id: s for s in session.scalars(select(Shop).where(Shop.id.in_(missing)))}
+            )
+        for row in rows:
+            outcomes[row.id] = _apply_one(
+                session, clock, shops[row.shop_id], row, caller=row.id == caller_id
+            )
+        session.flush()
+    return outcomes
+
+
+def apply_pass(sessions: sessionmaker[Session], clock: Clock) -> int:
+    """One batch in one transaction; returns how many rows it handled."""
+    with transaction(sessions) as session:
+        return len(apply_batch(session, clock))
+
+
+def apply_own(sessions: sessionmaker[Session], clock: Clock, row_id: int) -> Outcome:
+    """Apply one just-appended row now (with any earlier rows of its order), for a caller that
+    waits for the result. If the worker applied it meanwhile, its stored state is the answer."""
+    with transaction(sessions) as session:
+        row = session.get(IngestInboxRow, row_id)
+        if row is None:
+            return Outcome(FAILED, f"inbox row {row_id}: not found")
+        outcomes = apply_batch(
+            session,
+            clock,
+            order_key=(row.shop_id, row.order_key),
+            up_to_id=row_id,
+            caller_id=row_id,
+        )
+        if row_id in outcomes:
+            return outcomes[row_id]
+        session.refresh(row)
+        return Outcome(row.state, row.error or "")
+
+
+def retry(session: Session, row_id: int) -> None:
+    """Put a failed or rejected row back in the queue (its cause fixed, or sent again)."""
+    row = session.get(IngestInboxRow, row_id, with_for_update=True)
+    if row is not None and row.state in (FAILED, REJECTED):
+        row.state, row.attempts, row.error = PENDING, 0, None
+
+
+def _claim(
+    session: Session,
+    limit: int,
+    tried: set[int],
+    order_key: tuple[int, str] | None,
+    up_to_id: int | None,
+) -> list[IngestInboxRow]:
+    row, earlier = IngestInboxRow, aliased(IngestInboxRow)
+    blocked = exists().where(
+        earlier.shop_id == row.shop_id,
+        earlier.order_key == row.order_key,
+        earlier.id < row.id,
+        earlier.state == PENDING,
+    )
+    query = select(row).where(row.state == PENDING, ~blocked)
+    if tried:
+        query = query.where(row.id.not_in(tried))
+    if order_key is not None:
+        query = query.where(row.shop_id == order_key[0], row.order_key == order_key[1])
+    if up_to_id is not None:
+        query = query.where(row.id <= up_to_id)
+    query = query.order_by(row.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        # Workers share the backlog; a caller waiting for its own order waits its turn.
+        query = query.with_for_update(of=row, skip_locked=order_key is None)
+    return list(session.scalars(query.execution_options(populate_existing=True)))
+
+
+def _apply_one(
+    session: Session, clock: Clock, shop: Shop, row: IngestInboxRow, *, caller: bool
+) -> Outcome:
+    row.attempts += 1
+    applier = _APPLIERS.get(row.source)
+    try:
+        with session.begin_nested():
+            if applier is None:
+                raise ValidationFailed(
+                    [FieldError("source", f"no applier for {row.source!r} is installed")]
+                )
+            result = applier(session, clock, shop, row)
+    except CareloopError as exc:
+        row.state, row.error = (REJECTED if caller else FAILED), describe(exc)[:ERROR_LENGTH]
+        return Outcome(row.state, row.error, exc)
+    except Exception as exc:  # a poison row must not stop its batch; it is retried, then parked
+        row.error = f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
+        if row.attempts >= MAX_ATTEMPTS:
+            row.state = FAILED
+        log.warning("inbox row %s (attempt %s) failed: %s", row.id, row.attempts, row.error)
+        return Outcome(row.state, row.error, exc)
+    row.state, row.error, row.applied_at = APPLIED, None, clock.now()
+    return Outcome(APPLIED, result)
+
+
+def describe(exc: Exception) -> str:
+    """An error as staff read it: each field named (at most ten)."""
+    if isinstance(exc, ValidationFailed):
+        shown = "; ".join(str(e) for e in exc.errors[:10])
+        more = f" (+{len(exc.errors) - 10} more)" if len(exc.errors) > 10 else ""
+        return shown + more
+    return str(exc) or type(exc).__name__
+
+
+def apply_api_order(session: Session, clock: Clock, shop: Shop, row: IngestInboxRow) -> str:
+    """An order accepted by `POST /api/v1/orders`, upserted as the synchronous route does."""
+    try:
+        data = OrderIn.model_validate_json(row.payload)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            [
+                FieldError(".".join(str(p) for p in err["loc"]) or "body", err["msg"])
+                for err in exc.errors()
+            ]
+        ) from None
+    result = upsert_order(session=session, clock=clock, shop=shop, data=data, source="api")
+    return f"order {data.order_id} {'created' if result.created else 'updated'}"
+
+
+register_applier("api", apply_api_order)
