@@ -8,7 +8,7 @@ CARELOOP := $(VENV)/bin/careloop
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON := $(PY)
 
-.PHONY: run test install install-dev system-deps lint typecheck test-sqlite test-postgres bench clean
+.PHONY: run test install install-dev system-deps lint typecheck test-sqlite test-postgres test-unit bench clean
 
 $(UV):
 	$(PY) -m venv $(TOOLS)
@@ -45,6 +45,10 @@ lint:
 
 typecheck:
 	$(VENV)/bin/mypy src
+
+# The fast tier: callers against in-memory ports, no database (seconds).
+test-unit:
+	$(VENV)/bin/pytest -m unit tests/unit -n 0
 
 test-sqlite:
 	$(VENV)/bin/pytest -n 2 --dist loadfile

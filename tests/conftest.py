@@ -18,11 +18,13 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 
 from careloop.context import AppContext
+from careloop.core import ports
 from careloop.core.clock import VirtualClock
 from careloop.core.settings import Settings
 from careloop.db.engine import make_engine
 from careloop.db.migrate import upgrade
 from careloop.db.models import Base
+from careloop.ports_wiring import bind_default_ports
 from careloop.shops.models import Shop
 from careloop.shops.service import create_api_key, create_shop, create_user
 from careloop.web.app import create_app
@@ -39,6 +41,16 @@ def private_network_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
     targets (as an installation with its own mail server would). Tests of the outbound
     guard switch it back off with the `private_network_refused` fixture."""
     monkeypatch.setenv("CARELOOP_ALLOW_PRIVATE_NETWORK", "1")
+
+
+@pytest.fixture(autouse=True)
+def default_ports() -> Iterator[None]:
+    """Every port bound to the capability that provides it, afresh for each test (a test
+    that binds in-memory fakes cannot leak them into the next)."""
+    ports.reset()
+    bind_default_ports()
+    yield
+    ports.reset()
 
 
 @pytest.fixture

@@ -41,7 +41,9 @@ BadOutOpt = Annotated[
 def app_context() -> AppContext:
     """The application context (settings, database, clock) for one command run."""
     from careloop.context import build_context
+    from careloop.ports_wiring import bind_default_ports
 
+    bind_default_ports()
     return build_context()
 
 

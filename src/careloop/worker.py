@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 
 from careloop.context import AppContext
+from careloop.ports_wiring import bind_default_ports
 
 log = logging.getLogger("careloop.worker")
 
@@ -57,6 +58,7 @@ def run_once(ctx: AppContext, *, pause: Callable[[], None] | None = None) -> int
 
 
 def run_worker(ctx: AppContext, *, once: bool = False, stop: threading.Event | None = None) -> None:
+    bind_default_ports()
     stop = stop or threading.Event()
     event = stop
     sqlite = ctx.engine.dialect.name == "sqlite"

@@ -20,7 +20,6 @@ nothing silently lost).
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import random
@@ -49,6 +48,7 @@ from careloop.context import AppContext
 from careloop.core import queue
 from careloop.core.catalogue import catalogue_texts
 from careloop.core.events import MESSAGE_MAYBE_SENT, MESSAGE_REPLIED
+from careloop.core.ports import StaffTasks, port
 from careloop.core.queue import RetryPolicy, worker_id
 from careloop.core.settings import base_url_problem, current_settings
 from careloop.customers.models import Consent, Customer
@@ -171,21 +171,16 @@ class DbTokenStore:
         raise refused
 
     def _alert_owner(self, shop_id: int, reason: str) -> None:
-        try:
-            support = importlib.import_module("careloop.support.service")
-        except ImportError:
-            log.error("zalo token refresh refused for shop %s: %s", shop_id, reason)
-            return
         now = self.ctx.clock.now()
         with self.ctx.sessions() as session, session.begin():
             shop = session.get(Shop, shop_id)
             if shop is None:
                 return
             texts = ZALO_ALERT.get((shop.locale or "vi")[:2], ZALO_ALERT["en"])
-            support.create_task(
-                session=session,
-                clock=self.ctx.clock,
-                shop=shop,
+            port(StaffTasks).create_task(
+                session,
+                self.ctx.clock,
+                shop_id=shop.id,
                 customer_id=None,
                 kind="other",
                 title=texts["title"],
@@ -704,17 +699,11 @@ def _status_callback(ctx: AppContext, shop: Shop, message: Message, channel: str
 def _create_task(
     ctx: AppContext, session: Session, message: Message, shop: Shop, out: Outgoing, now: datetime
 ) -> None:
-    try:
-        support = importlib.import_module("careloop.support.service")
-        create_task = support.create_task
-    except (ImportError, AttributeError):
-        _retry_later(session, ctx, message, "support desk not installed yet", random.Random())
-        return
     due_days = int(out.data.get("_due_days") or 1)
-    task = create_task(
-        session=session,
-        clock=ctx.clock,
-        shop=shop,
+    task_id = port(StaffTasks).create_task(
+        session,
+        ctx.clock,
+        shop_id=shop.id,
         customer_id=message.customer_id,
         kind=str(out.data.get("_kind") or "follow_up"),
         title=out.subject or out.text[:120],
@@ -725,7 +714,7 @@ def _create_task(
         idempotency_key=f"message:{message.id}",
     )
     message.provider = "task"
-    message.provider_message_id = str(getattr(task, "id", "") or "")
+    message.provider_message_id = str(task_id)
     message.to_address = "staff"
     _clear_lease(message)
     message.next_attempt_at = None

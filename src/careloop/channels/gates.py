@@ -2,12 +2,11 @@
 (loyalty holds a message whose coupon code is not in the shop's store yet). A gate is a pure
 read: (session, claimed messages, now) -> {message id: (look again at, reason)}.
 
-Gates register themselves on import; GATE_MODULES lists the modules that have one (like
-careloop.attention for "needs attention")."""
+Gates register themselves on import; careloop.ports_wiring imports the modules that have one
+(like the ports, in one place), so a gate is never looked up by name here."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -15,7 +14,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 SendGate = Callable[[Session, Sequence[Any], datetime], dict[int, tuple[datetime, str]]]
-GATE_MODULES: list[str] = ["careloop.loyalty.store_codes"]
 _GATES: dict[str, SendGate] = {}
 
 
@@ -28,11 +26,6 @@ def holds(
     session: Session, messages: Sequence[Any], now: datetime
 ) -> dict[int, tuple[datetime, str]]:
     """Every gate's holds for these messages (the first reason found wins)."""
-    for module in GATE_MODULES:
-        try:
-            importlib.import_module(module)
-        except ImportError:
-            continue  # a capability left out of this installation holds nothing
     held: dict[int, tuple[datetime, str]] = {}
     for gate in list(_GATES.values()):
         for message_id, hold in gate(session, messages, now).items():

@@ -4,7 +4,6 @@ or from sample data for previews and validation."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -17,6 +16,7 @@ from careloop.channels.local_format import local_date, local_money
 from careloop.channels.policy import zone
 from careloop.channels.sms_text import sms_name_suggestion
 from careloop.channels.templates import normalise_locale
+from careloop.core.ports import Rewards, port
 from careloop.customers.models import Customer
 from careloop.journeys.occasions import days_left
 from careloop.shops.models import Shop
@@ -395,15 +395,11 @@ def _aware(value: Any) -> datetime | None:
 
 
 def _loyalty(session: Session, shop: Shop, customer: Customer) -> dict[str, Any]:
-    """Points and tier from the loyalty capability; zero and empty when it is not installed."""
-    try:
-        service = importlib.import_module("careloop.loyalty.service")
-        points = int(
-            service.points_balance(session=session, shop_id=shop.id, customer_id=customer.id)
-        )
-        tier = service.current_tier(session=session, shop_id=shop.id, customer_id=customer.id)
-    except (ImportError, AttributeError):
-        return {"points": 0, "tier": ""}
+    """Points and tier from the `Rewards` port (MissingPort when nothing provides it: a
+    message never says "0 points" because loyalty is missing)."""
+    rewards = port(Rewards)
+    points = rewards.points_balance(session, shop_id=shop.id, customer_id=customer.id)
+    tier = rewards.tier(session, shop_id=shop.id, customer_id=customer.id)
     return {"points": points, "tier": tier or ""}
 
 

@@ -3,7 +3,6 @@ complaints, unsubscribes, STOP replies and preference-centre choices."""
 
 from __future__ import annotations
 
-import importlib
 import ipaddress
 import unicodedata
 from datetime import datetime, timedelta
@@ -16,6 +15,7 @@ from careloop.channels.models import ContactPreference, Message, Suppression
 from careloop.channels.policy import CUSTOMER_FREQUENCIES
 from careloop.core.clock import Clock
 from careloop.core.events import MESSAGE_REPLIED
+from careloop.core.ports import SupportDesk, port
 from careloop.customers.models import Customer
 from careloop.customers.service import set_consent
 from careloop.customers.timeline import record_event
@@ -406,18 +406,14 @@ def _to_support_desk(
     text: str,
     ref: str,
 ) -> None:
-    """Customers' words reach a person: the desk threads them (when it is installed)."""
+    """Customers' words reach a person: the support desk threads them."""
     if not text.strip():
         return
-    try:
-        support = importlib.import_module("careloop.support.service")
-    except ModuleNotFoundError:
-        return
-    support.ingest_customer_reply(
-        session=session,
-        clock=clock,
-        shop=shop,
-        customer=customer,
+    port(SupportDesk).record_customer_reply(
+        session,
+        clock,
+        shop_id=shop.id,
+        customer_id=customer.id,
         channel=channel,
         text=text,
         provider_ref=ref,

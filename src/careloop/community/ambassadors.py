@@ -25,6 +25,7 @@ from careloop.community.outbox import SendSpec, queue_sends
 from careloop.core import events
 from careloop.core.clock import Clock
 from careloop.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from careloop.core.ports import Rewards, port
 from careloop.customers.models import Customer, TimelineEvent
 from careloop.customers.timeline import record_event
 from careloop.shops.models import Shop
@@ -245,14 +246,13 @@ def _grant_privileges(
 ) -> str:
     """The shareable code and the early-access privilege; returns the code."""
     from careloop.loyalty.entitlements import grant_entitlement
-    from careloop.loyalty.service import issue_coupon
 
     # Shareable and multi-use: the ambassador gives it to friends and family.
-    coupon = issue_coupon(
-        session=session,
-        clock=clock,
-        shop=shop,
-        customer=None,
+    coupon = port(Rewards).issue_coupon(
+        session,
+        clock,
+        shop_id=shop.id,
+        customer_id=None,
         percent_off=percent,
         valid_days=365,
         max_uses=None,
@@ -304,8 +304,6 @@ def record_ugc(
 ) -> tuple[UgcEntry, bool]:
     """A photo/story (ugc) or a minigame entry; earns the configured points once per
     `entry_key` (e.g. the post's URL). Returns (entry, whether it is new)."""
-    from careloop.loyalty.service import add_points
-
     errors = []
     if kind not in UGC_KINDS:
         errors.append(FieldError("kind", f"use one of {', '.join(UGC_KINDS)} (got {kind!r})"))
@@ -346,11 +344,11 @@ def record_ugc(
             ) from None
         return same, False
     if points > 0:
-        add_points(
-            session=session,
-            clock=clock,
-            shop=shop,
-            customer=customer,
+        port(Rewards).add_points(
+            session,
+            clock,
+            shop_id=shop.id,
+            customer_id=customer.id,
             points=points,
             reason=f"{kind}: {note or url or entry_key}"[:200],
             idempotency_key=f"ugc:{entry.id}",

@@ -26,6 +26,7 @@ from careloop.community.reasons import Refused, invalid
 from careloop.core import events
 from careloop.core.clock import Clock, ensure_aware
 from careloop.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from careloop.core.ports import Rewards, port
 from careloop.customers.models import Customer
 from careloop.customers.timeline import record_event
 from careloop.db.upsert import insert_ignoring_duplicates
@@ -289,8 +290,6 @@ def claim(
     *, session: Session, clock: Clock, shop: Shop, launch_id: int, customer_id: int
 ) -> LaunchInvite:
     """Claim the launch offer; Conflict (with the reason) when this customer may not yet."""
-    from careloop.loyalty.service import active_entitlements, issue_coupon
-
     launch = get_launch(session, shop.id, launch_id)
     customer = session.get(Customer, customer_id)
     if customer is None or customer.shop_id != shop.id:
@@ -301,8 +300,8 @@ def claim(
     invite = _invite(session, launch, customer_id)
     if invite is not None and invite.claimed_at is not None:
         return invite
-    privileged = "early_access" in active_entitlements(
-        session=session, shop_id=shop.id, customer_id=customer_id, now=now
+    privileged = "early_access" in port(Rewards).entitlements(
+        session, shop_id=shop.id, customer_id=customer_id, now=now
     )
     check = may_claim(
         now=now,
@@ -324,11 +323,11 @@ def claim(
     invite.claimed_at = now
     if launch.offer == "percent" and launch.percent_off:
         valid = (launch.public_at - now).days + COUPON_GRACE_DAYS
-        coupon = issue_coupon(
-            session=session,
-            clock=clock,
-            shop=shop,
-            customer=customer,
+        coupon = port(Rewards).issue_coupon(
+            session,
+            clock,
+            shop_id=shop.id,
+            customer_id=customer.id,
             percent_off=launch.percent_off,
             valid_days=max(valid, 1),
             reason=f"early access: {launch.name}",

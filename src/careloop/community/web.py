@@ -22,8 +22,8 @@ from careloop.community.models import CommunityEvent, Launch, Rsvp
 from careloop.context import AppContext
 from careloop.core.catalogue import catalogue_texts
 from careloop.core.errors import CareloopError, NotFound
+from careloop.core.ports import Rewards, port
 from careloop.customers.models import Customer
-from careloop.loyalty.entitlements import active_entitlements
 from careloop.shops.models import Shop
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.ui.templating import render
@@ -75,8 +75,8 @@ def early_page(
     now = ctx.clock.now()
     # The same rule as the claim itself, so the page never offers what the claim refuses
     # (or hides what an early-access privilege holder may take).
-    privileged = "early_access" in active_entitlements(
-        session=session, shop_id=shop.id, customer_id=customer.id, now=now
+    privileged = "early_access" in port(Rewards).entitlements(
+        session, shop_id=shop.id, customer_id=customer.id, now=now
     )
     check = launches.may_claim(
         now=now,

@@ -3,12 +3,12 @@ the rules in themes.py, with each theme's matching texts and monthly trend."""
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from careloop.core.ports import SupportDesk, port
 from careloop.feedback.models import Review, SurveyResponse
 from careloop.feedback.themes import Feedback, Theme, group
 
@@ -43,29 +43,11 @@ def feedback_texts(
 
 
 def _ticket_texts(session: Session, shop_id: int, start: datetime, end: datetime) -> list[Feedback]:
-    """Ticket subjects and first messages, when the support desk is installed."""
-    try:
-        support = importlib.import_module("careloop.support.models")
-    except ImportError:
-        return []
-    ticket = getattr(support, "Ticket", None)
-    if ticket is None or not hasattr(ticket, "subject"):
-        return []
-    body = getattr(ticket, "body", None) or getattr(ticket, "description", None)
-    columns = [ticket.id, ticket.subject, ticket.created_at] + ([body] if body is not None else [])
-    rows = session.execute(
-        select(*columns).where(
-            ticket.shop_id == shop_id, ticket.created_at >= start, ticket.created_at < end
-        )
-    )
+    """Ticket subjects, from the support desk."""
+    texts = port(SupportDesk).ticket_texts(session, shop_id=shop_id, start=start, end=end)
     return [
-        Feedback(
-            "ticket",
-            f"ticket:{row[0]}",
-            " ".join(str(x or "") for x in row[3:] or [""]) + " " + str(row[1] or ""),
-            row[2].strftime("%Y-%m"),
-        )
-        for row in rows
+        Feedback("ticket", f"ticket:{t.id}", f" {t.subject}", t.created_at.strftime("%Y-%m"))
+        for t in texts
     ]
 
 

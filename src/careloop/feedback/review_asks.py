@@ -11,7 +11,6 @@ re-read, not skipped: customers/event_feed.py); decisions are rules.py functions
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -22,6 +21,7 @@ from careloop.channels import policy
 from careloop.channels.outreach import RULE_TEMPLATE_ERROR, ContactRequest, Outcome, outreach_for
 from careloop.core import events
 from careloop.core.clock import Clock
+from careloop.core.ports import SupportDesk, TicketFacts, port
 from careloop.customers import event_feed
 from careloop.customers.models import Customer, TimelineEvent
 from careloop.customers.timeline import record_event
@@ -60,13 +60,6 @@ def scan(*, session: Session, clock: Clock, batch: int = BATCH) -> int:
     return len(rows)
 
 
-def _support() -> Any | None:
-    try:
-        return importlib.import_module("careloop.support.service")
-    except ImportError:
-        return None
-
-
 def _insert(session: Session, clock: Clock, shop: Shop, **fields: Any) -> bool:
     now = clock.now()
     row = {
@@ -87,11 +80,10 @@ def _insert(session: Session, clock: Clock, shop: Shop, **fields: Any) -> bool:
 
 
 def _after_resolution(session: Session, clock: Clock, shop: Shop, event: TimelineEvent) -> None:
-    support = _support()
     ticket_id = (event.payload or {}).get("ticket_id")
-    if support is None or ticket_id is None:
+    if ticket_id is None:
         return
-    ticket = support.get_ticket(session, shop.id, int(ticket_id))
+    ticket = port(SupportDesk).ticket(session, shop_id=shop.id, ticket_id=int(ticket_id))
     if not ticket.from_negative_feedback:
         return
     review = _reviewed(session, shop, ticket)
@@ -111,7 +103,7 @@ def _after_resolution(session: Session, clock: Clock, shop: Shop, event: Timelin
     )
 
 
-def _reviewed(session: Session, shop: Shop, ticket: Any) -> Review | None:
+def _reviewed(session: Session, shop: Shop, ticket: TicketFacts) -> Review | None:
     """The public review behind a recovery ticket: the one that opened it, or (a ticket from
     a low score) the customer's latest review before it that was not positive."""
     key = str(ticket.source_event_key or "")
@@ -159,14 +151,13 @@ def _complained_since(session: Session, shop: Shop, customer_id: int, since: dat
 
 def _due_update(session: Session, clock: Clock, shop: Shop, req: ReviewRequest) -> None:
     now = clock.now()
-    support = _support()
     review = session.scalar(
         select(Review).where(Review.shop_id == shop.id, Review.review_id == req.review_id)
     )
-    if support is None or review is None or req.ticket_id is None:
+    if review is None or req.ticket_id is None:
         _close(req, now, "stopped", "review or ticket no longer exists")
         return
-    ticket = support.get_ticket(session, shop.id, req.ticket_id)
+    ticket = port(SupportDesk).ticket(session, shop_id=shop.id, ticket_id=req.ticket_id)
     resolved_at = ticket.resolved_at or now
     decision = rules.update_ask(
         ticket_status=ticket.status,

@@ -3,10 +3,8 @@ recovery and the happy towards a public review, and draft replies."""
 
 from __future__ import annotations
 
-import importlib
 import zlib
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from careloop.core.clock import Clock
 from careloop.core.errors import FieldError, NotFound, ValidationFailed
+from careloop.core.ports import CustomerInsights, Rewards, StaffTasks, port
 from careloop.customers.models import Customer
 from careloop.customers.timeline import record_event
 from careloop.feedback import rules
@@ -22,14 +21,6 @@ from careloop.feedback.schemas import ReviewIn, ReviewPublic
 from careloop.shops.models import Shop
 
 REVIEW_RESPONDED = "review.responded"
-
-
-def _optional(module: str) -> Any | None:
-    """Another capability's service, when it is installed (feedback works without it)."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError:
-        return None
 
 
 def thresholds(shop: Shop) -> rules.Thresholds:
@@ -110,15 +101,13 @@ def record_response(
 def _reward(session: Session, clock: Clock, shop: Shop, customer_id: int, key: str) -> None:
     """The seeds' thank-you for answering: an optional coupon (settings.feedback.reward_percent)."""
     percent = (shop.settings or {}).get("feedback", {}).get("reward_percent")
-    loyalty = _optional("careloop.loyalty.service")
-    if not percent or loyalty is None:
+    if not percent:
         return
-    customer = session.get(Customer, customer_id)
-    loyalty.issue_coupon(
-        session=session,
-        clock=clock,
-        shop=shop,
-        customer=customer,
+    port(Rewards).issue_coupon(
+        session,
+        clock,
+        shop_id=shop.id,
+        customer_id=customer_id,
         percent_off=int(percent),
         valid_days=30,
         reason="survey answered",
@@ -134,16 +123,10 @@ def reward_key(response_key: str) -> str:
 
 def reward_code(session: Session, shop_id: int, response_key: str) -> str | None:
     """The code of the thank-you coupon this answer earned, to show the customer."""
-    loyalty = _optional("careloop.loyalty.models")
-    if loyalty is None:
-        return None
-    code: str | None = session.scalar(
-        select(loyalty.Coupon.code).where(
-            loyalty.Coupon.shop_id == shop_id,
-            loyalty.Coupon.idempotency_key == reward_key(response_key),
-        )
+    coupon = port(Rewards).find_coupon(
+        session, shop_id=shop_id, idempotency_key=reward_key(response_key)
     )
-    return code
+    return None if coupon is None else coupon.code
 
 
 def add_comment(*, session: Session, shop_id: int, response_id: int, comment: str) -> None:
@@ -171,11 +154,8 @@ def last_response(session: Session, shop_id: int, customer_id: int) -> SurveyRes
 def may_ask_for_review(session: Session, shop: Shop, customer_id: int) -> rules.ReviewAsk:
     """Happy last answer and no open ticket: the only customers asked for a public review."""
     last = last_response(session, shop.id, customer_id)
-    support = _optional("careloop.support.service")
-    open_tickets = (
-        support.open_ticket_count(session=session, shop_id=shop.id, customer_id=customer_id)
-        if support is not None and hasattr(support, "open_ticket_count")
-        else 0
+    open_tickets = port(CustomerInsights).open_tickets(
+        session, shop_id=shop.id, customer_id=customer_id
     )
     return rules.may_ask_for_review(
         last_kind=last.kind if last else None,
@@ -279,14 +259,11 @@ def _maybe_edited(
 def _urgent_reply_task(
     session: Session, clock: Clock, shop: Shop, review: Review, customer: Customer | None
 ) -> None:
-    support = _optional("careloop.support.service")
-    if support is None or not hasattr(support, "create_task"):
-        return
     assert review.respond_by is not None
-    support.create_task(
-        session=session,
-        clock=clock,
-        shop=shop,
+    port(StaffTasks).create_task(
+        session,
+        clock,
+        shop_id=shop.id,
         customer_id=customer.id if customer else None,
         kind="reply_review",
         title=(

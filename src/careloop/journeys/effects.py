@@ -1,14 +1,14 @@
 """What a journey step does to the world, behind one port.
 
-`LiveEffects` contacts the customer through channels' Outreach port and calls the loyalty
-and support capabilities inside the step's transaction (their own side effects run after
-commit, in their workers). `DryRunEffects` decides with the same contact policy, records
-what would have happened and touches nothing: `careloop simulate` and the benchmark use it.
+`LiveEffects` contacts the customer through channels' Outreach port and asks the `Rewards`,
+`StaffTasks` and `SupportDesk` ports inside the step's transaction (their own side effects
+run after commit, in their workers); a port nobody provides is a loud MissingPort.
+`DryRunEffects` decides with the same contact policy, records what would have happened and
+touches nothing: `careloop simulate` and the benchmark use it.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -23,15 +23,12 @@ from careloop.channels.outreach import ChannelsOutreach, ContactRequest, Outreac
 from careloop.channels.policy import ContactPolicy, Sent
 from careloop.core.clock import Clock
 from careloop.core.money import format_money
+from careloop.core.ports import Rewards, StaffTasks, SupportDesk, port
 from careloop.customers.models import Customer
 from careloop.journeys.engagement import ChannelRates, default_rates, point
 from careloop.shops.models import Shop
 
 log = logging.getLogger("careloop.journeys")
-
-
-class CapabilityMissing(Exception):
-    """A step needs a capability (loyalty, support) that is not installed."""
 
 
 class Effects(Protocol):
@@ -74,13 +71,6 @@ class Effects(Protocol):
         ...
 
 
-def _service(module: str) -> Any:
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise CapabilityMissing(module) from None
-
-
 class LiveEffects:
     """The real thing: messages rows, coupons, points, staff tasks, tickets."""
 
@@ -109,19 +99,18 @@ class LiveEffects:
         params: Mapping[str, Any],
         idempotency_key: str,
     ) -> dict[str, Any]:
-        common = {"session": session, "clock": clock, "shop": shop}
+        ids: dict[str, Any] = {"shop_id": shop.id, "customer_id": customer.id}
         if name == "issue_coupon":
-            loyalty = _service("careloop.loyalty.service")
+            rewards = port(Rewards)
             params = dict(params)
-            terms = getattr(loyalty, "percent_code_terms", None)
-            if params.get("percent_off") and terms is not None:
+            if params.get("percent_off"):
                 # Every percent code has a cap and a minimum order: the programme's unless
                 # the step sets its own.
-                cap, floor = terms(session=session, shop=shop)
+                cap, floor = rewards.percent_code_terms(session, shop_id=shop.id)
                 params.setdefault("max_discount_minor", cap)
                 params.setdefault("min_order_minor", floor)
-            coupon = loyalty.issue_coupon(
-                **common, customer=customer, idempotency_key=idempotency_key, **params
+            coupon = rewards.issue_coupon(
+                session, clock, **ids, idempotency_key=idempotency_key, **params
             )
             return {
                 "code": coupon.code,
@@ -133,27 +122,24 @@ class LiveEffects:
                 if coupon.max_discount_minor
                 else "",
                 "min_order_minor": coupon.min_order_minor,
-                "free_shipping": bool(coupon.free_shipping),
-                "applies_to": ", ".join([*(coupon.product_skus or ()), *(coupon.categories or ())]),
+                "free_shipping": coupon.free_shipping,
+                "applies_to": ", ".join([*coupon.product_skus, *coupon.categories]),
             }
         if name == "add_points":
-            loyalty = _service("careloop.loyalty.service")
-            loyalty.add_points(
-                **common, customer=customer, idempotency_key=idempotency_key, **params
+            port(Rewards).add_points(
+                session, clock, **ids, idempotency_key=idempotency_key, **params
             )
             return {"points": params["points"]}
         if name == "create_task":
-            support = _service("careloop.support.service")
-            task = support.create_task(
-                **common, customer_id=customer.id, idempotency_key=idempotency_key, **params
+            task_id = port(StaffTasks).create_task(
+                session, clock, **ids, idempotency_key=idempotency_key, **params
             )
-            return {"task_id": getattr(task, "id", None)}
+            return {"task_id": task_id}
         if name == "open_ticket":
-            support = _service("careloop.support.service")
-            ticket = support.open_ticket(
-                **common, customer_id=customer.id, source_event_key=idempotency_key, **params
+            ticket_id = port(SupportDesk).open_ticket(
+                session, clock, **ids, source_event_key=idempotency_key, **params
             )
-            return {"ticket_id": getattr(ticket, "id", None)}
+            return {"ticket_id": ticket_id}
         raise ValueError(f"unknown action {name!r}")
 
     def note(self, journey_key: str, step_id: str, outcome: str, detail: str = "") -> None:

@@ -25,7 +25,7 @@ from careloop.core.occasions import occasion_key
 from careloop.customers.models import Customer, TimelineEvent
 from careloop.journeys import conditions
 from careloop.journeys.coupon_limits import coupon_params
-from careloop.journeys.effects import CapabilityMissing, Effects
+from careloop.journeys.effects import Effects
 from careloop.journeys.facts import CustomerFacts
 from careloop.journeys.occasions import RULE_OCCASION_PASSED, occasion_passed
 from careloop.journeys.schema import END, JourneyDef, Step, parse_clock, parse_duration
@@ -360,9 +360,6 @@ class StepRunner:
                     params,
                     self._action_key(name, state, step),
                 )
-        except CapabilityMissing as exc:
-            # Recorded on the enrollment; the journey goes on rather than stalling forever.
-            return self._skip(step, state, f"{exc} not installed")
         except CareloopError as exc:
             # The capability refused (e.g. no loyalty program): same, with its reason.
             return self._skip(step, state, str(exc)[:300])

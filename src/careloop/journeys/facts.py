@@ -10,7 +10,6 @@ order.<field> (the enrollment's order), event.<field> (the trigger event's paylo
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -19,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from careloop.core import events
+from careloop.core.ports import CustomerInsights, Rewards, port
 from careloop.customers.models import Customer, TimelineEvent
 from careloop.orders.models import Order
 from careloop.shops.models import Shop
@@ -83,34 +83,27 @@ class CustomerFacts:
 
     def _fact_segment(self) -> Any:
         shop_id, customer_id = self._scoped()
-        return _call(
-            "careloop.segments.service", "current_segment", shop_id, customer_id, self.session
+        return port(CustomerInsights).segment(
+            self.session, shop_id=shop_id, customer_id=customer_id
         )
 
     def _fact_tier(self) -> Any:
         shop_id, customer_id = self._scoped()
-        return _call("careloop.loyalty.service", "current_tier", shop_id, customer_id, self.session)
+        return port(Rewards).tier(self.session, shop_id=shop_id, customer_id=customer_id)
 
     def _fact_points(self) -> int:
         shop_id, customer_id = self._scoped()
-        points = _call(
-            "careloop.loyalty.service", "points_balance", shop_id, customer_id, self.session
-        )
-        return int(points or 0)
+        return port(Rewards).points_balance(self.session, shop_id=shop_id, customer_id=customer_id)
 
     def _fact_loyalty_active(self) -> bool:
         shop_id, customer_id = self._scoped()
-        return bool(
-            _call(
-                "careloop.loyalty.service", "is_active_member", shop_id, customer_id, self.session
-            )
+        return port(Rewards).is_active_member(
+            self.session, shop_id=shop_id, customer_id=customer_id
         )
 
     def _fact_loyalty_on(self) -> bool:
-        shop_id, customer_id = self._scoped()
-        return bool(
-            _call("careloop.loyalty.service", "program_on", shop_id, customer_id, self.session)
-        )
+        shop_id, _ = self._scoped()
+        return port(Rewards).program_on(self.session, shop_id=shop_id)
 
     def _latest_payload(self, type_: str, kind: str | None = None) -> dict[str, Any] | None:
         shop_id, customer_id = self._scoped()
@@ -150,34 +143,9 @@ class CustomerFacts:
 
     def _fact_open_tickets(self) -> int:
         shop_id, customer_id = self._scoped()
-        try:
-            support = importlib.import_module("careloop.support.service")
-            return int(
-                support.open_ticket_count(
-                    session=self.session, shop_id=shop_id, customer_id=customer_id
-                )
-            )
-        except (ImportError, AttributeError):
-            return self._open_tickets_from_timeline()
-
-    def _open_tickets_from_timeline(self) -> int:
-        # Without the support desk: tickets opened (or reopened) minus those resolved.
-        shop_id, customer_id = self._scoped()
-        counts = dict(
-            self.session.execute(
-                select(TimelineEvent.type, func.count())
-                .where(
-                    TimelineEvent.shop_id == shop_id,
-                    TimelineEvent.customer_id == customer_id,
-                    TimelineEvent.type.in_(
-                        (events.TICKET_OPENED, "ticket.reopened", events.TICKET_RESOLVED)
-                    ),
-                )
-                .group_by(TimelineEvent.type)
-            ).all()
+        return port(CustomerInsights).open_tickets(
+            self.session, shop_id=shop_id, customer_id=customer_id
         )
-        opened = counts.get(events.TICKET_OPENED, 0) + counts.get("ticket.reopened", 0)
-        return max(0, int(opened) - int(counts.get(events.TICKET_RESOLVED, 0)))
 
     def _orders(self) -> tuple[int, datetime | None]:
         shop_id, customer_id = self._scoped()
@@ -220,11 +188,3 @@ def _dig(data: Any, dotted: str) -> Any:
             return None
         data = data.get(part)
     return data
-
-
-def _call(module: str, name: str, shop_id: int, customer_id: int, session: Session) -> Any:
-    try:
-        fn = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
-    return fn(session=session, shop_id=shop_id, customer_id=customer_id)

@@ -8,7 +8,6 @@ constraint means re-scanning never enrolls twice.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 
 from careloop.channels.policy import zone
 from careloop.core.clock import Clock, ensure_aware
+from careloop.core.ports import Rewards, port
 from careloop.customers.models import Customer
 from careloop.journeys.enroll import enroll
 from careloop.journeys.schema import JourneyDef
@@ -293,33 +293,25 @@ def _reordered(
 
 
 class WarrantyDates:
-    """Warranty end dates as loyalty sets them (`warranty_ends`: doubled for a customer with
-    the `double_warranty` privilege); the product's own period when loyalty is not installed.
-    Privileges are read once per customer and purchase time in a scan."""
+    """Warranty end dates as the `Rewards` port sets them (doubled for a customer with the
+    `double_warranty` privilege). Privileges are read once per customer and purchase time in
+    a scan."""
 
     def __init__(self, session: Session, shop_id: int, now: datetime) -> None:
         self.session, self.shop_id, self.now = session, shop_id, now
-        try:
-            self.loyalty: Any = importlib.import_module("careloop.loyalty.service")
-        except ModuleNotFoundError:
-            self.loyalty = None
+        self.rewards = port(Rewards)
         self.held: dict[tuple[int, datetime], set[str]] = {}
 
     def ends(self, customer_id: int, start: date, warranty_days: int, bought: datetime) -> date:
-        if self.loyalty is None or not hasattr(self.loyalty, "warranty_privileges"):
-            return start + timedelta(days=warranty_days)
         key = (customer_id, bought)
         if key not in self.held:
-            self.held[key] = set(
-                self.loyalty.warranty_privileges(
-                    session=self.session,
-                    shop_id=self.shop_id,
-                    customer_id=customer_id,
-                    bought_at=bought,
-                    now=self.now,
-                )
+            self.held[key] = self.rewards.warranty_privileges(
+                self.session,
+                shop_id=self.shop_id,
+                customer_id=customer_id,
+                bought_at=bought,
+                now=self.now,
             )
-        result: date = self.loyalty.warranty_ends(
+        return self.rewards.warranty_ends(
             start=start, warranty_days=warranty_days, privileges=self.held[key]
         )
-        return result

@@ -1,6 +1,6 @@
 """Customer 360: everything the system knows about a customer, so staff never ask. Parts owned
-by other capabilities (segment, CLV, loyalty) are read through their service functions and
-left out (None) when a capability is not installed."""
+by other capabilities are read through their faces: segment and CLV from segments, points,
+tier, privileges and warranty dates through the `Rewards` port."""
 
 from __future__ import annotations
 
@@ -14,13 +14,15 @@ from sqlalchemy.orm import Session
 
 from careloop.core.clock import ensure_aware
 from careloop.core.events import label
+from careloop.core.ports import Rewards, port
 from careloop.customers.models import Consent, Customer, TimelineEvent
 from careloop.customers.service import get_customer_by_id
 from careloop.customers.timeline import timeline_for
 from careloop.orders.models import Order, OrderLine, Product
+from careloop.segments.models import CustomerSegment
 from careloop.shops.models import Shop
 from careloop.support.models import Ticket
-from careloop.support.peers import entitlements_of, optional_module, segment_of
+from careloop.support.peers import entitlements_of, segment_of
 from careloop.support.tickets import ACTIVE, ticket_ref
 
 ORDERS_SHOWN = 20
@@ -178,46 +180,33 @@ def _open_tickets(session: Session, shop: Shop, customer: Customer) -> list[dict
 
 
 def _add_segment(session: Session, shop: Shop, customer: Customer, view: Customer360) -> None:
-    segments = optional_module("careloop.segments.service")
-    if segments is None or not hasattr(segments, "current_segment"):
-        view.unavailable.append("segments")
-        return
     view.segment = segment_of(session=session, shop_id=shop.id, customer_id=customer.id)
-    models = optional_module("careloop.segments.models")
-    row_type = getattr(models, "CustomerSegment", None) if models else None
-    if row_type is not None:
-        row = session.scalar(
-            select(row_type).where(row_type.shop_id == shop.id, row_type.customer_id == customer.id)
+    row = session.scalar(
+        select(CustomerSegment).where(
+            CustomerSegment.shop_id == shop.id, CustomerSegment.customer_id == customer.id
         )
-        if row is not None:
-            view.predicted_clv_minor = getattr(row, "predicted_clv_minor", None)
-            view.p_alive = getattr(row, "p_alive", None)
+    )
+    if row is not None:
+        view.predicted_clv_minor = row.predicted_clv_minor
+        view.p_alive = row.p_alive
 
 
 def _add_loyalty(
     session: Session, shop: Shop, customer: Customer, view: Customer360, now: datetime
 ) -> None:
-    loyalty = optional_module("careloop.loyalty.service")
-    if loyalty is None:
-        view.unavailable.append("loyalty")
-        return
-    keys = {"session": session, "shop_id": shop.id, "customer_id": customer.id}
-    if hasattr(loyalty, "current_tier"):
-        view.tier = loyalty.current_tier(**keys)
-    if hasattr(loyalty, "points_balance"):
-        view.points = loyalty.points_balance(**keys)
+    rewards = port(Rewards)
+    view.tier = rewards.tier(session, shop_id=shop.id, customer_id=customer.id)
+    view.points = rewards.points_balance(session, shop_id=shop.id, customer_id=customer.id)
     held = entitlements_of(session=session, shop_id=shop.id, customer_id=customer.id, now=now)
-    view.entitlements = sorted(held or ())
+    view.entitlements = sorted(held)
 
 
 def _warranties(
     session: Session, shop: Shop, customer: Customer, now: datetime
 ) -> list[dict[str, Any]]:
     """The customer's products with a warranty, newest order first, each with its end date
-    (loyalty's `warranty_ends` when installed, so a double warranty shows doubled)."""
-    loyalty = optional_module("careloop.loyalty.service")
-    ends = getattr(loyalty, "warranty_ends", None)
-    privileges_at = getattr(loyalty, "warranty_privileges", None)
+    (the `Rewards` port's, so a double warranty shows doubled)."""
+    rewards = port(Rewards)
     rows = session.execute(
         select(
             Order.external_id,
@@ -243,16 +232,10 @@ def _warranties(
         bought = ensure_aware(delivered or placed)
         start: date = bought.astimezone(_zone(shop.timezone)).date()
         base = start + timedelta(days=int(days or 0))
-        end = base
-        if ends is not None and privileges_at is not None:
-            held = privileges_at(
-                session=session,
-                shop_id=shop.id,
-                customer_id=customer.id,
-                bought_at=bought,
-                now=now,
-            )
-            end = ends(start=start, warranty_days=int(days or 0), privileges=held)
+        held = rewards.warranty_privileges(
+            session, shop_id=shop.id, customer_id=customer.id, bought_at=bought, now=now
+        )
+        end = rewards.warranty_ends(start=start, warranty_days=int(days or 0), privileges=held)
         out.append(
             {
                 "order_id": order_id,

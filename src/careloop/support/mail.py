@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from careloop.channels.tracking import apply_dsn
 from careloop.context import AppContext
 from careloop.core.errors import CareloopError
 from careloop.db.engine import transaction
@@ -31,7 +32,6 @@ from careloop.support.inbound import (
     is_delivery_report,
     parse_email,
 )
-from careloop.support.peers import optional_module
 
 log = logging.getLogger("careloop.support.mail")
 PLUS_PREFIX = "support+"
@@ -103,11 +103,8 @@ class SupportMailHandler:
         return ids
 
     def _apply_dsn(self, data: bytes, slugs: set[str]) -> None:
-        tracking = optional_module("careloop.channels.tracking")
-        if tracking is None:
-            return
         for slug in sorted(slugs):
             with transaction(self.ctx.sessions) as session:
                 shop = session.scalar(select(Shop).where(Shop.slug == slug))
                 assert shop is not None
-                tracking.apply_dsn(session=session, clock=self.ctx.clock, shop=shop, raw=data)
+                apply_dsn(session=session, clock=self.ctx.clock, shop=shop, raw=data)

@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 from careloop.channels.outreach import ContactRequest, Kind, Outreach, outreach_for
 from careloop.core.clock import Clock
 from careloop.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from careloop.core.ports import Rewards, port
 from careloop.customers.models import Customer
 from careloop.customers.timeline import record_event
+from careloop.feedback.service import record_response
 from careloop.orders.models import Order
 from careloop.shops.models import Shop, StaffUser
 from careloop.support import task_text
@@ -24,7 +26,7 @@ from careloop.support.classifier import classify
 from careloop.support.clocks import refresh_sla
 from careloop.support.config import sla_rules, support_settings
 from careloop.support.models import Ticket, TicketEventRow, TicketMessage
-from careloop.support.peers import entitlements_of, optional_module, segment_of
+from careloop.support.peers import entitlements_of, segment_of
 from careloop.support.playbooks import COMPENSATIONS, STEPS
 from careloop.support.sla import Priority, ProblemType, TicketFacts, TicketStatus, select_policy
 from careloop.support.worklist import create_task, least_busy, resolve_assignee
@@ -801,16 +803,12 @@ def _issue_coupon(
 ) -> dict[str, Any]:
     if (percent_off is None) == (amount_off_minor is None):
         raise ValidationFailed([FieldError("percent_off", "give percent_off or amount_off_minor")])
-    loyalty = optional_module("careloop.loyalty.service")
-    if loyalty is None or not hasattr(loyalty, "issue_coupon"):
-        raise Conflict("coupons need the loyalty capability, which is not installed")
-    customer = session.get(Customer, ticket.customer_id)
     count = len(ticket.compensations or [])
-    coupon = loyalty.issue_coupon(
-        session=session,
-        clock=clock,
-        shop=shop,
-        customer=customer,
+    coupon = port(Rewards).issue_coupon(
+        session,
+        clock,
+        shop_id=shop.id,
+        customer_id=ticket.customer_id,
         percent_off=percent_off,
         amount_off_minor=amount_off_minor,
         valid_days=30,
@@ -841,31 +839,17 @@ def record_csat(
     ticket.csat_score = score
     now = clock.now()
     add_event(session, ticket, "csat", now, data={"score": score})
-    feedback = optional_module("careloop.feedback.service")
-    if feedback is not None and hasattr(feedback, "record_response"):
-        feedback.record_response(
-            session=session,
-            clock=clock,
-            shop=shop,
-            customer_id=ticket.customer_id,
-            kind="csat",
-            score=score,
-            response_key=f"ticket-csat:{ticket.id}",
-            source=source,
-            channel=ticket.channel if ticket.channel in CUSTOMER_CHANNELS else None,
-        )
-    else:
-        record_event(
-            session=session,
-            clock=clock,
-            shop_id=shop.id,
-            customer_id=ticket.customer_id,
-            type="survey.answered",
-            source=source,
-            event_key=f"survey:ticket-csat:{ticket.id}",
-            payload={"kind": "csat", "score": score, "ticket_id": ticket.id},
-            summary=f"CSAT {score}",
-        )
+    record_response(
+        session=session,
+        clock=clock,
+        shop=shop,
+        customer_id=ticket.customer_id,
+        kind="csat",
+        score=score,
+        response_key=f"ticket-csat:{ticket.id}",
+        source=source,
+        channel=ticket.channel if ticket.channel in CUSTOMER_CHANNELS else None,
+    )
     if score <= 2:  # an unhappy ending: the owner calls, the playbook's last chance
         create_task(
             session=session,

@@ -17,6 +17,7 @@ from careloop.context import AppContext, build_context
 from careloop.core.errors import Conflict, NotFound, ValidationFailed
 from careloop.feedback.web import router as survey_router
 from careloop.loyalty.page import page_router as loyalty_page_router
+from careloop.ports_wiring import bind_default_ports
 from careloop.web.allow import complete_allow_header
 from careloop.web.api import api_router
 from careloop.web.api.ops import router as ops_router
@@ -35,6 +36,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 def create_app(ctx: AppContext | None = None) -> FastAPI:
     ctx = ctx or build_context()
+    bind_default_ports()
     app = FastAPI(
         title="Careloop",
         version=__version__,
