@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from careloop.core.clock import Clock
 from careloop.customers.models import Customer
 from careloop.loyalty import points as _points
-from careloop.loyalty.config import ProgramConfig, parse_config
+from careloop.loyalty.config import ProgramConfig, merge_settings, parse_config
 from careloop.loyalty.coupons import issue_coupon, redeem_coupon
 from careloop.loyalty.economics import coupon_terms
 from careloop.loyalty.entitlements import (
@@ -98,7 +98,7 @@ def update_settings(
 ) -> ProgramConfig:
     """Change some settings (validated as a whole; a bad key changes nothing)."""
     program = ensure_program(session, clock, shop.id)
-    merged = {**program.config, **changes}
+    merged = merge_settings(program.config, changes)
     # Rewards saved before names were checked stay readable until the shop edits them.
     config = parse_config(merged, stored="rewards" not in changes)
     program.config = merged
