@@ -10,14 +10,16 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from careloop.community.audience_options import audience_options
 from careloop.context import AppContext
 from careloop.core import events
 from careloop.customers.models import TimelineEvent
-from careloop.loyalty.membership import current_tier
+from careloop.loyalty.membership import current_tier, evaluate_tier
 from careloop.loyalty.page import loyalty_link, page_router
 from careloop.loyalty.program import get_program, program_config
 from careloop.loyalty.service import enable_program
 from careloop.loyalty.sweep import review_tiers
+from careloop.loyalty.tier_names import tier_labels
 from careloop.shops.models import Shop
 from careloop.web.app import create_app
 from tests.loyalty.factories import make_customer, place_order
@@ -137,3 +139,52 @@ def test_removing_a_tier_moves_its_members_at_the_next_sweep_without_a_message(
             )
         ).all()
     assert told == []  # neither "you moved up" nor "you shopped less" would be true
+
+
+def test_the_tier_up_message_names_the_shop_tier_in_the_customer_language(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    """The loyalty.tier_changed event carries `tier_name`, which the tier_up template shows."""
+    sign_in(app_client, ctx, make_staff(shop), shop, locale="vi")
+    _add_diamond(app_client)
+    lan = make_customer(ctx, shop, "C-1", name="Lan", locale="vi")
+    anna = make_customer(ctx, shop, "C-2", name="Anna", locale="en")
+    place_order(ctx, shop, "O-1", "C-1", total="100000", status="delivered")
+    place_order(ctx, shop, "O-2", "C-2", total="100000", status="delivered")
+    with ctx.sessions() as s, s.begin():
+        enable_program(session=s, clock=ctx.clock, shop=s.merge(shop))
+    place_order(ctx, shop, "O-3", "C-1", total="60000000", status="delivered")
+    place_order(ctx, shop, "O-4", "C-2", total="60000000", status="delivered")
+    with ctx.sessions() as s, s.begin():
+        for customer in (lan, anna):
+            evaluate_tier(session=s, clock=ctx.clock, shop=s.merge(shop), customer_id=customer.id)
+    with ctx.sessions() as s:
+        told = {
+            e.customer_id: e.payload
+            for e in s.scalars(
+                select(TimelineEvent).where(TimelineEvent.type == events.LOYALTY_TIER_CHANGED)
+            )
+        }
+    assert (told[lan.id]["tier_name"], told[lan.id]["direction"]) == ("Kim cương", "up")
+    assert told[anna.id]["tier_name"] == "Diamond"
+
+
+def test_the_customers_filter_and_campaign_audience_offer_the_shop_tier_names(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    sign_in(app_client, ctx, make_staff(shop), shop, locale="vi")
+    _add_diamond(app_client)
+    make_customer(ctx, shop, name="Lan")
+    place_order(ctx, shop, "O-1", total="60000000", status="delivered")
+    with ctx.sessions() as s, s.begin():
+        enable_program(session=s, clock=ctx.clock, shop=s.merge(shop))
+    customers = app_client.get("/customers")
+    assert '<option value="diamond"' in customers.text and "Kim cương" in customers.text
+    with ctx.sessions() as s:
+        options = audience_options(s, shop.id, str, tier_labels(program_config(s, shop.id), "en"))
+    assert [(c.value, c.label, c.count) for c in options.tiers] == [
+        ("silver", "Silver", 0),
+        ("gold", "Regular", 0),
+        ("platinum", "Platinum", 0),
+        ("diamond", "Diamond", 1),
+    ]

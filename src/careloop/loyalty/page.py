@@ -128,6 +128,13 @@ def _next_line(
     if rank(progress.next_tier, config) == 1:
         return text["first"].format(tier=tier)
     spend = format_money(progress.spend_needed_minor, shop.currency, lang)
+    target = config.tier(progress.next_tier)
+    by_orders = target is not None and target.orders is not None
+    by_spend = config.spend_threshold(progress.next_tier, shop.currency) is not None
+    if by_orders and not by_spend:  # a shop's tier reached by orders only, or spend only
+        return text["next_orders"].format(orders=progress.orders_needed, tier=tier)
+    if by_spend and not by_orders:
+        return text["next_spend"].format(spend=spend, tier=tier)
     return text["next"].format(orders=progress.orders_needed, spend=spend, tier=tier)
 
 

@@ -41,7 +41,7 @@ from careloop.loyalty.settings_form import (
 )
 from careloop.loyalty.simulator import WINDOW_DAYS, cost_inputs, simulate_monthly_cost
 from careloop.loyalty.store_actions import store_actions_of
-from careloop.loyalty.tier_names import shop_tier_labels
+from careloop.loyalty.tier_names import shop_tier_labels, tier_labels
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.paging import Page
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, OwnerStaff, StaffContext
@@ -458,7 +458,12 @@ def rewards_page(request: Request, staff: CurrentStaff, session: SessionDep) -> 
     return render(
         request,
         "loyalty/rewards.html",
-        {"tab": "rewards", "rewards": config.rewards, "terms": terms},
+        {
+            "tab": "rewards",
+            "rewards": config.rewards,
+            "terms": terms,
+            "tier_names": tier_labels(config, staff.locale),
+        },
         staff=staff,
     )
 
