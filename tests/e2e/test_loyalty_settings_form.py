@@ -30,9 +30,9 @@ def test_an_owner_sets_tiers_and_a_reward_in_the_loyalty_form_after_a_named_erro
     page.goto("/loyalty")
     form = page.locator("[data-testid=settings-form]")
     form.locator("[name=points_per_unit]").fill("2")
-    form.locator("[name='tier.gold.spend']").fill("10.000.000")
-    form.locator("[name='tier.platinum.orders']").fill("2")
-    form.locator(f"[data-testid=tier-gold] input[value={PRIORITY_SUPPORT}]").check()
+    form.locator("[name='tier.1.spend']").fill("10.000.000")
+    form.locator("[name='tier.2.orders']").fill("2")
+    form.locator(f"[data-testid=tier-row-1] input[value={PRIORITY_SUPPORT}]").check()
     new = form.locator("[data-testid=reward-row-8]")
     new.locator("[name='reward.8.name_vi']").fill("Giảm 50.000 ₫")
     new.locator("[name='reward.8.name_en']").fill("50,000 ₫ off")
@@ -42,24 +42,24 @@ def test_an_owner_sets_tiers_and_a_reward_in_the_loyalty_form_after_a_named_erro
     form.locator("[data-testid=settings-save]").click()
 
     expect(page.locator("[data-testid=settings-errors]")).to_be_visible()
-    expect(page.locator("[data-testid=tier-platinum]")).to_contain_text(
-        "Hạng Bạch kim · Số đơn: phải lớn hơn hạng Vàng"
+    expect(page.locator("[data-testid=tier-row-2]")).to_contain_text(
+        "Hạng 3 — Số đơn: phải lớn hơn hạng Vàng"
     )
-    expect(page.locator("[name='tier.gold.spend']")).to_have_value("10.000.000")
+    expect(page.locator("[name='tier.1.spend']")).to_have_value("10.000.000")
     expect(page.locator("[name='reward.8.value']")).to_have_value("50.000")
     screenshot(page, "error")
     with ctx.sessions() as s:
         assert program_config(s, shop.id).points_per_unit == 1  # nothing saved
 
-    page.locator("[name='tier.platinum.orders']").fill("12")
+    page.locator("[name='tier.2.orders']").fill("12")
     page.locator("[data-testid=settings-save]").click()
 
     expect(page.locator("[data-testid=settings-errors]")).to_have_count(0)
-    expect(page.locator("[name='tier.gold.spend']")).to_have_value("10.000.000")
+    expect(page.locator("[name='tier.1.spend']")).to_have_value("10.000.000")
     expect(page.locator("[name='reward.8.name_vi']")).to_have_value("Giảm 50.000 ₫")
     with ctx.sessions() as s:
         config = program_config(s, shop.id)
-    assert (config.points_per_unit, config.gold_spend_minor, config.platinum_orders) == (
+    assert (config.points_per_unit, config.tiers[1].spend_minor, config.tiers[2].orders) == (
         2,
         10_000_000,
         12,

@@ -96,8 +96,8 @@ def test_the_owner_sets_earning_tiers_and_a_new_reward_in_the_form(
         set_={
             "points_per_unit": "2",
             "expiry_months": "18",
-            "tier.gold.spend": "10.000.000",
-            "tier.platinum.orders": "12",
+            "tier.1.spend": "10.000.000",
+            "tier.2.orders": "12",
             "reward.8.name_vi": "Giảm 50.000 ₫",
             "reward.8.name_en": "50,000 ₫ off",
             "reward.8.cost": "300",
@@ -105,7 +105,7 @@ def test_the_owner_sets_earning_tiers_and_a_new_reward_in_the_form(
             "reward.8.value": "50.000",
             "reward.8.min_order": "300.000",
         },
-        tick=[("benefit.gold", PRIORITY_SUPPORT)],
+        tick=[("benefit.1", PRIORITY_SUPPORT)],
     )
 
     saved = app_client.post("/loyalty/settings/form", data=as_data(fields))
@@ -115,7 +115,8 @@ def test_the_owner_sets_earning_tiers_and_a_new_reward_in_the_form(
         config = program_config(s, shop.id)
         actions = s.scalars(select(AuditEntry.action)).all()
     assert config.points_per_unit == 2 and config.expiry_months == 18
-    assert config.gold_spend_minor == 10_000_000 and config.platinum_orders == 12
+    assert config.spend_threshold("gold", "VND") == 10_000_000
+    assert config.tiers[2].orders == 12
     assert PRIORITY_SUPPORT in config.tier_benefits["gold"]
     new = config.rewards[-1]
     assert (new.key, new.kind, new.amount_off_major, new.min_order_major, new.cost) == (
@@ -139,14 +140,14 @@ def test_a_platinum_threshold_below_gold_is_named_in_vietnamese_and_nothing_is_s
     page = app_client.get("/loyalty")
     fields = changed(
         form_fields(page.text),
-        set_={"tier.gold.orders": "5", "tier.platinum.orders": "4", "points_per_unit": "3"},
+        set_={"tier.1.orders": "5", "tier.2.orders": "4", "points_per_unit": "3"},
     )
 
     bad = app_client.post("/loyalty/settings/form", data=as_data(fields))
 
     assert bad.status_code == 422
-    assert "Hạng Bạch kim · Số đơn: phải lớn hơn hạng Vàng" in bad.text
-    assert 'name="tier.platinum.orders" value="4"' in bad.text  # what was typed stays
+    assert "Hạng 3 — Số đơn: phải lớn hơn hạng Vàng" in bad.text
+    assert 'name="tier.2.orders" value="4"' in bad.text  # what was typed stays
     assert 'name="points_per_unit" value="3"' in bad.text
     assert _program_config(ctx, shop) == {}
     with ctx.sessions() as s:
@@ -183,7 +184,7 @@ def test_the_owner_removes_a_reward_and_a_privilege(
     fields = changed(
         form_fields(page.text),
         tick=[("reward.1.remove", "1")],
-        untick=[("benefit.gold", FREE_SHIPPING)],
+        untick=[("benefit.1", FREE_SHIPPING)],
     )
     saved = app_client.post("/loyalty/settings/form", data=as_data(fields))
     assert saved.status_code == 200
@@ -192,7 +193,7 @@ def test_the_owner_removes_a_reward_and_a_privilege(
     assert DOUBLE_WARRANTY not in [r.entitlement for r in config.rewards]
     assert len(config.rewards) == 7
     assert FREE_SHIPPING not in config.tier_benefits["gold"]
-    assert set(_program_config(ctx, shop)) == {"rewards", "tier_benefits"}
+    assert set(_program_config(ctx, shop)) == {"rewards", "tiers"}
 
 
 def test_saving_the_form_untouched_changes_nothing(

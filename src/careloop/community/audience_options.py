@@ -56,8 +56,12 @@ def segment_choices(session: Session, shop_id: int, label: object) -> list[Choic
     ]
 
 
-def audience_options(session: Session, shop_id: int, label: object) -> AudienceOptions:
-    """Every choice with its count; `label(key)` gives a segment's or tier's display name."""
+def audience_options(
+    session: Session, shop_id: int, label: object, tier_names: dict[str, str] | None = None
+) -> AudienceOptions:
+    """Every choice with its count; `label(key)` gives a segment's display name, `tier_names`
+    the shop's tier names in the reader's language (the shipped tiers' catalogue names when
+    not given)."""
     from careloop.loyalty.config import TIERS
     from careloop.loyalty.models import LoyaltyMember
     from careloop.orders.models import Order, OrderLine
@@ -103,7 +107,14 @@ def audience_options(session: Session, shop_id: int, label: object) -> AudienceO
     ).all()
     return AudienceOptions(
         segments=segment_choices(session, shop_id, label),
-        tiers=[Choice(t, str(name(f"tier.{t}")), int(tier_counts.get(t, 0))) for t in TIERS],
+        tiers=[
+            Choice(
+                t,
+                tier_names[t] if tier_names else str(name(f"tier.{t}")),
+                int(tier_counts.get(t, 0)),
+            )
+            for t in (tier_names or TIERS)
+        ],
         tags=[Choice(t, t, n) for t, n in sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))][
             :MAX_TAGS
         ],

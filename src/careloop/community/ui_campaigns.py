@@ -81,8 +81,15 @@ def _list_page(
     )
 
 
-def _describe(audience: Audience, locale: str) -> str:
-    """The audience in staff words: "Phân khúc RFM: Khách hàng VIP; Thẻ: hanoi"."""
+def _tier_names(session: Session, shop_id: int, locale: str) -> dict[str, str]:
+    from careloop.loyalty.service import tier_names
+
+    return tier_names(session=session, shop_id=shop_id, locale=locale)
+
+
+def _describe(audience: Audience, locale: str, tier_names: dict[str, str] | None = None) -> str:
+    """The audience in staff words: "Phân khúc RFM: Khách hàng VIP; Thẻ: hanoi"; tiers by the
+    shop's names for them."""
     from careloop.web.i18n import t
 
     if audience.everyone and not audience.to_json().keys() - {"all"}:
@@ -93,7 +100,12 @@ def _describe(audience: Audience, locale: str) -> str:
         values = getattr(audience, field)
         if values:
             pattern = named.get(field)
-            shown = [t(pattern.format(v), locale) if pattern else str(v) for v in values]
+            shown = [
+                (tier_names or {}).get(str(v)) or t(pattern.format(v), locale)
+                if pattern
+                else str(v)
+                for v in values
+            ]
             title = "community.group_ids" if field == "groups" else f"community.{field}"
             title = "community.customer_ids" if field == "customers" else title
             parts.append(f"{t(title, locale)}: {', '.join(shown)}")
@@ -103,7 +115,8 @@ def _describe(audience: Audience, locale: str) -> str:
 def _options(session: Session, staff: StaffContext) -> AudienceOptions:
     from careloop.web.i18n import t
 
-    return audience_options(session, staff.shop.id, lambda key: t(key, staff.locale))
+    names = _tier_names(session, staff.shop.id, staff.locale)
+    return audience_options(session, staff.shop.id, lambda key: t(key, staff.locale), names)
 
 
 @router.post("/community/campaigns/audience-count")
@@ -249,7 +262,11 @@ def _detail(
         "community/campaign.html",
         {
             "c": campaign,
-            "audience": _describe(parse_audience(campaign.audience), staff.locale),
+            "audience": _describe(
+                parse_audience(campaign.audience),
+                staff.locale,
+                _tier_names(session, staff.shop.id, staff.locale),
+            ),
             "preview": preview,
             "progress": progress,
             "editable": campaign.status in EDITABLE,

@@ -24,6 +24,8 @@ from careloop.core.money import format_money
 from careloop.customers.models import Customer
 from careloop.customers.timeline import record_event
 from careloop.loyalty.models import Coupon
+from careloop.loyalty.program import program_config
+from careloop.loyalty.tier_names import tier_label
 from careloop.shops.models import Shop
 
 TIER_NAMES: Final[dict[str, dict[str, str]]] = catalogue_texts("loyalty.announce.tier_names")
@@ -50,6 +52,7 @@ def local_date(moment: datetime | None, customer: Customer | None, shop: Shop) -
 
 
 def tier_name(tier: str | None, language: str) -> str:
+    """The catalogue's name of a shipped tier (a shop's own names: tier_names.tier_label)."""
     return TIER_NAMES[language].get(tier or "", tier or "")
 
 
@@ -139,7 +142,7 @@ def tier_changed(
         f"{customer_id}:{clock.now().isoformat()}:{after}",
         {
             "tier": after or "",
-            "tier_name": tier_name(after, language),
+            "tier_name": tier_label(program_config(session, shop.id), after, language),
             "previous_tier": before or "",
             "direction": direction,
         },

@@ -9,13 +9,27 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Final
 
 from careloop.core.errors import FieldError, ValidationFailed
 from careloop.core.money import exponent
 
+# The tiers Careloop ships (their names come from the catalogue, tier.<key>); a shop may
+# rename, reshape, add (up to MAX_TIERS) or remove tiers: ProgramConfig.tiers.
 TIERS: Final = ("silver", "gold", "platinum")
+MIN_TIERS: Final = 1
+MAX_TIERS: Final = 8
+TIER_NAME_MAX: Final = 40
+TIER_KEY: Final = re.compile(r"[a-z0-9][a-z0-9_]{0,39}")
+# The settings of the three-tier shape before tiers were a list (converted on load).
+LEGACY_TIER_KEYS: Final = (
+    "gold_orders",
+    "platinum_orders",
+    "gold_spend_minor",
+    "platinum_spend_minor",
+    "tier_benefits",
+)
 GRANT_ON: Final = ("paid", "delivered")
 
 # Entitlement keys: what a privilege is called wherever it is applied.
@@ -143,6 +157,33 @@ DEFAULT_TIER_BENEFITS: Final = {
 
 
 @dataclass(frozen=True)
+class Tier:
+    """One rung of the programme. The first tier is earned by any purchase; every other by
+    `orders` orders in the window or `spend_minor` spent in it, whichever comes first.
+
+    Names: None means the catalogue's name (only for the shipped keys silver/gold/platinum);
+    spend None means the currency default for gold/platinum and "not by spend" otherwise."""
+
+    key: str
+    name_vi: str | None = None
+    name_en: str | None = None
+    orders: int | None = None
+    spend_minor: int | None = None
+    privileges: tuple[str, ...] = ()
+
+    def own_name(self, locale: str) -> str | None:
+        """The name the shop gave it in `locale` (None: the catalogue's)."""
+        return (self.name_vi if locale.startswith("vi") else self.name_en) or None
+
+
+DEFAULT_TIERS: Final = (
+    Tier("silver", privileges=DEFAULT_TIER_BENEFITS["silver"]),
+    Tier("gold", orders=3, privileges=DEFAULT_TIER_BENEFITS["gold"]),
+    Tier("platinum", orders=10, privileges=DEFAULT_TIER_BENEFITS["platinum"]),
+)
+
+
+@dataclass(frozen=True)
 class ProgramConfig:
     # Earning: points per `earn_per_major` major units of the order total (VND: per 1.000 ₫).
     points_per_unit: int = 1
@@ -158,13 +199,7 @@ class ProgramConfig:
     # Tiers over a rolling window (0: lifetime), with a grace period before a downgrade.
     tier_window_months: int = 12
     tier_grace_days: int = 30
-    gold_orders: int = 3
-    platinum_orders: int = 10
-    gold_spend_minor: int | None = None  # None: the currency default
-    platinum_spend_minor: int | None = None
-    tier_benefits: dict[str, tuple[str, ...]] = field(
-        default_factory=lambda: dict(DEFAULT_TIER_BENEFITS)
-    )
+    tiers: tuple[Tier, ...] = DEFAULT_TIERS
     rewards: tuple[Reward, ...] = DEFAULT_REWARDS
     # Referral: the friend's first-order coupon and the advocate's (seeds: 15% each).
     referral_friend_percent: int = 15
@@ -188,13 +223,24 @@ class ProgramConfig:
             major = 1000 if currency.upper() == "VND" else 1
         return int(major * 10 ** exponent(currency))
 
-    def spend_threshold(self, tier: str, currency: str) -> int:
-        configured = self.gold_spend_minor if tier == "gold" else self.platinum_spend_minor
-        if configured is not None:
-            return configured
-        if currency.upper() == "VND":
-            return VND_THRESHOLDS[tier]
-        return int(OTHER_THRESHOLDS_MAJOR[tier] * 10 ** exponent(currency))
+    @property
+    def tier_keys(self) -> tuple[str, ...]:
+        return tuple(t.key for t in self.tiers)
+
+    @property
+    def tier_benefits(self) -> dict[str, tuple[str, ...]]:
+        """Privileges per tier key (what entitlements and store actions apply)."""
+        return {t.key: t.privileges for t in self.tiers}
+
+    def tier(self, key: str | None) -> Tier | None:
+        return next((t for t in self.tiers if t.key == key), None)
+
+    def spend_threshold(self, tier: str, currency: str) -> int | None:
+        """The spend in the window that earns `tier` (minor units); None: not by spend."""
+        found = self.tier(tier)
+        if found is not None and found.spend_minor is not None:
+            return found.spend_minor
+        return default_spend(tier, currency)
 
     def reward(self, key: str) -> Reward | None:
         return next((r for r in self.rewards if r.key == key), None)
@@ -212,8 +258,6 @@ _INT_FIELDS: Final = {
         ("bonus_birthday", 0, 1_000_000),
         ("tier_window_months", 0, 120),
         ("tier_grace_days", 0, 3650),
-        ("gold_orders", 1, 10_000),
-        ("platinum_orders", 1, 10_000),
         ("referral_friend_percent", 0, 100),
         ("referral_advocate_percent", 0, 100),
         ("referral_burst_per_week", 1, 10_000),
@@ -222,23 +266,73 @@ _INT_FIELDS: Final = {
         ("coupon_valid_days", 1, 3650),
     ]
 }
-_OPTIONAL_INT_FIELDS: Final = (
-    "earn_unit_major",
-    "gold_spend_minor",
-    "platinum_spend_minor",
-    "coupon_max_discount_major",
-)
+_OPTIONAL_INT_FIELDS: Final = ("earn_unit_major", "coupon_max_discount_major")
+
+
+def default_spend(tier: str, currency: str) -> int | None:
+    """The shipped spend bar of gold/platinum in `currency`; None for any other tier."""
+    if tier not in VND_THRESHOLDS:
+        return None
+    if currency.upper() == "VND":
+        return VND_THRESHOLDS[tier]
+    return int(OTHER_THRESHOLDS_MAJOR[tier] * 10 ** exponent(currency))
+
+
+def legacy_tiers(raw: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The three-tier settings stored before tiers were a list (gold_orders, platinum_orders,
+    gold_spend_minor, platinum_spend_minor, tier_benefits), as the new `tiers` list: same
+    keys, same thresholds, same privileges, catalogue names. Pure; values are not checked."""
+    benefits = raw.get("tier_benefits")
+    benefits = benefits if isinstance(benefits, Mapping) else {}
+    tiers: list[dict[str, Any]] = []
+    for tier in DEFAULT_TIERS:
+        item: dict[str, Any] = {
+            "key": tier.key,
+            "name_vi": None,
+            "name_en": None,
+            "orders": raw.get(f"{tier.key}_orders", tier.orders),
+            "spend_minor": raw.get(f"{tier.key}_spend_minor"),
+            "privileges": list(benefits.get(tier.key, tier.privileges)),
+        }
+        tiers.append(item)
+    return tiers
+
+
+def merge_settings(stored: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored settings with `changes` applied; saving a tier list replaces the legacy
+    three-tier keys (it was converted from them)."""
+    merged = dict(stored)
+    if "tiers" in changes:
+        for key in LEGACY_TIER_KEYS:
+            merged.pop(key, None)
+    merged.update(changes)
+    return merged
 
 
 def parse_config(raw: Mapping[str, Any], *, stored: bool = False) -> ProgramConfig:
     """The program settings from stored/submitted JSON; unknown or bad keys are named.
 
     `stored`: settings saved before rewards were checked against their names; a stored
-    reward whose name promises free shipping gives it (the customer read the name)."""
+    reward whose name promises free shipping gives it (the customer read the name).
+    Settings stored in the old three-tier shape are converted (legacy_tiers)."""
     errors: list[FieldError] = []
     values: dict[str, Any] = {}
+    legacy = [k for k in LEGACY_TIER_KEYS if k in raw]
+    if legacy and "tiers" in raw:
+        for key in legacy:
+            errors.append(FieldError(key, "replaced by tiers: change the tier list instead"))
     for key, value in raw.items():
-        if key in _INT_FIELDS:
+        if key in ("gold_orders", "platinum_orders"):
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 10_000:
+                errors.append(FieldError(key, "must be a whole number from 1 to 10000"))
+        elif key in ("gold_spend_minor", "platinum_spend_minor"):
+            if value is not None and (not isinstance(value, int) or value < 1):
+                errors.append(FieldError(key, "must be a positive whole number or null"))
+        elif key == "tier_benefits":
+            _parse_benefits(value, errors)
+        elif key == "tiers":
+            values[key] = _parse_tiers(value, errors)
+        elif key in _INT_FIELDS:
             low, high = _INT_FIELDS[key]
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
                 errors.append(FieldError(key, f"must be a whole number from {low} to {high}"))
@@ -271,15 +365,108 @@ def parse_config(raw: Mapping[str, Any], *, stored: bool = False) -> ProgramConf
                 errors.append(FieldError(key, "must be a list of percentages 0-100"))
             else:
                 values[key] = tuple(value)
-        elif key == "tier_benefits":
-            values[key] = _parse_benefits(value, errors)
         elif key == "rewards":
             values[key] = _parse_rewards(value, errors, stored=stored)
         else:
             errors.append(FieldError(key, "unknown loyalty setting"))
+    if legacy and not errors:
+        values["tiers"] = _parse_tiers(legacy_tiers(raw), errors, ordered=False)
     if errors:
         raise ValidationFailed(errors)
     return replace(ProgramConfig(), **values)
+
+
+def _parse_tiers(value: Any, errors: list[FieldError], *, ordered: bool = True) -> tuple[Tier, ...]:
+    """The tier list: 1-8 tiers, unique slug keys, names (both languages for a tier the
+    product did not ship), thresholds strictly increasing from the second tier on, known
+    privileges. `ordered=False` for settings converted from the old shape, which never
+    checked the order of the bars (they must keep loading)."""
+    if not isinstance(value, list) or not MIN_TIERS <= len(value) <= MAX_TIERS:
+        errors.append(FieldError("tiers", f"must be a list of {MIN_TIERS} to {MAX_TIERS} tiers"))
+        return DEFAULT_TIERS
+    tiers: list[Tier] = []
+    before = len(errors)
+    for i, item in enumerate(value):
+        where = f"tiers.{i}"
+        if not isinstance(item, Mapping):
+            errors.append(FieldError(where, "must be an object"))
+            continue
+        unknown = set(item) - {"key", "name_vi", "name_en", "orders", "spend_minor", "privileges"}
+        if unknown:
+            errors.append(FieldError(where, f"unknown field(s): {sorted(unknown)}"))
+            continue
+        key = item.get("key")
+        if not isinstance(key, str) or not TIER_KEY.fullmatch(key):
+            errors.append(FieldError(f"{where}.key", "must be a slug (a-z, 0-9, _)"))
+            continue
+        names: dict[str, str | None] = {}
+        for lang in ("vi", "en"):
+            name = item.get(f"name_{lang}")
+            if isinstance(name, str) and name.strip():
+                if len(name.strip()) > TIER_NAME_MAX:
+                    errors.append(
+                        FieldError(f"{where}.name_{lang}", f"at most {TIER_NAME_MAX} characters")
+                    )
+                names[lang] = name.strip()
+            elif name is None or name == "":
+                names[lang] = None
+                if key not in TIERS:
+                    errors.append(FieldError(f"{where}.name_{lang}", "required"))
+            else:
+                errors.append(FieldError(f"{where}.name_{lang}", "must be text"))
+        orders, spend = item.get("orders"), item.get("spend_minor")
+        if orders is not None and (
+            not isinstance(orders, int) or isinstance(orders, bool) or not 1 <= orders <= 10_000
+        ):
+            errors.append(FieldError(f"{where}.orders", "must be a whole number from 1 to 10000"))
+        if spend is not None and (
+            not isinstance(spend, int) or isinstance(spend, bool) or spend < 1
+        ):
+            errors.append(FieldError(f"{where}.spend_minor", "must be a positive whole number"))
+        if i > 0 and orders is None and spend is None and key not in VND_THRESHOLDS:
+            errors.append(FieldError(where, "needs orders or spend_minor"))
+        privileges = item.get("privileges", [])
+        if not isinstance(privileges, list | tuple) or any(
+            p not in ENTITLEMENT_KEYS for p in privileges
+        ):
+            errors.append(FieldError(f"{where}.privileges", "unknown privilege(s)"))
+            privileges = []
+        first = i == 0
+        tiers.append(
+            Tier(
+                key,
+                names["vi"],
+                names["en"],
+                None if first else orders,
+                None if first else spend,
+                tuple(dict.fromkeys(privileges)),
+            )
+        )
+    keys = [t.key for t in tiers]
+    if len(set(keys)) != len(keys):
+        errors.append(FieldError("tiers", "tier keys must be unique"))
+    if ordered and len(errors) == before:
+        _check_increasing(tiers, errors)
+    return tuple(tiers)
+
+
+def _check_increasing(tiers: list[Tier], errors: list[FieldError]) -> None:
+    """Each bar above the last one set (the first tier has none: any purchase)."""
+    for part in ("orders", "spend_minor"):
+        last: int | None = None
+        for i, tier in enumerate(tiers[1:], start=1):
+            bar = getattr(tier, part)
+            if bar is None:
+                continue
+            if last is not None and bar <= last:
+                errors.append(FieldError(f"tiers.{i}.{part}", "must be above the tier below"))
+            last = bar
+
+
+def tier_to_json(tier: Tier) -> dict[str, Any]:
+    data = asdict(tier)
+    data["privileges"] = list(tier.privileges)
+    return data
 
 
 def _parse_benefits(value: Any, errors: list[FieldError]) -> dict[str, tuple[str, ...]]:
@@ -358,7 +545,7 @@ def config_to_json(config: ProgramConfig) -> dict[str, Any]:
     """Every setting, for showing the program's effective settings."""
     data = asdict(config)
     data["rewards"] = [asdict(r) for r in config.rewards]
-    data["tier_benefits"] = {t: list(k) for t, k in config.tier_benefits.items()}
+    data["tiers"] = [tier_to_json(t) for t in config.tiers]
     data["repeat_discount_steps"] = list(config.repeat_discount_steps)
     return data
 

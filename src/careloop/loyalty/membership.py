@@ -83,8 +83,17 @@ def evaluate_tier(
             lost=old - new,
             cause=f"tier:{customer_id}:{now.isoformat()}:{after.tier}",
         )
+        # A member of a tier the shop removed is moved, not promoted or demoted: the move
+        # is on the timeline, and neither the up nor the down message would be true.
+        removed = before.tier is not None and not tiers.exists(before.tier, config)
         if announce:
-            direction = "up" if tiers.rank(after.tier) > tiers.rank(before.tier) else "down"
+            direction = (
+                "moved"
+                if removed
+                else "up"
+                if tiers.rank(after.tier, config) > tiers.rank(before.tier, config)
+                else "down"
+            )
             record_event(
                 session=session,
                 clock=clock,
@@ -95,15 +104,16 @@ def evaluate_tier(
                 payload={"from": before.tier, "to": after.tier, "direction": direction},
                 summary=f"{before.tier or '-'} → {after.tier or '-'}",
             )
-            tell_tier_changed(
-                session=session,
-                clock=clock,
-                shop=shop,
-                customer_id=customer_id,
-                before=before.tier,
-                after=after.tier,
-                direction=direction,
-            )
+            if not removed:
+                tell_tier_changed(
+                    session=session,
+                    clock=clock,
+                    shop=shop,
+                    customer_id=customer_id,
+                    before=before.tier,
+                    after=after.tier,
+                    direction=direction,
+                )
     session.flush()
     return member.tier
 
@@ -177,7 +187,7 @@ def is_active_member(*, session: Session, shop_id: int, customer_id: int) -> boo
     the entry tier. Every buyer gets a member row and the entry tier automatically (points
     on every order), so a tier alone does not mean they know the programme exists."""
     tier = current_tier(session=session, shop_id=shop_id, customer_id=customer_id)
-    if tier is not None and tiers.rank(tier) > 1:
+    if tier is not None and tiers.rank(tier, program_config(session, shop_id)) > 1:
         return True
     redeemed = session.scalar(
         select(PointsEntry.id)

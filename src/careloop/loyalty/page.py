@@ -25,6 +25,7 @@ from careloop.customers.models import Customer
 from careloop.loyalty import announce
 from careloop.loyalty.admin import summary
 from careloop.loyalty.announce import coupon_facts
+from careloop.loyalty.config import ProgramConfig
 from careloop.loyalty.coupons import get_coupon
 from careloop.loyalty.membership import current_tier
 from careloop.loyalty.models import PointsEntry
@@ -33,6 +34,7 @@ from careloop.loyalty.program import is_running, program_config
 from careloop.loyalty.referrals import referral_link
 from careloop.loyalty.rewards import redeem_reward
 from careloop.loyalty.store_actions import shipping_codes_of
+from careloop.loyalty.tier_names import tier_label
 from careloop.loyalty.tiers import Progress, rank
 from careloop.shops.models import Shop
 from careloop.web.deps import Ctx, SessionDep
@@ -117,13 +119,22 @@ def _history(
     ]
 
 
-def _next_line(progress: Progress, shop: Shop, text: dict[str, str], lang: str) -> str:
+def _next_line(
+    progress: Progress, shop: Shop, text: dict[str, str], lang: str, config: ProgramConfig
+) -> str:
     if progress.next_tier is None:
         return text["top"]
-    tier = text.get(progress.next_tier, "")
-    if not progress.spend_needed_minor and progress.next_tier == "silver":
+    tier = tier_label(config, progress.next_tier, lang)
+    if rank(progress.next_tier, config) == 1:
         return text["first"].format(tier=tier)
     spend = format_money(progress.spend_needed_minor, shop.currency, lang)
+    target = config.tier(progress.next_tier)
+    by_orders = target is not None and target.orders is not None
+    by_spend = config.spend_threshold(progress.next_tier, shop.currency) is not None
+    if by_orders and not by_spend:  # a shop's tier reached by orders only, or spend only
+        return text["next_orders"].format(orders=progress.orders_needed, tier=tier)
+    if by_spend and not by_orders:
+        return text["next_spend"].format(spend=spend, tier=tier)
     return text["next"].format(orders=progress.orders_needed, spend=spend, tier=tier)
 
 
@@ -142,18 +153,19 @@ def _render(
     text = TEXT[lang]
     progress = data.progress
     referral_url = referral_link(ctx.settings.base_url, shop, customer)
-    tier_rank = rank(data.tier)
+    config = program_config(session, shop.id)
+    tier_rank = rank(data.tier, config)
     rewards = []
     for reward in data.rewards:
         missing = max(reward.cost - data.points, 0)
-        blocked = bool(reward.min_tier) and tier_rank < rank(reward.min_tier)
+        blocked = bool(reward.min_tier) and tier_rank < rank(reward.min_tier, config)
         rewards.append(
             {
                 "key": reward.key,
                 "name": reward.name(lang),
                 "cost": reward.cost,
                 "can": not missing and not blocked,
-                "why": text["need_tier"].format(tier=text.get(reward.min_tier or "", ""))
+                "why": text["need_tier"].format(tier=tier_label(config, reward.min_tier, lang))
                 if blocked
                 else text["need_more"].format(points=missing),
             }
@@ -167,8 +179,8 @@ def _render(
         "token": token,
         "nonce": secrets.token_urlsafe(12),
         "notice": notice,
-        "tier_name": text.get(data.tier or "", text["no_tier"]),
-        "next_line": _next_line(progress, shop, text, lang),
+        "tier_name": tier_label(config, data.tier, lang) or text["no_tier"],
+        "next_line": _next_line(progress, shop, text, lang, config),
         "privileges": [PRIVILEGES[lang].get(k, k) for k in sorted(data.entitlements)],
         "shipping_codes": shipping_codes_of(session, shop.id, customer.id),
         "rewards": rewards,
@@ -189,17 +201,19 @@ def loyalty_page(token: str, request: Request, ctx: Ctx, session: SessionDep) ->
 
 
 def _refusal(
-    session: Session, shop: Shop, customer: Customer, reward_key: str, text: dict[str, str]
+    session: Session, shop: Shop, customer: Customer, reward_key: str, lang: str
 ) -> str | None:
     """Why this customer cannot have this reward now, in their language; None if they can."""
+    text = TEXT[lang]
     if not is_running(session, shop.id):
         return text["error_paused"]
-    reward = program_config(session, shop.id).reward(reward_key)
+    config = program_config(session, shop.id)
+    reward = config.reward(reward_key)
     if reward is None:
         return text["error_reward"]
     tier = current_tier(session=session, shop_id=shop.id, customer_id=customer.id)
-    if reward.min_tier and rank(tier) < rank(reward.min_tier):
-        return text["error_tier"].format(tier=text.get(reward.min_tier, reward.min_tier))
+    if reward.min_tier and rank(tier, config) < rank(reward.min_tier, config):
+        return text["error_tier"].format(tier=tier_label(config, reward.min_tier, lang))
     balance = points_balance(session=session, shop_id=shop.id, customer_id=customer.id)
     if balance < reward.cost:
         return text["error_points"].format(cost=reward.cost, points=balance)
@@ -217,11 +231,12 @@ async def redeem_on_page(
     form = await request.form()
     reward_key = str(form.get("reward") or "")
     nonce = str(form.get("nonce") or "")
-    text = TEXT[_lang(request, customer.locale, shop.locale)]
+    lang = _lang(request, customer.locale, shop.locale)
+    text = TEXT[lang]
     refusal = (
         text["error_reward"]
         if not _NONCE_RE.match(nonce)
-        else _refusal(session, shop, customer, reward_key, text)
+        else _refusal(session, shop, customer, reward_key, lang)
     )
     if refusal is not None:
         notice = Notice("error", refusal)

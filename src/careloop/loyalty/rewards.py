@@ -52,8 +52,8 @@ def redeem_reward(
     if reward is None:
         raise NotFound("reward", reward_key)
     if reward.min_tier and rank(
-        current_tier(session=session, shop_id=shop.id, customer_id=customer.id)
-    ) < rank(reward.min_tier):
+        current_tier(session=session, shop_id=shop.id, customer_id=customer.id), config
+    ) < rank(reward.min_tier, config):
         raise Conflict(f"reward {reward_key!r} needs tier {reward.min_tier}")
     key = f"reward:{idempotency_key}"
     posted = points.redeem(

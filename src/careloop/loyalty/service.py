@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from careloop.core.clock import Clock
 from careloop.customers.models import Customer
 from careloop.loyalty import points as _points
-from careloop.loyalty.config import ProgramConfig, parse_config
+from careloop.loyalty.config import ProgramConfig, merge_settings, parse_config
 from careloop.loyalty.coupons import issue_coupon, redeem_coupon
 from careloop.loyalty.economics import coupon_terms
 from careloop.loyalty.entitlements import (
@@ -39,6 +39,7 @@ __all__ = [
     "program_config",
     "program_on",
     "redeem_coupon",
+    "tier_names",
     "update_settings",
     "warranty_ends",
     "warranty_privileges",
@@ -50,6 +51,14 @@ def percent_code_terms(*, session: Session, shop: Shop) -> tuple[int | None, int
     catalogue (journeys), in minor units."""
     terms = coupon_terms(program_config(session, shop.id), shop.currency)
     return terms.max_discount_minor, terms.min_order_minor
+
+
+def tier_names(*, session: Session, shop_id: int, locale: str) -> dict[str, str]:
+    """{tier key: the shop's name for it in `locale`} (catalogue names for shipped tiers the
+    shop did not rename), for any page or export that shows a tier."""
+    from careloop.loyalty.tier_names import shop_tier_labels
+
+    return shop_tier_labels(session, shop_id, locale)
 
 
 def add_points(
@@ -98,7 +107,7 @@ def update_settings(
 ) -> ProgramConfig:
     """Change some settings (validated as a whole; a bad key changes nothing)."""
     program = ensure_program(session, clock, shop.id)
-    merged = {**program.config, **changes}
+    merged = merge_settings(program.config, changes)
     # Rewards saved before names were checked stay readable until the shop edits them.
     config = parse_config(merged, stored="rewards" not in changes)
     program.config = merged

@@ -20,10 +20,15 @@ from careloop.loyalty.config import (
 from careloop.loyalty.config import (
     ENTITLEMENT_KEYS,
     GRANT_ON,
+    MAX_TIERS,
+    MIN_TIERS,
+    TIER_KEY,
+    TIER_NAME_MAX,
     TIERS,
     ProgramConfig,
     Reward,
     config_to_json,
+    default_spend,
     promise_errors,
 )
 
@@ -76,7 +81,8 @@ REWARD_FIELDS: Final = (
     "free_shipping",
     "remove",
 )
-PAID_TIERS: Final = ("gold", "platinum")
+TIER_FIELDS: Final = ("key", "name_vi", "name_en", "orders", "spend")
+ORDERS_MAX: Final = 10_000
 COST_MAX: Final = 1_000_000
 VALID_DAYS_MAX: Final = 3650
 MONEY_MAX_MAJOR: Final = 10**12
@@ -118,11 +124,17 @@ def shown_values(config: ProgramConfig, currency: str, locale: str) -> dict[str,
         else:
             values[name] = str(raw)
     scale = 10 ** exponent(currency)
-    for tier in PAID_TIERS:
-        values[f"tier.{tier}.orders"] = str(data[f"{tier}_orders"])
-        spend = data[f"{tier}_spend_minor"]
-        values[f"tier.{tier}.spend"] = _amount(spend // scale if spend else None, locale)
-    values["benefits"] = {t: set(config.tier_benefits.get(t, ())) for t in TIERS}
+    values["tiers"] = [
+        {
+            "key": tier.key,
+            "name_vi": tier.name_vi or _catalogue_name(tier.key, "vi"),
+            "name_en": tier.name_en or _catalogue_name(tier.key, "en"),
+            "orders": str(tier.orders) if tier.orders is not None else "",
+            "spend": _amount(tier.spend_minor // scale if tier.spend_minor else None, locale),
+            "privileges": set(tier.privileges),
+        }
+        for tier in config.tiers
+    ]
     values["rewards"] = [_reward_values(r, locale) for r in config.rewards]
     return values
 
@@ -146,6 +158,27 @@ def _reward_values(reward: Reward, locale: str) -> dict[str, str]:
     }
 
 
+def _catalogue_name(key: str, locale: str) -> str:
+    """The shipped name of silver/gold/platinum (blank for a shop's own tier)."""
+    from careloop.core.catalogue import t
+
+    return t(f"tier.{key}", locale) if key in TIERS else ""
+
+
+def blank_tier() -> dict[str, Any]:
+    return {name: "" for name in TIER_FIELDS} | {"privileges": set()}
+
+
+def tier_spend_hints(rows: list[dict[str, Any]], currency: str, locale: str) -> list[str]:
+    """Per row, the spend a blank field means (the shipped bar of gold/platinum), as a hint."""
+    scale = 10 ** exponent(currency)
+    hints = []
+    for row in rows:
+        bar = default_spend(row["key"], currency) if row["key"] else None
+        hints.append(_amount(bar // scale, locale) if bar else "")
+    return hints
+
+
 def blank_reward() -> dict[str, str]:
     return {name: "" for name in REWARD_FIELDS} | {"kind": "percent", "valid_days": "90"}
 
@@ -157,13 +190,15 @@ def submitted_values(
     form: Mapping[str, Any], benefit_keys: list[tuple[str, str]]
 ) -> dict[str, Any]:
     """What the owner typed, as strings (kept to show again on an error). `benefit_keys`:
-    the (tier, privilege) pairs whose boxes were ticked."""
+    the (tier row, privilege) pairs whose boxes were ticked."""
     values: dict[str, Any] = {n: str(form.get(n, "")).strip() for n in FIELD_KINDS}
-    for tier in PAID_TIERS:
-        for part in ("orders", "spend"):
-            name = f"tier.{tier}.{part}"
-            values[name] = str(form.get(name, "")).strip()
-    values["benefits"] = {t: {k for tier, k in benefit_keys if tier == t} for t in TIERS}
+    tier_count = min(_whole(str(form.get("tier_count", "0"))) or 0, MAX_TIERS + 1)
+    tiers = []
+    for i in range(tier_count):
+        row: dict[str, Any] = {n: str(form.get(f"tier.{i}.{n}", "")).strip() for n in TIER_FIELDS}
+        row["privileges"] = {k for where, k in benefit_keys if where == str(i)}
+        tiers.append(row)
+    values["tiers"] = tiers
     count = _whole(str(form.get("reward_count", "0"))) or 0
     rewards = []
     for i in range(min(count, 100) + 1):  # the last row is the blank "new reward" row
@@ -225,40 +260,81 @@ def read_settings(
     settings: dict[str, Any] = {
         name: _scalar(name, kind, values[name], errors) for name, kind in FIELD_KINDS.items()
     }
-    _read_tiers(values, settings, currency, errors)
-    settings["tier_benefits"] = {
-        tier: [k for k in ENTITLEMENT_KEYS if k in values["benefits"].get(tier, set())]
-        for tier in TIERS
-    }
+    settings["tiers"] = _read_tiers(values["tiers"], currency, errors)
     settings["rewards"] = _read_rewards(values["rewards"], errors)
     return settings, errors
 
 
 def _read_tiers(
-    values: Mapping[str, Any], settings: dict[str, Any], currency: str, errors: FormErrors
-) -> None:
+    rows: list[dict[str, Any]], currency: str, errors: FormErrors
+) -> list[dict[str, Any]]:
+    """The tier table as the programme's `tiers` list. A shipped tier whose name is the
+    catalogue's keeps no name of its own (it follows the catalogue); a new row gets a key
+    from its name. Bars must rise from row to row (a blank gold/platinum spend means the
+    shipped bar, as the hint shows)."""
+    if not MIN_TIERS <= len(rows) <= MAX_TIERS:
+        errors.add("tiers", "tier_count", low=MIN_TIERS, high=MAX_TIERS)
     scale = 10 ** exponent(currency)
-    for tier in PAID_TIERS:
-        low, high = INT_BOUNDS[f"{tier}_orders"]
-        name = f"tier.{tier}.orders"
-        settings[f"{tier}_orders"] = _bounded(values[name], name, low, high, errors)
-        spend = _money(values[f"tier.{tier}.spend"], f"tier.{tier}.spend", errors)
-        settings[f"{tier}_spend_minor"] = spend * scale if spend is not None else None
-    gold, platinum = settings["gold_orders"], settings["platinum_orders"]
-    if gold is not None and platinum is not None and platinum <= gold:
-        errors.add("tier.platinum.orders", "higher_tier", lower="gold")
-    config = ProgramConfig()
-    spends = [
-        settings[f"{t}_spend_minor"] or config.spend_threshold(t, currency) for t in PAID_TIERS
-    ]
-    if spends[1] <= spends[0] and "tier.platinum.spend" not in errors.items:
-        errors.add("tier.platinum.spend", "higher_tier", lower="gold")
+    keys = {row["key"] for row in rows if TIER_KEY.fullmatch(row["key"] or "")}
+    tiers: list[dict[str, Any]] = []
+    last_orders: tuple[int, int] | None = None  # (bar, row) of the last row with one
+    last_spend: tuple[int, int] | None = None
+    for i, row in enumerate(rows):
+        where = f"tier.{i}"
+        names: dict[str, str | None] = {}
+        for lang in ("vi", "en"):
+            name = row[f"name_{lang}"]
+            if not name:
+                errors.add(f"{where}.name_{lang}", "name_required")
+            elif len(name) > TIER_NAME_MAX:
+                errors.add(f"{where}.name_{lang}", "too_long", max=TIER_NAME_MAX)
+            names[lang] = None if name == _catalogue_name(row["key"], lang) else name or None
+        key = row["key"] if TIER_KEY.fullmatch(row["key"] or "") else ""
+        if not key:
+            key = _slug(row["name_en"] or row["name_vi"], "tier")[:40]
+            while key in keys:
+                key += "_2"
+            keys.add(key)
+        orders: int | None = None
+        spend: int | None = None
+        if i > 0:
+            if row["orders"]:
+                orders = _bounded(row["orders"], f"{where}.orders", 1, ORDERS_MAX, errors)
+            amount = _money(row["spend"], f"{where}.spend", errors)
+            spend = amount * scale if amount is not None else None
+            bar = spend if spend is not None else default_spend(key, currency)
+            if not row["orders"] and not row["spend"] and bar is None:
+                errors.add(f"{where}.orders", "needs_bar")
+            if orders is not None:
+                if last_orders is not None and orders <= last_orders[0]:
+                    errors.add(f"{where}.orders", "higher_tier", lower=_row_name(rows, i - 1))
+                last_orders = (orders, i)
+            if bar is not None and f"{where}.spend" not in errors.items:
+                if last_spend is not None and bar <= last_spend[0]:
+                    errors.add(f"{where}.spend", "higher_tier", lower=_row_name(rows, i - 1))
+                last_spend = (bar, i)
+        tiers.append(
+            {
+                "key": key,
+                "name_vi": names["vi"],
+                "name_en": names["en"],
+                "orders": orders,
+                "spend_minor": spend,
+                "privileges": [k for k in ENTITLEMENT_KEYS if k in row["privileges"]],
+            }
+        )
+    return tiers
 
 
-def _slug(text: str) -> str:
+def _row_name(rows: list[dict[str, Any]], i: int) -> str:
+    row = rows[i]
+    return str(row["name_vi"] or row["name_en"] or f"#{i + 1}")
+
+
+def _slug(text: str, fallback: str = "reward") -> str:
     folded = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     ascii_text = "".join(c for c in folded if not unicodedata.combining(c)).lower()
-    return re.sub(r"[^a-z0-9]+", "_", ascii_text).strip("_")[:60] or "reward"
+    return re.sub(r"[^a-z0-9]+", "_", ascii_text).strip("_")[:60] or fallback
 
 
 def _read_rewards(rows: list[dict[str, str]], errors: FormErrors) -> list[dict[str, Any]]:
@@ -288,7 +364,7 @@ def _read_rewards(rows: list[dict[str, str]], errors: FormErrors) -> list[dict[s
             "valid_days": _bounded(
                 row["valid_days"], f"{where}.valid_days", 0, VALID_DAYS_MAX, errors
             ),
-            "min_tier": row["min_tier"] if row["min_tier"] in TIERS else None,
+            "min_tier": row["min_tier"] or None,
             "max_discount_major": _money(row["max_discount"], f"{where}.max_discount", errors),
             "min_order_major": _money(row["min_order"], f"{where}.min_order", errors, zero=True),
             "free_shipping": row["free_shipping"] == "1",
@@ -333,8 +409,8 @@ def _normal(value: Any) -> Any:
         return {k: sorted(v) for k, v in value.items()}  # privileges: a set per tier
     if isinstance(value, tuple | list):
         return [_normal(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _normal(v) for k, v in value.items()}
+    if isinstance(value, dict):  # a tier: its privileges are a set
+        return {k: sorted(v) if k == "privileges" else _normal(v) for k, v in value.items()}
     return value
 
 
@@ -342,19 +418,19 @@ def _normal(value: Any) -> Any:
 
 
 def worded(errors: FormErrors, locale: str) -> dict[str, str]:
-    """{field name: "<where> · <field>: <reason>"} in the staff's language."""
+    """{field name: "<where> · <field>: <reason>"} in the staff's language; a tier row's
+    problem reads "Hạng 2 — Tên (tiếng Việt): bắt buộc"."""
     from careloop.core.catalogue import t
 
     out = {}
     for name, (reason, params) in errors.items.items():
-        shown = dict(params)
-        if "lower" in shown:
-            shown["lower"] = t(f"tier.{shown['lower']}", locale)
-        text = t(f"loyalty.form.error.{reason}", locale, **shown)
+        text = t(f"loyalty.form.error.{reason}", locale, **params)
         parts = name.split(".")
-        if parts[0] == "tier":
-            where = t("loyalty.form.tier_where", locale, tier=t(f"tier.{parts[1]}", locale))
-            label = f"{where} · {t(f'loyalty.form.tier.{parts[2]}', locale)}"
+        if name == "tiers":
+            label = t("loyalty.form.section.tiers", locale)
+        elif parts[0] == "tier":
+            where = t("loyalty.form.tier_row", locale, n=int(parts[1]) + 1)
+            label = f"{where} — {t(f'loyalty.form.tier.{parts[2]}', locale)}"
         elif parts[0] == "reward":
             where = t("loyalty.form.reward_where", locale, n=int(parts[1]) + 1)
             label = f"{where} · {t(f'loyalty.form.reward.{parts[2]}', locale)}"

@@ -1,8 +1,11 @@
 """Tier rules, pure: which tier an order history earns, downgrade grace, progress.
 
-Silver: any purchase. Gold: `gold_orders`+ orders or the gold spend within the rolling
-window. Platinum likewise with higher bars. A customer who qualifies for less keeps their
-tier through the grace period, so one quiet month is not a demotion.
+The shop's tiers are an ordered list (ProgramConfig.tiers). The first is earned by any
+purchase; each next one by its number of orders or its spend within the rolling window,
+whichever comes first; the highest tier earned wins. A customer who qualifies for less
+keeps their tier through the grace period, so one quiet month is not a demotion. A tier
+the shop removed has no rank: its members move to what their history earns at the next
+sweep, without waiting for the grace period.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from careloop.loyalty.config import TIERS, ProgramConfig
+from careloop.loyalty.config import ProgramConfig
 
 
 @dataclass(frozen=True)
@@ -20,8 +23,22 @@ class Purchase:
     total_minor: int
 
 
-def rank(tier: str | None) -> int:
-    return TIERS.index(tier) + 1 if tier in TIERS else 0
+def rank(tier: str | None, config: ProgramConfig) -> int:
+    """1 for the first tier, 2 for the next…; 0 for no tier or one the shop removed."""
+    keys = config.tier_keys
+    return keys.index(tier) + 1 if tier in keys else 0
+
+
+def exists(tier: str | None, config: ProgramConfig) -> bool:
+    return tier is not None and tier in config.tier_keys
+
+
+def _earns(index: int, orders: int, spend: int, config: ProgramConfig, currency: str) -> bool:
+    if index == 0:
+        return True
+    tier = config.tiers[index]
+    bar = config.spend_threshold(tier.key, currency)
+    return (tier.orders is not None and orders >= tier.orders) or (bar is not None and spend >= bar)
 
 
 def window_start(now: datetime, config: ProgramConfig) -> datetime | None:
@@ -48,11 +65,10 @@ def qualifying_tier(
     if not any(p.placed_at <= now for p in purchases):
         return None
     orders, spend = window_totals(purchases, now, config)
-    if orders >= config.platinum_orders or spend >= config.spend_threshold("platinum", currency):
-        return "platinum"
-    if orders >= config.gold_orders or spend >= config.spend_threshold("gold", currency):
-        return "gold"
-    return "silver"
+    for index in range(len(config.tiers) - 1, -1, -1):
+        if _earns(index, orders, spend, config, currency):
+            return config.tiers[index].key
+    return None  # pragma: no cover - the first tier is always earned
 
 
 @dataclass(frozen=True)
@@ -65,8 +81,10 @@ def next_standing(
     current: Standing, qualifies_for: str | None, now: datetime, config: ProgramConfig
 ) -> Standing:
     """Upgrades apply at once; a downgrade waits `tier_grace_days` of continuously
-    qualifying for less."""
-    if rank(qualifies_for) >= rank(current.tier):
+    qualifying for less; a member of a removed tier moves at once."""
+    if current.tier is not None and not exists(current.tier, config):
+        return Standing(qualifies_for, None)
+    if rank(qualifies_for, config) >= rank(current.tier, config):
         return Standing(qualifies_for, None)
     since = current.below_since or now
     if now - since >= timedelta(days=config.tier_grace_days):
@@ -90,14 +108,28 @@ def progress(
     config: ProgramConfig,
     currency: str,
 ) -> Progress:
-    """How far the customer is from the next tier, by orders or by spend (whichever is nearer)."""
-    if rank(tier) >= len(TIERS):
+    """How far the customer is from the next tier, by orders or by spend (whichever is nearer).
+
+    The next tier is the one above the customer's (the first one when they have none yet);
+    a route the next tier does not offer (no orders bar, no spend bar) needs 0 and counts 0%."""
+    if tier is not None and not exists(tier, config):  # removed: what the history earns
+        tier = qualifying_tier(purchases, now, config, currency)
+    position = rank(tier, config)
+    if position >= len(config.tiers):
         return Progress(None, 0, 0, 100)
-    target = TIERS[rank(tier)] if tier else "silver"
-    if target == "silver":
-        return Progress("silver", 1, 0, 0)
+    target = config.tiers[position]
+    if position == 0:
+        return Progress(target.key, 1, 0, 0)
     orders, spend = window_totals(purchases, now, config)
-    need_orders = config.gold_orders if target == "gold" else config.platinum_orders
-    need_spend = config.spend_threshold(target, currency)
-    pct = max(orders * 100 // need_orders, spend * 100 // max(need_spend, 1))
-    return Progress(target, max(need_orders - orders, 0), max(need_spend - spend, 0), min(pct, 100))
+    need_spend = config.spend_threshold(target.key, currency)
+    pct = 0
+    if target.orders:
+        pct = max(pct, orders * 100 // target.orders)
+    if need_spend:
+        pct = max(pct, spend * 100 // need_spend)
+    return Progress(
+        target.key,
+        max((target.orders or 0) - orders, 0),
+        max((need_spend or 0) - spend, 0),
+        min(pct, 100),
+    )

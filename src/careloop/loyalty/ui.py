@@ -18,7 +18,7 @@ from careloop.core.errors import Conflict, NotFound, ValidationFailed
 from careloop.customers.models import Customer
 from careloop.customers.service import get_customer_by_id
 from careloop.loyalty.admin import ledger_of, members, program_settings, tier_counts
-from careloop.loyalty.config import ENTITLEMENT_KEYS, GRANT_ON, TIERS
+from careloop.loyalty.config import ENTITLEMENT_KEYS, GRANT_ON, MAX_TIERS
 from careloop.loyalty.coupon_reasons import coupon_reason
 from careloop.loyalty.coupons import coupons_of, revoke_coupon
 from careloop.loyalty.economics import point_value_minor, reward_terms
@@ -28,18 +28,20 @@ from careloop.loyalty.reasons import entry_kind_label, reason_text, reward_names
 from careloop.loyalty.referrals import approve_referral, cancel_referral, referrals_of
 from careloop.loyalty.service import disable_program, enable_program, update_settings
 from careloop.loyalty.settings_form import (
-    PAID_TIERS,
     REWARD_KINDS,
     SECTIONS,
     blank_reward,
+    blank_tier,
     changed_settings,
     read_settings,
     shown_values,
     submitted_values,
+    tier_spend_hints,
     worded,
 )
 from careloop.loyalty.simulator import WINDOW_DAYS, cost_inputs, simulate_monthly_cost
 from careloop.loyalty.store_actions import store_actions_of
+from careloop.loyalty.tier_names import shop_tier_labels, tier_labels
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.paging import Page
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, OwnerStaff, StaffContext
@@ -131,12 +133,19 @@ def _settings_form(
     staff: StaffContext,
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
+    tier_notice: bool = False,
 ) -> dict[str, Any]:
     """The programme settings form: the values shown (or typed), the choices, the safe
     amounts a blank field falls back to, and errors by field."""
     shop = staff.shop
     config = program_config(session, shop.id)
     shown = values or shown_values(config, shop.currency, shop.locale)
+    tier_rows = shown["tiers"]
+    min_tier_choices = {
+        row["key"]: row["name_vi" if staff.locale == "vi" else "name_en"] or row["key"]
+        for row in tier_rows
+        if row["key"]
+    }
     terms = {
         r.key: reward_terms(r, config, shop.currency, shop.business_model) for r in config.rewards
     }
@@ -146,13 +155,16 @@ def _settings_form(
         "reward_count": len(shown["rewards"]),
         "terms": terms,
         "sections": SECTIONS,
-        "tiers": TIERS,
-        "paid_tiers": PAID_TIERS,
+        "tier_rows": tier_rows,
+        "tier_count": len(tier_rows),
+        "max_tiers": MAX_TIERS,
+        "tier_notice": tier_notice,
+        "min_tier_choices": min_tier_choices,
+        "spend_hints": tier_spend_hints(tier_rows, shop.currency, shop.locale),
         "privileges": ENTITLEMENT_KEYS,
         "grant_on": GRANT_ON,
         "reward_kinds": REWARD_KINDS,
         "point_value": point_value_minor(config, shop.currency, shop.business_model),
-        "spend_defaults": {t: config.spend_threshold(t, shop.currency) for t in PAID_TIERS},
         "errors": errors or {},
     }
 
@@ -262,6 +274,11 @@ async def save_settings_form(
         if key.startswith("benefit.")
     ]
     values = submitted_values(form, ticked)
+    action = str(form.get("tier_action") or "")
+    if action:  # "Thêm hạng" / "Xoá hạng": the table changes on the page, nothing is saved
+        _edit_tier_rows(values["tiers"], action)
+        shown = _settings_form(session, staff, values, tier_notice=True)
+        return _settings_page(request, staff, session, ctx, settings_form=shown)
     config = program_config(session, staff.shop.id)
     settings, problems = read_settings(values, config, staff.shop.currency)
     errors = worded(problems, staff.locale)
@@ -287,11 +304,22 @@ async def save_settings_form(
     return RedirectResponse("/loyalty", status_code=303)
 
 
+def _edit_tier_rows(rows: list[dict[str, Any]], action: str) -> None:
+    """Add an empty row at the end, or remove row `remove:<i>` (at least one stays)."""
+    if action == "add" and len(rows) < MAX_TIERS:
+        rows.append(blank_tier())
+    elif action.startswith("remove:") and len(rows) > 1:
+        index = action.removeprefix("remove:")
+        if index.isdigit() and int(index) < len(rows):
+            del rows[int(index)]
+
+
 @router.get("/loyalty/members", response_class=HTMLResponse)
 def members_page(
     request: Request, staff: CurrentStaff, session: SessionDep, tier: str = "", page: Page = 1
 ) -> HTMLResponse:
     page = max(1, page)
+    counts = tier_counts(session, staff.shop.id)
     rows = members(
         session,
         staff.shop.id,
@@ -308,7 +336,10 @@ def members_page(
             "has_more": len(rows) > PAGE_SIZE,
             "page": page,
             "tier": tier,
-            "tiers": tier_counts(session, staff.shop.id),
+            "tiers": counts,
+            "tier_names": shop_tier_labels(
+                session, staff.shop.id, staff.locale, (*counts, *(r.tier for r in rows))
+            ),
         },
         staff=staff,
     )
@@ -427,7 +458,12 @@ def rewards_page(request: Request, staff: CurrentStaff, session: SessionDep) -> 
     return render(
         request,
         "loyalty/rewards.html",
-        {"tab": "rewards", "rewards": config.rewards, "terms": terms},
+        {
+            "tab": "rewards",
+            "rewards": config.rewards,
+            "terms": terms,
+            "tier_names": tier_labels(config, staff.locale),
+        },
         staff=staff,
     )
 

@@ -15,6 +15,7 @@ from careloop.core.errors import CareloopError, ValidationFailed
 from careloop.support import service
 from careloop.support import timeline_text as _ticket_lines  # noqa: F401  (registers them)
 from careloop.support.customer360 import customer_360
+from careloop.support.peers import optional_module
 from careloop.support.playbook_text import compensation_label, playbook_text
 from careloop.support.playbooks import COMPENSATIONS
 from careloop.support.task_text import task_kind_label, task_text
@@ -93,6 +94,17 @@ def tickets_page(
     )
 
 
+def _tier_names(session: Session, staff: StaffContext) -> dict[str, str]:
+    """The shop's tier names in the staff's language (none when loyalty is not installed)."""
+    loyalty = optional_module("careloop.loyalty.service")
+    if loyalty is None or not hasattr(loyalty, "tier_names"):
+        return {}
+    names: dict[str, str] = loyalty.tier_names(
+        session=session, shop_id=staff.shop.id, locale=staff.locale
+    )
+    return names
+
+
 def _ticket_page(
     request: Request,
     staff: StaffContext,
@@ -122,6 +134,7 @@ def _ticket_page(
                 kind: compensation_label(kind, staff.locale) for kind in COMPENSATIONS
             },
             "customer_pk": ticket.customer_id,
+            "tier_names": _tier_names(session, staff),
             "clocks": clocks,
             "c360": c360,
             "staff_list": staff_of(session, staff.shop.id),

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from careloop.core.catalogue import catalogue_pairs
 from careloop.customers.export import export_person_data
+from careloop.loyalty.tier_names import shop_tier_labels
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.ui.customers import _customer_or_404
 from careloop.web.ui.deps import AgentStaff
@@ -28,9 +29,15 @@ COLUMN_LABELS: Final = catalogue_pairs("web.ui.customer_export.column_labels")
 
 
 def render_export_html(
-    data: dict[str, Any], *, locale: str, generated_at: datetime, tz: str = "UTC"
+    data: dict[str, Any],
+    *,
+    locale: str,
+    generated_at: datetime,
+    tz: str = "UTC",
+    tier_names: dict[str, str] | None = None,
 ) -> str:
-    """The export as one self-contained page (no links back to the server)."""
+    """The export as one self-contained page (no links back to the server); a loyalty tier
+    by the shop's name for it (`tier_names`, in `locale`)."""
     from careloop.personal_data_registry import declarations
 
     sections = [
@@ -50,8 +57,13 @@ def render_export_html(
         sections=sections,
         generated_at=generated_at,
         column_label=lambda c: COLUMN_LABELS.get(c, {}).get(locale, c.replace("_", " ")),
-        cell=lambda section, column, row: cell_text(
-            section, column, row.get(column), row, locale, tz
+        cell=lambda section, column, row: (
+            (
+                (tier_names or {}).get(str(row.get(column)))
+                if (section, column) == ("loyalty_member", "tier")
+                else None
+            )
+            or cell_text(section, column, row.get(column), row, locale, tz)
         ),
         shown=_shown,
     )
@@ -74,7 +86,11 @@ def export_html(customer_id: str, staff: AgentStaff, session: SessionDep, ctx: C
     customer = _customer_or_404(session, staff, customer_id)
     data = export_person_data(session, staff.shop, customer)
     html = render_export_html(
-        data, locale=staff.locale, generated_at=ctx.clock.now(), tz=staff.shop.timezone
+        data,
+        locale=staff.locale,
+        generated_at=ctx.clock.now(),
+        tz=staff.shop.timezone,
+        tier_names=shop_tier_labels(session, staff.shop.id, staff.locale),
     )
     return _download(html, "text/html; charset=utf-8", f"customer-{customer.id}.html")
 

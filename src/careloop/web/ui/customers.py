@@ -18,6 +18,7 @@ from careloop.customers import timeline_text as _consent_lines  # noqa: F401  (r
 from careloop.customers.models import CONSENT_STATES, Customer
 from careloop.customers.service import MARKETING_CHANNELS, consents_of, get_customer_by_id
 from careloop.customers.timeline import record_event, timeline_for
+from careloop.loyalty.tier_names import shop_tier_labels
 from careloop.segments.rfm import SEGMENTS
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.paging import MAX_PAGE, page_out_of_range
@@ -123,6 +124,7 @@ def customers_list(
         "rows": customer_rows(session, staff.shop, found.customers),
         "segments": SEGMENTS,
         "tiers": tiers_in_use(session, staff.shop),
+        "tier_names": shop_tier_labels(session, staff.shop.id, staff.locale),
         "consent_options": [f"{c}:{s}" for c in MARKETING_CHANNELS for s in CONSENT_STATES],
     }
     if is_htmx(request) and request.headers.get("hx-target") == "customer-results":
