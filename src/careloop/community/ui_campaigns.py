@@ -24,6 +24,7 @@ from careloop.community.models import Campaign
 from careloop.community.ui_forms import Text, field_errors, parse_local, split_list
 from careloop.context import AppContext
 from careloop.core.errors import CareloopError, ValidationFailed
+from careloop.core.ports import Rewards, port
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, StaffContext
 from careloop.web.ui.templating import render
@@ -82,9 +83,7 @@ def _list_page(
 
 
 def _tier_names(session: Session, shop_id: int, locale: str) -> dict[str, str]:
-    from careloop.loyalty.service import tier_names
-
-    return tier_names(session=session, shop_id=shop_id, locale=locale)
+    return port(Rewards).tier_names(session, shop_id=shop_id, locale=locale)
 
 
 def _describe(audience: Audience, locale: str, tier_names: dict[str, str] | None = None) -> str:

@@ -56,6 +56,11 @@ class LoyaltyRewards:
     def tier(self, session: Session, *, shop_id: int, customer_id: int) -> str | None:
         return membership.current_tier(session=session, shop_id=shop_id, customer_id=customer_id)
 
+    def tier_names(self, session: Session, *, shop_id: int, locale: str) -> dict[str, str]:
+        from careloop.loyalty.tier_names import shop_tier_labels
+
+        return shop_tier_labels(session, shop_id, locale)
+
     def is_active_member(self, session: Session, *, shop_id: int, customer_id: int) -> bool:
         return membership.is_active_member(
             session=session, shop_id=shop_id, customer_id=customer_id
@@ -189,6 +194,9 @@ class FakeRewards:
 
     def is_active_member(self, session: Session, *, shop_id: int, customer_id: int) -> bool:
         return customer_id in self.active_members
+
+    def tier_names(self, session: Session, *, shop_id: int, locale: str) -> dict[str, str]:
+        return {}
 
     def program_on(self, session: Session, *, shop_id: int) -> bool:
         return self.running

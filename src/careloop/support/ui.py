@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from careloop.core.catalogue import catalogue_texts
 from careloop.core.errors import CareloopError, ValidationFailed
+from careloop.core.ports import Rewards, port
 from careloop.support import service
 from careloop.support import timeline_text as _ticket_lines  # noqa: F401  (registers them)
 from careloop.support.customer360 import customer_360
-from careloop.support.peers import optional_module
 from careloop.support.playbook_text import compensation_label, playbook_text
 from careloop.support.playbooks import COMPENSATIONS
 from careloop.support.task_text import task_kind_label, task_text
@@ -95,14 +95,8 @@ def tickets_page(
 
 
 def _tier_names(session: Session, staff: StaffContext) -> dict[str, str]:
-    """The shop's tier names in the staff's language (none when loyalty is not installed)."""
-    loyalty = optional_module("careloop.loyalty.service")
-    if loyalty is None or not hasattr(loyalty, "tier_names"):
-        return {}
-    names: dict[str, str] = loyalty.tier_names(
-        session=session, shop_id=staff.shop.id, locale=staff.locale
-    )
-    return names
+    """The shop's tier names in the staff's language, from the loyalty programme."""
+    return port(Rewards).tier_names(session, shop_id=staff.shop.id, locale=staff.locale)
 
 
 def _ticket_page(

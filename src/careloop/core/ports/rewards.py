@@ -48,6 +48,10 @@ class Rewards(Protocol):
         """Redeemed points or climbed above the entry tier."""
         ...
 
+    def tier_names(self, session: Session, *, shop_id: int, locale: str) -> dict[str, str]:
+        """{tier key: the shop's name for it in `locale`}, for pages that show a tier."""
+        ...
+
     def program_on(self, session: Session, *, shop_id: int) -> bool:
         """Whether the shop's programme is running."""
         ...
