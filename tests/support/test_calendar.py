@@ -133,14 +133,16 @@ def test_a_thousand_business_hours_is_twenty_weeks_of_a_51_hour_week() -> None:
 
 
 def test_a_thousand_business_hours_takes_well_under_a_millisecond() -> None:
+    # CPU time of this thread, not wall time: other processes on a busy machine take the
+    # wall clock, not this thread's cycles, so the bound holds however loaded CI is.
     start = local(HCM, 2026, 1, 5, 9)
     best = float("inf")
     for _ in range(5):
-        began = time.perf_counter()
+        began = time.thread_time()
         for _ in range(20):
             add_business_time(VN, start, hours(1000))
-        best = min(best, (time.perf_counter() - began) / 20)
-    assert best < 0.002  # measured about 0.3 ms; the margin absorbs a busy CI machine
+        best = min(best, (time.thread_time() - began) / 20)
+    assert best < 0.002  # measured about 0.3 ms
 
 
 def test_business_time_between_is_negative_when_end_precedes_start() -> None:
