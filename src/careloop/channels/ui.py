@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
 from careloop.audit.service import audit
+from careloop.channels import timeline_text as _message_lines  # noqa: F401  (registers them)
 from careloop.channels.base import Outgoing, SendError
 from careloop.channels.dispatch import default_provider
 from careloop.channels.models import (
