@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from careloop.audit.models import AuditEntry
+from careloop.connectors.result_text import result_text
 from careloop.context import AppContext
 from careloop.shops.models import Shop
 from tests.web.helpers import csrf_from, sign_in
@@ -103,10 +104,13 @@ def test_needs_attention_lists_a_parked_delivery_with_its_reason_in_vietnamese(
     page = sign_in(app_client, ctx, make_staff(shop), shop, locale="vi")
     page = app_client.get("/settings/connectors")
     assert "Cần xử lý" in page.text and "Thử lại" in page.text
-    assert "status: unknown WooCommerce status" in page.text
+    # The stored English reason, read in Vietnamese (connectors/result_text.py).
+    assert "status: trạng thái WooCommerce không xác định: &#39;wc-awaiting-pickup" in page.text
+    assert "unknown WooCommerce status" not in page.text
     english = sign_in(app_client, ctx, make_staff(shop, email="o2@acme.test"), shop)
     english = app_client.get("/settings/connectors")
     assert "Needs attention" in english.text and "Retry" in english.text
+    assert "status: unknown WooCommerce status" in english.text
 
 
 def test_the_owner_sets_a_haravan_verify_token_and_sees_a_disabled_connector(
@@ -212,3 +216,30 @@ def test_a_vietnamese_owner_reads_the_connectors_page_and_its_deliveries_in_viet
     )
     assert refused.status_code == 422
     assert "Ánh xạ trường không phải JSON hợp lệ (dòng 1, cột 2)" in refused.text
+
+
+def test_a_vietnamese_agent_reads_a_parked_orders_missing_customer_reason_in_vietnamese(
+    app_client: TestClient,
+    ctx: AppContext,
+    shop: Shop,
+    make_staff: Callable[..., str],
+    connect: Callable[..., None],
+    deliver: Deliver,
+) -> None:
+    """Haravan's orders/create sample without its customer, email and phone (a POS sale, as
+    in test_protocols) is parked with connectors' English reason; the page renders it in
+    Vietnamese."""
+    connect("haravan")
+    payload = fixture("haravan_orders_create.json")
+    payload.update(customer=None, email=None, phone=None, shipping_address=None)
+    payload.update(billing_address=None, source="pos")
+    assert deliver("haravan", "orders/create", payload).json()["status"] == "parked"
+    sign_in(app_client, ctx, make_staff(shop, role="agent"), shop, locale="vi")
+    page = app_client.get("/settings/connectors")
+    assert "đơn không có khách hàng, email hay số điện thoại (đơn bán tại quầy?)" in page.text
+    assert "a POS sale" not in page.text
+
+
+def test_a_result_line_connectors_did_not_write_shows_as_stored() -> None:
+    assert result_text("order 1001 (paid)", "vi") == "order 1001 (paid)"
+    assert result_text("", "vi") == ""

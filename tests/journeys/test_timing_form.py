@@ -222,3 +222,15 @@ def test_a_duration_wait_is_rewritten_in_hours_and_a_block_channel_list_as_a_flo
     assert jdef.step("pause").wait.duration == "36h"  # type: ignore[union-attr]
     assert jdef.step("second").send.channel_list() == ["email", "zalo"]  # type: ignore[union-attr]
     assert "# by text" in new
+
+
+def test_the_journey_page_names_shipped_steps_in_vietnamese_beside_their_ids(
+    app_client: TestClient, world: World, make_staff: Callable[..., str]
+) -> None:
+    world.install(text=SMS_REMINDER)
+    sign_in(app_client, world.ctx, make_staff(world.shop), world.shop, locale="vi")
+    page = app_client.get("/journeys/golden_hours")
+
+    assert page.status_code == 200
+    assert "Hướng dẫn sử dụng <code>usage_guide</code>" in page.text  # the timing form
+    assert 'Hướng dẫn sử dụng <code class="muted small">usage_guide</code>' in page.text

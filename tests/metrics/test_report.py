@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from careloop.channels.log import event_payload
+from careloop.channels.models import Message
 from careloop.context import AppContext
 from careloop.core.clock import VirtualClock
 from careloop.customers.timeline import record_event
@@ -52,3 +54,36 @@ def test_the_review_body_is_a_fragment_the_staff_ui_can_embed(ctx: AppContext, s
         body = review_body(session=s, shop=shop, month="2026-10")
     assert body.startswith("<section") and "<html" not in body
     assert "No one stands out this month." in body
+
+
+def test_the_reviews_journey_funnel_names_steps_by_day_and_label_not_by_id(
+    ctx: AppContext, shop: Shop, clock: VirtualClock
+) -> None:
+    """Golden Hours' `usage_guide` step waits until day 3 (playbooks/journeys/
+    golden_hours.yaml): the funnel row reads "Ngày 3 — Hướng dẫn sử dụng"; a shop's own
+    step (no catalogue name) reads as its words, never as a raw id with underscores."""
+    oct5 = datetime.fromisoformat("2026-10-05T04:00+00:00")
+    with ctx.sessions() as s, s.begin():
+        a = add_buyer(s, shop, "A", [(oct5, 400_000)])
+        sends = [("golden_hours", "usage_guide"), ("my_journey", "tet_greeting")]
+        for n, (journey, step) in enumerate(sends, start=1):
+            message = Message(
+                id=n, channel="email", template_key="t", journey_key=journey, step_key=step
+            )
+            record_event(
+                session=s,
+                clock=clock,
+                shop_id=shop.id,
+                customer_id=a.id,
+                type="message.sent",
+                occurred_at=oct5,
+                event_key=f"m{n}",
+                payload=event_payload(message),
+            )
+    with ctx.sessions() as s:
+        vi = review_body(session=s, shop=shop, month="2026-10", locale="vi")
+        en = review_body(session=s, shop=shop, month="2026-10", locale="en")
+    assert "<td>Ngày 3 — Hướng dẫn sử dụng</td>" in vi
+    assert "<td>tet greeting</td>" in vi
+    assert "usage_guide" not in vi
+    assert "<td>Day 3 — Usage guide</td>" in en

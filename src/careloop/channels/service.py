@@ -29,6 +29,7 @@ from careloop.channels.templates import (
     TemplateError,
     find_source,
     render_source,
+    sender_samples,
     unknown_names,
 )
 from careloop.core.clock import Clock
@@ -367,13 +368,19 @@ def preview(
     pass `now` (the clock) so a real customer's days since the last order are counted,
     and `kind` so a marketing SMS shows its label and refusal line as sent."""
     if customer is not None:
-        values = build_context(
-            session=session, shop=shop, customer=customer, extra=context, now=now
-        )
         loc = locale or customer_locale(customer, shop)
+        # What the key's sender would supply (the event, the ticket), unless given.
+        supplied = {**sender_samples(template_key, loc), **dict(context or {})}
+        values = build_context(
+            session=session, shop=shop, customer=customer, extra=supplied, now=now
+        )
     else:
         loc = locale or shop.locale
-        values = {**sample_context(loc, shop.name), **dict(context or {})}
+        values = {
+            **sample_context(loc, shop.name),
+            **sender_samples(template_key, loc),
+            **dict(context or {}),
+        }
         # The shop's own short name, as a real send uses (render_context.build_context).
         values["shop"] = {**values["shop"], "sms_name": sms_name(shop)}
     return render_message(
@@ -410,7 +417,7 @@ def validate_template(
             if loc not in LOCALES:
                 problems.append(f"unknown locale {loc!r}")
                 continue
-            values = sample_context(loc, shop.name)
+            values = {**sample_context(loc, shop.name), **sender_samples(template_key, loc)}
             values.update({name: f"<{name}>" for name in extra_fields})
             try:
                 render_message(

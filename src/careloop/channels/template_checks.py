@@ -21,6 +21,7 @@ from careloop.channels.templates import (
     TemplateSource,
     parse_problem,
     render_source,
+    sender_samples,
     unknown_names,
 )
 from careloop.core.catalogue import catalogue_pairs, t
@@ -45,17 +46,28 @@ def known_names(extra: Iterable[str] = ()) -> set[str]:
     return set(sample_context("vi")) | set(extra)
 
 
+def sample_for(template_key: str | None, locale: str) -> dict[str, Any]:
+    """The sample context a wording of `template_key` is checked with: every message
+    variable plus those its sender supplies (the key's `sender:` samples)."""
+    context = sample_context(locale)
+    if template_key:
+        context.update(sender_samples(template_key, locale))
+    return context
+
+
 def check_source(
     source: TemplateSource,
     *,
     locale: str = "vi",
+    template_key: str | None = None,
     extra: Mapping[str, Any] | None = None,
     limits: Budget | None = None,
 ) -> list[Problem]:
-    """The problems of `source` against the message variables plus `extra` (names the
-    caller adds, with sample values); empty when it can be saved. `limits` is the render
-    budget (template_limits; default: a fresh one)."""
-    context = {**sample_context(locale), **dict(extra or {})}
+    """The problems of `source` against the message variables, those the sender of
+    `template_key` supplies, plus `extra` (names the caller adds, with sample values);
+    empty when it can be saved. `limits` is the render budget (template_limits; default:
+    a fresh one)."""
+    context = {**sample_for(template_key, locale), **dict(extra or {})}
     for part in (source.subject, source.text, source.html):
         detail = parse_problem(part)
         if detail:
@@ -76,9 +88,15 @@ def check_source(
 
 
 def check_text(
-    text: str, *, locale: str = "vi", extra: Mapping[str, Any] | None = None
+    text: str,
+    *,
+    locale: str = "vi",
+    template_key: str | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> list[Problem]:
-    return check_source(TemplateSource(text=text), locale=locale, extra=extra)
+    return check_source(
+        TemplateSource(text=text), locale=locale, template_key=template_key, extra=extra
+    )
 
 
 FIELD_TEXTS: dict[str, dict[str, str]] = catalogue_pairs("channels.template_checks.fields")
@@ -93,6 +111,7 @@ def field_problems(
     fields: Mapping[str, str],
     *,
     locale: str = "vi",
+    template_key: str | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Problem]:
     """The first problem of each named template field ("subject", "text", "html", or a
@@ -101,7 +120,7 @@ def field_problems(
     for name, value in fields.items():
         if not value.strip():
             continue
-        problems = check_text(value, locale=locale, extra=extra)
+        problems = check_text(value, locale=locale, template_key=template_key, extra=extra)
         if problems:
             found[name] = problems[0]
     return found
@@ -138,7 +157,7 @@ def saved_wording_problems(
         params = (row.data or {}).get("data")
         if isinstance(params, Mapping):
             fields.update({str(k): str(v) for k, v in params.items() if isinstance(v, str)})
-        problems = field_problems(fields, locale=locale)
+        problems = field_problems(fields, locale=row.locale, template_key=key)
         if problems:
             found.append(
                 t(

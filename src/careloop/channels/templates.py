@@ -21,6 +21,7 @@ typo is an error at enqueue/activation time, never a blank in a sent message.
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -148,6 +149,29 @@ def file_spec(template_key: str) -> dict[str, Any] | None:
 
 def shipped_template_keys() -> list[str]:
     return sorted(p.stem for p in TEMPLATES_DIR.glob("*.yaml"))
+
+
+# The YAML section (beside the channels) naming what the sending code fills itself.
+SENDER_SECTION = "sender"
+
+
+def sender_samples(template_key: str, locale: str) -> dict[str, Any]:
+    """The variables the code that sends `template_key` supplies (an event, a ticket, a
+    review link), with realistic sample values in `locale`: the key's `sender:` section.
+    Previews and save checks render with them, so a shipped wording that uses `event` is
+    not refused for lacking it; a name no sender fills is still unknown."""
+    try:
+        spec = file_spec(template_key)
+    except TemplateError:
+        return {}
+    section = (spec or {}).get(SENDER_SECTION)
+    if not isinstance(section, Mapping):
+        return {}
+    for loc in _locale_chain(locale, "vi"):
+        found = section.get(loc)
+        if isinstance(found, Mapping):
+            return copy.deepcopy(dict(found))
+    return {}
 
 
 def _locale_chain(locale: str, shop_locale: str) -> list[str]:

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
 from careloop.audit.service import audit
+from careloop.channels import timeline_text as _message_lines  # noqa: F401  (registers them)
 from careloop.channels.base import Outgoing, SendError
 from careloop.channels.dispatch import default_provider
 from careloop.channels.models import (
@@ -33,6 +34,7 @@ from careloop.channels.templates import (
     file_spec,
     find_source,
     render_source,
+    sender_samples,
     shipped_template_keys,
     unknown_names,
 )
@@ -146,20 +148,25 @@ def _current_source(
 def _context_for(
     session: SessionDep,
     staff: StaffContext,
+    key: str,
     locale: str,
     customer_ref: str,
     now: datetime | None = None,
 ) -> dict[str, Any]:
+    """Sample or real customer data, plus samples of what the key's sender supplies (the
+    event, the ticket): the same names a real send of `key` has."""
+    supplied = sender_samples(key, locale)
     ref = customer_ref.strip()
     if not ref:
-        return sample_context(locale, staff.shop.name)
+        return {**sample_context(locale, staff.shop.name), **supplied}
     customer = session.scalar(
         select(Customer).where(Customer.shop_id == staff.shop.id, Customer.external_id == ref)
     )
     if customer is None:
         raise TemplateError(_texts(staff.locale)["unknown_customer"].format(id=ref))
     # With the clock, a real customer's preview shows their real days since the last order.
-    return build_context(session=session, shop=staff.shop, customer=customer, now=now)
+    found = build_context(session=session, shop=staff.shop, customer=customer, now=now)
+    return {**found, **supplied}
 
 
 def render_draft(
@@ -206,7 +213,7 @@ def prepare_draft(
     """Read what the draft needs from the database now; the returned function renders it
     (bounded, see template_limits) and needs no database, so it can run after the session."""
     source = TemplateSource(subject=subject, text=text, html=html)
-    context = _context_for(session, staff, locale, customer_ref, now)
+    context = _context_for(session, staff, key, locale, customer_ref, now)
     where = f"template {key!r} ({channel}, {locale})"
     unknown = unknown_names(source, set(context))
     if unknown:
@@ -417,7 +424,9 @@ def save_template(
             error=f"channel/locale: one of {', '.join(EDIT_CHANNELS)} / {', '.join(LOCALES)}",
             status_code=422,
         )
-    problems = field_problems({"subject": subject, "text": text, "html": html}, locale=locale)
+    problems = field_problems(
+        {"subject": subject, "text": text, "html": html}, locale=locale, template_key=key
+    )
     if problems:
         # An unknown variable or a `{{ }}` that would reach the customer: nothing is saved.
         return _editor(

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from careloop.community import ambassadors, groups
+from careloop.community import timeline_text as _community_lines  # noqa: F401  (registers them)
 from careloop.community.models import (
     Campaign,
     CommunityEvent,

@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from careloop.audit.service import audit
 from careloop.connectors import discounts
 from careloop.connectors.platforms import PLATFORMS
+from careloop.connectors.result_text import result_text
 from careloop.connectors.service import (
     add_connector,
     connectors_of,
@@ -69,6 +70,8 @@ def _page(
             },
             "deliveries": recent_deliveries(session, staff.shop.id),
             "attention": needs_attention(session, staff.shop.id),
+            # A delivery's stored English result, read in the staff member's language.
+            "result_text": lambda result: result_text(result, staff.locale),
             "error": error,
         },
         staff=staff,

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from careloop.audit.service import audit
 from careloop.core.catalogue import catalogue_texts
 from careloop.core.errors import FieldError, ValidationFailed
+from careloop.journeys import task_lines as _journey_task_lines  # noqa: F401  (registers them)
 from careloop.journeys.activation import CATCH_UP_CHOICES, preview_activation
 from careloop.journeys.loader import parse
 from careloop.journeys.models import Journey
@@ -31,6 +32,7 @@ from careloop.journeys.service import (
 )
 from careloop.journeys.shipped import RECOMMENDED, catalogue, install_shipped
 from careloop.journeys.simulate import simulate
+from careloop.journeys.step_labels import shipped_step_name
 from careloop.journeys.timing import (
     MessageStep,
     allowed_channels,
@@ -184,6 +186,8 @@ def _detail(
             "journey": journey,
             "summary": summary,
             "steps": steps,
+            # A shipped step's name beside its id ("Hướng dẫn sử dụng" for usage_guide).
+            "step_name": lambda step_id: shipped_step_name(step_id, staff.locale),
             "funnel": funnel.get(key or "", {}),
             "computed_at": computed_at,
             "refreshing": refreshing,

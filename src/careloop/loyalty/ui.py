@@ -17,6 +17,7 @@ from careloop.core.catalogue import t
 from careloop.core.errors import Conflict, NotFound, ValidationFailed
 from careloop.customers.models import Customer
 from careloop.customers.service import get_customer_by_id
+from careloop.loyalty import timeline_text as _loyalty_lines  # noqa: F401  (registers them)
 from careloop.loyalty.admin import ledger_of, members, program_settings, tier_counts
 from careloop.loyalty.config import ENTITLEMENT_KEYS, GRANT_ON, MAX_TIERS
 from careloop.loyalty.coupon_reasons import coupon_reason

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from careloop.core.catalogue import has_message, normalise_locale, t
 from careloop.core.money import to_major
+from careloop.journeys.step_labels import step_label
 from careloop.metrics import sources
 from careloop.metrics.cohorts import cohorts, month_index, month_label
 from careloop.metrics.definitions import MIN_CONVERSIONS, MIN_GROUP, KpiValue
@@ -75,7 +76,7 @@ BODY = _env.from_string(
 <h2>{{ _("review.journeys") }}</h2>
 {% if funnel %}<table><tr><th>{{ _("review.col.journey") }}</th><th>{{ _("review.col.step") }}</th>
 {% for stage in stages %}<th>{{ _("dash.stage." ~ stage) }}</th>{% endfor %}</tr>
-{% for f in funnel %}<tr><td>{{ f.journey }}</td><td>{{ f.step_key }}</td>
+{% for f in funnel %}<tr><td>{{ f.journey }}</td><td>{{ f.step }}</td>
 {% for stage in stages %}<td>{{ f[stage] }}</td>{% endfor %}</tr>{% endfor %}</table>
 {% else %}<p>{{ _("review.no_journeys") }}</p>{% endif %}
 {% for j in uplift %}<p><b>{{ j.journey }}</b>: {{ j.text }}</p>{% endfor %}
@@ -464,7 +465,14 @@ def render_review(data: Mapping[str, Any], locale: str) -> str:
         ],
         attention=_attention_rows(data["attention"], locale),
         stages=FUNNEL_STAGES,
-        funnel=[{**f, "journey": journey_name(f["journey_key"], locale)} for f in data["funnel"]],
+        funnel=[
+            {
+                **f,
+                "journey": journey_name(f["journey_key"], locale),
+                "step": step_label(f["journey_key"], f["step_key"], locale),
+            }
+            for f in data["funnel"]
+        ],
         uplift=_uplift_lines(data["uplift"], locale),
         spend=_spend_text(data["spend"], currency, locale),
     )

@@ -46,9 +46,23 @@ LINES: Final = (
 )
 
 
+# Lines other capabilities write on tasks (feedback's review reply...), added at import.
+_REGISTERED: list[tuple[re.Pattern[str], str]] = []
+
+
+def register_task_line(line: str, key: str, params: dict[str, str]) -> None:
+    """Read task titles/bodies written from the format `line` as catalogue `key`; `params`
+    gives each {name}'s regular expression."""
+    parts = re.split(r"\{(\w+)\}", line)
+    regex = "".join(
+        f"(?P<{part}>{params[part]})" if i % 2 else re.escape(part) for i, part in enumerate(parts)
+    )
+    _REGISTERED.append((re.compile(regex, re.DOTALL), key))
+
+
 def task_text(line: str, locale: str) -> str:
-    """A task's title or body in `locale` when the support desk wrote it; else as stored."""
-    for pattern, key in LINES:
+    """A task's title or body in `locale` when Careloop wrote it; else as stored."""
+    for pattern, key in (*LINES, *_REGISTERED):
         if match := pattern.fullmatch(line):
             params = match.groupdict()
             if "clock" in params:

@@ -1,0 +1,50 @@
+"""Timeline lines of messages (a journey's or a campaign's: queued, sent, delivered, opened,
+failed, suppressed...) in the reader's language, built at display time from the event payload
+(see careloop.core.timeline_text); the stored English summary ("golden_hours.usage_guide via
+email: sent") stays for the API and exports. The template key is a code and shows as it is."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from careloop.core.catalogue import has_message, t
+from careloop.core.timeline_text import register_timeline_text
+
+MESSAGE_STATUSES = (
+    "queued",
+    "sent",
+    "delivered",
+    "opened",
+    "clicked",
+    "failed",
+    "suppressed",
+    "replied",
+    "deferred",
+    "maybe_sent",
+)
+
+
+def _word(prefix: str, value: str, locale: str) -> str:
+    key = f"{prefix}.{value}"
+    return t(key, locale) if has_message(key) else value
+
+
+def _message_line(status: str) -> Any:
+    def line(payload: Mapping[str, Any], summary: str, locale: str) -> str | None:
+        channel = str(payload.get("channel") or "")
+        text = t(
+            "timeline.message.line",
+            locale,
+            template=str(payload["template_key"]),
+            channel=_word("channel", channel, locale) if channel else "-",
+            status=_word("message.status", status, locale).lower(),
+        )
+        reason = payload.get("reason")
+        return f"{text} ({reason})" if reason else text
+
+    return line
+
+
+for _status in MESSAGE_STATUSES:
+    register_timeline_text(f"message.{_status}", _message_line(_status))

@@ -1,0 +1,37 @@
+"""Timeline lines of loyalty that loyalty/reasons.py does not draw (points about to expire,
+a tier change) in the reader's language, built at display time from the event payload (see
+careloop.core.timeline_text); the stored English summary stays for the API and exports."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from careloop.core import events
+from careloop.core.catalogue import has_message, t
+from careloop.core.timeline_text import register_timeline_text
+
+
+def tier_label(tier: str | None, locale: str) -> str:
+    """A tier's name in `locale` for the shipped tiers; a shop's own tier as it is named."""
+    if not tier:
+        return "-"
+    key = f"tier.{tier}"
+    return t(key, locale) if has_message(key) else tier
+
+
+def _points_expiring(payload: Mapping[str, Any], summary: str, locale: str) -> str | None:
+    day = datetime.fromisoformat(str(payload["expires_at"])).date()
+    shown = day.strftime("%d/%m/%Y") if locale == "vi" else day.isoformat()
+    return t("timeline.loyalty.points_expiring", locale, points=int(payload["points"]), day=shown)
+
+
+def _tier_changed(payload: Mapping[str, Any], summary: str, locale: str) -> str | None:
+    before = tier_label(payload["from"], locale)
+    after = tier_label(payload["to"], locale)
+    return t("timeline.loyalty.tier_changed", locale, before=before, after=after)
+
+
+register_timeline_text(events.POINTS_EXPIRING, _points_expiring)
+register_timeline_text(events.TIER_CHANGED, _tier_changed)
