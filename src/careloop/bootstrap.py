@@ -340,9 +340,9 @@ def flat_routes(routes: Iterable[Any], prefix: str = "") -> Iterator[tuple[str, 
 # --- ports ------------------------------------------------------------------------------------
 
 
-@cache
 def bind_ports() -> None:
-    """Bind every port a manifest provides (once; `careloop.core.ports.reset` forgets them)."""
+    """Bind every port a manifest provides that is not bound yet (a test may have bound a
+    double, or `careloop.core.ports.reset` forgotten them all)."""
     from careloop.core import ports
 
     for m in manifests():
@@ -355,12 +355,17 @@ def bind_ports() -> None:
                 ports.provide(port_type, factory())
 
 
-@cache
 def assemble() -> MetaData:
     """Everything a running Careloop needs before it serves or works: the schema (checked
     for unerased customer data), the ports, the timeline lines and figure kinds."""
-    metadata = load_models()
-    check_personal_data(metadata)
+    metadata = _checked_schema()
     bind_ports()
     load_registrations()
+    return metadata
+
+
+@cache
+def _checked_schema() -> MetaData:
+    metadata = load_models()
+    check_personal_data(metadata)
     return metadata

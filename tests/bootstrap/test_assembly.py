@@ -79,7 +79,7 @@ def test_a_port_provided_twice_raises() -> None:
             ports.provide(Clock2, object())
     finally:
         ports.reset()
-        bootstrap.bind_ports.cache_clear()
+        bootstrap.bind_ports()
 
 
 def test_a_table_with_customer_data_and_no_eraser_raises_naming_the_column() -> None:
