@@ -2,11 +2,10 @@
 
 `careloop --help` lists every command the capabilities' manifests declare (gathered by
 careloop.bootstrap) without importing any capability, so it starts in the time Python needs
-for Typer. Running `careloop shop list` imports the
-core commands and nothing of loyalty or support. Each module named in the table provides
-its commands through `register(app)` (or is itself a Typer group); a test checks that the
-table and the modules agree, so a command cannot go missing from the help or the help
-drift from the command.
+for Typer. Running `careloop shop list` imports the core commands and nothing of loyalty
+or support. Each provider a manifest names adds its commands through `register(app)` (or
+is itself a Typer group); a test checks that the manifests and the modules agree, so a
+command cannot go missing from the help or the help drift from the command.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ from careloop.core.manifest import Command
 
 # The capabilities' commands, from their manifests (careloop.bootstrap imports only the
 # manifests, which name each command's provider as "module:attr" without importing it).
-Entry = Command
 COMMANDS: tuple[Command, ...] = bootstrap.commands()
 _BY_NAME = {entry.name: entry for entry in COMMANDS}
 
