@@ -22,13 +22,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, create_engine, make_url, text
 from sqlalchemy.orm import Session
 
+from careloop import bootstrap
 from careloop.context import AppContext
 from careloop.core import ports
 from careloop.core.clock import VirtualClock
 from careloop.core.settings import Settings
 from careloop.db.engine import make_engine
 from careloop.db.migrate import upgrade
-from careloop.ports_wiring import bind_default_ports
 from careloop.shops.models import Shop
 from careloop.shops.service import create_api_key, create_shop, create_user
 from careloop.web.app import create_app
@@ -52,7 +52,8 @@ def default_ports() -> Iterator[None]:
     """Every port bound to the capability that provides it, afresh for each test (a test
     that binds in-memory fakes cannot leak them into the next)."""
     ports.reset()
-    bind_default_ports()
+    bootstrap.bind_ports()
+    bootstrap.load_registrations()
     yield
     ports.reset()
 

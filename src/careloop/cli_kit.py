@@ -40,10 +40,10 @@ BadOutOpt = Annotated[
 
 def app_context() -> AppContext:
     """The application context (settings, database, clock) for one command run."""
+    from careloop import bootstrap
     from careloop.context import build_context
-    from careloop.ports_wiring import bind_default_ports
 
-    bind_default_ports()
+    bootstrap.assemble()  # the schema checked, the ports bound, the send gates loaded
     return build_context()
 
 

@@ -1,8 +1,9 @@
-"""The one list of every capability's personal-data declarations (no importlib: a missing
-module fails at import, loudly), checked as it is built: a table declared twice or a
-column a table does not have raises. `undeclared_columns` walks the schema for text and
-JSON columns that may hold personal data and that nobody declared; a test keeps it empty,
-and the composition root can refuse to start on it.
+"""Every capability's personal-data declarations, as their manifests name them (gathered
+by careloop.bootstrap, in erasure order: the customers' own rows last), checked as it is
+built: a table declared twice or a column a table does not have raises.
+`undeclared_columns` walks the schema for text and JSON columns that may hold personal data
+and that nobody declared; a test keeps it empty, and the composition root refuses to start
+on it.
 
 Tables that hold nothing about a customer are listed in NOT_PERSONAL with the reason."""
 
@@ -14,36 +15,7 @@ from typing import Final
 
 from sqlalchemy import JSON, MetaData, String, Table, Text
 
-from careloop.audit import personal_data as audit
-from careloop.channels import personal_data as channels
-from careloop.community import personal_data as community
-from careloop.connectors import personal_data as connectors
 from careloop.core.personal_data import PersonalData
-from careloop.customers import personal_data as customers
-from careloop.feedback import personal_data as feedback
-from careloop.journeys import personal_data as journeys
-from careloop.loyalty import personal_data as loyalty
-from careloop.metrics import personal_data as metrics
-from careloop.orders import personal_data as orders
-from careloop.segments import personal_data as segments
-from careloop.support import personal_data as support
-
-# Per capability, in erasure order; the customers' own rows go last, once every other
-# declaration has found the person's rows through them.
-CAPABILITIES: Final = (
-    ("orders", orders.DECLARATIONS),
-    ("channels", channels.DECLARATIONS),
-    ("connectors", connectors.DECLARATIONS),
-    ("support", support.DECLARATIONS),
-    ("feedback", feedback.DECLARATIONS),
-    ("loyalty", loyalty.DECLARATIONS),
-    ("community", community.DECLARATIONS),
-    ("journeys", journeys.DECLARATIONS),
-    ("segments", segments.DECLARATIONS),
-    ("metrics", metrics.DECLARATIONS),
-    ("audit", audit.DECLARATIONS),
-    ("customers", customers.DECLARATIONS),
-)
 
 NOT_PERSONAL: Final = {
     "shops": "the shop's own settings",
@@ -118,7 +90,9 @@ def build_registry(
 
 @cache
 def declarations() -> tuple[PersonalData, ...]:
-    return build_registry(CAPABILITIES)
+    from careloop import bootstrap
+
+    return build_registry(bootstrap.personal_data_groups())
 
 
 def undeclared_columns(

@@ -1,27 +1,13 @@
-"""Where the worker finds its periodic tasks: each capability's `tasks` module registers its
-own with `careloop.worker.register_task`; importing them here is what makes them run.
-
-Add one import line per capability (keep the list sorted)."""
+"""Where the worker finds its periodic tasks: the `tasks` modules the capabilities'
+manifests name (careloop.bootstrap); importing them registers their tasks with
+`careloop.worker.register_task`, and a task name registered twice raises."""
 
 from __future__ import annotations
 
-import importlib
+from careloop import bootstrap
 
-TASK_MODULES: list[str] = [
-    "careloop.alerts.tasks",
-    "careloop.channels.tasks",
-    "careloop.community.tasks",
-    "careloop.connectors.tasks",
-    "careloop.feedback.tasks",
-    "careloop.journeys.tasks",
-    "careloop.loyalty.tasks",
-    "careloop.metrics.tasks",
-    "careloop.orders.tasks",
-    "careloop.segments.tasks",
-    "careloop.support.tasks",
-]
+TASK_MODULES: list[str] = bootstrap.task_modules()
 
 
 def load_all() -> None:
-    for module in TASK_MODULES:
-        importlib.import_module(module)
+    bootstrap.load_tasks()

@@ -12,7 +12,6 @@ import threading
 from collections.abc import Callable
 
 from careloop.context import AppContext
-from careloop.ports_wiring import bind_default_ports
 
 log = logging.getLogger("careloop.worker")
 
@@ -22,10 +21,24 @@ SQLITE_WRITER_PAUSE_SECONDS = 0.2
 _TASKS: dict[str, Task] = {}
 
 
+class DuplicateTask(RuntimeError):
+    """Two different functions claim one task name (the second would silently win)."""
+
+
+def _where(task: Task) -> str:
+    return f"{getattr(task, '__module__', '?')}.{getattr(task, '__qualname__', repr(task))}"
+
+
 def register_task(name: str) -> Callable[[Task], Task]:
-    """Decorator: run `task` on every worker pass."""
+    """Decorator: run `task` on every worker pass. A name another function already has
+    raises DuplicateTask (the same function registered again, e.g. on reload, does not)."""
 
     def decorate(task: Task) -> Task:
+        known = _TASKS.get(name)
+        if known is not None and _where(known) != _where(task):
+            raise DuplicateTask(
+                f"task {name!r} is registered by both {_where(known)} and {_where(task)}"
+            )
         _TASKS[name] = task
         return task
 
@@ -58,7 +71,9 @@ def run_once(ctx: AppContext, *, pause: Callable[[], None] | None = None) -> int
 
 
 def run_worker(ctx: AppContext, *, once: bool = False, stop: threading.Event | None = None) -> None:
-    bind_default_ports()
+    from careloop import bootstrap
+
+    bootstrap.assemble()  # the schema checked, the ports bound, before any pass
     stop = stop or threading.Event()
     event = stop
     sqlite = ctx.engine.dialect.name == "sqlite"

@@ -12,7 +12,6 @@ from careloop.context import AppContext
 from careloop.core import ports
 from careloop.core.ports import MissingPort, Rewards
 from careloop.customers.models import Customer
-from careloop.ports_wiring import default_providers
 from careloop.shops.models import Shop
 from tests.channels.factories import make_customer
 
@@ -52,10 +51,7 @@ def test_the_invitation_with_no_rewards_provider_fails_instead_of_saying_zero_po
     ctx: AppContext, shop: Shop
 ) -> None:
     customer = make_customer(ctx, shop)
-    ports.reset()
-    for port_type, impl in default_providers().items():
-        if port_type is not Rewards:
-            ports.provide(port_type, impl)
+    ports.withdraw(Rewards)
     with pytest.raises(MissingPort, match="Rewards") as caught:
         _invitation_sms(ctx, shop, customer.id)
     assert "careloop.channels.render_context" in str(caught.value)

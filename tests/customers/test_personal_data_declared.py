@@ -9,10 +9,10 @@ import json
 import pytest
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, Text
 
+from careloop import bootstrap
 from careloop.core.personal_data import Person, PersonalData, customer_link
 from careloop.db.models import Base
 from careloop.personal_data_registry import (
-    CAPABILITIES,
     NOT_PERSONAL,
     DuplicateDeclaration,
     build_registry,
@@ -99,7 +99,7 @@ def test_a_raw_body_without_a_customer_link_still_needs_a_declaration() -> None:
 
 
 def test_the_registry_refuses_a_table_declared_twice() -> None:
-    (_, orders), *_ = [c for c in CAPABILITIES if c[0] == "orders"]
+    (_, orders), *_ = [c for c in bootstrap.personal_data_groups() if c[0] == "orders"]
     with pytest.raises(DuplicateDeclaration, match="orders"):
         build_registry([("orders", orders), ("imposter", orders[:1])])
 

@@ -29,12 +29,8 @@ def test_a_capability_can_register_its_own_kind(ctx: AppContext, shop: Shop) -> 
         del _IMPORTERS["notes"]
 
 
-def test_a_kind_whose_capability_is_not_installed_yet_says_so(
-    ctx: AppContext, shop: Shop, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(registry.PROVIDERS, "surveys", "careloop.not_written_yet.imports")
-    with pytest.raises(ValidationFailed) as failed:
-        run_import(ctx, shop, "surveys", Path("s.csv"))
-    assert str(failed.value.errors[0]) == (
-        "kind: importing surveys is not supported yet in this version of Careloop"
-    )
+def test_a_kind_another_capability_declares_in_its_manifest_is_found_by_name() -> None:
+    from careloop.feedback.imports import import_reviews
+
+    assert registry.importer_for("reviews") is import_reviews
+    assert "reviews" in registry.known_kinds()

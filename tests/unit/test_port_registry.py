@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
+from careloop import bootstrap
 from careloop.core import ports
 from careloop.core.ports import MissingPort, PortAlreadyProvided, Rewards, StaffTasks
 from careloop.loyalty.rewards_port import FakeRewards, LoyaltyRewards
-from careloop.ports_wiring import bind_default_ports
 from careloop.support.desk_port import DeskStaffTasks
 
 
@@ -32,7 +32,7 @@ def test_a_second_provider_for_a_port_is_refused_and_the_first_stays() -> None:
 
 
 def test_reset_forgets_every_provider() -> None:
-    bind_default_ports()
+    bootstrap.bind_ports()
     assert not _missing(StaffTasks)
     ports.reset()
     assert _missing(StaffTasks)
@@ -43,8 +43,8 @@ def test_binding_the_defaults_keeps_a_fake_already_bound_and_binds_the_rest() ->
     ports.reset()
     fake = FakeRewards()
     ports.provide(Rewards, fake)
-    bind_default_ports()
-    bind_default_ports()  # a second start (the worker inside `serve`) binds nothing new
+    bootstrap.bind_ports()
+    bootstrap.bind_ports()  # a second start (the worker inside `serve`) binds nothing new
     assert ports.port(Rewards) is fake
     assert isinstance(ports.port(StaffTasks), DeskStaffTasks)
 

@@ -2,7 +2,8 @@
 (loyalty holds a message whose coupon code is not in the shop's store yet). A gate is a pure
 read: (session, claimed messages, now) -> {message id: (look again at, reason)}.
 
-Gates register themselves on import; careloop.ports_wiring imports the modules that have one
+Gates register themselves on import; careloop.bootstrap imports the modules the manifests
+name as `send_gates`
 (like the ports, in one place), so a gate is never looked up by name here."""
 
 from __future__ import annotations

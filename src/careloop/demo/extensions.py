@@ -4,7 +4,8 @@ To add yours, write `src/careloop/<cap>/demo.py` with
 
     def seed_demo(*, ctx, session, shop, rng: random.Random, now: datetime) -> None: ...
 
-and add its module name ("careloop.<cap>.demo") to DEMO_MODULES below (one line).
+and name it in your capability's manifest: `demo_seeder="careloop.<cap>.demo:seed_demo"`
+(careloop.bootstrap gathers them, in capability order, into DEMO_MODULES).
 Each runs in its own transaction with its own `random.Random`, derived from the demo seed
 and the module name, so adding one module does not change the data of another. A module
 that fails is rolled back and reported; the rest of the demo shop stays. Timeline events
@@ -13,7 +14,6 @@ a module records are marked dispatched afterwards, like the core history.
 
 from __future__ import annotations
 
-import importlib
 import random
 import time
 import traceback
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from careloop import bootstrap
 from careloop.customers.models import TimelineEvent
 from careloop.db.engine import transaction
 from careloop.shops.models import Shop
@@ -32,12 +33,8 @@ from careloop.shops.models import Shop
 if TYPE_CHECKING:
     from careloop.context import AppContext
 
-DEMO_MODULES: list[str] = [
-    "careloop.loyalty.demo",
-    "careloop.journeys.demo",
-    "careloop.support.demo",
-    "careloop.community.demo",
-]
+# Module names; each module's `seed_demo` is the seeder.
+DEMO_MODULES: list[str] = [ref.partition(":")[0] for ref in bootstrap.demo_seeders()]
 
 
 class DemoSeeder(Protocol):
@@ -91,7 +88,7 @@ def run_extensions(
         started = time.perf_counter()
         error = None
         try:
-            seeder: DemoSeeder = importlib.import_module(name).seed_demo
+            seeder: DemoSeeder = bootstrap.resolve(f"{name}:seed_demo")
             with transaction(ctx.sessions) as session:
                 shop = session.get(Shop, shop_id)
                 assert shop is not None

@@ -1,13 +1,14 @@
-"""Which importer handles which kind of file. Capabilities add theirs with
-`register_importer`; a kind owned by a capability that is not installed yet gets a clear
-"not supported yet" instead of a traceback."""
+"""Which importer handles which kind of file: the kinds the capabilities' manifests declare
+(careloop.bootstrap), each registered the first time it is asked for. A kind nobody declares
+gets a clear error naming the kinds there are; a kind registered twice by two different
+functions raises."""
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
-from typing import Final, Protocol
+from typing import Protocol
 
+from careloop import bootstrap
 from careloop.context import AppContext
 from careloop.core.errors import FieldError, ValidationFailed
 from careloop.imports.summary import ImportSummary
@@ -20,38 +21,37 @@ class Importer(Protocol):
     ) -> ImportSummary: ...
 
 
+class DuplicateImporter(RuntimeError):
+    """Two different importers claim one kind."""
+
+
 _IMPORTERS: dict[str, Importer] = {}
-# Kinds whose importer lives in another capability: importing the module registers it.
-PROVIDERS: Final = {
-    "community": "careloop.community.imports",
-    "responses": "careloop.feedback.imports",
-    "reviews": "careloop.feedback.imports",
-}
 
 
 def register_importer(kind: str, importer: Importer) -> None:
+    known = _IMPORTERS.get(kind)
+    if known is not None and _where(known) != _where(importer):
+        raise DuplicateImporter(
+            f"importer {kind!r} is registered by both {_where(known)} and {_where(importer)}"
+        )
     _IMPORTERS[kind] = importer
 
 
+def _where(importer: Importer) -> str:
+    return f"{getattr(importer, '__module__', '?')}.{getattr(importer, '__qualname__', '?')}"
+
+
 def known_kinds() -> list[str]:
-    return sorted(set(_IMPORTERS) | set(PROVIDERS))
+    return sorted(set(_IMPORTERS) | set(bootstrap.importers()))
 
 
 def importer_for(kind: str) -> Importer:
-    if kind not in _IMPORTERS and kind in PROVIDERS:
-        module = PROVIDERS[kind]
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not module.startswith(exc.name):
-                raise
+    if kind not in _IMPORTERS and kind in bootstrap.importers():
+        register_importer(kind, bootstrap.resolve(bootstrap.importers()[kind]))
     importer = _IMPORTERS.get(kind)
     if importer is not None:
         return importer
-    if kind in PROVIDERS:
-        reason = f"importing {kind} is not supported yet in this version of Careloop"
-    else:
-        reason = f"unknown kind {kind!r} (one of {', '.join(known_kinds())})"
+    reason = f"unknown kind {kind!r} (one of {', '.join(known_kinds())})"
     raise ValidationFailed([FieldError("kind", reason)])
 
 

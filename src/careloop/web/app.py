@@ -1,4 +1,5 @@
-"""create_app: the FastAPI application, wired to an AppContext."""
+"""create_app: the FastAPI application, wired to an AppContext and assembled from the
+capabilities' manifests by careloop.bootstrap."""
 
 from __future__ import annotations
 
@@ -11,16 +12,11 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from careloop import __version__
-from careloop.channels.web import router as channels_router
+from careloop import __version__, bootstrap
 from careloop.context import AppContext, build_context
 from careloop.core.errors import Conflict, NotFound, ValidationFailed
-from careloop.feedback.web import router as survey_router
-from careloop.loyalty.page import page_router as loyalty_page_router
-from careloop.ports_wiring import bind_default_ports
 from careloop.web.allow import complete_allow_header
 from careloop.web.api import api_router
-from careloop.web.api.ops import router as ops_router
 from careloop.web.limits import BodySizeLimit
 from careloop.web.security import SecurityHeaders
 from careloop.web.ui import ui_router
@@ -36,19 +32,20 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 def create_app(ctx: AppContext | None = None) -> FastAPI:
     ctx = ctx or build_context()
-    bind_default_ports()
     app = FastAPI(
         title="Careloop",
         version=__version__,
         description="After-sales automation: customers, orders, journeys, loyalty, support.",
     )
     app.state.ctx = ctx
-    app.include_router(ops_router)
+    bootstrap.assemble()
     app.include_router(api_router)
     app.include_router(ui_router)
-    app.include_router(channels_router)  # public: tracking, unsubscribe, provider callbacks
-    app.include_router(survey_router)  # public: the customer's survey pages
-    app.include_router(loyalty_page_router)  # public: the customer's loyalty page
+    # Pages outside the staff UI: ops endpoints, tracking and unsubscribe links, provider
+    # callbacks, the customer's survey and loyalty pages.
+    for router in bootstrap.public_routers():
+        app.include_router(router)
+    bootstrap.check_routes(app.routes)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     install_ui_error_handlers(app)

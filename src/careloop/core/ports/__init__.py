@@ -1,8 +1,8 @@
 """The port registry: how one capability asks another for something without reaching in.
 
 A port is a small typed Protocol (this package's modules); the capability that owns the
-data provides an implementation once, at start-up (`careloop.ports_wiring` until the
-composition root binds them from the manifests); a caller asks `port(Rewards)`. A port
+data provides an implementation once, at start-up (`careloop.bootstrap` binds what each
+manifest `provides`); a caller asks `port(Rewards)`. A port
 nobody provides is a loud `MissingPort`, never a silent "0 points" (issue 22).
 """
 
@@ -28,6 +28,7 @@ __all__ = [
     "port",
     "provide",
     "reset",
+    "withdraw",
 ]
 
 P = TypeVar("P")
@@ -71,6 +72,11 @@ def port(port: type[P]) -> P:
         return cast(P, _PROVIDED[port])
     except KeyError:
         raise MissingPort(port, _caller()) from None
+
+
+def withdraw(port: type[Any]) -> None:
+    """Forget the provider of `port` (a test of what happens when nobody provides it)."""
+    _PROVIDED.pop(port, None)
 
 
 def reset() -> None:

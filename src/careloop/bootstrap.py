@@ -1,0 +1,372 @@
+"""The composition root: the one list of Careloop's capabilities, and what is built from it.
+
+Each capability says what it plugs in with one `Manifest` (careloop/<capability>/manifest.py);
+this module imports every manifest (and nothing else of the capabilities until asked), checks
+them together, and builds from them the CLI's command table, the web app's routers, pages
+and navigation, the worker's tasks, the attention providers, the schema metadata, the
+personal-data declarations (erasure and export), the importers, the demo seeders and the
+port bindings. It refuses to start, with an error naming both sides, on a duplicate name
+(capability, command, task, importer, nav entry, route, ...), on a port some capability
+needs and none provides, and on a table holding customer data that nobody erases.
+
+Adding a capability: write its manifest, add one import and one line to CAPABILITIES.
+Manifests name code with "module:attr" strings, so importing this module (what
+`careloop --help` does) imports no capability; `resolve` imports a name when it is built.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Iterator
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from careloop.alerts.manifest import MANIFEST as alerts
+from careloop.audit.manifest import MANIFEST as audit
+from careloop.channels.manifest import MANIFEST as channels
+from careloop.community.manifest import MANIFEST as community
+from careloop.connectors.manifest import MANIFEST as connectors
+from careloop.core.manifest import Command, Manifest, PortRef
+from careloop.customers.manifest import MANIFEST as customers
+from careloop.demo.manifest import MANIFEST as demo
+from careloop.feedback.manifest import MANIFEST as feedback
+from careloop.imports.manifest import MANIFEST as imports
+from careloop.journeys.manifest import MANIFEST as journeys
+from careloop.loyalty.manifest import MANIFEST as loyalty
+from careloop.metrics.manifest import MANIFEST as metrics
+from careloop.ops.manifest import MANIFEST as ops
+from careloop.orders.manifest import MANIFEST as orders
+from careloop.products.manifest import MANIFEST as products
+from careloop.segments.manifest import MANIFEST as segments
+from careloop.shops.manifest import MANIFEST as shops
+from careloop.support.manifest import MANIFEST as support
+from careloop.web.manifest import MANIFEST as staff
+
+if TYPE_CHECKING:
+    from sqlalchemy import MetaData
+
+    from careloop.core.personal_data import PersonalData
+
+# The installation itself: the schema, the servers and the data export.
+_CORE_CLI = "careloop.cli_commands:register"
+ASSEMBLY = Manifest(
+    name="careloop",
+    models=("careloop.db.secrets",),
+    commands=(
+        Command("init", "Create the database schema, or upgrade it to this version.", _CORE_CLI),
+        Command(
+            "serve",
+            "Run the API and staff UI (and one embedded worker unless --no-worker).",
+            _CORE_CLI,
+        ),
+        Command(
+            "worker", "Claim and run due work (journey steps, sends, nightly jobs).", _CORE_CLI
+        ),
+    ),
+)
+
+# In this order: staff pages are mounted in it (a capability's pages before the staff web's
+# own, so /customers/duplicates is not taken for a customer id) and personal data is erased
+# in it (the customers' own rows last, once every other declaration found its rows
+# through them).
+CAPABILITIES: tuple[Manifest, ...] = (
+    ASSEMBLY,
+    shops,
+    orders,
+    products,
+    channels,
+    connectors,
+    support,
+    feedback,
+    loyalty,
+    community,
+    journeys,
+    segments,
+    metrics,
+    audit,
+    alerts,
+    imports,
+    demo,
+    ops,
+    customers,
+    staff,
+)
+
+
+class AssemblyError(RuntimeError):
+    """The manifests do not fit together (a duplicate, a missing port, an unerased table)."""
+
+
+def resolve(ref: str) -> Any:
+    """The object a "module:attr" reference names (or the module, for "module")."""
+    module_name, _, attribute = ref.partition(":")
+    module = importlib.import_module(module_name)
+    return getattr(module, attribute) if attribute else module
+
+
+# --- checks -------------------------------------------------------------------------------
+
+
+def _named(manifests: Iterable[Manifest]) -> Iterator[tuple[str, str, str]]:
+    """(what, name, capability) for every name that must be unique across capabilities."""
+    for m in manifests:
+        for command in m.commands:
+            yield "command", command.name, m.name
+        for what, names in (
+            ("model module", m.models),
+            ("api router", m.api_routers),
+            ("staff page module", m.staff_pages),
+            ("public page router", m.public_pages),
+            ("nav entry", m.nav),
+            ("customer panel", m.customer_panels),
+            ("settings tab", m.settings_tabs),
+            ("task module", m.tasks),
+            ("timeline consumer", m.timeline_consumers),
+            ("timeline text module", m.timeline_texts),
+            ("send gate module", m.send_gates),
+            ("attention provider", m.attention),
+            ("figures module", m.figures),
+        ):
+            for name in names:
+                yield what, name, m.name
+        for kind, _ in m.importers:
+            yield "importer", kind, m.name
+        for what, single in (
+            ("personal data", m.personal_data),
+            ("demo seeder", m.demo_seeder),
+            ("catalogue domain", m.catalogue_domain),
+        ):
+            if single is not None:
+                yield what, single, m.name
+        for port_ref, _ in m.provides:
+            yield "port", _port_name(port_ref), m.name
+
+
+def _port_name(port: PortRef) -> str:
+    return port if isinstance(port, str) else f"{port.__module__}:{port.__qualname__}"
+
+
+def check(manifests: Iterable[Manifest]) -> None:
+    """Raise AssemblyError on a name two capabilities both claim, or a port nobody provides."""
+    manifests = tuple(manifests)
+    names = [m.name for m in manifests]
+    for name in names:
+        if names.count(name) > 1:
+            raise AssemblyError(f"capability {name!r} is listed twice")
+    seen: dict[tuple[str, str], str] = {}
+    for what, name, capability in _named(manifests):
+        if (what, name) in seen:
+            other = seen[(what, name)]
+            raise AssemblyError(f"{what} {name!r} is declared by both {other} and {capability}")
+        seen[(what, name)] = capability
+    provided = {_port_name(p) for m in manifests for p, _ in m.provides}
+    for m in manifests:
+        for needed in m.needs:
+            if _port_name(needed) not in provided:
+                raise AssemblyError(
+                    f"{m.name} needs the port {_port_name(needed)} and no capability provides it"
+                )
+    for m in manifests:
+        for kind, _ in m.importers:
+            if not kind.isidentifier():
+                raise AssemblyError(f"importer kind {kind!r} of {m.name} is not a plain word")
+
+
+@cache
+def manifests() -> tuple[Manifest, ...]:
+    """The capabilities' manifests, checked together."""
+    check(CAPABILITIES)
+    return CAPABILITIES
+
+
+# --- the CLI ------------------------------------------------------------------------------
+
+
+def commands() -> tuple[Command, ...]:
+    """Every top-level command, capability by capability (no capability is imported)."""
+    return tuple(command for m in manifests() for command in m.commands)
+
+
+# --- the worker, attention, registrations --------------------------------------------------
+
+
+def task_modules() -> list[str]:
+    """The modules registering worker tasks, in name order (a new one reorders no other)."""
+    return sorted(ref for m in manifests() for ref in m.tasks)
+
+
+def attention_modules() -> list[str]:
+    return sorted(ref for m in manifests() for ref in m.attention)
+
+
+@cache
+def load_tasks() -> None:
+    """Import every task module: each registers its tasks (a duplicate name raises)."""
+    for ref in task_modules():
+        resolve(ref)
+
+
+@cache
+def load_attention() -> None:
+    for ref in attention_modules():
+        resolve(ref)
+
+
+@cache
+def load_registrations() -> None:
+    """Timeline lines and figure kinds other capabilities read by key."""
+    for m in manifests():
+        for ref in (*m.timeline_texts, *m.send_gates, *m.figures):
+            resolve(ref)
+
+
+# --- the schema and personal data ----------------------------------------------------------
+
+
+def model_modules() -> list[str]:
+    return [ref for m in manifests() for ref in m.models]
+
+
+@cache
+def load_models() -> MetaData:
+    """The schema metadata with every capability's tables in it."""
+    from careloop.db.base import Base
+
+    for ref in model_modules():
+        resolve(ref)
+    return Base.metadata
+
+
+def personal_data_groups() -> tuple[tuple[str, tuple[PersonalData, ...]], ...]:
+    """(capability, its declarations) in erasure order."""
+    return tuple(
+        (m.name, tuple(resolve(m.personal_data)))
+        for m in manifests()
+        if m.personal_data is not None
+    )
+
+
+def check_personal_data(metadata: MetaData, registry: Iterable[PersonalData] | None = None) -> None:
+    """Raise AssemblyError naming each column that may hold customer data with no eraser."""
+    from careloop.personal_data_registry import undeclared_columns
+
+    missing = undeclared_columns(metadata, registry)
+    if missing:
+        raise AssemblyError(
+            "customer data with no eraser (declare it in the capability's personal_data.py, "
+            f"or list the table in NOT_PERSONAL with why): {', '.join(missing)}"
+        )
+
+
+# --- importers and demo ---------------------------------------------------------------------
+
+
+def importers() -> dict[str, str]:
+    """Import kind -> "module:attr" of its importer."""
+    return {kind: ref for m in manifests() for kind, ref in m.importers}
+
+
+def demo_seeders() -> list[str]:
+    """The "module:attr" of each capability's demo seeder, in capability order."""
+    return [m.demo_seeder for m in manifests() if m.demo_seeder is not None]
+
+
+# --- the web app ----------------------------------------------------------------------------
+
+
+def api_routers() -> list[Any]:
+    return [resolve(ref) for m in manifests() for ref in m.api_routers]
+
+
+def public_routers() -> list[Any]:
+    return [resolve(ref) for m in manifests() for ref in m.public_pages]
+
+
+def staff_page_modules() -> list[str]:
+    return [ref for m in manifests() for ref in m.staff_pages]
+
+
+def staff_routers() -> list[Any]:
+    """Each staff page module's `router`, in order, after checking what the pages
+    registered (nav entries, customer panels) is what the manifests declare."""
+    routers = [resolve(f"{ref}:router") for ref in staff_page_modules()]
+    check_pages()
+    return routers
+
+
+def check_pages() -> None:
+    """The nav entries, customer panels and settings tabs the pages register are exactly
+    the ones the manifests declare."""
+    from careloop.web.ui import customers as customer_page
+    from careloop.web.ui import nav
+    from careloop.web.ui.settings_text import TABS
+
+    for what, declared, registered in (
+        ("nav entry", _declared(lambda m: m.nav), {i.key for i in nav.nav_items("owner")}),
+        ("customer panel", _declared(lambda m: m.customer_panels), set(customer_page._PANELS)),
+        ("settings tab", _declared(lambda m: m.settings_tabs), {t[0] for t in TABS}),
+    ):
+        if declared != registered:
+            raise AssemblyError(
+                f"{what}s registered by the pages but in no manifest: "
+                f"{sorted(registered - declared)}; declared but not registered: "
+                f"{sorted(declared - registered)}"
+            )
+
+
+def _declared(field: Callable[[Manifest], tuple[str, ...]]) -> set[str]:
+    return {name for m in manifests() for name in field(m)}
+
+
+def check_routes(routes: Iterable[Any]) -> None:
+    """Raise on two routes answering the same method and path (the second would never run)."""
+    seen: set[tuple[str, str]] = set()
+    for path, route in flat_routes(routes):
+        for method in sorted(getattr(route, "methods", None) or ()):
+            if (method, path) in seen:
+                raise AssemblyError(f"two routes answer {method} {path}")
+            seen.add((method, path))
+
+
+def flat_routes(routes: Iterable[Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(full path, route) for every route, through included routers."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from flat_routes(included.routes, prefix + route.include_context.prefix)
+        elif hasattr(route, "path"):
+            yield prefix + route.path, route
+
+
+# --- ports ------------------------------------------------------------------------------------
+
+
+def bind_ports() -> None:
+    """Bind every port a manifest provides that is not bound yet (a test may have bound a
+    double, or `careloop.core.ports.reset` forgotten them all)."""
+    from careloop.core import ports
+
+    for m in manifests():
+        for port_ref, factory_ref in m.provides:
+            port_type = resolve(port_ref) if isinstance(port_ref, str) else port_ref
+            factory = resolve(factory_ref) if isinstance(factory_ref, str) else factory_ref
+            try:
+                ports.port(port_type)
+            except ports.MissingPort:
+                ports.provide(port_type, factory())
+
+
+def assemble() -> MetaData:
+    """Everything a running Careloop needs before it serves or works: the schema (checked
+    for unerased customer data), the ports, the timeline lines and figure kinds."""
+    metadata = _checked_schema()
+    bind_ports()
+    load_registrations()
+    return metadata
+
+
+@cache
+def _checked_schema() -> MetaData:
+    metadata = load_models()
+    check_personal_data(metadata)
+    return metadata

@@ -1,0 +1,38 @@
+"""What community plugs in: campaigns to segments, events, launches, groups, ambassadors."""
+
+from __future__ import annotations
+
+from careloop.core.manifest import Command, Manifest
+
+MANIFEST = Manifest(
+    name="community",
+    models=("careloop.community.models",),
+    api_routers=("careloop.community.api:router",),
+    staff_pages=("careloop.community.ui", "careloop.community.web"),
+    nav=("campaigns", "events", "launches", "community"),
+    customer_panels=("community",),
+    tasks=("careloop.community.tasks",),
+    importers=(("community", "careloop.community.imports:import_community"),),
+    personal_data="careloop.community.personal_data:DECLARATIONS",
+    demo_seeder="careloop.community.demo:seed_demo",
+    commands=(
+        Command(
+            "campaign",
+            "Campaigns to segments: preview, send, list.",
+            "careloop.community.cli:register",
+        ),
+        Command(
+            "event",
+            "Events and workshops: create, list, check in.",
+            "careloop.community.cli:register",
+        ),
+        Command(
+            "community", "Community groups and ambassadors.", "careloop.community.cli:register"
+        ),
+    ),
+    catalogue_domain="community",
+    needs=(
+        "careloop.channels.outreach:Outreach",
+        "careloop.core.ports:Rewards",
+    ),
+)

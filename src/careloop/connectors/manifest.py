@@ -1,0 +1,25 @@
+"""What connectors plug in: shop platforms' webhooks and backfills."""
+
+from __future__ import annotations
+
+from careloop.core.manifest import Command, Manifest
+
+MANIFEST = Manifest(
+    name="connectors",
+    models=("careloop.connectors.models",),
+    api_routers=("careloop.connectors.api:router",),
+    staff_pages=("careloop.connectors.ui",),
+    nav=("connectors",),
+    settings_tabs=("connectors",),
+    tasks=("careloop.connectors.tasks",),
+    attention=("careloop.connectors.attention",),
+    personal_data="careloop.connectors.personal_data:DECLARATIONS",
+    commands=(
+        Command(
+            "connector",
+            "Connect shop platforms (Shopify, WooCommerce, Haravan, Sapo, generic).",
+            "careloop.connectors.cli:app",
+        ),
+    ),
+    catalogue_domain="connectors",
+)

@@ -1,0 +1,82 @@
+"""What one capability plugs into Careloop, said in one place: its `Manifest`.
+
+Each capability folder has a `manifest.py` exporting `MANIFEST`; `careloop.bootstrap` is the
+only module that lists them, and it builds the web app, the CLI's command table, the
+worker's tasks, the attention providers, the schema, the personal-data list, the importers
+and the demo seeders from them, refusing to start on a duplicate or a missing piece.
+
+A manifest holds names, not code: a module (`"careloop.loyalty.tasks"`) or an attribute of
+one (`"careloop.loyalty.api:router"`). Importing every manifest therefore costs almost
+nothing, which is what lets `careloop --help` list every command without importing a
+capability; bootstrap resolves a reference only when what it names is being built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+# "package.module" or "package.module:attribute".
+Ref = str
+# A port: the Protocol type itself, or a "module:attr" reference to it (resolved lazily).
+PortRef = type | Ref
+# What binds a port: a factory, or a "module:attr" reference to one.
+FactoryRef = Callable[[], object] | Ref
+
+
+@dataclass(frozen=True)
+class Command:
+    """A top-level CLI command: its name, its help line, and the `module:attr` that
+    provides it (a Typer app, or a `register(app)` function adding the command)."""
+
+    name: str
+    help: str
+    provider: Ref
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Everything a capability plugs in. Every field but `name` may be left empty."""
+
+    name: str
+    # Modules defining the capability's tables (imported so the schema metadata has them).
+    models: tuple[Ref, ...] = ()
+    # "module:attr" APIRouters mounted under /api/v1 (with the API's audit dependency).
+    api_routers: tuple[Ref, ...] = ()
+    # Modules with a staff-page `router` (mounted CSRF-checked and audited, in this order).
+    staff_pages: tuple[Ref, ...] = ()
+    # "module:attr" routers for pages outside the staff UI (customer pages, callbacks).
+    public_pages: tuple[Ref, ...] = ()
+    # Keys of the navigation entries its staff pages register (careloop.web.ui.nav).
+    nav: tuple[str, ...] = ()
+    # Keys of the customer-page panels its pages register (careloop.web.ui.customers).
+    customer_panels: tuple[str, ...] = ()
+    # Keys of the settings tabs it owns (careloop.web.ui.settings_text.TABS).
+    settings_tabs: tuple[str, ...] = ()
+    # Modules registering worker tasks with `careloop.worker.register_task`.
+    tasks: tuple[Ref, ...] = ()
+    # Names under which it reads the timeline (careloop.customers.event_feed consumers).
+    timeline_consumers: tuple[str, ...] = ()
+    # Modules registering timeline lines with `careloop.core.timeline_text`.
+    timeline_texts: tuple[Ref, ...] = ()
+    # Modules registering send gates with `careloop.channels.gates` (a message waits until
+    # every gate lets it go, e.g. loyalty's store code exists in the shop's store).
+    send_gates: tuple[Ref, ...] = ()
+    # Modules registering "needs attention" providers (careloop.core.attention).
+    attention: tuple[Ref, ...] = ()
+    # (kind, module that registers the importer of that kind) for `careloop import`.
+    importers: tuple[tuple[str, Ref], ...] = ()
+    # "module:attr" of its personal-data DECLARATIONS (how each table is exported/erased).
+    personal_data: Ref | None = None
+    # "module:attr" of its demo seeder (careloop.demo.extensions.DemoSeeder).
+    demo_seeder: Ref | None = None
+    # Its top-level CLI commands.
+    commands: tuple[Command, ...] = ()
+    # The key prefix of its texts in the message catalogue ("loyalty" for "loyalty.*").
+    catalogue_domain: str | None = None
+    # Modules registering figure kinds (careloop.metrics.snapshots.register_figures).
+    figures: tuple[Ref, ...] = ()
+    # Ports it implements: (port, factory of the implementation).
+    provides: tuple[tuple[PortRef, FactoryRef], ...] = field(default=())
+    # Ports it calls, which some manifest must provide.
+    needs: tuple[PortRef, ...] = ()

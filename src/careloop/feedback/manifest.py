@@ -1,0 +1,37 @@
+"""What feedback plugs in: surveys (and their public pages), reviews, review asks."""
+
+from __future__ import annotations
+
+from careloop.core.manifest import Command, Manifest
+
+MANIFEST = Manifest(
+    name="feedback",
+    models=("careloop.feedback.models",),
+    api_routers=("careloop.feedback.api:router",),
+    staff_pages=("careloop.feedback.ui",),
+    public_pages=("careloop.feedback.web:router",),
+    nav=("feedback",),
+    tasks=("careloop.feedback.tasks",),
+    timeline_consumers=("feedback.review_asks",),
+    attention=("careloop.feedback.attention",),
+    importers=(
+        ("responses", "careloop.feedback.imports:import_responses"),
+        ("reviews", "careloop.feedback.imports:import_reviews"),
+    ),
+    personal_data="careloop.feedback.personal_data:DECLARATIONS",
+    commands=(
+        Command(
+            "feedback",
+            "Survey answers, reviews and feedback themes.",
+            "careloop.feedback.cli:app",
+        ),
+    ),
+    catalogue_domain="feedback",
+    needs=(
+        "careloop.channels.outreach:Outreach",
+        "careloop.core.ports:CustomerInsights",
+        "careloop.core.ports:Rewards",
+        "careloop.core.ports:StaffTasks",
+        "careloop.core.ports:SupportDesk",
+    ),
+)

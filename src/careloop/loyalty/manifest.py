@@ -1,0 +1,33 @@
+"""What loyalty plugs in: points, tiers, coupons, referrals, the customer's loyalty page."""
+
+from __future__ import annotations
+
+from careloop.core.manifest import Command, Manifest
+
+MANIFEST = Manifest(
+    name="loyalty",
+    models=("careloop.loyalty.models",),
+    api_routers=("careloop.loyalty.api:router",),
+    staff_pages=(
+        "careloop.loyalty.ui",
+        "careloop.loyalty.store_ui",
+        "careloop.loyalty.store_action_ui",
+    ),
+    public_pages=("careloop.loyalty.page:page_router",),
+    nav=("loyalty",),
+    tasks=("careloop.loyalty.tasks",),
+    timeline_texts=("careloop.loyalty.reasons",),
+    attention=("careloop.loyalty.attention", "careloop.loyalty.store_action_sync"),
+    personal_data="careloop.loyalty.personal_data:DECLARATIONS",
+    demo_seeder="careloop.loyalty.demo:seed_demo",
+    commands=(
+        Command(
+            "loyalty",
+            "Loyalty program: settings, points, coupons, referrals.",
+            "careloop.loyalty.cli:loyalty_app",
+        ),
+    ),
+    send_gates=("careloop.loyalty.store_codes",),
+    catalogue_domain="loyalty",
+    provides=(("careloop.core.ports:Rewards", "careloop.loyalty.rewards_port:LoyaltyRewards"),),
+)

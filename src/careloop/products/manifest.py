@@ -1,0 +1,13 @@
+"""What products plug in: the products API and staff pages (the table lives in orders)."""
+
+from __future__ import annotations
+
+from careloop.core.manifest import Manifest
+
+MANIFEST = Manifest(
+    name="products",
+    api_routers=("careloop.products.api:router",),
+    staff_pages=("careloop.products.ui",),
+    nav=("products",),
+    catalogue_domain="products",
+)

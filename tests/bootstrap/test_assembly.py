@@ -1,0 +1,218 @@
+"""The composition root (careloop.bootstrap) refuses manifests that do not fit together, and
+the app, the CLI and the worker all come up from it (issue 22 item 1; docs/decisions/0021)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Protocol
+
+import pytest
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, Text
+
+import careloop
+from careloop import bootstrap, cli, worker
+from careloop.bootstrap import AssemblyError
+from careloop.context import AppContext
+from careloop.core import ports
+from careloop.core.manifest import Command, Manifest
+from careloop.imports import registry
+from careloop.personal_data_registry import declarations
+
+SRC = Path(careloop.__file__).parent
+
+
+class _Unprovided(Protocol):
+    def ask(self) -> int: ...
+
+
+def test_a_command_two_capabilities_declare_raises_naming_both() -> None:
+    first = Manifest(name="first", commands=(Command("sync", "Sync.", "a.cli:register"),))
+    second = Manifest(name="second", commands=(Command("sync", "Also.", "b.cli:register"),))
+    with pytest.raises(AssemblyError, match="command 'sync' is declared by both first and second"):
+        bootstrap.check([first, second])
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "what"),
+    [
+        ("tasks", ("careloop.x.tasks",), "task module"),
+        ("nav", ("reports",), "nav entry"),
+        ("importers", (("notes", "careloop.x.imports:notes"),), "importer"),
+        ("public_pages", ("careloop.x.web:router",), "public page router"),
+        ("timeline_consumers", ("x.cursor",), "timeline consumer"),
+    ],
+)
+def test_a_name_two_capabilities_declare_raises(field: str, value: object, what: str) -> None:
+    one = replace(Manifest(name="one"), **{field: value})
+    two = replace(Manifest(name="two"), **{field: value})
+    with pytest.raises(AssemblyError, match=f"{what} .* is declared by both one and two"):
+        bootstrap.check([one, two])
+
+
+def test_a_capability_listed_twice_raises() -> None:
+    with pytest.raises(AssemblyError, match="capability 'loyalty' is listed twice"):
+        bootstrap.check([Manifest(name="loyalty"), Manifest(name="loyalty")])
+
+
+def test_a_port_some_capability_needs_and_none_provides_raises() -> None:
+    needing = Manifest(name="journeys", needs=(_Unprovided,))
+    with pytest.raises(AssemblyError, match=r"journeys needs the port .*_Unprovided"):
+        bootstrap.check([needing])
+    providing = Manifest(name="channels", provides=((_Unprovided, lambda: object()),))
+    bootstrap.check([needing, providing])
+
+
+def test_a_port_nobody_bound_raises_missing_port_when_asked_for() -> None:
+    with pytest.raises(ports.MissingPort, match="_Unprovided"):
+        ports.port(_Unprovided)
+
+
+def test_a_port_provided_twice_raises() -> None:
+    class Clock2(Protocol):
+        def now(self) -> int: ...
+
+    try:
+        ports.provide(Clock2, object())
+        with pytest.raises(RuntimeError, match="already provided"):
+            ports.provide(Clock2, object())
+    finally:
+        ports.reset()
+        bootstrap.bind_ports()
+
+
+def test_a_table_with_customer_data_and_no_eraser_raises_naming_the_column() -> None:
+    metadata = MetaData()
+    Table("customers", metadata, Column("id", Integer, primary_key=True))
+    Table(
+        "gift_cards",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("customer_id", ForeignKey("customers.id")),
+        Column("message", Text),
+    )
+    with pytest.raises(AssemblyError, match=r"no eraser .*gift_cards\.message"):
+        bootstrap.check_personal_data(metadata, registry=[])
+
+
+def test_two_routes_on_one_method_and_path_raise() -> None:
+    one, two = APIRouter(), APIRouter()
+    one.add_api_route("/tickets", lambda: None, methods=["GET"])
+    two.add_api_route("/tickets", lambda: None, methods=["GET"])
+    app = FastAPI()
+    app.include_router(one)
+    app.include_router(two)
+    with pytest.raises(AssemblyError, match="two routes answer GET /tickets"):
+        bootstrap.check_routes(app.routes)
+
+
+def test_a_task_name_registered_twice_raises() -> None:
+    def first(ctx: AppContext) -> int:
+        return 0
+
+    def second(ctx: AppContext) -> int:
+        return 0
+
+    worker.register_task("tests.duplicate")(first)
+    try:
+        worker.register_task("tests.duplicate")(first)  # the same function again: fine
+        with pytest.raises(worker.DuplicateTask, match=r"tests\.duplicate"):
+            worker.register_task("tests.duplicate")(second)
+    finally:
+        del worker._TASKS["tests.duplicate"]
+
+
+def test_an_importer_kind_registered_twice_by_two_functions_raises() -> None:
+    def notes(*args: object, **kwargs: object) -> None: ...
+
+    def other_notes(*args: object, **kwargs: object) -> None: ...
+
+    registry.register_importer("tests_notes", notes)  # type: ignore[arg-type]
+    try:
+        with pytest.raises(registry.DuplicateImporter, match="tests_notes"):
+            registry.register_importer("tests_notes", other_notes)  # type: ignore[arg-type]
+    finally:
+        del registry._IMPORTERS["tests_notes"]
+
+
+def test_the_shipped_manifests_fit_together() -> None:
+    assert [m.name for m in bootstrap.manifests()][-2:] == ["customers", "staff"]
+    bootstrap.check(bootstrap.CAPABILITIES)
+
+
+def test_every_capability_folder_that_plugs_something_in_has_a_manifest_in_bootstrap() -> None:
+    listed = {module.rpartition(".")[0] for module in _manifest_modules()}
+    plugs = ("models.py", "ui.py", "tasks.py", "api.py", "cli.py", "demo.py", "manifest.py")
+    for folder in sorted(p for p in SRC.iterdir() if p.is_dir() and (p / "__init__.py").exists()):
+        if folder.name in {"core", "db", "locale", "playbooks"}:
+            continue
+        if any((folder / name).exists() for name in plugs):
+            assert f"careloop.{folder.name}" in listed, f"{folder.name} has no manifest listed"
+
+
+def _manifest_modules() -> list[str]:
+    text = (SRC / "bootstrap.py").read_text(encoding="utf-8")
+    return [
+        line.split()[1]
+        for line in text.splitlines()
+        if line.startswith("from careloop.") and line.split()[1].endswith(".manifest")
+    ]
+
+
+def test_the_schema_bootstrap_builds_has_every_table_of_the_models_module() -> None:
+    from careloop.db import models
+
+    metadata = bootstrap.load_models()
+    assert set(metadata.tables) == set(models.Base.metadata.tables)
+    bootstrap.check_personal_data(metadata)
+
+
+def test_the_personal_data_list_comes_from_the_manifests_in_erasure_order() -> None:
+    names = [capability for capability, _ in bootstrap.personal_data_groups()]
+    assert names[-1] == "customers"
+    assert "support" in names and "channels" in names
+    assert len(declarations()) == sum(len(d) for _, d in bootstrap.personal_data_groups())
+
+
+def test_the_cli_lists_exactly_the_manifests_commands() -> None:
+    assert bootstrap.commands() == cli.COMMANDS
+    assert {"init", "serve", "worker", "loyalty", "erase", "import"} <= {
+        c.name for c in cli.COMMANDS
+    }
+
+
+def test_the_worker_runs_the_tasks_the_manifests_name(ctx: AppContext) -> None:
+    tasks = worker.registered_tasks()
+    for module in bootstrap.task_modules():
+        assert any(task.__module__ == module for task in tasks.values()), module
+
+
+def test_the_app_comes_up_from_bootstrap_with_every_manifests_routes(ctx: AppContext) -> None:
+    from careloop.web.app import create_app
+
+    app = create_app(ctx)
+    paths = {path for path, _ in bootstrap.flat_routes(app.routes)}
+    assert {"/api/v1/orders", "/customers", "/loyalty", "/healthz"} <= paths
+    bootstrap.check_pages()
+    assert ports.port(_outreach_port()) is not None
+
+
+def _outreach_port() -> type:
+    from careloop.channels.outreach import Outreach
+
+    return Outreach
+
+
+def test_the_importers_are_the_kinds_the_manifests_declare() -> None:
+    assert set(bootstrap.importers()) <= set(registry.known_kinds())
+    assert {"customers", "orders", "products", "reviews", "community"} <= set(bootstrap.importers())
+
+
+def test_no_module_but_bootstrap_loads_modules_by_name() -> None:
+    offenders = {
+        str(path.relative_to(SRC))
+        for path in SRC.rglob("*.py")
+        if "migrations" not in path.parts and "import importlib" in path.read_text(encoding="utf-8")
+    }
+    assert offenders == {"bootstrap.py"}
