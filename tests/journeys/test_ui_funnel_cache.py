@@ -40,7 +40,12 @@ def message_sent(
 
 
 def sent_on_thank_you(page: str) -> int:
-    found = re.search(r"<td>thank_you</td><td[^>]*>send</td><td class=\"num\">(\d+)</td>", page)
+    # The row names the step ("Cảm ơn" …) with its id beside it, then its kind, then counts.
+    found = re.search(
+        r"<code class=\"muted small\">thank_you</code></td><td[^>]*>[^<]*</td>"
+        r"<td class=\"num\">(\d+)</td>",
+        page,
+    )
     assert found is not None, "no funnel row for thank_you"
     return int(found.group(1))
 
