@@ -14,12 +14,15 @@ from careloop.web.i18n import (
     t,
 )
 from careloop.web.security import LoginRateLimiter, RateLimit, safe_next_path
+from careloop.web.ui import nav
 from careloop.web.ui.nav import nav_items, register_nav
 
 T0 = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
 
 
-def test_nav_shows_entries_by_minimum_role_in_order() -> None:
+def test_nav_shows_entries_by_minimum_role_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    # On a copy of the registry: the test's entry must not reach later tests' apps.
+    monkeypatch.setattr(nav, "_REGISTRY", dict(nav._REGISTRY))
     register_nav(
         "zz-settings-test", "Settings", "Cài đặt", "/zz-settings", min_role="owner", order=999
     )
