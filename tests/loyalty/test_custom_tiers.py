@@ -6,18 +6,23 @@ reader's language. Removing a tier with "Xoá hạng" moves its members at the n
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from careloop.community.audience_options import audience_options
 from careloop.context import AppContext
 from careloop.core import events
+from careloop.core.errors import Conflict, ValidationFailed
 from careloop.customers.models import TimelineEvent
+from careloop.loyalty.config import ProgramConfig, tier_to_json
 from careloop.loyalty.membership import current_tier, evaluate_tier
 from careloop.loyalty.page import loyalty_link, page_router
 from careloop.loyalty.program import get_program, program_config
-from careloop.loyalty.service import enable_program
+from careloop.loyalty.rewards import redeem_reward
+from careloop.loyalty.service import enable_program, update_settings
 from careloop.loyalty.sweep import review_tiers
 from careloop.loyalty.tier_names import tier_labels
 from careloop.shops.models import Shop
@@ -188,3 +193,73 @@ def test_the_customers_filter_and_campaign_audience_offer_the_shop_tier_names(
         ("platinum", "Platinum", 0),
         ("diamond", "Diamond", 1),
     ]
+
+
+def test_removing_a_tier_a_reward_needs_is_refused_naming_the_reward_and_nothing_is_saved(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    sign_in(app_client, ctx, make_staff(shop), shop, locale="vi")
+    page = app_client.get("/loyalty")
+    first = app_client.post(
+        "/loyalty/settings/form",
+        data=as_data(changed(form_fields(page.text), set_={"reward.0.min_tier": "gold"})),
+    )
+    assert first.status_code == 200 and first.url.path == "/loyalty", first.text[-2000:]
+
+    page = app_client.get("/loyalty")
+    removed = app_client.post(
+        "/loyalty/settings/form",
+        data=as_data([*form_fields(page.text), ("tier_action", "remove:1")]),
+    )
+    refused = app_client.post("/loyalty/settings/form", data=as_data(form_fields(removed.text)))
+
+    assert refused.status_code == 422
+    assert "hạng này không còn trong chương trình" in refused.text
+    with ctx.sessions() as s:
+        config = program_config(s, shop.id)
+    assert config.tier_keys == ("silver", "gold", "platinum")
+    assert config.rewards[0].min_tier == "gold"
+
+
+def test_a_settings_change_leaving_a_reward_without_its_tier_is_refused_naming_the_field(
+    ctx: AppContext, shop: Shop
+) -> None:
+    with ctx.sessions() as s, s.begin():
+        shop_here = s.merge(shop)
+        rewards = [asdict(r) for r in program_config(s, shop.id).rewards]
+        rewards[0]["min_tier"] = "platinum"
+        update_settings(
+            session=s, clock=ctx.clock, shop=shop_here, changes={"rewards": rewards}, actor="t"
+        )
+    tiers = [tier_to_json(t) for t in ProgramConfig().tiers[:2]]
+    with ctx.sessions() as s, s.begin(), pytest.raises(ValidationFailed) as refused:
+        update_settings(
+            session=s, clock=ctx.clock, shop=s.merge(shop), changes={"tiers": tiers}, actor="t"
+        )
+    assert [e.field for e in refused.value.errors] == ["rewards.0.min_tier"]
+
+
+def test_a_reward_whose_tier_is_gone_is_closed_to_everyone_not_open_to_all(
+    ctx: AppContext, shop: Shop
+) -> None:
+    customer = make_customer(ctx, shop, name="Đỗ Lan")
+    for i in range(12):
+        place_order(ctx, shop, f"O-{i}", total="5000000", status="delivered")
+    with ctx.sessions() as s, s.begin():
+        enable_program(session=s, clock=ctx.clock, shop=s.merge(shop))
+        program = get_program(s, shop.id)
+        assert program is not None
+        rewards = [asdict(r) for r in program_config(s, shop.id).rewards]
+        rewards[0]["min_tier"] = "diamond"  # stored before the tier was removed
+        program.config = {**program.config, "rewards": rewards}
+    with ctx.sessions() as s, s.begin():
+        key = program_config(s, shop.id).rewards[0].key
+        with pytest.raises(Conflict):
+            redeem_reward(
+                session=s,
+                clock=ctx.clock,
+                shop=s.merge(shop),
+                customer=s.merge(customer),  # type: ignore[arg-type]
+                reward_key=key,
+                idempotency_key="r1",
+            )

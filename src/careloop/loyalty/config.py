@@ -486,6 +486,17 @@ def _parse_benefits(value: Any, errors: list[FieldError]) -> dict[str, tuple[str
     return result
 
 
+def min_tier_errors(config: ProgramConfig) -> list[FieldError]:
+    """Rewards whose minimum tier the programme does not have (removed or mistyped): a
+    change that leaves one is refused, naming the reward's field."""
+    keys = set(config.tier_keys)
+    return [
+        FieldError(f"rewards.{i}.min_tier", f"no tier {reward.min_tier!r} in the programme")
+        for i, reward in enumerate(config.rewards)
+        if reward.min_tier and reward.min_tier not in keys
+    ]
+
+
 def _parse_rewards(
     value: Any, errors: list[FieldError], *, stored: bool = False
 ) -> tuple[Reward, ...]:

@@ -35,7 +35,7 @@ from careloop.loyalty.referrals import referral_link
 from careloop.loyalty.rewards import redeem_reward
 from careloop.loyalty.store_actions import shipping_codes_of
 from careloop.loyalty.tier_names import tier_label
-from careloop.loyalty.tiers import Progress, rank
+from careloop.loyalty.tiers import Progress, below_minimum, rank
 from careloop.shops.models import Shop
 from careloop.web.deps import Ctx, SessionDep
 
@@ -154,11 +154,10 @@ def _render(
     progress = data.progress
     referral_url = referral_link(ctx.settings.base_url, shop, customer)
     config = program_config(session, shop.id)
-    tier_rank = rank(data.tier, config)
     rewards = []
     for reward in data.rewards:
         missing = max(reward.cost - data.points, 0)
-        blocked = bool(reward.min_tier) and tier_rank < rank(reward.min_tier, config)
+        blocked = below_minimum(data.tier, reward.min_tier, config)
         rewards.append(
             {
                 "key": reward.key,
@@ -212,7 +211,7 @@ def _refusal(
     if reward is None:
         return text["error_reward"]
     tier = current_tier(session=session, shop_id=shop.id, customer_id=customer.id)
-    if reward.min_tier and rank(tier, config) < rank(reward.min_tier, config):
+    if below_minimum(tier, reward.min_tier, config):
         return text["error_tier"].format(tier=tier_label(config, reward.min_tier, lang))
     balance = points_balance(session=session, shop_id=shop.id, customer_id=customer.id)
     if balance < reward.cost:

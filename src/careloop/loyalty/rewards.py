@@ -19,7 +19,7 @@ from careloop.loyalty.economics import reward_terms
 from careloop.loyalty.entitlements import grant_entitlement
 from careloop.loyalty.membership import current_tier
 from careloop.loyalty.program import is_running, program_config
-from careloop.loyalty.tiers import rank
+from careloop.loyalty.tiers import below_minimum
 from careloop.shops.models import Shop
 
 
@@ -51,9 +51,8 @@ def redeem_reward(
     reward = config.reward(reward_key)
     if reward is None:
         raise NotFound("reward", reward_key)
-    if reward.min_tier and rank(
-        current_tier(session=session, shop_id=shop.id, customer_id=customer.id), config
-    ) < rank(reward.min_tier, config):
+    tier = current_tier(session=session, shop_id=shop.id, customer_id=customer.id)
+    if below_minimum(tier, reward.min_tier, config):
         raise Conflict(f"reward {reward_key!r} needs tier {reward.min_tier}")
     key = f"reward:{idempotency_key}"
     posted = points.redeem(

@@ -7,9 +7,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from careloop.core.clock import Clock
+from careloop.core.errors import ValidationFailed
 from careloop.customers.models import Customer
 from careloop.loyalty import points as _points
-from careloop.loyalty.config import ProgramConfig, merge_settings, parse_config
+from careloop.loyalty.config import ProgramConfig, merge_settings, min_tier_errors, parse_config
 from careloop.loyalty.coupons import issue_coupon, redeem_coupon
 from careloop.loyalty.economics import coupon_terms
 from careloop.loyalty.entitlements import (
@@ -110,6 +111,8 @@ def update_settings(
     merged = merge_settings(program.config, changes)
     # Rewards saved before names were checked stay readable until the shop edits them.
     config = parse_config(merged, stored="rewards" not in changes)
+    if ("tiers" in changes or "rewards" in changes) and (stale := min_tier_errors(config)):
+        raise ValidationFailed(stale)
     program.config = merged
     program.updated_at, program.updated_by = clock.now(), actor
     return config

@@ -261,7 +261,8 @@ def read_settings(
         name: _scalar(name, kind, values[name], errors) for name, kind in FIELD_KINDS.items()
     }
     settings["tiers"] = _read_tiers(values["tiers"], currency, errors)
-    settings["rewards"] = _read_rewards(values["rewards"], errors)
+    tier_keys = {tier["key"] for tier in settings["tiers"]}
+    settings["rewards"] = _read_rewards(values["rewards"], errors, tier_keys)
     return settings, errors
 
 
@@ -337,7 +338,9 @@ def _slug(text: str, fallback: str = "reward") -> str:
     return re.sub(r"[^a-z0-9]+", "_", ascii_text).strip("_")[:60] or fallback
 
 
-def _read_rewards(rows: list[dict[str, str]], errors: FormErrors) -> list[dict[str, Any]]:
+def _read_rewards(
+    rows: list[dict[str, str]], errors: FormErrors, tier_keys: set[str]
+) -> list[dict[str, Any]]:
     rewards: list[dict[str, Any]] = []
     keys: set[str] = set()
     for i, row in enumerate(rows):
@@ -379,6 +382,8 @@ def _read_rewards(rows: list[dict[str, str]], errors: FormErrors) -> list[dict[s
             if row["entitlement"] not in ENTITLEMENT_KEYS:
                 errors.add(f"{where}.entitlement", "choose")
             item["entitlement"] = row["entitlement"] or None
+        if item["min_tier"] and item["min_tier"] not in tier_keys:
+            errors.add(f"{where}.min_tier", "tier_gone")
         _promises(item, where, errors)
         rewards.append(item)
     return rewards

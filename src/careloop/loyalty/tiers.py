@@ -29,6 +29,15 @@ def rank(tier: str | None, config: ProgramConfig) -> int:
     return keys.index(tier) + 1 if tier in keys else 0
 
 
+def below_minimum(tier: str | None, min_tier: str | None, config: ProgramConfig) -> bool:
+    """Whether a member of `tier` is kept from a reward needing `min_tier`. A minimum the
+    shop's tiers no longer have keeps everyone out (closed, not open to all) until the
+    owner picks a tier that exists."""
+    if not min_tier:
+        return False
+    return not exists(min_tier, config) or rank(tier, config) < rank(min_tier, config)
+
+
 def exists(tier: str | None, config: ProgramConfig) -> bool:
     return tier is not None and tier in config.tier_keys
 

@@ -42,7 +42,7 @@ from careloop.loyalty.settings_form import (
 )
 from careloop.loyalty.simulator import WINDOW_DAYS, cost_inputs, simulate_monthly_cost
 from careloop.loyalty.store_actions import store_actions_of
-from careloop.loyalty.tier_names import shop_tier_labels, tier_labels
+from careloop.loyalty.tier_names import shop_tier_labels, tier_label, tier_labels
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.paging import Page
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, OwnerStaff, StaffContext
@@ -147,6 +147,12 @@ def _settings_form(
         for row in tier_rows
         if row["key"]
     }
+    # A reward still naming a tier the form just removed keeps it selected (the save then
+    # says why it cannot go), rather than silently opening the reward to every tier.
+    for reward in shown["rewards"]:
+        gone = reward.get("min_tier")
+        if gone and gone not in min_tier_choices:
+            min_tier_choices[gone] = tier_label(config, gone, staff.locale)
     terms = {
         r.key: reward_terms(r, config, shop.currency, shop.business_model) for r in config.rewards
     }
