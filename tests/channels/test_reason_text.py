@@ -264,3 +264,14 @@ def test_vietnamese_staff_read_a_refused_email_and_a_quiet_hours_suppression_in_
     quiet = app_client.get(f"/messages/{held_id}").text
     assert 'data-testid="message-reason">đang trong giờ yên lặng' in quiet
     assert "quiet_hours" not in quiet
+
+
+def test_a_message_timeline_line_shows_its_reason_in_the_readers_language() -> None:
+    import careloop.channels.timeline_text  # noqa: F401  (registers the message lines)
+    from careloop.core.timeline_text import rendered_text
+
+    payload = {"template_key": "thank_you", "channel": "email", "reason": "no email consent"}
+    line = rendered_text("message.suppressed", "", payload, "vi")
+    assert line is not None and line.endswith("(khách chưa đồng ý nhận tin qua thư điện tử)")
+    english = rendered_text("message.suppressed", "", payload, "en")
+    assert english is not None and english.endswith("(no consent for email)")
