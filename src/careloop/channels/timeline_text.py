@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from careloop.channels.reason_text import reason_text
 from careloop.core.catalogue import has_message, t
 from careloop.core.timeline_text import register_timeline_text
 
@@ -41,7 +42,7 @@ def _message_line(status: str) -> Any:
             status=_word("message.status", status, locale).lower(),
         )
         reason = payload.get("reason")
-        return f"{text} ({reason})" if reason else text
+        return f"{text} ({reason_text(str(reason), locale)})" if reason else text
 
     return line
 

@@ -19,6 +19,7 @@ from jinja2.runtime import Context
 
 from careloop import __version__
 from careloop.channels.honest import HONEST_STATES
+from careloop.channels.reason_text import reason_text
 from careloop.core.money import format_money
 from careloop.web.i18n import (
     DEFAULT_LOCALE,
@@ -137,6 +138,12 @@ def _words(context: Context, codes: Iterable[object], prefix: str, suffix: str =
     return shown
 
 
+@pass_context
+def _reason_text(context: Context, reason: str | None) -> str:
+    """A message's or suppression's stored reason in the page's language."""
+    return reason_text(reason, context.get("locale", DEFAULT_LOCALE))
+
+
 def _static(path: str) -> str:
     # The version in the query string makes browsers fetch assets again after an upgrade.
     return f"/static/{path}?v={__version__}"
@@ -149,6 +156,7 @@ env.globals.update(
     word=_word,
     event_label=_event_label,
     payload_summary=_payload_summary,
+    reason_text=_reason_text,
     LOCALES=LOCALES,
     LOCALE_NAMES=LOCALE_NAMES,
     CSRF_FORM_FIELD=CSRF_FORM_FIELD,
