@@ -21,6 +21,7 @@ from careloop.channels.models import (
     MessageStatusHistory,
     MessageTemplate,
 )
+from careloop.channels.reason_text import reason_text
 from careloop.channels.render_context import build_context, sample_context
 from careloop.channels.settings import get_channel_settings
 from careloop.channels.sms_cost import cost_per_part, cost_text
@@ -569,7 +570,7 @@ def send_test(
     except TemplateError as exc:
         return answer(error=str(exc))
     except SendError as exc:
-        return answer(error=f"{channel}: {exc.reason}")
+        return answer(error=f"{channel}: {reason_text(exc.reason, staff.locale)}")
     return answer(notice=texts["test_sent"].format(to=address.strip(), provider=sent.provider))
 
 

@@ -29,6 +29,7 @@ from careloop.channels.forms import (
 )
 from careloop.channels.models import ChannelSettings
 from careloop.channels.policy import ContactPolicy
+from careloop.channels.reason_text import reason_text
 from careloop.channels.settings import get_channel_settings, set_channel_settings
 from careloop.channels.templates import shipped_template_keys
 from careloop.core.errors import NotFound, ValidationFailed
@@ -375,7 +376,7 @@ def test_channel(
             f"channel:{channel}",
             {"to": to, "provider": settings.provider, "answer": exc.reason},
         )
-        answer = f"{settings.provider}: {exc.reason}"
+        answer = f"{settings.provider}: {reason_text(exc.reason, staff.locale)}"
         said = ("Nhà cung cấp từ chối — " if vi else "The provider refused it — ") + answer
         return _page(request, staff, "channels", context, {"address": said}, form)
     finally:
