@@ -78,7 +78,7 @@ def test_a_test_refused_by_the_provider_is_reported_as_refused_with_its_reason(
     )
     assert answer.status_code == 422
     # The code the provider gave, never its own text (issue 20: no remote text to staff).
-    assert "The provider refused it — esms: esms 101 (HTTP 200)" in answer.text
+    assert "The provider refused it — esms: eSMS refused: code 101 (HTTP 200)" in answer.text
     assert "Authorize Failed" not in answer.text
 
 
