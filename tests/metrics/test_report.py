@@ -7,6 +7,8 @@ from careloop.channels.models import Message
 from careloop.context import AppContext
 from careloop.core.clock import VirtualClock
 from careloop.customers.timeline import record_event
+from careloop.journeys.service import save_journey
+from careloop.journeys.shipped import catalogue
 from careloop.metrics.report import review_body, review_document
 from careloop.segments.service import recompute_segments
 from careloop.shops.models import Shop
@@ -87,3 +89,39 @@ def test_the_reviews_journey_funnel_names_steps_by_day_and_label_not_by_id(
     assert "<td>tet greeting</td>" in vi
     assert "usage_guide" not in vi
     assert "<td>Day 3 — Usage guide</td>" in en
+
+
+def test_a_step_the_shop_moved_to_day_4_reads_day_4_in_the_review(
+    ctx: AppContext, shop: Shop, clock: VirtualClock
+) -> None:
+    """The day comes from the shop's own newest version of the journey (here: the usage
+    guide moved from Day 3 to Day 4), not from the file Careloop ships."""
+    shipped = next(j for j in catalogue() if j.key == "golden_hours")
+    moved = shipped.text.replace("until_day: 3,", "until_day: 4,", 1)
+    oct5 = datetime.fromisoformat("2026-10-05T04:00+00:00")
+    with ctx.sessions() as s, s.begin():
+        save_journey(
+            session=s, clock=clock, shop=s.merge(shop), text=moved, source_name="golden_hours"
+        )
+        a = add_buyer(s, shop, "A", [(oct5, 400_000)])
+        message = Message(
+            id=1,
+            channel="email",
+            template_key="t",
+            journey_key="golden_hours",
+            step_key="usage_guide",
+        )
+        record_event(
+            session=s,
+            clock=clock,
+            shop_id=shop.id,
+            customer_id=a.id,
+            type="message.sent",
+            occurred_at=oct5,
+            event_key="m1",
+            payload=event_payload(message),
+        )
+    with ctx.sessions() as s:
+        vi = review_body(session=s, shop=shop, month="2026-10", locale="vi")
+    assert "<td>Ngày 4 — Hướng dẫn sử dụng</td>" in vi
+    assert "Ngày 3 — Hướng dẫn sử dụng" not in vi

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from careloop.web.i18n import catalogue_messages
-from careloop.web.ui import PAGE_MODULES
+from careloop.web.ui import page_modules
 
 COMMAND = re.compile(r"\bcareloop (?:[a-z]+)(?: |`|$)")
 TEMPLATES = Path(importlib.import_module("careloop.web").__file__ or "").parent / "templates"
@@ -29,7 +29,7 @@ def test_no_template_or_staff_text_hints_at_a_careloop_shell_command() -> None:
         for path in TEMPLATES.rglob("*.html")
         for m in COMMAND.finditer(path.read_text(encoding="utf-8"))
     ]
-    for name in PAGE_MODULES:
+    for name in page_modules():
         module = importlib.import_module(name)
         for attr in ("TEXTS",):
             found += [

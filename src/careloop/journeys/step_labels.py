@@ -8,10 +8,16 @@ the id with spaces for a shop's own steps."""
 from __future__ import annotations
 
 from functools import cache
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from careloop.core.catalogue import has_message, t
 from careloop.journeys.loader import parse
+from careloop.journeys.models import Journey
 from careloop.journeys.schema import JourneyDef
+from careloop.journeys.service import definition_of
 from careloop.journeys.shipped import catalogue
 
 
@@ -46,9 +52,23 @@ def shipped_step_name(step_id: str, locale: str) -> str:
     return t(key, locale) if has_message(key) else ""
 
 
-def step_label(journey_key: str, step_id: str, locale: str) -> str:
+def shop_step_days(session: Session, shop_id: int) -> dict[str, dict[str, int]]:
+    """{journey key: {step id: day}} from the shop's own newest version of each journey (a
+    shop that moved the usage guide from Day 3 to Day 4 reads "Day 4")."""
+    newest: dict[str, Journey] = {}
+    for journey in session.scalars(
+        select(Journey).where(Journey.shop_id == shop_id).order_by(Journey.version)
+    ):
+        newest[journey.key] = journey
+    return {key: step_days(definition_of(journey)) for key, journey in newest.items()}
+
+
+def step_label(
+    journey_key: str, step_id: str, locale: str, day: int | Literal["shipped"] | None = "shipped"
+) -> str:
     """`step_id` of `journey_key` as a person reads it, with its day when the journey counts
-    days (from the shipped definition of the journey)."""
+    days: `day` as the shop's journey has it (shop_step_days), or the shipped definition's."""
     name = step_name(step_id, locale)
-    day = _shipped_days().get(journey_key, {}).get(step_id)
+    if day == "shipped":
+        day = _shipped_days().get(journey_key, {}).get(step_id)
     return name if day is None else t("journeys.step.with_day", locale, day=day, name=name)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from careloop.core.catalogue import has_message, normalise_locale, t
 from careloop.core.money import to_major
-from careloop.journeys.step_labels import step_label
+from careloop.journeys.step_labels import shop_step_days, step_label
 from careloop.metrics import sources
 from careloop.metrics.cohorts import cohorts, month_index, month_label
 from careloop.metrics.definitions import MIN_CONVERSIONS, MIN_GROUP, KpiValue
@@ -425,10 +425,24 @@ def review_data(*, session: Session, shop: Shop, month: str) -> dict[str, Any]:
         "cohorts": {"months": [c.month for c in found], "retention": [c.retention for c in found]},
         "complaints": _complaints(session, shop, start, end),
         "attention": _attention(session, shop, start, end),
-        "funnel": now.details["message_funnel"],
+        "funnel": _funnel_with_days(session, shop, now.details["message_funnel"]),
         "uplift": now.details["uplift"],
         "spend": now.details["after_sales_spend"],
     }
+
+
+def _funnel_with_days(
+    session: Session, shop: Shop, funnel: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each funnel row of a journey the shop has with its step's day as the shop's version
+    has it (rows of other journeys, and reviews kept from before, read the shipped day)."""
+    days = shop_step_days(session, shop.id)
+    return [
+        {**row, "day": days[row["journey_key"]].get(row["step_key"])}
+        if row["journey_key"] in days
+        else row
+        for row in funnel
+    ]
 
 
 def render_review(data: Mapping[str, Any], locale: str) -> str:
@@ -469,7 +483,9 @@ def render_review(data: Mapping[str, Any], locale: str) -> str:
             {
                 **f,
                 "journey": journey_name(f["journey_key"], locale),
-                "step": step_label(f["journey_key"], f["step_key"], locale),
+                "step": step_label(
+                    f["journey_key"], f["step_key"], locale, f.get("day", "shipped")
+                ),
             }
             for f in data["funnel"]
         ],

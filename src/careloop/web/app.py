@@ -19,7 +19,7 @@ from careloop.web.allow import complete_allow_header
 from careloop.web.api import api_router
 from careloop.web.limits import BodySizeLimit
 from careloop.web.security import SecurityHeaders
-from careloop.web.ui import ui_router
+from careloop.web.ui import staff_router
 from careloop.web.ui.errors import (
     error_page,
     install_ui_error_handlers,
@@ -40,7 +40,7 @@ def create_app(ctx: AppContext | None = None) -> FastAPI:
     app.state.ctx = ctx
     bootstrap.assemble()
     app.include_router(api_router)
-    app.include_router(ui_router)
+    app.include_router(staff_router())
     # Pages outside the staff UI: ops endpoints, tracking and unsubscribe links, provider
     # callbacks, the customer's survey and loyalty pages.
     for router in bootstrap.public_routers():
