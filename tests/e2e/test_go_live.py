@@ -211,5 +211,7 @@ def test_a_day_0_sms_the_provider_refuses_is_shown_as_failed_with_its_reason(
     page.goto("/messages?channel=sms")
     row = page.locator("[data-testid=messages] tbody tr").first
     expect(row).to_contain_text("failed", ignore_case=True)
-    expect(row).to_contain_text("esms 101")  # the code, never the remote text
+    # The code, in the reader's words (channels/reason_text.py), never the remote text.
+    expect(row).to_contain_text("eSMS refused: code 101")
+    expect(row).not_to_contain_text("Authorize Failed")
     expect(row).not_to_contain_text("delivered", ignore_case=True)
