@@ -40,7 +40,6 @@ __all__ = [
     "program_config",
     "program_on",
     "redeem_coupon",
-    "tier_names",
     "update_settings",
     "warranty_ends",
     "warranty_privileges",
@@ -52,14 +51,6 @@ def percent_code_terms(*, session: Session, shop: Shop) -> tuple[int | None, int
     catalogue (journeys), in minor units."""
     terms = coupon_terms(program_config(session, shop.id), shop.currency)
     return terms.max_discount_minor, terms.min_order_minor
-
-
-def tier_names(*, session: Session, shop_id: int, locale: str) -> dict[str, str]:
-    """{tier key: the shop's name for it in `locale`} (catalogue names for shipped tiers the
-    shop did not rename), for any page or export that shows a tier."""
-    from careloop.loyalty.tier_names import shop_tier_labels
-
-    return shop_tier_labels(session, shop_id, locale)
 
 
 def add_points(
