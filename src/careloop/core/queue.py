@@ -72,15 +72,20 @@ def lapsed(until: datetime | None, now: datetime) -> bool:
 _CLAIM = """
 UPDATE {table}
 SET lease_owner = :q_owner, lease_until = :q_until, fence = fence + 1{also}
-WHERE id IN (
+WHERE id {pick_open}
     SELECT id FROM {table} {indexed_by}
     WHERE {due}
       AND (lease_until IS NULL OR lease_until < :q_now)
     ORDER BY {order_by}
     LIMIT :q_limit {lock}
-)
+{pick_close}
 RETURNING id, fence
 """
+
+# On PostgreSQL `id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)` may be planned as a join
+# that rescans the subquery and so leases more than n rows; `ARRAY(subquery)` is an InitPlan,
+# run exactly once.
+_PICK = {"postgresql": ("= ANY(ARRAY(", "))")}
 
 
 def claim_statement(
@@ -100,8 +105,11 @@ def claim_statement(
     (SQLite and PostgreSQL's generic plans only use the index then); `index` names that
     index for SQLite, which without statistics may pick another. `also`: extra SET items
     (e.g. `status = 'claimed'`)."""
+    pick_open, pick_close = _PICK.get(dialect, ("IN (", ")"))
     sql = _CLAIM.format(
         table=table.name,
+        pick_open=pick_open,
+        pick_close=pick_close,
         also=f", {also}" if also else "",
         indexed_by=f"INDEXED BY {index}" if index and dialect == "sqlite" else "",
         due=due,
