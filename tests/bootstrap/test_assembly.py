@@ -16,9 +16,11 @@ from careloop import bootstrap, cli, worker
 from careloop.bootstrap import AssemblyError
 from careloop.context import AppContext
 from careloop.core import ports
-from careloop.core.manifest import Command, Manifest
+from careloop.core.manifest import Command, CustomerPanel, Manifest, NavEntry
 from careloop.imports import registry
 from careloop.personal_data_registry import declarations
+from careloop.web.ui import customers as customer_page
+from careloop.web.ui import nav
 
 SRC = Path(careloop.__file__).parent
 
@@ -38,7 +40,8 @@ def test_a_command_two_capabilities_declare_raises_naming_both() -> None:
     ("field", "value", "what"),
     [
         ("tasks", ("careloop.x.tasks",), "task module"),
-        ("nav", ("reports",), "nav entry"),
+        ("nav", (NavEntry("reports", "Reports", "Báo cáo", "/reports"),), "nav entry"),
+        ("customer_panels", (CustomerPanel("notes", "x.html", "x.ui:load"),), "customer panel"),
         ("importers", (("notes", "careloop.x.imports:notes"),), "importer"),
         ("public_pages", ("careloop.x.web:router",), "public page router"),
         ("timeline_consumers", ("x.cursor",), "timeline consumer"),
@@ -194,7 +197,9 @@ def test_the_app_comes_up_from_bootstrap_with_every_manifests_routes(ctx: AppCon
     app = create_app(ctx)
     paths = {path for path, _ in bootstrap.flat_routes(app.routes)}
     assert {"/api/v1/orders", "/customers", "/loyalty", "/healthz"} <= paths
-    bootstrap.check_pages()
+    declared = {entry.key for m in bootstrap.manifests() for entry in m.nav}
+    assert {item.key for item in nav.nav_items("owner")} == declared
+    assert [p.key for p in customer_page._PANELS] == ["identity", "community"]
     assert ports.port(_outreach_port()) is not None
 
 
@@ -216,3 +221,78 @@ def test_no_module_but_bootstrap_loads_modules_by_name() -> None:
         if "migrations" not in path.parts and "import importlib" in path.read_text(encoding="utf-8")
     }
     assert offenders == {"bootstrap.py"}
+
+
+def _line(payload: object, summary: str, locale: str) -> str:
+    return "x"
+
+
+TEXTS_A = {"ticket.opened": _line}
+TEXTS_B = {"ticket.opened": _line}
+
+
+def test_a_timeline_line_two_capabilities_draw_raises_naming_both() -> None:
+    one = Manifest(name="support", timeline_texts=(f"{__name__}:TEXTS_A",))
+    two = Manifest(name="feedback", timeline_texts=(f"{__name__}:TEXTS_B",))
+    with pytest.raises(
+        AssemblyError, match=r"timeline text of 'ticket.opened' is declared by both support"
+    ):
+        bootstrap.timeline_texts([one, two])
+    assert bootstrap.timeline_texts([one]) == {"ticket.opened": _line}
+
+
+def test_a_nav_entry_with_a_role_careloop_does_not_know_raises_naming_it() -> None:
+    odd = Manifest(name="metrics", nav=(NavEntry("reports", "R", "B", "/reports", "admin"),))
+    with pytest.raises(AssemblyError, match=r"metrics: nav entry 'reports': min_role"):
+        bootstrap.nav_items([odd])
+
+
+def test_the_nav_and_panels_are_built_from_the_manifests_in_order() -> None:
+    ours = Manifest(
+        name="notes",
+        nav=(
+            NavEntry("notes", "Notes", "Ghi chú", "/notes", "owner", 999),
+            NavEntry("first", "First", "Đầu", "/first", "viewer", -1),
+        ),
+        customer_panels=(CustomerPanel("notes", "notes.html", f"{__name__}:_line", 1),),
+    )
+    items = bootstrap.nav_items([ours])
+    assert [(i.key, i.min_role, i.order) for i in items] == [
+        ("notes", "owner", 999),
+        ("first", "viewer", -1),
+    ]
+    (panel,) = bootstrap.customer_panels([ours])
+    assert (panel.key, panel.template, panel.load, panel.order) == ("notes", "notes.html", _line, 1)
+
+
+# Run in a fresh interpreter: every careloop module is imported (not bootstrap, not the
+# migrations), then the registries bootstrap fills must still be empty.
+_IMPORT_EVERYTHING = """
+import importlib, pkgutil
+import careloop
+skipped = ("careloop.db.migrations", "careloop.bootstrap", "careloop.__main__")
+for info in pkgutil.walk_packages(careloop.__path__, "careloop."):
+    if not info.name.startswith(skipped):
+        importlib.import_module(info.name)
+from careloop.core import timeline_text
+from careloop.web.ui import customers, nav
+print(len(timeline_text._RENDERERS), len(nav._ITEMS), len(customers._PANELS))
+"""
+
+
+def test_importing_every_capability_module_leaves_every_registry_bootstrap_builds_empty() -> None:
+    """Issue 22 item 1: nav entries, customer panels and timeline lines are declared in the
+    manifests and built by bootstrap; no module adds itself to them when it is imported."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORT_EVERYTHING],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "CARELOOP_DATABASE_URL": "sqlite://"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["0", "0", "0"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from careloop.core.manifest import Command, Manifest
+from careloop.core.manifest import Command, Manifest, NavEntry
 
 MANIFEST = Manifest(
     name="feedback",
@@ -10,9 +10,10 @@ MANIFEST = Manifest(
     api_routers=("careloop.feedback.api:router",),
     staff_pages=("careloop.feedback.ui",),
     public_pages=("careloop.feedback.web:router",),
-    nav=("feedback",),
+    nav=(NavEntry("feedback", "Feedback", "Góp ý", "/feedback", "viewer", 50),),
     tasks=("careloop.feedback.tasks",),
     timeline_consumers=("feedback.review_asks",),
+    timeline_texts=("careloop.feedback.timeline_text:TIMELINE_TEXTS",),
     attention=("careloop.feedback.attention",),
     importers=(
         ("responses", "careloop.feedback.imports:import_responses"),

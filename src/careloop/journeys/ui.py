@@ -59,11 +59,9 @@ from careloop.web.ui.deps import (
     current_staff,
     require_role,
 )
-from careloop.web.ui.nav import register_nav
 from careloop.web.ui.templating import render
 
 router = APIRouter()
-register_nav("journeys", "Journeys", "Hành trình", "/journeys", "viewer", 60)
 
 SIMULATE_DAYS = 90
 FUNNEL_COLUMNS = (*FUNNEL_STAGES, "converted", *OUTCOME_STAGES)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from careloop.core.manifest import Command, Manifest
+from careloop.core.manifest import Command, Manifest, NavEntry
 
 MANIFEST = Manifest(
     name="loyalty",
@@ -14,9 +14,9 @@ MANIFEST = Manifest(
         "careloop.loyalty.store_action_ui",
     ),
     public_pages=("careloop.loyalty.page:page_router",),
-    nav=("loyalty",),
+    nav=(NavEntry("loyalty", "Loyalty", "Khách hàng thân thiết", "/loyalty", "viewer", 40),),
     tasks=("careloop.loyalty.tasks",),
-    timeline_texts=("careloop.loyalty.reasons",),
+    timeline_texts=("careloop.loyalty.timeline_text:TIMELINE_TEXTS",),
     attention=("careloop.loyalty.attention", "careloop.loyalty.store_action_sync"),
     personal_data="careloop.loyalty.personal_data:DECLARATIONS",
     demo_seeder="careloop.loyalty.demo:seed_demo",
