@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
     from careloop.core.personal_data import PersonalData
     from careloop.core.timeline_text import Renderer
+    from careloop.metrics.snapshots import Compute
     from careloop.web.ui.customers import CustomerPanel
     from careloop.web.ui.nav import NavItem
 
@@ -126,8 +127,9 @@ def _named(manifests: Iterable[Manifest]) -> Iterator[tuple[str, str, str]]:
             ("task module", m.tasks),
             ("timeline consumer", m.timeline_consumers),
             ("timeline text module", m.timeline_texts),
-            ("send gate module", m.send_gates),
-            ("attention provider", m.attention),
+            ("send gate", tuple(name for name, _ in m.send_gates)),
+            ("task lines module", m.task_lines),
+            ("attention provider", tuple(name for name, _ in m.attention)),
             ("figures module", m.figures),
         ):
             for name in names:
@@ -199,7 +201,8 @@ def task_modules() -> list[str]:
 
 
 def attention_modules() -> list[str]:
-    return sorted(ref for m in manifests() for ref in m.attention)
+    """The modules of the attention providers, in name order."""
+    return sorted({ref.partition(":")[0] for m in manifests() for _, ref in m.attention})
 
 
 @cache
@@ -211,36 +214,57 @@ def load_tasks() -> None:
 
 @cache
 def load_attention() -> None:
-    for ref in attention_modules():
-        resolve(ref)
+    """Hand "needs attention" every manifest's providers, in name order (a name two
+    capabilities declare has already stopped `manifests()`)."""
+    from careloop.core.attention import use_attention
+
+    providers = sorted((name, ref) for m in manifests() for name, ref in m.attention)
+    use_attention({name: resolve(ref) for name, ref in providers})
 
 
 @cache
 def load_registrations() -> None:
-    """The timeline lines (built from the manifests), and the send gates and figure kinds
-    other capabilities read by key."""
+    """The tables other capabilities read by key, built from the manifests: timeline lines,
+    figure kinds, send gates and the lines written on staff tasks."""
+    from careloop.channels.gates import use_send_gates
     from careloop.core.timeline_text import use_timeline_texts
+    from careloop.metrics.snapshots import use_figures
+    from careloop.support.task_text import use_task_lines
 
     use_timeline_texts(timeline_texts(manifests()))
-    for m in manifests():
-        for ref in (*m.send_gates, *m.figures):
-            resolve(ref)
+    use_figures(figure_kinds(manifests()))
+    gates = sorted((name, ref) for m in manifests() for name, ref in m.send_gates)
+    use_send_gates({name: resolve(ref) for name, ref in gates})
+    use_task_lines([line for m in manifests() for ref in m.task_lines for line in resolve(ref)])
+
+
+def figure_kinds(manifests: Iterable[Manifest]) -> dict[str, Compute]:
+    """Figure kind -> its compute function, from every manifest's tables; a kind two tables
+    both compute raises AssemblyError naming both."""
+    return _merged_tables(manifests, lambda m: m.figures, "figure kind")
 
 
 def timeline_texts(manifests: Iterable[Manifest]) -> dict[str, Renderer]:
     """Event type -> the renderer of its timeline line, from every manifest's tables; an
     event type two tables both draw raises AssemblyError naming both."""
-    table: dict[str, Renderer] = {}
-    drawn_by: dict[str, str] = {}
+    return _merged_tables(manifests, lambda m: m.timeline_texts, "timeline text of")
+
+
+def _merged_tables(
+    manifests: Iterable[Manifest], field: Callable[[Manifest], tuple[str, ...]], what: str
+) -> dict[str, Any]:
+    """One dict from the "module:attr" dicts `field` names in every manifest; a key two of
+    them hold raises AssemblyError naming both."""
+    table: dict[str, Any] = {}
+    held_by: dict[str, str] = {}
     for m in manifests:
-        for ref in m.timeline_texts:
-            for event_type, renderer in resolve(ref).items():
-                if event_type in drawn_by:
+        for ref in field(m):
+            for key, value in resolve(ref).items():
+                if key in held_by:
                     raise AssemblyError(
-                        f"timeline text of {event_type!r} is declared by both "
-                        f"{drawn_by[event_type]} and {m.name} ({ref})"
+                        f"{what} {key!r} is declared by both {held_by[key]} and {m.name} ({ref})"
                     )
-                table[event_type], drawn_by[event_type] = renderer, f"{m.name} ({ref})"
+                table[key], held_by[key] = value, f"{m.name} ({ref})"
     return table
 
 

@@ -45,6 +45,7 @@ def test_a_command_two_capabilities_declare_raises_naming_both() -> None:
         ("importers", (("notes", "careloop.x.imports:notes"),), "importer"),
         ("public_pages", ("careloop.x.web:router",), "public page router"),
         ("timeline_consumers", ("x.cursor",), "timeline consumer"),
+        ("attention", (("sla", "careloop.x.attention:items"),), "attention provider"),
     ],
 )
 def test_a_name_two_capabilities_declare_raises(field: str, value: object, what: str) -> None:
@@ -241,6 +242,38 @@ def test_a_timeline_line_two_capabilities_draw_raises_naming_both() -> None:
     assert bootstrap.timeline_texts([one]) == {"ticket.opened": _line}
 
 
+def test_a_figure_kind_two_capabilities_compute_raises_naming_both() -> None:
+    one = Manifest(name="metrics", figures=(f"{__name__}:TEXTS_A",))
+    two = Manifest(name="feedback", figures=(f"{__name__}:TEXTS_B",))
+    with pytest.raises(AssemblyError, match=r"figure kind 'ticket.opened' is declared by both"):
+        bootstrap.figure_kinds([one, two])
+
+
+def test_the_shipped_attention_providers_and_figure_kinds_are_built_from_the_manifests() -> None:
+    from careloop.core import attention
+    from careloop.metrics import snapshots
+
+    bootstrap.load_attention()
+    assert set(attention._SOURCES) == {
+        "channels",
+        "connectors",
+        "feedback",
+        "loyalty.store_actions",
+        "loyalty.store_codes",
+        "support",
+    }
+    assert {"overview", "review"} <= set(snapshots._KINDS)
+
+
+def test_the_send_gates_and_task_lines_are_built_from_the_manifests() -> None:
+    from careloop.channels import gates
+    from careloop.support.task_text import task_text
+
+    bootstrap.load_registrations()
+    assert set(gates._GATES) == {"loyalty.store_codes"}
+    assert task_text("Birthday gift box", "vi") != "Birthday gift box"
+
+
 def test_a_nav_entry_with_a_role_careloop_does_not_know_raises_naming_it() -> None:
     odd = Manifest(name="metrics", nav=(NavEntry("reports", "R", "B", "/reports", "admin"),))
     with pytest.raises(AssemblyError, match=r"metrics: nav entry 'reports': min_role"):
@@ -274,15 +307,21 @@ skipped = ("careloop.db.migrations", "careloop.bootstrap", "careloop.__main__")
 for info in pkgutil.walk_packages(careloop.__path__, "careloop."):
     if not info.name.startswith(skipped):
         importlib.import_module(info.name)
-from careloop.core import timeline_text
+from careloop.channels import gates
+from careloop.core import attention, timeline_text
+from careloop.metrics import snapshots
+from careloop.support import task_text
 from careloop.web.ui import customers, nav
-print(len(timeline_text._RENDERERS), len(nav._ITEMS), len(customers._PANELS))
+tables = (timeline_text._RENDERERS, nav._ITEMS, customers._PANELS, attention._SOURCES,
+          snapshots._KINDS, gates._GATES, task_text._REGISTERED)
+print(*(len(table) for table in tables))
 """
 
 
 def test_importing_every_capability_module_leaves_every_registry_bootstrap_builds_empty() -> None:
-    """Issue 22 item 1: nav entries, customer panels and timeline lines are declared in the
-    manifests and built by bootstrap; no module adds itself to them when it is imported."""
+    """Issue 22 item 1: nav entries, customer panels, timeline lines, attention providers,
+    figure kinds, send gates and task lines are declared in the manifests and built by
+    bootstrap; no module adds itself to them when it is imported."""
     import os
     import subprocess
     import sys
@@ -295,4 +334,4 @@ def test_importing_every_capability_module_leaves_every_registry_bootstrap_build
         env={**os.environ, "CARELOOP_DATABASE_URL": "sqlite://"},
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["0", "0", "0"]
+    assert done.stdout.split() == ["0"] * 7

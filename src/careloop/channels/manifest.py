@@ -26,7 +26,7 @@ MANIFEST = Manifest(
     settings_tabs=("channels", "policy"),
     timeline_texts=("careloop.channels.timeline_text:TIMELINE_TEXTS",),
     tasks=("careloop.channels.tasks",),
-    attention=("careloop.channels.attention",),
+    attention=(("channels", "careloop.channels.attention:channel_items"),),
     personal_data="careloop.channels.personal_data:DECLARATIONS",
     commands=(
         Command(

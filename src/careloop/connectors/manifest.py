@@ -12,7 +12,7 @@ MANIFEST = Manifest(
     nav=(NavEntry("connectors", "Connectors", "Kết nối", "/settings/connectors", "viewer", 80),),
     settings_tabs=("connectors",),
     tasks=("careloop.connectors.tasks",),
-    attention=("careloop.connectors.attention",),
+    attention=(("connectors", "careloop.connectors.attention:attention_items"),),
     personal_data="careloop.connectors.personal_data:DECLARATIONS",
     commands=(
         Command(

@@ -86,11 +86,15 @@ class Manifest:
     # "module:attr" of mappings event type -> renderer of its timeline line
     # (careloop.core.timeline_text.Renderer); bootstrap builds the one table from them.
     timeline_texts: tuple[Ref, ...] = ()
-    # Modules registering send gates with `careloop.channels.gates` (a message waits until
+    # (name, "module:attr") of its send gates (careloop.channels.gates: a message waits until
     # every gate lets it go, e.g. loyalty's store code exists in the shop's store).
-    send_gates: tuple[Ref, ...] = ()
-    # Modules registering "needs attention" providers (careloop.core.attention).
-    attention: tuple[Ref, ...] = ()
+    send_gates: tuple[tuple[str, Ref], ...] = ()
+    # "module:attr" of tuples (line, catalogue key, {param: regex}): the lines it writes on
+    # staff tasks, read back in the reader's language (careloop.support.task_text).
+    task_lines: tuple[Ref, ...] = ()
+    # (name, "module:attr") of its "needs attention" providers (careloop.core.attention);
+    # bootstrap builds the one list from every manifest.
+    attention: tuple[tuple[str, Ref], ...] = ()
     # (kind, module that registers the importer of that kind) for `careloop import`.
     importers: tuple[tuple[str, Ref], ...] = ()
     # "module:attr" of its personal-data DECLARATIONS (how each table is exported/erased).
@@ -101,7 +105,8 @@ class Manifest:
     commands: tuple[Command, ...] = ()
     # The key prefix of its texts in the message catalogue ("loyalty" for "loyalty.*").
     catalogue_domain: str | None = None
-    # Modules registering figure kinds (careloop.metrics.snapshots.register_figures).
+    # "module:attr" of mappings figure kind -> its compute function
+    # (careloop.metrics.snapshots.Compute); bootstrap builds the one table from them.
     figures: tuple[Ref, ...] = ()
     # Ports it implements: (port, factory of the implementation).
     provides: tuple[tuple[PortRef, FactoryRef], ...] = field(default=())

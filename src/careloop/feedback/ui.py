@@ -16,7 +16,6 @@ from careloop.core.catalogue import catalogue_texts
 from careloop.core.errors import FieldError, ValidationFailed
 from careloop.customers.models import Customer
 from careloop.feedback import review_settings, rules, survey_form_ui, survey_ui
-from careloop.feedback import task_lines as _review_task_lines  # noqa: F401  (registers them)
 from careloop.feedback.models import Review, SurveyResponse
 from careloop.feedback.results import survey_results
 from careloop.feedback.service import respond_to_review, suggested_reply

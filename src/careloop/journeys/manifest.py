@@ -8,6 +8,7 @@ MANIFEST = Manifest(
     name="journeys",
     models=("careloop.journeys.models",),
     staff_pages=("careloop.journeys.ui",),
+    task_lines=("careloop.journeys.task_lines:TASK_LINES",),
     nav=(NavEntry("journeys", "Journeys", "Hành trình", "/journeys", "viewer", 60),),
     tasks=("careloop.journeys.tasks",),
     personal_data="careloop.journeys.personal_data:DECLARATIONS",

@@ -13,7 +13,6 @@ from fastapi.responses import RedirectResponse, Response
 from careloop.audit.service import audit
 from careloop.core.catalogue import catalogue_texts
 from careloop.core.errors import FieldError, ValidationFailed
-from careloop.journeys import task_lines as _journey_task_lines  # noqa: F401  (registers them)
 from careloop.journeys.activation import CATCH_UP_CHOICES, preview_activation
 from careloop.journeys.loader import parse
 from careloop.journeys.models import Journey

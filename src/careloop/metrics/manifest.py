@@ -29,5 +29,5 @@ MANIFEST = Manifest(
         Command("metrics", "Figure snapshots behind the staff pages.", _CLI),
     ),
     catalogue_domain="metrics",
-    figures=("careloop.metrics.figures",),
+    figures=("careloop.metrics.figures:FIGURES",),
 )
