@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from careloop.core.attention import URGENT, AttentionItem, register_attention
+from careloop.core.attention import URGENT, AttentionItem
 from careloop.loyalty.models import Coupon
 from careloop.loyalty.store_codes import REFUSED, USE_UP
 
@@ -57,6 +57,3 @@ def store_items(session: Session, shop: Any, now: datetime) -> list[AttentionIte
             )
         )
     return items
-
-
-register_attention("loyalty.store_codes", store_items)
