@@ -120,10 +120,21 @@ def _values(plan: _Compiled, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
     if not converted:
         return [pick(row) for row in rows]
     out: list[Any] = []
+    # The same time object recurs across rows and columns (the import's `now` in every
+    # created_at, recorded_at and dispatched_at): convert each object once. Keyed by id(),
+    # which stays unique while `rows` holds every object alive.
+    memo: dict[int, Any] = {}
     for row in rows:
         values = list(pick(row))
         for i, convert in converted:
-            values[i] = convert(values[i])
+            value = values[i]
+            if convert is not sqlite_utc:
+                values[i] = convert(value)
+            elif value is not None:
+                text = memo.get(id(value))
+                if text is None:
+                    text = memo[id(value)] = sqlite_utc(value)
+                values[i] = text
         out.append(tuple(values))  # SQLAlchemy passes on tuples or dicts only
     return out
 
