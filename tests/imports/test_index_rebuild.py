@@ -76,3 +76,17 @@ def test_a_refused_large_import_leaves_the_indexes_in_place(
         run_import(ctx, shop, "orders", write_csv(tmp_path / "o.csv", rows))
 
     assert _schema(ctx) == before
+
+
+def test_importing_the_same_large_file_again_changes_nothing(
+    ctx: AppContext, shop: Shop, tmp_path: Path, rebuild_always: None
+) -> None:
+    rows = [order_line(order_id=f"A-{i}", customer_id=f"C-{i % 7}") for i in range(30)]
+    path = write_csv(tmp_path / "o.csv", rows)
+    run_import(ctx, shop, "orders", path)
+    before = _schema(ctx)
+
+    again = run_import(ctx, shop, "orders", path)
+
+    assert (again.orders_new, again.orders_updated, again.customers_new) == (0, 0, 0)
+    assert _schema(ctx) == before

@@ -30,10 +30,16 @@ MIN_ROWS_FOR_REBUILD: Final = 20_000
 # Rebuild when the import adds at least this share of the rows already stored.
 MIN_SHARE_FOR_REBUILD: Final = 0.25
 SEARCH_INSERT_TRIGGER: Final = TRIGGERS[0]  # AFTER INSERT ON customers
+# Indexes the import itself reads while it writes, kept so that each batch's look-ups stay
+# index probes instead of scans of a growing table: identity matching by phone and email
+# (customers/identity.py) and the stored lines of an order a file changes.
+KEPT_FOR_LOOKUPS: Final = frozenset(
+    {"ix_customers_shop_email", "ix_customers_shop_phone", "ix_order_lines_order_id"}
+)
 
 
 def _sqlite_indexes(connection: Connection, table: str) -> list[tuple[str, str]]:
-    """(name, CREATE statement) of the table's droppable non-unique indexes."""
+    """(name, CREATE statement) of the table's non-unique indexes the import does not read."""
     rows = connection.exec_driver_sql(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
         " AND sql IS NOT NULL ORDER BY name",
