@@ -135,6 +135,12 @@ def journeys_page(
                 )
                 for j in journeys
             },
+            "step_titles": {
+                j.key: _step_titles(
+                    definition_of(get_journey(session, staff.shop, j.key)), staff.locale
+                )
+                for j in journeys
+            },
         },
         staff=staff,
     )
