@@ -12,12 +12,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from careloop.channels import links
 from careloop.community.campaigns import create_campaign
 from careloop.context import AppContext
+from careloop.customers.models import Customer
 from careloop.feedback.survey_store import save_survey
+from careloop.feedback.web import survey_url
 from careloop.imports.registry import run_import
 from careloop.journeys.service import save_journey
+from careloop.loyalty.page import loyalty_link
 from careloop.loyalty.service import enable_program
 from careloop.shops.models import Shop
 from careloop.support.tickets import open_ticket
@@ -46,9 +51,26 @@ CODES_SHOWN = {
         "related_skus",
     },
     "/settings/channels": {"sms_opt_out", "staff_alert", "thank_you"},
+    # The id beside the version in a journey's header, and the key a survey's YAML editor
+    # is titled by (power users' pages).
+    "/journeys/{key}": {"cham_soc_rieng"},
+    "/feedback/surveys/{key}/edit": {"after_delivery"},
 }
 ISO_DATE = re.compile(r"(?<![\w/.-])\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2})?")
 ENGLISH_NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:,\d{3})+(?![\d])|(?<![\w.,])\d+\.\d+ ?%")
+
+
+# Pages whose path names a record by key: the records this walk created.
+KEYED_PAGES = {
+    "/journeys/{key}": "/journeys/cham_soc_rieng",
+    "/feedback/surveys/{key}/build": "/feedback/surveys/after_delivery/build",
+    "/feedback/surveys/{key}/edit": "/feedback/surveys/after_delivery/edit",
+    "/feedback/surveys/{key}/preview": "/feedback/surveys/after_delivery/preview",
+    "/feedback/surveys/{key}/answers/{question_id}": (
+        "/feedback/surveys/after_delivery/answers/liked"
+    ),
+    "/templates/{key}": "/templates/golden_hours.thank_you",
+}
 
 
 def visible_text(html: str) -> str:
@@ -100,7 +122,7 @@ def test_every_staff_page_of_a_new_vietnamese_shop_speaks_vietnamese(
     with TestClient(app) as client:
         sign_in(client, ctx, email, shop, locale="vi")
         for path in staff_get_routes(app):
-            response = client.get(fill(path, ids))
+            response = client.get(KEYED_PAGES.get(path) or fill(path, ids))
             if response.status_code != 200 or "text/html" not in response.headers.get(
                 "content-type", ""
             ):
@@ -122,4 +144,35 @@ def test_every_staff_page_of_a_new_vietnamese_shop_speaks_vietnamese(
             if problems:
                 found[path] = problems
     assert len(shown) > 20
+    assert found == {}, "\n".join(f"{p}: {' | '.join(w)}" for p, w in sorted(found.items()))
+
+
+def test_every_customer_page_of_a_new_vietnamese_shop_speaks_vietnamese(
+    ctx: AppContext, make_shop: Callable[..., Shop]
+) -> None:
+    shop = make_shop("nha-moc", name="Nhà Mộc")
+    _fill_the_empty_shop(ctx, shop)
+    with ctx.sessions() as s:
+        customer = s.scalars(select(Customer).where(Customer.external_id == "KH-001")).one()
+        base = ctx.settings.base_url
+        pages = {
+            "survey": survey_url(ctx, shop_id=shop.id, customer_id=customer.id, kind="nps"),
+            "preferences": "/c/prefs/"
+            + links.sign(ctx.secret_key, "preferences", {"s": shop.id, "c": customer.id}),
+            "loyalty": loyalty_link(ctx, shop, customer),
+        }
+    found = {}
+    with TestClient(create_app(ctx)) as client:
+        for name, url in pages.items():
+            response = client.get(url.removeprefix(base))
+            assert response.status_code == 200, (name, response.status_code)
+            text = visible_text(response.text)
+            problems = [
+                *english_words(response.text),
+                *sorted({f"key:{m}" for m in RAW_KEY.findall(text)}),
+                *sorted({f"iso:{m}" for m in ISO_DATE.findall(text)}),
+                *sorted({f"number:{m}" for m in ENGLISH_NUMBER.findall(text)}),
+            ]
+            if problems:
+                found[name] = problems
     assert found == {}, "\n".join(f"{p}: {' | '.join(w)}" for p, w in sorted(found.items()))
