@@ -18,6 +18,7 @@ from careloop.cli_kit import (
     ShopOpt,
     SkipBadOpt,
     app_context,
+    cli_error_text,
     console,
     fail,
     load_shop,
@@ -82,7 +83,7 @@ def shop_create(
                 business_model=business_model,
             )
     except CareloopError as exc:
-        raise fail(str(exc)) from None
+        raise fail(cli_error_text(exc)) from None
     print(f"created shop {shop.slug}")
 
 
@@ -142,7 +143,7 @@ def user_create(
                 name=name,
             )
     except CareloopError as exc:
-        raise fail(str(exc)) from None
+        raise fail(cli_error_text(exc)) from None
     print(f"{email} is {role} of {shop}")
 
 
@@ -243,7 +244,7 @@ def export_customer(
         try:
             data = export_customer_data(session, the_shop, customer_id)
         except CareloopError as exc:
-            raise fail(str(exc)) from None
+            raise fail(cli_error_text(exc)) from None
     if fmt not in ("json", "html"):
         raise fail(f"--format {fmt!r}: use json or html")
     if fmt == "html":
@@ -309,7 +310,7 @@ def demo(
             ctx, customers=customers, seed=seed, progress=True, if_missing=if_missing
         )
     except CareloopError as exc:
-        raise fail(str(exc)) from None
+        raise fail(cli_error_text(exc)) from None
     print(summary)
 
 

@@ -53,6 +53,14 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def cli_error_text(exc: BaseException) -> str:
+    """`exc` as a person reads it on the terminal: a NotFound in the CLI's language
+    (CARELOOP_CLI_LOCALE, core/error_text.py), any other error as raised."""
+    from careloop.core.error_text import cli_error_text as worded
+
+    return worded(exc)
+
+
 def load_shop(ctx: AppContext, slug: str) -> Shop:
     """The shop called `slug`, or exit with an error that says how to create it."""
     from careloop.core.errors import CareloopError
@@ -62,7 +70,9 @@ def load_shop(ctx: AppContext, slug: str) -> Shop:
         try:
             return get_shop(session, slug)
         except CareloopError as exc:
-            raise fail(f"{exc} (create it with `careloop shop create {slug}`)") from None
+            raise fail(
+                f"{cli_error_text(exc)} (create it with `careloop shop create {slug}`)"
+            ) from None
 
 
 def run_csv_import(

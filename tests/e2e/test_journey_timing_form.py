@@ -82,7 +82,7 @@ def test_a_day_that_is_not_a_number_is_named_in_vietnamese_and_kept_in_the_form(
 
     expect(page.locator("[data-testid=timing-errors]")).to_be_visible()
     expect(page.locator("[data-testid=timing-usage_guide]")).to_contain_text(
-        "Bước usage_guide · Thời điểm gửi: phải là số nguyên từ 0 đến 3650"
+        "Bước Hướng dẫn sử dụng · Thời điểm gửi: phải là số nguyên từ 0 đến 3650"
     )
     expect(page.locator("[name='usage_guide.delay']")).to_have_value("bốn")
     assert latest(world).version == 1

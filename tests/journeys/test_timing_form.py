@@ -124,8 +124,10 @@ def test_a_bad_day_is_named_in_vietnamese_and_nothing_is_saved(
     )
 
     assert bad.status_code == 422
-    assert "Bước usage_guide · Thời điểm gửi: phải là số nguyên từ 0 đến 3650" in bad.text
-    assert "Bước usage_guide · Chờ trước khi dùng kênh dự phòng: phải là số nguyên" in bad.text
+    assert "Bước Hướng dẫn sử dụng · Thời điểm gửi: phải là số nguyên từ 0 đến 3650" in bad.text
+    assert (
+        "Bước Hướng dẫn sử dụng · Chờ trước khi dùng kênh dự phòng: phải là số nguyên" in bad.text
+    )
     assert 'value="ba"' in bad.text  # the form keeps what the owner typed
     assert latest(world).version == 1
     with world.session() as s:
@@ -147,7 +149,7 @@ def test_a_fallback_equal_to_the_main_channel_is_refused_in_english(
         ),
     )
     assert bad.status_code == 422
-    assert "Step thank_you · Fallback channel: must differ from the main channel" in bad.text
+    assert "Step Thank you · Fallback channel: must differ from the main channel" in bad.text
     assert latest(world).version == 1
 
 
@@ -232,5 +234,8 @@ def test_the_journey_page_names_shipped_steps_in_vietnamese_beside_their_ids(
     page = app_client.get("/journeys/golden_hours")
 
     assert page.status_code == 200
-    assert "Hướng dẫn sử dụng <code>usage_guide</code>" in page.text  # the timing form
+    timing_row = page.text.split('data-testid="timing-usage_guide"', 1)[1]
+    assert timing_row.lstrip(">\n ").startswith(
+        '<td>Hướng dẫn sử dụng <code class="muted small">usage_guide</code>'
+    )
     assert 'Hướng dẫn sử dụng <code class="muted small">usage_guide</code>' in page.text

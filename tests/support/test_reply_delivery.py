@@ -21,7 +21,7 @@ def test_replying_on_a_channel_not_set_up_warns_first_then_shows_the_reply_faile
     ticket_id = open_a_ticket(ctx, shop)
     sign_in(app_client, ctx, make_staff(shop, email="agent@acme.test", role="agent"), shop)
     page = app_client.get(f"/tickets/{ticket_id}")
-    assert "The email channel is not set up" in page.text
+    assert "The Email channel is not set up" in page.text
 
     warned = app_client.post(
         f"/tickets/{ticket_id}/reply",

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from careloop.channels.base import redact
+from careloop.cli_kit import cli_error_text
 from careloop.core.console import make_console
 
 app = typer.Typer(help="Channel settings: SMTP, SMS (twilio, esms), Zalo OA, webhook.")
@@ -55,7 +56,7 @@ def set_(
             shown = redact(row.config)
             chosen = row.provider
     except CareloopError as exc:
-        raise fail(str(exc)) from None
+        raise fail(cli_error_text(exc)) from None
     out.print_json(json.dumps({"channel": channel, "provider": chosen, "config": shown}))
 
 

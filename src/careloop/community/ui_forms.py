@@ -11,6 +11,7 @@ from fastapi import Form
 
 from careloop.channels.policy import zone
 from careloop.community.reasons import PREFIX, CodedFieldError, Refused, invalid
+from careloop.core.error_text import error_text
 from careloop.core.errors import CareloopError, FieldError, ValidationFailed
 from careloop.web.i18n import has_message, t
 
@@ -40,7 +41,7 @@ def explain(error: FieldError | CareloopError, locale: str) -> str:
         return _reason(error.code, locale, error.params)
     if isinstance(error, FieldError):
         return error.reason
-    return str(error)
+    return error_text(error, locale)
 
 
 def _reason(code: str, locale: str, params: dict[str, str]) -> str:

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from careloop.cli_kit import cli_error_text
 from careloop.core.console import make_console
 from careloop.core.errors import CareloopError, ValidationFailed
 
@@ -129,7 +130,7 @@ def replay(delivery_id: int, shop: ShopOpt) -> None:
                 delivery_pk=delivery_id,
             )
     except CareloopError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(cli_error_text(exc)) from None
     console.print(f"{receipt.status}: {receipt.result}")
     if receipt.status == "parked":
         raise typer.Exit(1)

@@ -24,7 +24,8 @@ from careloop.core import events
 
 LOCALES: Final = ("en", "vi")
 DEFAULT_LOCALE: Final = "en"
-LOCALE_NAMES: Final = {"en": "English", "vi": "Tiếng Việt"}
+# Each language by its own name (a language menu); zh: the shipped templates' Chinese wording.
+LOCALE_NAMES: Final = {"en": "English", "vi": "Tiếng Việt", "zh": "中文"}
 DOMAIN: Final = "careloop"
 LOCALE_DIR: Final = Path(__file__).resolve().parent.parent / "locale"
 

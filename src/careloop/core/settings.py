@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     key_file: str = ""
     # "json": one JSON object per log line (logging.py).
     log_format: str = ""
+    # The language of what the CLI tells a person (errors such as "Không tìm thấy đơn hàng
+    # 1001"): "vi" or "en" (core/error_text.py).
+    cli_locale: str = "en"
 
     @field_validator("journey_lease_seconds", "channel_lease_seconds")
     @classmethod

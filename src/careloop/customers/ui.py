@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from careloop.audit.models import AuditEntry
+from careloop.core.error_text import error_text
 from careloop.core.errors import CareloopError, NotFound
 from careloop.customers import identity
 from careloop.customers.merge import (
@@ -70,7 +71,8 @@ def merge_into(
             origin=request.client.host if request.client else "",
         )
     except CareloopError as exc:
-        return RedirectResponse(f"/customers/duplicates?error={_quote(str(exc))}", status_code=303)
+        shown = error_text(exc, staff.locale)
+        return RedirectResponse(f"/customers/duplicates?error={_quote(shown)}", status_code=303)
     target = "/customers/duplicates" if back == "duplicates" else f"/customers/{survivor.id}"
     return RedirectResponse(f"{target}?merged={entry.id}", status_code=303)
 

@@ -11,6 +11,10 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from careloop.core.error_text import not_found_text
+
+_NOT_FOUND: Final = re.compile(r"(?P<what>[A-Za-z][\w ]*?) '(?P<key>[^']*)' not found\Z")
+
 # (English shape, Vietnamese); named groups carry the values across unchanged.
 _CATALOGUE: Final = tuple(
     (re.compile(pattern + r"\Z"), vi)
@@ -80,6 +84,9 @@ def reason_in(reason: str, locale: str) -> str:
     """`reason` in `locale` ("vi" or "en"); unknown reasons are returned unchanged."""
     if not locale.lower().startswith("vi"):
         return reason
+    missing = _NOT_FOUND.match(reason)
+    if missing is not None:  # core.errors.NotFound's English: "customer 'C-1' not found"
+        return not_found_text(missing["what"], missing["key"], locale)
     for pattern, vi in _CATALOGUE:
         match = pattern.match(reason)
         if match is not None:

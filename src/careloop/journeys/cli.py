@@ -10,6 +10,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
+from careloop.cli_kit import cli_error_text
 from careloop.core.console import make_console
 from careloop.core.errors import CareloopError, ValidationFailed
 from careloop.db.engine import transaction
@@ -66,7 +67,7 @@ def show_command(
         try:
             journey = get_journey(session, the_shop, key, version)
         except CareloopError as exc:
-            raise _fail(str(exc)) from None
+            raise _fail(cli_error_text(exc)) from None
         print(f"# {journey.key} v{journey.version} ({journey.status}) from {journey.source_name}")
         print(journey.source_text, end="")
 
@@ -170,7 +171,7 @@ def activate_command(
             )
             print(f"{journey.key} v{journey.version} is active")
     except CareloopError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(cli_error_text(exc)) from None
 
 
 @journeys_app.command("pause")
@@ -185,7 +186,7 @@ def pause_command(shop: ShopOpt, key: str) -> None:
         with transaction(ctx.sessions) as session:
             pause_journey(session=session, clock=ctx.clock, shop=session.merge(the_shop), key=key)
     except CareloopError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(cli_error_text(exc)) from None
     print(f"{key} is paused")
 
 
@@ -213,7 +214,7 @@ def simulate_command(
                 progress=lambda done: bar.update(task, completed=done),
             )
         except CareloopError as exc:
-            raise _fail(str(exc)) from None
+            raise _fail(cli_error_text(exc)) from None
     from careloop.journeys.report import print_report
 
     print_report(report, out)

@@ -12,6 +12,7 @@ from functools import cache
 
 from sqlalchemy.orm import Session
 
+from careloop.core.catalogue import has_message, t
 from careloop.core.clock import Clock
 from careloop.core.errors import NotFound
 from careloop.journeys.loader import parse, shipped_files
@@ -60,6 +61,12 @@ class ShippedJourney:
 
     def title(self, locale: str) -> str:
         return NAMES_VI.get(self.key, self.name) if locale == "vi" else self.name
+
+    def description_in(self, locale: str) -> str:
+        """What the journey does, in `locale` (the file's English for a journey the
+        catalogue does not describe)."""
+        key = f"journeys.shipped.description.{self.key}"
+        return t(key, locale) if has_message(key) else self.description
 
 
 @cache

@@ -60,24 +60,33 @@ def changes_of(values: Mapping[str, Mapping[str, str]]) -> dict[str, Change]:
     }
 
 
-def worded(errors: TimingErrors, locale: str) -> dict[str, dict[str, str]]:
-    """{step: {field: "<step> · <field>: <reason>"}} in the staff's language."""
+def worded(
+    errors: TimingErrors, locale: str, titles: Mapping[str, str] | None = None
+) -> dict[str, dict[str, str]]:
+    """{step: {field: "<step> · <field>: <reason>"}} in the staff's language, the step named
+    by its title ("Bước Hướng dẫn sử dụng") when `titles` has one, else by its id."""
     out: dict[str, dict[str, str]] = {}
     for step, name, reason, params in errors.items:
         text = t(f"journeys.timing.error.{reason}", locale, **params)
         label = t(f"journeys.timing.field.{name}", locale)
-        step_label = t("journeys.timing.step", locale, step=step)
+        step_label = t("journeys.timing.step", locale, step=(titles or {}).get(step, step))
         out.setdefault(step, {})[name] = f"{step_label} · {label}: {text}"
     return out
 
 
-def loader_errors(errors: Sequence[FieldError], steps: Sequence[str], locale: str) -> list[str]:
+def loader_errors(
+    errors: Sequence[FieldError],
+    steps: Sequence[str],
+    locale: str,
+    titles: Mapping[str, str] | None = None,
+) -> list[str]:
     """The loader's errors after a form save, naming the step (not a YAML line)."""
     lines = []
     for error in errors:
         match = _STEP_INDEX.match(error.field)
         if match and int(match.group(1)) < len(steps):
-            where = t("journeys.timing.step", locale, step=steps[int(match.group(1))])
+            step = steps[int(match.group(1))]
+            where = t("journeys.timing.step", locale, step=(titles or {}).get(step, step))
             lines.append(f"{where} · {match.group(2) or 'id'}: {error.reason}")
         else:
             lines.append(f"{error.field}: {error.reason}")

@@ -16,7 +16,6 @@ from careloop.core.errors import FieldError, ValidationFailed
 from careloop.journeys.activation import CATCH_UP_CHOICES, preview_activation
 from careloop.journeys.loader import parse
 from careloop.journeys.models import Journey
-from careloop.journeys.report import step_rows
 from careloop.journeys.schema import JourneyDef
 from careloop.journeys.service import (
     activate_journey,
@@ -31,7 +30,8 @@ from careloop.journeys.service import (
 )
 from careloop.journeys.shipped import RECOMMENDED, catalogue, install_shipped
 from careloop.journeys.simulate import simulate
-from careloop.journeys.step_labels import shipped_step_name
+from careloop.journeys.simulation_text import worded_enrollments, worded_rows
+from careloop.journeys.step_labels import step_title
 from careloop.journeys.timing import (
     MessageStep,
     allowed_channels,
@@ -132,18 +132,29 @@ def journeys_page(
                 )
                 for j in journeys
             },
+            "step_titles": {
+                j.key: _step_titles(
+                    definition_of(get_journey(session, staff.shop, j.key)), staff.locale
+                )
+                for j in journeys
+            },
         },
         staff=staff,
     )
 
 
-def _step_summary(jdef: JourneyDef) -> list[dict[str, str]]:
+def _step_summary(jdef: JourneyDef, locale: str) -> list[dict[str, str]]:
+    """Each step with its title in the staff's language ("Chờ đến ngày 3", "Gửi Zalo: …")."""
     steps = []
     for step in jdef.steps:
         data = step.model_dump(mode="json", by_alias=True, exclude_none=True)
-        kind = next((k for k in data if k not in ("id", "next")), "")
-        steps.append({"id": step.id, "kind": kind, "detail": str(data.get(kind, ""))[:160]})
+        kind = next((k for k in data if k not in ("id", "next", "enabled")), "")
+        steps.append({"id": step.id, "kind": kind, "title": step_title(step, locale)})
     return steps
+
+
+def _step_titles(jdef: JourneyDef | None, locale: str) -> dict[str, str]:
+    return {step.id: step_title(step, locale) for step in jdef.steps} if jdef else {}
 
 
 def _detail(
@@ -172,7 +183,8 @@ def _detail(
             jdef=definition_of(journey),
             catch_up_days=catch_up_days if catch_up_days in CATCH_UP_CHOICES else 0,
         )
-    steps = _step_summary(definition_of(journey)) if journey else []
+    jdef = definition_of(journey) if journey else None
+    steps = _step_summary(jdef, staff.locale) if jdef else []
     summary = next((j for j in list_journeys(session, staff.shop) if j.key == key), None)
     funnel, computed_at, refreshing = _funnel(session, staff, ctx, background or BackgroundTasks())
     return render(
@@ -183,8 +195,8 @@ def _detail(
             "journey": journey,
             "summary": summary,
             "steps": steps,
-            # A shipped step's name beside its id ("Hướng dẫn sử dụng" for usage_guide).
-            "step_name": lambda step_id: shipped_step_name(step_id, staff.locale),
+            # Every step in words beside its id ("Chờ đến ngày 3" for wait_day_3).
+            "step_titles": _step_titles(jdef, staff.locale),
             "funnel": funnel.get(key or "", {}),
             "computed_at": computed_at,
             "refreshing": refreshing,
@@ -280,7 +292,7 @@ def validate_journey(
             "errors": [],
             "jdef": jdef,
             "trigger": describe_trigger(jdef),
-            "steps": _step_summary(jdef),
+            "steps": _step_summary(jdef, staff.locale),
         },
         staff=staff,
     )
@@ -346,12 +358,18 @@ async def save_timing(
                 template_exists=template_check(session, staff.shop),
             )
         except ValidationFailed as exc:
-            general = loader_errors(exc.errors, [s.id for s in jdef.steps], staff.locale)
+            general = loader_errors(
+                exc.errors,
+                [s.id for s in jdef.steps],
+                staff.locale,
+                _step_titles(jdef, staff.locale),
+            )
             timing = _timing(session, staff, journey, values, None, general)
             return _detail(request, staff, session, ctx, key, timing=timing, status_code=422)
         _audit(request, staff, session, ctx, "journey.saved", f"{saved.key} v{saved.version}")
         return RedirectResponse(f"/journeys/{saved.key}", status_code=303)
-    timing = _timing(session, staff, journey, values, worded(problems, staff.locale))
+    worded_problems = worded(problems, staff.locale, _step_titles(jdef, staff.locale))
+    timing = _timing(session, staff, journey, values, worded_problems)
     return _detail(request, staff, session, ctx, key, timing=timing, status_code=422)
 
 
@@ -455,14 +473,16 @@ def simulate_journey(key: str, request: Request, ctx: Ctx) -> Response:
         days=SIMULATE_DAYS,
         journey_key=key,
     )
+    with ctx.sessions() as session, session.begin():
+        titles = _step_titles(definition_of(get_journey(session, staff.shop, key)), staff.locale)
     report = {
         "events": result.events_replayed,
         "steps_run": result.steps_run,
         "journeys": [
             {
                 "key": p.key,
-                "enrollments": sorted(p.enrollments.items()),
-                "rows": step_rows(result, p),
+                "enrollments": worded_enrollments(p, staff.locale),
+                "rows": worded_rows(result, p, titles, staff.locale),
             }
             for p in result.journeys
         ],

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from careloop.cli_kit import cli_error_text
 from careloop.core.errors import CareloopError, ValidationFailed
 from careloop.db.engine import transaction
 
@@ -20,7 +21,7 @@ def _fail(exc: CareloopError) -> typer.Exit:
 
     if isinstance(exc, ValidationFailed):
         return fail("; ".join(str(e) for e in exc.errors))
-    return fail(str(exc))
+    return fail(cli_error_text(exc))
 
 
 @loyalty_app.command("enable")

@@ -49,8 +49,11 @@ def evaluate_tier(
     customer_id: int,
     config: ProgramConfig | None = None,
     announce: bool = True,
+    previous: ProgramConfig | None = None,
 ) -> str | None:
-    """Re-evaluate one customer's tier; a change is a tier.changed event (unless backfilling)."""
+    """Re-evaluate one customer's tier; a change is a tier.changed event (unless backfilling).
+    `previous`: the settings the customer's tier was held under, when the owner just changed
+    them (a removed tier's store privileges are known only there, and are revoked)."""
     config = config or program_config(session, shop.id)
     now = clock.now()
     purchases = purchases_of(session, shop.id, customer_id)
@@ -72,7 +75,7 @@ def evaluate_tier(
     if after.tier != before.tier:
         member.tier = after.tier
         member.tier_since = now
-        old = set(config.tier_benefits.get(before.tier or "", ()))
+        old = set((previous or config).tier_benefits.get(before.tier or "", ()))
         new = set(config.tier_benefits.get(after.tier or "", ()))
         record_store_actions(
             session=session,
@@ -116,6 +119,55 @@ def evaluate_tier(
                 )
     session.flush()
     return member.tier
+
+
+def apply_tier_edit(
+    *, session: Session, clock: Clock, shop: Shop, previous: ProgramConfig, config: ProgramConfig
+) -> int:
+    """After the owner edits the tiers: a member of a removed tier moves now to the tier their
+    history earns (a tier.changed "moved" event, no up/down message) and loses in the store
+    the privileges the removed tier gave; a member of a kept tier whose privileges changed
+    gains or loses them in the store. Returns how many members were moved."""
+    removed = set(previous.tier_keys) - set(config.tier_keys)
+    changed = {
+        key
+        for key in set(previous.tier_keys) & set(config.tier_keys)
+        if set(previous.tier_benefits[key]) != set(config.tier_benefits[key])
+    }
+    if not removed and not changed:
+        return 0
+    now, moved = clock.now(), 0
+    members = session.execute(
+        select(LoyaltyMember.customer_id, LoyaltyMember.tier)
+        .where(LoyaltyMember.shop_id == shop.id, LoyaltyMember.tier.in_(removed | changed))
+        .order_by(LoyaltyMember.customer_id)
+    ).all()
+    for customer_id, tier in members:
+        if tier is None:
+            continue
+        if tier in removed:
+            evaluate_tier(
+                session=session,
+                clock=clock,
+                shop=shop,
+                customer_id=customer_id,
+                config=config,
+                previous=previous,
+            )
+            moved += 1
+            continue
+        old, new = set(previous.tier_benefits[tier]), set(config.tier_benefits[tier])
+        record_store_actions(
+            session=session,
+            clock=clock,
+            shop_id=shop.id,
+            customer_id=customer_id,
+            gained=new - old,
+            lost=old - new,
+            cause=f"tier-edit:{customer_id}:{now.isoformat()}:{tier}",
+        )
+    session.flush()
+    return moved
 
 
 def backfill_tiers(*, session: Session, clock: Clock, shop: Shop) -> int:

@@ -19,6 +19,7 @@ from careloop.loyalty.entitlements import (
     warranty_privileges,
 )
 from careloop.loyalty.membership import (
+    apply_tier_edit,
     backfill_tiers,
     current_tier,
     is_active_member,
@@ -99,6 +100,7 @@ def update_settings(
 ) -> ProgramConfig:
     """Change some settings (validated as a whole; a bad key changes nothing)."""
     program = ensure_program(session, clock, shop.id)
+    previous = program_config(session, shop.id)
     merged = merge_settings(program.config, changes)
     # Rewards saved before names were checked stay readable until the shop edits them.
     config = parse_config(merged, stored="rewards" not in changes)
@@ -106,4 +108,5 @@ def update_settings(
         raise ValidationFailed(stale)
     program.config = merged
     program.updated_at, program.updated_by = clock.now(), actor
+    apply_tier_edit(session=session, clock=clock, shop=shop, previous=previous, config=config)
     return config

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from careloop.cli_kit import cli_error_text
 from careloop.core.console import make_console
 from careloop.core.errors import CareloopError
 from careloop.metrics.definitions import KpiValue
@@ -64,7 +65,7 @@ def kpi(
     try:
         begin, finish = period(the_shop, _day(start, "--from"), _day(end, "--to"), ctx.clock.now())
     except CareloopError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(cli_error_text(exc)) from None
     with ctx.sessions() as session:
         report_ = compute_kpis(session=session, shop=the_shop, start=begin, end=finish)
         by_cohort = cohorts(session=session, shop=the_shop, end=finish)
@@ -132,7 +133,7 @@ def report(
                 session=session, shop=the_shop, month=month, locale=lang or the_shop.locale
             )
         except CareloopError as exc:
-            raise _fail(str(exc)) from None
+            raise _fail(cli_error_text(exc)) from None
     out_file.write_text(html, encoding="utf-8")
     print(f"wrote {out_file}")
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
+from careloop.cli_kit import cli_error_text
 from careloop.core.console import make_console
 from careloop.core.errors import CareloopError
 from careloop.shops.models import Shop
@@ -114,7 +115,7 @@ def clv_fit(
         try:
             fit, _ = fit_shop(session=session, shop=the_shop, as_of=moment, unit=unit)
         except CareloopError as exc:
-            raise _fail(str(exc)) from None
+            raise _fail(cli_error_text(exc)) from None
     if as_json:
         print(json.dumps(fit.as_dict(), indent=2))
         return

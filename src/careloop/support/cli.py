@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from careloop.cli_kit import cli_error_text
 from careloop.core.console import make_console
 
 tickets_app = typer.Typer(help="Support tickets.", no_args_is_help=True)
@@ -35,7 +36,7 @@ def _run(shop_slug: str, work: Any) -> Any:
         with transaction(ctx.sessions) as session:
             return work(ctx, session, session.merge(shop))
     except CareloopError as exc:
-        raise fail(str(exc)) from None
+        raise fail(cli_error_text(exc)) from None
 
 
 def _staff_id(session: Any, shop_id: int, email: str | None) -> int | None:
