@@ -125,3 +125,43 @@ def test_a_step_the_shop_moved_to_day_4_reads_day_4_in_the_review(
         vi = review_body(session=s, shop=shop, month="2026-10", locale="vi")
     assert "<td>Ngày 4 — Hướng dẫn sử dụng</td>" in vi
     assert "Ngày 3 — Hướng dẫn sử dụng" not in vi
+
+
+def test_a_step_of_the_shops_own_journey_reads_as_words_in_the_review(
+    ctx: AppContext, shop: Shop, clock: VirtualClock
+) -> None:
+    """A step id Careloop never shipped (`cam_on_zalo`) is described from the shop's own
+    definition, in the reader's language, never shown as the id with spaces."""
+    own = """
+key: cam_on
+name: Cảm ơn khách
+trigger: {event: order.paid}
+steps:
+  - id: cho_ngay_2
+    wait: {until_day: 2, at: "09:00"}
+  - id: cam_on_zalo
+    send: {channels: [zalo], template: golden_hours.thank_you, kind: transactional}
+"""
+    oct5 = datetime.fromisoformat("2026-10-05T04:00+00:00")
+    with ctx.sessions() as s, s.begin():
+        save_journey(session=s, clock=clock, shop=s.merge(shop), text=own, source_name="cam_on")
+        a = add_buyer(s, shop, "A", [(oct5, 400_000)])
+        message = Message(
+            id=1, channel="zalo", template_key="t", journey_key="cam_on", step_key="cam_on_zalo"
+        )
+        record_event(
+            session=s,
+            clock=clock,
+            shop_id=shop.id,
+            customer_id=a.id,
+            type="message.sent",
+            occurred_at=oct5,
+            event_key="m1",
+            payload=event_payload(message),
+        )
+    with ctx.sessions() as s:
+        vi = review_body(session=s, shop=shop, month="2026-10", locale="vi")
+        en = review_body(session=s, shop=shop, month="2026-10", locale="en")
+    assert "cam on zalo" not in vi and "cam on zalo" not in en
+    assert "Ngày 2 — Gửi Zalo" in vi
+    assert "Day 2 — Send Zalo: " in en

@@ -13,7 +13,6 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-import careloop.journeys.task_lines  # noqa: F401  (registers the shipped task lines)
 from careloop.core.catalogue import event_label, has_message, t
 from careloop.journeys.loader import parse
 from careloop.journeys.models import Journey
@@ -138,23 +137,28 @@ def shipped_step_name(step_id: str, locale: str) -> str:
     return t(key, locale) if has_message(key) else ""
 
 
-def shop_step_days(session: Session, shop_id: int) -> dict[str, dict[str, int]]:
-    """{journey key: {step id: day}} from the shop's own newest version of each journey (a
-    shop that moved the usage guide from Day 3 to Day 4 reads "Day 4")."""
+def shop_journeys(session: Session, shop_id: int) -> dict[str, JourneyDef]:
+    """{journey key: definition} of the shop's own newest version of each journey."""
     newest: dict[str, Journey] = {}
     for journey in session.scalars(
         select(Journey).where(Journey.shop_id == shop_id).order_by(Journey.version)
     ):
         newest[journey.key] = journey
-    return {key: step_days(definition_of(journey)) for key, journey in newest.items()}
+    return {key: definition_of(journey) for key, journey in newest.items()}
 
 
 def step_label(
-    journey_key: str, step_id: str, locale: str, day: int | Literal["shipped"] | None = "shipped"
+    journey_key: str,
+    step_id: str,
+    locale: str,
+    day: int | Literal["shipped"] | None = "shipped",
+    name: str | None = None,
 ) -> str:
     """`step_id` of `journey_key` as a person reads it, with its day when the journey counts
-    days: `day` as the shop's journey has it (shop_step_days), or the shipped definition's."""
-    name = step_name(step_id, locale)
+    days: `day` as the shop's journey has it (step_days of shop_journeys; a shop that
+    moved the usage guide from Day 3 to Day 4 reads "Day 4"), or the shipped definition's.
+    `name`: the step's title from the shop's own definition (step_title), when known."""
+    name = name or step_name(step_id, locale)
     if day == "shipped":
         day = _shipped_days().get(journey_key, {}).get(step_id)
     return name if day is None else t("journeys.step.with_day", locale, day=day, name=name)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from careloop.core.catalogue import has_message, normalise_locale, t
 from careloop.core.money import to_major
-from careloop.journeys.step_labels import shop_step_days, step_label
+from careloop.journeys.step_labels import shop_journeys, step_days, step_label, step_title
 from careloop.metrics import sources
 from careloop.metrics.cohorts import cohorts, month_index, month_label
 from careloop.metrics.definitions import MIN_CONVERSIONS, MIN_GROUP, KpiValue
@@ -434,15 +434,21 @@ def review_data(*, session: Session, shop: Shop, month: str) -> dict[str, Any]:
 def _funnel_with_days(
     session: Session, shop: Shop, funnel: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """Each funnel row of a journey the shop has with its step's day as the shop's version
-    has it (rows of other journeys, and reviews kept from before, read the shipped day)."""
-    days = shop_step_days(session, shop.id)
-    return [
-        {**row, "day": days[row["journey_key"]].get(row["step_key"])}
-        if row["journey_key"] in days
-        else row
-        for row in funnel
-    ]
+    """Each funnel row of a journey the shop has with its step's day and title (vi, en) as
+    the shop's version has them (rows of other journeys, and reviews kept from before, read
+    the shipped day and name)."""
+    journeys = shop_journeys(session, shop.id)
+    rows = []
+    for row in funnel:
+        definition = journeys.get(row["journey_key"])
+        if definition is None:
+            rows.append(row)
+            continue
+        step = next((s for s in definition.steps if s.id == row["step_key"]), None)
+        titles = {lang: step_title(step, lang) for lang in ("vi", "en")} if step else {}
+        day = step_days(definition).get(row["step_key"])
+        rows.append({**row, "day": day, "titles": titles})
+    return rows
 
 
 def render_review(data: Mapping[str, Any], locale: str) -> str:
@@ -484,7 +490,11 @@ def render_review(data: Mapping[str, Any], locale: str) -> str:
                 **f,
                 "journey": journey_name(f["journey_key"], locale),
                 "step": step_label(
-                    f["journey_key"], f["step_key"], locale, f.get("day", "shipped")
+                    f["journey_key"],
+                    f["step_key"],
+                    locale,
+                    f.get("day", "shipped"),
+                    (f.get("titles") or {}).get(normalise_locale(locale)),
                 ),
             }
             for f in data["funnel"]
