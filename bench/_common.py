@@ -52,9 +52,24 @@ def rate(count: int, seconds: float) -> str:
     return f"{count / seconds:>12,.0f}/s" if seconds > 0 else "n/a"
 
 
-def drain_inbox(url: str) -> tuple[int, float]:
-    """Apply the whole ingest inbox with the worker's own pass (careloop.orders.inbox);
+def drain_inbox(url: str, workers: int = 1) -> tuple[int, float]:
+    """Apply the whole ingest inbox with the worker's own pass (careloop.orders.inbox), in
+    `workers` processes at once (PostgreSQL: they share the backlog with SKIP LOCKED);
     returns the rows handled and the seconds it took."""
+    started = time.perf_counter()
+    if workers <= 1:
+        done = _drain(url)
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            done = sum(pool.map(_drain, [url] * workers))
+        done += _drain(url)  # rows a worker left because another held their order's head
+    return done, time.perf_counter() - started
+
+
+def _drain(url: str) -> int:
     import careloop.connectors.ingest  # noqa: F401  (the platforms' appliers)
     from careloop.core.clock import SystemClock
     from careloop.db.engine import make_engine, make_session_factory
@@ -63,9 +78,7 @@ def drain_inbox(url: str) -> tuple[int, float]:
     engine = make_engine(url)
     sessions = make_session_factory(engine)
     done = 0
-    started = time.perf_counter()
     while did := apply_pass(sessions, SystemClock()):
         done += did
-    seconds = time.perf_counter() - started
     engine.dispose()
-    return done, seconds
+    return done
