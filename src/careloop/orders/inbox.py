@@ -214,6 +214,18 @@ def retry(session: Session, row_id: int, *, shop_id: int | None = None) -> bool:
     return True
 
 
+def failed_rows(session: Session, shop_id: int, *, limit: int = 100) -> list[IngestInboxRow]:
+    """A shop's rows that wait for staff (failed), newest first, for the connectors page."""
+    return list(
+        session.scalars(
+            select(IngestInboxRow)
+            .where(IngestInboxRow.shop_id == shop_id, IngestInboxRow.state == FAILED)
+            .order_by(IngestInboxRow.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def purge_applied(session: Session, clock: Clock, *, keep_days: int) -> int:
     """Delete rows applied more than `keep_days` ago; returns how many. What they said lives
     on in the orders, the timeline and the connectors' delivery log, which also keep a
