@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import resource
 import socket
 import sys
@@ -50,6 +51,14 @@ def stopwatch() -> Iterator[Stopwatch]:
 
 def rate(count: int, seconds: float) -> str:
     return f"{count / seconds:>12,.0f}/s" if seconds > 0 else "n/a"
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a running process has used so far (Linux /proc): on a
+    machine shared with other work, CPU per request says what wall time cannot."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
 
 
 def drain_inbox(url: str, workers: int = 1) -> tuple[int, float]:

@@ -37,7 +37,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import OUT, drain_inbox, free_port, fresh_sqlite, rate
+from _common import OUT, drain_inbox, free_port, fresh_sqlite, process_cpu_seconds, rate
 
 SEED = 11
 # Issue 23's figures at concurrency 32: accepted requests/s, their p99, backlog applied/s.
@@ -457,12 +457,16 @@ def main() -> int:
     log = OUT / f"load-server-{database}.log"
     server, base = start_server(url, log)
     try:
+        cpu_before = process_cpu_seconds(server.pid)
         results, seconds = asyncio.run(send_all(base, deliveries, args.concurrency, rng))
+        server_cpu = process_cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
         server.wait(timeout=30)
     # Deliveries that arrived behind a backlog wait in the ingest inbox for the worker.
+    drain_cpu = time.process_time()
     backlog, drain_seconds = drain_inbox(url, workers=args.workers)
+    drain_cpu = time.process_time() - drain_cpu  # this process's share (workers=1: all of it)
     problems = verify(url, slug, orders)
 
     sent = sum(results.statuses.values())
@@ -484,6 +488,10 @@ def main() -> int:
         f" target {ACCEPT_TARGET:,}/s: {sent / seconds / ACCEPT_TARGET:.2f})"
     )
     print(
+        f"  server CPU  {server_cpu:.1f} s, {server_cpu / max(sent, 1) * 1000:.2f} ms per request"
+        f" (one core at that cost: {sent / server_cpu if server_cpu else 0:,.0f} requests/s)"
+    )
+    print(
         f"  latency     p50 {percentile(results.latencies, 50) * 1000:.1f} ms,"
         f" p99 {percentile(results.latencies, 99) * 1000:.1f} ms,"
         f" max {max(results.latencies, default=0) * 1000:.1f} ms"
@@ -496,6 +504,11 @@ def main() -> int:
         f" target {APPLY_TARGET:,}/s:"
         f" {backlog / drain_seconds / APPLY_TARGET if drain_seconds else 0:.2f})"
     )
+    if args.workers == 1 and drain_cpu > 0:
+        print(
+            f"  apply CPU   {drain_cpu:.1f} s, {drain_cpu / max(backlog, 1) * 1000:.2f} ms per row"
+            f" (one core at that cost: {backlog / drain_cpu:,.0f} rows/s)"
+        )
     print(f"  refused     {refused} (3xx/4xx)")
     for sample in results.samples:
         print(f"    {sample}")

@@ -15,7 +15,7 @@ from careloop.orders import inbox
 from careloop.orders.schemas import EventsAccepted, EventsIn, OrderIn, OrderPublic, StatusChangeIn
 from careloop.orders.service import get_order, order_public
 from careloop.shops.models import Shop
-from careloop.shops.service import shop_for_api_key
+from careloop.shops.service import shop_id_for_api_key
 from careloop.web.deps import ApiShop, Ctx, DatabaseTurn, SessionDep
 from careloop.web.prefer import RESPOND_ASYNC, prefers_async
 
@@ -38,28 +38,29 @@ def bearer_key(request: Request, _turn: DatabaseTurn) -> str:
 ApiKeyText = Annotated[str, Depends(bearer_key)]
 
 
-def _shop_of(session: Session, key: str) -> Shop:
-    shop = shop_for_api_key(session, key)
-    if shop is None:
+def _shop_id_of(session: Session, key: str) -> int:
+    shop_id = shop_id_for_api_key(session, key)
+    if shop_id is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "invalid or revoked API key",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    return shop
+    return shop_id
 
 
 def _accept(
     ctx: AppContext, key: str, *, topic: str, external_id: str, order_id: str, payload: str
-) -> tuple[Shop, inbox.Appended]:
-    """The API key's shop and the appended inbox row, in one transaction: the acknowledgement
-    of an API delivery is this one commit (docs/decisions/0027-fast-accept-path.md)."""
+) -> tuple[int, inbox.Appended]:
+    """The API key's shop id and the appended inbox row, in one transaction: the
+    acknowledgement of an API delivery is this one commit
+    (docs/decisions/0027-fast-accept-path.md)."""
     with transaction(ctx.sessions) as session:
-        shop = _shop_of(session, key)
+        shop_id = _shop_id_of(session, key)
         appended = inbox.append(
             session=session,
             clock=ctx.clock,
-            shop_id=shop.id,
+            shop_id=shop_id,
             source="api",
             topic=topic,
             external_id=external_id,
@@ -69,11 +70,16 @@ def _accept(
         )
         if appended.duplicate and appended.state in (inbox.FAILED, inbox.REJECTED):
             inbox.retry(session, appended.id)  # sent again: try again (its cause may be fixed)
-        session.expunge(shop)
-    return shop, appended
+    return shop_id, appended
 
 
-def _applied_order(ctx: AppContext, shop: Shop, inbox_id: int, order_id: str) -> Response | None:
+def _order_answer(ctx: AppContext, shop_id: int, order_id: str) -> OrderPublic:
+    with ctx.sessions() as session:
+        shop = session.get_one(Shop, shop_id)
+        return order_public(session, get_order(session, shop, order_id))
+
+
+def _applied_order(ctx: AppContext, inbox_id: int, order_id: str) -> Response | None:
     """Apply the caller's own row now (with any earlier rows of its order); None when it was
     applied, a 202 when an earlier row of the order is still being retried. A refusal is
     raised as the error the synchronous route raised (404, 409, 422)."""
@@ -99,7 +105,7 @@ def post_order(
     `Prefer: respond-async` (RFC 7240 section 4.1) the answer is 202 with the inbox id and the
     worker applies it; otherwise (or with `Prefer: wait`) the order is applied now and
     returned."""
-    shop, appended = _accept(
+    shop_id, appended = _accept(
         ctx,
         key,
         topic=inbox.ORDER_TOPIC,
@@ -109,11 +115,8 @@ def post_order(
     )
     if prefers_async(request.headers.get("prefer")):
         return _accepted(appended.id, data.order_id, applied_preference=True)
-    waiting = _applied_order(ctx, shop, appended.id, data.order_id)
-    if waiting is not None:
-        return waiting
-    with ctx.sessions() as session:
-        return order_public(session, get_order(session, shop, data.order_id))
+    waiting = _applied_order(ctx, appended.id, data.order_id)
+    return waiting or _order_answer(ctx, shop_id, data.order_id)
 
 
 def _accepted(inbox_id: int, order_id: str, *, applied_preference: bool) -> JSONResponse:
@@ -148,7 +151,7 @@ def post_status(
         order_id=order_id, status=data.status, at=data.at or ctx.clock.now(), event_id=data.event_id
     )
     identity = data.event_id or f"{data.status}@{(data.at.isoformat() if data.at else '')}"
-    shop, appended = _accept(
+    shop_id, appended = _accept(
         ctx,
         key,
         topic=inbox.STATUS_TOPIC,
@@ -158,11 +161,8 @@ def post_status(
     )
     if prefers_async(request.headers.get("prefer")):
         return _accepted(appended.id, order_id, applied_preference=True)
-    waiting = _applied_order(ctx, shop, appended.id, order_id)
-    if waiting is not None:
-        return waiting
-    with ctx.sessions() as session:
-        return order_public(session, get_order(session, shop, order_id))
+    waiting = _applied_order(ctx, appended.id, order_id)
+    return waiting or _order_answer(ctx, shop_id, order_id)
 
 
 @router.post("/events", response_model=EventsAccepted)
