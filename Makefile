@@ -14,12 +14,16 @@ $(UV):
 	$(PY) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# Bytecode is compiled at install: a `careloop` command then starts without compiling Typer,
+# Rich and pydantic again (also where PYTHONDONTWRITEBYTECODE keeps Python from caching it).
 install: $(UV)
-	$(UV) sync --frozen --no-dev --quiet
+	$(UV) sync --frozen --no-dev --quiet --compile-bytecode
+	$(VENV)/bin/python -m compileall -q src/careloop > /dev/null
 	$(VENV)/bin/pybabel -q compile -d src/careloop/locale -D careloop
 
 install-dev: $(UV)
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --compile-bytecode
+	$(VENV)/bin/python -m compileall -q src/careloop > /dev/null
 	$(VENV)/bin/pybabel -q compile -d src/careloop/locale -D careloop
 
 ## run: install, create the SQLite database, load the demo shop, serve on :8000

@@ -1,6 +1,6 @@
-"""Where "needs attention" finds its providers: the `attention` modules the capabilities'
-manifests name (careloop.bootstrap); importing them registers each provider with
-`careloop.core.attention.register_attention` (like careloop.tasks for worker tasks)."""
+"""Where "needs attention" finds its providers: the `attention` entries of the capabilities'
+manifests, built into one list by careloop.bootstrap and handed to
+`careloop.core.attention.use_attention` on first use."""
 
 from __future__ import annotations
 

@@ -46,6 +46,10 @@ if TYPE_CHECKING:
     from sqlalchemy import MetaData
 
     from careloop.core.personal_data import PersonalData
+    from careloop.core.timeline_text import Renderer
+    from careloop.metrics.snapshots import Compute
+    from careloop.web.ui.customers import CustomerPanel
+    from careloop.web.ui.nav import NavItem
 
 # The installation itself: the schema, the servers and the data export.
 _CORE_CLI = "careloop.cli_commands:register"
@@ -117,14 +121,15 @@ def _named(manifests: Iterable[Manifest]) -> Iterator[tuple[str, str, str]]:
             ("api router", m.api_routers),
             ("staff page module", m.staff_pages),
             ("public page router", m.public_pages),
-            ("nav entry", m.nav),
-            ("customer panel", m.customer_panels),
+            ("nav entry", tuple(entry.key for entry in m.nav)),
+            ("customer panel", tuple(panel.key for panel in m.customer_panels)),
             ("settings tab", m.settings_tabs),
             ("task module", m.tasks),
             ("timeline consumer", m.timeline_consumers),
             ("timeline text module", m.timeline_texts),
-            ("send gate module", m.send_gates),
-            ("attention provider", m.attention),
+            ("send gate", tuple(name for name, _ in m.send_gates)),
+            ("task lines module", m.task_lines),
+            ("attention provider", tuple(name for name, _ in m.attention)),
             ("figures module", m.figures),
         ):
             for name in names:
@@ -196,7 +201,8 @@ def task_modules() -> list[str]:
 
 
 def attention_modules() -> list[str]:
-    return sorted(ref for m in manifests() for ref in m.attention)
+    """The modules of the attention providers, in name order."""
+    return sorted({ref.partition(":")[0] for m in manifests() for _, ref in m.attention})
 
 
 @cache
@@ -208,16 +214,58 @@ def load_tasks() -> None:
 
 @cache
 def load_attention() -> None:
-    for ref in attention_modules():
-        resolve(ref)
+    """Hand "needs attention" every manifest's providers, in name order (a name two
+    capabilities declare has already stopped `manifests()`)."""
+    from careloop.core.attention import use_attention
+
+    providers = sorted((name, ref) for m in manifests() for name, ref in m.attention)
+    use_attention({name: resolve(ref) for name, ref in providers})
 
 
 @cache
 def load_registrations() -> None:
-    """Timeline lines and figure kinds other capabilities read by key."""
-    for m in manifests():
-        for ref in (*m.timeline_texts, *m.send_gates, *m.figures):
-            resolve(ref)
+    """The tables other capabilities read by key, built from the manifests: timeline lines,
+    figure kinds, send gates and the lines written on staff tasks."""
+    from careloop.channels.gates import use_send_gates
+    from careloop.core.timeline_text import use_timeline_texts
+    from careloop.metrics.snapshots import use_figures
+    from careloop.support.task_text import use_task_lines
+
+    use_timeline_texts(timeline_texts(manifests()))
+    use_figures(figure_kinds(manifests()))
+    gates = sorted((name, ref) for m in manifests() for name, ref in m.send_gates)
+    use_send_gates({name: resolve(ref) for name, ref in gates})
+    use_task_lines([line for m in manifests() for ref in m.task_lines for line in resolve(ref)])
+
+
+def figure_kinds(manifests: Iterable[Manifest]) -> dict[str, Compute]:
+    """Figure kind -> its compute function, from every manifest's tables; a kind two tables
+    both compute raises AssemblyError naming both."""
+    return _merged_tables(manifests, lambda m: m.figures, "figure kind")
+
+
+def timeline_texts(manifests: Iterable[Manifest]) -> dict[str, Renderer]:
+    """Event type -> the renderer of its timeline line, from every manifest's tables; an
+    event type two tables both draw raises AssemblyError naming both."""
+    return _merged_tables(manifests, lambda m: m.timeline_texts, "timeline text of")
+
+
+def _merged_tables(
+    manifests: Iterable[Manifest], field: Callable[[Manifest], tuple[str, ...]], what: str
+) -> dict[str, Any]:
+    """One dict from the "module:attr" dicts `field` names in every manifest; a key two of
+    them hold raises AssemblyError naming both."""
+    table: dict[str, Any] = {}
+    held_by: dict[str, str] = {}
+    for m in manifests:
+        for ref in field(m):
+            for key, value in resolve(ref).items():
+                if key in held_by:
+                    raise AssemblyError(
+                        f"{what} {key!r} is declared by both {held_by[key]} and {m.name} ({ref})"
+                    )
+                table[key], held_by[key] = value, f"{m.name} ({ref})"
+    return table
 
 
 # --- the schema and personal data ----------------------------------------------------------
@@ -287,31 +335,59 @@ def staff_page_modules() -> list[str]:
 
 
 def staff_routers() -> list[Any]:
-    """Each staff page module's `router`, in order, after checking what the pages
-    registered (nav entries, customer panels) is what the manifests declare."""
+    """Each staff page module's `router`, in order; the navigation and the customer page's
+    panels are built from the manifests at the same time (no page registers itself)."""
     routers = [resolve(f"{ref}:router") for ref in staff_page_modules()]
-    check_pages()
+    load_pages()
     return routers
 
 
-def check_pages() -> None:
-    """The nav entries, customer panels and settings tabs the pages register are exactly
-    the ones the manifests declare."""
+@cache
+def load_pages() -> None:
+    """Hand the staff pages the navigation and the customer panels every manifest declares,
+    after checking the settings tabs the settings page shows are the declared ones."""
     from careloop.web.ui import customers as customer_page
     from careloop.web.ui import nav
     from careloop.web.ui.settings_text import TABS
 
-    for what, declared, registered in (
-        ("nav entry", _declared(lambda m: m.nav), {i.key for i in nav.nav_items("owner")}),
-        ("customer panel", _declared(lambda m: m.customer_panels), set(customer_page._PANELS)),
-        ("settings tab", _declared(lambda m: m.settings_tabs), {t[0] for t in TABS}),
-    ):
-        if declared != registered:
-            raise AssemblyError(
-                f"{what}s registered by the pages but in no manifest: "
-                f"{sorted(registered - declared)}; declared but not registered: "
-                f"{sorted(declared - registered)}"
-            )
+    nav.use_nav(nav_items(manifests()))
+    customer_page.use_panels(customer_panels(manifests()))
+    declared, shown = _declared(lambda m: m.settings_tabs), {t[0] for t in TABS}
+    if declared != shown:
+        raise AssemblyError(
+            f"settings tabs shown but in no manifest: {sorted(shown - declared)}; "
+            f"declared but not shown: {sorted(declared - shown)}"
+        )
+
+
+def nav_items(manifests: Iterable[Manifest]) -> tuple[NavItem, ...]:
+    """The staff navigation built from the manifests' entries (a bad role or path raises
+    AssemblyError naming the entry and its capability)."""
+    from careloop.web.ui.nav import nav_item
+
+    items = []
+    for m in manifests:
+        for e in m.nav:
+            shown_if = resolve(e.shown_if) if e.shown_if is not None else None
+            try:
+                item = nav_item(
+                    e.key, e.label_en, e.label_vi, e.path, e.min_role, e.order, shown_if
+                )
+            except ValueError as error:
+                raise AssemblyError(f"{m.name}: {error}") from error
+            items.append(item)
+    return tuple(items)
+
+
+def customer_panels(manifests: Iterable[Manifest]) -> tuple[CustomerPanel, ...]:
+    """The customer page's panels built from the manifests (their loaders resolved)."""
+    from careloop.web.ui.customers import CustomerPanel as Panel
+
+    return tuple(
+        Panel(p.key, p.template, resolve(p.load), p.order)
+        for m in manifests
+        for p in m.customer_panels
+    )
 
 
 def _declared(field: Callable[[Manifest], tuple[str, ...]]) -> set[str]:

@@ -16,9 +16,11 @@ from careloop import bootstrap, cli, worker
 from careloop.bootstrap import AssemblyError
 from careloop.context import AppContext
 from careloop.core import ports
-from careloop.core.manifest import Command, Manifest
+from careloop.core.manifest import Command, CustomerPanel, Manifest, NavEntry
 from careloop.imports import registry
 from careloop.personal_data_registry import declarations
+from careloop.web.ui import customers as customer_page
+from careloop.web.ui import nav
 
 SRC = Path(careloop.__file__).parent
 
@@ -38,10 +40,12 @@ def test_a_command_two_capabilities_declare_raises_naming_both() -> None:
     ("field", "value", "what"),
     [
         ("tasks", ("careloop.x.tasks",), "task module"),
-        ("nav", ("reports",), "nav entry"),
+        ("nav", (NavEntry("reports", "Reports", "Báo cáo", "/reports"),), "nav entry"),
+        ("customer_panels", (CustomerPanel("notes", "x.html", "x.ui:load"),), "customer panel"),
         ("importers", (("notes", "careloop.x.imports:notes"),), "importer"),
         ("public_pages", ("careloop.x.web:router",), "public page router"),
         ("timeline_consumers", ("x.cursor",), "timeline consumer"),
+        ("attention", (("sla", "careloop.x.attention:items"),), "attention provider"),
     ],
 )
 def test_a_name_two_capabilities_declare_raises(field: str, value: object, what: str) -> None:
@@ -194,7 +198,9 @@ def test_the_app_comes_up_from_bootstrap_with_every_manifests_routes(ctx: AppCon
     app = create_app(ctx)
     paths = {path for path, _ in bootstrap.flat_routes(app.routes)}
     assert {"/api/v1/orders", "/customers", "/loyalty", "/healthz"} <= paths
-    bootstrap.check_pages()
+    declared = {entry.key for m in bootstrap.manifests() for entry in m.nav}
+    assert {item.key for item in nav.nav_items("owner")} == declared
+    assert [p.key for p in customer_page._PANELS] == ["identity", "community"]
     assert ports.port(_outreach_port()) is not None
 
 
@@ -216,3 +222,116 @@ def test_no_module_but_bootstrap_loads_modules_by_name() -> None:
         if "migrations" not in path.parts and "import importlib" in path.read_text(encoding="utf-8")
     }
     assert offenders == {"bootstrap.py"}
+
+
+def _line(payload: object, summary: str, locale: str) -> str:
+    return "x"
+
+
+TEXTS_A = {"ticket.opened": _line}
+TEXTS_B = {"ticket.opened": _line}
+
+
+def test_a_timeline_line_two_capabilities_draw_raises_naming_both() -> None:
+    one = Manifest(name="support", timeline_texts=(f"{__name__}:TEXTS_A",))
+    two = Manifest(name="feedback", timeline_texts=(f"{__name__}:TEXTS_B",))
+    with pytest.raises(
+        AssemblyError, match=r"timeline text of 'ticket.opened' is declared by both support"
+    ):
+        bootstrap.timeline_texts([one, two])
+    assert bootstrap.timeline_texts([one]) == {"ticket.opened": _line}
+
+
+def test_a_figure_kind_two_capabilities_compute_raises_naming_both() -> None:
+    one = Manifest(name="metrics", figures=(f"{__name__}:TEXTS_A",))
+    two = Manifest(name="feedback", figures=(f"{__name__}:TEXTS_B",))
+    with pytest.raises(AssemblyError, match=r"figure kind 'ticket.opened' is declared by both"):
+        bootstrap.figure_kinds([one, two])
+
+
+def test_the_shipped_attention_providers_and_figure_kinds_are_built_from_the_manifests() -> None:
+    from careloop.core import attention
+    from careloop.metrics import snapshots
+
+    bootstrap.load_attention()
+    assert set(attention._SOURCES) == {
+        "channels",
+        "connectors",
+        "feedback",
+        "loyalty.store_actions",
+        "loyalty.store_codes",
+        "support",
+    }
+    assert {"overview", "review"} <= set(snapshots._KINDS)
+
+
+def test_the_send_gates_and_task_lines_are_built_from_the_manifests() -> None:
+    from careloop.channels import gates
+    from careloop.support.task_text import task_text
+
+    bootstrap.load_registrations()
+    assert set(gates._GATES) == {"loyalty.store_codes"}
+    assert task_text("Birthday gift box", "vi") != "Birthday gift box"
+
+
+def test_a_nav_entry_with_a_role_careloop_does_not_know_raises_naming_it() -> None:
+    odd = Manifest(name="metrics", nav=(NavEntry("reports", "R", "B", "/reports", "admin"),))
+    with pytest.raises(AssemblyError, match=r"metrics: nav entry 'reports': min_role"):
+        bootstrap.nav_items([odd])
+
+
+def test_the_nav_and_panels_are_built_from_the_manifests_in_order() -> None:
+    ours = Manifest(
+        name="notes",
+        nav=(
+            NavEntry("notes", "Notes", "Ghi chú", "/notes", "owner", 999),
+            NavEntry("first", "First", "Đầu", "/first", "viewer", -1),
+        ),
+        customer_panels=(CustomerPanel("notes", "notes.html", f"{__name__}:_line", 1),),
+    )
+    items = bootstrap.nav_items([ours])
+    assert [(i.key, i.min_role, i.order) for i in items] == [
+        ("notes", "owner", 999),
+        ("first", "viewer", -1),
+    ]
+    (panel,) = bootstrap.customer_panels([ours])
+    assert (panel.key, panel.template, panel.load, panel.order) == ("notes", "notes.html", _line, 1)
+
+
+# Run in a fresh interpreter: every careloop module is imported (not bootstrap, not the
+# migrations), then the registries bootstrap fills must still be empty.
+_IMPORT_EVERYTHING = """
+import importlib, pkgutil
+import careloop
+skipped = ("careloop.db.migrations", "careloop.bootstrap", "careloop.__main__")
+for info in pkgutil.walk_packages(careloop.__path__, "careloop."):
+    if not info.name.startswith(skipped):
+        importlib.import_module(info.name)
+from careloop.channels import gates
+from careloop.core import attention, timeline_text
+from careloop.metrics import snapshots
+from careloop.support import task_text
+from careloop.web.ui import customers, nav
+tables = (timeline_text._RENDERERS, nav._ITEMS, customers._PANELS, attention._SOURCES,
+          snapshots._KINDS, gates._GATES, task_text._REGISTERED)
+print(*(len(table) for table in tables))
+"""
+
+
+def test_importing_every_capability_module_leaves_every_registry_bootstrap_builds_empty() -> None:
+    """Issue 22 item 1: nav entries, customer panels, timeline lines, attention providers,
+    figure kinds, send gates and task lines are declared in the manifests and built by
+    bootstrap; no module adds itself to them when it is imported."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORT_EVERYTHING],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "CARELOOP_DATABASE_URL": "sqlite://"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["0"] * 7

@@ -25,6 +25,7 @@ from tests.web.helpers import sign_in
 
 # Codes, numbers and names that read the same in Vietnamese.
 KEPT = {"smtp", "zalo", "zns", "sms", "esms", "twilio", "oa", "http", "ip", "url", "webhook"}
+KEPT |= {"shopify", "woocommerce", "haravan", "sapo", "api", "generic"}  # platform names
 PROVIDER_TEXT = "Sai tham số"  # what a provider answered, in its own words
 
 # Every reason as the channels write it, with parameters filled in as they are written.
@@ -61,6 +62,30 @@ WRITTEN = [
     "no provider for channel 'zalo'",
     "waiting for code GIAM10 to be created in the store",
     f"waiting for code GIAM10 to be created in the store: {PROVIDER_TEXT}",
+    f"waiting for code GIAM10 to be created in the store: shopify refused: 401: {PROVIDER_TEXT}",
+    # a coupon's store_error (loyalty/store_codes.py, connectors/discounts.py)
+    "the store connector has no API credentials any more",
+    f"haravan refused: 422: {PROVIDER_TEXT}",
+    "sapo refused: 502: answer is not JSON",
+    f"woocommerce: could not reach 192.0.2.1: {PROVIDER_TEXT}",
+    "shopify refused: a Shopify discount code discounts either the items or the shipping "
+    "(price rule target_type), not both: issue free shipping as its own code",
+    "haravan refused: a Haravan discount has one discount_type (percentage, fixed_amount or "
+    "shipping): issue free shipping as its own code",
+    "haravan refused: a Haravan code can be limited to one product or one collection only",
+    "shopify refused: generic has no discount API",
+    "shopify refused: the store's answer has no price_rule id",
+    # ... and the store's refusals themselves, as they sit inside those
+    f"401: {PROVIDER_TEXT}",
+    "502: answer is not JSON",
+    "a Shopify discount code discounts either the items or the shipping (price rule "
+    "target_type), not both: issue free shipping as its own code",
+    "a Haravan discount has one discount_type (percentage, fixed_amount or shipping): issue "
+    "free shipping as its own code",
+    "a Haravan code can be limited to one product or one collection only",
+    "the store's answer has no price_rule id",
+    "the store's product id is not known for GIAM10 (its product webhook has not arrived): "
+    "the code is not created, so it cannot apply to every product",
     "SMTP login refused: 535",
     "SMTP host refused: 10.0.0.5 resolves to non-public address 10.0.0.5: connections into "
     "the private network are refused on this installation",
@@ -110,6 +135,7 @@ WRITTEN = [
 
 # Parameters kept as written (provider text, exception class names, codes).
 VERBATIM = (PROVIDER_TEXT, "example", "ReadTimeout", "GIAM10", "golden_hours.usage_guide", "vonage")
+VERBATIM += ("price_rule",)
 
 
 def english_words(text: str) -> list[str]:
@@ -123,6 +149,10 @@ def english_words(text: str) -> list[str]:
 _VI_ASCII = set(
     [
         "khi",
+        "trang",
+        "giao",
+        "hai",
+        "tay",
         "cho",
         "tin",
         "qua",
@@ -197,6 +227,24 @@ def test_a_providers_own_text_is_kept_verbatim_after_the_translated_lead() -> No
         f"Zalo -124: Nhà cung cấp từ chối: {PROVIDER_TEXT}"
     )
     assert reason_text("zalo -124: Invalid access token", "en").endswith("Invalid access token")
+
+
+def test_a_stores_refusal_reads_in_vietnamese_with_the_stores_own_words_kept() -> None:
+    """Issue 24 item 1: when the store refuses a code, staff see why in their language; the
+    store's answer (Shopify's 401 body, shopify.dev REST Admin API "Status and error codes")
+    is kept as it said it."""
+    stored = (
+        "waiting for code GIAM10 to be created in the store: shopify refused: 401: [API] "
+        "Invalid API key or access token (unrecognized login or wrong password)"
+    )
+    assert reason_text(stored, "vi") == (
+        "đang chờ tạo mã GIAM10 trên cửa hàng trực tuyến: cửa hàng Shopify từ chối: HTTP 401, "
+        "cửa hàng trả lời: [API] Invalid API key or access token (unrecognized login or wrong "
+        "password)"
+    )
+    assert reason_text("zalo: no refresh token; reconnect the Official Account", "vi") != (
+        reason_text("shopify: no refresh token; reconnect the Official Account", "vi")
+    )
 
 
 def test_an_unknown_or_empty_reason_shows_as_stored() -> None:

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from careloop import bootstrap
 from careloop.core import events
 from careloop.web.i18n import (
     MESSAGES,
@@ -15,17 +16,16 @@ from careloop.web.i18n import (
 )
 from careloop.web.security import LoginRateLimiter, RateLimit, safe_next_path
 from careloop.web.ui import nav
-from careloop.web.ui.nav import nav_items, register_nav
+from careloop.web.ui.nav import nav_item, nav_items
 
 T0 = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
 
 
 def test_nav_shows_entries_by_minimum_role_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
-    # On a copy of the registry: the test's entry must not reach later tests' apps.
-    monkeypatch.setattr(nav, "_REGISTRY", dict(nav._REGISTRY))
-    register_nav(
-        "zz-settings-test", "Settings", "Cài đặt", "/zz-settings", min_role="owner", order=999
-    )
+    # On a copy of the built nav: the test's entry must not reach later tests' apps.
+    shipped = bootstrap.nav_items(bootstrap.manifests())
+    extra = nav_item("zz-settings-test", "Settings", "Cài đặt", "/zz-settings", "owner", 999)
+    monkeypatch.setattr(nav, "_ITEMS", (*shipped, extra))
 
     owner = [i.key for i in nav_items("owner")]
     viewer = [i.key for i in nav_items("viewer")]
@@ -36,8 +36,8 @@ def test_nav_shows_entries_by_minimum_role_in_order(monkeypatch: pytest.MonkeyPa
 
 
 def test_nav_rejects_an_unknown_role() -> None:
-    with pytest.raises(ValueError, match="min_role"):
-        register_nav("x", "X", "X", "/x", min_role="admin")
+    with pytest.raises(ValueError, match="nav entry 'x': min_role"):
+        nav_item("x", "X", "X", "/x", min_role="admin")
 
 
 def test_limiter_blocks_after_five_failures_per_account_and_forgets_after_the_window() -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from careloop.channels.models import Message
-from careloop.core.attention import URGENT, AttentionItem, register_attention
+from careloop.core.attention import URGENT, AttentionItem
 from careloop.core.catalogue import catalogue_pairs
 
 WINDOW = timedelta(days=7)
@@ -85,6 +85,3 @@ def channel_items(session: Session, shop: Any, now: datetime) -> list[AttentionI
             )
         )
     return items
-
-
-register_attention("channels", channel_items)

@@ -186,6 +186,21 @@ FORMS: tuple[ProviderForm, ...] = (
                 hint_en=_BASE_URL_HINT[0],
                 hint_vi=_BASE_URL_HINT[1],
             ),
+            # Replies (MO) reach Careloop only with this token: without it in the form a shop
+            # set up in the browser could not receive its customers' SMS replies.
+            FieldSpec(
+                "inbound_token",
+                "Token for customers' replies",
+                "Mã bảo vệ cho tin khách trả lời",
+                kind="secret",
+                advanced=True,
+                hint_en="Any long random text. At eSMS, set the reply (MO) address to "
+                "<this Careloop's address>/c/hooks/sms/<your shop code>/inbound?token=<this "
+                "text>; replies then open tickets and count as answers.",
+                hint_vi="Một chuỗi ngẫu nhiên dài bất kỳ. Ở eSMS, đặt địa chỉ nhận tin trả lời "
+                "(MO) là <địa chỉ Careloop này>/c/hooks/sms/<mã cửa hàng>/inbound?token=<chuỗi "
+                "này>; tin khách trả lời sẽ mở phiếu hỗ trợ và được tính là phản hồi.",
+            ),
         ),
         address_en="Send the test to (phone, +84…)",
         address_vi="Gửi thử tới (số điện thoại, +84…)",

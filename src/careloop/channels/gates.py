@@ -2,25 +2,27 @@
 (loyalty holds a message whose coupon code is not in the shop's store yet). A gate is a pure
 read: (session, claimed messages, now) -> {message id: (look again at, reason)}.
 
-Gates register themselves on import; careloop.bootstrap imports the modules the manifests
-name as `send_gates`
-(like the ports, in one place), so a gate is never looked up by name here."""
+A capability declares its gates in its manifest's `send_gates` (name, "module:attr");
+careloop.bootstrap builds the list from every manifest and hands it to `use_send_gates`, so
+a gate is never looked up by name here and no module adds one on import."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 SendGate = Callable[[Session, Sequence[Any], datetime], dict[int, tuple[datetime, str]]]
-_GATES: dict[str, SendGate] = {}
+# Set by careloop.bootstrap from the manifests (load_registrations).
+_GATES: Mapping[str, SendGate] = {}
 
 
-def register_send_gate(name: str, gate: SendGate) -> None:
-    """Add (or replace, by name) a gate."""
-    _GATES[name] = gate
+def use_send_gates(gates: Mapping[str, SendGate]) -> None:
+    """The gates from now on, by name (bootstrap calls this)."""
+    global _GATES
+    _GATES = dict(gates)
 
 
 def holds(

@@ -3,17 +3,30 @@ pages, the send worker, the Outreach port every capability contacts customers th
 
 from __future__ import annotations
 
-from careloop.core.manifest import Command, Manifest
+from careloop.core.manifest import Command, Manifest, NavEntry
 
 MANIFEST = Manifest(
     name="channels",
     models=("careloop.channels.models",),
     staff_pages=("careloop.channels.ui", "careloop.channels.outbox_ui"),
     public_pages=("careloop.channels.web:router",),
-    nav=("templates", "messages", "outbox"),
+    nav=(
+        NavEntry("templates", "Templates", "Mẫu tin nhắn", "/templates", "viewer", 62),
+        NavEntry("messages", "Message log", "Nhật ký tin nhắn", "/messages", "viewer", 64),
+        NavEntry(
+            "outbox",
+            "Demo outbox",
+            "Hộp thư demo",
+            "/outbox",
+            "viewer",
+            65,
+            shown_if="careloop.channels.outbox_ui:nav_shown",
+        ),
+    ),
     settings_tabs=("channels", "policy"),
+    timeline_texts=("careloop.channels.timeline_text:TIMELINE_TEXTS",),
     tasks=("careloop.channels.tasks",),
-    attention=("careloop.channels.attention",),
+    attention=(("channels", "careloop.channels.attention:channel_items"),),
     personal_data="careloop.channels.personal_data:DECLARATIONS",
     commands=(
         Command(

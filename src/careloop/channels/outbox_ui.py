@@ -19,7 +19,6 @@ from careloop.channels.outbox import OUTBOX
 from careloop.customers.models import Customer
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.ui.deps import CurrentStaff
-from careloop.web.ui.nav import register_nav
 from careloop.web.ui.templating import render
 
 router = APIRouter()
@@ -35,12 +34,10 @@ def uses_outbox(session: Session, shop_id: int) -> bool:
     return found is not None
 
 
-def _nav_shown(staff: Any) -> bool:
+def nav_shown(staff: Any) -> bool:
+    """The Demo outbox entry shows only for a shop whose channels deliver into it."""
     session = object_session(staff.shop)
     return session is not None and uses_outbox(session, staff.shop.id)
-
-
-register_nav("outbox", "Demo outbox", "Hộp thư demo", "/outbox", "viewer", 65, _nav_shown)
 
 
 @dataclass(frozen=True)

@@ -50,12 +50,39 @@ FORMATS: Final = (
         "channels.reason.maybe_sent_no_dedup",
     ),
     ("no provider for channel {channel}", "channels.reason.no_provider"),
-    # send gate of loyalty/store_codes.py
+    # send gate of loyalty/store_codes.py; `inner` is the coupon's store_error, below
     (
-        "waiting for code {code} to be created in the store: {detail}",
+        "waiting for code {code} to be created in the store: {inner}",
         "channels.reason.waiting_store_code_error",
     ),
     ("waiting for code {code} to be created in the store", "channels.reason.waiting_store_code"),
+    # a coupon's store_error (loyalty/store_codes.py call_store, connectors/discounts.py)
+    ("the store connector has no API credentials any more", "channels.reason.store_no_credentials"),
+    ("{platform} refused: {inner}", "channels.reason.store_refused"),
+    ("{platform}: {inner}", "channels.reason.store_unreachable"),
+    ("{status}: answer is not JSON", "channels.reason.store_not_json"),
+    ("{status}: {detail}", "channels.reason.store_http"),
+    (
+        "a Shopify discount code discounts either the items or the shipping (price rule "
+        "target_type), not both: issue free shipping as its own code",
+        "channels.reason.store_shopify_items_or_shipping",
+    ),
+    (
+        "a Haravan discount has one discount_type (percentage, fixed_amount or shipping): issue "
+        "free shipping as its own code",
+        "channels.reason.store_haravan_one_type",
+    ),
+    (
+        "a Haravan code can be limited to one product or one collection only",
+        "channels.reason.store_haravan_one_target",
+    ),
+    ("{name} has no discount API", "channels.reason.store_no_discount_api"),
+    ("the store's answer has no {field} id", "channels.reason.store_answer_no_id"),
+    (
+        "the store's product id is not known for {items} (its product webhook has not arrived): "
+        "the code is not created, so it cannot apply to every product",
+        "channels.reason.store_unknown_products",
+    ),
     # email (channels/email.py)
     ("SMTP login refused: {code}", "channels.reason.smtp_login_refused"),
     ("SMTP host refused: {inner}", "channels.reason.smtp_host_refused"),
@@ -128,9 +155,24 @@ FORMATS: Final = (
 _CHANNEL_PREFIX: Final = "channels.reason.channel."
 
 
+# The shop platforms whose discount APIs write a coupon's store_error, by their own names.
+STORE_PLATFORMS: Final = {
+    "shopify": "Shopify",
+    "woocommerce": "WooCommerce",
+    "haravan": "Haravan",
+    "sapo": "Sapo",
+}
+# Parameters narrower than "any text", so "{platform}: {inner}" or "{status}: {detail}" do
+# not swallow other reasons that happen to hold a colon.
+_NARROW: Final = {"platform": "|".join(STORE_PLATFORMS), "status": r"\d{3}"}
+
+
 def _pattern(line: str) -> re.Pattern[str]:
     parts = re.split(r"\{(\w+)\}", line)
-    regex = "".join(f"(?P<{part}>.*)" if i % 2 else re.escape(part) for i, part in enumerate(parts))
+    regex = "".join(
+        f"(?P<{part}>{_NARROW.get(part, '.*')})" if i % 2 else re.escape(part)
+        for i, part in enumerate(parts)
+    )
     return re.compile(regex, re.DOTALL)
 
 
@@ -154,5 +196,7 @@ def reason_text(reason: str | None, locale: str) -> str:
                 params["inner"] = reason_text(params["inner"], locale)
             if "channel" in params:
                 params["channel"] = _channel(params["channel"], locale)
+            if "platform" in params:
+                params["platform"] = STORE_PLATFORMS[params["platform"]]
             return t(key, locale, **params)
     return reason

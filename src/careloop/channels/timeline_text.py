@@ -10,7 +10,7 @@ from typing import Any
 
 from careloop.channels.reason_text import reason_text
 from careloop.core.catalogue import has_message, t
-from careloop.core.timeline_text import register_timeline_text
+from careloop.core.timeline_text import Renderer
 
 MESSAGE_STATUSES = (
     "queued",
@@ -47,5 +47,7 @@ def _message_line(status: str) -> Any:
     return line
 
 
-for _status in MESSAGE_STATUSES:
-    register_timeline_text(f"message.{_status}", _message_line(_status))
+# Declared in channels' manifest; bootstrap builds the one table from every capability's.
+TIMELINE_TEXTS: dict[str, Renderer] = {
+    f"message.{status}": _message_line(status) for status in MESSAGE_STATUSES
+}

@@ -12,7 +12,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
 from careloop.audit.service import audit
-from careloop.channels import timeline_text as _message_lines  # noqa: F401  (registers them)
 from careloop.channels.base import Outgoing, SendError
 from careloop.channels.dispatch import default_provider
 from careloop.channels.models import (
@@ -46,12 +45,9 @@ from careloop.web.deps import Ctx, SessionDep
 from careloop.web.paging import Page
 from careloop.web.ui.after_session import AfterSession
 from careloop.web.ui.deps import CurrentStaff, OwnerStaff, StaffContext
-from careloop.web.ui.nav import register_nav
 from careloop.web.ui.templating import render
 
 router = APIRouter()
-register_nav("templates", "Templates", "Mẫu tin nhắn", "/templates", "viewer", 62)
-register_nav("messages", "Message log", "Nhật ký tin nhắn", "/messages", "viewer", 64)
 
 EDIT_CHANNELS = ("email", "sms", "zalo", "task")
 TEST_CHANNELS = ("email", "sms")

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from careloop.core.manifest import Command, Manifest
+from careloop.core.manifest import Command, CustomerPanel, Manifest, NavEntry
 
 MANIFEST = Manifest(
     name="community",
     models=("careloop.community.models",),
     api_routers=("careloop.community.api:router",),
     staff_pages=("careloop.community.ui", "careloop.community.web"),
-    nav=("campaigns", "events", "launches", "community"),
-    customer_panels=("community",),
+    nav=(
+        NavEntry("campaigns", "Campaigns", "Chiến dịch", "/community/campaigns", "viewer", 50),
+        NavEntry("events", "Events", "Sự kiện", "/community/events", "viewer", 51),
+        NavEntry("launches", "Launches", "Ra mắt sớm", "/community/launches", "viewer", 52),
+        NavEntry("community", "Community", "Cộng đồng", "/community", "viewer", 53),
+    ),
+    customer_panels=(
+        CustomerPanel(
+            "community",
+            "community/_customer_panel.html",
+            "careloop.community.ui:customer_panel",
+            60,
+        ),
+    ),
+    timeline_texts=("careloop.community.timeline_text:TIMELINE_TEXTS",),
     tasks=("careloop.community.tasks",),
     importers=(("community", "careloop.community.imports:import_community"),),
     personal_data="careloop.community.personal_data:DECLARATIONS",

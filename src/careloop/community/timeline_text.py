@@ -10,7 +10,7 @@ from typing import Any
 
 from careloop.core import events
 from careloop.core.catalogue import t
-from careloop.core.timeline_text import register_timeline_text
+from careloop.core.timeline_text import Renderer
 
 Line = Callable[[Mapping[str, Any], str, str], str | None]
 
@@ -38,16 +38,23 @@ def _workshop(key: str) -> Line:
     return line
 
 
-register_timeline_text(events.AMBASSADOR_NAMED, _named)
-register_timeline_text(events.AMBASSADOR_REMOVED, _removed)
-register_timeline_text(events.COMMUNITY_JOINED, _group("timeline.community.joined"))
-register_timeline_text(events.COMMUNITY_LEFT, _group("timeline.community.left"))
-for _type in (
+_WORKSHOP_EVENTS = (
     events.EVENT_REGISTERED,
     events.EVENT_WAITLISTED,
     events.EVENT_PROMOTED,
     events.EVENT_RSVP_CANCELLED,
     events.EVENT_ATTENDED,
     events.EVENT_CANCELLED,
-):
-    register_timeline_text(_type, _workshop(f"timeline.community.{_type.replace('.', '_')}"))
+)
+
+# Declared in community's manifest; bootstrap builds the one table from every capability's.
+TIMELINE_TEXTS: dict[str, Renderer] = {
+    events.AMBASSADOR_NAMED: _named,
+    events.AMBASSADOR_REMOVED: _removed,
+    events.COMMUNITY_JOINED: _group("timeline.community.joined"),
+    events.COMMUNITY_LEFT: _group("timeline.community.left"),
+    **{
+        event_type: _workshop(f"timeline.community.{event_type.replace('.', '_')}")
+        for event_type in _WORKSHOP_EVENTS
+    },
+}

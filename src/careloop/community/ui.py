@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from careloop.community import ambassadors, groups
-from careloop.community import timeline_text as _community_lines  # noqa: F401  (registers them)
 from careloop.community.models import (
     Campaign,
     CommunityEvent,
@@ -28,9 +27,7 @@ from careloop.community.ui_groups import router as groups_router
 from careloop.community.ui_launches import router as launches_router
 from careloop.community.ui_members import router as members_router
 from careloop.customers.models import Customer
-from careloop.web.ui.customers import register_customer_panel
 from careloop.web.ui.deps import StaffContext
-from careloop.web.ui.nav import register_nav
 
 router = APIRouter()
 router.include_router(campaigns_router)
@@ -38,10 +35,6 @@ router.include_router(events_router)
 router.include_router(launches_router)
 router.include_router(groups_router)
 router.include_router(members_router)
-register_nav("campaigns", "Campaigns", "Chiến dịch", "/community/campaigns", "viewer", 50)
-register_nav("events", "Events", "Sự kiện", "/community/events", "viewer", 51)
-register_nav("launches", "Launches", "Ra mắt sớm", "/community/launches", "viewer", 52)
-register_nav("community", "Community", "Cộng đồng", "/community", "viewer", 53)
 # The panel lists the most recent of each kind; the rest is on the timeline.
 PANEL_ROWS = 10
 
@@ -89,6 +82,3 @@ def customer_panel(session: Session, staff: StaffContext, customer: Customer) ->
         "campaigns": [(s, c) for s, c in received],
         "ugc": int(ugc or 0),
     }
-
-
-register_customer_panel("community", "community/_customer_panel.html", customer_panel, order=60)

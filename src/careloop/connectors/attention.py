@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from careloop.connectors.models import WebhookDelivery
 from careloop.connectors.service import PARKED_STATES
-from careloop.core.attention import URGENT, AttentionItem, register_attention
+from careloop.core.attention import URGENT, AttentionItem
 from careloop.orders.inbox import FAILED
 from careloop.orders.models import IngestInboxRow
 
@@ -93,6 +93,3 @@ def inbox_items(session: Session, shop: Any, now: datetime) -> list[AttentionIte
 
 def attention_items(session: Session, shop: Any, now: datetime) -> list[AttentionItem]:
     return parked_items(session, shop, now) + inbox_items(session, shop, now)
-
-
-register_attention("connectors", attention_items)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from careloop.core.manifest import Command, Manifest
+from careloop.core.manifest import Command, Manifest, NavEntry
 
 MANIFEST = Manifest(
     name="connectors",
     models=("careloop.connectors.models",),
     api_routers=("careloop.connectors.api:router",),
     staff_pages=("careloop.connectors.ui",),
-    nav=("connectors",),
+    nav=(NavEntry("connectors", "Connectors", "Kết nối", "/settings/connectors", "viewer", 80),),
     settings_tabs=("connectors",),
     tasks=("careloop.connectors.tasks",),
-    attention=("careloop.connectors.attention",),
+    attention=(("connectors", "careloop.connectors.attention:attention_items"),),
     personal_data="careloop.connectors.personal_data:DECLARATIONS",
     commands=(
         Command(

@@ -28,11 +28,9 @@ from careloop.core.errors import NotFound, ValidationFailed
 from careloop.orders import inbox
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, OwnerStaff, StaffContext
-from careloop.web.ui.nav import register_nav
 from careloop.web.ui.templating import render
 
 router = APIRouter()
-register_nav("connectors", "Connectors", "Kết nối", "/settings/connectors", "viewer", 80)
 
 TEXTS = catalogue_texts("connectors.ui.texts")
 

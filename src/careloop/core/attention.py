@@ -1,14 +1,16 @@
 """What needs a person: a small registry of "needs attention" providers.
 
-Each capability registers a function that looks at its own tables and returns a few
-`AttentionItem`s (failed sends grouped by cause, messages that may have been sent, tickets
-about to breach their SLA, negative reviews near their reply deadline, ...). The dashboard
-lists them, one line per cause with a count and a link that fixes it; the staff alerts and
-the daily digest (careloop.alerts) read the same list. Providers are pure reads."""
+Each capability declares (in its manifest's `attention`) a function that looks at its own
+tables and returns a few `AttentionItem`s (failed sends grouped by cause, messages that may
+have been sent, tickets about to breach their SLA, negative reviews near their reply
+deadline, ...). The dashboard lists them, one line per cause with a count and a link that
+fixes it; the staff alerts and the daily digest (careloop.alerts) read the same list.
+Providers are pure reads; careloop.bootstrap builds the list from the manifests and hands
+it to `use_attention`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -43,12 +45,14 @@ class AttentionItem:
 
 # (session, shop, now) -> items; `shop` is the shops.models.Shop row.
 AttentionSource = Callable[[Session, Any, datetime], list[AttentionItem]]
-_SOURCES: dict[str, AttentionSource] = {}
+# Set by careloop.bootstrap from the manifests (on first use: `careloop.attention.load_all`).
+_SOURCES: Mapping[str, AttentionSource] = {}
 
 
-def register_attention(name: str, source: AttentionSource) -> None:
-    """Add (or replace, by name) a provider of attention items."""
-    _SOURCES[name] = source
+def use_attention(sources: Mapping[str, AttentionSource]) -> None:
+    """The providers from now on, by name (bootstrap calls this)."""
+    global _SOURCES
+    _SOURCES = dict(sources)
 
 
 def needs_attention(session: Session, shop: Any, now: datetime) -> list[AttentionItem]:

@@ -35,6 +35,32 @@ class Command:
 
 
 @dataclass(frozen=True)
+class NavEntry:
+    """One entry of the staff navigation: shown to every staff member whose role is at least
+    `min_role`, lower `order` first. `shown_if` ("module:attr", a predicate of the staff
+    member's context) hides it where it does not apply (the demo outbox)."""
+
+    key: str
+    label_en: str
+    label_vi: str
+    path: str
+    min_role: str = "viewer"
+    order: int = 100
+    shown_if: Ref | None = None
+
+
+@dataclass(frozen=True)
+class CustomerPanel:
+    """A box on the customer page's side column: `template` rendered with
+    `panel.data = load(session, staff, customer)` ("module:attr"), lower `order` first."""
+
+    key: str
+    template: str
+    load: Ref
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class Manifest:
     """Everything a capability plugs in. Every field but `name` may be left empty."""
 
@@ -47,23 +73,28 @@ class Manifest:
     staff_pages: tuple[Ref, ...] = ()
     # "module:attr" routers for pages outside the staff UI (customer pages, callbacks).
     public_pages: tuple[Ref, ...] = ()
-    # Keys of the navigation entries its staff pages register (careloop.web.ui.nav).
-    nav: tuple[str, ...] = ()
-    # Keys of the customer-page panels its pages register (careloop.web.ui.customers).
-    customer_panels: tuple[str, ...] = ()
+    # Its entries in the staff navigation (bootstrap builds careloop.web.ui.nav from them).
+    nav: tuple[NavEntry, ...] = ()
+    # Its panels on the customer page (bootstrap builds careloop.web.ui.customers' list).
+    customer_panels: tuple[CustomerPanel, ...] = ()
     # Keys of the settings tabs it owns (careloop.web.ui.settings_text.TABS).
     settings_tabs: tuple[str, ...] = ()
     # Modules registering worker tasks with `careloop.worker.register_task`.
     tasks: tuple[Ref, ...] = ()
     # Names under which it reads the timeline (careloop.customers.event_feed consumers).
     timeline_consumers: tuple[str, ...] = ()
-    # Modules registering timeline lines with `careloop.core.timeline_text`.
+    # "module:attr" of mappings event type -> renderer of its timeline line
+    # (careloop.core.timeline_text.Renderer); bootstrap builds the one table from them.
     timeline_texts: tuple[Ref, ...] = ()
-    # Modules registering send gates with `careloop.channels.gates` (a message waits until
+    # (name, "module:attr") of its send gates (careloop.channels.gates: a message waits until
     # every gate lets it go, e.g. loyalty's store code exists in the shop's store).
-    send_gates: tuple[Ref, ...] = ()
-    # Modules registering "needs attention" providers (careloop.core.attention).
-    attention: tuple[Ref, ...] = ()
+    send_gates: tuple[tuple[str, Ref], ...] = ()
+    # "module:attr" of tuples (line, catalogue key, {param: regex}): the lines it writes on
+    # staff tasks, read back in the reader's language (careloop.support.task_text).
+    task_lines: tuple[Ref, ...] = ()
+    # (name, "module:attr") of its "needs attention" providers (careloop.core.attention);
+    # bootstrap builds the one list from every manifest.
+    attention: tuple[tuple[str, Ref], ...] = ()
     # (kind, module that registers the importer of that kind) for `careloop import`.
     importers: tuple[tuple[str, Ref], ...] = ()
     # "module:attr" of its personal-data DECLARATIONS (how each table is exported/erased).
@@ -74,7 +105,8 @@ class Manifest:
     commands: tuple[Command, ...] = ()
     # The key prefix of its texts in the message catalogue ("loyalty" for "loyalty.*").
     catalogue_domain: str | None = None
-    # Modules registering figure kinds (careloop.metrics.snapshots.register_figures).
+    # "module:attr" of mappings figure kind -> its compute function
+    # (careloop.metrics.snapshots.Compute); bootstrap builds the one table from them.
     figures: tuple[Ref, ...] = ()
     # Ports it implements: (port, factory of the implementation).
     provides: tuple[tuple[PortRef, FactoryRef], ...] = field(default=())

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from careloop.core.manifest import Command, Manifest
+from careloop.core.manifest import Command, CustomerPanel, Manifest
 
 MANIFEST = Manifest(
     name="customers",
     models=("careloop.customers.models", "careloop.customers.event_feed"),
     api_routers=("careloop.customers.api:router",),
     staff_pages=("careloop.customers.ui",),
-    customer_panels=("identity",),
-    timeline_texts=("careloop.customers.timeline_text",),
+    customer_panels=(
+        CustomerPanel(
+            "identity", "customers/_identity_panel.html", "careloop.customers.ui:identity_panel", 5
+        ),
+    ),
+    timeline_texts=("careloop.customers.timeline_text:TIMELINE_TEXTS",),
     personal_data="careloop.customers.personal_data:DECLARATIONS",
     commands=(
         Command(

@@ -8,7 +8,7 @@ from typing import Any
 
 from careloop.core import events
 from careloop.core.catalogue import has_message, t
-from careloop.core.timeline_text import register_timeline_text
+from careloop.core.timeline_text import Renderer
 
 
 def consent_state_label(state: str, locale: str) -> str:
@@ -22,4 +22,7 @@ def _consent_changed(payload: Mapping[str, Any], summary: str, locale: str) -> s
     return f"{payload['channel']}: {before.lower()} → {after.lower()}"
 
 
-register_timeline_text(events.CONSENT_CHANGED, _consent_changed)
+# Declared in customers's manifest; bootstrap builds the one table from every capability's.
+TIMELINE_TEXTS: dict[str, Renderer] = {
+    events.CONSENT_CHANGED: _consent_changed,
+}

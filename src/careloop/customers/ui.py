@@ -24,7 +24,6 @@ from careloop.customers.merge import (
 from careloop.customers.models import Customer
 from careloop.customers.service import get_customer, get_customer_by_id
 from careloop.web.deps import Ctx, SessionDep
-from careloop.web.ui.customers import register_customer_panel
 from careloop.web.ui.deps import CurrentStaff, OwnerStaff, StaffContext
 from careloop.web.ui.templating import render
 
@@ -161,6 +160,3 @@ def identity_panel(session: Session, staff: StaffContext, customer: Customer) ->
         "last_merge": last,
         "last_merged_name": duplicate.get("name") or duplicate.get("external_id", ""),
     }
-
-
-register_customer_panel("identity", "customers/_identity_panel.html", identity_panel, order=5)

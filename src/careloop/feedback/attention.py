@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from careloop.core.attention import URGENT, AttentionItem, register_attention
+from careloop.core.attention import URGENT, AttentionItem
 from careloop.feedback.models import Review
 
 
@@ -51,6 +51,3 @@ def review_items(session: Session, shop: Any, now: datetime) -> list[AttentionIt
             )
         )
     return items
-
-
-register_attention("feedback", review_items)

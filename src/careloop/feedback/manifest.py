@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from careloop.core.manifest import Command, Manifest
+from careloop.core.manifest import Command, Manifest, NavEntry
 
 MANIFEST = Manifest(
     name="feedback",
@@ -10,10 +10,12 @@ MANIFEST = Manifest(
     api_routers=("careloop.feedback.api:router",),
     staff_pages=("careloop.feedback.ui",),
     public_pages=("careloop.feedback.web:router",),
-    nav=("feedback",),
+    task_lines=("careloop.feedback.task_lines:TASK_LINES",),
+    nav=(NavEntry("feedback", "Feedback", "Góp ý", "/feedback", "viewer", 50),),
     tasks=("careloop.feedback.tasks",),
     timeline_consumers=("feedback.review_asks",),
-    attention=("careloop.feedback.attention",),
+    timeline_texts=("careloop.feedback.timeline_text:TIMELINE_TEXTS",),
+    attention=(("feedback", "careloop.feedback.attention:review_items"),),
     importers=(
         ("responses", "careloop.feedback.imports:import_responses"),
         ("reviews", "careloop.feedback.imports:import_reviews"),

@@ -6,13 +6,18 @@ from __future__ import annotations
 
 from typing import Final
 
-from careloop.support.task_text import register_task_line
+from careloop.support.task_text import TaskLine
 
 # As feedback/service.py `_urgent_reply_task` writes it.
 REPLY_TASK_TITLE: Final = (
     "Respond publicly within 2 hours to a {rating}★ {platform} review, then take it private"
 )
 
-register_task_line(
-    REPLY_TASK_TITLE, "task.text.review_reply_title", {"rating": r"\d+", "platform": r"[\w.-]+"}
+# Declared in feedback's manifest; bootstrap hands every capability's to support/task_text.py.
+TASK_LINES: tuple[TaskLine, ...] = (
+    (
+        REPLY_TASK_TITLE,
+        "task.text.review_reply_title",
+        {"rating": r"\d+", "platform": r"[\w.-]+"},
+    ),
 )

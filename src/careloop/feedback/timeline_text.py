@@ -9,7 +9,7 @@ from typing import Any
 
 from careloop.core import events
 from careloop.core.catalogue import t
-from careloop.core.timeline_text import register_timeline_text
+from careloop.core.timeline_text import Renderer
 
 
 def _survey_answered(payload: Mapping[str, Any], summary: str, locale: str) -> str | None:
@@ -50,8 +50,11 @@ def _review_requested(payload: Mapping[str, Any], summary: str, locale: str) -> 
     return t("timeline.feedback.review_requested", locale, product=product)
 
 
-register_timeline_text(events.SURVEY_ANSWERED, _survey_answered)
-register_timeline_text(events.REVIEW_POSTED, _review_posted)
-register_timeline_text(events.REVIEW_UPDATED, _review_updated)
-register_timeline_text(events.REVIEW_RESPONDED, _review_responded)
-register_timeline_text(events.REVIEW_REQUESTED, _review_requested)
+# Declared in feedback's manifest; bootstrap builds the one table from every capability's.
+TIMELINE_TEXTS: dict[str, Renderer] = {
+    events.SURVEY_ANSWERED: _survey_answered,
+    events.REVIEW_POSTED: _review_posted,
+    events.REVIEW_UPDATED: _review_updated,
+    events.REVIEW_RESPONDED: _review_responded,
+    events.REVIEW_REQUESTED: _review_requested,
+}

@@ -16,8 +16,6 @@ from careloop.core.catalogue import catalogue_texts
 from careloop.core.errors import FieldError, ValidationFailed
 from careloop.customers.models import Customer
 from careloop.feedback import review_settings, rules, survey_form_ui, survey_ui
-from careloop.feedback import task_lines as _review_task_lines  # noqa: F401  (registers them)
-from careloop.feedback import timeline_text as _feedback_lines  # noqa: F401  (registers them)
 from careloop.feedback.models import Review, SurveyResponse
 from careloop.feedback.results import survey_results
 from careloop.feedback.service import respond_to_review, suggested_reply
@@ -26,14 +24,12 @@ from careloop.metrics.figures import FEEDBACK_THEMES
 from careloop.metrics.web import page_figures
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, OwnerStaff, StaffContext
-from careloop.web.ui.nav import register_nav
 from careloop.web.ui.templating import render
 
 router = APIRouter()
 # The survey editor, preview and text answers live in their own module, under /feedback.
 router.include_router(survey_form_ui.router)  # before survey_ui: /surveys/build
 router.include_router(survey_ui.router)
-register_nav("feedback", "Feedback", "Góp ý", "/feedback", "viewer", 50)
 PERIOD = timedelta(days=90)
 
 TEXTS = catalogue_texts("feedback.ui.texts")

@@ -9,6 +9,7 @@ writes exactly what SQLAlchemy's SQLite DATETIME writes (a test compares the two
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
+from sqlalchemy.types import JSON
 
 from careloop.db.base import UTCDateTime
 
@@ -43,6 +45,27 @@ def sqlite_utc(value: datetime | None) -> str | None:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
+class JsonText(str):
+    """A JSON document already serialised as `json.dumps` writes it: a JSON column takes
+    it as it is on SQLite (where the column stores that text) instead of encoding it."""
+
+    __slots__ = ()
+
+
+def _json_converter(processor: Convert, dialect: Dialect) -> Convert:
+    if dialect.name == "sqlite":
+
+        def convert(value: Any) -> Any:
+            return value if value.__class__ is JsonText else processor(value)
+
+    else:  # the driver's JSON adapter wants the object
+
+        def convert(value: Any) -> Any:
+            return processor(json.loads(value) if value.__class__ is JsonText else value)
+
+    return convert
+
+
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
@@ -58,7 +81,10 @@ def _converter(table: Table, name: str, dialect: Dialect) -> Convert | None:
     column_type = table.c[name].type
     if dialect.name == "sqlite" and isinstance(column_type, UTCDateTime):
         return sqlite_utc
-    processor: Convert | None = column_type.dialect_impl(dialect).bind_processor(dialect)
+    impl = column_type.dialect_impl(dialect)
+    processor: Convert | None = impl.bind_processor(dialect)
+    if processor is not None and isinstance(impl, JSON):
+        return _json_converter(processor, dialect)
     return processor
 
 
@@ -94,10 +120,21 @@ def _values(plan: _Compiled, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
     if not converted:
         return [pick(row) for row in rows]
     out: list[Any] = []
+    # The same time object recurs across rows and columns (the import's `now` in every
+    # created_at, recorded_at and dispatched_at): convert each object once. Keyed by id(),
+    # which stays unique while `rows` holds every object alive.
+    memo: dict[int, Any] = {}
     for row in rows:
         values = list(pick(row))
         for i, convert in converted:
-            values[i] = convert(values[i])
+            value = values[i]
+            if convert is not sqlite_utc:
+                values[i] = convert(value)
+            elif value is not None:
+                text = memo.get(id(value))
+                if text is None:
+                    text = memo[id(value)] = sqlite_utc(value)
+                values[i] = text
         out.append(tuple(values))  # SQLAlchemy passes on tuples or dicts only
     return out
 

@@ -13,12 +13,11 @@ from sqlalchemy import Table, and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from careloop.core import events
-from careloop.core.ids import human_code
 from careloop.customers import identity
 from careloop.customers.models import Consent, Customer
-from careloop.customers.search_key import customer_search_key
 from careloop.customers.service import MARKETING_CHANNELS
 from careloop.imports.bulk import insert_rows
+from careloop.imports.fast_values import referral_codes, search_key
 from careloop.imports.timeline_rows import event_row, insert_events
 
 CUSTOMERS: Table = Customer.__table__  # type: ignore[assignment]
@@ -178,7 +177,7 @@ class CustomerWriter:
 
     def _referral_codes(self, count: int) -> list[str]:
         """Fresh codes unique in the shop (8 characters: collisions are rare, not impossible)."""
-        codes = [human_code(8) for _ in range(count)]
+        codes = referral_codes(count)
         while True:
             taken = set(
                 self.session.scalars(
@@ -191,7 +190,7 @@ class CustomerWriter:
             clashes = 0
             for i, code in enumerate(codes):
                 if code in taken or code in seen:
-                    codes[i] = human_code(8)
+                    codes[i] = referral_codes(1)[0]
                     clashes += 1
                 seen.add(codes[i])
             if not clashes:
@@ -303,12 +302,7 @@ class CustomerWriter:
 
 def _search_key(values: Mapping[str, Any], external_id: str) -> str:
     """Core statements skip the ORM listener that keeps the key in step: set it here."""
-    return customer_search_key(
-        name=values.get("name"),
-        email=values.get("email"),
-        phone=values.get("phone"),
-        external_id=external_id,
-    )
+    return search_key(values, external_id)
 
 
 def _jsonable(value: Any) -> Any:

@@ -47,6 +47,13 @@ DAY_FIRST_RE: Final = re.compile(
 # Currency marks a shop's export may put around an amount.
 CURRENCY_MARKS_RE: Final = re.compile(r"(?i)\s|₫|đ|vnd|vnđ|\u00a0")
 GROUPED_RE: Final = re.compile(r"^\d{1,3}([.,])\d{3}(?:\1\d{3})*$")
+# The two forms nearly every Vietnamese mobile number is written in: `0` or `+84`, then nine
+# digits (the first not 0) in groups split by single spaces, dots or dashes. For these,
+# phonenumbers (region VN) strips the trunk `0` or reads the country code, and nine
+# national digits are a possible VN length, so the E.164 form is `+84` and the digits
+# (tests/imports/test_vietnamese_formats.py compares the two on every prefix).
+VN_MOBILE_RE: Final = re.compile(r"(?:\+84|0)[ .-]?[1-9][0-9]*(?:[ .-][0-9]+)*")
+VN_NATIONAL_DIGITS: Final = 9
 
 
 def _day_first(raw: str) -> datetime | None:
@@ -63,9 +70,16 @@ def _day_first(raw: str) -> datetime | None:
 
 def moment(raw: str) -> datetime:
     """An ISO 8601 date or date-time, or `dd/mm/yyyy[ HH:MM]`; without an offset it is UTC."""
+    # Four digits and a dash cannot start a day-first date: skip its pattern (hot path).
+    if raw[4:5] == "-" and raw[:4].isdigit():
+        return _iso_moment(raw)
     local = _day_first(raw)
     if local is not None:
         return ensure_aware(local)
+    return _iso_moment(raw)
+
+
+def _iso_moment(raw: str) -> datetime:
     try:
         value = datetime.fromisoformat(raw)
     except ValueError:
@@ -144,6 +158,11 @@ def email(raw: str) -> str:
 def phone(raw: str) -> str:
     """E.164, the same normalisation the API applies (`phonenumbers` reads `0909.998.877` and
     `84909998877` as +84909998877 too)."""
+    if VN_MOBILE_RE.fullmatch(raw):
+        digits = raw.replace(" ", "").replace(".", "").replace("-", "")
+        national = digits[3:] if digits[0] == "+" else digits[1:]
+        if len(national) == VN_NATIONAL_DIGITS:
+            return "+84" + national
     return normalise_phone(raw)
 
 

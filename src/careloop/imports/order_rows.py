@@ -36,6 +36,12 @@ COLUMNS: Final = (
     "shipping_address",
 )
 REQUIRED: Final = ("order_id", "customer_id", "placed_at", "total")
+# The line item's cells in COLUMNS (sku, product_name, quantity, unit_price); the others
+# belong to the order and repeat on each of its lines.
+ITEM_START: Final = 6
+ITEM_END: Final = 10
+MAX_SKU_CHARS: Final = 128
+MAX_PRODUCT_NAME_CHARS: Final = 300
 LATER_TIMES: Final = ("paid", "shipped", "delivered", "returned", "cancelled")
 # Several discount codes share one cell: "TET10;FREESHIP" (as `careloop export orders` writes).
 CODE_SEPARATORS: Final = (";", ",")
@@ -115,23 +121,14 @@ def parse_row(line: int, values: Row, shop_currency: str, log: ErrorLog) -> Orde
                 bad.append((f"{name}_at", f"{at.isoformat()} is before placed_at"))
             times[name] = at
     for name, value, limit in (
-        ("sku", sku, 128),
-        ("product_name", product_name, 300),
+        ("sku", sku, MAX_SKU_CHARS),
+        ("product_name", product_name, MAX_PRODUCT_NAME_CHARS),
         ("customer_name", customer_name, 200),
         ("shipping_address", shipping_address, MAX_ADDRESS_CHARS),
     ):
         if len(value) > limit:
             bad.append((name, f"longer than {limit} characters"))
-    item = None
-    if sku or product_name or quantity or unit_price:
-        item = LineItem(
-            sku=sku or None,
-            product_name=product_name,
-            quantity=_parse(bad, "quantity", fields.quantity, quantity) if quantity else 1,
-            unit_price_minor=_parse(bad, "unit_price", fields.money, unit_price, code)
-            if unit_price
-            else 0,
-        )
+    item = _item(bad, sku, product_name, quantity, unit_price, code)
     codes = _discount_codes(discount_code) if discount_code else ()
     if any(len(c) > 64 for c in codes):
         bad.append(("discount_code", "a code is longer than 64 characters"))
@@ -163,6 +160,76 @@ def parse_row(line: int, values: Row, shop_currency: str, log: ErrorLog) -> Orde
         accepts_marketing=marketing,
         shipping_address=shipping_address or None,
     )
+
+
+def _item(
+    bad: list[tuple[str, str]],
+    sku: str,
+    product_name: str,
+    quantity: str,
+    unit_price: str,
+    code: str,
+) -> LineItem | None:
+    """The line's item (None if it names none); bad cells appended to `bad`."""
+    if not (sku or product_name or quantity or unit_price):
+        return None
+    return LineItem(
+        sku=sku or None,
+        product_name=product_name,
+        quantity=_parse(bad, "quantity", fields.quantity, quantity) if quantity else 1,
+        unit_price_minor=_parse(bad, "unit_price", fields.money, unit_price, code)
+        if unit_price
+        else 0,
+    )
+
+
+class LineParser:
+    """`parse_row` for the lines of a file in order. The lines of one order repeat its
+    order-level cells (id, customer, times, total, contact); a line whose order-level cells
+    are those of the previous valid line reuses what was parsed from them and checks only
+    its item, with the same problems reported in the same order."""
+
+    def __init__(self, shop_currency: str, log: ErrorLog) -> None:
+        self._currency = shop_currency
+        self._log = log
+        self._cells: Row | None = None  # order-level cells of self._row
+        self._row: OrderRow | None = None
+
+    def parse(self, line: int, values: Row) -> OrderRow | None:
+        cells = values[:ITEM_START] + values[ITEM_END:]
+        last = self._row
+        if last is None or cells != self._cells:
+            row = parse_row(line, values, self._currency, self._log)
+            self._cells, self._row = cells, row
+            return row
+        sku, product_name, quantity, unit_price = values[ITEM_START:ITEM_END]
+        bad: list[tuple[str, str]] = []
+        if len(sku) > MAX_SKU_CHARS:
+            bad.append(("sku", f"longer than {MAX_SKU_CHARS} characters"))
+        if len(product_name) > MAX_PRODUCT_NAME_CHARS:
+            bad.append(("product_name", f"longer than {MAX_PRODUCT_NAME_CHARS} characters"))
+        item = _item(bad, sku, product_name, quantity, unit_price, last.currency)
+        if bad:
+            for field, reason in bad:
+                self._log.add(line, field, reason)
+            return None
+        return OrderRow(
+            line,
+            last.order_id,
+            last.customer_id,
+            last.placed_at,
+            last.total_minor,
+            last.currency,
+            last.status,
+            last.times,  # the same object: OrderIndex knows the values are unchanged
+            item,
+            last.discount_codes,
+            last.customer_name,
+            last.email,
+            last.phone,
+            last.accepts_marketing,
+            last.shipping_address,
+        )
 
 
 def _parse(
@@ -221,13 +288,25 @@ class OrderIndex:
 
     def __init__(self) -> None:
         self._seen: dict[str, int] = {}
+        self._last: OrderRow | None = None
 
     def __len__(self) -> int:
         return len(self._seen)
 
     def add(self, row: OrderRow, log: ErrorLog) -> None:
-        prints = _fingerprints(row)
+        last, self._last = self._last, row
         packed = self._seen.get(row.order_id)
+        if (
+            packed is not None
+            and last is not None
+            and row.times is last.times
+            and row.order_id == last.order_id
+        ):
+            # LineParser reused the previous line's values: only the last line moves.
+            cleared = packed & ~(_LINE_MASK << _LINE_BITS)
+            self._seen[row.order_id] = cleared | (row.line << _LINE_BITS)
+            return
+        prints = _fingerprints(row)
         if packed is None:
             self._seen[row.order_id] = _pack(row.line, row.line, prints)
             return

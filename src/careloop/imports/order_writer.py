@@ -5,6 +5,7 @@ status time (`order:<id>:<status>`)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from careloop.core.money import to_major
 from careloop.db.upsert import insert_ignoring_duplicates
-from careloop.imports.bulk import insert_rows
+from careloop.imports.bulk import JsonText, insert_rows
 from careloop.imports.csvfile import ErrorLog
 from careloop.imports.customer_writer import CustomerData, CustomerWriter
 from careloop.imports.order_rows import LineItem, OrderRow
@@ -334,7 +335,13 @@ class OrderWriter:
         customer_id: int,
         times: dict[str, datetime | None],
     ) -> list[dict[str, Any]]:
-        total = str(to_major(data.total_minor, data.currency))
+        # The payload {"order_id", "status", "total", "currency"} as json.dumps writes it,
+        # serialised once per order instead of once per event.
+        head = f'{{"order_id": {json.dumps(data.order_id)}, "status": "'
+        tail = (
+            f'", "total": "{to_major(data.total_minor, data.currency)}",'
+            f' "currency": {json.dumps(data.currency)}}}'
+        )
         return [
             event_row(
                 shop_id=self.shop_id,
@@ -345,12 +352,7 @@ class OrderWriter:
                 now=self.now,
                 source=self.source,
                 event_key=f"order:{data.order_id}:{status}",
-                payload={
-                    "order_id": data.order_id,
-                    "status": status,
-                    "total": total,
-                    "currency": data.currency,
-                },
+                payload=JsonText(head + status + tail),
                 summary=f"#{data.order_id}",
             )
             for status, at in sorted(

@@ -17,7 +17,8 @@ from careloop.context import AppContext
 from careloop.db.engine import transaction
 from careloop.imports.bulk import large_page_cache
 from careloop.imports.csvfile import CsvFile, ErrorLog
-from careloop.imports.order_rows import COLUMNS, REQUIRED, OrderIndex, parse_row
+from careloop.imports.index_rebuild import indexes_built_at_end
+from careloop.imports.order_rows import COLUMNS, REQUIRED, LineParser, OrderIndex
 from careloop.imports.order_writer import OrderData, OrderWrite, OrderWriter
 from careloop.imports.progress import ByteProgress
 from careloop.imports.summary import ImportSummary
@@ -27,6 +28,8 @@ SOURCE: Final = "import"
 # Orders written per round of statements: large enough to amortise each round trip,
 # small enough that IN (...) lists stay well under the databases' parameter limits.
 ORDER_BATCH: Final = 2000
+# The tables an orders import writes most rows to (their indexes may be built at the end).
+WRITTEN_TABLES: Final = ("customers", "orders", "order_lines", "timeline_events")
 # What pass 1 reads: the order id (and one more column, as CsvFile picks at least two).
 ID_COLUMNS: Final = ("order_id", "customer_id")
 
@@ -73,8 +76,13 @@ def _import(
     is wrong; any problem rolls everything back."""
     result = OrderWrite()
     index = OrderIndex()  # cross-line checks: the lines of one order agree on its values
+    parser = LineParser(shop.currency, log)
     rows = 0
-    with transaction(ctx.sessions) as session, large_page_cache(session):
+    with (
+        transaction(ctx.sessions) as session,
+        large_page_cache(session),
+        indexes_built_at_end(session, WRITTEN_TABLES, len(last_lines)),
+    ):
         writer = OrderWriter(
             session=session, shop_id=shop.id, now=ctx.clock.now(), source=SOURCE, log=log
         )
@@ -83,7 +91,7 @@ def _import(
         batch: list[OrderData] = []
         for line, values in file.rows(COLUMNS, REQUIRED, log, bar.task("importing", file.size)):
             rows += 1
-            row = parse_row(line, values, shop.currency, log)
+            row = parser.parse(line, values)
             if row is None:
                 continue
             index.add(row, log)

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from careloop.customers.models import TimelineEvent
 from careloop.imports.backfill import dispatched_at
-from careloop.imports.bulk import insert_rows
+from careloop.imports.bulk import JsonText, insert_rows
 
 EVENTS_TABLE: Table = TimelineEvent.__table__  # type: ignore[assignment]
+NO_PAYLOAD = JsonText("{}")
 
 
 def event_row(
@@ -26,7 +27,7 @@ def event_row(
     source: str,
     event_key: str | None = None,
     order_id: int | None = None,
-    payload: dict[str, Any] | None = None,
+    payload: dict[str, Any] | JsonText | None = None,
     summary: str = "",
     history: bool = False,
 ) -> dict[str, Any]:
@@ -40,7 +41,7 @@ def event_row(
         "recorded_at": now,
         "source": source,
         "event_key": event_key,
-        "payload": payload or {},
+        "payload": payload or NO_PAYLOAD,
         "summary": summary,
         "dispatched_at": now if history else dispatched_at(occurred_at, now),
     }

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from careloop.core.manifest import Command, Manifest
+from careloop.core.manifest import Command, Manifest, NavEntry
 
 MANIFEST = Manifest(
     name="journeys",
     models=("careloop.journeys.models",),
     staff_pages=("careloop.journeys.ui",),
-    nav=("journeys",),
+    task_lines=("careloop.journeys.task_lines:TASK_LINES",),
+    nav=(NavEntry("journeys", "Journeys", "Hành trình", "/journeys", "viewer", 60),),
     tasks=("careloop.journeys.tasks",),
     personal_data="careloop.journeys.personal_data:DECLARATIONS",
     demo_seeder="careloop.journeys.demo:seed_demo",

@@ -5,7 +5,7 @@ shop's own wording of a task shows as written."""
 
 from __future__ import annotations
 
-from careloop.support.task_text import register_task_line
+from careloop.support.task_text import TaskLine
 
 # (the line in playbooks/journeys/*.yaml, its catalogue key)
 SHIPPED_TASK_LINES = (
@@ -23,5 +23,5 @@ SHIPPED_TASK_LINES = (
     ),
 )
 
-for _line, _key in SHIPPED_TASK_LINES:
-    register_task_line(_line, _key, {})
+# Declared in journeys' manifest; bootstrap hands every capability's to support/task_text.py.
+TASK_LINES: tuple[TaskLine, ...] = tuple((line, key, {}) for line, key in SHIPPED_TASK_LINES)

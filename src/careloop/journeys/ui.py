@@ -13,7 +13,6 @@ from fastapi.responses import RedirectResponse, Response
 from careloop.audit.service import audit
 from careloop.core.catalogue import catalogue_texts
 from careloop.core.errors import FieldError, ValidationFailed
-from careloop.journeys import task_lines as _journey_task_lines  # noqa: F401  (registers them)
 from careloop.journeys.activation import CATCH_UP_CHOICES, preview_activation
 from careloop.journeys.loader import parse
 from careloop.journeys.models import Journey
@@ -59,11 +58,9 @@ from careloop.web.ui.deps import (
     current_staff,
     require_role,
 )
-from careloop.web.ui.nav import register_nav
 from careloop.web.ui.templating import render
 
 router = APIRouter()
-register_nav("journeys", "Journeys", "Hành trình", "/journeys", "viewer", 60)
 
 SIMULATE_DAYS = 90
 FUNNEL_COLUMNS = (*FUNNEL_STAGES, "converted", *OUTCOME_STAGES)

@@ -10,12 +10,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from careloop.core.attention import URGENT, AttentionItem, register_attention
+from careloop.channels.reason_text import reason_text
+from careloop.core.attention import URGENT, AttentionItem
 from careloop.loyalty.models import Coupon
 from careloop.loyalty.store_codes import REFUSED, USE_UP
 
 COUPONS_URL = "/loyalty/coupons"
-CAUSE_LENGTH = 120
+CAUSE_LENGTH = 200
 
 
 def store_items(session: Session, shop: Any, now: datetime) -> list[AttentionItem]:
@@ -30,12 +31,10 @@ def store_items(session: Session, shop: Any, now: datetime) -> list[AttentionIte
     ).all()
     items = []
     for status, error, n in rows:
-        # Braces in the store's answer must not be read as format fields.
-        cause = str(error or "")[:CAUSE_LENGTH].replace("{", "{{").replace("}", "}}")
         creating = status == REFUSED
         items.append(
             AttentionItem(
-                key=f"loyalty.store_codes:{status}:{cause}",
+                key=f"loyalty.store_codes:{status}:{_cause(error, 'en')}",
                 count=int(n),
                 text={
                     "en": (
@@ -43,13 +42,13 @@ def store_items(session: Session, shop: Any, now: datetime) -> list[AttentionIte
                         if creating
                         else "{n} used coupon codes still open in the store: "
                     )
-                    + cause,
+                    + _cause(error, "en"),
                     "vi": (
                         "{n} mã giảm giá chưa tạo được trên cửa hàng (tin nhắn đang chờ): "
                         if creating
                         else "{n} mã đã dùng vẫn còn hiệu lực trên cửa hàng: "
                     )
-                    + cause,
+                    + _cause(error, "vi"),
                 },
                 fix_url=COUPONS_URL,
                 fix_text={"en": "See why and retry", "vi": "Xem lý do và thử lại"},
@@ -59,4 +58,8 @@ def store_items(session: Session, shop: Any, now: datetime) -> list[AttentionIte
     return items
 
 
-register_attention("loyalty.store_codes", store_items)
+def _cause(error: str | None, locale: str) -> str:
+    """The store's refusal in the reader's words, shortened; braces in the store's own answer
+    must not be read as format fields."""
+    text = reason_text(error, locale)[:CAUSE_LENGTH]
+    return text.replace("{", "{{").replace("}", "}}")

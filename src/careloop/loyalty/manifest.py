@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from careloop.core.manifest import Command, Manifest
+from careloop.core.manifest import Command, Manifest, NavEntry
 
 MANIFEST = Manifest(
     name="loyalty",
@@ -14,10 +14,13 @@ MANIFEST = Manifest(
         "careloop.loyalty.store_action_ui",
     ),
     public_pages=("careloop.loyalty.page:page_router",),
-    nav=("loyalty",),
+    nav=(NavEntry("loyalty", "Loyalty", "Khách hàng thân thiết", "/loyalty", "viewer", 40),),
     tasks=("careloop.loyalty.tasks",),
-    timeline_texts=("careloop.loyalty.reasons",),
-    attention=("careloop.loyalty.attention", "careloop.loyalty.store_action_sync"),
+    timeline_texts=("careloop.loyalty.timeline_text:TIMELINE_TEXTS",),
+    attention=(
+        ("loyalty.store_codes", "careloop.loyalty.attention:store_items"),
+        ("loyalty.store_actions", "careloop.loyalty.store_action_sync:attention_items"),
+    ),
     personal_data="careloop.loyalty.personal_data:DECLARATIONS",
     demo_seeder="careloop.loyalty.demo:seed_demo",
     commands=(
@@ -27,7 +30,7 @@ MANIFEST = Manifest(
             "careloop.loyalty.cli:loyalty_app",
         ),
     ),
-    send_gates=("careloop.loyalty.store_codes",),
+    send_gates=(("loyalty.store_codes", "careloop.loyalty.store_codes:send_gate"),),
     catalogue_domain="loyalty",
     provides=(("careloop.core.ports:Rewards", "careloop.loyalty.rewards_port:LoyaltyRewards"),),
 )

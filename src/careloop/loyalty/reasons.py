@@ -16,7 +16,7 @@ from typing import Any, Final
 from careloop.core import events
 from careloop.core.catalogue import t
 from careloop.core.money import format_money
-from careloop.core.timeline_text import register_timeline_text
+from careloop.core.timeline_text import Renderer, renderers_for
 from careloop.loyalty.config import DEFAULT_REWARDS, Reward
 from careloop.loyalty.ledger import KINDS
 
@@ -125,16 +125,19 @@ def _points_line(payload: Mapping[str, Any], summary: str, locale: str) -> str |
     return f"{points:+d} · {reason_text(str(payload.get('reason', '')), locale)}"
 
 
-register_timeline_text(
-    (
-        events.POINTS_EARNED,
-        events.POINTS_REDEEMED,
-        events.POINTS_EXPIRED,
-        events.POINTS_REVERSED,
-        events.POINTS_ADJUSTED,
+# Part of loyalty's timeline lines (careloop.loyalty.timeline_text.TIMELINE_TEXTS).
+REASON_TEXTS: dict[str, Renderer] = {
+    **renderers_for(
+        (
+            events.POINTS_EARNED,
+            events.POINTS_REDEEMED,
+            events.POINTS_EXPIRED,
+            events.POINTS_REVERSED,
+            events.POINTS_ADJUSTED,
+        ),
+        _points_line,
     ),
-    _points_line,
-)
-register_timeline_text(events.COUPON_ISSUED, _coupon_issued_line)
-register_timeline_text(events.COUPON_REDEEMED, _coupon_redeemed_line)
-register_timeline_text(events.LOYALTY_REFERRAL_REWARDED, _referral_rewarded_line)
+    events.COUPON_ISSUED: _coupon_issued_line,
+    events.COUPON_REDEEMED: _coupon_redeemed_line,
+    events.LOYALTY_REFERRAL_REWARDED: _referral_rewarded_line,
+}

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from careloop.connectors import discounts
 from careloop.connectors.discounts import Credentials, Request, StoreRefused
 from careloop.connectors.models import Connector
-from careloop.core.attention import URGENT, AttentionItem, register_attention
+from careloop.core.attention import URGENT, AttentionItem
 from careloop.core.clock import Clock
 from careloop.customers.models import Customer, CustomerIdentity, TimelineEvent
 from careloop.loyalty.config import FREE_EXPRESS_SHIPPING, FREE_SHIPPING
@@ -335,6 +335,3 @@ def attention_items(session: Session, shop: Any, now: datetime) -> list[Attentio
             )
         )
     return items
-
-
-register_attention("loyalty.store_actions", attention_items)

@@ -27,7 +27,6 @@ from typing import Any, Final
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from careloop.channels.gates import register_send_gate
 from careloop.connectors import discounts
 from careloop.connectors.discounts import Credentials, StoreCode, StoreRefused
 from careloop.connectors.models import Connector
@@ -323,10 +322,7 @@ def holds(
     return held
 
 
-def _gate(
+def send_gate(
     session: Session, messages: Sequence[Any], now: datetime
 ) -> dict[int, tuple[datetime, str]]:
     return holds(session, messages, now)
-
-
-register_send_gate("loyalty.store_codes", _gate)

@@ -10,7 +10,8 @@ from typing import Any
 
 from careloop.core import events
 from careloop.core.catalogue import has_message, t
-from careloop.core.timeline_text import register_timeline_text
+from careloop.core.timeline_text import Renderer
+from careloop.loyalty.reasons import REASON_TEXTS
 
 
 def tier_label(tier: str | None, locale: str) -> str:
@@ -33,5 +34,9 @@ def _tier_changed(payload: Mapping[str, Any], summary: str, locale: str) -> str 
     return t("timeline.loyalty.tier_changed", locale, before=before, after=after)
 
 
-register_timeline_text(events.POINTS_EXPIRING, _points_expiring)
-register_timeline_text(events.TIER_CHANGED, _tier_changed)
+# Declared in loyalty's manifest; bootstrap builds the one table from every capability's.
+TIMELINE_TEXTS: dict[str, Renderer] = {
+    **REASON_TEXTS,
+    events.POINTS_EXPIRING: _points_expiring,
+    events.TIER_CHANGED: _tier_changed,
+}

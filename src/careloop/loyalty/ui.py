@@ -17,7 +17,6 @@ from careloop.core.catalogue import t
 from careloop.core.errors import Conflict, NotFound, ValidationFailed
 from careloop.customers.models import Customer
 from careloop.customers.service import get_customer_by_id
-from careloop.loyalty import timeline_text as _loyalty_lines  # noqa: F401  (registers them)
 from careloop.loyalty.admin import ledger_of, members, program_settings, tier_counts
 from careloop.loyalty.config import ENTITLEMENT_KEYS, GRANT_ON, MAX_TIERS
 from careloop.loyalty.coupon_reasons import coupon_reason
@@ -46,11 +45,9 @@ from careloop.loyalty.tier_names import shop_tier_labels, tier_label, tier_label
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.paging import Page
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, OwnerStaff, StaffContext
-from careloop.web.ui.nav import register_nav
 from careloop.web.ui.templating import render
 
 router = APIRouter()
-register_nav("loyalty", "Loyalty", "Khách hàng thân thiết", "/loyalty", min_role="viewer", order=40)
 
 PAGE_SIZE = 50
 REASON_MAX = 300

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from careloop.metrics.extras import message_funnel
-from careloop.metrics.snapshots import register_figures
+from careloop.metrics.snapshots import Compute
 from careloop.shops.models import Shop
 
 OVERVIEW = "overview"
@@ -37,14 +37,12 @@ def standard_keys(shop: Shop, now: datetime) -> list[str]:
     return [OVERVIEW, JOURNEYS_FUNNEL, review_key(last_month), FEEDBACK_THEMES]
 
 
-@register_figures(OVERVIEW)
 def overview(session: Session, shop: Shop, now: datetime, _param: str) -> dict[str, Any]:
     from careloop.web.ui.dashboard import overview_figures  # the page's own assembly
 
     return overview_figures(session, shop, now)
 
 
-@register_figures(JOURNEYS_FUNNEL)
 def journeys_funnel(session: Session, shop: Shop, now: datetime, _param: str) -> dict[str, Any]:
     """journey key -> step key -> {stage: count} over the last FUNNEL_DAYS."""
     rows = message_funnel(
@@ -56,14 +54,12 @@ def journeys_funnel(session: Session, shop: Shop, now: datetime, _param: str) ->
     return {"journeys": out}
 
 
-@register_figures("review")
 def review(session: Session, shop: Shop, _now: datetime, month: str) -> dict[str, Any]:
     from careloop.metrics.report import review_data
 
     return {"review": review_data(session=session, shop=shop, month=month)}
 
 
-@register_figures(FEEDBACK_THEMES)
 def feedback_themes(session: Session, shop: Shop, now: datetime, _param: str) -> dict[str, Any]:
     """The feedback themes of the last THEMES_DAYS, most frequent first, with a monthly
     trend and a few of the texts that matched (the page shows three)."""
@@ -87,3 +83,12 @@ def feedback_themes(session: Session, shop: Shop, now: datetime, _param: str) ->
             for theme in themes
         ]
     }
+
+
+# Declared in metrics' manifest; bootstrap builds the one table of figure kinds from it.
+FIGURES: dict[str, Compute] = {
+    OVERVIEW: overview,
+    JOURNEYS_FUNNEL: journeys_funnel,
+    "review": review,
+    FEEDBACK_THEMES: feedback_themes,
+}

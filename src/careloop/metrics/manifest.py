@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from careloop.core.manifest import Command, Manifest
+from careloop.core.manifest import Command, Manifest, NavEntry
 
 _CLI = "careloop.metrics.cli:register"
 
@@ -11,7 +11,7 @@ MANIFEST = Manifest(
     models=("careloop.metrics.models",),
     api_routers=("careloop.metrics.api:router", "careloop.metrics.targets_api:router"),
     staff_pages=("careloop.metrics.ui",),
-    nav=("reports",),
+    nav=(NavEntry("reports", "Reports", "Báo cáo", "/reports", "viewer", 70),),
     tasks=("careloop.metrics.tasks",),
     personal_data="careloop.metrics.personal_data:DECLARATIONS",
     commands=(
@@ -29,5 +29,5 @@ MANIFEST = Manifest(
         Command("metrics", "Figure snapshots behind the staff pages.", _CLI),
     ),
     catalogue_domain="metrics",
-    figures=("careloop.metrics.figures",),
+    figures=("careloop.metrics.figures:FIGURES",),
 )

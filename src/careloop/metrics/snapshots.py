@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,22 +43,18 @@ READ_MARK_EVERY = timedelta(minutes=5)  # how often a view records that figures 
 
 # (session, shop, now, parameter after "kind:") -> JSON-able figures
 Compute = Callable[[Session, Shop, datetime, str], dict[str, Any]]
-_KINDS: dict[str, Compute] = {}
+# kind -> compute, for snapshot keys `kind` and `kind:param`: set by careloop.bootstrap from
+# the manifests' `figures` tables (metrics/figures.py FIGURES).
+_KINDS: Mapping[str, Compute] = {}
 
 
-def register_figures(kind: str) -> Callable[[Compute], Compute]:
-    """Decorator: `compute` makes the figures of snapshot keys `kind` and `kind:param`."""
-
-    def decorate(compute: Compute) -> Compute:
-        _KINDS[kind] = compute
-        return compute
-
-    return decorate
+def use_figures(kinds: Mapping[str, Compute]) -> None:
+    """The figure kinds from now on (bootstrap calls this)."""
+    global _KINDS
+    _KINDS = dict(kinds)
 
 
 def compute_for(key: str) -> Compute:
-    from careloop.metrics import figures  # noqa: F401  (registers the kinds)
-
     kind = key.split(":", 1)[0]
     if kind not in _KINDS:
         raise KeyError(f"no figures named {kind!r}")

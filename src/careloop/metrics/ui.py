@@ -21,11 +21,9 @@ from careloop.web.deps import Ctx, SessionDep
 from careloop.web.i18n import t
 from careloop.web.ui.deps import CurrentStaff, OwnerStaff
 from careloop.web.ui.format import format_month_label
-from careloop.web.ui.nav import register_nav
 from careloop.web.ui.templating import render
 
 router = APIRouter()
-register_nav("reports", "Reports", "Báo cáo", "/reports", min_role="viewer", order=70)
 
 
 MONTHS_OFFERED = 12

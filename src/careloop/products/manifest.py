@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from careloop.core.manifest import Manifest
+from careloop.core.manifest import Manifest, NavEntry
 
 MANIFEST = Manifest(
     name="products",
     api_routers=("careloop.products.api:router",),
     staff_pages=("careloop.products.ui",),
-    nav=("products",),
+    nav=(NavEntry("products", "Products", "Sản phẩm", "/products", "viewer", 12),),
     catalogue_domain="products",
 )

@@ -25,11 +25,9 @@ from careloop.products.tags import split_skus
 from careloop.products.ui_text import field_error, texts
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, StaffContext
-from careloop.web.ui.nav import register_nav
 from careloop.web.ui.templating import render
 
 router = APIRouter()
-register_nav("products", "Products", "Sản phẩm", "/products", "viewer", 12)
 
 PAGE_SIZE = 50
 NUMBERS = ("usage_days", "warranty_months", "maintenance_interval_days")

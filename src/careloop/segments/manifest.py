@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from careloop.core.manifest import Command, Manifest
+from careloop.core.manifest import Command, Manifest, NavEntry
 
 _CLI = "careloop.segments.cli:register"
 
@@ -10,7 +10,7 @@ MANIFEST = Manifest(
     name="segments",
     models=("careloop.segments.models",),
     staff_pages=("careloop.segments.ui",),
-    nav=("segments",),
+    nav=(NavEntry("segments", "Segments", "Phân khúc", "/segments", "viewer", 15),),
     tasks=("careloop.segments.tasks",),
     personal_data="careloop.segments.personal_data:DECLARATIONS",
     commands=(

@@ -21,11 +21,9 @@ from careloop.web.deps import SessionDep
 from careloop.web.i18n import t
 from careloop.web.ui.deps import CurrentStaff
 from careloop.web.ui.format import format_money_local, format_number, format_percent
-from careloop.web.ui.nav import register_nav
 from careloop.web.ui.templating import render
 
 router = APIRouter()
-register_nav("segments", "Segments", "Phân khúc", "/segments", min_role="viewer", order=15)
 
 
 SCORES = (1, 2, 3, 4, 5)

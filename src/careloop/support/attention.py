@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from careloop.core.attention import URGENT, AttentionItem, register_attention
+from careloop.core.attention import URGENT, AttentionItem
 from careloop.support.clocks import sla_state
 from careloop.support.models import Ticket
 from careloop.support.sla import RUNNING_STATUSES, ClockState
@@ -48,6 +48,3 @@ def sla_items(session: Session, shop: Any, now: datetime) -> list[AttentionItem]
         )
         for assignee, n in per_assignee.items()
     ]
-
-
-register_attention("support", sla_items)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from careloop.core.manifest import Command, Manifest
+from careloop.core.manifest import Command, Manifest, NavEntry
 
 MANIFEST = Manifest(
     name="support",
     models=("careloop.support.models",),
     api_routers=("careloop.support.api:router",),
     staff_pages=("careloop.support.ui",),
-    nav=("tickets", "tasks"),
+    nav=(
+        NavEntry("tickets", "Tickets", "Phiếu hỗ trợ", "/tickets", "viewer", 40),
+        NavEntry("tasks", "Tasks", "Việc cần làm", "/tasks", "viewer", 42),
+    ),
     settings_tabs=("support",),
     tasks=("careloop.support.tasks",),
     timeline_consumers=("support.feedback",),
-    timeline_texts=("careloop.support.timeline_text",),
-    attention=("careloop.support.attention",),
+    timeline_texts=("careloop.support.timeline_text:TIMELINE_TEXTS",),
+    attention=(("support", "careloop.support.attention:sla_items"),),
     personal_data="careloop.support.personal_data:DECLARATIONS",
     demo_seeder="careloop.support.demo:seed_demo",
     commands=(

@@ -10,6 +10,7 @@ written."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Final
 
 from careloop.core.catalogue import has_message, t
@@ -46,18 +47,27 @@ LINES: Final = (
 )
 
 
-# Lines other capabilities write on tasks (feedback's review reply...), added at import.
-_REGISTERED: list[tuple[re.Pattern[str], str]] = []
+# (the format a task's title or body is written from, its catalogue key, {name: regex})
+TaskLine = tuple[str, str, dict[str, str]]
+
+# Lines other capabilities write on tasks (feedback's review reply, the shipped journeys'),
+# declared in their manifests' `task_lines`: set by careloop.bootstrap (load_registrations).
+_REGISTERED: tuple[tuple[re.Pattern[str], str], ...] = ()
 
 
-def register_task_line(line: str, key: str, params: dict[str, str]) -> None:
-    """Read task titles/bodies written from the format `line` as catalogue `key`; `params`
-    gives each {name}'s regular expression."""
+def use_task_lines(lines: Sequence[TaskLine]) -> None:
+    """Read task titles/bodies written from each format `line` as its catalogue `key`;
+    `params` gives each {name}'s regular expression (bootstrap calls this)."""
+    global _REGISTERED
+    _REGISTERED = tuple((_format_pattern(line, params), key) for line, key, params in lines)
+
+
+def _format_pattern(line: str, params: dict[str, str]) -> re.Pattern[str]:
     parts = re.split(r"\{(\w+)\}", line)
     regex = "".join(
         f"(?P<{part}>{params[part]})" if i % 2 else re.escape(part) for i, part in enumerate(parts)
     )
-    _REGISTERED.append((re.compile(regex, re.DOTALL), key))
+    return re.compile(regex, re.DOTALL)
 
 
 def task_text(line: str, locale: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from careloop.core import events
 from careloop.core.catalogue import has_message, t
-from careloop.core.timeline_text import register_timeline_text
+from careloop.core.timeline_text import Renderer
 
 
 def _ticket_line(key: str) -> Any:
@@ -27,8 +27,11 @@ def _sla_breached(payload: Mapping[str, Any], summary: str, locale: str) -> str 
     return t("timeline.ticket.sla_breached", locale, id=int(payload["ticket_id"]), target=target)
 
 
-register_timeline_text(events.TICKET_OPENED, _ticket_line("timeline.ticket.opened"))
-register_timeline_text(events.TICKET_ANSWERED, _ticket_line("timeline.ticket.answered"))
-register_timeline_text(events.TICKET_RESOLVED, _ticket_line("timeline.ticket.resolved"))
-register_timeline_text(events.TICKET_REOPENED, _ticket_line("timeline.ticket.reopened"))
-register_timeline_text(events.TICKET_SLA_BREACHED, _sla_breached)
+# Declared in support's manifest; bootstrap builds the one table from every capability's.
+TIMELINE_TEXTS: dict[str, Renderer] = {
+    events.TICKET_OPENED: _ticket_line("timeline.ticket.opened"),
+    events.TICKET_ANSWERED: _ticket_line("timeline.ticket.answered"),
+    events.TICKET_RESOLVED: _ticket_line("timeline.ticket.resolved"),
+    events.TICKET_REOPENED: _ticket_line("timeline.ticket.reopened"),
+    events.TICKET_SLA_BREACHED: _sla_breached,
+}

@@ -14,7 +14,6 @@ from careloop.core.catalogue import catalogue_texts
 from careloop.core.errors import CareloopError, ValidationFailed
 from careloop.core.ports import Rewards, port
 from careloop.support import service
-from careloop.support import timeline_text as _ticket_lines  # noqa: F401  (registers them)
 from careloop.support.customer360 import customer_360
 from careloop.support.playbook_text import compensation_label, playbook_text
 from careloop.support.playbooks import COMPENSATIONS
@@ -23,12 +22,9 @@ from careloop.support.views import inbox, next_deadline, task_public, ticket_pub
 from careloop.support.worklist import get_task, staff_of
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, StaffContext
-from careloop.web.ui.nav import register_nav
 from careloop.web.ui.templating import render
 
 router = APIRouter()
-register_nav("tickets", "Tickets", "Phiếu hỗ trợ", "/tickets", "viewer", 40)
-register_nav("tasks", "Tasks", "Việc cần làm", "/tasks", "viewer", 42)
 
 INBOX_FILTERS = ("active", "new", "open", "pending_customer", "resolved", "closed", "all")
 

@@ -3,13 +3,16 @@ capabilities' manifests by careloop.bootstrap."""
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
+from typing import Any, NoReturn
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import BaseRoute
 
 from careloop import __version__, bootstrap
 from careloop.context import AppContext, build_context
@@ -37,15 +40,10 @@ def create_app(ctx: AppContext | None = None) -> FastAPI:
         description="After-sales automation: customers, orders, journeys, loyalty, support.",
     )
     app.state.ctx = ctx
+    app.dependency_overrides = _NoOverrides()
     bootstrap.assemble()
-    app.include_router(api_router)
-    app.include_router(staff_router())
-    # Pages outside the staff UI: ops endpoints, tracking and unsubscribe links, provider
-    # callbacks, the customer's survey and loyalty pages.
-    for router in bootstrap.public_routers():
-        app.include_router(router)
+    app.router.routes.extend(capability_routes())
     bootstrap.check_routes(app.routes)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     install_ui_error_handlers(app)
     app.add_middleware(
@@ -61,6 +59,50 @@ def create_app(ctx: AppContext | None = None) -> FastAPI:
     app.add_middleware(CountAndAllow, counts=ctx.request_counts)
 
     return app
+
+
+@cache
+def capability_routes() -> tuple[BaseRoute, ...]:
+    """Every capability's routes (API, staff pages, public pages, static files), included
+    once per process and shared by every app `create_app` builds.
+
+    FastAPI resolves an included route's dependencies (signatures, pydantic fields) the
+    first time a request is matched against it, and keeps the result on the inclusion. An
+    inclusion per app would redo that work for every app: in the test suite, which builds
+    an app per test, it was half of all CPU time. The routes hold no per-app state: an
+    endpoint finds the AppContext through `request.app.state.ctx`, and the middleware,
+    error handlers, lifespan and OpenAPI schema stay each app's own. The one thing an app
+    cannot have is its own `dependency_overrides` (the shared inclusions ask the holder
+    app below, which has none); `_NoOverrides` refuses them loudly. No capability router
+    has startup or shutdown handlers (tests/bootstrap/test_app_assembly.py), so including
+    them in the holder loses no lifespan work.
+    """
+    holder = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    holder.include_router(api_router)
+    holder.include_router(staff_router())
+    # Pages outside the staff UI: ops endpoints, tracking and unsubscribe links, provider
+    # callbacks, the customer's survey and loyalty pages.
+    for router in bootstrap.public_routers():
+        holder.include_router(router)
+    holder.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return tuple(holder.router.routes)
+
+
+class _NoOverrides(dict[Any, Any]):
+    """An app's dependency_overrides: always empty (see `capability_routes`)."""
+
+    def __setitem__(self, key: Any, value: Any) -> NoReturn:
+        raise TypeError(
+            "Careloop apps share their routes (careloop.web.app.capability_routes), so "
+            "dependency_overrides cannot apply per app; bind a port double instead "
+            "(careloop.core.ports)"
+        )
+
+    def update(self, *args: Any, **kwargs: Any) -> NoReturn:
+        self.__setitem__(None, None)
+
+    def setdefault(self, key: Any, default: Any = None) -> NoReturn:
+        self.__setitem__(key, default)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

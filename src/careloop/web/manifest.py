@@ -3,7 +3,7 @@ onboarding, settings; and the ops endpoints (health, metrics) outside /api/v1.""
 
 from __future__ import annotations
 
-from careloop.core.manifest import Manifest
+from careloop.core.manifest import Manifest, NavEntry
 
 MANIFEST = Manifest(
     name="staff",
@@ -20,7 +20,14 @@ MANIFEST = Manifest(
         "careloop.web.ui.shop_links",
         "careloop.web.ui.shop_messages",
     ),
-    nav=("home", "customers", "account", "settings", "get_started", "import"),
+    nav=(
+        NavEntry("home", "Overview", "Tổng quan", "/", "viewer", 0),
+        NavEntry("customers", "Customers", "Khách hàng", "/customers", "viewer", 10),
+        NavEntry("account", "My account", "Tài khoản của tôi", "/account", "viewer", 95),
+        NavEntry("settings", "Settings", "Cài đặt", "/settings", "viewer", 90),
+        NavEntry("get_started", "Get started", "Bắt đầu", "/get-started", "owner", 95),
+        NavEntry("import", "Import", "Nhập dữ liệu", "/import", "agent", 85),
+    ),
     settings_tabs=("shop", "staff", "keys"),
     catalogue_domain="web",
 )

@@ -40,12 +40,10 @@ from careloop.web.deps import Ctx, SessionDep
 from careloop.web.i18n import t
 from careloop.web.security import FailureLimiter, RateLimit, client_address
 from careloop.web.ui.deps import SESSION_SHOP, SESSION_TOKEN, CurrentStaff
-from careloop.web.ui.nav import register_nav
 from careloop.web.ui.templating import render
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-register_nav("account", "My account", "Tài khoản của tôi", "/account", min_role="viewer", order=95)
 
 # Reset mails per address and per client: enough for a person, useless for mail-bombing.
 RESET_MAILS = RateLimit(max_failures=3, window=timedelta(hours=1))

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from careloop.core import events
 from careloop.core.errors import NotFound
-from careloop.customers import timeline_text as _consent_lines  # noqa: F401  (registers them)
 from careloop.customers.models import CONSENT_STATES, Customer
 from careloop.customers.service import MARKETING_CHANNELS, consents_of, get_customer_by_id
 from careloop.customers.timeline import record_event, timeline_for
@@ -24,12 +23,10 @@ from careloop.web.deps import Ctx, SessionDep
 from careloop.web.paging import MAX_PAGE, page_out_of_range
 from careloop.web.ui.customer_filters import CustomerFilters, filter_customers, tiers_in_use
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, StaffContext
-from careloop.web.ui.nav import register_nav
 from careloop.web.ui.queries import customer_rows, order_totals, orders_with_lines
 from careloop.web.ui.templating import is_htmx, render
 
 router = APIRouter()
-register_nav("customers", "Customers", "Khách hàng", "/customers", min_role="viewer", order=10)
 
 
 @dataclass(frozen=True)
@@ -49,19 +46,15 @@ class PanelView:
     data: Mapping[str, Any]
 
 
-_PANELS: dict[str, CustomerPanel] = {}
+# Set by careloop.bootstrap from the manifests' `customer_panels` (in order) when it builds
+# the staff pages; no page adds itself on import.
+_PANELS: tuple[CustomerPanel, ...] = ()
 
 
-def register_customer_panel(
-    key: str,
-    template: str,
-    load: Callable[[Session, StaffContext, Customer], Mapping[str, Any]],
-    order: int = 100,
-) -> None:
-    """Show `template` on every customer page, with `panel.data` = load(session, staff, customer).
-
-    E.g. loyalty: register_customer_panel("loyalty", "loyalty/_customer_panel.html", load_fn)."""
-    _PANELS[key] = CustomerPanel(key, template, load, order)
+def use_panels(panels: tuple[CustomerPanel, ...]) -> None:
+    """The panels every customer page shows from now on, shown in (order, key) order."""
+    global _PANELS
+    _PANELS = tuple(sorted(panels, key=lambda p: (p.order, p.key)))
 
 
 PAGE_SIZE = 25
@@ -205,10 +198,7 @@ def _detail_context(session: Session, staff: StaffContext, customer: Customer) -
         "orders": orders_with_lines(session, staff.shop, customer.id),
         "orders_count": orders_count,
         "spent_minor": spent_minor,
-        "panels": [
-            PanelView(p.key, p.template, p.load(session, staff, customer))
-            for p in sorted(_PANELS.values(), key=lambda p: (p.order, p.key))
-        ],
+        "panels": [PanelView(p.key, p.template, p.load(session, staff, customer)) for p in _PANELS],
         **_timeline_context(session, staff, customer, before=None),
     }
 

@@ -15,13 +15,11 @@ from careloop.web.ui.attention import attention_lines
 from careloop.web.ui.dashboard import FUNNEL_STAGES, overview_view
 from careloop.web.ui.deps import CurrentStaff, StaffContext
 from careloop.web.ui.format import format_money_local, format_number
-from careloop.web.ui.nav import register_nav
 from careloop.web.ui.onboarding import checklist
 from careloop.web.ui.queries import recent_events
 from careloop.web.ui.templating import render
 
 router = APIRouter()
-register_nav("home", "Overview", "Tổng quan", "/", min_role="viewer", order=0)
 
 
 def _checklist(session: SessionDep, staff: StaffContext) -> dict[str, object]:

@@ -20,11 +20,9 @@ from careloop.imports.summary import ImportSummary
 from careloop.web.deps import Ctx
 from careloop.web.i18n import t
 from careloop.web.ui.deps import CurrentStaff, StaffContext, current_staff
-from careloop.web.ui.nav import register_nav
 from careloop.web.ui.templating import render
 
 router = APIRouter()
-register_nav("import", "Import", "Nhập dữ liệu", "/import", min_role="agent", order=85)
 
 KINDS = ("customers", "orders", "products", "responses", "reviews")
 MODES = ("all", "good_rows")

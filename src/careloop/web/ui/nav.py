@@ -1,8 +1,7 @@
-"""The left navigation, built from a registry: each page adds itself with one line,
-
-    register_nav("segments", "Segments", "Phân khúc", "/segments", min_role="viewer", order=30)
-
-and appears for every staff member whose role is at least `min_role`."""
+"""The left navigation: each capability declares its entries in its manifest
+(`careloop.core.manifest.NavEntry`), `careloop.bootstrap` builds the list from every manifest
+when it builds the staff pages and hands it to `use_nav`; an entry appears for every staff
+member whose role is at least `min_role`. No page adds itself on import."""
 
 from __future__ import annotations
 
@@ -37,10 +36,11 @@ class NavItem:
         return current_path == self.path or current_path.startswith(self.path.rstrip("/") + "/")
 
 
-_REGISTRY: dict[str, NavItem] = {}
+# Set by careloop.bootstrap from the manifests (empty until the staff pages are built).
+_ITEMS: tuple[NavItem, ...] = ()
 
 
-def register_nav(
+def nav_item(
     key: str,
     label_en: str,
     label_vi: str,
@@ -49,14 +49,20 @@ def register_nav(
     order: int = 100,
     shown_if: Callable[[Any], bool] | None = None,
 ) -> NavItem:
-    """Add (or replace, by key) a navigation entry. Lower `order` comes first."""
+    """A checked navigation entry (a role Careloop knows, a path under the site)."""
     if min_role not in ROLE_RANK:
-        raise ValueError(f"min_role must be one of {', '.join(ROLE_RANK)} (got {min_role!r})")
+        raise ValueError(
+            f"nav entry {key!r}: min_role must be one of {', '.join(ROLE_RANK)} (got {min_role!r})"
+        )
     if not path.startswith("/"):
-        raise ValueError(f"nav path must start with '/' (got {path!r})")
-    item = NavItem(key, label_en, label_vi, path, min_role, order, shown_if)
-    _REGISTRY[key] = item
-    return item
+        raise ValueError(f"nav entry {key!r}: path must start with '/' (got {path!r})")
+    return NavItem(key, label_en, label_vi, path, min_role, order, shown_if)
+
+
+def use_nav(items: tuple[NavItem, ...]) -> None:
+    """The navigation from now on (bootstrap calls this with every manifest's entries)."""
+    global _ITEMS
+    _ITEMS = tuple(items)
 
 
 def role_at_least(role: str, min_role: str) -> bool:
@@ -65,5 +71,5 @@ def role_at_least(role: str, min_role: str) -> bool:
 
 def nav_items(role: str) -> list[NavItem]:
     """The entries `role` may see, in order."""
-    items = [i for i in _REGISTRY.values() if role_at_least(role, i.min_role)]
+    items = [i for i in _ITEMS if role_at_least(role, i.min_role)]
     return sorted(items, key=lambda i: (i.order, i.key))

@@ -23,11 +23,9 @@ from careloop.shops.links import review_destination, store_url
 from careloop.shops.models import ApiKey, Membership, Shop
 from careloop.web.deps import SessionDep
 from careloop.web.ui.deps import CurrentStaff
-from careloop.web.ui.nav import register_nav
 from careloop.web.ui.templating import render
 
 router = APIRouter()
-register_nav("get_started", "Get started", "Bắt đầu", "/get-started", "owner", 95)
 
 STEPS = ("store", "channel", "orders", "links", "journeys", "staff")
 LINKS = {

@@ -50,12 +50,10 @@ from careloop.web.deps import Ctx, SessionDep
 from careloop.web.i18n import LOCALES, t
 from careloop.web.ui.account import mail_invitation
 from careloop.web.ui.deps import CurrentStaff, OwnerStaff, StaffContext
-from careloop.web.ui.nav import register_nav
 from careloop.web.ui.settings_text import TABS
 from careloop.web.ui.templating import render
 
 router = APIRouter()
-register_nav("settings", "Settings", "Cài đặt", "/settings", min_role="viewer", order=90)
 
 TEST_CHANNELS = ("email", "sms", "zalo", "webhook")
 Errors = dict[str, str]
