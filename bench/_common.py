@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import resource
 import socket
 import sys
@@ -52,9 +53,32 @@ def rate(count: int, seconds: float) -> str:
     return f"{count / seconds:>12,.0f}/s" if seconds > 0 else "n/a"
 
 
-def drain_inbox(url: str) -> tuple[int, float]:
-    """Apply the whole ingest inbox with the worker's own pass (careloop.orders.inbox);
+def process_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a running process has used so far (Linux /proc): on a
+    machine shared with other work, CPU per request says what wall time cannot."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def drain_inbox(url: str, workers: int = 1) -> tuple[int, float]:
+    """Apply the whole ingest inbox with the worker's own pass (careloop.orders.inbox), in
+    `workers` processes at once (PostgreSQL: they share the backlog with SKIP LOCKED);
     returns the rows handled and the seconds it took."""
+    started = time.perf_counter()
+    if workers <= 1:
+        done = _drain(url)
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            done = sum(pool.map(_drain, [url] * workers))
+        done += _drain(url)  # rows a worker left because another held their order's head
+    return done, time.perf_counter() - started
+
+
+def _drain(url: str) -> int:
     import careloop.connectors.ingest  # noqa: F401  (the platforms' appliers)
     from careloop.core.clock import SystemClock
     from careloop.db.engine import make_engine, make_session_factory
@@ -63,9 +87,7 @@ def drain_inbox(url: str) -> tuple[int, float]:
     engine = make_engine(url)
     sessions = make_session_factory(engine)
     done = 0
-    started = time.perf_counter()
     while did := apply_pass(sessions, SystemClock()):
         done += did
-    seconds = time.perf_counter() - started
     engine.dispose()
-    return done, seconds
+    return done

@@ -6,6 +6,7 @@ parked after MAX_ATTEMPTS without holding up its batch."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from careloop.context import AppContext
-from careloop.core.clock import Clock
+from careloop.core.clock import Clock, VirtualClock
 from careloop.customers.erasure import erase_customer
 from careloop.customers.models import TimelineEvent
 from careloop.orders import inbox
@@ -205,3 +206,134 @@ ORDER_JSON = (
     '{"order_id": "A-1", "customer_id": "C-1", "placed_at": "2026-10-01T09:00:00+07:00",'
     ' "total": "1000", "currency": "VND"}'
 )
+
+
+def test_a_status_change_sent_async_waits_behind_its_order_and_applies_after_it(
+    api: TestClient, ctx: AppContext
+) -> None:
+    """A shop's system may push an order and its "paid" without waiting for either: the
+    status change is stored behind its order (RFC 7240 section 4.1, 202 Accepted)."""
+    created = api.post("/api/v1/orders", json=ORDER, headers=ASYNC)
+    paid = {"status": "paid", "at": "2026-10-01T10:00:00+07:00", "event_id": "pay-1"}
+    changed = api.post("/api/v1/orders/A-1001/status", json=paid, headers=ASYNC)
+
+    assert (created.status_code, changed.status_code) == (202, 202)
+    assert changed.headers["Preference-Applied"] == "respond-async"
+    assert [r.topic for r in rows(ctx)] == ["order", "status"]
+
+    assert inbox.apply_pass(ctx.sessions, ctx.clock) == 2
+    order = api.get("/api/v1/orders/A-1001").json()
+    assert (order["status"], order["paid_at"]) == ("paid", "2026-10-01T03:00:00Z")
+
+
+def test_a_status_change_sent_twice_async_is_one_row_and_one_timeline_event(
+    api: TestClient, ctx: AppContext
+) -> None:
+    api.post("/api/v1/orders", json=ORDER)
+    paid = {"status": "paid", "at": "2026-10-01T10:00:00+07:00", "event_id": "pay-1"}
+    first = api.post("/api/v1/orders/A-1001/status", json=paid, headers=ASYNC)
+    again = api.post("/api/v1/orders/A-1001/status", json=paid, headers=ASYNC)
+
+    assert first.json()["inbox_id"] == again.json()["inbox_id"]
+    inbox.apply_pass(ctx.sessions, ctx.clock)
+    with ctx.sessions() as s:
+        paid_events = s.scalar(select(func.count()).where(TimelineEvent.type == "order.paid"))
+    assert paid_events == 1
+
+
+def test_a_status_change_without_prefer_is_applied_behind_its_queued_order_and_answered(
+    api: TestClient, ctx: AppContext
+) -> None:
+    api.post("/api/v1/orders", json=ORDER, headers=ASYNC)
+    paid = {"status": "paid", "at": "2026-10-01T10:00:00+07:00"}
+
+    response = api.post("/api/v1/orders/A-1001/status", json=paid)
+
+    assert response.status_code == 200 and response.json()["status"] == "paid"
+    assert [r.state for r in rows(ctx)] == ["applied", "applied"]
+
+
+def test_a_status_change_for_an_unknown_order_sent_async_fails_naming_the_order(
+    api: TestClient, ctx: AppContext
+) -> None:
+    api.post("/api/v1/orders/NOPE-1/status", json={"status": "paid"}, headers=ASYNC)
+
+    inbox.apply_pass(ctx.sessions, ctx.clock)
+
+    (row,) = rows(ctx)
+    assert row.state == "failed" and "NOPE-1" in (row.error or "")
+
+
+def test_applied_rows_older_than_the_kept_days_are_deleted_and_the_rest_kept(
+    api: TestClient, ctx: AppContext, shop: Shop, clock: VirtualClock
+) -> None:
+    api.post("/api/v1/orders", json=ORDER)  # applied now
+    clock.advance(timedelta(days=10))
+    api.post("/api/v1/orders", json=dict(ORDER, order_id="A-2"))  # applied 10 days later
+    append(ctx, shop, "api", "BAD-1", '{"order_id": "BAD-1"}')
+    inbox.apply_pass(ctx.sessions, ctx.clock)  # failed: waits for staff, never deleted
+    clock.advance(timedelta(days=5))
+
+    with ctx.sessions() as s, s.begin():
+        deleted = inbox.purge_applied(s, ctx.clock, keep_days=14)
+
+    assert deleted == 1
+    assert [(r.external_id, r.state) for r in rows(ctx)] == [
+        ("A-2", "applied"),
+        ("BAD-1", "failed"),
+    ]
+
+
+def test_an_order_sent_again_after_its_row_was_deleted_is_still_stored_once(
+    api: TestClient, ctx: AppContext, clock: VirtualClock
+) -> None:
+    api.post("/api/v1/orders", json=ORDER)
+    clock.advance(timedelta(days=30))
+    with ctx.sessions() as s, s.begin():
+        inbox.purge_applied(s, ctx.clock, keep_days=14)
+
+    again = api.post("/api/v1/orders", json=ORDER)
+
+    assert again.status_code == 200
+    assert count(ctx, Order) == 1 and placed_events(ctx) == 1
+
+
+def test_retry_puts_a_failed_row_back_only_for_its_own_shop(
+    ctx: AppContext, shop: Shop, make_shop: Any
+) -> None:
+    other = make_shop("other", name="Other")
+    row_id = append(ctx, shop, "api", "BAD-1", '{"order_id": "BAD-1"}')
+    inbox.apply_pass(ctx.sessions, ctx.clock)
+
+    with ctx.sessions() as s, s.begin():
+        assert inbox.retry(s, row_id, shop_id=other.id) is False
+    assert rows(ctx)[0].state == "failed"
+    with ctx.sessions() as s, s.begin():
+        assert inbox.retry(s, row_id, shop_id=shop.id) is True
+    assert (rows(ctx)[0].state, rows(ctx)[0].attempts) == ("pending", 0)
+
+
+def test_the_worker_deletes_applied_rows_after_the_kept_days_at_most_once_an_hour(
+    api: TestClient, ctx: AppContext, clock: VirtualClock
+) -> None:
+    from careloop.orders.tasks import inbox_retention_pass
+
+    api.post("/api/v1/orders", json=ORDER)  # applied now
+    clock.advance(timedelta(days=ctx.settings.inbox_keep_days, minutes=-10))
+    assert inbox_retention_pass(ctx) == 0  # not yet old enough
+    clock.advance(timedelta(minutes=20))
+    assert inbox_retention_pass(ctx) == 0  # old enough, but purged less than an hour ago
+    assert len(rows(ctx)) == 1
+    clock.advance(timedelta(hours=1))
+
+    assert inbox_retention_pass(ctx) == 1
+    assert rows(ctx) == []
+
+
+def test_a_keep_days_setting_below_one_is_refused_naming_it() -> None:
+    from pydantic import ValidationError
+
+    from careloop.core.settings import Settings
+
+    with pytest.raises(ValidationError, match="inbox_keep_days"):
+        Settings(inbox_keep_days=0)

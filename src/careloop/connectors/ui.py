@@ -25,6 +25,7 @@ from careloop.connectors.service import (
 )
 from careloop.core.catalogue import catalogue_texts
 from careloop.core.errors import NotFound, ValidationFailed
+from careloop.orders import inbox
 from careloop.web.deps import Ctx, SessionDep
 from careloop.web.ui.deps import AgentStaff, CurrentStaff, OwnerStaff, StaffContext
 from careloop.web.ui.templating import render
@@ -68,6 +69,7 @@ def _page(
             },
             "deliveries": recent_deliveries(session, staff.shop.id),
             "attention": needs_attention(session, staff.shop.id),
+            "inbox_failed": inbox.failed_rows(session, staff.shop.id),
             # A delivery's stored English result, read in the staff member's language.
             "result_text": lambda result: result_text(result, staff.locale),
             "error": error,
@@ -138,6 +140,26 @@ def replay(
         actor=f"staff:{staff.user.email}",
         action="webhook.replayed",
         target=f"delivery:{delivery_id}",
+        origin=request.client.host if request.client else "",
+    )
+    return RedirectResponse("/settings/connectors", status_code=303)
+
+
+@router.post("/settings/connectors/inbox/{row_id}/retry")
+def retry_inbox_row(
+    row_id: int, request: Request, staff: AgentStaff, session: SessionDep, ctx: Ctx
+) -> Response:
+    """Put a received order or webhook that could not be applied back in the ingest inbox
+    (its cause fixed); the worker applies it on its next pass. Only the shop's own rows."""
+    if not inbox.retry(session, row_id, shop_id=staff.shop.id):
+        raise NotFound("failed inbox row", str(row_id))
+    audit(
+        session=session,
+        clock=ctx.clock,
+        shop_id=staff.shop.id,
+        actor=f"staff:{staff.user.email}",
+        action="inbox.retried",
+        target=f"inbox:{row_id}",
         origin=request.client.host if request.client else "",
     )
     return RedirectResponse("/settings/connectors", status_code=303)

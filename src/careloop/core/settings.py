@@ -86,12 +86,22 @@ class Settings(BaseSettings):
     # The language of what the CLI tells a person (errors such as "Không tìm thấy đơn hàng
     # 1001"): "vi" or "en" (core/error_text.py).
     cli_locale: str = "en"
+    # Applied rows of the ingest inbox are deleted after this many days (orders/inbox.py,
+    # docs/decisions/0027-fast-accept-path.md); failed rows stay until staff deal with them.
+    inbox_keep_days: int = 14
 
     @field_validator("journey_lease_seconds", "channel_lease_seconds")
     @classmethod
     def _lease_is_positive(cls, value: int) -> int:
         if value < 1:
             raise ValueError(f"must be a whole number of seconds >= 1, got {value!r}")
+        return value
+
+    @field_validator("inbox_keep_days")
+    @classmethod
+    def _keep_days_is_positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError(f"must be a whole number of days >= 1, got {value!r}")
         return value
 
     @field_validator("base_url")

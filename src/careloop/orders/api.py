@@ -4,29 +4,91 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
+from careloop.context import AppContext
 from careloop.customers.ingest import ingest_events
 from careloop.db.engine import transaction
 from careloop.orders import inbox
 from careloop.orders.schemas import EventsAccepted, EventsIn, OrderIn, OrderPublic, StatusChangeIn
-from careloop.orders.service import change_status, get_order, order_public
+from careloop.orders.service import get_order, order_public
 from careloop.shops.models import Shop
-from careloop.web.deps import ApiShop, Ctx, DatabaseTurn, SessionDep, api_shop
+from careloop.shops.service import shop_id_for_api_key
+from careloop.web.deps import ApiShop, Ctx, DatabaseTurn, SessionDep
 from careloop.web.prefer import RESPOND_ASYNC, prefers_async
 
 router = APIRouter(tags=["orders"])
 
 
-def api_shop_briefly(request: Request, ctx: Ctx, _turn: DatabaseTurn) -> Shop:
-    """The API key's shop, read in a transaction of its own that ends at once: the order
-    route then writes in its own short transactions (on SQLite an open request transaction
-    would hold the only write lock)."""
+def bearer_key(request: Request, _turn: DatabaseTurn) -> str:
+    """The API key of the request (401 if there is none); it is checked against the shop's
+    keys in the same short transaction that stores the delivery (one commit per request)."""
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "missing header 'Authorization: Bearer <api key>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return key.strip()
+
+
+ApiKeyText = Annotated[str, Depends(bearer_key)]
+
+
+def _shop_id_of(session: Session, key: str) -> int:
+    shop_id = shop_id_for_api_key(session, key)
+    if shop_id is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "invalid or revoked API key",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return shop_id
+
+
+def _accept(
+    ctx: AppContext, key: str, *, topic: str, external_id: str, order_id: str, payload: str
+) -> tuple[int, inbox.Appended]:
+    """The API key's shop id and the appended inbox row, in one transaction: the
+    acknowledgement of an API delivery is this one commit
+    (docs/decisions/0027-fast-accept-path.md)."""
     with transaction(ctx.sessions) as session:
-        shop = api_shop(request, session)
-        session.expunge(shop)
-    return shop
+        shop_id = _shop_id_of(session, key)
+        appended = inbox.append(
+            session=session,
+            clock=ctx.clock,
+            shop_id=shop_id,
+            source="api",
+            topic=topic,
+            external_id=external_id,
+            order_key=f"order:{order_id}",
+            payload=payload,
+            check_backlog=False,
+        )
+        if appended.duplicate and appended.state in (inbox.FAILED, inbox.REJECTED):
+            inbox.retry(session, appended.id)  # sent again: try again (its cause may be fixed)
+    return shop_id, appended
+
+
+def _order_answer(ctx: AppContext, shop_id: int, order_id: str) -> OrderPublic:
+    with ctx.sessions() as session:
+        shop = session.get_one(Shop, shop_id)
+        return order_public(session, get_order(session, shop, order_id))
+
+
+def _applied_order(ctx: AppContext, inbox_id: int, order_id: str) -> Response | None:
+    """Apply the caller's own row now (with any earlier rows of its order); None when it was
+    applied, a 202 when an earlier row of the order is still being retried. A refusal is
+    raised as the error the synchronous route raised (404, 409, 422)."""
+    outcome = inbox.apply_own(ctx.sessions, ctx.clock, inbox_id)
+    if outcome.error is not None:
+        raise outcome.error
+    if outcome.state != inbox.APPLIED:
+        return _accepted(inbox_id, order_id, applied_preference=False)
+    return None
 
 
 @router.post(
@@ -35,39 +97,26 @@ def api_shop_briefly(request: Request, ctx: Ctx, _turn: DatabaseTurn) -> Shop:
     responses={202: {"description": "Accepted into the ingest inbox (Prefer: respond-async)"}},
 )
 def post_order(
-    data: OrderIn,
-    request: Request,
-    shop: Annotated[Shop, Depends(api_shop_briefly)],
-    ctx: Ctx,
+    data: OrderIn, request: Request, key: ApiKeyText, ctx: Ctx
 ) -> OrderPublic | Response:
     """Upsert by `order_id`: the same order sent twice is stored once and answered the same.
 
     The order is first stored in the ingest inbox (careloop.orders.inbox). With
     `Prefer: respond-async` (RFC 7240 section 4.1) the answer is 202 with the inbox id and the
-    worker applies it; otherwise the order is applied now and returned."""
-    payload = data.model_dump_json()
-    with transaction(ctx.sessions) as session:
-        appended = inbox.append(
-            session=session,
-            clock=ctx.clock,
-            shop_id=shop.id,
-            source="api",
-            topic="order",
-            external_id=data.order_id,
-            order_key=f"order:{data.order_id}",
-            payload=payload,
-        )
-        if appended.duplicate and appended.state in (inbox.FAILED, inbox.REJECTED):
-            inbox.retry(session, appended.id)  # sent again: try again (its cause may be fixed)
+    worker applies it; otherwise (or with `Prefer: wait`) the order is applied now and
+    returned."""
+    shop_id, appended = _accept(
+        ctx,
+        key,
+        topic=inbox.ORDER_TOPIC,
+        external_id=data.order_id,
+        order_id=data.order_id,
+        payload=data.model_dump_json(),
+    )
     if prefers_async(request.headers.get("prefer")):
         return _accepted(appended.id, data.order_id, applied_preference=True)
-    outcome = inbox.apply_own(ctx.sessions, ctx.clock, appended.id)
-    if outcome.error is not None:
-        raise outcome.error
-    if outcome.state != inbox.APPLIED:  # an earlier row of this order is still being retried
-        return _accepted(appended.id, data.order_id, applied_preference=False)
-    with ctx.sessions() as session:
-        return order_public(session, get_order(session, shop, data.order_id))
+    waiting = _applied_order(ctx, appended.id, data.order_id)
+    return waiting or _order_answer(ctx, shop_id, data.order_id)
 
 
 def _accepted(inbox_id: int, order_id: str, *, applied_preference: bool) -> JSONResponse:
@@ -84,21 +133,36 @@ def read_order(order_id: str, shop: ApiShop, session: SessionDep) -> OrderPublic
     return order_public(session, get_order(session, shop, order_id))
 
 
-@router.post("/orders/{order_id}/status", response_model=OrderPublic)
+@router.post(
+    "/orders/{order_id}/status",
+    response_model=OrderPublic,
+    responses={202: {"description": "Accepted into the ingest inbox (Prefer: respond-async)"}},
+)
 def post_status(
-    order_id: str, data: StatusChangeIn, shop: ApiShop, session: SessionDep, ctx: Ctx
-) -> OrderPublic:
-    """Record a status change; out-of-order and repeated changes end in the right state."""
-    order = change_status(
-        session=session,
-        clock=ctx.clock,
-        shop=shop,
-        order_external_id=order_id,
-        status=data.status,
-        at=data.at,
-        event_id=data.event_id,
+    order_id: str, data: StatusChangeIn, request: Request, key: ApiKeyText, ctx: Ctx
+) -> OrderPublic | Response:
+    """Record a status change; out-of-order and repeated changes end in the right state.
+
+    Stored in the ingest inbox behind the order's earlier rows (so it may follow an order
+    accepted with `Prefer: respond-async` that is not applied yet). With
+    `Prefer: respond-async` the answer is 202; otherwise it is applied now and the order
+    returned. A change without `at` happened when it was received."""
+    change = inbox.StatusRowIn(
+        order_id=order_id, status=data.status, at=data.at or ctx.clock.now(), event_id=data.event_id
     )
-    return order_public(session, order)
+    identity = data.event_id or f"{data.status}@{(data.at.isoformat() if data.at else '')}"
+    shop_id, appended = _accept(
+        ctx,
+        key,
+        topic=inbox.STATUS_TOPIC,
+        external_id=f"status:{order_id}:{identity}",
+        order_id=order_id,
+        payload=change.model_dump_json(),
+    )
+    if prefers_async(request.headers.get("prefer")):
+        return _accepted(appended.id, order_id, applied_preference=True)
+    waiting = _applied_order(ctx, appended.id, order_id)
+    return waiting or _order_answer(ctx, shop_id, order_id)
 
 
 @router.post("/events", response_model=EventsAccepted)

@@ -20,18 +20,21 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import TypeVar
 
-from pydantic import ValidationError
-from sqlalchemy import exists, select
-from sqlalchemy.exc import IntegrityError
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import delete, exists, select
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from careloop.core.clock import Clock
 from careloop.core.errors import CareloopError, FieldError, ValidationFailed
 from careloop.db.engine import transaction
 from careloop.orders.models import IngestInboxRow
-from careloop.orders.schemas import OrderIn
-from careloop.orders.service import upsert_order
+from careloop.orders.schemas import OrderIn, StatusChangeIn
+from careloop.orders.service import change_status, upsert_order
 from careloop.shops.models import Shop
 
 log = logging.getLogger("careloop.orders.inbox")
@@ -45,6 +48,12 @@ STATES = (PENDING, APPLIED, FAILED, REJECTED, ERASED)
 MAX_ATTEMPTS = 5
 BATCH_SIZE = 200
 ERROR_LENGTH = 2000
+ORDER_TOPIC = "order"
+STATUS_TOPIC = "status"
+# How long applied rows are kept by default (the setting `inbox_keep_days`).
+KEEP_DAYS = 14
+
+Parsed = TypeVar("Parsed", bound=BaseModel)
 
 # (session, clock, shop, row) -> a one-line description of what was applied.
 Applier = Callable[[Session, Clock, Shop, IngestInboxRow], str]
@@ -85,43 +94,54 @@ def append(
     external_id: str,
     order_key: str,
     payload: str,
+    check_backlog: bool = True,
 ) -> Appended:
-    """Store one accepted delivery; the same (source, key, payload) again is stored once."""
-    row = IngestInboxRow(
-        shop_id=shop_id,
-        source=source,
-        topic=topic[:64],
-        external_id=external_id[:128],
-        order_key=order_key[:200],
-        payload_sha256=payload_digest(payload),
-        payload=payload,
-        received_at=clock.now(),
-        state=PENDING,
-        attempts=0,
+    """Store one accepted delivery; the same (source, key, payload) again is stored once.
+
+    One Core `INSERT ... ON CONFLICT DO NOTHING RETURNING id` (SQLite 3.35+, PostgreSQL 9.5+):
+    no ORM object, no savepoint, so an acknowledgement costs one statement and its commit
+    (docs/decisions/0027-fast-accept-path.md). `check_backlog=False` skips the question
+    whether other rows of the shop wait (a caller that answers 202 anyway)."""
+    values = {
+        "shop_id": shop_id,
+        "source": source,
+        "topic": topic[:64],
+        "external_id": external_id[:128],
+        "order_key": order_key[:200],
+        "payload_sha256": payload_digest(payload),
+        "payload": payload,
+        "received_at": clock.now(),
+        "state": PENDING,
+        "attempts": 0,
+    }
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgres_insert
+    statement = (
+        insert(IngestInboxRow)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(IngestInboxRow.id)
     )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        existing = session.scalars(
-            select(IngestInboxRow).where(
+    new_id = session.execute(statement).scalar()
+    if new_id is None:
+        existing_id, existing_state = session.execute(
+            select(IngestInboxRow.id, IngestInboxRow.state).where(
                 IngestInboxRow.shop_id == shop_id,
                 IngestInboxRow.source == source,
-                IngestInboxRow.external_id == row.external_id,
-                IngestInboxRow.payload_sha256 == row.payload_sha256,
+                IngestInboxRow.external_id == values["external_id"],
+                IngestInboxRow.payload_sha256 == values["payload_sha256"],
             )
         ).one()
-        return Appended(existing.id, existing.state, duplicate=True, queued_behind=False)
-    waiting = session.scalar(
+        return Appended(existing_id, existing_state, duplicate=True, queued_behind=False)
+    waiting = check_backlog and session.scalar(
         select(
             exists().where(
                 IngestInboxRow.state == PENDING,
                 IngestInboxRow.shop_id == shop_id,
-                IngestInboxRow.id < row.id,
+                IngestInboxRow.id < new_id,
             )
         )
     )
-    return Appended(row.id, PENDING, duplicate=False, queued_behind=bool(waiting))
+    return Appended(int(new_id), PENDING, duplicate=False, queued_behind=bool(waiting))
 
 
 def apply_batch(
@@ -182,11 +202,42 @@ def apply_own(sessions: sessionmaker[Session], clock: Clock, row_id: int) -> Out
         return Outcome(row.state, row.error or "")
 
 
-def retry(session: Session, row_id: int) -> None:
-    """Put a failed or rejected row back in the queue (its cause fixed, or sent again)."""
+def retry(session: Session, row_id: int, *, shop_id: int | None = None) -> bool:
+    """Put a failed or rejected row back in the queue (its cause fixed, or sent again);
+    `shop_id` confines it to one shop's rows (a staff member's). True if it was put back."""
     row = session.get(IngestInboxRow, row_id, with_for_update=True)
-    if row is not None and row.state in (FAILED, REJECTED):
-        row.state, row.attempts, row.error = PENDING, 0, None
+    if row is None or (shop_id is not None and row.shop_id != shop_id):
+        return False
+    if row.state not in (FAILED, REJECTED):
+        return False
+    row.state, row.attempts, row.error = PENDING, 0, None
+    return True
+
+
+def failed_rows(session: Session, shop_id: int, *, limit: int = 100) -> list[IngestInboxRow]:
+    """A shop's rows that wait for staff (failed), newest first, for the connectors page."""
+    return list(
+        session.scalars(
+            select(IngestInboxRow)
+            .where(IngestInboxRow.shop_id == shop_id, IngestInboxRow.state == FAILED)
+            .order_by(IngestInboxRow.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def purge_applied(session: Session, clock: Clock, *, keep_days: int) -> int:
+    """Delete rows applied more than `keep_days` ago; returns how many. What they said lives
+    on in the orders, the timeline and the connectors' delivery log, which also keep a
+    redelivery after this period from being applied twice (a delivery id or event id is
+    stored once there; an order is upserted by its id)."""
+    cutoff = clock.now() - timedelta(days=keep_days)
+    result = session.execute(
+        delete(IngestInboxRow).where(
+            IngestInboxRow.state == APPLIED, IngestInboxRow.applied_at < cutoff
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _claim(
@@ -251,10 +302,36 @@ def describe(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
-def apply_api_order(session: Session, clock: Clock, shop: Shop, row: IngestInboxRow) -> str:
-    """An order accepted by `POST /api/v1/orders`, upserted as the synchronous route does."""
+class StatusRowIn(StatusChangeIn):
+    """A status change accepted by `POST /api/v1/orders/{order_id}/status`; `at` is filled
+    with the moment it was received when the caller left it out."""
+
+    order_id: str = Field(min_length=1, max_length=128)
+
+
+def apply_api_row(session: Session, clock: Clock, shop: Shop, row: IngestInboxRow) -> str:
+    """A row accepted by the REST API: an order (upserted as the synchronous route did) or a
+    status change (recorded as the synchronous route did)."""
+    if row.topic == STATUS_TOPIC:
+        change = _parsed(StatusRowIn, row.payload)
+        change_status(
+            session=session,
+            clock=clock,
+            shop=shop,
+            order_external_id=change.order_id,
+            status=change.status,
+            at=change.at,
+            event_id=change.event_id,
+        )
+        return f"order {change.order_id} {change.status}"
+    data = _parsed(OrderIn, row.payload)
+    result = upsert_order(session=session, clock=clock, shop=shop, data=data, source="api")
+    return f"order {data.order_id} {'created' if result.created else 'updated'}"
+
+
+def _parsed(model: type[Parsed], payload: str) -> Parsed:
     try:
-        data = OrderIn.model_validate_json(row.payload)
+        return model.model_validate_json(payload)
     except ValidationError as exc:
         raise ValidationFailed(
             [
@@ -262,8 +339,6 @@ def apply_api_order(session: Session, clock: Clock, shop: Shop, row: IngestInbox
                 for err in exc.errors()
             ]
         ) from None
-    result = upsert_order(session=session, clock=clock, shop=shop, data=data, source="api")
-    return f"order {data.order_id} {'created' if result.created else 'updated'}"
 
 
-register_applier("api", apply_api_order)
+register_applier("api", apply_api_row)

@@ -3,7 +3,6 @@ capabilities' manifests by careloop.bootstrap."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from functools import cache
 from pathlib import Path
 from typing import Any, NoReturn
@@ -18,8 +17,8 @@ from starlette.routing import BaseRoute
 from careloop import __version__, bootstrap
 from careloop.context import AppContext, build_context
 from careloop.core.errors import Conflict, NotFound, ValidationFailed
-from careloop.web.allow import complete_allow_header
 from careloop.web.api import api_router
+from careloop.web.asgi import CountAndAllow
 from careloop.web.limits import BodySizeLimit
 from careloop.web.security import SecurityHeaders
 from careloop.web.ui import staff_router
@@ -57,15 +56,7 @@ def create_app(ctx: AppContext | None = None) -> FastAPI:
     )
     app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
-    app.middleware("http")(complete_allow_header)
-
-    @app.middleware("http")
-    async def count_requests(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        ctx.request_counts[(request.method, f"{response.status_code // 100}xx")] += 1
-        return response
+    app.add_middleware(CountAndAllow, counts=ctx.request_counts)
 
     return app
 
