@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from graphlib import TopologicalSorter
 from pathlib import Path
 
+import hypothesis
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, create_engine, make_url, text
@@ -37,6 +38,19 @@ PG_URL = os.environ.get("CARELOOP_TEST_DATABASE_URL", "")
 # A Monday, 10:00 in Ho Chi Minh City.
 START = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
 TEST_PASSWORD = "correct horse battery"
+
+# Property tests are the same on every run and every machine: examples derived from each
+# test's name (no saved-example database replaying another run's finds), and no time limit
+# per example or "too slow" health check, which a loaded machine would trip (Hypothesis
+# documentation, "Settings": derandomize, database, deadline, suppress_health_check).
+hypothesis.settings.register_profile(
+    "careloop",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[hypothesis.HealthCheck.too_slow],
+)
+hypothesis.settings.load_profile("careloop")
 
 
 @pytest.fixture(autouse=True)
