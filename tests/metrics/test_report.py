@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy.orm import Session
+
 from careloop.channels.log import event_payload
 from careloop.channels.models import Message
 from careloop.context import AppContext
@@ -104,23 +106,7 @@ def test_a_step_the_shop_moved_to_day_4_reads_day_4_in_the_review(
             session=s, clock=clock, shop=s.merge(shop), text=moved, source_name="golden_hours"
         )
         a = add_buyer(s, shop, "A", [(oct5, 400_000)])
-        message = Message(
-            id=1,
-            channel="email",
-            template_key="t",
-            journey_key="golden_hours",
-            step_key="usage_guide",
-        )
-        record_event(
-            session=s,
-            clock=clock,
-            shop_id=shop.id,
-            customer_id=a.id,
-            type="message.sent",
-            occurred_at=oct5,
-            event_key="m1",
-            payload=event_payload(message),
-        )
+        _sent(s, clock, shop, a.id, "email", "golden_hours", "usage_guide", oct5)
     with ctx.sessions() as s:
         vi = review_body(session=s, shop=shop, month="2026-10", locale="vi")
     assert "<td>Ngày 4 — Hướng dẫn sử dụng</td>" in vi
@@ -146,22 +132,36 @@ steps:
     with ctx.sessions() as s, s.begin():
         save_journey(session=s, clock=clock, shop=s.merge(shop), text=own, source_name="cam_on")
         a = add_buyer(s, shop, "A", [(oct5, 400_000)])
-        message = Message(
-            id=1, channel="zalo", template_key="t", journey_key="cam_on", step_key="cam_on_zalo"
-        )
-        record_event(
-            session=s,
-            clock=clock,
-            shop_id=shop.id,
-            customer_id=a.id,
-            type="message.sent",
-            occurred_at=oct5,
-            event_key="m1",
-            payload=event_payload(message),
-        )
+        _sent(s, clock, shop, a.id, "zalo", "cam_on", "cam_on_zalo", oct5)
     with ctx.sessions() as s:
         vi = review_body(session=s, shop=shop, month="2026-10", locale="vi")
         en = review_body(session=s, shop=shop, month="2026-10", locale="en")
     assert "cam on zalo" not in vi and "cam on zalo" not in en
     assert "Ngày 2 — Gửi Zalo" in vi
     assert "Day 2 — Send Zalo: " in en
+
+
+def _sent(
+    s: Session,
+    clock: VirtualClock,
+    shop: Shop,
+    customer_id: int,
+    channel: str,
+    journey_key: str,
+    step_key: str,
+    at: datetime,
+) -> None:
+    """A journey step's message on the customer's timeline as sent at `at`."""
+    message = Message(
+        id=1, channel=channel, template_key="t", journey_key=journey_key, step_key=step_key
+    )
+    record_event(
+        session=s,
+        clock=clock,
+        shop_id=shop.id,
+        customer_id=customer_id,
+        type="message.sent",
+        occurred_at=at,
+        event_key="m1",
+        payload=event_payload(message),
+    )
