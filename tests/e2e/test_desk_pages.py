@@ -35,7 +35,7 @@ def test_an_agent_answers_a_ticket(
     page.locator("form[data-testid=reply-form] textarea").fill("Shop gửi bình mới cho chị ngay.")
     page.locator("form[data-testid=reply-form] button[type=submit]").click()
     # No email channel is set up yet: the page warns first, keeps the draft, offers "anyway".
-    expect(page.get_by_test_id("channel-not-ready")).to_contain_text("email")
+    expect(page.get_by_test_id("channel-not-ready")).to_contain_text("Email")
     expect(page.locator("form[data-testid=reply-form] input[name=anyway]")).to_have_count(1)
     page.locator("form[data-testid=reply-form] button[type=submit]").click()
     expect(page.get_by_test_id("conversation")).to_contain_text("Shop gửi bình mới cho chị ngay.")

@@ -347,7 +347,7 @@ def _order(
         for line in lines
     ]
     return {
-        "number": order.external_id,
+        "number": order.number or order.external_id,
         "total": format_money(order.total_minor, order.currency, locale),
         "status": order.status,
         "placed_at": _date(_aware(order.placed_at), locale, tz),

@@ -81,6 +81,8 @@ def map_go_order(data: Any) -> Mapped:
     try:
         order = OrderIn(
             order_id=order_id,
+            # The order's code as Sapo GO shows it ("SON687457"); `id` is internal.
+            number=(reader.text("code") or "")[:64] or None,
             customer_id=customer.customer_id,
             placed_at=placed,
             total=total,

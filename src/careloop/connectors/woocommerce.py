@@ -79,8 +79,10 @@ def map_order(data: Any) -> Mapped:
     name = " ".join(
         p for p in (reader.text("billing.first_name"), reader.text("billing.last_name")) if p
     )
+    number = reader.text("number")  # "Order number" (REST API v3), shown as "#727"
     order = OrderIn(
         order_id=order_id,
+        number=f"#{number.lstrip('#')}"[:64] if number else None,
         customer_id=customer_id,
         placed_at=placed,
         total=total,

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
 
 from careloop.context import AppContext
 from careloop.customers.ingest import ingest_events
@@ -22,9 +21,10 @@ from careloop.web.prefer import RESPOND_ASYNC, prefers_async
 router = APIRouter(tags=["orders"])
 
 
-def bearer_key(request: Request, _turn: DatabaseTurn) -> str:
-    """The API key of the request (401 if there is none); it is checked against the shop's
-    keys in the same short transaction that stores the delivery (one commit per request)."""
+def api_shop_id(request: Request, _turn: DatabaseTurn, ctx: Ctx) -> int:
+    """The shop of the request's API key, by one indexed read with no ORM object; 401 when
+    the key is missing, unknown or revoked. A dependency, so that a request without a valid
+    key is refused before its body is looked at (tests/hardening/test_tenant_isolation.py)."""
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise HTTPException(
@@ -32,14 +32,8 @@ def bearer_key(request: Request, _turn: DatabaseTurn) -> str:
             "missing header 'Authorization: Bearer <api key>'",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    return key.strip()
-
-
-ApiKeyText = Annotated[str, Depends(bearer_key)]
-
-
-def _shop_id_of(session: Session, key: str) -> int:
-    shop_id = shop_id_for_api_key(session, key)
+    with ctx.sessions() as session:
+        shop_id = shop_id_for_api_key(session, key.strip())
     if shop_id is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -49,14 +43,15 @@ def _shop_id_of(session: Session, key: str) -> int:
     return shop_id
 
 
+ApiShopId = Annotated[int, Depends(api_shop_id)]
+
+
 def _accept(
-    ctx: AppContext, key: str, *, topic: str, external_id: str, order_id: str, payload: str
-) -> tuple[int, inbox.Appended]:
-    """The API key's shop id and the appended inbox row, in one transaction: the
-    acknowledgement of an API delivery is this one commit
-    (docs/decisions/0027-fast-accept-path.md)."""
+    ctx: AppContext, shop_id: int, *, topic: str, external_id: str, order_id: str, payload: str
+) -> inbox.Appended:
+    """The appended inbox row, in one transaction: the acknowledgement of an API delivery is
+    this one commit (docs/decisions/0027-fast-accept-path.md)."""
     with transaction(ctx.sessions) as session:
-        shop_id = _shop_id_of(session, key)
         appended = inbox.append(
             session=session,
             clock=ctx.clock,
@@ -70,7 +65,7 @@ def _accept(
         )
         if appended.duplicate and appended.state in (inbox.FAILED, inbox.REJECTED):
             inbox.retry(session, appended.id)  # sent again: try again (its cause may be fixed)
-    return shop_id, appended
+    return appended
 
 
 def _order_answer(ctx: AppContext, shop_id: int, order_id: str) -> OrderPublic:
@@ -97,7 +92,7 @@ def _applied_order(ctx: AppContext, inbox_id: int, order_id: str) -> Response | 
     responses={202: {"description": "Accepted into the ingest inbox (Prefer: respond-async)"}},
 )
 def post_order(
-    data: OrderIn, request: Request, key: ApiKeyText, ctx: Ctx
+    data: OrderIn, request: Request, shop_id: ApiShopId, ctx: Ctx
 ) -> OrderPublic | Response:
     """Upsert by `order_id`: the same order sent twice is stored once and answered the same.
 
@@ -105,9 +100,9 @@ def post_order(
     `Prefer: respond-async` (RFC 7240 section 4.1) the answer is 202 with the inbox id and the
     worker applies it; otherwise (or with `Prefer: wait`) the order is applied now and
     returned."""
-    shop_id, appended = _accept(
+    appended = _accept(
         ctx,
-        key,
+        shop_id,
         topic=inbox.ORDER_TOPIC,
         external_id=data.order_id,
         order_id=data.order_id,
@@ -139,7 +134,7 @@ def read_order(order_id: str, shop: ApiShop, session: SessionDep) -> OrderPublic
     responses={202: {"description": "Accepted into the ingest inbox (Prefer: respond-async)"}},
 )
 def post_status(
-    order_id: str, data: StatusChangeIn, request: Request, key: ApiKeyText, ctx: Ctx
+    order_id: str, data: StatusChangeIn, request: Request, shop_id: ApiShopId, ctx: Ctx
 ) -> OrderPublic | Response:
     """Record a status change; out-of-order and repeated changes end in the right state.
 
@@ -151,9 +146,9 @@ def post_status(
         order_id=order_id, status=data.status, at=data.at or ctx.clock.now(), event_id=data.event_id
     )
     identity = data.event_id or f"{data.status}@{(data.at.isoformat() if data.at else '')}"
-    shop_id, appended = _accept(
+    appended = _accept(
         ctx,
-        key,
+        shop_id,
         topic=inbox.STATUS_TOPIC,
         external_id=f"status:{order_id}:{identity}",
         order_id=order_id,

@@ -74,6 +74,9 @@ class Order(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     external_id: Mapped[str] = mapped_column(String(128))
+    # The number the shop and its customers know the order by, as the platform names it
+    # (Shopify's `name` "#1001", not its internal id 450789469); None: the id is the number.
+    number: Mapped[str | None] = mapped_column(String(64), nullable=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16))
     currency: Mapped[str] = mapped_column(String(3))

@@ -31,6 +31,7 @@ ORDERS = PersonalData(
     blank={"shipping_address": None, "shipping_address_key": None},
     kept={
         "external_id": "the shop's order number: a redelivered webhook must stay one order",
+        "number": "the order's number as the shop shows it",
         "status": "an order state word",
         "currency": "a currency code",
         "discount_codes": "the shop's coupon codes, which name no one",

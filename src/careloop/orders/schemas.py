@@ -59,6 +59,14 @@ class OrderIn(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
     order_id: ExternalId
+    number: str | None = Field(
+        default=None,
+        max_length=64,
+        description=(
+            "The number the shop and its customers know the order by, when it differs from "
+            'order_id (Shopify\'s "#1001" for order 450789469); messages and pages show it.'
+        ),
+    )
     customer_id: ExternalId
     placed_at: datetime
     total: NonNegative
@@ -195,6 +203,7 @@ class OrderLinePublic(BaseModel):
 
 class OrderPublic(BaseModel):
     order_id: str
+    number: str | None = None
     customer_id: str
     status: Status
     currency: str

@@ -142,6 +142,7 @@ def _insert_order(
     order = Order(
         shop_id=shop.id,
         external_id=data.order_id,
+        number=data.number,
         customer_id=customer.id,
         status="placed",
         currency=currency,
@@ -171,8 +172,11 @@ def _refresh_order(
         or order.currency != currency
         or (data.discount_codes and order.discount_codes != list(data.discount_codes))
         or (address is not None and address != order.shipping_address)
+        or (data.number is not None and data.number != order.number)
     )
     if changed:
+        if data.number is not None:  # a re-send without the number keeps the one we have
+            order.number = data.number
         if address is not None:  # a re-send without the address keeps the one we have
             order.shipping_address, order.shipping_address_key = address, address_key(address)
         order.total_minor, order.currency = total_minor, currency
@@ -332,6 +336,7 @@ def order_public(session: Session, order: Order) -> OrderPublic:
     )
     return OrderPublic(
         order_id=order.external_id,
+        number=order.number,
         customer_id=customer_external or "",
         status=order.status,  # type: ignore[arg-type]
         currency=order.currency,
