@@ -437,17 +437,19 @@ def _funnel_with_days(
     """Each funnel row of a journey the shop has with its step's day and title (vi, en) as
     the shop's version has them (rows of other journeys, and reviews kept from before, read
     the shipped day and name)."""
-    journeys = shop_journeys(session, shop.id)
+    steps, days = {}, {}
+    for key, definition in shop_journeys(session, shop.id).items():
+        steps[key] = {step.id: step for step in definition.steps}
+        days[key] = step_days(definition)
     rows = []
     for row in funnel:
-        definition = journeys.get(row["journey_key"])
-        if definition is None:
+        key, step_id = row["journey_key"], row["step_key"]
+        if key not in steps:
             rows.append(row)
             continue
-        step = next((s for s in definition.steps if s.id == row["step_key"]), None)
+        step = steps[key].get(step_id)
         titles = {lang: step_title(step, lang) for lang in ("vi", "en")} if step else {}
-        day = step_days(definition).get(row["step_key"])
-        rows.append({**row, "day": day, "titles": titles})
+        rows.append({**row, "day": days[key].get(step_id), "titles": titles})
     return rows
 
 
