@@ -5,6 +5,11 @@ process (which costs ~2 s of imports per call). Each call reads its settings afr
 new process would, runs on a virtual clock (the tests' START unless given one) instead of
 the wall clock, and disposes the database engines it opened so PostgreSQL connections do
 not pile up across calls. No COLUMNS is set: the CLI's output must not depend on it.
+
+The CLI speaks Vietnamese unless told otherwise (docs/decisions/0030-cli-language.md): tests
+written about its English wording run it with `--lang en` (the default here); a test about
+the Vietnamese output passes `lang="vi"`, or `lang=None` to let the shop and the settings
+decide, as a user's run does.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typer.testing import CliRunner
 
 from careloop import context
 from careloop.cli import app
+from careloop.core import cli_language
 from careloop.core.clock import Clock, VirtualClock
 from careloop.core.settings import get_settings
 from tests.conftest import START
@@ -44,10 +50,16 @@ def _engines_disposed_after() -> Iterator[None]:
 
 
 def careloop(
-    db_url: str, *args: str, input: str | None = None, clock: Clock | None = None
+    db_url: str,
+    *args: str,
+    input: str | None = None,
+    clock: Clock | None = None,
+    lang: str | None = "en",
 ) -> subprocess.CompletedProcess[str]:
-    """Run `careloop *args`; "now" is `clock` (default: the tests' START), never the wall clock."""
+    """Run `careloop *args`; "now" is `clock` (default: the tests' START), never the wall clock;
+    in `lang` (`careloop --lang LANG ...`; None: no --lang)."""
     env = {"CARELOOP_DATABASE_URL": db_url}
+    given = ["--lang", lang] if lang is not None else []
     the_clock = clock or VirtualClock(START)
     get_settings.cache_clear()
     try:
@@ -55,9 +67,12 @@ def careloop(
             _engines_disposed_after(),
             mock.patch.object(context, "SystemClock", lambda: the_clock),
         ):
-            result = CliRunner().invoke(app, list(args), input=input, env=env, prog_name="careloop")
+            result = CliRunner().invoke(
+                app, [*given, *args], input=input, env=env, prog_name="careloop"
+            )
     finally:
         get_settings.cache_clear()
+        cli_language.start(None)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return subprocess.CompletedProcess(

@@ -11,7 +11,7 @@ command cannot go missing from the help or the help drift from the command.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -76,8 +76,24 @@ app = typer.Typer(
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            metavar="vi|en",
+            help="The language of the output (default: the shop's staff language, "
+            "else CARELOOP_CLI_LOCALE, else vi).",
+        ),
+    ] = None,
+) -> None:
     """Careloop: after-sales automation for small businesses."""
+    from careloop.core import cli_language
+
+    try:
+        cli_language.start(lang)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc).removeprefix("--lang: "), param_hint="--lang") from None
 
 
 def __getattr__(name: str) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,13 +17,22 @@ from careloop.cli_kit import (
     BadOutOpt,
     ShopOpt,
     SkipBadOpt,
+    _,
     app_context,
     cli_error_text,
     console,
+    day,
     fail,
+    lang,
     load_shop,
+    money,
+    num,
+    pct,
     run_csv_import,
 )
+
+if TYPE_CHECKING:
+    from careloop.demo.service import DemoSummary
 
 shop_app = typer.Typer(help="Create and list shops.", no_args_is_help=True)
 apikey_app = typer.Typer(help="API keys for the REST API.", no_args_is_help=True)
@@ -51,8 +60,9 @@ def init() -> None:
 
     ctx = app_context()
     upgrade(ctx.engine)
-    _ = ctx.secret_key  # created once here, never inside a later write transaction
-    console.print(f"schema up to date at {ctx.engine.url.render_as_string(hide_password=True)}")
+    ctx.secret_key  # noqa: B018 - created once here, never inside a later write transaction
+    url = ctx.engine.url.render_as_string(hide_password=True)
+    console.print(_("cli.init.done", url=url), highlight=False)
 
 
 @shop_app.command("create")
@@ -65,10 +75,12 @@ def shop_create(
     business_model: Annotated[str, typer.Option(help="retail, services or saas.")] = "retail",
 ) -> None:
     """Create a shop (a tenant)."""
+    from careloop.core.cli_language import use_shop_locale
     from careloop.core.errors import CareloopError
     from careloop.db.engine import transaction
     from careloop.shops.service import create_shop
 
+    use_shop_locale(locale)  # the new shop's staff read this language
     ctx = app_context()
     try:
         with transaction(ctx.sessions) as session:
@@ -84,7 +96,7 @@ def shop_create(
             )
     except CareloopError as exc:
         raise fail(cli_error_text(exc)) from None
-    print(f"created shop {shop.slug}")
+    print(_("cli.shop.created", slug=shop.slug))
 
 
 @shop_app.command("list")
@@ -113,7 +125,7 @@ def apikey_create(shop: ShopOpt, name: str = "default") -> None:
             session=session, clock=ctx.clock, shop=session.merge(the_shop), name=name
         )
     print(key)
-    console.print("Store this key now: it cannot be shown again.")
+    console.print(_("cli.apikey.store_now"), highlight=False)
 
 
 @user_app.command("create")
@@ -144,7 +156,7 @@ def user_create(
             )
     except CareloopError as exc:
         raise fail(cli_error_text(exc)) from None
-    print(f"{email} is {role} of {shop}")
+    print(_("cli.user.created", email=email, role=_(f"cli.role.{role}"), shop=shop))
 
 
 @user_app.command("password")
@@ -173,11 +185,13 @@ def user_password(
         with transaction(ctx.sessions) as session:
             user = session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
             if user is None:
-                raise fail(f"no staff user with email {email!r}")
+                raise fail(_("cli.user.missing", email=email))
             set_password(session, user, password)
     except ValidationFailed as exc:
-        raise fail("; ".join(f"password: {e.reason}" for e in exc.errors)) from None
-    print(f"password of {email} changed; every session of theirs has ended")
+        raise fail(
+            "; ".join(_("cli.user.password_problem", reason=e.reason) for e in exc.errors)
+        ) from None
+    print(_("cli.user.password_changed", email=email))
 
 
 @import_app.command("customers")
@@ -246,7 +260,7 @@ def export_customer(
         except CareloopError as exc:
             raise fail(cli_error_text(exc)) from None
     if fmt not in ("json", "html"):
-        raise fail(f"--format {fmt!r}: use json or html")
+        raise fail(_("cli.export.format", fmt=repr(fmt)))
     if fmt == "html":
         from careloop.web.i18n import normalise_locale
         from careloop.web.ui.customer_export import render_export_html
@@ -311,7 +325,46 @@ def demo(
         )
     except CareloopError as exc:
         raise fail(cli_error_text(exc)) from None
-    print(summary)
+    print(demo_summary_text(summary))
+
+
+def demo_summary_text(summary: DemoSummary) -> str:
+    """What `careloop demo` built, in this run's language (English: the summary's own text)."""
+    if lang() != "vi":
+        return str(summary)
+    if summary.built:
+        verb = _("cli.demo.built", seconds=num(summary.seconds, 1))
+    else:
+        verb = _("cli.demo.kept")
+    lines = [
+        _("cli.demo.title", slug=summary.slug, name=summary.name, verb=verb),
+        _(
+            "cli.demo.counts",
+            customers=num(summary.customers),
+            orders=num(summary.orders),
+            lines=num(summary.order_lines),
+            products=num(summary.products),
+        ),
+        _("cli.demo.revenue", revenue=money(summary.revenue_minor, summary.currency)),
+        _("cli.demo.repeat_rate", rate=pct(summary.repeat_rate)),
+    ]
+    if summary.first_order_at and summary.last_order_at:
+        lines.append(
+            _(
+                "cli.demo.order_span",
+                first=day(summary.first_order_at),
+                last=day(summary.last_order_at),
+            )
+        )
+    for result in summary.extensions:
+        if result.ok:
+            state = _("cli.demo.extra_ok", seconds=num(result.seconds, 1))
+        else:
+            state = _("cli.demo.extra_failed", error=result.error)
+        lines.append(_("cli.demo.extra", module=result.module, state=state))
+    lines.append(_("cli.demo.login", url=summary.base_url, password=summary.password))
+    lines.extend(f"    {email} ({_(f'cli.role.{role}')})" for email, role in summary.logins)
+    return "\n".join(lines)
 
 
 def serve(
@@ -331,7 +384,7 @@ def serve(
     embedded = None if no_worker else EmbeddedWorker(ctx)
     if embedded is not None:
         embedded.start()
-    console.print(f"Careloop is running at http://{host}:{port}  (API docs: /docs)")
+    console.print(_("cli.serve.running", host=host, port=port), highlight=False)
     try:
         configure_logging()
         uvicorn.run(web, host=host, port=port, log_level="info", log_config=uvicorn_log_config())
@@ -349,4 +402,11 @@ def worker(
 
     configure_logging()
     ctx = app_context()
-    run_worker(ctx, once=once)
+    if not once:
+        run_worker(ctx)
+        return
+    from careloop.worker import run_once
+
+    ctx.secret_key  # noqa: B018 - read before any pass (worker.run_worker does the same)
+    done = run_once(ctx)
+    console.print(_("cli.worker.once_done", n=num(done)), highlight=False)

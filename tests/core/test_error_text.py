@@ -60,7 +60,7 @@ def test_the_cli_tells_a_missing_shop_in_its_configured_language(
     db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CARELOOP_CLI_LOCALE", "vi")
-    result = careloop(db_url, "apikey", "create", "--shop", "ghost")
+    result = careloop(db_url, "apikey", "create", "--shop", "ghost", lang=None)
     assert result.returncode == 1
     assert "Không tìm thấy cửa hàng ghost" in result.stderr
 

@@ -34,9 +34,9 @@ def error_text(exc: BaseException, locale: str) -> str:
 
 
 def cli_error_text(exc: BaseException) -> str:
-    """`exc` as the CLI tells it, in the instance's CLI language (CARELOOP_CLI_LOCALE); in
+    """`exc` as the CLI tells it, in this run's CLI language (core/cli_language.py); in
     English the CLI keeps the raised text its scripts and logs have always read."""
-    from careloop.core.settings import current_settings
+    from careloop.core.cli_language import cli_locale
 
-    locale = current_settings().cli_locale
-    return error_text(exc, locale) if locale.lower().startswith("vi") else str(exc)
+    locale = cli_locale()
+    return error_text(exc, locale) if locale == "vi" else str(exc)

@@ -83,9 +83,10 @@ class Settings(BaseSettings):
     key_file: str = ""
     # "json": one JSON object per log line (logging.py).
     log_format: str = ""
-    # The language of what the CLI tells a person (errors such as "Không tìm thấy đơn hàng
-    # 1001"): "vi" or "en" (core/error_text.py).
-    cli_locale: str = "en"
+    # The language of what the CLI tells a person when `--lang` is not given and the command
+    # is not about a shop with a staff language: "vi" or "en" (core/cli_language.py,
+    # docs/decisions/0030-cli-language.md). Vietnamese first.
+    cli_locale: str = "vi"
     # Applied rows of the ingest inbox are deleted after this many days (orders/inbox.py,
     # docs/decisions/0027-fast-accept-path.md); failed rows stay until staff deal with them.
     inbox_keep_days: int = 14

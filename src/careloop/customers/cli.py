@@ -18,15 +18,13 @@ def erase_customer_cmd(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Remove a customer's personal data everywhere; orders and scores stay, anonymous."""
-    from careloop.cli_kit import app_context, load_shop
+    from careloop.cli_kit import _, app_context, cli_error_text, lang, load_shop
     from careloop.core.errors import CareloopError
     from careloop.customers.erasure import erase_customer, overwrite_freed_pages
 
     ctx = app_context()
     the_shop = load_shop(ctx, shop)
-    if not yes and not typer.confirm(
-        f"Erase customer {customer_id} of {shop}? This cannot be undone"
-    ):
+    if not yes and not typer.confirm(_("cli.erase.confirm", id=customer_id, shop=shop)):
         raise typer.Exit(1)
     try:
         with ctx.sessions() as session, session.begin():
@@ -39,7 +37,11 @@ def erase_customer_cmd(
                 origin="cli",
             )
     except CareloopError as exc:
-        print(str(exc), file=sys.stderr)
+        print(cli_error_text(exc), file=sys.stderr)
         raise typer.Exit(1) from None
     overwrite_freed_pages(ctx.engine)
-    print(report)
+    if lang() != "vi":
+        print(report)
+        return
+    parts = ", ".join(f"{name} {n}" for name, n in sorted(report.scrubbed.items()) if n)
+    print(_("cli.erase.done", id=report.customer_id) + (f" ({parts})" if parts else ""))

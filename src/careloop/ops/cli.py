@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from rich.progress import Progress
 
+from careloop.cli_kit import _, cli_error_text, num
 from careloop.core.errors import CareloopError
 
 
@@ -19,16 +20,16 @@ def backup(file: Path) -> None:
     settings = get_settings()
     try:
         with Progress(transient=True) as bar:
-            task = bar.add_task("backing up", total=None)
+            task = bar.add_task(_("cli.backup.progress"), total=None)
             size = backup_sqlite(
                 settings.database_url,
                 file,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     except CareloopError as exc:
-        print(str(exc), file=sys.stderr)
+        print(cli_error_text(exc), file=sys.stderr)
         raise typer.Exit(1) from None
-    print(f"backup written to {file} ({size / 1_048_576:.1f} MB)")
+    print(_("cli.backup.done", file=file, size=num(size / 1_048_576, 1)))
 
 
 def restore(
@@ -40,14 +41,16 @@ def restore(
     from careloop.ops.backup import restore_sqlite
 
     settings = get_settings()
-    if not yes and not typer.confirm(f"Replace {settings.database_url} with {file}?"):
+    if not yes and not typer.confirm(
+        _("cli.restore.confirm", url=settings.database_url, file=file)
+    ):
         raise typer.Exit(1)
     try:
         restore_sqlite(settings.database_url, file)
     except CareloopError as exc:
-        print(str(exc), file=sys.stderr)
+        print(cli_error_text(exc), file=sys.stderr)
         raise typer.Exit(1) from None
-    print(f"restored from {file}")
+    print(_("cli.restore.done", file=file))
 
 
 secrets_app = typer.Typer(help="The key that encrypts stored credentials.", no_args_is_help=True)
@@ -68,12 +71,12 @@ def rotate_secrets() -> None:
     try:
         written, where = rotate(engine)
     except CareloopError as exc:
-        print(str(exc), file=sys.stderr)
+        print(cli_error_text(exc), file=sys.stderr)
         raise typer.Exit(1) from None
     finally:
         engine.dispose()
-    print(f"{written} stored secrets encrypted with the new key ({where})")
-    print("backups made before now need the previous key to read their credentials")
+    print(_("cli.secrets.rotated", n=num(written), where=where))
+    print(_("cli.secrets.old_backups"))
 
 
 def register(app: typer.Typer) -> None:
