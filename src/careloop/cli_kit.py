@@ -41,6 +41,17 @@ def _(key: str, **params: object) -> str:
     return t(key, cli_locale(), **params)
 
 
+def label(prefix: str, code: str | None) -> str:
+    """A stored code ("pending_customer") as its catalogue label (`<prefix>.<code>`) in
+    Vietnamese; English keeps the code, as scripts and the API read it."""
+    if not code or cli_locale() != "vi":
+        return code or ""
+    from careloop.core.catalogue import has_message, t
+
+    key = f"{prefix}.{code}"
+    return t(key, "vi") if has_message(key, "vi") else code
+
+
 def lang() -> str:
     """This run's language, "vi" or "en"."""
     return cli_locale()

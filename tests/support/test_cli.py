@@ -45,7 +45,7 @@ def test_staff_answer_and_resolve_a_ticket_then_tick_off_the_check_in(
     runner = CliRunner()
 
     def run(*args: str) -> str:
-        result = runner.invoke(app, list(args))
+        result = runner.invoke(app, ["--lang", "en", *args])
         assert result.exit_code == 0, result.output
         return result.stdout
 
@@ -73,5 +73,5 @@ def test_staff_answer_and_resolve_a_ticket_then_tick_off_the_check_in(
     assert [t["kind"] for t in tasks] == ["follow_up"]
     done = run("tasks", "done", str(tasks[0]["id"]), "--shop", "acme", "--note", "ok")
     assert done.strip() == f"task {tasks[0]['id']} done"
-    missing = runner.invoke(app, ["tickets", "show", "999", "--shop", "acme"])
+    missing = runner.invoke(app, ["--lang", "en", "tickets", "show", "999", "--shop", "acme"])
     assert missing.exit_code == 1 and "ticket 999 not found" in missing.output

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from careloop.cli_kit import cli_error_text
+from careloop.cli_kit import _, cli_error_text, lang, num, problem_text
 from careloop.core.errors import CareloopError, ValidationFailed
 from careloop.db.engine import transaction
 
@@ -20,7 +20,7 @@ def _fail(exc: CareloopError) -> typer.Exit:
     from careloop.cli_kit import fail
 
     if isinstance(exc, ValidationFailed):
-        return fail("; ".join(str(e) for e in exc.errors))
+        return fail("; ".join(problem_text(e) for e in exc.errors))
     return fail(cli_error_text(exc))
 
 
@@ -36,7 +36,7 @@ def enable(shop: ShopOpt, by: ActorOpt = "cli") -> None:
         count = enable_program(
             session=session, clock=ctx.clock, shop=session.merge(the_shop), actor=by
         )
-    print(f"loyalty program running for {shop}; {count} members have a tier")
+    print(_("cli.loyalty.enabled", shop=shop, n=num(count)))
 
 
 @loyalty_app.command("settings")
@@ -56,7 +56,7 @@ def settings(
     the_shop = load_shop(ctx, shop)
     changes: dict[str, object] = {}
     for item in set_ or []:
-        key, _, raw = item.partition("=")
+        key, _sep, raw = item.partition("=")
         try:
             changes[key.strip()] = json.loads(raw)
         except json.JSONDecodeError:
@@ -109,7 +109,15 @@ def adjust(
             )
     except CareloopError as exc:
         raise _fail(exc) from None
-    print(f"{customer_id}: {points:+d} points; balance {balance}")
+    sign = "+" if points >= 0 else "-"
+    print(
+        _(
+            "cli.loyalty.adjusted",
+            id=customer_id,
+            points=sign + num(abs(points)),
+            balance=num(balance),
+        )
+    )
 
 
 @loyalty_app.command("coupon")
@@ -192,7 +200,8 @@ def _review(shop: str, referral_id: int, by: str, approve: bool) -> None:
             )
     except CareloopError as exc:
         raise _fail(exc) from None
-    print(f"referral {referral_id} is now {referral.status}")
+    status = referral.status if lang() != "vi" else _(f"referral.status.{referral.status}")
+    print(_("cli.loyalty.referral_now", id=referral_id, status=status))
 
 
 @loyalty_app.command("approve")

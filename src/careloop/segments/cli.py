@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from careloop.cli_kit import cli_error_text
+from careloop.cli_kit import _, cli_error_text, lang, num, pct
 from careloop.core.console import make_console
 from careloop.core.errors import CareloopError
 from careloop.shops.models import Shop
@@ -40,12 +40,26 @@ def parse_day(value: str, option: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise _fail(f"{option}: not a date in YYYY-MM-DD form: {value!r}") from None
+        raise _fail(_("cli.date.not_iso", option=option, value=repr(value))) from None
 
 
 def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    err.print(f"[red]{_('cli.error')}[/red] {message}", highlight=False)
     return typer.Exit(1)
+
+
+def _segment_text(key: str, part: str, english: str) -> str:
+    """A segment's label, strategy or source in this run's language (catalogue `segment.*`)."""
+    return english if lang() != "vi" else _(f"segment.{key}.{part}")
+
+
+def _clv_note(note: str) -> str:
+    """A CLV note (stored in English) in this run's language."""
+    if lang() != "vi":
+        return note
+    from careloop.segments.ui import clv_note_text
+
+    return clv_note_text(note, "vi")
 
 
 def segments(shop: ShopOpt) -> None:
@@ -57,25 +71,31 @@ def segments(shop: ShopOpt) -> None:
 
     ctx = app_context()
     the_shop = load_shop(ctx, shop)
-    with err.status("Scoring customers..."), transaction(ctx.sessions) as session:
+    with err.status(_("cli.segments.scoring")), transaction(ctx.sessions) as session:
         result = recompute_segments(session=session, clock=ctx.clock, shop=session.merge(the_shop))
-    table = Table(title=f"Segments of {shop}: {result.customers} customers with a purchase")
-    table.add_column("Segment")
-    table.add_column("Customers", justify="right")
-    table.add_column("Share", justify="right")
-    table.add_column("Care strategy", overflow="fold", max_width=70)
-    table.add_column("Journeys", overflow="fold", max_width=22)
-    table.add_column("Source", overflow="fold", max_width=40)
+    title = _("cli.segments.title", shop=shop, n=num(result.customers))
+    table = Table(title=title)
+    table.add_column(_("cli.segments.col.segment"))
+    table.add_column(_("cli.segments.col.customers"), justify="right")
+    table.add_column(_("cli.segments.col.share"), justify="right")
+    table.add_column(_("cli.segments.col.strategy"), overflow="fold", max_width=70)
+    table.add_column(_("cli.segments.col.journeys"), overflow="fold", max_width=22)
+    table.add_column(_("cli.segments.col.source"), overflow="fold", max_width=40)
     for key, count in result.counts.items():
-        share = f"{count / result.customers:.0%}" if result.customers else "-"
+        share = pct(count / result.customers, 0) if result.customers else "-"
         seg = SEGMENTS[key]
         table.add_row(
-            seg.label, str(count), share, seg.care_strategy, ", ".join(seg.journeys), seg.source
+            _segment_text(key, "label", seg.label),
+            num(count),
+            share,
+            _segment_text(key, "strategy", seg.care_strategy),
+            ", ".join(seg.journeys),
+            _segment_text(key, "source", seg.source),
         )
     out.print(table)
-    out.print(f"{result.changes} segment change(s) recorded.")
+    out.print(_("cli.segments.changes", n=num(result.changes)))
     for note in result.clv.get("notes", []):
-        out.print(f"CLV: {note}")
+        out.print(f"CLV: {_clv_note(note)}")
 
 
 @clv_app.command("fit")
@@ -107,45 +127,55 @@ def clv_fit(
     from careloop.segments.clv_service import fit_shop
 
     if unit not in ("day", "week"):
-        raise _fail(f"--unit: one of day, week (got {unit!r})")
+        raise _fail(_("cli.clv.unit", unit=repr(unit)))
     ctx = app_context()
     the_shop = load_shop(ctx, shop)
     moment = end_of_local_day(parse_day(as_of, "--as-of"), the_shop) if as_of else ctx.clock.now()
     with ctx.sessions() as session:
         try:
-            fit, _ = fit_shop(session=session, shop=the_shop, as_of=moment, unit=unit)
+            fit, _fitted = fit_shop(session=session, shop=the_shop, as_of=moment, unit=unit)
         except CareloopError as exc:
             raise _fail(cli_error_text(exc)) from None
     if as_json:
         print(json.dumps(fit.as_dict(), indent=2))
         return
     out.print(
-        f"CLV fit for {shop} as of {fit.as_of} (unit: {unit}): {fit.customers} customers, "
-        f"{fit.repeat_buyers} repeat buyers"
+        _(
+            "cli.clv.fit_title",
+            shop=shop,
+            as_of=fit.as_of,
+            unit=_(f"cli.unit.{unit}"),
+            customers=num(fit.customers),
+            repeaters=num(fit.repeat_buyers),
+        )
     )
     if not fit.usable:
-        out.print(
-            "[bold]The CLV model is not trustworthy on this data: use the historical CLV "
-            "below, not predictions.[/bold]"
-        )
+        out.print(f"[bold]{_('cli.clv.untrustworthy')}[/bold]")
     if fit.bgnbd is not None:
         b = fit.bgnbd
         out.print(
             f"BG/NBD       r={b.r:.4g}  alpha={b.alpha:.4g}  a={b.a:.4g}  b={b.b:.4g}  "
-            f"log-likelihood={b.log_likelihood:.2f}  converged={b.converged}"
+            + _("cli.clv.fit_quality", ll=f"{b.log_likelihood:.2f}", converged=_yes_no(b.converged))
         )
     if fit.gamma_gamma is not None:
         g = fit.gamma_gamma
         out.print(
             f"Gamma-Gamma  p={g.p:.4g}  q={g.q:.4g}  gamma={g.gamma:.4g}  "
-            f"log-likelihood={g.log_likelihood:.2f}  converged={g.converged}"
+            + _("cli.clv.fit_quality", ll=f"{g.log_likelihood:.2f}", converged=_yes_no(g.converged))
         )
     out.print(
-        f"Historical CLV (mean spend per customer so far): {fit.historical_clv_mean_minor:,.0f}"
-        f" minor units; mean order value {fit.mean_order_value_minor:,.0f}"
+        _(
+            "cli.clv.historical",
+            mean=num(fit.historical_clv_mean_minor),
+            aov=num(fit.mean_order_value_minor),
+        )
     )
     for note in fit.notes:
-        out.print(note)
+        out.print(_clv_note(note))
+
+
+def _yes_no(value: bool) -> str:
+    return _("cli.yes") if value else _("cli.no")
 
 
 @clv_app.command("backtest")
@@ -163,7 +193,7 @@ def clv_backtest(
     from careloop.segments.backtest import run_backtest
 
     if unit not in ("day", "week"):
-        raise _fail(f"--unit: one of day, week (got {unit!r})")
+        raise _fail(_("cli.clv.unit", unit=repr(unit)))
     ctx = app_context()
     the_shop = load_shop(ctx, shop)
     cal_end = end_of_local_day(parse_day(calibration_end, "--calibration-end"), the_shop)
@@ -175,28 +205,34 @@ def clv_backtest(
         print(json.dumps(result.as_dict(), indent=2))
         return
     out.print(
-        f"Backtest for {shop}: calibration up to {calibration_end}, holdout "
-        f"{result.holdout_periods} {unit}s, {result.customers} customers"
+        _(
+            "cli.clv.backtest_title",
+            shop=shop,
+            end=calibration_end,
+            periods=num(result.holdout_periods),
+            unit=_(f"cli.unit.{unit}s"),
+            customers=num(result.customers),
+        )
     )
     if result.rows:
-        table = Table(title="Repeat purchases in the holdout period")
-        table.add_column("Repeat purchases in calibration", justify="right")
-        table.add_column("Customers", justify="right")
-        table.add_column("Predicted", justify="right")
-        table.add_column("Actual", justify="right")
+        table = Table(title=_("cli.clv.backtest_table"))
+        table.add_column(_("cli.clv.col.repeats"), justify="right")
+        table.add_column(_("cli.clv.col.customers"), justify="right")
+        table.add_column(_("cli.clv.col.predicted"), justify="right")
+        table.add_column(_("cli.clv.col.actual"), justify="right")
         for row in result.rows:
             table.add_row(
-                row.repeat_purchases, str(row.customers), f"{row.predicted:.1f}", str(row.actual)
+                row.repeat_purchases, num(row.customers), num(row.predicted, 1), num(row.actual)
             )
         table.add_row(
-            "total",
-            str(result.customers),
-            f"{result.predicted_total:.1f}",
-            str(result.actual_total),
+            _("cli.clv.total"),
+            num(result.customers),
+            num(result.predicted_total, 1),
+            num(result.actual_total),
         )
         out.print(table)
     for note in result.notes:
-        out.print(note)
+        out.print(_clv_note(note))
 
 
 def churn(
@@ -225,22 +261,47 @@ def churn(
         )
         return
     if rate.rate is None:
-        out.print(f"Churn rate: n/a ({rate.reason})")
+        reason = rate.reason if lang() != "vi" else _("cli.churn.no_buyers", days=window_days)
+        out.print(_("cli.churn.rate_na", reason=reason))
     else:
         out.print(
-            f"Churn rate ({window_days}-day windows): {rate.rate:.1%} "
-            f"({rate.churned} of {rate.active_before} customers active in the previous window)"
+            _(
+                "cli.churn.rate",
+                days=window_days,
+                rate=pct(rate.rate),
+                churned=num(rate.churned),
+                active=num(rate.active_before),
+            )
         )
-    table = Table(title="Customers at risk of churning")
-    for col in ("Customer", "Segment", "P(alive)", "Spent", "Last order", "Why"):
-        table.add_column(col)
+    table = Table(title=_("cli.churn.table"))
+    for col in ("customer", "segment", "p_alive", "spent", "last_order", "why"):
+        table.add_column(_(f"cli.churn.col.{col}"))
     for r in risks:
         table.add_row(
             f"{r.name} ({r.external_id})",
-            r.segment_label,
-            "-" if r.p_alive is None else f"{r.p_alive:.0%}",
-            f"{r.monetary_minor:,}",
-            f"{r.recency_days} days ago",
-            r.reason,
+            _segment_text(r.segment, "label", r.segment_label),
+            "-" if r.p_alive is None else pct(r.p_alive, 0),
+            num(r.monetary_minor),
+            _("cli.churn.days_ago", n=num(r.recency_days)),
+            _risk_reason(r.segment, r.p_alive, r.frequency, r.recency_days, r.reason),
         )
     out.print(table)
+
+
+def _risk_reason(
+    segment: str, p_alive: float | None, frequency: int, recency_days: int, english: str
+) -> str:
+    """Why a customer is on the list (segments.churn.risk_reason) in this run's language."""
+    if lang() != "vi":
+        return english
+    from careloop.segments.churn import LOW_P_ALIVE, RISK_SEGMENTS
+
+    parts = []
+    if segment in RISK_SEGMENTS:
+        label = _(f"segment.{segment}.label")
+        parts.append(
+            _("cli.churn.why_segment", label=label, orders=num(frequency), days=num(recency_days))
+        )
+    if p_alive is not None and p_alive < LOW_P_ALIVE:
+        parts.append(_("cli.churn.why_p_alive", p=pct(p_alive, 0)))
+    return "; ".join(parts)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from careloop.cli_kit import cli_error_text
+from careloop.cli_kit import _, cli_error_text, label, lang, num, pct
 from careloop.core.console import make_console
 
 tickets_app = typer.Typer(help="Support tickets.", no_args_is_help=True)
@@ -50,7 +51,7 @@ def _remaining(minutes: float | None) -> str:
         return "-"
     sign = "-" if minutes < 0 else ""
     minutes = abs(minutes)
-    return f"{sign}{int(minutes // 60)}h{int(minutes % 60):02d}"
+    return sign + _("cli.duration.hm", h=int(minutes // 60), m=f"{int(minutes % 60):02d}")
 
 
 @tickets_app.command("list")
@@ -73,17 +74,18 @@ def tickets_list(
     if as_json:
         print(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=2))
         return
-    table = Table("id", "status", "problem", "subject", "customer", "assignee", "SLA", "left")
+    columns = ("id", "status", "problem", "subject", "customer", "assignee", "sla", "left")
+    table = Table(*(_(f"cli.tickets.col.{c}") for c in columns))
     for r in rows:
         clock = next_deadline(r)
         table.add_row(
             str(r.id),
-            r.status,
-            r.problem_type,
+            label("ticket.status", r.status),
+            label("ticket.problem", r.problem_type),
             r.subject[:50],
             r.customer_id,
             r.assignee or "-",
-            f"{clock.name} {clock.state}" if clock else "-",
+            f"{label('sla.clock', clock.name)} {label('sla.state', clock.state)}" if clock else "-",
             _remaining(clock.remaining_minutes) if clock else "-",
         )
     console.print(table)
@@ -104,37 +106,52 @@ def tickets_show(ticket_id: int, shop: ShopOpt, as_json: JsonOpt = False) -> Non
         print(json.dumps(view.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return
     console.print(
-        f"[bold]{view.ref} {view.subject}[/bold]  "
-        f"{view.status} · {view.problem_type} · {view.priority}",
+        f"[bold]{view.ref} {view.subject}[/bold]  {label('ticket.status', view.status)} · "
+        f"{label('ticket.problem', view.problem_type)} · {label('ticket.priority', view.priority)}",
         highlight=False,
     )
     console.print(
-        f"customer {view.customer_id}  order {view.order_id or '-'}  "
-        f"assignee {view.assignee or '-'}  policy {view.sla_policy}",
+        _(
+            "cli.tickets.show.who",
+            customer=view.customer_id,
+            order=view.order_id or "-",
+            assignee=view.assignee or "-",
+            policy=label("sla.policy", view.sla_policy),
+        ),
         highlight=False,
     )
     for clock in view.sla:
-        due = clock.due_at.isoformat() if clock.due_at else "-"
+        due = _moment(clock.due_at, clock.due_at.isoformat()) if clock.due_at else "-"
         console.print(
-            f"  {clock.name:15} {clock.state:11} due {due}  "
-            f"left {_remaining(clock.remaining_minutes)}",
+            f"  {label('sla.clock', clock.name):15} {label('sla.state', clock.state):11} "
+            + _("cli.tickets.show.due", due=due, left=_remaining(clock.remaining_minutes)),
             highlight=False,
         )
-    console.print(f"[bold]Playbook: {view.playbook['title']}[/bold]", highlight=False)
+    console.print(
+        f"[bold]{_('cli.tickets.show.playbook', title=view.playbook['title'])}[/bold]",
+        highlight=False,
+    )
     for step in view.playbook["steps"]:
         console.print(
             f"  [{'x' if step['done'] else ' '}] {step['step']}: {step['todo']}", highlight=False
         )
+    options = [label("ticket.compensation", o) for o in view.playbook["compensation_options"]]
     console.print(
-        f"  compensation options: {', '.join(view.playbook['compensation_options']) or '-'}",
-        highlight=False,
+        _("cli.tickets.show.compensation", options=", ".join(options) or "-"), highlight=False
     )
-    console.print(f"  suggested reply: {view.playbook['suggested_reply']}", highlight=False)
+    console.print(
+        _("cli.tickets.show.suggested", reply=view.playbook["suggested_reply"]), highlight=False
+    )
     for m in view.messages:
-        tag = "note" if m.kind == "note" else m.author
-        console.print(
-            f"{m.created_at:%Y-%m-%d %H:%M} [{tag}/{m.channel}] {m.body}", highlight=False
-        )
+        tag = _("cli.tickets.show.note") if m.kind == "note" else m.author
+        when = _moment(m.created_at, f"{m.created_at:%Y-%m-%d %H:%M}")
+        console.print(f"{when} [{tag}/{m.channel}] {m.body}", highlight=False)
+
+
+def _moment(value: datetime, english: str) -> str:
+    """A date and time as a Vietnamese reader writes it (09:30 07/12/2026); in English
+    `english`, the wording scripts have always read."""
+    return english if lang() != "vi" else f"{value:%H:%M %d/%m/%Y}"
 
 
 @tickets_app.command("open")
@@ -167,7 +184,7 @@ def tickets_open(
         )
         return int(ticket.id)
 
-    print(f"opened ticket {_run(shop, work)}")
+    print(_("cli.tickets.opened", id=_run(shop, work)))
 
 
 @tickets_app.command("reply")
@@ -195,7 +212,7 @@ def tickets_reply(
                 body=text,
                 staff_id=staff,
             )
-            return "note added"
+            return _("cli.tickets.note_added")
         message = reply(
             session=session,
             clock=ctx.clock,
@@ -205,7 +222,7 @@ def tickets_reply(
             staff_id=staff,
             pending=pending,
         )
-        return f"reply {message.delivery}"
+        return _("cli.tickets.replied", delivery=label("cli.delivery", message.delivery))
 
     print(_run(shop, work))
 
@@ -224,8 +241,8 @@ def tickets_resolve(ticket_id: int, shop: ShopOpt, as_: AsOpt = None, note: str 
             staff_id=_staff_id(session, the_shop.id, as_),
             note=note,
         )
-        fcr = "yes" if ticket.first_contact_resolution else "no"
-        return f"resolved {ticket.id} (first contact: {fcr})"
+        fcr = _("cli.yes") if ticket.first_contact_resolution else _("cli.no")
+        return _("cli.tickets.resolved", id=ticket.id, fcr=fcr)
 
     print(_run(shop, work))
 
@@ -248,7 +265,7 @@ def tickets_smtp(
         SupportMailHandler(app_context(), domain=domain), hostname=host, port=port
     )
     controller.start()
-    console.print(f"support mail on {host}:{port}; Ctrl-C to stop")
+    console.print(_("cli.tickets.smtp", host=host, port=port), highlight=False)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
@@ -277,12 +294,13 @@ def tasks_list(
     if as_json:
         print(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=2))
         return
-    table = Table("id", "due", "kind", "title", "assignee", "customer")
+    columns = ("id", "due", "kind", "title", "assignee", "customer")
+    table = Table(*(_(f"cli.tasks.col.{c}") for c in columns))
     for r in rows:
         table.add_row(
             str(r.id),
-            f"{r.due_at:%Y-%m-%d %H:%M}",
-            r.kind,
+            _moment(r.due_at, f"{r.due_at:%Y-%m-%d %H:%M}"),
+            label("task.kind", r.kind),
             r.title[:70],
             r.assignee or "-",
             r.customer_id or "-",
@@ -313,7 +331,7 @@ def tasks_done(
             note=note,
             staff_id=_staff_id(session, the_shop.id, as_),
         )
-        return f"task {task.id} {task.status}"
+        return _("cli.tasks.now", id=task.id, status=label("task.status", task.status))
 
     print(_run(shop, work))
 
@@ -336,21 +354,20 @@ def tickets_performance(
         )
 
     def hours(value: float | None) -> str:
-        return "-" if value is None else f"{value:.1f} h"
+        return "-" if value is None else _("cli.duration.hours", n=num(value, 1))
 
     def share(value: float | None) -> str:
-        return "-" if value is None else f"{value:.0%}"
+        return "-" if value is None else pct(value, 0)
 
-    table = Table(
-        "agent", "tickets", "FRT median/p90", "FRT business", "TTR median/p90", "FCR", "CSAT",
-        "tasks on time",
-    )  # fmt: skip
+    columns = ("agent", "tickets", "frt", "frt_business", "ttr", "fcr", "csat", "on_time")
+    table = Table(*(_(f"cli.performance.col.{c}") for c in columns))
     rows = _run(shop, work)
     for n, row in enumerate(rows, start=1):
-        who = row.email or ("unassigned" if row.staff_id is None else f"#{row.staff_id}")
+        unassigned = _("cli.performance.unassigned")
+        who = row.email or (unassigned if row.staff_id is None else f"#{row.staff_id}")
         table.add_row(
-            "whole desk" if n == len(rows) else who,
-            str(row.tickets),
+            _("cli.performance.desk") if n == len(rows) else who,
+            num(row.tickets),
             f"{hours(row.frt.median_hours)} / {hours(row.frt.p90_hours)}",
             hours(row.frt.median_business_hours),
             f"{hours(row.ttr.median_hours)} / {hours(row.ttr.p90_hours)}",
