@@ -34,11 +34,12 @@ if TYPE_CHECKING:
 console = make_console(stderr=True)
 
 
-def _(key: str, **params: object) -> str:
+def _(key: str, /, **params: object) -> str:
     """The text of catalogue key `key` in this run's language, with `params` filled in."""
     from careloop.core.catalogue import t
 
-    return t(key, cli_locale(), **params)
+    text = t(key, cli_locale())
+    return text.format(**params) if params else text
 
 
 def label(prefix: str, code: str | None) -> str:

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from careloop.cli_kit import cli_error_text
+from careloop.cli_kit import _, cli_error_text, day, label, lang, num, pct, problem_text
 from careloop.core.console import make_console
 from careloop.core.errors import CareloopError, ValidationFailed
 from careloop.db.engine import transaction
+
+if TYPE_CHECKING:
+    from careloop.journeys.engagement import ChannelRates
+    from careloop.journeys.simulate import SimulationReport
 
 journeys_app = typer.Typer(
     help="Journeys: list, show, load, activate, pause.", no_args_is_help=True
@@ -23,7 +27,7 @@ out = make_console()
 
 
 def _fail(message: str) -> typer.Exit:
-    make_console(stderr=True).print(f"[red]error:[/red] {message}", highlight=False)
+    make_console(stderr=True).print(f"[red]{_('cli.error')}[/red] {message}", highlight=False)
     return typer.Exit(1)
 
 
@@ -35,18 +39,19 @@ def list_command(shop: ShopOpt) -> None:
 
     ctx = app_context()
     the_shop = load_shop(ctx, shop)
-    table = Table("key", "name", "version", "status", "trigger", "running", "finished", "holdout")
+    columns = ("key", "name", "version", "status", "trigger", "running", "finished", "holdout")
+    table = Table(*(_(f"cli.journeys.col.{c}") for c in columns))
     with ctx.sessions() as session:
         for j in list_journeys(session, the_shop):
             table.add_row(
                 j.key,
                 j.name,
                 str(j.version),
-                j.status,
-                j.trigger,
-                str(j.running),
-                str(j.finished),
-                str(j.holdout),
+                label("journeys.status", j.status),
+                _trigger(j.trigger),
+                num(j.running),
+                num(j.finished),
+                num(j.holdout),
             )
     out.print(table)
 
@@ -68,7 +73,17 @@ def show_command(
             journey = get_journey(session, the_shop, key, version)
         except CareloopError as exc:
             raise _fail(cli_error_text(exc)) from None
-        print(f"# {journey.key} v{journey.version} ({journey.status}) from {journey.source_name}")
+        status = label("journeys.status", journey.status)
+        print(
+            "# "
+            + _(
+                "cli.journeys.show_head",
+                key=journey.key,
+                version=journey.version,
+                status=status,
+                source=journey.source_name,
+            )
+        )
         print(journey.source_text, end="")
 
 
@@ -100,10 +115,10 @@ def load_command(
     bundled = set(shipped_files())
     paths = list(files or []) + (sorted(bundled) if shipped else [])
     if not paths:
-        raise _fail("give one or more journey files, or --shipped")
+        raise _fail(_("cli.journeys.no_files"))
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
-        raise _fail(f"{', '.join(missing)}: no such file")
+        raise _fail(_("cli.file.missing", file=", ".join(missing)))
     ctx = app_context()
     the_shop = load_shop(ctx, shop)
     loaded: list[tuple[str, int]] = []
@@ -137,15 +152,16 @@ def load_command(
                             )
                         loaded.append((journey.key, journey.version))
                 except ValidationFailed as exc:
-                    problems += [str(error) for error in exc.errors]
+                    problems += [problem_text(error) for error in exc.errors]
             if problems:
                 raise _Rejected  # rolls the whole load back: all files or none
     except _Rejected:
         for problem in problems:
             print(problem, file=sys.stderr)
-        raise _fail(f"{len(problems)} problem(s); nothing was loaded") from None
+        raise _fail(_("cli.journeys.nothing_loaded", n=num(len(problems)))) from None
+    state = _("cli.journeys.active") if activate else _("cli.journeys.draft")
     for key, version in loaded:
-        print(f"loaded {key} v{version}" + (" (active)" if activate else " (draft)"))
+        print(_("cli.journeys.loaded", key=key, version=version, state=state))
 
 
 @journeys_app.command("activate")
@@ -169,7 +185,7 @@ def activate_command(
                 key=key,
                 version=version,
             )
-            print(f"{journey.key} v{journey.version} is active")
+            print(_("cli.journeys.now_active", key=journey.key, version=journey.version))
     except CareloopError as exc:
         raise _fail(cli_error_text(exc)) from None
 
@@ -187,7 +203,7 @@ def pause_command(shop: ShopOpt, key: str) -> None:
             pause_journey(session=session, clock=ctx.clock, shop=session.merge(the_shop), key=key)
     except CareloopError as exc:
         raise _fail(cli_error_text(exc)) from None
-    print(f"{key} is paused")
+    print(_("cli.journeys.paused", key=key))
 
 
 def simulate_command(
@@ -203,7 +219,7 @@ def simulate_command(
     ctx = app_context()
     the_shop = load_shop(ctx, shop)
     with Progress(console=make_console(stderr=True), transient=True) as bar:
-        task = bar.add_task(f"simulating {days} days", total=1.0)
+        task = bar.add_task(_("cli.simulate.progress", days=num(days)), total=1.0)
         try:
             report = simulate(
                 sessions=ctx.sessions,
@@ -215,9 +231,86 @@ def simulate_command(
             )
         except CareloopError as exc:
             raise _fail(cli_error_text(exc)) from None
-    from careloop.journeys.report import print_report
+    if lang() != "vi":
+        from careloop.journeys.report import print_report
 
-    print_report(report, out)
+        print_report(report, out)
+        return
+    _print_report_vi(report)
+
+
+def _trigger(english: str) -> str:
+    """A journey's trigger as listed ("order.delivered", "inactive 60 days") in this run's
+    language: event codes stay, the words around them are translated."""
+    if lang() != "vi":
+        return english
+    import re
+
+    inactive = re.fullmatch(r"inactive (\d+) days", english)
+    if inactive:
+        return _("cli.journeys.trigger.inactive", days=inactive[1])
+    before = re.fullmatch(r"(.*), (\d+) days before", english)
+    if before:
+        return _("cli.journeys.trigger.days_before", date=before[1], days=before[2])
+    return english.replace(" (filtered)", " " + _("cli.journeys.trigger.filtered"))
+
+
+def _print_report_vi(report: SimulationReport) -> None:
+    """The simulator's report (journeys/report.py) worded for a Vietnamese reader: steps,
+    reasons, channels and outcomes as the journey page names them (simulation_text.py)."""
+    from careloop.journeys.simulation_text import worded_enrollments, worded_rows
+
+    out.print(
+        _(
+            "cli.simulate.head",
+            start=day(report.start),
+            end=day(report.end),
+            events=num(report.events_replayed),
+            steps=num(report.steps_run),
+        )
+    )
+    if report.rates:
+        out.print(_("cli.simulate.rates_head"), highlight=False)
+        for _channel, rates in sorted(report.rates.items()):
+            out.print("  " + _rates_text(rates), highlight=False)
+    for preview in report.journeys:
+        enrolled = ", ".join(f"{s} {num(n)}" for s, n in worded_enrollments(preview, "vi"))
+        columns = ("step", "would_send", "deferred", "suppressed", "channels", "other")
+        table = Table(
+            *(_(f"cli.simulate.col.{c}") for c in columns),
+            title=_(
+                "cli.simulate.journey",
+                key=preview.key,
+                version=preview.version,
+                status=label("journeys.status", preview.status),
+                enrolled=enrolled or _("cli.simulate.none"),
+            ),
+            title_justify="left",
+        )
+        for row in worded_rows(report, preview, {}, "vi"):
+            table.add_row(row[0], *row[2:])
+        out.print(table)
+
+
+def _rates_text(rates: ChannelRates) -> str:
+    """One channel's assumed open and click rates and where they come from."""
+    from careloop.journeys.engagement import DEFAULT_SOURCE
+
+    if rates.basis == "message log":
+        basis = _("cli.simulate.basis.log", n=num(rates.sample))
+    elif rates.basis == DEFAULT_SOURCE:
+        basis = _("cli.simulate.basis.benchmark")
+    elif rates.basis == "not tracked":
+        basis = _("cli.simulate.basis.not_tracked")
+    else:
+        basis = rates.basis
+    return _(
+        "cli.simulate.rates",
+        channel=label("channel", rates.channel),
+        opens=pct(rates.open),
+        clicks=pct(rates.click),
+        basis=basis,
+    )
 
 
 def register(app: typer.Typer) -> None:
