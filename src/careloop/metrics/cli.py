@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from careloop.cli_kit import cli_error_text
+from careloop.cli_kit import _, cli_error_text, day, lang, num
 from careloop.core.console import make_console
 from careloop.core.errors import CareloopError
 from careloop.metrics.definitions import KpiValue
@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    err.print(f"[red]{_('cli.error')}[/red] {message}", highlight=False)
     return typer.Exit(1)
 
 
@@ -42,7 +42,7 @@ def _day(value: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise _fail(f"{option}: not a date in YYYY-MM-DD form: {value!r}") from None
+        raise _fail(_("cli.date.not_iso", option=option, value=repr(value))) from None
 
 
 def kpi(
@@ -74,16 +74,25 @@ def kpi(
         data["by_cohort"] = [c.as_dict() for c in by_cohort]
         print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
         return
-    table = Table(title=f"KPIs of {shop}, {begin.date()} to {finish.date()} (exclusive)")
-    for col in ("KPI", "Value", "95% interval", "n", "Target"):
-        table.add_column(col)
-    table.add_column("Status", no_wrap=True)
+    if lang() == "vi":
+        first, last = day(begin, the_shop.timezone), day(finish, the_shop.timezone)
+    else:
+        first, last = str(begin.date()), str(finish.date())
+    table = Table(title=_("cli.kpi.title", shop=shop, start=first, end=last))
+    for col in ("kpi", "value", "interval", "n", "target"):
+        table.add_column(_(f"cli.kpi.col.{col}"))
+    table.add_column(_("cli.kpi.col.status"), no_wrap=True)
     for v in report_.kpis.values():
-        table.add_row(*kpi_cells(v))
+        table.add_row(*(kpi_cells(v) if lang() != "vi" else kpi_cells_vi(v)))
     out.print(table)
-    out.print("Formulas:")
+    out.print(_("cli.kpi.formulas"))
     for v in report_.kpis.values():
-        out.print(f"  {v.label}: {v.formula}", highlight=False)
+        if lang() == "vi":
+            out.print(
+                f"  {_(f'kpi.{v.key}.label')}: {_(f'kpi.{v.key}.definition')}", highlight=False
+            )
+        else:
+            out.print(f"  {v.label}: {v.formula}", highlight=False)
 
 
 STATUS_STYLES = {"met": "green", "missed": "red", "too_few": "dim", "no_data": "dim"}
@@ -113,6 +122,44 @@ def kpi_cells(v: KpiValue) -> tuple[str, ...]:
     return (v.label, value, interval, str(v.sample), target, status)
 
 
+def kpi_cells_vi(v: KpiValue) -> tuple[str, ...]:
+    """`kpi_cells` for a Vietnamese reader: the staff UI's KPI names, numbers in local
+    format, the target and status worded in Vietnamese."""
+    value = _("cli.kpi.na") if v.value is None else num(v.value, 4)
+    interval = ""
+    if v.ci_low is not None and v.ci_high is not None:
+        interval = _("cli.kpi.interval", low=num(v.ci_low, 4), high=num(v.ci_high, 4))
+    if v.too_few_answers:
+        value = f"[dim]{value}[/dim]"
+        interval = f"[dim]{interval}[/dim]" if interval else ""
+    target = ""
+    if v.target is not None:
+        which = "at_least" if v.target_direction == "at_least" else "at_most"
+        target = _(f"cli.kpi.target.{which}", n=num(v.target, 4))
+    status = _kpi_status_vi(v)
+    style = STATUS_STYLES.get(v.status)
+    if style and status:
+        status = f"[{style}]{status}[/{style}]"
+    return (_(f"kpi.{v.key}.label"), value, interval, num(v.sample), target, status)
+
+
+def _kpi_status_vi(v: KpiValue) -> str:
+    import re
+
+    from careloop.core.catalogue import has_message
+
+    if v.status == "no_data":
+        slug = re.sub(r"\W+", "_", (v.reason or "no data in the period").lower()).strip("_")
+        key = f"kpi.reason.{slug}"
+        return _(key) if has_message(key, "vi") else v.status_label
+    if v.status == "too_few":
+        return _("cli.kpi.status.too_few", n=num(v.sample), min=num(v.min_sample or 0))
+    if v.status in ("met", "missed"):
+        which = "at_least" if v.target_direction == "at_least" else "at_most"
+        return _(f"cli.kpi.status.{v.status}_{which}")
+    return ""
+
+
 def report(
     shop: ShopOpt,
     month: Annotated[str, typer.Option(help="The month to review, YYYY-MM.")],
@@ -135,7 +182,7 @@ def report(
         except CareloopError as exc:
             raise _fail(cli_error_text(exc)) from None
     out_file.write_text(html, encoding="utf-8")
-    print(f"wrote {out_file}")
+    print(_("cli.report.wrote", file=out_file))
 
 
 def refresh(
@@ -159,4 +206,6 @@ def refresh(
     for the_shop in shops:
         for key in standard_keys(the_shop, ctx.clock.now()):
             ms = compute_now(sessions=ctx.sessions, clock=ctx.clock, shop=the_shop, key=key)
-            print(f"{the_shop.slug}: {key} computed in {ms / 1000:.1f} s")
+            print(
+                _("cli.metrics.refreshed", shop=the_shop.slug, key=key, seconds=num(ms / 1000, 1))
+            )

@@ -35,7 +35,9 @@ def register_kpi_group(app: typer.Typer, report: Callable[..., None]) -> None:
         if ctx.invoked_subcommand is not None:
             return
         if shop is None:
-            err.print("[red]error:[/red] Missing option '--shop'.", highlight=False)
+            from careloop.cli_kit import _
+
+            err.print(f"[red]{_('cli.error')}[/red] {_('cli.missing_shop')}", highlight=False)
             raise typer.Exit(2)
         report(shop=shop, start=start, end=end, as_json=as_json)
 
@@ -57,7 +59,7 @@ def targets(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Show the shop's KPI targets (the seeds' defaults unless changed), or change them."""
-    from careloop.cli_kit import app_context, load_shop
+    from careloop.cli_kit import _, app_context, label, lang, load_shop, num
     from careloop.db.engine import transaction
     from careloop.metrics.definitions import KPIS, parse_target_changes
     from careloop.metrics.targets import set_shop_targets, shop_targets
@@ -70,7 +72,9 @@ def targets(
             parsed = parse_target_changes(changes)
         except ValidationFailed as exc:
             for e in exc.errors:
-                err.print(f"[red]error:[/red] --set {e.field}: {e.reason}", highlight=False)
+                err.print(
+                    f"[red]{_('cli.error')}[/red] --set {e.field}: {e.reason}", highlight=False
+                )
             raise typer.Exit(1) from None
         with transaction(ctx.sessions) as session:
             stored = session.get(Shop, the_shop.id)
@@ -89,10 +93,13 @@ def targets(
         }
         print(json.dumps(data, indent=2))
         return
-    table = Table(title=f"KPI targets of {shop}")
-    for col in ("KPI", "Key", "Target", "Source"):
-        table.add_column(col)
+    table = Table(title=_("cli.targets.title", shop=shop))
+    for col in ("kpi", "key", "target", "source"):
+        table.add_column(_(f"cli.targets.col.{col}"))
+    vi = lang() == "vi"
     for key, t in found.items():
-        shown = "" if t is None else f"{'>=' if t.direction == 'at_least' else '<='} {t.value:g}"
-        table.add_row(KPIS[key].label, key, shown, "" if t is None else t.source)
+        value = "" if t is None else (num(t.value, 4) if vi else f"{t.value:g}")
+        shown = "" if t is None else f"{'>=' if t.direction == 'at_least' else '<='} {value}"
+        name = _(f"kpi.{key}.label") if vi else KPIS[key].label
+        table.add_row(name, key, shown, "" if t is None else label("cli.targets.source", t.source))
     out.print(table)
