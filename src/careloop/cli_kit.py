@@ -42,14 +42,14 @@ def _(key: str, /, **params: object) -> str:
     return text.format(**params) if params else text
 
 
-def label(prefix: str, code: str | None) -> str:
+def label(prefix: str, code: str | None, sep: str = ".") -> str:
     """A stored code ("pending_customer") as its catalogue label (`<prefix>.<code>`) in
     Vietnamese; English keeps the code, as scripts and the API read it."""
     if not code or cli_locale() != "vi":
         return code or ""
     from careloop.core.catalogue import has_message, t
 
-    key = f"{prefix}.{code}"
+    key = f"{prefix}{sep}{code}"
     return t(key, "vi") if has_message(key, "vi") else code
 
 

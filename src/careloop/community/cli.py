@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from careloop.cli_kit import cli_error_text
+from careloop.cli_kit import _, cli_error_text, num, problem_text
 from careloop.core.errors import CareloopError, ValidationFailed
 from careloop.db.engine import transaction
 
@@ -24,7 +24,7 @@ def _fail(exc: CareloopError) -> typer.Exit:
     from careloop.cli_kit import fail
 
     if isinstance(exc, ValidationFailed):
-        return fail("; ".join(str(e) for e in exc.errors))
+        return fail("; ".join(problem_text(e) for e in exc.errors))
     return fail(cli_error_text(exc))
 
 
@@ -193,7 +193,11 @@ def send(
     except CareloopError as exc:
         raise _fail(exc) from None
     print(
-        f"campaign {cid} scheduled for {when.isoformat() if when else 'now'}; the worker sends it"
+        _(
+            "cli.campaign.scheduled",
+            id=cid,
+            when=when.isoformat() if when else _("cli.campaign.now"),
+        )
     )
 
 
@@ -232,7 +236,14 @@ def event_create(
                 segments=segment or [],
                 seat_reward=seat_reward,
             )
-            print(f"event {event.id} created: {event.title} ({event.capacity} seats)")
+            print(
+                _(
+                    "cli.event.created",
+                    id=event.id,
+                    title=event.title,
+                    seats=num(event.capacity),
+                )
+            )
     except CareloopError as exc:
         raise _fail(exc) from None
 
@@ -258,7 +269,7 @@ def event_invite(shop: ShopOpt, event_id: int, segment: Seg = None) -> None:
             )
     except CareloopError as exc:
         raise _fail(exc) from None
-    print(f"{n} invitation(s) queued")
+    print(_("cli.event.invited", n=num(n)))
 
 
 @event_app.command("list")
@@ -272,11 +283,14 @@ def event_list(shop: ShopOpt) -> None:
     with ctx.sessions() as session:
         for e in list_events(session, the_shop.id):
             rows = rsvps_of(session, the_shop.id, e.id)
-            going = sum(1 for r, _ in rows if r.status == "going")
-            waiting = sum(1 for r, _ in rows if r.status == "waitlist")
+            going = sum(1 for r, _who in rows if r.status == "going")
+            waiting = sum(1 for r, _who in rows if r.status == "waitlist")
             print(
-                f"{e.id}\t{e.starts_at.isoformat()}\t{going}/{e.capacity} going"
-                f"\t{waiting} waiting\t{e.title}"
+                f"{e.id}\t{e.starts_at.isoformat()}\t"
+                + _("cli.event.going", going=going, capacity=e.capacity)
+                + "\t"
+                + _("cli.event.waiting", n=waiting)
+                + f"\t{e.title}"
             )
 
 
@@ -302,7 +316,7 @@ def event_checkin(shop: ShopOpt, event_id: int, customer_id: str) -> None:
             )
     except CareloopError as exc:
         raise _fail(exc) from None
-    print(f"{customer_id} checked in")
+    print(_("cli.event.checked_in", id=customer_id))
 
 
 @community_app.command("import")
@@ -326,7 +340,13 @@ def ambassadors(shop: ShopOpt, refresh: Annotated[bool, typer.Option("--refresh"
             result = refresh_ambassadors(
                 session=session, clock=ctx.clock, shop=session.merge(the_shop)
             )
-            print(f"{len(result.named)} new, {len(result.removed)} removed ambassador(s)")
+            print(
+                _(
+                    "cli.ambassadors.refreshed",
+                    new=num(len(result.named)),
+                    removed=num(len(result.removed)),
+                )
+            )
     with ctx.sessions() as session:
         for amb, customer in list_ambassadors(session, the_shop.id):
             print(f"{customer.external_id}\t{amb.score}\t{amb.coupon_code}\t{customer.name}")

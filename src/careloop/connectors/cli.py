@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from careloop.cli_kit import cli_error_text
+from careloop.cli_kit import _, cli_error_text, day, label, lang, problem_text
 from careloop.core.console import make_console
 from careloop.core.errors import CareloopError, ValidationFailed
 
@@ -62,12 +63,26 @@ def add(
             )
     except ValidationFailed as exc:
         for error in exc.errors:
-            print(str(error), file=sys.stderr)
+            print(problem_text(error), file=sys.stderr)
         raise typer.Exit(1) from None
     spec = PLATFORMS[platform]
-    console.print(f"{spec.label} connector saved for shop {shop}.")
-    console.print(f"Webhook URL: {base_url.rstrip('/')}/api/v1/webhooks/{platform}/{shop}")
-    console.print(f"Set it up in: {spec.docs}")
+    url = f"{base_url.rstrip('/')}/api/v1/webhooks/{platform}/{shop}"
+    console.print(_("cli.connector.saved", platform=spec.label, shop=shop), highlight=False)
+    console.print(_("cli.connector.webhook_url", url=url), highlight=False)
+    console.print(_("cli.connector.docs", docs=spec.docs), highlight=False)
+
+
+def _result(status: str, result: str) -> str:
+    """A delivery's status and result as the connectors page words them."""
+    if lang() != "vi":
+        return f"{status}: {result}"
+    from careloop.connectors.result_text import result_text
+
+    return f"{label('connectors.ui.texts.status', status, sep='_')}: {result_text(result, 'vi')}"
+
+
+def _when(moment: datetime) -> str:
+    return f"{moment:%H:%M:%S %d/%m/%Y}" if lang() == "vi" else moment.isoformat(timespec="seconds")
 
 
 @app.command("list")
@@ -78,15 +93,17 @@ def list_(shop: ShopOpt) -> None:
 
     ctx = app_context()
     the_shop = load_shop(ctx, shop)
-    table = Table("platform", "since", "last delivery", "result")
+    table = Table(*(_(f"cli.connector.col.{c}") for c in ("platform", "since", "last", "result")))
     with ctx.sessions() as session:
         for connector in connectors_of(session, the_shop.id):
             last = recent_deliveries(session, the_shop.id, connector.platform)[:1]
             table.add_row(
                 connector.platform,
-                connector.created_at.date().isoformat(),
-                last[0].received_at.isoformat(timespec="seconds") if last else "-",
-                f"{last[0].status}: {last[0].result}" if last else "-",
+                day(connector.created_at)
+                if lang() == "vi"
+                else connector.created_at.date().isoformat(),
+                _when(last[0].received_at) if last else "-",
+                _result(last[0].status, last[0].result) if last else "-",
             )
     console.print(table)
 
@@ -99,16 +116,17 @@ def deliveries(shop: ShopOpt, platform: str | None = None) -> None:
 
     ctx = app_context()
     the_shop = load_shop(ctx, shop)
-    table = Table("id", "platform", "received", "topic", "status", "result")
+    columns = ("id", "platform", "received", "topic", "status", "result")
+    table = Table(*(_(f"cli.connector.col.{c}") for c in columns))
     with ctx.sessions() as session:
         for d in recent_deliveries(session, the_shop.id, platform):
             table.add_row(
                 str(d.id),
                 d.platform,
-                d.received_at.isoformat(timespec="seconds"),
+                _when(d.received_at),
                 d.topic,
-                d.status,
-                d.result,
+                label("connectors.ui.texts.status", d.status, sep="_"),
+                d.result if lang() != "vi" else _result(d.status, d.result).partition(": ")[2],
             )
     console.print(table)
 
@@ -131,7 +149,7 @@ def replay(delivery_id: int, shop: ShopOpt) -> None:
             )
     except CareloopError as exc:
         raise _fail(cli_error_text(exc)) from None
-    console.print(f"{receipt.status}: {receipt.result}")
+    console.print(_result(receipt.status, receipt.result), highlight=False)
     if receipt.status == "parked":
         raise typer.Exit(1)
 
@@ -145,7 +163,7 @@ def backfill_cmd(platform: str, file: Path, shop: ShopOpt) -> None:
     ctx = app_context()
     the_shop = load_shop(ctx, shop)
     if not file.exists():
-        raise _fail(f"{file}: no such file")
+        raise _fail(_("cli.file.missing", file=file))
     try:
         with ctx.sessions() as session, session.begin():
             summary = backfill(
@@ -157,6 +175,6 @@ def backfill_cmd(platform: str, file: Path, shop: ShopOpt) -> None:
             )
     except ValidationFailed as exc:
         for error in exc.errors:
-            print(str(error), file=sys.stderr)
-        raise _fail(f"{len(exc.errors)} problem(s) in {file}; nothing was imported") from None
+            print(problem_text(error), file=sys.stderr)
+        raise _fail(_("cli.import.nothing_imported", n=len(exc.errors), file=file)) from None
     console.print(str(summary))

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from careloop.cli_kit import _, cli_error_text, lang, num
 from careloop.core.console import make_console
 
 app = typer.Typer(help="Survey answers, reviews and feedback themes.")
@@ -22,7 +23,7 @@ def _day(raw: str | None, default: datetime) -> datetime:
     try:
         return datetime.fromisoformat(raw).replace(tzinfo=UTC)
     except ValueError:
-        print(f"not an ISO date: {raw!r}", file=sys.stderr)
+        print(_("cli.feedback.not_iso", value=repr(raw)), file=sys.stderr)
         raise typer.Exit(1) from None
 
 
@@ -43,14 +44,22 @@ def themes(
     the_shop = load_shop(ctx, shop)
     now = ctx.clock.now()
     start, end = _day(from_, now - timedelta(days=90)), _day(to, now)
-    table = Table("theme", "kind", "count", "by month", "examples (phrase: text)")
+    columns = ("theme", "kind", "count", "by_month", "examples")
+    table = Table(*(_(f"cli.themes.col.{c}") for c in columns))
+    vi = lang() == "vi"
     with ctx.sessions() as session:
         for theme in shop_themes(session, the_shop.id, start, end):
             shown = "\n".join(
                 f"{phrase}: {item.text[:70]}" for item, phrase in theme.matches[:examples]
             )
             trend = " ".join(f"{m}:{n}" for m, n in theme.by_month().items())
-            table.add_row(theme.rule.label_en, theme.rule.polarity, str(theme.count), trend, shown)
+            table.add_row(
+                theme.rule.label_vi if vi else theme.rule.label_en,
+                _(f"cli.themes.polarity.{theme.rule.polarity}") if vi else theme.rule.polarity,
+                num(theme.count),
+                trend,
+                shown,
+            )
     console.print(table)
 
 
@@ -64,7 +73,13 @@ def reviews(shop: ShopOpt, limit: int = 30) -> None:
 
     ctx = app_context()
     the_shop = load_shop(ctx, shop)
-    table = Table("review", "platform", "rating", "posted", "reply by", "replied", "text")
+    columns = ("review", "platform", "rating", "posted", "reply_by", "replied", "text")
+    table = Table(*(_(f"cli.reviews.col.{c}") for c in columns))
+    vi = lang() == "vi"
+
+    def when(moment: datetime) -> str:
+        return f"{moment:%H:%M %d/%m/%Y}" if vi else moment.isoformat(timespec="minutes")
+
     with ctx.sessions() as session:
         rows = session.scalars(
             select(Review)
@@ -77,9 +92,9 @@ def reviews(shop: ShopOpt, limit: int = 30) -> None:
                 r.review_id,
                 r.platform,
                 "★" * r.rating,
-                r.posted_at.isoformat(timespec="minutes"),
-                r.respond_by.isoformat(timespec="minutes") if r.respond_by else "",
-                "yes" if r.responded_at else "",
+                when(r.posted_at),
+                when(r.respond_by) if r.respond_by else "",
+                _("cli.yes") if r.responded_at else "",
                 r.text[:60],
             )
     console.print(table)
@@ -109,9 +124,9 @@ def respond(
                 staff_id=None,
             )
     except CareloopError as exc:
-        print(str(exc), file=sys.stderr)
+        print(cli_error_text(exc), file=sys.stderr)
         raise typer.Exit(1) from None
-    console.print(f"reply to review {review_id} recorded")
+    console.print(_("cli.reviews.responded", id=review_id), highlight=False)
 
 
 @app.command("survey-set")
@@ -134,7 +149,7 @@ def survey_set(
         print(f"{file}: {exc}", file=sys.stderr)
         raise typer.Exit(1) from None
     if not isinstance(data, dict):
-        print(f"{file}: a survey is a mapping (key, kind, name, questions)", file=sys.stderr)
+        print(_("cli.surveys.not_mapping", file=file), file=sys.stderr)
         raise typer.Exit(1)
     ctx = app_context()
     the_shop = load_shop(ctx, shop)
@@ -145,9 +160,10 @@ def survey_set(
             )
             key, count = row.key, len(row.questions)
     except CareloopError as exc:
-        print(f"{file}: {exc}", file=sys.stderr)
+        print(f"{file}: {cli_error_text(exc)}", file=sys.stderr)
         raise typer.Exit(1) from None
-    console.print(f"survey {key} {'created' if created else 'updated'}: {count} question(s)")
+    done = _("cli.surveys.created") if created else _("cli.surveys.updated")
+    console.print(_("cli.surveys.saved", key=key, done=done, n=num(count)), highlight=False)
 
 
 @app.command("surveys")
@@ -162,16 +178,17 @@ def surveys_list(shop: ShopOpt) -> None:
     with ctx.sessions() as session:
         for row in list_surveys(session, the_shop.id):
             results = survey_results(session, row)
-            state = "active" if row.active else "inactive"
+            state = _("cli.surveys.active") if row.active else _("cli.surveys.inactive")
             console.print(f"[bold]{row.key}[/bold] ({row.kind}, {state}): {row.name}")
-            table = Table("question", "type", "answered", "results")
+            columns = ("question", "type", "answered", "results")
+            table = Table(*(_(f"cli.surveys.col.{c}") for c in columns))
             for s in results.questions:
                 shown = ", ".join(f"{label}: {n}" for label, n in s.counts) or " | ".join(
                     t[:40] for t in s.texts[:3]
                 )
                 if s.mean is not None:
-                    shown += f" (mean {s.mean})"
-                table.add_row(s.question.text.en, s.question.type, str(s.answered), shown)
+                    shown += " " + _("cli.surveys.mean", mean=num(s.mean, 2))
+                table.add_row(s.question.text.in_(lang()), s.question.type, num(s.answered), shown)
             console.print(table)
 
 
@@ -205,7 +222,7 @@ def review_settings_cmd(
         for item in review_url:
             platform, sep, link = item.partition("=")
             if not sep or not platform.strip():
-                print(f"--review-url {item!r}: write platform=https://...", file=sys.stderr)
+                print(_("cli.reviews.url_form", item=repr(item)), file=sys.stderr)
                 raise typer.Exit(1)
             pages[platform.strip()] = link.strip()
         changes["review_urls"] = pages
@@ -224,7 +241,7 @@ def review_settings_cmd(
                 )
             shown = {"review_requests": "per_order", **review_settings.current(stored)}
     except CareloopError as exc:
-        print(str(exc), file=sys.stderr)
+        print(cli_error_text(exc), file=sys.stderr)
         raise typer.Exit(1) from None
     for key, value in shown.items():
         console.print(f"{key}: {value}")
