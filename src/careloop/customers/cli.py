@@ -18,7 +18,7 @@ def erase_customer_cmd(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Remove a customer's personal data everywhere; orders and scores stay, anonymous."""
-    from careloop.cli_kit import _, app_context, cli_error_text, lang, load_shop
+    from careloop.cli_kit import _, app_context, cli_error_text, label, lang, load_shop
     from careloop.core.errors import CareloopError
     from careloop.customers.erasure import erase_customer, overwrite_freed_pages
 
@@ -43,5 +43,7 @@ def erase_customer_cmd(
     if lang() != "vi":
         print(report)
         return
-    parts = ", ".join(f"{name} {n}" for name, n in sorted(report.scrubbed.items()) if n)
+    parts = ", ".join(
+        f"{label('cli.erase.part', name)} {n}" for name, n in sorted(report.scrubbed.items()) if n
+    )
     print(_("cli.erase.done", id=report.customer_id) + (f" ({parts})" if parts else ""))

@@ -36,6 +36,7 @@ def list_command(shop: ShopOpt) -> None:
     """The shop's journeys: newest version, status, trigger, enrollments."""
     from careloop.cli_kit import app_context, load_shop
     from careloop.journeys.service import list_journeys
+    from careloop.journeys.wording import journey_title
 
     ctx = app_context()
     the_shop = load_shop(ctx, shop)
@@ -45,7 +46,7 @@ def list_command(shop: ShopOpt) -> None:
         for j in list_journeys(session, the_shop):
             table.add_row(
                 j.key,
-                j.name,
+                journey_title(j.key, j.name, "vi") if lang() == "vi" else j.name,
                 str(j.version),
                 label("journeys.status", j.status),
                 _trigger(j.trigger),

@@ -83,7 +83,10 @@ def kpi(
         table.add_column(_(f"cli.kpi.col.{col}"))
     table.add_column(_("cli.kpi.col.status"), no_wrap=True)
     for v in report_.kpis.values():
-        table.add_row(*(kpi_cells(v) if lang() != "vi" else kpi_cells_vi(v)))
+        if lang() == "vi":
+            table.add_row(*kpi_cells_vi(v, the_shop.currency))
+        else:
+            table.add_row(*kpi_cells(v))
     out.print(table)
     out.print(_("cli.kpi.formulas"))
     for v in report_.kpis.values():
@@ -122,20 +125,25 @@ def kpi_cells(v: KpiValue) -> tuple[str, ...]:
     return (v.label, value, interval, str(v.sample), target, status)
 
 
-def kpi_cells_vi(v: KpiValue) -> tuple[str, ...]:
-    """`kpi_cells` for a Vietnamese reader: the staff UI's KPI names, numbers in local
-    format, the target and status worded in Vietnamese."""
-    value = _("cli.kpi.na") if v.value is None else num(v.value, 4)
+def kpi_cells_vi(v: KpiValue, currency: str) -> tuple[str, ...]:
+    """`kpi_cells` for a Vietnamese reader: the staff UI's KPI names, figures as the monthly
+    review writes them ('69,2%', '1,5 giờ', '883.333 ₫'), target and status in Vietnamese."""
+    from careloop.metrics.report import figure_text
+
+    def figure(x: float | None) -> str:
+        return figure_text(x, v.unit, currency, "vi")
+
+    value = figure(v.value)
     interval = ""
     if v.ci_low is not None and v.ci_high is not None:
-        interval = _("cli.kpi.interval", low=num(v.ci_low, 4), high=num(v.ci_high, 4))
+        interval = _("cli.kpi.interval", low=figure(v.ci_low), high=figure(v.ci_high))
     if v.too_few_answers:
         value = f"[dim]{value}[/dim]"
         interval = f"[dim]{interval}[/dim]" if interval else ""
     target = ""
     if v.target is not None:
         which = "at_least" if v.target_direction == "at_least" else "at_most"
-        target = _(f"cli.kpi.target.{which}", n=num(v.target, 4))
+        target = _(f"cli.kpi.target.{which}", n=figure(v.target))
     status = _kpi_status_vi(v)
     style = STATUS_STYLES.get(v.status)
     if style and status:

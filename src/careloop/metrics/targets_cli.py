@@ -59,7 +59,7 @@ def targets(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Show the shop's KPI targets (the seeds' defaults unless changed), or change them."""
-    from careloop.cli_kit import _, app_context, label, lang, load_shop, num
+    from careloop.cli_kit import _, app_context, lang, load_shop
     from careloop.db.engine import transaction
     from careloop.metrics.definitions import KPIS, parse_target_changes
     from careloop.metrics.targets import set_shop_targets, shop_targets
@@ -98,8 +98,30 @@ def targets(
         table.add_column(_(f"cli.targets.col.{col}"))
     vi = lang() == "vi"
     for key, t in found.items():
-        value = "" if t is None else (num(t.value, 4) if vi else f"{t.value:g}")
+        value = "" if t is None else (_figure(t.value, KPIS[key].unit) if vi else f"{t.value:g}")
         shown = "" if t is None else f"{'>=' if t.direction == 'at_least' else '<='} {value}"
         name = _(f"kpi.{key}.label") if vi else KPIS[key].label
-        table.add_row(name, key, shown, "" if t is None else label("cli.targets.source", t.source))
+        table.add_row(name, key, shown, "" if t is None else _source(t.source) if vi else t.source)
     out.print(table)
+
+
+def _figure(value: float, unit: str) -> str:
+    from careloop.metrics.report import figure_text
+
+    return figure_text(value, unit, "VND", "vi")
+
+
+# Where the seeds' targets come from (metrics/definitions.py), for a Vietnamese reader.
+_SOURCES_VI = {
+    "seeds/003 (Step 7: key after-sales metrics)": "cli.targets.source.seed_003_step_7",
+    "seeds/003 impact table: good after-sales 20-30%": "cli.targets.source.seed_003_churn",
+    "seeds/003 impact table: good after-sales 15-25%": "cli.targets.source.seed_003_referral",
+    "seeds/003: respond within 24 hours": "cli.targets.source.seed_003_respond",
+}
+
+
+def _source(source: str) -> str:
+    from careloop.cli_kit import _, label
+
+    key = _SOURCES_VI.get(source)
+    return _(key) if key else label("cli.targets.source", source)

@@ -99,8 +99,12 @@ def tickets_show(ticket_id: int, shop: ShopOpt, as_json: JsonOpt = False) -> Non
 
     def work(ctx: Any, session: Any, the_shop: Any) -> Any:
         ticket = get_ticket(session, the_shop.id, ticket_id)
-        return ticket_public(session, the_shop, ticket, ctx.clock.now(), with_messages=True)
+        zone.append(the_shop.timezone)
+        return ticket_public(
+            session, the_shop, ticket, ctx.clock.now(), with_messages=True, locale=lang()
+        )
 
+    zone: list[str] = []
     view = _run(shop, work)
     if as_json:
         print(json.dumps(view.model_dump(mode="json"), ensure_ascii=False, indent=2))
@@ -121,7 +125,7 @@ def tickets_show(ticket_id: int, shop: ShopOpt, as_json: JsonOpt = False) -> Non
         highlight=False,
     )
     for clock in view.sla:
-        due = _moment(clock.due_at, clock.due_at.isoformat()) if clock.due_at else "-"
+        due = _moment(clock.due_at, clock.due_at.isoformat(), zone[0]) if clock.due_at else "-"
         console.print(
             f"  {label('sla.clock', clock.name):15} {label('sla.state', clock.state):11} "
             + _("cli.tickets.show.due", due=due, left=_remaining(clock.remaining_minutes)),
@@ -144,14 +148,19 @@ def tickets_show(ticket_id: int, shop: ShopOpt, as_json: JsonOpt = False) -> Non
     )
     for m in view.messages:
         tag = _("cli.tickets.show.note") if m.kind == "note" else m.author
-        when = _moment(m.created_at, f"{m.created_at:%Y-%m-%d %H:%M}")
+        when = _moment(m.created_at, f"{m.created_at:%Y-%m-%d %H:%M}", zone[0])
         console.print(f"{when} [{tag}/{m.channel}] {m.body}", highlight=False)
 
 
-def _moment(value: datetime, english: str) -> str:
-    """A date and time as a Vietnamese reader writes it (09:30 07/12/2026); in English
-    `english`, the wording scripts have always read."""
-    return english if lang() != "vi" else f"{value:%H:%M %d/%m/%Y}"
+def _moment(value: datetime, english: str, tz: str | None = None) -> str:
+    """A date and time as a Vietnamese reader writes it (09:30 07/12/2026), in the shop's
+    time zone; in English `english`, the wording scripts have always read."""
+    if lang() != "vi":
+        return english
+    from careloop.web.ui.format import zone
+
+    local = value.astimezone(zone(tz)) if tz and value.tzinfo else value
+    return f"{local:%H:%M %d/%m/%Y}"
 
 
 @tickets_app.command("open")
@@ -285,7 +294,10 @@ def tasks_list(
     from careloop.support.views import task_public
     from careloop.support.worklist import list_tasks
 
+    zone: list[str] = []
+
     def work(ctx: Any, session: Any, the_shop: Any) -> list[Any]:
+        zone.append(the_shop.timezone)
         assignee = _staff_id(session, the_shop.id, mine)
         rows = list_tasks(session=session, shop_id=the_shop.id, status=status, assignee_id=assignee)
         return [task_public(session, t) for t in rows]
@@ -299,7 +311,7 @@ def tasks_list(
     for r in rows:
         table.add_row(
             str(r.id),
-            _moment(r.due_at, f"{r.due_at:%Y-%m-%d %H:%M}"),
+            _moment(r.due_at, f"{r.due_at:%Y-%m-%d %H:%M}", zone[0]),
             label("task.kind", r.kind),
             r.title[:70],
             r.assignee or "-",
