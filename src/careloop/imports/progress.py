@@ -24,6 +24,15 @@ def _ignore(_completed: int) -> None:
     return None
 
 
+def _pass_name(description: str) -> str:
+    """ "reading", "validating", "importing" in the CLI's language (the bar is the CLI's)."""
+    from careloop.core.catalogue import has_message, t
+    from careloop.core.cli_language import cli_locale
+
+    key = f"cli.import.pass.{description}"
+    return t(key, cli_locale()) if has_message(key) else description
+
+
 class ByteProgress:
     def __init__(self, enabled: bool) -> None:
         self._progress: Progress | None = None
@@ -58,7 +67,7 @@ class ByteProgress:
         progress = self._progress
         if progress is None:
             return _ignore
-        task_id = progress.add_task(description, total=total)
+        task_id = progress.add_task(_pass_name(description), total=total)
 
         def advance(completed: int) -> None:
             progress.update(task_id, completed=completed)

@@ -291,6 +291,7 @@ def tasks_list(
     as_json: JsonOpt = False,
 ) -> None:
     """Tasks, soonest due first."""
+    from careloop.support.task_text import task_text
     from careloop.support.views import task_public
     from careloop.support.worklist import list_tasks
 
@@ -313,7 +314,7 @@ def tasks_list(
             str(r.id),
             _moment(r.due_at, f"{r.due_at:%Y-%m-%d %H:%M}", zone[0]),
             label("task.kind", r.kind),
-            r.title[:70],
+            (task_text(r.title, "vi") if lang() == "vi" else r.title)[:70],
             r.assignee or "-",
             r.customer_id or "-",
         )
