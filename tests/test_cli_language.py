@@ -258,3 +258,23 @@ def test_each_command_groups_most_common_command_in_vietnamese_shows_no_english_
         if words:
             found[" ".join(args[:2])] = words
     assert found == {}
+
+
+def test_a_password_is_asked_twice_in_vietnamese_and_the_change_confirmed(vi_shop: Run) -> None:
+    created = vi_shop(
+        "user", "create", "--shop", SHOP, "--email", "an@x.vn", input="đủ dài rồi nhé\n" * 2
+    )
+    assert created.returncode == 0, created.stderr
+    assert "Mật khẩu:" in created.stdout and "Nhập lại để xác nhận:" in created.stdout
+    changed = vi_shop("user", "password", "an@x.vn", input="mật khẩu mới dài\n" * 2)
+    assert changed.returncode == 0, changed.stderr
+    assert "Mật khẩu mới:" in changed.stdout
+    assert "đã đổi mật khẩu của an@x.vn" in changed.stdout
+
+
+def test_a_bad_field_is_named_in_vietnamese_and_nothing_is_created(run: Run) -> None:
+    result = run("shop", "create", SHOP, "--timezone", "Nowhere/City")
+    assert result.returncode == 1
+    assert "lỗi: 1 trường không hợp lệ, chưa thay đổi gì:" in result.stderr
+    assert "cột timezone:" in result.stderr
+    assert SHOP not in run("shop", "list").stdout

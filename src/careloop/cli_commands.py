@@ -132,7 +132,10 @@ def apikey_create(shop: ShopOpt, name: str = "default") -> None:
 def user_create(
     shop: ShopOpt,
     email: Annotated[str, typer.Option(help="Login email.")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    password: Annotated[
+        str | None,
+        typer.Option(help="Asked for when not given (keep it out of the shell history)."),
+    ] = None,
     role: Annotated[str, typer.Option(help="owner, agent or viewer.")] = "owner",
     name: str | None = None,
 ) -> None:
@@ -143,6 +146,7 @@ def user_create(
 
     ctx = app_context()
     the_shop = load_shop(ctx, shop)
+    password = password if password is not None else _ask_password("cli.user.password_prompt")
     try:
         with transaction(ctx.sessions) as session:
             create_user(
@@ -163,14 +167,9 @@ def user_create(
 def user_password(
     email: Annotated[str, typer.Argument(help="The staff user's login email.")],
     password: Annotated[
-        str,
-        typer.Option(
-            prompt="New password",
-            hide_input=True,
-            confirmation_prompt=True,
-            help="Asked for when not given (keep it out of the shell history).",
-        ),
-    ],
+        str | None,
+        typer.Option(help="Asked for when not given (keep it out of the shell history)."),
+    ] = None,
 ) -> None:
     """Set a staff user's password; every session of theirs ends (signed out everywhere)."""
     from sqlalchemy import select
@@ -181,6 +180,8 @@ def user_password(
     from careloop.shops.models import StaffUser
 
     ctx = app_context()
+    if password is None:
+        password = _ask_password("cli.user.new_password_prompt")
     try:
         with transaction(ctx.sessions) as session:
             user = session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
@@ -192,6 +193,14 @@ def user_password(
             "; ".join(_("cli.user.password_problem", reason=e.reason) for e in exc.errors)
         ) from None
     print(_("cli.user.password_changed", email=email))
+
+
+def _ask_password(prompt_key: str) -> str:
+    """The password typed twice, hidden, asked in this run's language."""
+    answer: str = typer.prompt(
+        _(prompt_key), hide_input=True, confirmation_prompt=_("cli.user.password_repeat")
+    )
+    return answer
 
 
 @import_app.command("customers")

@@ -119,10 +119,17 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def cli_error_text(exc: BaseException) -> str:
-    """`exc` as a person reads it on the terminal: a NotFound in the CLI's language
-    (CARELOOP_CLI_LOCALE, core/error_text.py), any other error as raised."""
+    """`exc` as a person reads it on the terminal, in this run's language: a NotFound
+    (core/error_text.py), a ValidationFailed with each field and reason worded as the import
+    page words them; any other error as raised."""
     from careloop.core.error_text import cli_error_text as worded
+    from careloop.core.errors import ValidationFailed
 
+    if isinstance(exc, ValidationFailed) and lang() == "vi":
+        lines = [problem_text(error) for error in exc.errors[:50]]
+        if len(exc.errors) > 50:
+            lines.append(_("cli.problem.more", n=num(len(exc.errors) - 50)))
+        return "\n".join([_("cli.problem.invalid", n=num(len(exc.errors))), *lines])
     return worded(exc)
 
 

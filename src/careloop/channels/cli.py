@@ -32,14 +32,14 @@ def set_(
 ) -> None:
     """Set (merge) a channel's settings for a shop."""
     from careloop.channels.settings import set_channel_settings
-    from careloop.cli_kit import app_context, fail, load_shop
+    from careloop.cli_kit import _, app_context, fail, load_shop
     from careloop.core.errors import CareloopError
 
     pairs = {}
     for item in values:
         name, sep, value = item.partition("=")
         if not sep:
-            raise fail(f"expected name=value, got {item!r}")
+            raise fail(_("cli.channels.pair", item=repr(item)))
         pairs[name.strip()] = value
     ctx = app_context()
     the_shop = load_shop(ctx, shop)
