@@ -177,4 +177,10 @@ def backfill_cmd(platform: str, file: Path, shop: ShopOpt) -> None:
         for error in exc.errors:
             print(problem_text(error), file=sys.stderr)
         raise _fail(_("cli.import.nothing_imported", n=len(exc.errors), file=file)) from None
-    console.print(str(summary))
+    if lang() != "vi":
+        console.print(str(summary))
+        return
+    console.print(
+        _("cli.connector.backfilled", orders=summary.orders, customers=summary.customers),
+        highlight=False,
+    )

@@ -117,7 +117,7 @@ def load_demo(
             _outbox_if_unset(ctx, existing)
             return summarize(ctx, existing, built=False, seconds=time.perf_counter() - started)
         if progress:
-            make_console(stderr=True).print("deleting the previous demo shop…", highlight=False)
+            make_console(stderr=True).print(_cli_text("cli.demo.deleting"), highlight=False)
         delete_shop_data(ctx, existing.id)
     shop = _create_shop(ctx, seed=seed, customers=customers)
     _load_history(ctx, shop, customers=customers, seed=seed, now=now, progress=progress)
@@ -253,7 +253,7 @@ def _progress_bar(enabled: bool, total: int) -> Iterator[Any]:
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=make_console(stderr=True)) as bar:
-        task = bar.add_task("demo", total=total)
+        task = bar.add_task(_cli_text("cli.demo.progress"), total=total)
         yield lambda n: bar.advance(task, n)
 
 
@@ -318,3 +318,11 @@ def repeat_purchase_rate(session: Session, shop_id: int) -> float:
         ).select_from(per_customer)
     ).one()
     return int(repeaters) / int(buyers) if buyers else 0.0
+
+
+def _cli_text(key: str) -> str:
+    """A progress line of `careloop demo` in the CLI's language (core/cli_language.py)."""
+    from careloop.core.catalogue import t
+    from careloop.core.cli_language import cli_locale
+
+    return t(key, cli_locale())
