@@ -11,7 +11,6 @@ from careloop.audit.service import audit
 from careloop.connectors.models import Connector
 from careloop.context import AppContext
 from careloop.db.engine import transaction
-from careloop.worker import register_task
 
 # The shop's data about people and orders: every table with a customer_id, and these rows
 # that hang off them. The shop's set-up (staff, journeys, templates, settings) stays, and so
@@ -33,7 +32,6 @@ DATA_TABLES = frozenset(
 )
 
 
-@register_task("connectors.shop_data_deletion")
 def shop_data_deletion_pass(ctx: AppContext) -> int:
     done = 0
     with transaction(ctx.sessions) as session:
