@@ -55,11 +55,23 @@ def test_a_delivered_order_earns_one_point_per_thousand_dong_once(
     assert len(_events(ctx, "points.earned")) == 1
 
 
-def test_loyalty_leaves_the_journeys_dispatch_marker_alone(ctx: AppContext, shop: Shop) -> None:
+def test_loyalty_and_journeys_each_read_every_order_event_on_their_own_cursor(
+    ctx: AppContext, shop: Shop
+) -> None:
+    """One event feed, one cursor per consumer (decision 0028): loyalty handling an event
+    leaves it for journeys."""
+    from careloop.customers import event_feed
+    from careloop.journeys.dispatch import CONSUMER
+
     _enable(ctx, shop)
     place_order(ctx, shop, "O-1", status="delivered")
     process_events(ctx)
-    assert all(e.dispatched_at is None for e in _events(ctx, "order.delivered"))
+    delivered = {e.id for e in _events(ctx, "order.delivered")}
+    with ctx.sessions() as s, s.begin():
+        offered = event_feed.read(
+            session=s, clock=ctx.clock, consumer=CONSUMER, types=None, history=False
+        )
+    assert delivered and delivered <= {e.id for e in offered}
 
 
 def test_points_are_granted_on_payment_when_the_shop_says_so(ctx: AppContext, shop: Shop) -> None:

@@ -25,7 +25,6 @@ DATA_TABLES = frozenset(
         "channel_suppressions",
         "support_ticket_events",
         "support_ticket_messages",
-        "loyalty_processed_events",
         "webhook_deliveries",
         "ingest_inbox",
     }

@@ -10,6 +10,7 @@ MANIFEST = Manifest(
     staff_pages=("careloop.journeys.ui",),
     task_lines=("careloop.journeys.task_lines:TASK_LINES",),
     nav=(NavEntry("journeys", "Journeys", "Hành trình", "/journeys", "viewer", 60),),
+    timeline_consumers=("journeys.dispatch",),
     tasks=(
         # The inbox's events (and loyalty's, decision 0016) are on the timeline first.
         WorkerTask(

@@ -15,6 +15,7 @@ MANIFEST = Manifest(
     ),
     public_pages=("careloop.loyalty.page:page_router",),
     nav=(NavEntry("loyalty", "Loyalty", "Khách hàng thân thiết", "/loyalty", "viewer", 40),),
+    timeline_consumers=("loyalty.events",),
     tasks=(
         WorkerTask(
             "loyalty.events",
