@@ -133,7 +133,7 @@ def _contributions(shop_id: int, n: int, rng: random.Random) -> list[dict[str, A
                     "source": "bench",
                     "payload": {},
                     "summary": "",
-                    "dispatched_at": at,
+                    "history": True,
                 }
             )
     return rows

@@ -214,7 +214,7 @@ class Grower:
             "event_key": None,
             "payload": payload,
             "summary": "",
-            "dispatched_at": self.now,
+            "history": True,
         }
 
     def _feedback_and_messages(

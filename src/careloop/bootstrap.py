@@ -26,7 +26,7 @@ from careloop.audit.manifest import MANIFEST as audit
 from careloop.channels.manifest import MANIFEST as channels
 from careloop.community.manifest import MANIFEST as community
 from careloop.connectors.manifest import MANIFEST as connectors
-from careloop.core.manifest import Command, Manifest, PortRef
+from careloop.core.manifest import Command, Manifest, PortRef, WorkerTask
 from careloop.customers.manifest import MANIFEST as customers
 from careloop.demo.manifest import MANIFEST as demo
 from careloop.feedback.manifest import MANIFEST as feedback
@@ -124,7 +124,7 @@ def _named(manifests: Iterable[Manifest]) -> Iterator[tuple[str, str, str]]:
             ("nav entry", tuple(entry.key for entry in m.nav)),
             ("customer panel", tuple(panel.key for panel in m.customer_panels)),
             ("settings tab", m.settings_tabs),
-            ("task module", m.tasks),
+            ("task", tuple(task.name for task in m.tasks)),
             ("timeline consumer", m.timeline_consumers),
             ("timeline text module", m.timeline_texts),
             ("send gate", tuple(name for name, _ in m.send_gates)),
@@ -195,21 +195,65 @@ def commands() -> tuple[Command, ...]:
 # --- the worker, attention, registrations --------------------------------------------------
 
 
-def task_modules() -> list[str]:
-    """The modules registering worker tasks, in name order (a new one reorders no other)."""
-    return sorted(ref for m in manifests() for ref in m.tasks)
-
-
 def attention_modules() -> list[str]:
     """The modules of the attention providers, in name order."""
     return sorted({ref.partition(":")[0] for m in manifests() for _, ref in m.attention})
 
 
+def task_order(manifests: Iterable[Manifest]) -> list[tuple[WorkerTask, str]]:
+    """(task, its capability) in the order a worker pass runs them: every task after the
+    tasks it names in `after` and those naming it in `before`, otherwise in capability
+    order. An `after`/`before` name no manifest declares, or a cycle, raises AssemblyError
+    naming the tasks and their capabilities."""
+    declared = [(task, m.name) for m in manifests for task in m.tasks]
+    index = {task.name: i for i, (task, _) in enumerate(declared)}
+    earlier: dict[int, set[int]] = {i: set() for i in range(len(declared))}
+    for i, (task, capability) in enumerate(declared):
+        for word, names in (("after", task.after), ("before", task.before)):
+            for name in names:
+                if name not in index:
+                    raise AssemblyError(
+                        f"task {task.name!r} of {capability} runs {word} {name!r}, "
+                        "which no capability declares"
+                    )
+                if word == "after":
+                    earlier[i].add(index[name])
+                else:
+                    earlier[index[name]].add(i)
+    order: list[int] = []
+    while len(order) < len(declared):
+        ready = [i for i in earlier if i not in order and earlier[i] <= set(order)]
+        if not ready:
+            left = sorted(
+                f"{declared[i][0].name} ({declared[i][1]})" for i in earlier if i not in order
+            )
+            raise AssemblyError(f"worker tasks wait on each other in a cycle: {', '.join(left)}")
+        order.append(min(ready))
+    return [declared[i] for i in order]
+
+
+def worker_tasks(manifests: Iterable[Manifest]) -> dict[str, Any]:
+    """Task name -> its function, in pass order; a reference that does not resolve raises
+    AssemblyError naming the task, the reference and its capability."""
+    tasks: dict[str, Any] = {}
+    for task, capability in task_order(manifests):
+        try:
+            tasks[task.name] = resolve(task.run)
+        except (ImportError, AttributeError) as error:
+            raise AssemblyError(
+                f"task {task.name!r} of {capability} names {task.run!r}, which does not "
+                f"exist ({error})"
+            ) from error
+    return tasks
+
+
 @cache
 def load_tasks() -> None:
-    """Import every task module: each registers its tasks (a duplicate name raises)."""
-    for ref in task_modules():
-        resolve(ref)
+    """Hand the worker every manifest's tasks, in pass order (a name two capabilities
+    declare has already stopped `manifests()`)."""
+    from careloop.worker import use_tasks
+
+    use_tasks(worker_tasks(manifests()))
 
 
 @cache

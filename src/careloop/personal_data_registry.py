@@ -43,7 +43,6 @@ NOT_PERSONAL: Final = {
     "community_rule_runs": "per-shop run bookkeeping",
     "support_sla_policies": "the shop's SLA rules",
     "timeline_cursors": "timeline read positions and id gaps",
-    "loyalty_processed_events": "ids of processed events",
     "alembic_version": "the schema version",
 }
 

@@ -1,12 +1,11 @@
-"""Where the worker finds its periodic tasks: the `tasks` modules the capabilities'
-manifests name (careloop.bootstrap); importing them registers their tasks with
-`careloop.worker.register_task`, and a task name registered twice raises."""
+"""Where the worker finds its periodic tasks: the `WorkerTask` declarations of the
+capabilities' manifests, resolved and put in pass order by careloop.bootstrap (a name two
+capabilities declare, a reference that does not resolve, an unknown `after`/`before` name or
+a cycle raise AssemblyError)."""
 
 from __future__ import annotations
 
 from careloop import bootstrap
-
-TASK_MODULES: list[str] = bootstrap.task_modules()
 
 
 def load_all() -> None:

@@ -1,8 +1,10 @@
 """The worker: claims and runs due work. Durable state lives in the database, so a worker
 can be killed at any moment and another (or the same, restarted) carries on.
 
-Capabilities register periodic tasks here; each task claims its own rows (on PostgreSQL with
-FOR UPDATE SKIP LOCKED) and returns how much it did, so an idle worker can back off.
+Capabilities declare their periodic tasks in their manifests (`WorkerTask`, with the tasks
+each must run after); bootstrap builds the pass order from them. Each task claims its own
+rows (on PostgreSQL with FOR UPDATE SKIP LOCKED) and returns how much it did, so an idle
+worker can back off.
 """
 
 from __future__ import annotations
@@ -18,34 +20,19 @@ log = logging.getLogger("careloop.worker")
 Task = Callable[[AppContext], int]
 IDLE_POLL_SECONDS = 1.0
 SQLITE_WRITER_PAUSE_SECONDS = 0.2
+# The tasks in pass order, handed over by careloop.bootstrap (built from the manifests'
+# WorkerTask declarations); empty until then, whatever has been imported.
 _TASKS: dict[str, Task] = {}
 
 
-class DuplicateTask(RuntimeError):
-    """Two different functions claim one task name (the second would silently win)."""
-
-
-def _where(task: Task) -> str:
-    return f"{getattr(task, '__module__', '?')}.{getattr(task, '__qualname__', repr(task))}"
-
-
-def register_task(name: str) -> Callable[[Task], Task]:
-    """Decorator: run `task` on every worker pass. A name another function already has
-    raises DuplicateTask (the same function registered again, e.g. on reload, does not)."""
-
-    def decorate(task: Task) -> Task:
-        known = _TASKS.get(name)
-        if known is not None and _where(known) != _where(task):
-            raise DuplicateTask(
-                f"task {name!r} is registered by both {_where(known)} and {_where(task)}"
-            )
-        _TASKS[name] = task
-        return task
-
-    return decorate
+def use_tasks(tasks: dict[str, Task]) -> None:
+    """Run these tasks, in this order, on every pass (bootstrap builds them)."""
+    _TASKS.clear()
+    _TASKS.update(tasks)
 
 
 def registered_tasks() -> dict[str, Task]:
+    """Task name -> task, in pass order (building them from the manifests on first use)."""
     from careloop.tasks import load_all
 
     load_all()

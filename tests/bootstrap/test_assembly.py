@@ -16,7 +16,7 @@ from careloop import bootstrap, cli, worker
 from careloop.bootstrap import AssemblyError
 from careloop.context import AppContext
 from careloop.core import ports
-from careloop.core.manifest import Command, CustomerPanel, Manifest, NavEntry
+from careloop.core.manifest import Command, CustomerPanel, Manifest, NavEntry, WorkerTask
 from careloop.imports import registry
 from careloop.personal_data_registry import declarations
 from careloop.web.ui import customers as customer_page
@@ -39,7 +39,7 @@ def test_a_command_two_capabilities_declare_raises_naming_both() -> None:
 @pytest.mark.parametrize(
     ("field", "value", "what"),
     [
-        ("tasks", ("careloop.x.tasks",), "task module"),
+        ("tasks", (WorkerTask("x.sync", "careloop.x.tasks:sync"),), "task"),
         ("nav", (NavEntry("reports", "Reports", "Báo cáo", "/reports"),), "nav entry"),
         ("customer_panels", (CustomerPanel("notes", "x.html", "x.ui:load"),), "customer panel"),
         ("importers", (("notes", "careloop.x.imports:notes"),), "importer"),
@@ -111,20 +111,63 @@ def test_two_routes_on_one_method_and_path_raise() -> None:
         bootstrap.check_routes(app.routes)
 
 
-def test_a_task_name_registered_twice_raises() -> None:
-    def first(ctx: AppContext) -> int:
-        return 0
+def _pass(ctx: AppContext) -> int:
+    return 0
 
-    def second(ctx: AppContext) -> int:
-        return 0
 
-    worker.register_task("tests.duplicate")(first)
-    try:
-        worker.register_task("tests.duplicate")(first)  # the same function again: fine
-        with pytest.raises(worker.DuplicateTask, match=r"tests\.duplicate"):
-            worker.register_task("tests.duplicate")(second)
-    finally:
-        del worker._TASKS["tests.duplicate"]
+_PASS = f"{__name__}:_pass"
+
+
+def test_a_task_naming_code_that_does_not_exist_raises_naming_the_task_and_capability() -> None:
+    odd = Manifest(name="notes", tasks=(WorkerTask("notes.sync", f"{__name__}:_missing"),))
+    with pytest.raises(AssemblyError, match=r"task 'notes.sync' of notes names .*_missing"):
+        bootstrap.worker_tasks([odd])
+
+
+def test_a_task_after_a_task_nobody_declares_raises_naming_both() -> None:
+    odd = Manifest(name="notes", tasks=(WorkerTask("notes.sync", _PASS, after=("x.gone",)),))
+    with pytest.raises(
+        AssemblyError, match=r"task 'notes.sync' of notes runs after 'x.gone', which no capability"
+    ):
+        bootstrap.task_order([odd])
+
+
+def test_tasks_waiting_on_each_other_raise_naming_the_cycle() -> None:
+    one = Manifest(name="one", tasks=(WorkerTask("one.a", _PASS, after=("two.b",)),))
+    two = Manifest(name="two", tasks=(WorkerTask("two.b", _PASS, after=("one.a",)),))
+    with pytest.raises(AssemblyError, match=r"cycle: one.a \(one\), two.b \(two\)"):
+        bootstrap.task_order([one, two])
+
+
+def test_tasks_run_after_what_they_name_and_otherwise_in_capability_order() -> None:
+    sends = Manifest(name="sends", tasks=(WorkerTask("sends.dispatch", _PASS),))
+    codes = Manifest(
+        name="codes",
+        tasks=(
+            WorkerTask("codes.sync", _PASS, before=("sends.dispatch",)),
+            WorkerTask("codes.daily", _PASS),
+        ),
+    )
+    steps = Manifest(name="steps", tasks=(WorkerTask("steps.run", _PASS, before=("codes.sync",)),))
+    order = [task.name for task, _ in bootstrap.task_order([sends, codes, steps])]
+    assert order == ["codes.daily", "steps.run", "codes.sync", "sends.dispatch"]
+
+
+def test_the_shipped_pass_hands_work_on_within_one_pass() -> None:
+    """Inbox -> loyalty events -> journeys' events -> steps -> store codes -> dispatch: a
+    message waiting on a code never waits a pass for a task that ran too early."""
+    order = [task.name for task, _ in bootstrap.task_order(bootstrap.manifests())]
+    chain = [
+        "orders.ingest_inbox",
+        "loyalty.events",
+        "journeys.dispatch_events",
+        "journeys.run_steps",
+        "loyalty.store_codes",
+        "channels.dispatch",
+    ]
+    assert [order.index(name) for name in chain] == sorted(order.index(name) for name in chain)
+    for producer in ("community.outbox", "feedback.review_asks"):
+        assert order.index(producer) < order.index("channels.dispatch")
 
 
 def test_an_importer_kind_registered_twice_by_two_functions_raises() -> None:
@@ -188,8 +231,10 @@ def test_the_cli_lists_exactly_the_manifests_commands() -> None:
 
 def test_the_worker_runs_the_tasks_the_manifests_name(ctx: AppContext) -> None:
     tasks = worker.registered_tasks()
-    for module in bootstrap.task_modules():
-        assert any(task.__module__ == module for task in tasks.values()), module
+    declared = {t.name: t.run for m in bootstrap.manifests() for t in m.tasks}
+    assert set(tasks) == set(declared)
+    for name, task in tasks.items():
+        assert f"{task.__module__}:{task.__qualname__}" == declared[name]
 
 
 def test_the_app_comes_up_from_bootstrap_with_every_manifests_routes(ctx: AppContext) -> None:
@@ -312,15 +357,16 @@ from careloop.core import attention, timeline_text
 from careloop.metrics import snapshots
 from careloop.support import task_text
 from careloop.web.ui import customers, nav
+from careloop import worker
 tables = (timeline_text._RENDERERS, nav._ITEMS, customers._PANELS, attention._SOURCES,
-          snapshots._KINDS, gates._GATES, task_text._REGISTERED)
+          snapshots._KINDS, gates._GATES, task_text._REGISTERED, worker._TASKS)
 print(*(len(table) for table in tables))
 """
 
 
 def test_importing_every_capability_module_leaves_every_registry_bootstrap_builds_empty() -> None:
     """Issue 22 item 1: nav entries, customer panels, timeline lines, attention providers,
-    figure kinds, send gates and task lines are declared in the manifests and built by
+    figure kinds, send gates, task lines and worker tasks are declared in the manifests and built by
     bootstrap; no module adds itself to them when it is imported."""
     import os
     import subprocess
@@ -334,4 +380,4 @@ def test_importing_every_capability_module_leaves_every_registry_bootstrap_build
         env={**os.environ, "CARELOOP_DATABASE_URL": "sqlite://"},
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["0"] * 7
+    assert done.stdout.split() == ["0"] * 8

@@ -31,9 +31,7 @@ def test_a_shopify_export_backfills_orders_lines_and_statuses_as_history(
         statuses = dict(s.execute(select(Order.external_id, Order.status)).all())
         assert statuses == {"5001001": "shipped", "5001002": "returned", "5001003": "cancelled"}
         undispatched = s.scalar(
-            select(func.count())
-            .select_from(TimelineEvent)
-            .where(TimelineEvent.dispatched_at.is_(None))
+            select(func.count()).select_from(TimelineEvent).where(TimelineEvent.history.is_(False))
         )
         assert undispatched == 0  # history does not start journeys
 

@@ -112,3 +112,21 @@ def test_an_event_that_fills_a_gap_later_is_handed_out_then_and_only_then(
     _read(ctx)
     with ctx.sessions() as s:
         assert event_feed.position(s, "test")[1] == []  # never came: given up
+
+
+def test_a_consumer_that_passes_over_history_moves_past_it_and_others_still_get_it(
+    ctx: AppContext, shop: Shop, clock: VirtualClock
+) -> None:
+    """Journeys read every type but history (decision 0028); loyalty and feedback read
+    history too: one flag on the event, each consumer's own cursor."""
+    with ctx.sessions() as s, s.begin():
+        old = _event(s, clock, shop, "order.delivered")
+        s.get_one(TimelineEvent, old).history = True
+        new = _event(s, clock, shop, "note.added")
+    with ctx.sessions() as s, s.begin():
+        news = event_feed.read(session=s, clock=clock, consumer="news", types=None, history=False)
+        everything = event_feed.read(session=s, clock=clock, consumer="all", types=None)
+    assert [e.id for e in news] == [new]
+    assert [e.id for e in everything] == [old, new]
+    with ctx.sessions() as s:
+        assert event_feed.position(s, "news") == (new, [])

@@ -148,12 +148,12 @@ def test_order_rows_add_up_and_timeline_matches_what_the_api_records(
     assert len(consent_events) == len(consents)
 
 
-def test_history_is_stored_already_dispatched_so_no_journey_fires(
+def test_history_is_stored_as_history_so_no_journey_fires(
     ctx: AppContext, session: Session
 ) -> None:
     load_demo(ctx, customers=50, seed=3)
     undispatched = session.scalars(
-        select(TimelineEvent.id).where(TimelineEvent.dispatched_at.is_(None))
+        select(TimelineEvent.id).where(TimelineEvent.history.is_(False))
     ).all()
     assert undispatched == []
     assert all(e.source == "demo" for e in session.scalars(select(TimelineEvent)))
@@ -257,7 +257,7 @@ def test_extension_modules_run_after_the_core_data_with_their_own_rng(
     ).first()
     assert tagged is not None and "extension-was-here" in tagged.tags
     earned = session.scalars(select(TimelineEvent).where(TimelineEvent.type == "points.earned"))
-    assert [e.dispatched_at for e in earned] == [ctx.clock.now()]  # history, not news
+    assert [e.history for e in earned] == [True]  # history, not news
 
 
 def test_a_database_without_the_schema_gets_a_hint_to_run_init(

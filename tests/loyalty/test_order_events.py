@@ -55,11 +55,23 @@ def test_a_delivered_order_earns_one_point_per_thousand_dong_once(
     assert len(_events(ctx, "points.earned")) == 1
 
 
-def test_loyalty_leaves_the_journeys_dispatch_marker_alone(ctx: AppContext, shop: Shop) -> None:
+def test_loyalty_and_journeys_each_read_every_order_event_on_their_own_cursor(
+    ctx: AppContext, shop: Shop
+) -> None:
+    """One event feed, one cursor per consumer (decision 0028): loyalty handling an event
+    leaves it for journeys."""
+    from careloop.customers import event_feed
+    from careloop.journeys.dispatch import CONSUMER
+
     _enable(ctx, shop)
     place_order(ctx, shop, "O-1", status="delivered")
     process_events(ctx)
-    assert all(e.dispatched_at is None for e in _events(ctx, "order.delivered"))
+    delivered = {e.id for e in _events(ctx, "order.delivered")}
+    with ctx.sessions() as s, s.begin():
+        offered = event_feed.read(
+            session=s, clock=ctx.clock, consumer=CONSUMER, types=None, history=False
+        )
+    assert delivered and delivered <= {e.id for e in offered}
 
 
 def test_points_are_granted_on_payment_when_the_shop_says_so(ctx: AppContext, shop: Shop) -> None:
@@ -267,3 +279,26 @@ def test_referral_between_customers_sharing_a_phone_is_held_until_staff_approve(
     with ctx.sessions() as s:
         assert s.scalar(select(Referral.status)) == "converted"
     assert _balance(ctx, shop, "A-1") == 200
+
+
+def test_a_program_started_on_a_past_date_handles_what_the_feed_passed_once(
+    ctx: AppContext, shop: Shop, clock: VirtualClock
+) -> None:
+    """The feed hands loyalty each event once (decision 0028); events it passed before the
+    shop had a program that occurred after the program's start are handled by the one-off
+    pass when the program starts, and never again by the feed."""
+    from careloop.loyalty.processing import backfill_started
+    from careloop.loyalty.program import ensure_program
+
+    began = clock.now()
+    place_order(ctx, shop, "O-1", total="1250000", status="delivered")
+    process_events(ctx)  # no program yet: the feed passes the order's events
+    clock.advance(timedelta(hours=1))
+    with ctx.sessions() as s, s.begin():
+        program = ensure_program(s, ctx.clock, shop.id)
+        program.enabled, program.started_at = True, began - timedelta(minutes=1)
+        s.flush()
+        assert backfill_started(s, ctx.clock, program) >= 1
+    process_events(ctx)
+    assert _balance(ctx, shop) == 1250
+    assert len(_events(ctx, "points.earned")) == 1

@@ -193,6 +193,32 @@ def test_store_refusal_holds_the_message_with_the_reason_then_sends_once_the_cod
     assert not any("not created in the store" in line for line in said)
 
 
+def test_a_message_whose_code_the_store_refuses_shows_the_refusal_after_one_worker_pass(
+    ctx: AppContext, shop: Shop, stores: Stores
+) -> None:
+    """The worker's pass creates codes in the store before channels sends (the manifests'
+    WorkerTask order, decision 0028): after ONE pass the held message already says why the
+    store refused (Shopify's 422 wording, shopify.dev REST status codes), not "waiting"
+    alone until the next recheck."""
+    from careloop.worker import run_once
+
+    fake, url = stores
+    connect_store(ctx, shop, "shopify", url)
+    configure(ctx, shop, "email", provider="outbox")
+    customer = make_customer(ctx, shop, email="mai@example.com", name="Mai")
+    code = issue(ctx, shop, customer)
+    fake.refuse = [(422, {"errors": {"title": ["must be unique"]}})]
+    message_id = _enqueue_with_code(ctx, shop, customer, code)
+
+    run_once(ctx)
+
+    with ctx.sessions() as s:
+        message = s.get_one(Message, message_id)
+        assert message.status == "queued"
+        assert f"waiting for code {code}" in str(message.reason)
+        assert "must be unique" in str(message.reason)
+
+
 def _enqueue_with_code(ctx: AppContext, shop: Shop, customer: Customer, code: str) -> int:
     from tests.channels.helpers import enqueue
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from careloop.core.manifest import Manifest
+from careloop.core.manifest import Manifest, WorkerTask
 
 MANIFEST = Manifest(
     name="alerts",
     models=("careloop.alerts.models",),
-    tasks=("careloop.alerts.tasks",),
+    tasks=(WorkerTask("alerts.staff", "careloop.alerts.tasks:staff_alerts"),),
     catalogue_domain="alerts",
 )

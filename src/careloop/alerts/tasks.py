@@ -5,10 +5,8 @@ from __future__ import annotations
 from careloop.alerts.service import alert_shops
 from careloop.context import AppContext
 from careloop.db.engine import transaction
-from careloop.worker import register_task
 
 
-@register_task("alerts.staff")
 def staff_alerts(ctx: AppContext) -> int:
     with transaction(ctx.sessions) as session:
         return alert_shops(session, ctx.clock, ctx.settings.base_url)

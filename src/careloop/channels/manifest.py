@@ -3,7 +3,7 @@ pages, the send worker, the Outreach port every capability contacts customers th
 
 from __future__ import annotations
 
-from careloop.core.manifest import Command, Manifest, NavEntry
+from careloop.core.manifest import Command, Manifest, NavEntry, WorkerTask
 
 MANIFEST = Manifest(
     name="channels",
@@ -25,7 +25,7 @@ MANIFEST = Manifest(
     ),
     settings_tabs=("channels", "policy"),
     timeline_texts=("careloop.channels.timeline_text:TIMELINE_TEXTS",),
-    tasks=("careloop.channels.tasks",),
+    tasks=(WorkerTask("channels.dispatch", "careloop.channels.tasks:dispatch"),),
     attention=(("channels", "careloop.channels.attention:channel_items"),),
     personal_data="careloop.channels.personal_data:DECLARATIONS",
     commands=(

@@ -7,7 +7,6 @@ import weakref
 
 from careloop.channels.dispatch import ProviderPool, dispatch_due
 from careloop.context import AppContext
-from careloop.worker import register_task
 
 # The worker's providers outlive a pass, so its SMTP and HTTP connections stay open: one
 # pool per thread (connections are not shared) for its current context (a new context,
@@ -26,6 +25,5 @@ def worker_pool(ctx: AppContext) -> ProviderPool:
     return pool
 
 
-@register_task("channels.dispatch")
 def dispatch(ctx: AppContext) -> int:
     return dispatch_due(ctx, pool=worker_pool(ctx))

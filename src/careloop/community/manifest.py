@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from careloop.core.manifest import Command, CustomerPanel, Manifest, NavEntry
+from careloop.core.manifest import Command, CustomerPanel, Manifest, NavEntry, WorkerTask
 
 MANIFEST = Manifest(
     name="community",
@@ -24,7 +24,30 @@ MANIFEST = Manifest(
         ),
     ),
     timeline_texts=("careloop.community.timeline_text:TIMELINE_TEXTS",),
-    tasks=("careloop.community.tasks",),
+    tasks=(
+        WorkerTask(
+            "community.campaigns",
+            "careloop.community.tasks:start_campaigns",
+            before=("community.outbox",),
+        ),
+        WorkerTask(
+            "community.launches",
+            "careloop.community.tasks:launch_steps",
+            before=("community.outbox",),
+        ),
+        WorkerTask(
+            "community.events", "careloop.community.tasks:event_steps", before=("community.outbox",)
+        ),
+        WorkerTask(
+            "community.outbox", "careloop.community.tasks:send_due", before=("channels.dispatch",)
+        ),
+        # The Diamond Members rule reads the segments the night recomputed.
+        WorkerTask(
+            "community.ambassadors",
+            "careloop.community.tasks:nightly_ambassadors",
+            after=("segments.nightly",),
+        ),
+    ),
     importers=(("community", "careloop.community.imports:import_community"),),
     personal_data="careloop.community.personal_data:DECLARATIONS",
     demo_seeder="careloop.community.demo:seed_demo",

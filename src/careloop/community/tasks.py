@@ -19,7 +19,6 @@ from careloop.community.models import RuleRun
 from careloop.context import AppContext
 from careloop.db.engine import transaction
 from careloop.shops.models import Shop
-from careloop.worker import register_task
 
 log = logging.getLogger("careloop.community")
 
@@ -28,7 +27,6 @@ log = logging.getLogger("careloop.community")
 BATCHES_PER_PASS = 10
 
 
-@register_task("community.campaigns")
 def start_campaigns(ctx: AppContext) -> int:
     with transaction(ctx.sessions) as session:
         started = campaigns.start_due_campaigns(session=session, clock=ctx.clock)
@@ -36,7 +34,6 @@ def start_campaigns(ctx: AppContext) -> int:
         return started + campaigns.finish_campaigns(session=session, clock=ctx.clock)
 
 
-@register_task("community.outbox")
 def send_due(ctx: AppContext) -> int:
     done = 0
     for _ in range(BATCHES_PER_PASS):
@@ -52,7 +49,6 @@ def link_maker(ctx: AppContext) -> LinkMaker:
     return LinkMaker(ctx.settings.base_url, ctx.secret_key)
 
 
-@register_task("community.launches")
 def launch_steps(ctx: AppContext) -> int:
     """Invite a launch's segments when its early window opens; track who bought."""
     done = 0
@@ -74,7 +70,6 @@ def launch_steps(ctx: AppContext) -> int:
     return done
 
 
-@register_task("community.events")
 def event_steps(ctx: AppContext) -> int:
     """Reminders the day before and thank-yous after, each once per event."""
     with transaction(ctx.sessions) as session:
@@ -86,7 +81,6 @@ AMBASSADOR_LOCAL_HOUR = 3
 AMBASSADOR_RULE = "ambassadors"
 
 
-@register_task("community.ambassadors")
 def nightly_ambassadors(ctx: AppContext) -> int:
     """Re-evaluate each shop's Diamond Members once per local day: the (shop, rule, day) run
     row is the claim, written in the same transaction as the changes."""

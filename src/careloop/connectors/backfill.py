@@ -1,7 +1,7 @@
 """Backfill a shop's history from its platform's export: Shopify's orders CSV export and
 WooCommerce's REST order list (JSON array). All or nothing; every bad row is reported with
 its file and line (CSV) or index (JSON). History does not trigger journeys: events older
-than BACKFILL_WINDOW are marked dispatched."""
+than BACKFILL_WINDOW are marked as history (journeys pass over them)."""
 
 from __future__ import annotations
 
@@ -70,12 +70,12 @@ def backfill(
         .where(
             TimelineEvent.shop_id == shop.id,
             TimelineEvent.source == source,
-            TimelineEvent.dispatched_at.is_(None),
+            TimelineEvent.history.is_(False),
             # Recent orders still get their care; old ones and profile facts are history.
             (TimelineEvent.occurred_at < clock.now() - BACKFILL_WINDOW)
             | ~TimelineEvent.type.like("order.%"),
         )
-        .values(dispatched_at=clock.now())
+        .values(history=True)
     )
     return BackfillSummary(orders=len(orders), customers=len(customers))
 

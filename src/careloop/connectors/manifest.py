@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from careloop.core.manifest import Command, Manifest, NavEntry
+from careloop.core.manifest import Command, Manifest, NavEntry, WorkerTask
 
 MANIFEST = Manifest(
     name="connectors",
@@ -11,7 +11,11 @@ MANIFEST = Manifest(
     staff_pages=("careloop.connectors.ui",),
     nav=(NavEntry("connectors", "Connectors", "Kết nối", "/settings/connectors", "viewer", 80),),
     settings_tabs=("connectors",),
-    tasks=("careloop.connectors.tasks",),
+    tasks=(
+        WorkerTask(
+            "connectors.shop_data_deletion", "careloop.connectors.tasks:shop_data_deletion_pass"
+        ),
+    ),
     attention=(("connectors", "careloop.connectors.attention:attention_items"),),
     personal_data="careloop.connectors.personal_data:DECLARATIONS",
     commands=(

@@ -11,7 +11,6 @@ from careloop.audit.service import audit
 from careloop.connectors.models import Connector
 from careloop.context import AppContext
 from careloop.db.engine import transaction
-from careloop.worker import register_task
 
 # The shop's data about people and orders: every table with a customer_id, and these rows
 # that hang off them. The shop's set-up (staff, journeys, templates, settings) stays, and so
@@ -26,14 +25,12 @@ DATA_TABLES = frozenset(
         "channel_suppressions",
         "support_ticket_events",
         "support_ticket_messages",
-        "loyalty_processed_events",
         "webhook_deliveries",
         "ingest_inbox",
     }
 )
 
 
-@register_task("connectors.shop_data_deletion")
 def shop_data_deletion_pass(ctx: AppContext) -> int:
     done = 0
     with transaction(ctx.sessions) as session:

@@ -61,6 +61,21 @@ class CustomerPanel:
 
 
 @dataclass(frozen=True)
+class WorkerTask:
+    """One task the worker runs on every pass: `run` ("module:function", taking the
+        AppContext and returning how much it did), after every task named in `after` and before
+    every task named in `before` (a pass
+        hands work on within itself: the inbox's events to journeys, journeys' messages and
+        their store codes to dispatch, so nothing waits a pass for a task that ran too early)."""
+
+    name: str
+    run: Ref
+    after: tuple[str, ...] = ()
+    # Tasks (of any capability) that run after this one: a producer names its consumer.
+    before: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Manifest:
     """Everything a capability plugs in. Every field but `name` may be left empty."""
 
@@ -79,8 +94,8 @@ class Manifest:
     customer_panels: tuple[CustomerPanel, ...] = ()
     # Keys of the settings tabs it owns (careloop.web.ui.settings_text.TABS).
     settings_tabs: tuple[str, ...] = ()
-    # Modules registering worker tasks with `careloop.worker.register_task`.
-    tasks: tuple[Ref, ...] = ()
+    # Its worker tasks (bootstrap orders every manifest's tasks by their `after` names).
+    tasks: tuple[WorkerTask, ...] = ()
     # Names under which it reads the timeline (careloop.customers.event_feed consumers).
     timeline_consumers: tuple[str, ...] = ()
     # "module:attr" of mappings event type -> renderer of its timeline line

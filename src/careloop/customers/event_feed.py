@@ -154,22 +154,36 @@ def _in_ranges(gaps: Sequence[Gap]) -> Any:
 
 
 def read(
-    *, session: Session, clock: Clock, consumer: str, types: Sequence[str], batch: int = 500
+    *,
+    session: Session,
+    clock: Clock,
+    consumer: str,
+    types: Sequence[str] | None,
+    batch: int = 500,
+    history: bool = True,
 ) -> list[TimelineEvent]:
-    """The events of `types` the consumer has not had yet, oldest id first, at most `batch`
-    new ones (plus any late ones that filled a gap). Locks and advances the consumer's cursor
-    in the session's transaction: commit it with whatever the caller did with the events."""
+    """The events of `types` (None: every type) the consumer has not had yet, oldest id
+    first, at most `batch` new ones (plus any late ones that filled a gap); with
+    `history=False` the events their writer marked as history (imports, backfills, the demo)
+    are passed over, not handed out. Locks and advances the consumer's cursor in the
+    session's transaction: commit it with whatever the caller did with the events."""
+
+    def wants(type_: str, is_history: bool) -> bool:
+        return (types is None or type_ in types) and (history or not is_history)
+
     now = clock.now()
     cursor = _lock(session, clock, consumer)
     gaps = [Gap.from_json(g) for g in cursor.gaps or []]
     late: list[TimelineEvent] = []
     if gaps:
         appeared = session.execute(
-            select(TimelineEvent.id, TimelineEvent.type).where(_in_ranges(gaps))
+            select(TimelineEvent.id, TimelineEvent.type, TimelineEvent.history).where(
+                _in_ranges(gaps)
+            )
         ).all()
         if appeared:
-            gaps = fill(gaps, [i for i, _ in appeared])
-            wanted = [i for i, type_ in appeared if type_ in types]
+            gaps = fill(gaps, [i for i, _, _ in appeared])
+            wanted = [i for i, type_, past in appeared if wants(type_, past)]
             if wanted:
                 late = list(
                     session.scalars(
@@ -179,12 +193,12 @@ def read(
                     )
                 )
     window = session.execute(
-        select(TimelineEvent.id, TimelineEvent.type)
+        select(TimelineEvent.id, TimelineEvent.type, TimelineEvent.history)
         .where(TimelineEvent.id > cursor.position)
         .order_by(TimelineEvent.id)
         .limit(ID_WINDOW)
     ).all()
-    wanted_ids = [i for i, type_ in window if type_ in types][:batch]
+    wanted_ids = [i for i, type_, past in window if wants(type_, past)][:batch]
     # The pass ends at the last id looked at, or at the batch-th wanted event.
     upto = wanted_ids[-1] if len(wanted_ids) == batch else (window[-1][0] if window else 0)
     fresh: list[TimelineEvent] = []
@@ -198,7 +212,7 @@ def read(
         )
     xmin, xmax = _snapshot(session)  # taken after the reads: covers every id they missed
     if window and upto > cursor.position:
-        runs = missing(cursor.position, upto, [i for i, _ in window])
+        runs = missing(cursor.position, upto, [i for i, _, _ in window])
         gaps += [Gap(lo, hi, now, xmax) for lo, hi in runs]
         cursor.position = upto
     stored = [g.as_json() for g in prune(gaps, now=now, xmin=xmin)]

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, event, text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from careloop.customers.search_key import customer_search_key
@@ -107,13 +117,6 @@ class TimelineEvent(Base):
         # A customer's timeline (shop and customer): without it the database would walk
         # the shop's whole time index above to avoid a sort.
         Index("ix_timeline_shop_customer_time", "shop_id", "customer_id", "occurred_at", "id"),
-        # The dispatcher's queue: events not yet offered to journeys (docs/decisions/0002).
-        Index(
-            "ix_timeline_undispatched",
-            "id",
-            postgresql_where=text("dispatched_at IS NULL"),
-            sqlite_where=text("dispatched_at IS NULL"),
-        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -133,8 +136,9 @@ class TimelineEvent(Base):
     event_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     summary: Mapped[str] = mapped_column(Text, default="")
-    # When the event was offered to journeys; backfilled history may be stored pre-dispatched.
-    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Written as history (an import's old orders, a backfill, the demo): journeys do not
+    # enrol on it; loyalty, feedback and support still read it (docs/decisions/0028).
+    history: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class CustomerIdentity(Base):

@@ -42,7 +42,6 @@ from careloop.loyalty.models import (
     LoyaltyMember,
     LoyaltyProgram,
     PointsEntry,
-    ProcessedEvent,
     Referral,
 )
 from careloop.metrics.models import MetricSnapshot
@@ -101,7 +100,6 @@ __all__ = [
     "Order",
     "OrderLine",
     "PointsEntry",
-    "ProcessedEvent",
     "Product",
     "Referral",
     "Review",

@@ -69,8 +69,8 @@ def mark_history_dispatched(session: Session, *, shop_id: int, now: datetime) ->
     """Demo events are history: journeys must not fire on them when the shop starts."""
     session.execute(
         update(TimelineEvent)
-        .where(TimelineEvent.shop_id == shop_id, TimelineEvent.dispatched_at.is_(None))
-        .values(dispatched_at=now)
+        .where(TimelineEvent.shop_id == shop_id, TimelineEvent.history.is_(False))
+        .values(history=True)
     )
 
 

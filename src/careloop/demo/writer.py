@@ -156,7 +156,7 @@ class DemoWriter:
             "event_key": event_key,
             "payload": payload,
             "summary": summary,
-            "dispatched_at": self.now,
+            "history": True,
         }
 
     def _customer_created(self, draft: CustomerDraft, customer_id: int) -> dict[str, Any]:

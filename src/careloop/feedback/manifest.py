@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from careloop.core.manifest import Command, Manifest, NavEntry
+from careloop.core.manifest import Command, Manifest, NavEntry, WorkerTask
 
 MANIFEST = Manifest(
     name="feedback",
@@ -12,7 +12,14 @@ MANIFEST = Manifest(
     public_pages=("careloop.feedback.web:router",),
     task_lines=("careloop.feedback.task_lines:TASK_LINES",),
     nav=(NavEntry("feedback", "Feedback", "Góp ý", "/feedback", "viewer", 50),),
-    tasks=("careloop.feedback.tasks",),
+    tasks=(
+        WorkerTask(
+            "feedback.review_asks",
+            "careloop.feedback.tasks:review_asks_pass",
+            after=("orders.ingest_inbox",),
+            before=("channels.dispatch",),
+        ),
+    ),
     timeline_consumers=("feedback.review_asks",),
     timeline_texts=("careloop.feedback.timeline_text:TIMELINE_TEXTS",),
     attention=(("feedback", "careloop.feedback.attention:review_items"),),

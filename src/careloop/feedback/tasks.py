@@ -5,10 +5,8 @@ from __future__ import annotations
 from careloop.context import AppContext
 from careloop.db.engine import transaction
 from careloop.feedback.review_asks import run_due, scan
-from careloop.worker import register_task
 
 
-@register_task("feedback.review_asks")
 def review_asks_pass(ctx: AppContext) -> int:
     with transaction(ctx.sessions) as session:
         seen = scan(session=session, clock=ctx.clock)

@@ -1,9 +1,9 @@
 """Which imported events journeys should still react to.
 
-Journeys trigger on undispatched timeline events (docs/decisions/0002). An import brings
-history: an order delivered 18 months ago must not start a review request today. So an
-event older than the window is stored already dispatched; a recent one is left for the
-journeys, as if it had arrived through the API.
+Journeys pass over timeline events written as history (docs/decisions/0028). An import
+brings history: an order delivered 18 months ago must not start a review request today. So
+an event older than the window is stored as history; a recent one is left for the journeys,
+as if it had arrived through the API. Loyalty and feedback read both.
 """
 
 from __future__ import annotations
@@ -14,6 +14,6 @@ from typing import Final
 BACKFILL_WINDOW: Final = timedelta(days=2)
 
 
-def dispatched_at(occurred_at: datetime, now: datetime) -> datetime | None:
-    """`now` for history older than the window (journeys skip it), None for live events."""
-    return now if occurred_at < now - BACKFILL_WINDOW else None
+def is_history(occurred_at: datetime, now: datetime) -> bool:
+    """True for events older than the window (journeys pass over them), False for live ones."""
+    return occurred_at < now - BACKFILL_WINDOW

@@ -121,7 +121,7 @@ def _values(plan: _Compiled, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
         return [pick(row) for row in rows]
     out: list[Any] = []
     # The same time object recurs across rows and columns (the import's `now` in every
-    # created_at, recorded_at and dispatched_at): convert each object once. Keyed by id(),
+    # created_at and recorded_at): convert each object once. Keyed by id(),
     # which stays unique while `rows` holds every object alive.
     memo: dict[int, Any] = {}
     for row in rows:

@@ -10,7 +10,7 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from careloop.customers.models import TimelineEvent
-from careloop.imports.backfill import dispatched_at
+from careloop.imports.backfill import is_history
 from careloop.imports.bulk import JsonText, insert_rows
 
 EVENTS_TABLE: Table = TimelineEvent.__table__  # type: ignore[assignment]
@@ -31,7 +31,7 @@ def event_row(
     summary: str = "",
     history: bool = False,
 ) -> dict[str, Any]:
-    """A row for `timeline_events`; `history` stores it dispatched whatever its time."""
+    """A row for `timeline_events`; `history` stores it as history whatever its time."""
     return {
         "shop_id": shop_id,
         "customer_id": customer_id,
@@ -43,7 +43,7 @@ def event_row(
         "event_key": event_key,
         "payload": payload or NO_PAYLOAD,
         "summary": summary,
-        "dispatched_at": now if history else dispatched_at(occurred_at, now),
+        "history": history or is_history(occurred_at, now),
     }
 
 

@@ -1,21 +1,24 @@
 """Offering timeline events to journeys: exits, wake-ups of `wait_for`, new enrollments.
 
-The queue is `timeline_events.dispatched_at IS NULL` (docs/decisions/0002); a batch is
-claimed with FOR UPDATE SKIP LOCKED on PostgreSQL and marked dispatched in the same
-transaction as the enrollments it caused, so an event is acted on exactly once.
+Journeys read the timeline through the one event feed (customers/event_feed.py, consumer
+"journeys.dispatch", docs/decisions/0028): every event but those written as history, in id
+order, a late commit re-read from the feed's gaps. The feed's cursor is locked for the pass
+and moves in the same transaction as the enrollments the batch caused, so an event is acted
+on exactly once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from careloop.core import events
 from careloop.core.clock import Clock, ensure_aware
+from careloop.customers import event_feed
 from careloop.customers.models import Customer, TimelineEvent
 from careloop.journeys import conditions
 from careloop.journeys.enroll import enroll
@@ -26,6 +29,8 @@ from careloop.journeys.schema import JourneyDef, Step
 from careloop.journeys.service import definition_of, triggering_journeys
 from careloop.orders.models import Order
 
+# The journeys' cursor on the event feed (declared in journeys' manifest).
+CONSUMER: Final = "journeys.dispatch"
 BATCH_SIZE = 200
 # An event this old when first offered (a late import not marked as backfill) enrolls no one:
 # a "thank you" two weeks late does more harm than good.
@@ -35,15 +40,10 @@ Triggering = Sequence[tuple[Journey, JourneyDef]]
 
 
 def dispatch_pending(*, session: Session, clock: Clock, limit: int = BATCH_SIZE) -> int:
-    """Claim up to `limit` undispatched events, act on them, mark them dispatched."""
-    events = list(
-        session.scalars(
-            select(TimelineEvent)
-            .where(TimelineEvent.dispatched_at.is_(None))
-            .order_by(TimelineEvent.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
+    """Read up to `limit` events journeys have not had (history passed over) and act on them;
+    the feed's position commits with what they caused."""
+    events = event_feed.read(
+        session=session, clock=clock, consumer=CONSUMER, types=None, batch=limit, history=False
     )
     if not events:
         return 0
@@ -52,11 +52,6 @@ def dispatch_pending(*, session: Session, clock: Clock, limit: int = BATCH_SIZE)
         if event.shop_id not in journeys:
             journeys[event.shop_id] = triggering_journeys(session, event.shop_id)
         handle_event(session=session, clock=clock, event=event, journeys=journeys[event.shop_id])
-    session.execute(
-        update(TimelineEvent)
-        .where(TimelineEvent.id.in_([e.id for e in events]))
-        .values(dispatched_at=clock.now())
-    )
     return len(events)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from careloop.core.manifest import Command, Manifest, NavEntry
+from careloop.core.manifest import Command, Manifest, NavEntry, WorkerTask
 
 MANIFEST = Manifest(
     name="journeys",
@@ -10,7 +10,24 @@ MANIFEST = Manifest(
     staff_pages=("careloop.journeys.ui",),
     task_lines=("careloop.journeys.task_lines:TASK_LINES",),
     nav=(NavEntry("journeys", "Journeys", "Hành trình", "/journeys", "viewer", 60),),
-    tasks=("careloop.journeys.tasks",),
+    timeline_consumers=("journeys.dispatch",),
+    tasks=(
+        # The inbox's events (and loyalty's, decision 0016) are on the timeline first.
+        WorkerTask(
+            "journeys.dispatch_events",
+            "careloop.journeys.tasks:dispatch_events",
+            after=("orders.ingest_inbox", "loyalty.events", "loyalty.daily"),
+        ),
+        WorkerTask("journeys.scan_dates", "careloop.journeys.tasks:scan_dates"),
+        # Enrolments made this pass run their due steps this pass; their messages are
+        # queued before channels sends.
+        WorkerTask(
+            "journeys.run_steps",
+            "careloop.journeys.tasks:run_steps",
+            after=("journeys.dispatch_events", "journeys.scan_dates"),
+            before=("channels.dispatch",),
+        ),
+    ),
     personal_data="careloop.journeys.personal_data:DECLARATIONS",
     demo_seeder="careloop.journeys.demo:seed_demo",
     commands=(

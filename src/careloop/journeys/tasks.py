@@ -18,25 +18,21 @@ from careloop.journeys.runner import run_due
 from careloop.journeys.scan import scan_shop
 from careloop.journeys.service import triggering_journeys
 from careloop.shops.models import Shop
-from careloop.worker import register_task
 
 # Date triggers look at whole days; scanning hourly catches a new day soon enough.
 SCAN_INTERVAL = timedelta(hours=1)
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-@register_task("journeys.dispatch_events")
 def dispatch_events(ctx: AppContext) -> int:
     with ctx.sessions() as session, session.begin():
         return dispatch_pending(session=session, clock=ctx.clock)
 
 
-@register_task("journeys.run_steps")
 def run_steps(ctx: AppContext) -> int:
     return run_due(sessions=ctx.sessions, clock=ctx.clock, effects=LiveEffects())
 
 
-@register_task("journeys.scan_dates")
 def scan_dates(ctx: AppContext) -> int:
     with ctx.sessions() as session:
         shop_ids = list(

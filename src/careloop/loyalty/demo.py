@@ -14,7 +14,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from careloop.core import events
@@ -26,9 +26,9 @@ from careloop.imports.timeline_rows import event_row, insert_events
 from careloop.loyalty import ledger, referrals
 from careloop.loyalty.config import ProgramConfig
 from careloop.loyalty.coupons import issue_coupon, redeem_coupon
-from careloop.loyalty.models import LoyaltyMember, PointsEntry, ProcessedEvent
+from careloop.loyalty.models import LoyaltyMember, PointsEntry
 from careloop.loyalty.points import add_months
-from careloop.loyalty.processing import HANDLED_TYPES
+from careloop.loyalty.processing import DEMO_SOURCE, HANDLED_TYPES
 from careloop.loyalty.program import program_config
 from careloop.loyalty.rewards import redeem_reward
 from careloop.loyalty.service import enable_program
@@ -386,17 +386,11 @@ def _issue_coupons(
 
 
 def _mark_history_processed(session: Session, shop_id: int) -> None:
-    """The loyalty worker must not replay the demo's history (one INSERT ... SELECT)."""
-    handled = (
-        select(TimelineEvent.id, TimelineEvent.shop_id, TimelineEvent.recorded_at)
-        .outerjoin(ProcessedEvent, ProcessedEvent.event_id == TimelineEvent.id)
-        .where(
-            TimelineEvent.shop_id == shop_id,
-            TimelineEvent.type.in_(HANDLED_TYPES),
-            ProcessedEvent.event_id.is_(None),
-        )
-    )
-    # processed_at: the event's own recording time, the demo's "now".
+    """The loyalty worker must not replay the demo's history: its events become the demo's
+    history (source "demo", `history`), which loyalty's feed consumer passes over
+    (processing.in_window); one UPDATE."""
     session.execute(
-        insert(ProcessedEvent).from_select(["event_id", "shop_id", "processed_at"], handled)
+        update(TimelineEvent)
+        .where(TimelineEvent.shop_id == shop_id, TimelineEvent.type.in_(HANDLED_TYPES))
+        .values(source=DEMO_SOURCE, history=True)
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from careloop.core.manifest import Command, Manifest, NavEntry
+from careloop.core.manifest import Command, Manifest, NavEntry, WorkerTask
 
 MANIFEST = Manifest(
     name="loyalty",
@@ -15,7 +15,28 @@ MANIFEST = Manifest(
     ),
     public_pages=("careloop.loyalty.page:page_router",),
     nav=(NavEntry("loyalty", "Loyalty", "Khách hàng thân thiết", "/loyalty", "viewer", 40),),
-    tasks=("careloop.loyalty.tasks",),
+    timeline_consumers=("loyalty.events",),
+    tasks=(
+        WorkerTask(
+            "loyalty.events",
+            "careloop.loyalty.tasks:process_events",
+            after=("orders.ingest_inbox",),
+        ),
+        WorkerTask("loyalty.daily", "careloop.loyalty.tasks:daily_sweep"),
+        # Codes issued this pass (by loyalty or a journey's step) are created in the store
+        # before channels sends the messages carrying them: a refusal shows on this pass.
+        WorkerTask(
+            "loyalty.store_codes",
+            "careloop.loyalty.tasks:sync_store_codes",
+            after=("loyalty.events", "loyalty.daily", "journeys.run_steps"),
+            before=("channels.dispatch",),
+        ),
+        WorkerTask(
+            "loyalty.store_actions",
+            "careloop.loyalty.tasks:sync_store_actions",
+            after=("loyalty.events", "loyalty.daily"),
+        ),
+    ),
     timeline_texts=("careloop.loyalty.timeline_text:TIMELINE_TEXTS",),
     attention=(
         ("loyalty.store_codes", "careloop.loyalty.attention:store_items"),

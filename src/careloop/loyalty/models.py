@@ -215,19 +215,6 @@ class Referral(Base):
     reviewed_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
 
 
-class ProcessedEvent(Base):
-    """Timeline events the loyalty worker has handled. Kept apart from
-    timeline_events.dispatched_at, which belongs to the journeys dispatcher."""
-
-    __tablename__ = "loyalty_processed_events"
-
-    event_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("timeline_events.id", ondelete="CASCADE"), primary_key=True
-    )
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
-    processed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
 class StoreAction(Base):
     """Something a privilege needs done in the shop's store (tag the customer, a shipping
     rule); recorded here as pending for the store connector, shown to staff."""

@@ -1,34 +1,42 @@
 """How loyalty reacts to timeline events (orders, surveys, reviews), exactly once each.
 
-The loyalty worker keeps its own record of handled events (loyalty_processed_events); it
-never touches timeline_events.dispatched_at, which is the journeys dispatcher's, so both see
-every event. Claiming inserts the marker first (ON CONFLICT DO NOTHING): two workers that
-pick the same event serialise on the primary key and only one handles it.
+Loyalty reads the timeline through the one event feed (customers/event_feed.py, consumer
+"loyalty.events", docs/decisions/0028): the feed's cursor is locked for the pass and moves in
+the transaction that handled the batch, so two workers never handle one event and a crash
+hands the batch out again. History is read too (an imported order still redeems its codes);
+only the demo's, which its seeder credited itself, is passed over.
+
+Which events a shop's program handles (`in_window`): recorded since the program row began
+tracking, or occurred since the program started. The feed passes each event once, so a
+program that starts on a date before events the feed has already passed needs a one-off
+pass over them (`backfill_started`), not the feed.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final
+from typing import Final
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from careloop.core import events
-from careloop.core.clock import Clock
+from careloop.core.clock import Clock, ensure_aware
 from careloop.core.errors import CareloopError
+from careloop.customers import event_feed
 from careloop.customers.models import Customer, TimelineEvent
 from careloop.loyalty import announce, ledger, points, referrals
 from careloop.loyalty.config import ProgramConfig
 from careloop.loyalty.coupons import OrderItem, looks_like_code, redeem_coupon
 from careloop.loyalty.membership import evaluate_tier
-from careloop.loyalty.models import LoyaltyProgram, ProcessedEvent
+from careloop.loyalty.models import LoyaltyProgram
 from careloop.loyalty.occasions import offer_repeat_discount
 from careloop.loyalty.program import program_config
 from careloop.orders.models import Order, OrderLine, Product
 from careloop.shops.models import Shop
 
+# Loyalty's cursor on the event feed (declared in loyalty's manifest).
+CONSUMER: Final = "loyalty.events"
 BATCH_SIZE: Final = 200
 ORDER_TYPES: Final = (
     events.ORDER_PLACED,
@@ -38,65 +46,84 @@ ORDER_TYPES: Final = (
     events.ORDER_CANCELLED,
 )
 HANDLED_TYPES: Final = (*ORDER_TYPES, events.SURVEY_ANSWERED, events.REVIEW_POSTED)
+# The demo writes its history from this source and credits it itself (loyalty/demo.py).
+DEMO_SOURCE: Final = "demo"
 
 
-def pending_events(
-    session: Session, limit: int = BATCH_SIZE
-) -> list[tuple[TimelineEvent, LoyaltyProgram]]:
-    """Handled-type events recorded since the shop's program row began tracking, not yet
-    processed by loyalty, oldest first."""
-    stmt = (
-        select(TimelineEvent, LoyaltyProgram)
-        .join(LoyaltyProgram, LoyaltyProgram.shop_id == TimelineEvent.shop_id)
-        .outerjoin(ProcessedEvent, ProcessedEvent.event_id == TimelineEvent.id)
-        .where(
-            ProcessedEvent.event_id.is_(None),
-            TimelineEvent.type.in_(HANDLED_TYPES),
-            TimelineEvent.customer_id.is_not(None),
-            or_(
-                TimelineEvent.recorded_at >= LoyaltyProgram.tracking_since,
-                and_(
-                    LoyaltyProgram.started_at.is_not(None),
-                    TimelineEvent.occurred_at >= LoyaltyProgram.started_at,
-                ),
-            ),
-        )
-        .order_by(TimelineEvent.id)
-        .limit(limit)
-    )
-    return [(event, program) for event, program in session.execute(stmt).all()]
-
-
-def claim(session: Session, clock: Clock, event: TimelineEvent) -> bool:
-    """Insert the processed marker; False if another worker already holds it."""
-    dialect: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = (
-        dialect.insert(ProcessedEvent)
-        .values(event_id=event.id, shop_id=event.shop_id, processed_at=clock.now())
-        .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(ProcessedEvent.event_id)
-    )
-    # RETURNING gives a row only when inserted (rowcount is unreliable through the ORM).
-    return session.execute(stmt).scalar() is not None
+def in_window(event: TimelineEvent, program: LoyaltyProgram | None) -> bool:
+    """Whether the shop's program handles the event: a customer's event recorded since the
+    program row began tracking or occurred since it started, and not the demo's history."""
+    if program is None or event.customer_id is None:
+        return False
+    if event.history and event.source == DEMO_SOURCE:
+        return False
+    if ensure_aware(event.recorded_at) >= ensure_aware(program.tracking_since):
+        return True
+    started = program.started_at
+    return started is not None and ensure_aware(event.occurred_at) >= ensure_aware(started)
 
 
 def process_pending(session: Session, clock: Clock, limit: int = BATCH_SIZE) -> int:
-    """Handle one batch; returns how many events were handled. Each event in a savepoint, so
-    one bad event is marked and logged rather than blocking the queue."""
+    """Handle the next batch the feed hands loyalty; returns how many events were handled.
+    Each event in a savepoint, so one bad event is passed and logged rather than blocking
+    the feed."""
+    batch = event_feed.read(
+        session=session, clock=clock, consumer=CONSUMER, types=HANDLED_TYPES, batch=limit
+    )
+    programs: dict[int, LoyaltyProgram | None] = {}
     done = 0
-    for event, program in pending_events(session, limit):
-        if not claim(session, clock, event):
+    for event in batch:
+        if event.shop_id not in programs:
+            programs[event.shop_id] = session.scalar(
+                select(LoyaltyProgram).where(LoyaltyProgram.shop_id == event.shop_id)
+            )
+        program = programs[event.shop_id]
+        if program is None or not in_window(event, program):
             continue
-        shop = session.get(Shop, event.shop_id)
-        assert shop is not None
-        try:
-            with session.begin_nested():
-                handle_event(session, clock, shop, program, event)
-        except CareloopError:
-            # A business rule refused (e.g. an expired coupon on an order): nothing to retry.
-            pass
+        _handle_one(session, clock, program, event)
         done += 1
     return done
+
+
+def backfill_started(session: Session, clock: Clock, program: LoyaltyProgram) -> int:
+    """The one-off pass when a program starts: the shop's events the feed has already passed
+    over (recorded before the program row began tracking) that occurred since the start.
+    Events after the feed's position are the feed's; those recorded since tracking began it
+    has handled. Run in the transaction that starts the program."""
+    if program.started_at is None:
+        return 0
+    passed, _ = event_feed.position(session, CONSUMER)
+    rows = session.scalars(
+        select(TimelineEvent)
+        .where(
+            TimelineEvent.shop_id == program.shop_id,
+            TimelineEvent.id <= passed,
+            TimelineEvent.type.in_(HANDLED_TYPES),
+            TimelineEvent.customer_id.is_not(None),
+            TimelineEvent.recorded_at < program.tracking_since,
+            TimelineEvent.occurred_at >= program.started_at,
+        )
+        .order_by(TimelineEvent.id)
+    ).all()
+    handled = 0
+    for event in rows:
+        if in_window(event, program):
+            _handle_one(session, clock, program, event)
+            handled += 1
+    return handled
+
+
+def _handle_one(
+    session: Session, clock: Clock, program: LoyaltyProgram, event: TimelineEvent
+) -> None:
+    shop = session.get(Shop, event.shop_id)
+    assert shop is not None
+    try:
+        with session.begin_nested():
+            handle_event(session, clock, shop, program, event)
+    except CareloopError:
+        # A business rule refused (e.g. an expired coupon on an order): nothing to retry.
+        pass
 
 
 def handle_event(

@@ -26,6 +26,7 @@ from careloop.loyalty.membership import (
     program_on,
 )
 from careloop.loyalty.points import points_balance
+from careloop.loyalty.processing import backfill_started
 from careloop.loyalty.program import ensure_program, program_config
 from careloop.shops.models import Shop
 
@@ -83,8 +84,13 @@ def enable_program(*, session: Session, clock: Clock, shop: Shop, actor: str = "
     now = clock.now()
     if not program.enabled:
         program.enabled = True
+        first_start = program.started_at is None
         program.started_at = program.started_at or now
         program.updated_at, program.updated_by = now, actor
+        session.flush()
+        if first_start:
+            # What the event feed passed before the program existed (decision 0028).
+            backfill_started(session, clock, program)
     session.flush()
     return backfill_tiers(session=session, clock=clock, shop=shop)
 

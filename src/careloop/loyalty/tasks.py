@@ -8,17 +8,14 @@ from careloop.loyalty.models import LoyaltyProgram
 from careloop.loyalty.processing import process_pending
 from careloop.loyalty.sweep import claim_daily, due_programs, local_today, sweep_shop
 from careloop.shops.models import Shop
-from careloop.worker import register_task
 
 
-@register_task("loyalty.events")
 def process_events(ctx: AppContext) -> int:
     """One batch of order/survey/review events: points, coupons, referrals, tiers."""
     with transaction(ctx.sessions) as session:
         return process_pending(session, ctx.clock)
 
 
-@register_task("loyalty.daily")
 def daily_sweep(ctx: AppContext) -> int:
     """Once per shop per local day: expiry, warnings, tier reviews, birthdays, anniversaries."""
     with ctx.sessions() as session:
@@ -36,7 +33,6 @@ def daily_sweep(ctx: AppContext) -> int:
     return done
 
 
-@register_task("loyalty.store_codes")
 def sync_store_codes(ctx: AppContext) -> int:
     """Create issued codes in the shop's store, and use up there the ones used up here."""
     from careloop.loyalty.store_codes import sync_due
@@ -44,7 +40,6 @@ def sync_store_codes(ctx: AppContext) -> int:
     return sync_due(ctx.sessions, ctx.clock)
 
 
-@register_task("loyalty.store_actions")
 def sync_store_actions(ctx: AppContext) -> int:
     """Tag (or untag) customers in the shop's store for the privileges they gained or lost."""
     from careloop.loyalty.store_action_sync import sync_due

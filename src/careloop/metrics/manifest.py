@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from careloop.core.manifest import Command, Manifest, NavEntry
+from careloop.core.manifest import Command, Manifest, NavEntry, WorkerTask
 
 _CLI = "careloop.metrics.cli:register"
 
@@ -12,7 +12,7 @@ MANIFEST = Manifest(
     api_routers=("careloop.metrics.api:router", "careloop.metrics.targets_api:router"),
     staff_pages=("careloop.metrics.ui",),
     nav=(NavEntry("reports", "Reports", "Báo cáo", "/reports", "viewer", 70),),
-    tasks=("careloop.metrics.tasks",),
+    tasks=(WorkerTask("metrics.snapshots", "careloop.metrics.tasks:refresh_snapshots"),),
     personal_data="careloop.metrics.personal_data:DECLARATIONS",
     commands=(
         Command(

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from careloop.context import AppContext
 from careloop.metrics.snapshots import due_for_refresh, refresh
-from careloop.worker import register_task
 
 log = logging.getLogger("careloop.metrics")
 
@@ -16,7 +15,6 @@ ACTIVE_FOR = timedelta(days=1)
 MAX_PER_PASS = 5  # other tasks get their turn between refreshes
 
 
-@register_task("metrics.snapshots")
 def refresh_snapshots(ctx: AppContext) -> int:
     """Refresh the snapshots asked for (a stale page view, "refresh now") and those in use
     that are older than their freshness window; each claims its row, so two workers never

@@ -12,19 +12,16 @@ from sqlalchemy import Engine
 from careloop.context import AppContext
 from careloop.db.engine import transaction
 from careloop.orders.inbox import apply_pass, purge_applied
-from careloop.worker import register_task
 
 PURGE_EVERY = timedelta(hours=1)
 # Per engine: when this process last purged its database (a pass in between costs nothing).
 _last_purge: weakref.WeakKeyDictionary[Engine, datetime] = weakref.WeakKeyDictionary()
 
 
-@register_task("orders.ingest_inbox")
 def ingest_inbox_pass(ctx: AppContext) -> int:
     return apply_pass(ctx.sessions, ctx.clock)
 
 
-@register_task("orders.inbox_retention")
 def inbox_retention_pass(ctx: AppContext) -> int:
     now = ctx.clock.now()
     key = ctx.engine

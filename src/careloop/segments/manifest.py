@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from careloop.core.manifest import Command, Manifest, NavEntry
+from careloop.core.manifest import Command, Manifest, NavEntry, WorkerTask
 
 _CLI = "careloop.segments.cli:register"
 
@@ -11,7 +11,7 @@ MANIFEST = Manifest(
     models=("careloop.segments.models",),
     staff_pages=("careloop.segments.ui",),
     nav=(NavEntry("segments", "Segments", "Phân khúc", "/segments", "viewer", 15),),
-    tasks=("careloop.segments.tasks",),
+    tasks=(WorkerTask("segments.nightly", "careloop.segments.tasks:nightly_segments"),),
     personal_data="careloop.segments.personal_data:DECLARATIONS",
     commands=(
         Command(

@@ -152,7 +152,7 @@ def _event(
     payload: dict[str, Any],
     summary: str,
 ) -> dict[str, Any]:
-    # The columns record_event sets; dispatched_at stays NULL (the journeys queue).
+    # The columns record_event sets; not history (journeys react to a segment change).
     return {
         "shop_id": shop_id,
         "customer_id": customer_id,

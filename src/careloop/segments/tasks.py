@@ -16,14 +16,12 @@ from careloop.db.engine import transaction
 from careloop.segments.models import SegmentRun
 from careloop.segments.service import recompute_segments
 from careloop.shops.models import Shop
-from careloop.worker import register_task
 
 log = logging.getLogger("careloop.segments")
 # Local hour from which the day's run may start (the first worker pass after it runs it).
 NIGHTLY_LOCAL_HOUR = 2
 
 
-@register_task("segments.nightly")
 def nightly_segments(ctx: AppContext) -> int:
     """Recompute every shop whose local day has passed NIGHTLY_LOCAL_HOUR and has no run yet.
 

@@ -53,16 +53,16 @@ def seed_demo(
 
 
 def _as_demo_history(session: Session, shop: Shop, after_id: int, now: datetime) -> None:
-    """The demo's convention: history is stored from source "demo" and already dispatched, so
+    """The demo's convention: history is stored from source "demo" and as history, so
     no journey fires for a ticket that was resolved weeks ago."""
     session.execute(
         update(TimelineEvent)
         .where(
             TimelineEvent.shop_id == shop.id,
             TimelineEvent.id > after_id,
-            TimelineEvent.dispatched_at.is_(None),
+            TimelineEvent.history.is_(False),
         )
-        .values(source="demo", dispatched_at=now)
+        .values(source="demo", history=True)
     )
 
 

@@ -1,7 +1,7 @@
 """Unhappy feedback becomes a ticket: a survey score of 6 or less (NPS) or 2 or less (CSAT)
-and a review of 1-2 stars, read from the timeline through the desk's own event feed (the journeys
-runner owns `timeline_events.dispatched_at`; customers/event_feed.py re-reads an event that
-committed late instead of skipping it). The ticket's unique source key is the last guard."""
+and a review of 1-2 stars, read from the timeline through the desk's own cursor on the one
+event feed (customers/event_feed.py re-reads an event that committed late instead of
+skipping it). The ticket's unique source key is the last guard."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from careloop.core.manifest import Command, Manifest, NavEntry
+from careloop.core.manifest import Command, Manifest, NavEntry, WorkerTask
 
 MANIFEST = Manifest(
     name="support",
@@ -14,7 +14,10 @@ MANIFEST = Manifest(
         NavEntry("tasks", "Tasks", "Việc cần làm", "/tasks", "viewer", 42),
     ),
     settings_tabs=("support",),
-    tasks=("careloop.support.tasks",),
+    tasks=(
+        WorkerTask("support.sla", "careloop.support.tasks:sla_pass"),
+        WorkerTask("support.feedback", "careloop.support.tasks:feedback_pass"),
+    ),
     timeline_consumers=("support.feedback",),
     timeline_texts=("careloop.support.timeline_text:TIMELINE_TEXTS",),
     attention=(("support", "careloop.support.attention:sla_items"),),

@@ -6,16 +6,13 @@ from careloop.context import AppContext
 from careloop.db.engine import transaction
 from careloop.support.escalation import check_due_tickets
 from careloop.support.feedback_watch import scan_feedback
-from careloop.worker import register_task
 
 
-@register_task("support.sla")
 def sla_pass(ctx: AppContext) -> int:
     with transaction(ctx.sessions) as session:
         return check_due_tickets(session=session, clock=ctx.clock)
 
 
-@register_task("support.feedback")
 def feedback_pass(ctx: AppContext) -> int:
     with transaction(ctx.sessions) as session:
         return scan_feedback(session=session, clock=ctx.clock)
