@@ -27,7 +27,6 @@ import hmac
 import json
 import os
 import sqlite3
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -37,7 +36,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import OUT, drain_inbox, fresh_sqlite
+from _common import OUT, drain_inbox, fresh_sqlite, uptime
 from load import SECRET, percentile, prepare, start_server
 
 # Issue 23: the backlog applied at at least this many orders/s.
@@ -218,12 +217,6 @@ def stored_once(url: str, slug: str, count: int) -> list[str]:
     if len(found) != count:
         problems.append(f"{len(found)} orders stored, {count} sent")
     return problems
-
-
-def uptime() -> str:
-    """The machine's load as `uptime` prints it: wall-clock rates mean little without it."""
-    found = subprocess.run(["uptime"], capture_output=True, text=True, check=False)
-    return found.stdout.strip()
 
 
 def main() -> int:
