@@ -36,7 +36,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import OUT, drain_inbox, fresh_sqlite, uptime
+from _common import OUT, drain_inbox, fresh_sqlite, process_cpu_seconds, uptime
 from load import SECRET, percentile, prepare, start_server
 
 # Issue 23: the backlog applied at at least this many orders/s.
@@ -238,6 +238,7 @@ def main() -> int:
     uptime_before = uptime()
     server, base = start_server(url, OUT / f"webhooks-server-{database}.log")
     try:
+        cpu_before = process_cpu_seconds(server.pid)
         statuses, latencies, accept_seconds = asyncio.run(
             send_all(
                 base,
@@ -248,6 +249,7 @@ def main() -> int:
                 key if args.api_orders else None,
             )
         )
+        server_cpu = process_cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -270,6 +272,10 @@ def main() -> int:
         f"  accepted    {accepted:>10,.0f} requests/s   ({accept_seconds:.1f} s;"
         f" p50 {percentile(latencies, 50) * 1000:.1f} ms,"
         f" p99 {percentile(latencies, 99) * 1000:.1f} ms)"
+    )
+    print(
+        f"  server CPU  {server_cpu * 1000 / args.webhooks:>10.2f} ms per request"
+        f"   (one core at that cost: {args.webhooks / server_cpu if server_cpu else 0:,.0f}/s)"
     )
     print(f"  limit       {single:>10,.0f} rows/s   raw INSERT + COMMIT per payload")
     print(f"  ratio       {accepted / single:>10.3f}")
