@@ -61,6 +61,14 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
+def uptime() -> str:
+    """The machine's load as `uptime` prints it: wall-clock rates mean little without it."""
+    import subprocess
+
+    found = subprocess.run(["uptime"], capture_output=True, text=True, check=False)
+    return found.stdout.strip()
+
+
 def drain_inbox(url: str, workers: int = 1) -> tuple[int, float]:
     """Apply the whole ingest inbox with the worker's own pass (careloop.orders.inbox), in
     `workers` processes at once (PostgreSQL: they share the backlog with SKIP LOCKED);

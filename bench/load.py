@@ -37,7 +37,15 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import OUT, drain_inbox, free_port, fresh_sqlite, process_cpu_seconds, rate
+from _common import (
+    OUT,
+    drain_inbox,
+    free_port,
+    fresh_sqlite,
+    process_cpu_seconds,
+    rate,
+    uptime,
+)
 
 SEED = 11
 # Issue 23's figures at concurrency 32: accepted requests/s, their p99, backlog applied/s.
@@ -455,6 +463,7 @@ def main() -> int:
     deliveries = build_deliveries(orders, key, slug, rng, wait=args.wait)
     OUT.mkdir(exist_ok=True)
     log = OUT / f"load-server-{database}.log"
+    uptime_before = uptime()
     server, base = start_server(url, log)
     try:
         cpu_before = process_cpu_seconds(server.pid)
@@ -478,6 +487,8 @@ def main() -> int:
         f" concurrency {args.concurrency},"
         f" API {'applied before answering' if args.wait else 'Prefer: respond-async'})"
     )
+    print(f"  uptime      before: {uptime_before}")
+    print(f"              after:  {uptime()}")
     print(
         f"  sent        {sent:,} requests for {len(orders):,} orders ({webhooks:,} Shopify"
         f" webhooks, {round(len(deliveries) * DUPLICATE_SHARE):,} duplicates)"

@@ -28,8 +28,40 @@ def record_event(
     summary: str = "",
 ) -> bool:
     """Append an event; with an `event_key` seen before, store nothing and return False."""
-    now = clock.now()
-    row = {
+    row = event_row(
+        now=clock.now(),
+        shop_id=shop_id,
+        customer_id=customer_id,
+        type=type,
+        occurred_at=occurred_at,
+        payload=payload,
+        source=source,
+        event_key=event_key,
+        order_id=order_id,
+        summary=summary,
+    )
+    if event_key is None:
+        session.add(TimelineEvent(**row))
+        session.flush()
+        return True
+    return record_events(session, [row]) == 1
+
+
+def event_row(
+    *,
+    now: datetime,
+    shop_id: int,
+    customer_id: int | None,
+    type: str,
+    occurred_at: datetime | None = None,
+    payload: dict[str, Any] | None = None,
+    source: str = "system",
+    event_key: str | None = None,
+    order_id: int | None = None,
+    summary: str = "",
+) -> dict[str, Any]:
+    """One live timeline event as a row for `record_events` (what `record_event` stores)."""
+    return {
         "shop_id": shop_id,
         "customer_id": customer_id,
         "order_id": order_id,
@@ -41,12 +73,13 @@ def record_event(
         "payload": payload or {},
         "summary": summary,
     }
-    if event_key is None:
-        session.add(TimelineEvent(**row))
-        session.flush()
-        return True
+
+
+def record_events(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Append keyed events (`event_row`) in one statement; a key seen before is skipped.
+    Returns how many were stored. The inbox's batched apply writes its events here."""
     table = TimelineEvent.__table__
-    return insert_ignoring_duplicates(session, table, [row], ["shop_id", "event_key"]) == 1  # type: ignore[arg-type]
+    return insert_ignoring_duplicates(session, table, rows, ["shop_id", "event_key"])  # type: ignore[arg-type]
 
 
 def timeline_for(

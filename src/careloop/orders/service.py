@@ -78,7 +78,7 @@ def upsert_order(
     `status_time` is when `data.status` happened if the payload does not say (default: now).
     """
     currency = (data.currency or shop.currency).upper()
-    total_minor = _minor(data.total, currency, "total")
+    total_minor = minor_amount(data.total, currency, "total")
     customer = _ensure_customer(session, clock, shop, data, source)
     times = data.status_times()
     if times.get(data.status) is None:
@@ -102,7 +102,7 @@ def upsert_order(
     return OrderResult(order=order, created=created)
 
 
-def _minor(amount: object, currency: str, field: str) -> int:
+def minor_amount(amount: object, currency: str, field: str) -> int:
     try:
         minor = to_minor(str(amount), currency)
     except ValueError as exc:
@@ -193,7 +193,7 @@ def _replace_lines(
             line.sku,
             line.product_name,
             line.quantity,
-            _minor(line.unit_price, currency, "unit_price"),
+            minor_amount(line.unit_price, currency, "unit_price"),
         )
         for line in data.lines
     ]
