@@ -7,26 +7,13 @@ platforms switch off webhooks that keep failing."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
-from anyio import to_thread
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import JSONResponse, PlainTextResponse
-from starlette.datastructures import Headers
-from starlette.responses import Response
-from starlette.types import Scope
 
 from careloop.connectors.ingest import accept_webhook
-from careloop.connectors.service import (
-    BodyTooLarge,
-    Receipt,
-    SignatureRejected,
-    verify_subscription,
-)
-from careloop.context import AppContext
-from careloop.core.errors import CareloopError
-from careloop.web.asgi import database_turn_of, register_fast_accept
+from careloop.connectors.service import BodyTooLarge, SignatureRejected, verify_subscription
 from careloop.web.deps import Ctx, DatabaseTurn, SessionDep
 from careloop.web.prefer import prefers_async
 
@@ -64,10 +51,6 @@ def post_webhook(
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(exc)) from None
     except BodyTooLarge as exc:
         raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, str(exc)) from None
-    return _answer(receipt, inbox_id)
-
-
-def _answer(receipt: Receipt, inbox_id: int | None) -> JSONResponse:
     answer: dict[str, str | int | None] = {
         "status": receipt.status,
         "delivery_id": receipt.delivery_id,
@@ -75,40 +58,6 @@ def _answer(receipt: Receipt, inbox_id: int | None) -> JSONResponse:
         "inbox_id": inbox_id,
     }
     return JSONResponse(answer, status_code=receipt.http_status)
-
-
-async def fast_accept_webhook(
-    ctx: AppContext, scope: Scope, match: re.Match[str], body: bytes
-) -> Response | None:
-    """`post_webhook` without the framework's per-request work (careloop.web.asgi.FastAccept):
-    the same signature check, inbox append and answer, in the same database turn. A delivery
-    refused before anything is stored (unknown platform, shop or connector, bad signature,
-    oversized body) is left to `post_webhook`, which refuses it as it always has."""
-    platform, shop = match.group("platform"), match.group("shop")
-    headers = {k.lower(): v for k, v in Headers(scope=scope).items()}
-
-    def accept() -> tuple[Receipt, int | None] | None:
-        try:
-            return accept_webhook(
-                sessions=ctx.sessions,
-                clock=ctx.clock,
-                shop_slug=shop,
-                platform=platform,
-                headers=headers,
-                body=body,
-                respond_async=prefers_async(headers.get("prefer")),
-            )
-        except CareloopError:  # raised by the checks, before the one commit that stores it
-            return None
-
-    async with database_turn_of(ctx):
-        accepted = await to_thread.run_sync(accept)
-    return None if accepted is None else _answer(*accepted)
-
-
-register_fast_accept(
-    "POST", r"/api/v1/webhooks/(?P<platform>[^/]+)/(?P<shop>[^/]+)", fast_accept_webhook
-)
 
 
 @router.get("/webhooks/{platform}/{shop}", response_class=PlainTextResponse)

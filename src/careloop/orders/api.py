@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Annotated
 
-from anyio import to_thread
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
-from starlette.datastructures import Headers
-from starlette.types import Scope
 
 from careloop.context import AppContext
 from careloop.customers.ingest import ingest_events
@@ -21,7 +15,6 @@ from careloop.orders.schemas import EventsAccepted, EventsIn, OrderIn, OrderPubl
 from careloop.orders.service import get_order, order_public
 from careloop.shops.models import Shop
 from careloop.shops.service import shop_id_for_api_key
-from careloop.web.asgi import bearer_key, database_turn_of, json_body_type, register_fast_accept
 from careloop.web.deps import ApiShop, Ctx, DatabaseTurn, SessionDep
 from careloop.web.prefer import RESPOND_ASYNC, prefers_async
 
@@ -128,49 +121,6 @@ def _accepted(inbox_id: int, order_id: str, *, applied_preference: bool) -> JSON
         status_code=202,
         headers=headers,
     )
-
-
-async def fast_accept_order(
-    ctx: AppContext, scope: Scope, _match: re.Match[str], body: bytes
-) -> Response | None:
-    """`POST /api/v1/orders` with `Prefer: respond-async`, valid key and valid body, without
-    the framework's per-request work (careloop.web.asgi.FastAccept): the same key lookup,
-    append and 202 as `post_order`. Anything else (no such preference, another content type,
-    a missing or revoked key, a body OrderIn refuses) is left to `post_order`, which answers
-    it as it always has (401 before the body is looked at, 422 naming the field)."""
-    if not prefers_async(Headers(scope=scope).get("prefer")) or not json_body_type(scope):
-        return None
-    key = bearer_key(scope)
-    if key is None:
-        return None
-    try:
-        # As FastAPI reads a JSON body: parsed, then validated in Python mode.
-        data = OrderIn.model_validate(json.loads(body))
-    except (ValueError, ValidationError):
-        return None
-
-    def accept() -> inbox.Appended | None:
-        with ctx.sessions() as session:
-            shop_id = shop_id_for_api_key(session, key)
-        if shop_id is None:
-            return None
-        return _accept(
-            ctx,
-            shop_id,
-            topic=inbox.ORDER_TOPIC,
-            external_id=data.order_id,
-            order_id=data.order_id,
-            payload=data.model_dump_json(),
-        )
-
-    async with database_turn_of(ctx):
-        appended = await to_thread.run_sync(accept)
-    if appended is None:
-        return None
-    return _accepted(appended.id, data.order_id, applied_preference=True)
-
-
-register_fast_accept("POST", "/api/v1/orders", fast_accept_order)
 
 
 @router.get("/orders/{order_id}", response_model=OrderPublic)

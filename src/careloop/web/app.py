@@ -18,7 +18,7 @@ from careloop import __version__, bootstrap
 from careloop.context import AppContext, build_context
 from careloop.core.errors import Conflict, NotFound, ValidationFailed
 from careloop.web.api import api_router
-from careloop.web.asgi import CountAndAllow, FastAccept
+from careloop.web.asgi import CountAndAllow
 from careloop.web.limits import BodySizeLimit
 from careloop.web.security import SecurityHeaders
 from careloop.web.ui import staff_router
@@ -54,7 +54,6 @@ def create_app(ctx: AppContext | None = None) -> FastAPI:
         https_only=ctx.settings.secure_cookies,
         max_age=14 * 24 * 3600,
     )
-    app.add_middleware(FastAccept)  # the ingest routes' accept path (web/asgi.py)
     app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(CountAndAllow, counts=ctx.request_counts)
