@@ -469,6 +469,9 @@ def main() -> int:
         "--profile", metavar="DIR", help="run each worker under cProfile, stats into DIR"
     )
     args = parser.parse_args()
+    # The bench's SMTP sink and SMS/webhook server listen on 127.0.0.1: let the outbound
+    # guard reach them, in this process (setup) and in the workers it forks.
+    os.environ["CARELOOP_ALLOW_PRIVATE_NETWORK"] = "1"
     if args.profile:
         Path(args.profile).mkdir(parents=True, exist_ok=True)
         os.environ["CARELOOP_BENCH_PROFILE"] = str(Path(args.profile).resolve())
