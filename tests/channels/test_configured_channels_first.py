@@ -151,6 +151,14 @@ def test_a_chain_never_holds_a_messaging_channel_not_set_up_while_one_is(
     assert {c for c in requested if c in ("task", "webhook")} <= set(chain)
 
 
+def test_turning_a_journey_on_warns_only_when_no_messaging_channel_can_stand_in() -> None:
+    from careloop.channels.readiness import unusable
+
+    assert unusable([["zalo", "sms"], "email"], {"email"}) == []
+    assert unusable([["zalo", "sms"]], set()) == ["zalo", "sms"]
+    assert unusable(["webhook"], {"email"}) == ["webhook"]
+
+
 def test_the_reason_reads_in_vietnamese_and_english() -> None:
     stored = "zalo, sms not set up for this shop: sent by email instead"
     assert reason_text(stored, "vi") == (

@@ -184,6 +184,8 @@ def test_a_new_vietnamese_shop_walks_its_setup_in_the_browser_all_in_vietnamese(
     page.goto("/journeys/golden_hours")
     guide = page.locator("[data-testid=timing-usage_guide]")
     expect(guide.locator("[name='usage_guide.delay']")).to_have_value("3")
+    # Email is the only channel set up: the form says where the Zalo and SMS steps go.
+    expect(page.get_by_test_id("timing-not-set-up")).to_contain_text("Zalo, SMS")
     reader.body("journey", frozenset({"golden_hours"}))
     page.get_by_test_id("pause").click()  # its confirm dialog is read and dismissed
     expect(page.get_by_test_id("journey-status")).to_be_visible()
