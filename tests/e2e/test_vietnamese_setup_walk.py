@@ -19,6 +19,7 @@ test's virtual clock."""
 
 from __future__ import annotations
 
+import base64
 import html
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -163,12 +164,22 @@ def test_a_new_vietnamese_shop_walks_its_setup_in_the_browser_all_in_vietnamese(
     page.locator("form[action='/import'] button[type=submit]").click()
     expect(page.locator("[data-testid=import-skipped]")).to_be_visible()
     reader.body("import (good rows)")
+    # The bad rows to download: the shop's own columns, then the reason in Vietnamese.
+    href = page.get_by_test_id("import-bad-rows").get_attribute("href") or ""
+    bad = base64.b64decode(href.split("base64,", 1)[1]).decode("utf-8-sig").splitlines()
+    assert len(bad) == 2 and bad[1].startswith("DH-1002,")
+    reader.check("bad rows (reason)", bad[0].rsplit(",", 1)[1] + " " + bad[1].rsplit(",", 1)[1])
     with ctx.sessions() as s:
         lan = s.scalars(select(Customer).where(Customer.external_id == "KH-001")).one()
         lan_id = lan.id
 
     # The loyalty programme's settings form.
     page.goto("/loyalty")
+    form = page.locator("[data-testid=settings-form]")
+    form.locator("[name=points_per_unit]").fill("hai")
+    form.locator("[data-testid=settings-save]").click()
+    expect(page.locator("[data-testid=settings-errors]")).to_be_visible()
+    reader.body("loyalty (error)")
     form = page.locator("[data-testid=settings-form]")
     form.locator("[name=points_per_unit]").fill("2")
     form.locator("[data-testid=settings-save]").click()
@@ -196,6 +207,11 @@ def test_a_new_vietnamese_shop_walks_its_setup_in_the_browser_all_in_vietnamese(
 
     # A campaign: the live SMS counter, the live audience count, then its page and a confirm.
     page.goto("/community/campaigns")
+    page.locator("input[name=name]").fill("Trà mới về")
+    page.locator("textarea[name=body]").fill("Chào {{ customer.first_name }}, trà mới đã về.")
+    page.locator("form[action='/community/campaigns'] button[type=submit]").last.click()
+    expect(page.get_by_test_id("campaign-error")).to_be_visible()  # no audience picked
+    reader.body("campaigns (error)")
     page.locator("input[name=name]").fill("Trà mới về")
     page.locator("input[name=subject]").fill("Trà Ô long vụ xuân đã về")
     page.locator("textarea[name=body]").fill("Chào {{ customer.first_name }}, trà mới đã về.")
@@ -247,6 +263,9 @@ def test_a_new_vietnamese_shop_walks_its_setup_in_the_browser_all_in_vietnamese(
     page.goto("/messages")
     expect(page.locator("h1")).to_be_visible()
     reader.body("messages")
+    page.locator("[data-testid^=message-] a").first.click()
+    expect(page.get_by_test_id("history")).to_be_visible()
+    reader.body("message")
 
     # The customer page, the monthly review, Needs attention.
     page.goto(f"/customers/{lan_id}")
