@@ -265,6 +265,9 @@ def test_a_new_vietnamese_shop_walks_its_setup_in_the_browser_all_in_vietnamese(
     reader.body("messages")
     page.locator("[data-testid^=message-] a").first.click()
     expect(page.get_by_test_id("history")).to_be_visible()
+    # Its state and channels by their Vietnamese names (the word list knows no "queued").
+    expect(page.locator(".page-header h1 + p")).to_have_text("Chờ gửi")
+    expect(page.get_by_test_id("message-channel")).to_contain_text("Email")
     reader.body("message")
 
     # The customer page, the monthly review, Needs attention.
