@@ -273,6 +273,8 @@ def test_a_new_vietnamese_shop_walks_its_setup_in_the_browser_all_in_vietnamese(
     # The customer page, the monthly review, Needs attention.
     page.goto(f"/customers/{lan_id}")
     expect(page.locator("h1")).to_contain_text("Nguyễn Thị Lan")
+    # Her consents came from the file: said so, not as the code "import".
+    expect(page.get_by_test_id("consent-source").first).to_have_text("nhập từ tệp")
     reader.body("customer")
     page.goto("/reports")
     expect(page.get_by_test_id("monthly-review")).to_be_visible()
