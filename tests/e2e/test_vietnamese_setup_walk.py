@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -53,6 +54,10 @@ ORDERS_CSV = (
 )
 
 
+# "3d 0h", "2h 15m": durations written with English unit letters.
+ENGLISH_DURATION = re.compile(r"(?<![\w.,])\d+[dhm](?: \d+[hm])?(?![\w])")
+
+
 class Reader:
     """Reads each page's visible text and keeps what is not Vietnamese, by page."""
 
@@ -68,6 +73,7 @@ class Reader:
             *sorted({f"key:{m}" for m in RAW_KEY.findall(text) if m not in codes}),
             *sorted({f"iso:{m}" for m in ISO_DATE.findall(text)}),
             *sorted({f"number:{m}" for m in ENGLISH_NUMBER.findall(text)}),
+            *sorted({f"duration:{m}" for m in ENGLISH_DURATION.findall(text)}),
         ]
         self.read.append(name)
         if problems:
