@@ -30,6 +30,7 @@ PROVIDER_TEXT = "Sai tham số"  # what a provider answered, in its own words
 
 # Every reason as the channels write it, with parameters filled in as they are written.
 WRITTEN = [
+    "zalo, sms not set up for this shop: sent by email instead",
     "unreachable",
     "no_consent",
     "quiet_hours",

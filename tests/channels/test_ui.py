@@ -152,7 +152,7 @@ def test_the_message_log_filters_and_shows_the_status_history(
     assert "Nguyễn Thị Mai" in log.text
     assert 'data-testid="message-' not in app_client.get("/messages?status=failed").text
     detail = app_client.get(f"/messages/{message_id}")
-    assert 'data-testid="history"' in detail.text and "queued" in detail.text
+    assert 'data-testid="history"' in detail.text and "Queued" in detail.text
 
 
 def test_another_shops_message_and_custom_template_are_not_found(

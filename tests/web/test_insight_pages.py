@@ -112,7 +112,7 @@ def test_an_agent_imports_customers_from_a_csv_upload(
         files={"file": ("shop-customers.csv", csv, "text/csv")},
     )
     assert done.status_code == 200, done.text
-    assert "imported 2 customers row(s) from" in done.text
+    assert "Imported 2 row(s) (Customers) from shop-customers.csv" in done.text
     with ctx.sessions() as s:
         assert s.scalar(select(Customer.name).where(Customer.external_id == "k2")) == "Bao Vo"
         assert s.scalars(select(AuditEntry.action)).all() == ["import.completed"]

@@ -89,7 +89,7 @@ def test_a_vietnamese_reader_sees_the_timeline_careloop_wrote_in_vietnamese(
     assert "+150 · chúc mừng sinh nhật" in html
     assert "-150 · đổi quà: Miễn phí giao hàng" in html
     assert "miễn phí giao hàng · đổi quà: Miễn phí giao hàng" in html  # the coupon it gave
-    assert "email: chưa rõ → từ chối" in html
+    assert "Email: chưa rõ → từ chối" in html
     assert "qua hệ thống" in html
     for english in ("Ticket #1", "happy birthday", "reward:", "free shipping", "via system"):
         assert english not in html
@@ -104,7 +104,7 @@ def test_an_english_reader_sees_the_same_timeline_in_english(
     assert "Ticket #1 resolved" in html
     assert "+150 · happy birthday" in html
     assert "-150 · reward: Free shipping" in html
-    assert "email: unknown → opted out" in html
+    assert "Email: unknown → opted out" in html
     assert "via system" in html
 
 

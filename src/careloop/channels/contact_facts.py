@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal, Protocol, overload
 
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from careloop.channels import policy
 from careloop.channels.models import ContactPreference, Message
+from careloop.channels.readiness import configured_channels
 from careloop.customers.models import Consent, Customer
 from careloop.shops.models import Shop
 
@@ -32,8 +33,20 @@ def chunks(ids: Sequence[int], size: int = CHUNK) -> Iterable[Sequence[int]]:
         yield ids[start : start + size]
 
 
-def contact_policy(shop: Shop) -> policy.ContactPolicy:
-    return policy.ContactPolicy.from_settings(shop.contact_policy)
+def contact_policy(shop: Shop, session: Session | None = None) -> policy.ContactPolicy:
+    """The shop's contact policy; with a session, knowing which channels the shop has set up
+    (the chain is built from those, decision 0031)."""
+    rules = policy.ContactPolicy.from_settings(shop.contact_policy)
+    return rules if session is None else with_configured(rules, session, shop.id)
+
+
+def with_configured(
+    rules: policy.ContactPolicy, session: Session, shop_id: int
+) -> policy.ContactPolicy:
+    """`rules` knowing the shop's set-up channels (read once; kept when already known)."""
+    if rules.configured is not None:
+        return rules
+    return replace(rules, configured=frozenset(configured_channels(session, shop_id)))
 
 
 # How a message reaches a customer on Zalo: "zns" (a ZNS template to their phone number,
@@ -251,7 +264,7 @@ class Facts:
         zalo_route: ZaloRoute = "zns",
         reply: bool = False,
     ) -> Facts:
-        rules = contact_policy(shop)
+        rules = contact_policy(shop, session)
         return cls(
             rules=rules,
             recipients=load_recipients(

@@ -29,6 +29,7 @@ from careloop.channels.contact_facts import (
     load_frequencies,
     load_history,
     recipient_of,
+    with_configured,
 )
 from careloop.channels.models import Message
 from careloop.channels.service import enqueue_message, record_suppressed
@@ -70,6 +71,9 @@ class ContactRequest:
     journey_key: str | None = None
     step_key: str | None = None
     enrollment_id: int | None = None
+    # Set by the port, not the sender: why the chain is not the one asked for (channels the
+    # shop has not set up), kept on the message as its reason.
+    chain_note: str | None = None
 
     @property
     def policy_class(self) -> str:
@@ -134,6 +138,7 @@ class ChannelsOutreach:
         self.session, self.clock = session, clock
         self._consents = consents
         self._rules = rules
+        self._policies: dict[int, policy.ContactPolicy] = {}
 
     # -- the port ---------------------------------------------------------------------------
 
@@ -178,7 +183,7 @@ class ChannelsOutreach:
     def decide(self, request: ContactRequest) -> policy.Decision:
         """The policy's decision for one request; history read only if the policy looks."""
         shop, customer = request.shop, request.customer
-        rules = self._rules or contact_policy(shop)
+        rules = self.rules(shop)
         now = self.clock.now()
         since = history_since(rules, now)
         history = LazyHistory(lambda: self.history(shop.id, customer.id, since))
@@ -190,6 +195,15 @@ class ChannelsOutreach:
             policy=rules,
             now=now,
         )
+
+    def rules(self, shop: Shop) -> policy.ContactPolicy:
+        """The shop's contact policy (the caller's, when given), knowing which channels the
+        shop has set up: the chain is built from those."""
+        found = self._policies.get(shop.id)
+        if found is None:
+            base = self._rules or contact_policy(shop)
+            found = self._policies[shop.id] = with_configured(base, self.session, shop.id)
+        return found
 
     def recipient(self, request: ContactRequest, rules: policy.ContactPolicy) -> policy.Recipient:
         shop, customer = request.shop, request.customer
@@ -246,7 +260,7 @@ class ChannelsOutreach:
     def _channels_later(self, request: ContactRequest) -> tuple[str, ...]:
         """The channels a message held back by a cap (which names none) will go on: the
         policy's answer with the clock's rules (quiet hours, caps) left out."""
-        rules = self._rules or contact_policy(request.shop)
+        rules = self.rules(request.shop)
         decision = policy.decide(
             kind=request.policy_class,
             requested=request.channels,
@@ -263,6 +277,9 @@ class ChannelsOutreach:
         decision: policy.Decision,
         scheduled_for: datetime | None = None,
     ) -> Outcome:
+        note = instead_reason(decision)
+        if note is not None:
+            request = replace(request, chain_note=note)
         try:
             message_id = self.enqueue(request, decision.channels, scheduled_for)
         except CareloopError as exc:
@@ -305,6 +322,7 @@ class ChannelsOutreach:
             journey_key=request.journey_key,
             step_key=request.step_key,
             enrollment_id=request.enrollment_id,
+            reason=request.chain_note,
         )
         return None if message is None else int(message.id)
 
@@ -326,6 +344,15 @@ class ChannelsOutreach:
             step_key=request.step_key,
             deferred_until=until,
         )
+
+
+def instead_reason(decision: policy.Decision) -> str | None:
+    """The honest record of a chain the shop's set-up channels changed (shown translated by
+    channels/reason_text.py): which asked-for channels are not set up, and what went instead."""
+    if not decision.not_set_up or not decision.channels:
+        return None
+    missing = ", ".join(decision.not_set_up)
+    return f"{missing} not set up for this shop: sent by {decision.channels[0]} instead"
 
 
 def outreach_for(session: Session, clock: Clock) -> Outreach:

@@ -12,12 +12,19 @@ only between 07:00 and 22:00 (the customer's local time) and at most three adver
 messages to one number within 24 hours. Outside the hours or over the count, SMS leaves
 the chain; when nothing else is left the message waits (rules `ad_sms_hours`,
 `ad_sms_daily`). Its label and refusal line are added at render (channels/finishing.py).
+
+The chain is built from the channels the shop has set up (decision 0031): a requested
+messaging channel with no provider is left out, and when none of the requested ones is set
+up the message goes on the shop's set-up channels in its channel order (the customer's
+preferred first). A shop that set up only email gets its thank-you by email instead of a
+page of "sms is not configured" failures; a shop with nothing set up keeps the requested
+chain, which fails at send with that reason for the owner to see.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,6 +43,9 @@ PRIORITY: Mapping[str, int] = {"marketing": 1, "service": 2, "transactional": 3}
 # Channels that reach the customer and so need their consent; "task" (a staff task) and
 # "webhook" (the shop's own system) do not.
 CONSENTED_CHANNELS = frozenset({"email", "sms", "zalo"})
+# Channels that need a provider set up and may stand in for each other; a staff task and the
+# shop's webhook are asked for by name and kept as asked.
+INTERCHANGEABLE = CONSENTED_CHANNELS
 
 RULE_UNREACHABLE = "unreachable"
 RULE_NO_CONSENT = "no_consent"
@@ -108,6 +118,9 @@ class ContactPolicy:
     on_daily_cap: OnOverCap = "defer"
     on_window_cap: OnOverCap = "drop"
     require_opt_in: bool = False
+    # The messaging channels the shop has set up; None: not known (the chain is kept as
+    # requested). Not a setting: the Outreach port fills it in from the channel settings.
+    configured: frozenset[str] | None = None
 
     @classmethod
     def from_settings(cls, raw: Mapping[str, Any] | None) -> ContactPolicy:
@@ -163,12 +176,42 @@ class Decision:
     rule: str | None = None
     until: datetime | None = None
     detail: str = ""
+    # Channels the sender asked for by name that the shop has not set up: the message goes
+    # on `channels` instead, and says so.
+    not_set_up: tuple[str, ...] = ()
 
 
 def channel_chain(
     requested: Sequence[str], recipient: Recipient, policy: ContactPolicy
 ) -> list[str]:
-    """The ordered channels to try: the customer's preferred channel first if allowed."""
+    """The ordered channels to try: the customer's preferred channel first if allowed,
+    only those the shop has set up (see `routed`)."""
+    return routed(requested, recipient, policy)[0]
+
+
+def routed(
+    requested: Sequence[str], recipient: Recipient, policy: ContactPolicy
+) -> tuple[list[str], tuple[str, ...]]:
+    """The chain, and the channels asked for by name that were left out as not set up.
+
+    Set-up channels of the chain stay in order; when none is left the shop's set-up channels
+    in its channel order stand in (preferred first). With nothing set up (or not known) the
+    chain stays as requested: it fails at send with "not configured", for the owner to fix."""
+    chain = _ordered(requested, recipient, policy)
+    configured = policy.configured
+    if not configured:
+        return chain, ()
+    kept = [c for c in chain if c not in INTERCHANGEABLE or c in configured]
+    if not kept:
+        kept = [c for c in _ordered(["preferred"], recipient, policy) if c in configured]
+        kept = [c for c in kept if c in INTERCHANGEABLE]
+    if not kept:
+        return chain, ()
+    named = [c for c in requested if c in INTERCHANGEABLE and c not in configured]
+    return kept, tuple(dict.fromkeys(named))
+
+
+def _ordered(requested: Sequence[str], recipient: Recipient, policy: ContactPolicy) -> list[str]:
     preferred = recipient.preferred_channel
     if list(requested) == ["preferred"]:
         candidates = ([preferred] if preferred else []) + list(policy.channel_order)
@@ -197,8 +240,21 @@ def decide(
     policy: ContactPolicy,
     now: datetime,
 ) -> Decision:
-    """Send (on which channels), defer (until when) or suppress, and the rule that said so."""
-    chain = channel_chain(requested, recipient, policy)
+    """Send (on which channels), defer (until when) or suppress, and the rule that said so;
+    with the channels asked for that are not set up, when others stand in for them."""
+    chain, not_set_up = routed(requested, recipient, policy)
+    decision = _decide(kind, chain, recipient, history, policy, now)
+    return replace(decision, not_set_up=not_set_up) if not_set_up else decision
+
+
+def _decide(
+    kind: str,
+    chain: list[str],
+    recipient: Recipient,
+    history: Sequence[Sent],
+    policy: ContactPolicy,
+    now: datetime,
+) -> Decision:
     reachable = [c for c in chain if c not in CONSENTED_CHANNELS or c in recipient.reachable]
     if not reachable:
         return Decision("suppress", rule=RULE_UNREACHABLE, detail=f"no address for {chain}")

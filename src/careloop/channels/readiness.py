@@ -33,11 +33,27 @@ def chain_of(channels: str | Iterable[str]) -> list[str]:
 
 def unusable(chains: Iterable[str | Iterable[str]], configured: set[str]) -> list[str]:
     """The channels to set up: those of each chain none of whose channels works (a chain
-    falls back, so one working channel is enough). Empty when every chain can send."""
+    falls back, so one working channel is enough; a set-up messaging channel stands in for
+    the messaging channels asked for, channels/policy.py). Empty when every chain can send."""
     missing: list[str] = []
+    stand_in = any(c in configured for c in MESSAGING)
     for channels in chains:
         chain = chain_of(channels)
         if any(c not in NEEDS_SETTINGS or c in configured for c in chain):
             continue
+        if stand_in and any(c in MESSAGING for c in chain):
+            continue
         missing.extend(c for c in chain if c not in missing)
+    return missing
+
+
+def not_set_up(chains: Iterable[str | Iterable[str]], configured: set[str]) -> list[str]:
+    """The channels asked for by name that the shop has not set up ("preferred" asks for
+    none by name): another set-up channel carries their messages, or nothing does."""
+    missing: list[str] = []
+    for channels in chains:
+        named = [channels] if isinstance(channels, str) else list(channels)
+        for c in named:
+            if c in NEEDS_SETTINGS and c not in configured and c not in missing:
+                missing.append(c)
     return missing

@@ -20,7 +20,9 @@ from careloop.core.catalogue import has_message, t
 # A parameter named `inner` is itself a reason and is rendered the same way; `detail` is the
 # provider's or the system's own text, kept verbatim. Earlier formats win.
 FORMATS: Final = (
-    # contact policy rules (channels/policy.py, channels/outreach.py)
+    # contact policy rules (channels/policy.py, channels/outreach.py); `channels` is a list
+    # of channel codes joined by ", "
+    ("{channels} not set up for this shop: sent by {channel} instead", "channels.reason.instead"),
     ("unreachable", "channels.reason.unreachable"),
     ("no_consent", "channels.reason.no_consent"),
     ("quiet_hours", "channels.reason.quiet_hours"),
@@ -196,6 +198,9 @@ def reason_text(reason: str | None, locale: str) -> str:
                 params["inner"] = reason_text(params["inner"], locale)
             if "channel" in params:
                 params["channel"] = _channel(params["channel"], locale)
+            if "channels" in params:
+                names = params["channels"].split(", ")
+                params["channels"] = ", ".join(_channel(c, locale) for c in names)
             if "platform" in params:
                 params["platform"] = STORE_PLATFORMS[params["platform"]]
             return t(key, locale, **params)

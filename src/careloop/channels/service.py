@@ -137,8 +137,10 @@ def enqueue_message(
     journey_key: str | None = None,
     step_key: str | None = None,
     enrollment_id: int | None = None,
+    reason: str | None = None,
 ) -> Message | None:
-    """Queue a message on the channel chain `channels`, rendered now for every channel.
+    """Queue a message on the channel chain `channels`, rendered now for every channel;
+    `reason` says why the chain is not the one asked for (kept on the message).
 
     Returns None when a message with `idempotency_key` already exists for the shop. A row
     that was only *deferred* under that key becomes this message instead (the deferred step
@@ -163,6 +165,7 @@ def enqueue_message(
             journey_key=journey_key,
             step_key=step_key,
             enrollment_id=enrollment_id,
+            reason=reason,
         )
     except TemplateError:
         # A message already queued under the key is the answer, whatever the template
@@ -188,6 +191,7 @@ def _enqueue_rendered(
     journey_key: str | None,
     step_key: str | None,
     enrollment_id: int | None,
+    reason: str | None = None,
 ) -> Message | None:
     """Render, then insert; the key is looked up only when the insert finds it taken (the
     common case, a new message, costs no extra round trip)."""
@@ -219,7 +223,7 @@ def _enqueue_rendered(
         "body_html": first.html,
         "rendered": {name: r.as_json() for name, r in rendered.items()},
         "status": "queued",
-        "reason": None,
+        "reason": reason,
         "channel_chain": chain,
         "chain_index": 0,
         "attempts": 0,
@@ -251,7 +255,7 @@ def _enqueue_rendered(
             setattr(existing, name, value)
         message = existing
         session.flush()
-    record_status(session=session, clock=clock, message=message, status="queued")
+    record_status(session=session, clock=clock, message=message, status="queued", reason=reason)
     return message
 
 

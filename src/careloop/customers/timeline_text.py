@@ -19,7 +19,10 @@ def consent_state_label(state: str, locale: str) -> str:
 def _consent_changed(payload: Mapping[str, Any], summary: str, locale: str) -> str | None:
     before = consent_state_label(str(payload["from"]), locale)
     after = consent_state_label(str(payload["to"]), locale)
-    return f"{payload['channel']}: {before.lower()} → {after.lower()}"
+    channel = str(payload["channel"])
+    key = f"channel.{channel}"
+    named = t(key, locale) if has_message(key) else channel
+    return f"{named}: {before.lower()} → {after.lower()}"
 
 
 # Declared in customers's manifest; bootstrap builds the one table from every capability's.

@@ -31,6 +31,27 @@ def shown_values(rows: Sequence[MessageStep]) -> dict[str, dict[str, str]]:
     return values
 
 
+# The messaging channels that stand in for each other when a shop has not set one up (the
+# contact policy builds the chain from the set-up ones, channels/policy.py).
+MESSAGING = ("zalo", "sms", "email")
+
+
+def setup_hint(configured: set[str], rows: Sequence[MessageStep]) -> dict[str, list[str]]:
+    """The messaging channels the journey's switched-on steps ask for by name that the shop
+    has not set up, and the set-up messaging channels their messages go on instead (empty
+    when none is: they wait for the owner). A webhook is not stood in for: the activation
+    check warns of it. Both empty when every asked-for channel is set up."""
+    asked = [
+        c
+        for row in rows
+        if not row.off
+        for c in (*row.channels, *(() if row.reminder_off else row.reminder_channels))
+    ]
+    missing = list(dict.fromkeys(c for c in asked if c in MESSAGING and c not in configured))
+    instead = [c for c in MESSAGING if c in configured] if missing else []
+    return {"missing": missing, "instead": instead}
+
+
 def submitted_values(
     rows: Sequence[MessageStep], form: Mapping[str, Any]
 ) -> dict[str, dict[str, str]]:

@@ -33,7 +33,6 @@ from careloop.journeys.simulate import simulate
 from careloop.journeys.simulation_text import worded_enrollments, worded_rows
 from careloop.journeys.step_labels import step_title
 from careloop.journeys.timing import (
-    MessageStep,
     allowed_channels,
     check,
     message_steps,
@@ -42,6 +41,7 @@ from careloop.journeys.timing import (
 from careloop.journeys.timing_form import (
     changes_of,
     loader_errors,
+    setup_hint,
     shown_values,
     submitted_values,
     worded,
@@ -217,10 +217,10 @@ def _detail(
     )
 
 
-def _allowed(session: SessionDep, staff: StaffContext, rows: list[MessageStep]) -> list[str]:
+def _configured(session: SessionDep, staff: StaffContext) -> set[str]:
     from careloop.channels.readiness import configured_channels  # as journeys/activation.py
 
-    return allowed_channels(configured_channels(session, staff.shop.id), rows)
+    return configured_channels(session, staff.shop.id)
 
 
 def _timing(
@@ -233,9 +233,11 @@ def _timing(
 ) -> dict[str, Any]:
     """The timing-and-channels form of the stored journey (values: what the owner typed)."""
     rows = message_steps(definition_of(journey))
+    configured = _configured(session, staff)
     return {
         "rows": rows,
-        "channels": _allowed(session, staff, rows),
+        "channels": allowed_channels(configured, rows),
+        "setup": setup_hint(configured, rows),
         "fields": values or shown_values(rows),
         "errors": errors or {},
         "general": general or [],
@@ -343,7 +345,7 @@ async def save_timing(
     rows = message_steps(jdef)
     values = submitted_values(rows, await request.form())
     changes = changes_of(values)
-    allowed = _allowed(session, staff, rows)
+    allowed = allowed_channels(_configured(session, staff), rows)
     problems = check(rows, changes, allowed)
     text = journey.source_text
     if not problems.items:

@@ -192,7 +192,6 @@ def _cost(session: Session, ctx: Ctx, staff: StaffContext) -> dict[str, Any]:
         "model": shop.business_model,
         "low": f"{low * 100:g}",
         "high": f"{high * 100:g}",
-        "share": f"{(estimate.share or 0) * 100:.1f}",
         "rate": f"{estimate.redemption_rate * 100:.0f}",
     }
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from careloop.core.catalogue import catalogue_texts
+from careloop.core.catalogue import catalogue_texts, t
 from careloop.core.errors import CareloopError, ValidationFailed
 from careloop.core.ports import Rewards, port
 from careloop.support import service
@@ -35,15 +35,21 @@ def _texts(locale: str) -> dict[str, str]:
     return TEXTS["vi" if locale == "vi" else "en"]
 
 
-def countdown(due_at: datetime | None, now: datetime) -> tuple[str, int] | None:
-    """(`2h 15m`, minutes left; negative when overdue) for an SLA deadline."""
+def countdown(due_at: datetime | None, now: datetime, locale: str = "en") -> tuple[str, int] | None:
+    """(`2h 15m`, or `2 giờ 15 phút` in Vietnamese; minutes left, negative when overdue) for
+    an SLA deadline."""
     if due_at is None:
         return None
     minutes = int((due_at - now).total_seconds() // 60)
     left = abs(minutes)
     days, rest = divmod(left, 1440)
     hours, mins = divmod(rest, 60)
-    text = f"{days}d {hours}h" if days else f"{hours}h {mins:02d}m" if hours else f"{mins}m"
+    if days:
+        text = t("support.countdown.days", locale, days=days, hours=hours)
+    elif hours:
+        text = t("support.countdown.hours", locale, hours=hours, mins=f"{mins:02d}")
+    else:
+        text = t("support.countdown.minutes", locale, mins=mins)
     return text, minutes
 
 
@@ -73,7 +79,7 @@ def tickets_page(
             {
                 "t": view,
                 "clock": clock,
-                "countdown": countdown(clock.due_at, now) if clock else None,
+                "countdown": countdown(clock.due_at, now, staff.locale) if clock else None,
             }
         )
     return render(
@@ -110,7 +116,7 @@ def _ticket_page(
     view = ticket_public(session, staff.shop, ticket, now, with_messages=True, locale=staff.locale)
     c360 = customer_360(session=session, shop=staff.shop, customer_id=ticket.customer_id, now=now)
     clocks = [
-        {"c": c, "countdown": countdown(c.due_at, now) if c.state != "met" else None}
+        {"c": c, "countdown": countdown(c.due_at, now, staff.locale) if c.state != "met" else None}
         for c in view.sla
     ]
     return render(

@@ -20,6 +20,7 @@ from careloop.imports.summary import ImportSummary
 from careloop.web.deps import Ctx
 from careloop.web.i18n import t
 from careloop.web.ui.deps import CurrentStaff, StaffContext, current_staff
+from careloop.web.ui.format import format_number
 from careloop.web.ui.templating import render
 
 router = APIRouter()
@@ -65,11 +66,43 @@ def _page(
             "bad_name": f"{Path(file_name).stem or 'import'}-bad-rows.csv",
             "more": max(0, len(shown) - SHOWN_ERRORS),
             "field_errors": field_errors or {},
-            "summary": str(summary) if summary else "",
+            "summary": summary_text(summary, staff.locale) if summary else "",
         },
         staff=staff,
         status_code=422 if (shown or field_errors) else 200,
     )
+
+
+def summary_text(summary: ImportSummary, locale: str) -> str:
+    """What the import did, in the staff's language and number format (str(summary) is the
+    CLI's English line)."""
+
+    def n(value: int) -> str:
+        return format_number(value, locale)
+
+    parts = [
+        t(
+            "import.summary.rows",
+            locale,
+            rows=n(summary.rows),
+            kind=t(f"import.kind.{summary.kind}", locale),
+            file=summary.source,
+        )
+    ]
+    counted = {
+        "customers": (summary.customers_new, summary.customers_updated),
+        "orders": (summary.orders_new, summary.orders_updated),
+        "products": (summary.products_new, summary.products_updated),
+    }
+    shown = {"customers": ("customers",), "orders": ("customers", "orders")}.get(
+        summary.kind, (summary.kind,) if summary.kind in counted else ()
+    )
+    for name in shown:
+        new, updated = counted[name]
+        parts.append(t(f"import.summary.{name}", locale, new=n(new), updated=n(updated)))
+    if summary.kind == "orders":
+        parts.append(t("import.summary.lines", locale, lines=n(summary.lines)))
+    return "; ".join(parts)
 
 
 def _error(error: FieldError, file_name: str, locale: str) -> str:
