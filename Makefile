@@ -33,6 +33,7 @@ run: install
 	@echo ""
 	@echo "  Careloop:  http://127.0.0.1:8000      (API docs: http://127.0.0.1:8000/docs)"
 	@echo "  Log in as: owner@demo.local  /  careloop-demo"
+	@echo "  Your own shop: once signed in, \"+ Cửa hàng mới\" (+ New shop) in the top bar"
 	@echo ""
 	$(CARELOOP) serve
 

@@ -19,6 +19,7 @@ MANIFEST = Manifest(
         "careloop.web.ui.settings",
         "careloop.web.ui.shop_links",
         "careloop.web.ui.shop_messages",
+        "careloop.web.ui.shop_setup",
     ),
     nav=(
         NavEntry("home", "Overview", "Tổng quan", "/", "viewer", 0),

@@ -32,6 +32,7 @@ from careloop.web.ui.deps import (
     CurrentStaff,
     session_limits,
 )
+from careloop.web.ui.shop_setup import install_is_empty
 from careloop.web.ui.templating import is_htmx, render
 
 router = APIRouter()
@@ -61,6 +62,8 @@ def login_form(
 ) -> Response:
     if lang:
         request.session[SESSION_LOCALE] = normalise_locale(lang)
+    if install_is_empty(session):
+        return RedirectResponse("/setup", status_code=303)  # nobody to sign in yet
     token = request.session.get(SESSION_TOKEN)
     if session_user_id(session, ctx.clock, token, session_limits(ctx)) is not None:
         return RedirectResponse(safe_next_path(next), status_code=303)
