@@ -13,6 +13,7 @@ from careloop.context import AppContext
 from careloop.shops.models import Membership, Shop, StaffUser
 from careloop.web.ui.shop_setup import shop_slug
 from tests.web.helpers import csrf_from, sign_in
+from tests.web.test_page_language import english_words
 
 GOOD = {
     "shop_name": "Nhà Mộc",
@@ -38,6 +39,7 @@ def test_an_empty_install_sends_the_sign_in_page_to_the_set_up_form_in_vietnames
     assert "Tạo cửa hàng của bạn" in page.text
     assert "Tên cửa hàng" in page.text and "Nhập lại mật khẩu" in page.text
     assert "Việt Nam (GMT+7)" in page.text
+    assert english_words(page.text) == []
 
 
 def test_the_first_owner_sets_up_shop_and_account_and_lands_signed_in_on_get_started(
@@ -83,6 +85,7 @@ def test_a_bad_set_up_names_each_field_in_vietnamese_and_creates_nothing(
         "Nhập lại mật khẩu: không khớp với mật khẩu",
     ):
         assert error in page.text
+    assert english_words(page.text) == []
     assert 'value="lan-at-nhamoc"' in page.text  # what was typed stays in the form
     assert _count(ctx, Shop) == 0 and _count(ctx, StaffUser) == 0
 
