@@ -42,7 +42,7 @@ def test_an_owner_imports_products_then_edits_a_care_guide_in_vietnamese(
     good = tmp_path / "san-pham-da-sua.csv"
     good.write_text("\ufeff" + GOOD, encoding="utf-8")
     _upload(page, good)
-    expect(page.get_by_test_id("import-summary")).to_contain_text("products 2 new")
+    expect(page.get_by_test_id("import-summary")).to_contain_text("sản phẩm: 2 mới")
 
     page.get_by_role("link", name="Sản phẩm", exact=True).click()
     page.locator("#product-search").fill("lọc")
