@@ -20,7 +20,7 @@ from pathlib import Path
 import hypothesis
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, create_engine, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session
 
 from careloop import bootstrap
@@ -28,6 +28,7 @@ from careloop.context import AppContext
 from careloop.core import ports
 from careloop.core.clock import VirtualClock
 from careloop.core.settings import Settings
+from careloop.db.crypto import attach_keys
 from careloop.db.engine import make_engine
 from careloop.db.migrate import upgrade
 from careloop.shops.models import Shop
@@ -129,15 +130,44 @@ def _pg_cleaner(_template: str) -> Iterator[Callable[[], None]]:
     cleaner.close()
 
 
+@pytest.fixture(scope="session")
+def _db_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The worker's SQLite test database lives here, a fresh copy of the template per test."""
+    return tmp_path_factory.mktemp("db")
+
+
 @pytest.fixture
-def db_url(_template: str, _pg_cleaner: Callable[[], None], tmp_path: Path) -> Iterator[str]:
+def db_url(_template: str, _pg_cleaner: Callable[[], None], _db_dir: Path) -> Iterator[str]:
     if PG_URL:
         yield _template
         _pg_cleaner()
         return
-    path = tmp_path / "careloop.db"
+    # One path per worker (so one engine serves every test, see `_engine`): the folder is
+    # emptied first (the previous test's database, its -wal/-shm and key file), and the copy
+    # is a new file, so a connection the previous test left open still sees its own file.
+    for leftover in _db_dir.iterdir():
+        if leftover.is_dir():
+            shutil.rmtree(leftover)
+        else:
+            leftover.unlink()
+    path = _db_dir / "careloop.db"
     shutil.copy(_template, path)
     yield f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def _engine(_template: str, _db_dir: Path) -> Iterator[Engine]:
+    """The worker's engine, behind every test's own (see `ctx`).
+
+    SQLAlchemy keeps compiled SQL and the dialect's first-connect findings per engine, and
+    PostgreSQL starts a server process per connection: an engine per test compiled every
+    statement again and (on PostgreSQL) connected again in every test. A test gets
+    `engine.execution_options()`, a distinct Engine object sharing the pool, dialect and
+    compiled statements, so what product code keeps per engine (weak-keyed by it) and the
+    event listeners a test adds stay the test's own; its secrets keys are attached afresh."""
+    engine = make_engine(_template if PG_URL else f"sqlite:///{_db_dir / 'careloop.db'}")
+    yield engine
+    engine.dispose()
 
 
 class PgCleaner:
@@ -209,7 +239,7 @@ def clock() -> VirtualClock:
 
 
 @pytest.fixture
-def ctx(db_url: str, clock: VirtualClock) -> Iterator[AppContext]:
+def ctx(db_url: str, clock: VirtualClock, _engine: Engine) -> Iterator[AppContext]:
     # The virtual clock jumps days between a test's requests; sessions then last a year.
     # tests/web/test_sessions.py checks the real timeouts with settings of its own.
     settings = Settings(
@@ -219,9 +249,31 @@ def ctx(db_url: str, clock: VirtualClock) -> Iterator[AppContext]:
         session_idle_minutes=366 * 24 * 60,
         session_max_hours=366 * 24,
     )
-    context = AppContext(settings=settings, clock=clock, engine=make_engine(db_url))
+    engine = _engine.execution_options()
+    assert engine.url.render_as_string(hide_password=False) == db_url, (engine.url, db_url)
+    attach_keys(engine)  # a new Keys object: the test's key file or settings, read when used
+    context = AppContext(settings=settings, clock=clock, engine=engine)
     yield context
-    context.engine.dispose()
+    if not PG_URL:
+        # Close the pooled connections to this test's file before the next copy replaces it;
+        # PostgreSQL's stay open for the next test (the database is the same, emptied).
+        engine.dispose()
+
+
+@pytest.fixture
+def load_demo_copy(
+    ctx: AppContext, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., None]:
+    """`load_demo(ctx, customers=..., seed=...)` for tests that start from the demo shop:
+    built once per worker, then copied in (tests/demo_snapshot.py)."""
+    from tests.demo_snapshot import demo_database
+
+    folder = tmp_path_factory.getbasetemp() / "demo-snapshots"
+
+    def load(*, customers: int, seed: int) -> None:
+        demo_database(ctx, customers=customers, seed=seed, folder=folder)
+
+    return load
 
 
 @pytest.fixture

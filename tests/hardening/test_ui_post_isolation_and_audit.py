@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from careloop.audit.models import AuditEntry
 from careloop.context import AppContext
-from careloop.demo.service import load_demo
 from careloop.shops.models import Shop
 from careloop.web.app import create_app
 from tests.conftest import ShopFactory
@@ -36,8 +35,8 @@ SESSION_ONLY = {"/login", "/logout", "/switch-shop", "/locale"}
 
 
 @pytest.fixture
-def demo_shop(ctx: AppContext) -> Shop:
-    load_demo(ctx, customers=DEMO_CUSTOMERS, seed=7)
+def demo_shop(ctx: AppContext, load_demo_copy: Callable[..., None]) -> Shop:
+    load_demo_copy(customers=DEMO_CUSTOMERS, seed=7)
     with ctx.sessions() as s:
         return s.scalars(select(Shop).where(Shop.slug == "demo")).one()
 

@@ -37,7 +37,8 @@ def owner(
     first_order: None,
 ) -> TestClient:
     """Signed in as the owner, having seen the overview once (with one order)."""
-    sign_in(app_client, ctx, make_staff(shop), shop)
+    overview = sign_in(app_client, ctx, make_staff(shop), shop)
+    assert overview.status_code == 200  # the home page is requested when read
     return app_client
 
 

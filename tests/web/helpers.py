@@ -6,7 +6,7 @@ import json
 import re
 from base64 import b64encode
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from fastapi.testclient import TestClient
 from httpx import Response
@@ -89,7 +89,8 @@ def sign_in(
     client: TestClient, ctx: AppContext, email: str, shop: Shop, locale: str = "en"
 ) -> Response:
     """Start a signed-in session without the login form (whose argon2 check takes most of a
-    test's time); returns the home page. Login itself is tested through the form."""
+    test's time); returns the home page, fetched when the test first reads it (see
+    `HomePage`). Login itself is tested through the form."""
     with ctx.sessions() as s, s.begin():
         user_id = s.scalar(select(StaffUser.id).where(StaffUser.email == email))
         assert user_id is not None, email
@@ -104,5 +105,22 @@ def sign_in(
     payload = b64encode(json.dumps(session).encode())
     cookie = TimestampSigner(ctx.secret_key).sign(payload).decode()
     client.cookies.set("careloop_session", cookie)
-    home: Response = client.get("/")
-    return home
+    return cast(Response, HomePage(client))
+
+
+class HomePage:
+    """The signed-in home page, requested the first time the test reads anything of it.
+
+    The home page is the dashboard (figures, attention lines, checklist): rendering it was a
+    large share of the CPU of the tests that sign in only to use other pages, and most never
+    look at it. A test that reads it (`.text`, `.status_code`, `csrf_from(page)`) gets the
+    real response of `GET /`, requested at that moment."""
+
+    def __init__(self, client: TestClient) -> None:
+        self._client = client
+        self._page: Response | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._page is None:
+            self._page = self._client.get("/")
+        return getattr(self._page, name)

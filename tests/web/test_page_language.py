@@ -22,7 +22,6 @@ from sqlalchemy import select
 from careloop.channels import links
 from careloop.context import AppContext
 from careloop.customers.models import Customer
-from careloop.demo.service import load_demo
 from careloop.feedback.web import survey_url
 from careloop.loyalty.page import loyalty_link
 from careloop.shops.models import Shop
@@ -180,8 +179,8 @@ def staff_get_routes(app: object) -> list[str]:
 
 
 @pytest.fixture
-def demo_shop(ctx: AppContext) -> Shop:
-    load_demo(ctx, customers=DEMO_CUSTOMERS, seed=7)
+def demo_shop(ctx: AppContext, load_demo_copy: Callable[..., None]) -> Shop:
+    load_demo_copy(customers=DEMO_CUSTOMERS, seed=7)
     with ctx.sessions() as s:
         return s.scalars(select(Shop).where(Shop.slug == "demo")).one()
 
