@@ -10,6 +10,7 @@ command cannot go missing from the help or the help drift from the command.
 
 from __future__ import annotations
 
+import sys
 from functools import cache
 from typing import Annotated, Any
 
@@ -17,7 +18,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 from typer.main import get_group
 
-from careloop import bootstrap
+from careloop import bootstrap, cli_help
 from careloop.core.manifest import Command
 
 # The capabilities' commands, from their manifests (careloop.bootstrap imports only the
@@ -57,13 +58,22 @@ class LazyGroup(TyperGroup):
         entry = _BY_NAME.get(cmd_name)
         if entry is None:
             return None
-        return TyperCommand(name=entry.name, help=entry.help, rich_markup_mode=None)
+        help_text = cli_help.short_text(entry.name, entry.help)
+        return TyperCommand(name=entry.name, help=help_text, rich_markup_mode=None)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name, command, rest = super().resolve_command(ctx, args)
         if name is not None and isinstance(command, TyperCommand) and command.callback is None:
             command = load_command(name)
+            cli_help.translate(command, name)
         return name, command, rest
+
+    def main(self, args: Any = None, *rest: Any, **extra: Any) -> Any:
+        """Choose the help's language from argv and settings (never LANG/LC_*), then run."""
+        argv = list(sys.argv[1:] if args is None else args)
+        cli_help.use_language(cli_help.help_language(argv))
+        cli_help.translate(self, cli_help.ROOT)
+        return super().main(args, *rest, **extra)
 
 
 app = typer.Typer(

@@ -1,0 +1,157 @@
+"""`careloop … --help` in the CLI's language (docs/decisions/0030-cli-language.md, "Help").
+
+The help language is chosen before Click parses anything: `--lang` when it is in argv, else
+the instance's `CARELOOP_CLI_LOCALE`, else Vietnamese; never the machine's LANG/LC_*
+(a shop owner's laptop set to English must not turn the help English, nor a server's `C`).
+Command and option help are the catalogue texts `cli.help.<command path>` and
+`cli.help.<command path>.<parameter>` (the root's path is `careloop`), read from the compiled
+`.mo` with the standard library so `--help` does not load Babel. Typer's own words that go
+through `gettext.gettext` ("Options", "Commands", "[default: …]", "[required]", …) are
+looked up in the same catalogue under `cli.chrome.*` by a lookup placed in front of the
+standard library's `dgettext`, so no environment variable is set or read.
+"""
+
+from __future__ import annotations
+
+import gettext
+import sys
+from collections.abc import Callable, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any, Final
+
+from careloop.core.cli_language import FIRST, SPOKEN
+
+LOCALE_DIR: Final = Path(__file__).resolve().parent / "locale"
+ROOT: Final = "careloop"
+_ENGLISH: Final = "_careloop_english_help"
+
+# Typer's words that go through gettext (typer/core.py, typer/rich_utils.py, Typer 0.29),
+# exactly as written there, and their catalogue keys.
+CHROME: Final[dict[str, str]] = {
+    "Arguments": "cli.chrome.arguments",
+    "Options": "cli.chrome.options",
+    "Commands": "cli.chrome.commands",
+    "Error": "cli.chrome.error",
+    "[default: {}]": "cli.chrome.default_bracketed",
+    "default: {default}": "cli.chrome.default",
+    "[required]": "cli.chrome.required_bracketed",
+    "required": "cli.chrome.required",
+    "[env var: {}]": "cli.chrome.envvar_bracketed",
+    "env var: {var}": "cli.chrome.envvar",
+    "(deprecated) ": "cli.chrome.deprecated",
+    "(dynamic)": "cli.chrome.dynamic",
+    "Aborted.": "cli.chrome.aborted_period",
+    "Aborted!": "cli.chrome.aborted",
+    "Missing command.": "cli.chrome.missing_command",
+    "No such command {name!r}.": "cli.chrome.no_such_command",
+    "Try [blue]'{command_path} {help_option}'[/] for help.": "cli.chrome.try_help",
+}
+# typer.rich_utils computes these once, at import: they are recomputed when the language
+# changes within one process (tests run many commands in one process).
+_RICH_CONSTANTS: Final[dict[str, str]] = {
+    "DEPRECATED_STRING": "(deprecated) ",
+    "DEFAULT_STRING": "[default: {}]",
+    "ENVVAR_STRING": "[env var: {}]",
+    "REQUIRED_LONG_STRING": "[required]",
+    "ARGUMENTS_PANEL_TITLE": "Arguments",
+    "OPTIONS_PANEL_TITLE": "Options",
+    "COMMANDS_PANEL_TITLE": "Commands",
+    "ERRORS_PANEL_TITLE": "Error",
+    "ABORTED_TEXT": "Aborted.",
+    "RICH_HELP": "Try [blue]'{command_path} {help_option}'[/] for help.",
+}
+
+_chrome: dict[str, str] = {}
+_language: str = FIRST
+
+
+def _spoken(value: str | None) -> str | None:
+    base = (value or "").strip().split("-")[0].split("_")[0].lower()
+    return base if base in SPOKEN else None
+
+
+def help_language(argv: Sequence[str]) -> str:
+    """The language of this run's help: `--lang` in argv, else CARELOOP_CLI_LOCALE, else vi."""
+    for index, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--lang" and index + 1 < len(argv):
+            if (given := _spoken(argv[index + 1])) is not None:
+                return given
+            break
+        if arg.startswith("--lang="):
+            if (given := _spoken(arg.removeprefix("--lang="))) is not None:
+                return given
+            break
+    from careloop.core.settings import current_settings
+
+    return _spoken(current_settings().cli_locale) or FIRST
+
+
+@cache
+def catalogue(language: str) -> gettext.NullTranslations:
+    """The compiled catalogue of `language` (the standard library's reader, not Babel)."""
+    return gettext.translation("careloop", LOCALE_DIR, languages=[language], fallback=True)
+
+
+def text(key: str, language: str | None = None) -> str | None:
+    """The catalogue text of `key` in `language` (default: this run's), or None."""
+    found = catalogue(language or _language).gettext(key)
+    return None if found == key else found
+
+
+def _chrome_dgettext(original: Callable[[str, str], str]) -> Callable[[str, str], str]:
+    def dgettext(domain: str, message: str) -> str:
+        translated = _chrome.get(message)
+        return translated if translated is not None else original(domain, message)
+
+    dgettext.careloop_original = original  # type: ignore[attr-defined]
+    return dgettext
+
+
+def use_language(language: str) -> None:
+    """Speak `language` in the help of this process from now on (Typer's words included)."""
+    global _language
+    _language = language
+    _chrome.clear()
+    if language != "en":
+        for english, key in CHROME.items():
+            if (found := text(key, language)) is not None:
+                _chrome[english] = found
+    if not hasattr(gettext.dgettext, "careloop_original"):
+        gettext.dgettext = _chrome_dgettext(gettext.dgettext)  # type: ignore[assignment]
+    rich_utils = sys.modules.get("typer.rich_utils")
+    if rich_utils is not None:
+        for name, english in _RICH_CONSTANTS.items():
+            setattr(rich_utils, name, _chrome.get(english, english))
+
+
+def _english(item: Any, *fields: str) -> tuple[Any, ...]:
+    """The item's English texts as first built (kept so a later English run restores them)."""
+    kept: tuple[Any, ...] | None = item.__dict__.get(_ENGLISH)
+    if kept is None:
+        kept = tuple(getattr(item, field) for field in fields)
+        item.__dict__[_ENGLISH] = kept
+    return kept
+
+
+def translate(command: Any, path: str) -> None:
+    """Word `command` (and every command under it) in this run's language, in place."""
+    help_text, short_help = _english(command, "help", "short_help")
+    found = text(f"cli.help.{path}")
+    command.help = found if found is not None else help_text
+    command.short_help = None if found is not None else short_help
+    for param in command.params:
+        if not hasattr(param, "help") or param.name is None:
+            continue
+        (param_help,) = _english(param, "help")
+        param.help = text(f"cli.help.{path}.{param.name}") or param_help
+    children = getattr(command, "commands", None) or {}
+    for name, child in children.items():
+        translate(child, name if path == ROOT else f"{path}.{name}")
+
+
+def short_text(name: str, english: str | None) -> str | None:
+    """A top-level command's help in the root's listing (before its module is imported)."""
+    return text(f"cli.help.{name}") or english
