@@ -34,7 +34,8 @@ def test_help_imports_no_capability() -> None:
 
     It reads the command table from the capabilities' manifests (careloop.bootstrap), which
     name their code without importing it: the manifests, their (empty) packages and the
-    Manifest type are all it may load."""
+    Manifest type are all it may load, and the help's language (careloop.cli_help, which
+    reads CARELOOP_CLI_LOCALE through the settings)."""
     probe = (
         "import sys\n"
         "from careloop.cli import app\n"
@@ -43,7 +44,9 @@ def test_help_imports_no_capability() -> None:
         "except SystemExit:\n"
         "    pass\n"
         "heavy = ('careloop.', 'sqlalchemy', 'rich')\n"
-        "light = ('careloop.cli', 'careloop.bootstrap', 'careloop.core.manifest')\n"
+        "light = ('careloop.cli', 'careloop.bootstrap', 'careloop.core.manifest',\n"
+        "         'careloop.cli_help', 'careloop.core.cli_language',\n"
+        "         'careloop.core.settings', 'careloop.core.errors')\n"
         "def allowed(m):\n"
         "    parts = m.split('.')\n"
         "    package = hasattr(sys.modules[m], '__path__')\n"
@@ -56,7 +59,9 @@ def test_help_imports_no_capability() -> None:
     )
     loaded = result.stdout.split("LOADED", 1)[1].split()
     assert loaded == [], loaded
-    assert "journeys" in result.stdout and "Commands" in result.stdout
+    # The help speaks CARELOOP_CLI_LOCALE's language, Vietnamese by default (decision 0030).
+    assert "journeys" in result.stdout
+    assert "Commands" in result.stdout or "Lệnh" in result.stdout
 
 
 def test_a_command_runs_through_the_lazy_root(tmp_path: object) -> None:

@@ -73,7 +73,10 @@ class LazyGroup(TyperGroup):
         argv = list(sys.argv[1:] if args is None else args)
         cli_help.use_language(cli_help.help_language(argv))
         cli_help.translate(self, cli_help.ROOT)
-        return super().main(args, *rest, **extra)
+        try:
+            return super().main(args, *rest, **extra)
+        finally:
+            cli_help.end_run()
 
 
 app = typer.Typer(

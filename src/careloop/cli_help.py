@@ -64,6 +64,7 @@ _RICH_CONSTANTS: Final[dict[str, str]] = {
 
 _chrome: dict[str, str] = {}
 _language: str = FIRST
+_touched: dict[int, Any] = {}  # the commands and parameters reworded in this run, by id
 
 
 def _spoken(value: str | None) -> str | None:
@@ -131,9 +132,10 @@ def _english(item: Any, *fields: str) -> tuple[Any, ...]:
     """The item's English texts as first built (kept so a later English run restores them)."""
     kept: tuple[Any, ...] | None = item.__dict__.get(_ENGLISH)
     if kept is None:
-        kept = tuple(getattr(item, field) for field in fields)
+        kept = (*(getattr(item, field) for field in fields), fields)
         item.__dict__[_ENGLISH] = kept
-    return kept
+    _touched[id(item)] = item
+    return kept[:-1]
 
 
 def translate(command: Any, path: str) -> None:
@@ -150,6 +152,17 @@ def translate(command: Any, path: str) -> None:
     children = getattr(command, "commands", None) or {}
     for name, child in children.items():
         translate(child, name if path == ROOT else f"{path}.{name}")
+
+
+def end_run() -> None:
+    """Put back the English texts and words: the commands are built once per process and
+    shared by every in-process run (tests), so one run's language must not outlive it."""
+    for item in _touched.values():
+        *english, fields = item.__dict__[_ENGLISH]
+        for field, value in zip(fields, english, strict=True):
+            setattr(item, field, value)
+    _touched.clear()
+    use_language("en")
 
 
 def short_text(name: str, english: str | None) -> str | None:
