@@ -149,9 +149,23 @@ def translate(command: Any, path: str) -> None:
             continue
         (param_help,) = _english(param, "help")
         param.help = text(f"cli.help.{path}.{param.name}") or param_help
+    _translate_help_option(command)
     children = getattr(command, "commands", None) or {}
     for name, child in children.items():
         translate(child, name if path == ROOT else f"{path}.{name}")
+
+
+def _translate_help_option(command: Any) -> None:
+    """`--help`'s own line: Typer's Click builds that option once per command, on first use,
+    with a fixed English text ("Show this message and exit."), so it is built here first,
+    the way `Command.get_help_option` builds it (the command's context settings)."""
+    if not hasattr(command, "_help_option"):
+        return
+    context = command.context_class(command, **command.context_settings)
+    option = command.get_help_option(context)
+    if option is not None:
+        (english,) = _english(option, "help")
+        option.help = text("cli.chrome.help") or english
 
 
 def end_run() -> None:

@@ -19,5 +19,7 @@ def test_careloop_demo_builds_the_shop_and_if_missing_then_leaves_it_alone(db_ur
 
 
 def test_careloop_demo_explains_what_it_does_to_an_existing_demo() -> None:
-    help_text = CliRunner().invoke(app, ["demo", "--help"], env={"COLUMNS": "200"}).stdout
+    help_text = (
+        CliRunner().invoke(app, ["--lang", "en", "demo", "--help"], env={"COLUMNS": "200"}).stdout
+    )
     assert "--if-missing" in help_text and "deleted and built again" in help_text
