@@ -193,3 +193,39 @@ def test_dgettext_outside_typer_words_is_untouched() -> None:
         cli_help.use_language("en")
     with mock.patch.dict(os.environ, {"LANGUAGE": "vi"}):
         assert gettext.gettext("Options") == "Options"
+
+
+@pytest.mark.parametrize(
+    ("args", "vietnamese"),
+    [
+        (("import", "orders", "don-hang.csv"), "Lỗi: Thiếu tùy chọn '--shop'."),
+        (("shop", "create"), "Lỗi: Thiếu đối số 'slug'."),
+        (("shop", "list", "--bogus"), "Lỗi: Không có tùy chọn --bogus."),
+        (("nosuch",), "Lỗi: Không có lệnh 'nosuch'."),
+        (("shop", "list", "extra", "more"), "Lỗi: Thừa đối số (extra more)."),
+    ],
+)
+def test_a_usage_mistake_is_told_in_vietnamese_with_click_s_exit_code(
+    db_url: str, args: tuple[str, ...], vietnamese: str
+) -> None:
+    result = careloop(db_url, *args, lang=None)
+    said = result.stdout + result.stderr
+    assert result.returncode == 2, said
+    assert vietnamese in said
+    assert "Cách dùng: careloop" in said and "để được hướng dẫn." in said
+    assert english_words(said, ALLOWED | {"bogus", "nosuch", "extra", "more", "list", "file"}) == []
+
+
+def test_a_usage_mistake_in_english_reads_as_click_writes_it(db_url: str) -> None:
+    result = careloop(db_url, "import", "orders", "don-hang.csv", lang="en")
+    said = result.stdout + result.stderr
+    assert result.returncode == 2
+    assert "Missing option '--shop'" in said
+    assert "Usage: careloop import orders" in said
+
+
+def test_a_vietnamese_run_keeps_each_command_s_exit_code(db_url: str) -> None:
+    assert careloop(db_url, "init", lang=None).returncode == 0
+    failed = careloop(db_url, "journeys", "list", "--shop", "khong-co", lang=None)
+    assert failed.returncode == 1
+    assert "Không tìm thấy cửa hàng khong-co" in failed.stdout + failed.stderr

@@ -71,10 +71,15 @@ class LazyGroup(TyperGroup):
     def main(self, args: Any = None, *rest: Any, **extra: Any) -> Any:
         """Choose the help's language from argv and settings (never LANG/LC_*), then run."""
         argv = list(sys.argv[1:] if args is None else args)
-        cli_help.use_language(cli_help.help_language(argv))
+        language = cli_help.help_language(argv)
+        cli_help.use_language(language)
         cli_help.translate(self, cli_help.ROOT)
         try:
-            return super().main(args, *rest, **extra)
+            if language == "en" or rest or extra.get("standalone_mode", True) is False:
+                return super().main(args, *rest, **extra)
+            # Click's usage errors are English f-strings: worded by cli_help instead.
+            extra["standalone_mode"] = False
+            cli_help.run_speaking(lambda: super(LazyGroup, self).main(args, **extra))
         finally:
             cli_help.end_run()
 

@@ -14,6 +14,7 @@ standard library's `dgettext`, so no environment variable is set or read.
 from __future__ import annotations
 
 import gettext
+import re
 import sys
 from collections.abc import Callable, Sequence
 from functools import cache
@@ -182,3 +183,101 @@ def end_run() -> None:
 def short_text(name: str, english: str | None) -> str | None:
     """A top-level command's help in the root's listing (before its module is imported)."""
     return text(f"cli.help.{name}") or english
+
+
+# --- Usage errors --------------------------------------------------------------------------
+# Typer 0.29's own copy of Click writes its usage errors with plain f-strings ("Usage: …",
+# "Try '…' for help.", "Missing option '--shop'.", "No such option: --x", "Got unexpected
+# extra argument(s) (…)"), out of reach of gettext. In any language but English a run is
+# therefore made in Click's non-standalone mode and its usage errors are worded here, from
+# the exception's own fields (never by parsing its English), then the process exits with
+# Click's code, as standalone mode would.
+
+_KINDS: Final = {"option", "argument", "parameter"}
+
+
+def _hint(error: Any) -> str | None:
+    from typer._click.exceptions import _join_param_hints
+
+    if error.param_hint is not None:
+        return _join_param_hints(error.param_hint)
+    if error.param is not None:
+        return _join_param_hints(error.param.get_error_hint())
+    return None
+
+
+def _say(key: str, **values: object) -> str:
+    found = text(key)
+    return (found or key).format(**values)
+
+
+def usage_message(error: Any) -> str:
+    """The usage error's message in this run's language."""
+    from typer._click.exceptions import BadParameter, MissingParameter, NoSuchOption
+
+    if isinstance(error, MissingParameter):
+        kind = error.param_type or (error.param.param_type_name if error.param else "parameter")
+        kind = kind if kind in _KINDS else "parameter"
+        hint = _hint(error)
+        said = _say(f"cli.usage.missing_{kind}", name=hint or "")
+        return f"{said} {error.message}".strip() if error.message else said
+    if isinstance(error, NoSuchOption):
+        said = _say("cli.usage.no_such_option", name=error.option_name)
+        if error.possibilities:
+            said += " " + _say("cli.usage.possible", options=", ".join(sorted(error.possibilities)))
+        return said
+    if isinstance(error, BadParameter):
+        hint = _hint(error)
+        if hint is None:
+            return _say("cli.usage.invalid_value", message=error.message)
+        return _say("cli.usage.invalid_value_for", name=hint, message=error.message)
+    message = str(error.format_message())
+    if message.startswith("Got unexpected extra argument"):
+        # Click's only words in this message are that sentence; the arguments close it.
+        extra = re.search(r"\(([^()]*)\)$", message)
+        return _say("cli.usage.extra_arguments", arguments=extra.group(1) if extra else "")
+    return message
+
+
+def usage_error_text(error: Any) -> str:
+    """What the terminal shows for a usage error: the usage line, where help is, the error."""
+    lines: list[str] = []
+    ctx = error.ctx
+    if ctx is not None:
+        usage = ctx.get_usage()
+        lines.append(usage.replace("Usage:", _say("cli.usage.usage"), 1))
+        if ctx.command.get_help_option(ctx) is not None:
+            lines.append(
+                _say(
+                    "cli.usage.try_help", command=ctx.command_path, option=ctx.help_option_names[0]
+                )
+            )
+        lines.append("")
+    lines.append(f"{_say('cli.chrome.error')}: {usage_message(error)}")
+    return "\n".join(lines)
+
+
+def run_speaking(run: Callable[[], Any]) -> None:
+    """Run Click in non-standalone mode (`run`), then do what standalone mode does, with
+    usage errors worded in this run's language; always ends the process (SystemExit)."""
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+    from typer._click.utils import echo
+    from typer.exceptions import Abort
+
+    try:
+        returned = run()
+    except NoArgsIsHelpError as error:
+        error.show()  # the help itself, already in this run's language
+        sys.exit(error.exit_code)
+    except UsageError as error:
+        echo(usage_error_text(error), err=True)
+        sys.exit(error.exit_code)
+    except ClickException as error:
+        echo(f"{_say('cli.chrome.error')}: {error.format_message()}", err=True)
+        sys.exit(error.exit_code)
+    except Abort:
+        echo(_say("cli.chrome.aborted"), err=True)
+        sys.exit(1)
+    # Non-standalone Click returns the exit code of a `typer.Exit` (and of --help), else
+    # what the command returned (Careloop's commands return None).
+    sys.exit(returned if isinstance(returned, int) else 0)
