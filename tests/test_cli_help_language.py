@@ -203,6 +203,14 @@ def test_dgettext_outside_typer_words_is_untouched() -> None:
         (("shop", "list", "--bogus"), "Lỗi: Không có tùy chọn --bogus."),
         (("nosuch",), "Lỗi: Không có lệnh 'nosuch'."),
         (("shop", "list", "extra", "more"), "Lỗi: Thừa đối số (extra more)."),
+        (
+            ("simulate", "--shop", "x", "--days", "abc"),
+            "Lỗi: Giá trị không hợp lệ cho '--days': cần một số nguyên",
+        ),
+        (
+            ("--lang", "fr", "shop", "list"),
+            "Lỗi: Giá trị không hợp lệ cho --lang: chọn một trong vi, en (nhận được 'fr')",
+        ),
     ],
 )
 def test_a_usage_mistake_is_told_in_vietnamese_with_click_s_exit_code(
@@ -213,7 +221,12 @@ def test_a_usage_mistake_is_told_in_vietnamese_with_click_s_exit_code(
     assert result.returncode == 2, said
     assert vietnamese in said
     assert "Cách dùng: careloop" in said and "để được hướng dẫn." in said
-    assert english_words(said, ALLOWED | {"bogus", "nosuch", "extra", "more", "list", "file"}) == []
+    assert (
+        english_words(
+            said, ALLOWED | {"bogus", "nosuch", "extra", "more", "list", "file", "days", "fr"}
+        )
+        == []
+    )
 
 
 def test_a_usage_mistake_in_english_reads_as_click_writes_it(db_url: str) -> None:

@@ -211,6 +211,27 @@ def _say(key: str, **values: object) -> str:
     return (found or key).format(**values)
 
 
+# Typer 0.29 converts option values with pydantic; its refusals start with these words
+# (pydantic-core's error messages), and are said in this run's language instead.
+_CONVERSIONS: Final = {
+    "Input should be a valid integer": "cli.usage.not_integer",
+    "Input should be a valid number": "cli.usage.not_number",
+    "Input should be a valid boolean": "cli.usage.not_boolean",
+    "Input should be a valid date": "cli.usage.not_date",
+    "Input should be a valid datetime": "cli.usage.not_datetime",
+}
+_LANG_REFUSED: Final = re.compile(r"^one of (.+) \(got (.+)\)$")
+
+
+def _conversion_message(message: str) -> str:
+    for english, key in _CONVERSIONS.items():
+        if message.startswith(english) and message[len(english) : len(english) + 1] in ("", ","):
+            return _say(key)
+    if (refused := _LANG_REFUSED.match(message)) is not None:
+        return _say("cli.usage.one_of", choices=refused.group(1), value=refused.group(2))
+    return message
+
+
 def usage_message(error: Any) -> str:
     """The usage error's message in this run's language."""
     from typer._click.exceptions import BadParameter, MissingParameter, NoSuchOption
@@ -228,9 +249,10 @@ def usage_message(error: Any) -> str:
         return said
     if isinstance(error, BadParameter):
         hint = _hint(error)
+        message = _conversion_message(error.message)
         if hint is None:
-            return _say("cli.usage.invalid_value", message=error.message)
-        return _say("cli.usage.invalid_value_for", name=hint, message=error.message)
+            return _say("cli.usage.invalid_value", message=message)
+        return _say("cli.usage.invalid_value_for", name=hint, message=message)
     message = str(error.format_message())
     if message.startswith("Got unexpected extra argument"):
         # Click's only words in this message are that sentence; the arguments close it.
