@@ -242,3 +242,11 @@ def test_a_vietnamese_run_keeps_each_command_s_exit_code(db_url: str) -> None:
     failed = careloop(db_url, "journeys", "list", "--shop", "khong-co", lang=None)
     assert failed.returncode == 1
     assert "Không tìm thấy cửa hàng khong-co" in failed.stdout + failed.stderr
+
+
+def test_a_command_before_init_says_to_initialise_the_database(tmp_path: Path) -> None:
+    empty = f"sqlite:///{tmp_path / 'moi.db'}"
+    result = careloop(empty, "journeys", "list", "--shop", "nha-moc", lang=None)
+    assert result.returncode == 1
+    assert "cơ sở dữ liệu chưa được khởi tạo; chạy `careloop init` trước" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr

@@ -80,6 +80,12 @@ class LazyGroup(TyperGroup):
             # Click's usage errors are English f-strings: worded by cli_help instead.
             extra["standalone_mode"] = False
             cli_help.run_speaking(lambda: super(LazyGroup, self).main(args, **extra))
+        except Exception as exc:
+            if cli_help.schema_missing(exc):  # a command run before `careloop init`
+                sys.stderr.write(cli_help.text("cli.db.not_initialised") or str(exc))
+                sys.stderr.write("\n")
+                sys.exit(1)
+            raise
         finally:
             cli_help.end_run()
 

@@ -303,3 +303,16 @@ def run_speaking(run: Callable[[], Any]) -> None:
     # Non-standalone Click returns the exit code of a `typer.Exit` (and of --help), else
     # what the command returned (Careloop's commands return None).
     sys.exit(returned if isinstance(returned, int) else 0)
+
+
+def schema_missing(exc: BaseException) -> bool:
+    """Whether `exc` is the database saying Careloop's tables do not exist yet (SQLite's "no
+    such table", PostgreSQL's undefined_table 42P01): the database was never initialised."""
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == "42P01" or getattr(orig, "pgcode", None) == "42P01":
+        return True
+    return "no such table" in str(orig)
