@@ -103,11 +103,13 @@ def test_help_without_lang_reads_vietnamese(db_url: str, path: tuple[str, ...]) 
 def test_help_with_lang_en_reads_as_before(db_url: str, path: tuple[str, ...]) -> None:
     text = _help(db_url, path, "en")
     assert ENGLISH_HELP[path] in text
+    assert "Usage: careloop" in text
     assert "Options" in text
 
 
 def test_shop_create_help_in_vietnamese_words_typer_chrome_too(db_url: str) -> None:
     text = _help(db_url, ("shop", "create"), "vi")
+    assert "Cách dùng: careloop shop create" in text and "Usage" not in text
     assert "Tạo một cửa hàng mới." in text
     for word in ("Đối số", "Tùy chọn", "[bắt buộc]", "[mặc định: VND]"):
         assert word in text, word

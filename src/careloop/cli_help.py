@@ -123,10 +123,29 @@ def use_language(language: str) -> None:
                 _chrome[english] = found
     if not hasattr(gettext.dgettext, "careloop_original"):
         gettext.dgettext = _chrome_dgettext(gettext.dgettext)  # type: ignore[assignment]
+    _word_usage_lines()
     rich_utils = sys.modules.get("typer.rich_utils")
     if rich_utils is not None:
         for name, english in _RICH_CONSTANTS.items():
             setattr(rich_utils, name, _chrome.get(english, english))
+
+
+def _word_usage_lines() -> None:
+    """Typer's Click writes "Usage: " as a literal default of `HelpFormatter.write_usage`
+    (help pages and usage errors alike): give it this run's word instead, once per process."""
+    from typer._click.formatting import HelpFormatter
+
+    original = HelpFormatter.write_usage
+    if hasattr(original, "careloop_original"):
+        return
+
+    def write_usage(self: Any, prog: str, args: str = "", prefix: str | None = None) -> None:
+        if prefix is None and _language != "en":
+            prefix = f"{text('cli.usage.usage') or 'Usage:'} "
+        original(self, prog, args, prefix)
+
+    write_usage.careloop_original = original  # type: ignore[attr-defined]
+    HelpFormatter.write_usage = write_usage  # type: ignore[method-assign]
 
 
 def _english(item: Any, *fields: str) -> tuple[Any, ...]:
@@ -267,7 +286,7 @@ def usage_error_text(error: Any) -> str:
     ctx = error.ctx
     if ctx is not None:
         usage = ctx.get_usage()
-        lines.append(usage.replace("Usage:", _say("cli.usage.usage"), 1))
+        lines.append(usage)  # worded by `_word_usage_lines`
         if ctx.command.get_help_option(ctx) is not None:
             lines.append(
                 _say(
