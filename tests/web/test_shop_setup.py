@@ -4,6 +4,7 @@ shop on /shops/new. /setup closes for good once anyone has an account."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 
 from careloop.context import AppContext
 from careloop.shops.models import Membership, Shop, StaffUser
+from careloop.web.app import create_app
 from careloop.web.ui.shop_setup import shop_slug
 from tests.web.helpers import csrf_from, sign_in
 from tests.web.test_page_language import english_words
@@ -201,3 +203,30 @@ def test_a_shop_address_is_its_name_without_accents_and_never_taken(
     make_shop("nha-moc")
     with ctx.sessions() as s:
         assert shop_slug(s, "Nhà Mộc") == "nha-moc-2"
+
+
+def test_two_set_ups_sent_at_the_same_moment_make_one_shop_and_one_owner(
+    ctx: AppContext,
+) -> None:
+    """Two servers (two apps on one database), two owners pressing "create" together: one
+    set-up wins, the other finds the install taken (404) and nothing of it is stored."""
+    answers: list[int] = []
+    together = threading.Barrier(2)
+
+    apps = {email: create_app(ctx) for email in ("a@nhamoc.vn", "b@nhamoc.vn")}
+
+    def set_up(email: str) -> None:
+        with TestClient(apps[email]) as client:
+            token = csrf_from(client.get("/setup?lang=vi"))
+            together.wait()
+            form = {**GOOD, "email": email, "csrf_token": token}
+            answers.append(client.post("/setup", data=form).status_code)
+
+    threads = [threading.Thread(target=set_up, args=(email,)) for email in apps]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(answers) == [200, 404]
+    assert _count(ctx, Shop) == 1 and _count(ctx, StaffUser) == 1

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Annotated
+from typing import Annotated, Final
 
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from careloop.core.errors import ValidationFailed
@@ -48,9 +48,21 @@ MAX_NAME = 120
 Errors = dict[str, str]
 
 
+# pg_advisory_xact_lock key of the first set-up (any constant no other lock uses).
+SETUP_LOCK: Final = 0x5E7A9
+
+
 def install_is_empty(session: Session) -> bool:
     """True while no staff account exists: the only time `/setup` is open."""
     return session.scalar(select(StaffUser.id).limit(1)) is None
+
+
+def _one_set_up_at_a_time(session: Session) -> None:
+    """Two set-ups sent at the same moment must not both find the install empty. SQLite
+    already runs write transactions one after the other; on PostgreSQL the second waits
+    here for the first to commit, then finds its account and is refused."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(SETUP_LOCK)))
 
 
 def shop_slug(session: Session, name: str) -> str:
@@ -139,6 +151,7 @@ def setup(
     password: Annotated[str, Form(max_length=1024)] = "",
     password_again: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
+    _one_set_up_at_a_time(session)
     if not install_is_empty(session):
         raise HTTPException(status.HTTP_404_NOT_FOUND)  # closed for good: nothing to set up
     form = {
