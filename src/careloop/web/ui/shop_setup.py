@@ -13,7 +13,6 @@ own, of which they become owner, and switches to it. Nobody needs `careloop shop
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Form, HTTPException, Request, status
@@ -22,6 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from careloop.core.errors import ValidationFailed
+from careloop.customers.schemas import EMAIL_RE
+from careloop.customers.search_key import fold
 from careloop.shops.accounts import start_session
 from careloop.shops.models import Membership, Shop, StaffUser
 from careloop.shops.passwords import password_problem
@@ -35,6 +36,7 @@ from careloop.web.ui.deps import (
     SESSION_TOKEN,
     SESSION_USER,
     CurrentStaff,
+    StaffContext,
 )
 from careloop.web.ui.templating import render
 
@@ -67,9 +69,7 @@ def _one_set_up_at_a_time(session: Session) -> None:
 
 def shop_slug(session: Session, name: str) -> str:
     """A free address for a shop called `name`: "Nhà Mộc" → "nha-moc" (then "nha-moc-2" …)."""
-    folded = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
-    ascii_name = folded.encode("ascii", "ignore").decode().lower()
-    base = re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:50] or "shop"
+    base = re.sub(r"[^a-z0-9]+", "-", fold(name)).strip("-")[:50] or "shop"
     if len(base) < 2:
         base = f"shop-{base}"
     taken = set(session.scalars(select(Shop.slug).where(Shop.slug.like(f"{base}%"))))
@@ -96,7 +96,7 @@ def _owner_errors(name: str, email: str, password: str, password_again: str) -> 
     errors: Errors = {}
     if not name.strip():
         errors["owner_name"] = "setup.error.owner_name"
-    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email.strip()):
+    if not EMAIL_RE.match(email.strip()):
         errors["email"] = "setup.error.email"
     if password_problem(password) is not None:
         errors["password"] = "setup.error.password"
@@ -117,13 +117,18 @@ def _make_shop(session: Session, ctx: Ctx, name: str, timezone: str, locale: str
 
 
 def _form_page(
-    request: Request, template: str, form: dict[str, str], errors: Errors, status: int = 200
+    request: Request,
+    template: str,
+    form: dict[str, str],
+    errors: Errors,
+    status: int = 200,
+    staff: StaffContext | None = None,
 ) -> Response:
     return render(
         request,
         template,
         {"form": form, "errors": errors, "zones": ZONES, "languages": LANGUAGES},
-        staff=None,
+        staff=staff,
         status_code=status,
     )
 
@@ -199,12 +204,7 @@ def new_shop_form(request: Request, staff: CurrentStaff) -> Response:
     if not _owns_a_shop(staff):
         return RedirectResponse("/", status_code=303)
     form = {"timezone": staff.shop.timezone, "locale": staff.locale}
-    return render(
-        request,
-        "shop_new.html",
-        {"form": form, "errors": {}, "zones": ZONES, "languages": LANGUAGES},
-        staff=staff,
-    )
+    return _form_page(request, "shop_new.html", form, {}, staff=staff)
 
 
 @router.post("/shops/new")
@@ -222,13 +222,7 @@ def new_shop(
     form = {"shop_name": shop_name, "timezone": timezone, "locale": locale}
     errors = _shop_errors(shop_name, timezone, locale)
     if errors:
-        return render(
-            request,
-            "shop_new.html",
-            {"form": form, "errors": errors, "zones": ZONES, "languages": LANGUAGES},
-            staff=staff,
-            status_code=422,
-        )
+        return _form_page(request, "shop_new.html", form, errors, status=422, staff=staff)
     shop = _make_shop(session, ctx, shop_name, timezone, locale)
     session.add(
         Membership(shop_id=shop.id, user_id=staff.user.id, role="owner", created_at=ctx.clock.now())
