@@ -1,0 +1,372 @@
+"""An orders file staged in SQLite: its raw cells written once into a TEMP table, then
+checked and normalised in bulk (docs/decisions/0034-staged-csv-import.md).
+
+`import_raw` holds every non-blank line's cells as read (one executemany: the same work as
+the raw limit `bench/ingest.py` measures). `import_lines` holds the valid lines, normalised
+to what the per-row parsers give (order_rows.parse_row): UTC times as SQLAlchemy stores
+them on SQLite, amounts in minor units, E.164 phones, lower-case emails. The forms nearly
+every file uses are decided by one INSERT … SELECT (`FAST_LINES`); every other line goes
+through parse_row itself, so a bad line gets exactly its reason. The checks across the
+lines of one order run in SQL and replay OrderIndex's rule for the few orders that
+disagree. SQLite only: PostgreSQL keeps the per-row path (orders.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Final
+
+from sqlalchemy import Connection
+
+from careloop.core.money import exponent
+from careloop.imports.bulk import sqlite_utc
+from careloop.imports.csvfile import MAX_REPORTED_ERRORS, CsvFile, ErrorLog
+from careloop.imports.fields import FALSE_WORDS, MAX_EXTERNAL_ID, MAX_QUANTITY, TRUE_WORDS
+from careloop.imports.order_rows import (
+    COLUMNS,
+    LATER_TIMES,
+    MAX_PRODUCT_NAME_CHARS,
+    MAX_SKU_CHARS,
+    REQUIRED,
+    SHARED,
+    OrderRow,
+    parse_row,
+)
+from careloop.imports.progress import Advance
+from careloop.orders.address import MAX_ADDRESS_CHARS
+from careloop.orders.status import STATUSES
+
+RAW: Final = "import_raw"
+LINES: Final = "import_lines"
+# Raw lines handed to the driver per executemany (bounded memory, few round trips).
+STAGE_CHUNK: Final = 20_000
+MAX_CUSTOMER_NAME_CHARS: Final = 200
+MAX_EMAIL_CHARS: Final = 254
+# Whole amounts with at most this many digits cannot exceed fields.MAX_MINOR in any
+# currency the fast path takes (exponent <= 2).
+FAST_AMOUNT_DIGITS: Final = 13
+FAST_EXPONENTS: Final = (0, 1, 2)
+
+# The normalised columns of a valid line, in the order FAST_LINES and _normalised give them.
+LINE_COLUMNS: Final = (
+    "line",
+    "order_id",
+    "customer_id",
+    "placed_at",
+    "total_minor",
+    "currency",
+    "status",
+    "has_item",
+    "sku",
+    "product_name",
+    "quantity",
+    "unit_price_minor",
+    *(f"{name}_at" for name in LATER_TIMES),
+    "discount_codes",
+    "customer_name",
+    "email",
+    "phone",
+    "accepts_marketing",
+    "shipping_address",
+)
+# The values every line of an order must agree on, as LINE_COLUMNS names them (SHARED's order).
+SHARED_COLUMNS: Final = (
+    "customer_id",
+    "placed_at",
+    "total_minor",
+    "currency",
+    "status",
+    *(f"{name}_at" for name in LATER_TIMES),
+)
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
+def _in(words: Iterable[str]) -> str:
+    return "(" + ", ".join(f"'{w}'" for w in sorted(words)) + ")"
+
+
+def _valid_date(year: int, month: int, day: int) -> str:
+    """SQL: the date at those 1-based positions of `c` exists (a day past the 28th is asked
+    of SQLite, whose `+0 days` rolls 31 February over to March)."""
+    iso = f"substr(c, {year}, 4) || '-' || substr(c, {month}, 2) || '-' || substr(c, {day}, 2)"
+    return (
+        f"(substr(c, {month}, 2) BETWEEN '01' AND '12' AND (substr(c, {day}, 2)"
+        f" BETWEEN '01' AND '28' OR date({iso}, '+0 days') = {iso}))"
+    )
+
+
+def _moment(cell: str) -> str:
+    """SQL giving the cell as a stored UTC time, NULL for an empty cell, '' when the fast
+    forms do not decide it. Fast forms: ISO `YYYY-MM-DD[T ]HH:MM:SS` with no offset, `Z`, an
+    offset of zero (copied) or another offset (converted by SQLite), ISO `YYYY-MM-DD`, and
+    day-first `dd/mm/yyyy`; years 1000-2999."""
+    d = "[0-9][0-9]"
+    date = f"[12][0-9]{d}-{d}-{d}"
+    clock = "[0-2][0-9]:[0-5][0-9]:[0-5][0-9]"
+    iso = _valid_date(1, 6, 9)
+    copy = "substr(c, 1, 10) || ' ' || substr(c, 12, 8) || '.000000'"
+    sql = f"""CASE
+ WHEN c = '' THEN NULL
+ WHEN c GLOB '{date}[T ]{clock}*' AND substr(c, 12, 2) < '24' AND {iso} THEN CASE
+   WHEN length(c) = 19 OR (length(c) = 20 AND substr(c, 20) = 'Z')
+        OR (length(c) = 25 AND substr(c, 20) IN ('+00:00', '-00:00')) THEN {copy}
+   WHEN length(c) = 25 AND substr(c, 20) GLOB '[+-][01][0-9]:[0-5][0-9]'
+     THEN strftime('%Y-%m-%d %H:%M:%S', c) || '.000000'
+   ELSE '' END
+ WHEN length(c) = 10 AND c GLOB '{date}' AND {iso} THEN c || ' 00:00:00.000000'
+ WHEN length(c) = 10 AND c GLOB '{d}/{d}/[12][0-9]{d}' AND {_valid_date(7, 4, 1)}
+   THEN substr(c, 7, 4) || '-' || substr(c, 4, 2) || '-' || substr(c, 1, 2)
+        || ' 00:00:00.000000'
+ ELSE '' END"""
+    q = _q(cell)
+    return (
+        sql.replace("(c)", f"({q})")
+        .replace(" c)", f" {q})")
+        .replace("(c,", f"({q},")
+        .replace(" c ", f" {q} ")
+    )
+
+
+def _amount(cell: str, scale: int) -> str:
+    """SQL giving the cell in minor units, or NULL: digits only (`1250000`) or thousands
+    grouped by dots (`1.250.000`, as Vietnamese write them)."""
+    c = _q(cell)
+    plain = f"replace({c}, '.', '')"
+    return f"""CASE
+ WHEN {c} <> '' AND length({c}) <= {FAST_AMOUNT_DIGITS} AND {c} NOT GLOB '*[^0-9]*'
+   THEN CAST({c} AS INTEGER) * {scale}
+ WHEN length({plain}) <= {FAST_AMOUNT_DIGITS} AND {c} GLOB '[0-9]*.[0-9][0-9][0-9]'
+      AND {c} NOT GLOB '*[^0-9.]*'
+      AND replace(printf('%,d', CAST({plain} AS INTEGER)), ',', '.') = {c}
+   THEN CAST({plain} AS INTEGER) * {scale}
+END"""
+
+
+def _phone(cell: str) -> str:
+    """SQL giving E.164 for `0` + nine digits and `+84` + nine digits in single-space groups
+    (fields.phone's own shortcut, VN_MOBILE_RE), else NULL."""
+    c = _q(cell)
+    d9 = "[1-9]" + "[0-9]" * 8
+    squeezed = f"replace({c}, ' ', '')"
+    return f"""CASE
+ WHEN length({c}) = 10 AND {c} GLOB '0{d9}' THEN '+84' || substr({c}, 2)
+ WHEN substr({c}, 1, 3) = '+84' AND {c} NOT GLOB '*[^0-9 +]*' AND instr({c}, '  ') = 0
+      AND substr({c}, -1) <> ' ' AND length({squeezed}) = 12 AND {squeezed} GLOB '+84{d9}'
+   THEN {squeezed}
+END"""
+
+
+def _printable(cell: str) -> str:
+    """Printable ASCII without spaces, quotes or backslashes: the same text in JSON."""
+    c = _q(cell)
+    return f"({c} NOT GLOB '*[^!-~]*' AND instr({c}, '\"') = 0 AND instr({c}, '\\') = 0)"
+
+
+def fast_lines_sql(currency: str) -> tuple[str, str]:
+    """Two statements normalising the lines the fast forms decide, for a shop whose currency
+    is `currency`: an INSERT … SELECT computing every value once (a value the fast forms
+    cannot decide is '' or -1), then a DELETE of the lines with such a value or a failed
+    check, which parse_row then reads (it also takes a line naming another currency)."""
+    scale = 10 ** exponent(currency)
+    true_words = _in(w for w in TRUE_WORDS if w.isascii())
+    false_words = _in(w for w in FALSE_WORDS if w.isascii())
+    has_item = "(sku <> '' OR product_name <> '' OR quantity <> '' OR unit_price <> '')"
+    unchecked = " OR ".join(
+        [
+            f"length(order_id) NOT BETWEEN 1 AND {MAX_EXTERNAL_ID}",
+            f"length(customer_id) NOT BETWEEN 1 AND {MAX_EXTERNAL_ID}",
+            f"NOT (currency = '' OR (upper(currency) = '{currency}'"
+            " AND currency GLOB '[A-Za-z][A-Za-z][A-Za-z]'))",
+            f"NOT (status = '' OR lower(status) IN {_in(STATUSES)})",
+            f"length(sku) > {MAX_SKU_CHARS}",
+            f"length(product_name) > {MAX_PRODUCT_NAME_CHARS}",
+            f"length(customer_name) > {MAX_CUSTOMER_NAME_CHARS}",
+            f"length(shipping_address) > {MAX_ADDRESS_CHARS}",
+            f"NOT (quantity = '' OR (quantity NOT GLOB '*[^0-9]*' AND length(quantity) <= 7"
+            f" AND CAST(quantity AS INTEGER) BETWEEN 1 AND {MAX_QUANTITY}))",
+            f"NOT (discount_code = '' OR (length(discount_code) <= 64"
+            f" AND {_printable('discount_code')}"
+            " AND instr(discount_code, ';') = 0 AND instr(discount_code, ',') = 0))",
+            f"NOT (email = '' OR (length(email) <= {MAX_EMAIL_CHARS}"
+            " AND email NOT GLOB '*[^!-~]*' AND instr(email, '@') > 1"
+            " AND length(email) - length(replace(email, '@', '')) = 1"
+            " AND substr(email, instr(email, '@') + 1) GLOB '?*.?*'))",
+            f"NOT (accepts_marketing = '' OR lower(accepts_marketing) IN {true_words}"
+            f" OR lower(accepts_marketing) IN {false_words})",
+        ]
+    )
+    values = [
+        "line",
+        "order_id",
+        "customer_id",
+        f"coalesce({_moment('placed_at')}, '')",
+        f"coalesce({_amount('total', scale)}, -1)",
+        f"'{currency}'",
+        "nullif(lower(status), '')",
+        has_item,
+        f"CASE WHEN {has_item} THEN nullif(sku, '') END",
+        f"CASE WHEN {has_item} THEN product_name END",
+        f"CASE WHEN {has_item} THEN coalesce(CAST(nullif(quantity, '') AS INTEGER), 1) END",
+        f"CASE WHEN NOT {has_item} THEN NULL WHEN unit_price = '' THEN 0"
+        f" ELSE coalesce({_amount('unit_price', scale)}, -1) END",
+        *(_moment(f"{name}_at") for name in LATER_TIMES),
+        "CASE WHEN discount_code <> '' THEN '[\"' || discount_code || '\"]' END",
+        "nullif(customer_name, '')",
+        "lower(nullif(email, ''))",
+        f"CASE WHEN phone = '' THEN NULL ELSE coalesce({_phone('phone')}, '') END",
+        f"CASE WHEN lower(accepts_marketing) IN {true_words} THEN 1"
+        f" WHEN lower(accepts_marketing) IN {false_words} THEN 0 END",
+        "nullif(shipping_address, '')",
+        unchecked,
+    ]
+    insert = (
+        f"INSERT INTO temp.{LINES} ({', '.join(LINE_COLUMNS)}, unchecked)\n"
+        f"SELECT {', '.join(values)}\nFROM temp.{RAW}"
+    )
+    undecided = " OR ".join(
+        [
+            "unchecked",
+            "placed_at = ''",
+            "total_minor < 0",
+            "unit_price_minor < 0",
+            "phone = ''",
+            *(f"{n}_at = '' OR {n}_at < placed_at" for n in LATER_TIMES),
+        ]
+    )
+    delete = f"DELETE FROM temp.{LINES} WHERE {undecided}"
+    return insert, delete
+
+
+def fast_path_applies(currency: str) -> bool:
+    return exponent(currency) in FAST_EXPONENTS and currency.isascii() and currency.isalpha()
+
+
+def create_tables(connection: Connection) -> None:
+    drop_tables(connection)
+    raw_columns = ", ".join(f"{_q(name)} TEXT" for name in COLUMNS)
+    connection.exec_driver_sql(f"CREATE TEMP TABLE {RAW} (line INTEGER PRIMARY KEY, {raw_columns})")
+    line_columns = ", ".join(f"{_q(name)}" for name in LINE_COLUMNS[1:])
+    connection.exec_driver_sql(
+        f"CREATE TEMP TABLE {LINES} (line INTEGER PRIMARY KEY, {line_columns}, unchecked)"
+    )
+
+
+def drop_tables(connection: Connection, names: Sequence[str] = ()) -> None:
+    for name in (RAW, LINES, *names):
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{name}")
+
+
+def stage(connection: Connection, file: CsvFile, log: ErrorLog, advance: Advance) -> int:
+    """Every non-blank line's cells into `import_raw`; the number of lines staged. A header
+    or encoding problem raises ValidationFailed (CsvFile.rows)."""
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    sql = f"INSERT INTO temp.{RAW} VALUES ({', '.join('?' * (len(COLUMNS) + 1))})"
+    count = 0
+    chunk: list[tuple[Any, ...]] = []
+    for line, values in file.rows(COLUMNS, REQUIRED, log, advance):
+        chunk.append((line, *values))
+        if len(chunk) == STAGE_CHUNK:
+            cursor.executemany(sql, chunk)
+            count += len(chunk)
+            chunk = []
+    cursor.executemany(sql, chunk)
+    return count + len(chunk)
+
+
+def normalise(connection: Connection, currency: str, log: ErrorLog) -> None:
+    """Fill `import_lines` with the valid lines; every problem logged in line order as the
+    per-row path logs it (parse_row's reasons, then OrderIndex's across lines)."""
+    if fast_path_applies(currency):
+        for sql in fast_lines_sql(currency):
+            connection.exec_driver_sql(sql)
+    parsed = ErrorLog(log.source)
+    rows = connection.exec_driver_sql(
+        f"SELECT r.* FROM temp.{RAW} r WHERE NOT EXISTS"
+        f" (SELECT 1 FROM temp.{LINES} l WHERE l.line = r.line) ORDER BY r.line"
+    )
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    insert = (
+        f"INSERT INTO temp.{LINES} ({', '.join(LINE_COLUMNS)})"
+        f" VALUES ({', '.join('?' * len(LINE_COLUMNS))})"
+    )
+    batch: list[tuple[Any, ...]] = []
+    for record in _stream(rows):
+        row = parse_row(record[0], tuple(record[1:]), currency, parsed)
+        if row is not None:
+            batch.append(_normalised(row))
+            if len(batch) == STAGE_CHUNK:
+                cursor.executemany(insert, batch)
+                batch = []
+    cursor.executemany(insert, batch)
+    across = ErrorLog(log.source)
+    _check_across_lines(connection, across)
+    _merge(log, parsed, across)
+
+
+def _stream(result: Any) -> Iterator[Sequence[Any]]:
+    while True:
+        part = result.fetchmany(STAGE_CHUNK)
+        if not part:
+            return
+        yield from part
+
+
+def _normalised(row: OrderRow) -> tuple[Any, ...]:
+    item = row.item
+    return (
+        row.line,
+        row.order_id,
+        row.customer_id,
+        sqlite_utc(row.placed_at),
+        row.total_minor,
+        row.currency,
+        row.status,
+        item is not None,
+        item.sku if item else None,
+        item.product_name if item else None,
+        item.quantity if item else None,
+        item.unit_price_minor if item else None,
+        *(sqlite_utc(row.times.get(name)) for name in LATER_TIMES),
+        json.dumps(list(row.discount_codes)) if row.discount_codes else None,
+        row.customer_name,
+        row.email,
+        row.phone,
+        row.accepts_marketing,
+        row.shipping_address,
+    )
+
+
+def _check_across_lines(connection: Connection, log: ErrorLog) -> None:
+    """OrderIndex's rule (the first value given for an order is its value; a line giving
+    another is reported against the order's first line), replayed on the orders whose lines
+    hold more than one value for a shared field: SQL finds them, Python words the reasons."""
+    differ = " OR ".join(f"count(DISTINCT {_q(c)}) > 1" for c in SHARED_COLUMNS)
+    rows = connection.exec_driver_sql(
+        f"SELECT l.line, l.order_id, {', '.join('l.' + _q(c) for c in SHARED_COLUMNS)}"
+        f" FROM temp.{LINES} l WHERE l.order_id IN"
+        f" (SELECT order_id FROM temp.{LINES} GROUP BY order_id HAVING {differ})"
+        " ORDER BY l.line"
+    )
+    known: dict[str, tuple[int, list[Any]]] = {}
+    for line, order_id, *given in rows:
+        first, stored = known.setdefault(order_id, (line, [None] * len(SHARED)))
+        for i, value in enumerate(given):
+            if value is None:
+                continue
+            if stored[i] is None:
+                stored[i] = value
+            elif stored[i] != value:
+                name = SHARED[i]
+                field = f"{name}_at" if name in LATER_TIMES else name
+                log.add(line, field, f"differs from line {first} of order {order_id!r}")
+
+
+def _merge(log: ErrorLog, *parts: ErrorLog) -> None:
+    """The parts' problems into `log` in line order (each part is in line order already, and
+    no line has problems in two parts), the first MAX_REPORTED_ERRORS listed."""
+    merged = sorted((e for part in parts for e in part.errors), key=lambda e: e.line or 0)
+    log.errors.extend(merged[: MAX_REPORTED_ERRORS - len(log.errors)])
+    log.count += sum(part.count for part in parts)
