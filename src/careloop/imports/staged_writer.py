@@ -33,26 +33,18 @@ from careloop.imports.customer_writer import IMPORTED_FIELDS
 from careloop.imports.fast_values import referral_codes, search_key
 from careloop.imports.order_rows import LATER_TIMES, LineParser
 from careloop.imports.order_writer import OrderData, OrderWrite, OrderWriter
-from careloop.imports.staging import LINES, RAW, STAGE_CHUNK
+from careloop.imports.staging import LINES, ORDERS, RAW, STAGE_CHUNK, differs
 from careloop.orders.address import address_key
 from careloop.orders.service import STATUS_EVENTS
 
-ORDERS: Final = "import_orders"
 CUSTOMERS: Final = "import_customers"
 NEW_CUSTOMERS: Final = "import_new_customers"
 ADDRESSES: Final = "import_addresses"
 STATUS_TABLE: Final = "import_statuses"
-TABLES: Final = (ORDERS, CUSTOMERS, NEW_CUSTOMERS, ADDRESSES, STATUS_TABLE)
+TABLES: Final = (CUSTOMERS, NEW_CUSTOMERS, ADDRESSES, STATUS_TABLE)
 # Orders written per round by the per-row writer (orders.ORDER_BATCH's value).
 ROW_BATCH: Final = 2000
 
-_TIMES: Final = ", ".join(f"max({name}_at) AS {name}_at" for name in LATER_TIMES)
-# The latest known time (what a stated status without its own time gets): SQLite's max()
-# of several values is NULL if one is, and '' sorts before every time.
-_LATEST: Final = "max(placed_at, " + ", ".join(f"coalesce({n}_at, '')" for n in LATER_TIMES) + ")"
-_EFFECTIVE: Final = ", ".join(
-    f"coalesce({n}_at, CASE WHEN status = '{n}' THEN {_LATEST} END) AS {n}_at" for n in LATER_TIMES
-)
 # orders.status.current_status over the effective times: the furthest rank reached;
 # between returned and cancelled (both rank 4) the later, `returned` on a tie.
 _CURRENT: Final = """CASE
@@ -64,8 +56,6 @@ _CURRENT: Final = """CASE
  WHEN shipped_at IS NOT NULL THEN 'shipped'
  WHEN paid_at IS NOT NULL THEN 'paid'
  ELSE 'placed' END"""
-# A value JSON writes as it is inside quotes (json.dumps escapes nothing in it).
-_PLAIN_ID: Final = "(ext NOT GLOB '*[^ -~]*' AND instr(ext, '\"') = 0 AND instr(ext, '\\') = 0)"
 
 
 @dataclass(frozen=True)
@@ -86,7 +76,6 @@ class StagedWriter:
         return self.connection.exec_driver_sql(sql, {**base, **(params or {})})
 
     def count_orders(self) -> int:
-        self._orders()
         return int(self._sql(f"SELECT count(*) FROM temp.{ORDERS}").scalar() or 0)
 
     def write(self, result: OrderWrite) -> None:
@@ -102,41 +91,6 @@ class StagedWriter:
 
     # --- what the file says per order and per customer ---------------------------------
 
-    def _orders(self) -> None:
-        for name in TABLES:
-            self._sql(f"DROP TABLE IF EXISTS temp.{name}")
-        irregular = " OR ".join(
-            [
-                *(
-                    f"count(DISTINCT {c}) > 1"
-                    for c in (
-                        "discount_codes",
-                        "customer_name",
-                        "email",
-                        "phone",
-                        "accepts_marketing",
-                        "shipping_address",
-                    )
-                ),
-                "max(currency) <> :currency",
-            ]
-        )
-        self._sql(
-            f"""CREATE TEMP TABLE {ORDERS} AS
-SELECT ext, first_line, last_line, customer_ext, placed_at, total_minor, currency, status,
-  {_EFFECTIVE}, discount_codes, name, email, phone, accepts_marketing, address,
-  irregular OR NOT {_PLAIN_ID} AS complex
-FROM (SELECT order_id AS ext, min(line) AS first_line, max(line) AS last_line,
-  max(customer_id) AS customer_ext, max(placed_at) AS placed_at,
-  max(total_minor) AS total_minor, max(currency) AS currency, max(status) AS status, {_TIMES},
-  coalesce(max(discount_codes), '[]') AS discount_codes, max(customer_name) AS name,
-  max(email) AS email, max(phone) AS phone, max(accepts_marketing) AS accepts_marketing,
-  max(shipping_address) AS address, {irregular} AS irregular
-  FROM temp.{LINES} GROUP BY order_id)""",
-            {"currency": self.currency},
-        )
-        self._sql(f"CREATE UNIQUE INDEX temp.ix_{ORDERS}_ext ON {ORDERS} (ext)")
-
     def _customers(self) -> None:
         """Per customer id of the file: its values, and whether the per-row writer must
         decide it (see the module's docstring)."""
@@ -144,8 +98,8 @@ FROM (SELECT order_id AS ext, min(line) AS first_line, max(line) AS last_line,
             f"""CREATE TEMP TABLE {CUSTOMERS} AS
 SELECT customer_ext AS ext, min(last_line) AS position, max(name) AS name,
   max(email) AS email, max(phone) AS phone, min(placed_at) AS first_seen,
-  (max(complex) OR count(DISTINCT name) > 1 OR count(DISTINCT email) > 1
-   OR count(DISTINCT phone) > 1 OR max(accepts_marketing) IS NOT NULL) AS complex
+  (max(complex) OR {differs("name")} OR {differs("email")} OR {differs("phone")}
+   OR max(accepts_marketing) IS NOT NULL) AS complex
 FROM temp.{ORDERS} GROUP BY customer_ext"""
         )
         self._sql(f"CREATE UNIQUE INDEX temp.ix_{CUSTOMERS}_ext ON {CUSTOMERS} (ext)")
@@ -326,7 +280,7 @@ SELECT :shop, o.ext, c.id, {_CURRENT}, o.currency, o.total_minor,
   o.discount_codes, o.address, a.key, o.placed_at, {times}, :source, :now, :now
 FROM temp.{ORDERS} o JOIN customers c ON c.shop_id = :shop AND c.external_id = o.customer_ext
 LEFT JOIN temp.{ADDRESSES} a ON a.address = o.address
-WHERE NOT o.complex ORDER BY o.last_line
+WHERE NOT o.complex
 ON CONFLICT (shop_id, external_id) DO NOTHING"""
         ).rowcount
         result.orders_new += max(inserted, 0)
@@ -356,7 +310,7 @@ FROM (SELECT s.customer_id AS customer_id, s.id AS order_id, st.type AS type,
   '#' || o.ext AS summary, o.last_line AS position, st.rank AS rank
   FROM temp.{ORDERS} o JOIN orders s ON s.shop_id = :shop AND s.external_id = o.ext
   CROSS JOIN temp.{STATUS_TABLE} st WHERE NOT o.complex)
-WHERE occurred_at IS NOT NULL ORDER BY position, occurred_at, rank
+WHERE occurred_at IS NOT NULL
 ON CONFLICT (shop_id, event_key) DO NOTHING""",
             {"before": self._history_before()},
         )

@@ -38,6 +38,7 @@ from careloop.orders.status import STATUSES
 
 RAW: Final = "import_raw"
 LINES: Final = "import_lines"
+ORDERS: Final = "import_orders"
 # Raw lines handed to the driver per executemany (bounded memory, few round trips).
 STAGE_CHUNK: Final = 20_000
 MAX_CUSTOMER_NAME_CHARS: Final = 200
@@ -80,6 +81,22 @@ SHARED_COLUMNS: Final = (
 )
 
 
+_TIMES: Final = ", ".join(f"max({name}_at) AS {name}_at" for name in LATER_TIMES)
+# The latest known time (what a stated status without its own time gets): SQLite's max()
+# of several values is NULL if one is, and '' sorts before every time.
+_LATEST: Final = "max(placed_at, " + ", ".join(f"coalesce({n}_at, '')" for n in LATER_TIMES) + ")"
+_EFFECTIVE: Final = ", ".join(
+    f"coalesce({n}_at, CASE WHEN status = '{n}' THEN {_LATEST} END) AS {n}_at" for n in LATER_TIMES
+)
+# A value JSON writes as it is inside quotes (json.dumps escapes nothing in it).
+_PLAIN_ID: Final = "(ext NOT GLOB '*[^ -~]*' AND instr(ext, '\"') = 0 AND instr(ext, '\\') = 0)"
+
+
+def differs(column: str) -> str:
+    """SQL (in a GROUP BY): the group holds two different non-NULL values of the column."""
+    return f"coalesce(min({column}) <> max({column}), 0)"
+
+
 def _q(name: str) -> str:
     return f'"{name}"'
 
@@ -92,9 +109,11 @@ def _valid_date(year: int, month: int, day: int) -> str:
     """SQL: the date at those 1-based positions of `c` exists (a day past the 28th is asked
     of SQLite, whose `+0 days` rolls 31 February over to March)."""
     iso = f"substr(c, {year}, 4) || '-' || substr(c, {month}, 2) || '-' || substr(c, {day}, 2)"
+    # CASE, not AND/OR: SQLite evaluates both sides of those, and date() is the costly part.
     return (
-        f"(substr(c, {month}, 2) BETWEEN '01' AND '12' AND (substr(c, {day}, 2)"
-        f" BETWEEN '01' AND '28' OR date({iso}, '+0 days') = {iso}))"
+        f"(CASE WHEN substr(c, {month}, 2) NOT BETWEEN '01' AND '12' THEN 0"
+        f" WHEN substr(c, {day}, 2) BETWEEN '01' AND '28' THEN 1"
+        f" ELSE date({iso}, '+0 days') = {iso} END)"
     )
 
 
@@ -110,16 +129,18 @@ def _moment(cell: str) -> str:
     copy = "substr(c, 1, 10) || ' ' || substr(c, 12, 8) || '.000000'"
     sql = f"""CASE
  WHEN c = '' THEN NULL
- WHEN c GLOB '{date}[T ]{clock}*' AND substr(c, 12, 2) < '24' AND {iso} THEN CASE
+ WHEN c GLOB '{date}[T ]{clock}*' THEN CASE
+   WHEN substr(c, 12, 2) >= '24' OR NOT {iso} THEN ''
    WHEN length(c) = 19 OR (length(c) = 20 AND substr(c, 20) = 'Z')
         OR (length(c) = 25 AND substr(c, 20) IN ('+00:00', '-00:00')) THEN {copy}
    WHEN length(c) = 25 AND substr(c, 20) GLOB '[+-][01][0-9]:[0-5][0-9]'
      THEN strftime('%Y-%m-%d %H:%M:%S', c) || '.000000'
    ELSE '' END
- WHEN length(c) = 10 AND c GLOB '{date}' AND {iso} THEN c || ' 00:00:00.000000'
- WHEN length(c) = 10 AND c GLOB '{d}/{d}/[12][0-9]{d}' AND {_valid_date(7, 4, 1)}
+ WHEN length(c) = 10 AND c GLOB '{date}' THEN CASE WHEN {iso} THEN c || ' 00:00:00.000000'
+   ELSE '' END
+ WHEN length(c) = 10 AND c GLOB '{d}/{d}/[12][0-9]{d}' THEN CASE WHEN {_valid_date(7, 4, 1)}
    THEN substr(c, 7, 4) || '-' || substr(c, 4, 2) || '-' || substr(c, 1, 2)
-        || ' 00:00:00.000000'
+        || ' 00:00:00.000000' ELSE '' END
  ELSE '' END"""
     q = _q(cell)
     return (
@@ -255,7 +276,7 @@ def create_tables(connection: Connection) -> None:
 
 
 def drop_tables(connection: Connection, names: Sequence[str] = ()) -> None:
-    for name in (RAW, LINES, *names):
+    for name in (RAW, LINES, ORDERS, *names):
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{name}")
 
 
@@ -301,6 +322,7 @@ def normalise(connection: Connection, currency: str, log: ErrorLog) -> None:
                 cursor.executemany(insert, batch)
                 batch = []
     cursor.executemany(insert, batch)
+    _summarise_orders(connection, currency)
     across = ErrorLog(log.source)
     _check_across_lines(connection, across)
     _merge(log, parsed, across)
@@ -339,16 +361,53 @@ def _normalised(row: OrderRow) -> tuple[Any, ...]:
     )
 
 
+def _summarise_orders(connection: Connection, currency: str) -> None:
+    """`import_orders`: one row per order id of the valid lines, with its merged values (the
+    lines agree on the shared ones, or the file is refused), its effective status times
+    (OrderData.status_times), and whether it needs the per-row writer (`complex`: its lines
+    disagree on a contact, address or codes, another currency, an id JSON would escape).
+    `disagree` marks the orders whose lines give two values of a shared field."""
+    irregular = " OR ".join(
+        [
+            *(
+                differs(c)
+                for c in (
+                    "discount_codes",
+                    "customer_name",
+                    "email",
+                    "phone",
+                    "accepts_marketing",
+                    "shipping_address",
+                )
+            ),
+            f"max(currency) <> '{currency}'",
+        ]
+    )
+    disagree = " OR ".join(differs(_q(c)) for c in SHARED_COLUMNS)
+    connection.exec_driver_sql(
+        f"""CREATE TEMP TABLE {ORDERS} AS
+SELECT ext, first_line, last_line, customer_ext, placed_at, total_minor, currency, status,
+  {_EFFECTIVE}, discount_codes, name, email, phone, accepts_marketing, address,
+  irregular OR NOT {_PLAIN_ID} AS complex, disagree
+FROM (SELECT order_id AS ext, min(line) AS first_line, max(line) AS last_line,
+  max(customer_id) AS customer_ext, max(placed_at) AS placed_at,
+  max(total_minor) AS total_minor, max(currency) AS currency, max(status) AS status, {_TIMES},
+  coalesce(max(discount_codes), '[]') AS discount_codes, max(customer_name) AS name,
+  max(email) AS email, max(phone) AS phone, max(accepts_marketing) AS accepts_marketing,
+  max(shipping_address) AS address, {irregular} AS irregular, {disagree} AS disagree
+  FROM temp.{LINES} GROUP BY order_id)"""
+    )
+    connection.exec_driver_sql(f"CREATE UNIQUE INDEX temp.ix_{ORDERS}_ext ON {ORDERS} (ext)")
+
+
 def _check_across_lines(connection: Connection, log: ErrorLog) -> None:
     """OrderIndex's rule (the first value given for an order is its value; a line giving
     another is reported against the order's first line), replayed on the orders whose lines
     hold more than one value for a shared field: SQL finds them, Python words the reasons."""
-    differ = " OR ".join(f"count(DISTINCT {_q(c)}) > 1" for c in SHARED_COLUMNS)
     rows = connection.exec_driver_sql(
         f"SELECT l.line, l.order_id, {', '.join('l.' + _q(c) for c in SHARED_COLUMNS)}"
         f" FROM temp.{LINES} l WHERE l.order_id IN"
-        f" (SELECT order_id FROM temp.{LINES} GROUP BY order_id HAVING {differ})"
-        " ORDER BY l.line"
+        f" (SELECT ext FROM temp.{ORDERS} WHERE disagree) ORDER BY l.line"
     )
     known: dict[str, tuple[int, list[Any]]] = {}
     for line, order_id, *given in rows:
