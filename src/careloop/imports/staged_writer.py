@@ -33,7 +33,7 @@ from careloop.imports.customer_writer import IMPORTED_FIELDS
 from careloop.imports.fast_values import referral_codes, search_key
 from careloop.imports.order_rows import LATER_TIMES, LineParser
 from careloop.imports.order_writer import OrderData, OrderWrite, OrderWriter
-from careloop.imports.staging import LINES, ORDERS, RAW, STAGE_CHUNK, differs
+from careloop.imports.staging import LINES, ORDERS, RAW_LINES, STAGE_CHUNK, differs
 from careloop.orders.address import address_key
 from careloop.orders.service import STATUS_EVENTS
 
@@ -145,8 +145,8 @@ ON CONFLICT (shop_id, sku) DO NOTHING"""
 
     def _per_row(self, result: OrderWrite) -> None:
         rows = self._sql(
-            f"SELECT r.*, o.last_line FROM temp.{RAW} r JOIN temp.{ORDERS} o ON o.ext = r.order_id"
-            f" JOIN temp.{LINES} l ON l.line = r.line WHERE o.complex ORDER BY r.line"
+            f"SELECT r.*, o.last_line FROM ({RAW_LINES}) r JOIN temp.{ORDERS} o"
+            " ON o.ext = r.order_id WHERE o.complex ORDER BY r.line"
         )
         writer = OrderWriter(
             session=self.session,

@@ -24,6 +24,8 @@ from careloop.imports.csvfile import MAX_REPORTED_ERRORS, CsvFile, ErrorLog
 from careloop.imports.fields import FALSE_WORDS, MAX_EXTERNAL_ID, MAX_QUANTITY, TRUE_WORDS
 from careloop.imports.order_rows import (
     COLUMNS,
+    ITEM_END,
+    ITEM_START,
     LATER_TIMES,
     MAX_PRODUCT_NAME_CHARS,
     MAX_SKU_CHARS,
@@ -36,7 +38,9 @@ from careloop.imports.progress import Advance
 from careloop.orders.address import MAX_ADDRESS_CHARS
 from careloop.orders.status import STATUSES
 
-RAW: Final = "import_raw"
+RAW_RUNS: Final = "import_raw_runs"
+RAW_ITEMS: Final = "import_raw_items"
+RUNS: Final = "import_runs"
 LINES: Final = "import_lines"
 ORDERS: Final = "import_orders"
 # Raw lines handed to the driver per executemany (bounded memory, few round trips).
@@ -69,6 +73,21 @@ LINE_COLUMNS: Final = (
     "phone",
     "accepts_marketing",
     "shipping_address",
+)
+# A line's cells of the order (repeated on each line of it) and of its item.
+ORDER_CELLS: Final = COLUMNS[:ITEM_START] + COLUMNS[ITEM_END:]
+ITEM_CELLS: Final = COLUMNS[ITEM_START:ITEM_END]
+# The normalised order-level values of a run of lines repeating the same order cells.
+RUN_COLUMNS: Final = (
+    "run",
+    *(c for c in LINE_COLUMNS[1:] if c not in ("has_item", *ITEM_CELLS, "unit_price_minor")),
+    "unchecked",
+)
+# The staged lines as CsvFile gave them: (line, *cells in COLUMNS' order).
+RAW_LINES: Final = (
+    "SELECT i.line, "
+    + ", ".join(("i." if c in ITEM_CELLS else "r.") + f'"{c}"' for c in COLUMNS)
+    + f" FROM temp.{RAW_ITEMS} i JOIN temp.{RAW_RUNS} r ON r.run = i.run"
 )
 # The values every line of an order must agree on, as LINE_COLUMNS names them (SHARED's order).
 SHARED_COLUMNS: Final = (
@@ -186,28 +205,25 @@ def _printable(cell: str) -> str:
     return f"({c} NOT GLOB '*[^!-~]*' AND instr({c}, '\"') = 0 AND instr({c}, '\\') = 0)"
 
 
-def fast_lines_sql(currency: str) -> tuple[str, str]:
-    """Two statements normalising the lines the fast forms decide, for a shop whose currency
-    is `currency`: an INSERT … SELECT computing every value once (a value the fast forms
-    cannot decide is '' or -1), then a DELETE of the lines with such a value or a failed
-    check, which parse_row then reads (it also takes a line naming another currency)."""
+def fast_lines_sql(currency: str) -> tuple[str, str, str]:
+    """Three statements normalising the lines the fast forms decide, for a shop whose
+    currency is `currency`. The order-level cells are computed once per run of lines that
+    repeat them (`import_runs`: the lines of one order usually do), the item cells once per
+    line, every value once (one the fast forms cannot decide is '' or -1); then a DELETE
+    drops the lines with such a value or a failed check, which parse_row then reads (it
+    also takes a line naming another currency)."""
     scale = 10 ** exponent(currency)
     true_words = _in(w for w in TRUE_WORDS if w.isascii())
     false_words = _in(w for w in FALSE_WORDS if w.isascii())
-    has_item = "(sku <> '' OR product_name <> '' OR quantity <> '' OR unit_price <> '')"
-    unchecked = " OR ".join(
+    run_unchecked = " OR ".join(
         [
             f"length(order_id) NOT BETWEEN 1 AND {MAX_EXTERNAL_ID}",
             f"length(customer_id) NOT BETWEEN 1 AND {MAX_EXTERNAL_ID}",
             f"NOT (currency = '' OR (upper(currency) = '{currency}'"
             " AND currency GLOB '[A-Za-z][A-Za-z][A-Za-z]'))",
             f"NOT (status = '' OR lower(status) IN {_in(STATUSES)})",
-            f"length(sku) > {MAX_SKU_CHARS}",
-            f"length(product_name) > {MAX_PRODUCT_NAME_CHARS}",
             f"length(customer_name) > {MAX_CUSTOMER_NAME_CHARS}",
             f"length(shipping_address) > {MAX_ADDRESS_CHARS}",
-            f"NOT (quantity = '' OR (quantity NOT GLOB '*[^0-9]*' AND length(quantity) <= 7"
-            f" AND CAST(quantity AS INTEGER) BETWEEN 1 AND {MAX_QUANTITY}))",
             f"NOT (discount_code = '' OR (length(discount_code) <= 64"
             f" AND {_printable('discount_code')}"
             " AND instr(discount_code, ';') = 0 AND instr(discount_code, ',') = 0))",
@@ -219,20 +235,14 @@ def fast_lines_sql(currency: str) -> tuple[str, str]:
             f" OR lower(accepts_marketing) IN {false_words})",
         ]
     )
-    values = [
-        "line",
+    run_values = [
+        "run",
         "order_id",
         "customer_id",
         f"coalesce({_moment('placed_at')}, '')",
         f"coalesce({_amount('total', scale)}, -1)",
         f"'{currency}'",
         "nullif(lower(status), '')",
-        has_item,
-        f"CASE WHEN {has_item} THEN nullif(sku, '') END",
-        f"CASE WHEN {has_item} THEN product_name END",
-        f"CASE WHEN {has_item} THEN coalesce(CAST(nullif(quantity, '') AS INTEGER), 1) END",
-        f"CASE WHEN NOT {has_item} THEN NULL WHEN unit_price = '' THEN 0"
-        f" ELSE coalesce({_amount('unit_price', scale)}, -1) END",
         *(_moment(f"{name}_at") for name in LATER_TIMES),
         "CASE WHEN discount_code <> '' THEN '[\"' || discount_code || '\"]' END",
         "nullif(customer_name, '')",
@@ -241,11 +251,38 @@ def fast_lines_sql(currency: str) -> tuple[str, str]:
         f"CASE WHEN lower(accepts_marketing) IN {true_words} THEN 1"
         f" WHEN lower(accepts_marketing) IN {false_words} THEN 0 END",
         "nullif(shipping_address, '')",
-        unchecked,
+        run_unchecked,
     ]
+    runs = (
+        f"INSERT INTO temp.{RUNS} ({', '.join(RUN_COLUMNS)})\n"
+        f"SELECT {', '.join(run_values)}\nFROM temp.{RAW_RUNS}"
+    )
+    has_item = "(i.sku <> '' OR i.product_name <> '' OR i.quantity <> '' OR i.unit_price <> '')"
+    item_unchecked = " OR ".join(
+        [
+            "r.unchecked",
+            f"length(i.sku) > {MAX_SKU_CHARS}",
+            f"length(i.product_name) > {MAX_PRODUCT_NAME_CHARS}",
+            f"NOT (i.quantity = '' OR (i.quantity NOT GLOB '*[^0-9]*'"
+            f" AND length(i.quantity) <= 7"
+            f" AND CAST(i.quantity AS INTEGER) BETWEEN 1 AND {MAX_QUANTITY}))",
+        ]
+    )
+    price = _amount("unit_price", scale).replace('"unit_price"', "i.unit_price")
+    line_values = {
+        "line": "i.line",
+        "has_item": has_item,
+        "sku": f"CASE WHEN {has_item} THEN nullif(i.sku, '') END",
+        "product_name": f"CASE WHEN {has_item} THEN i.product_name END",
+        "quantity": f"CASE WHEN {has_item} THEN"
+        " coalesce(CAST(nullif(i.quantity, '') AS INTEGER), 1) END",
+        "unit_price_minor": f"CASE WHEN NOT {has_item} THEN NULL WHEN i.unit_price = ''"
+        f" THEN 0 ELSE coalesce({price}, -1) END",
+    }
     insert = (
         f"INSERT INTO temp.{LINES} ({', '.join(LINE_COLUMNS)}, unchecked)\n"
-        f"SELECT {', '.join(values)}\nFROM temp.{RAW}"
+        f"SELECT {', '.join(line_values.get(c, 'r.' + c) for c in LINE_COLUMNS)},"
+        f" {item_unchecked}\nFROM temp.{RAW_ITEMS} i JOIN temp.{RUNS} r ON r.run = i.run"
     )
     undecided = " OR ".join(
         [
@@ -258,7 +295,7 @@ def fast_lines_sql(currency: str) -> tuple[str, str]:
         ]
     )
     delete = f"DELETE FROM temp.{LINES} WHERE {undecided}"
-    return insert, delete
+    return runs, insert, delete
 
 
 def fast_path_applies(currency: str) -> bool:
@@ -267,34 +304,49 @@ def fast_path_applies(currency: str) -> bool:
 
 def create_tables(connection: Connection) -> None:
     drop_tables(connection)
-    raw_columns = ", ".join(f"{_q(name)} TEXT" for name in COLUMNS)
-    connection.exec_driver_sql(f"CREATE TEMP TABLE {RAW} (line INTEGER PRIMARY KEY, {raw_columns})")
-    line_columns = ", ".join(f"{_q(name)}" for name in LINE_COLUMNS[1:])
-    connection.exec_driver_sql(
-        f"CREATE TEMP TABLE {LINES} (line INTEGER PRIMARY KEY, {line_columns}, unchecked)"
-    )
+    order_cells = ", ".join(f"{_q(name)} TEXT" for name in ORDER_CELLS)
+    item_cells = ", ".join(f"{_q(name)} TEXT" for name in ITEM_CELLS)
+    for sql in (
+        f"CREATE TEMP TABLE {RAW_RUNS} (run INTEGER PRIMARY KEY, {order_cells})",
+        f"CREATE TEMP TABLE {RAW_ITEMS} (line INTEGER PRIMARY KEY, run INTEGER, {item_cells})",
+        f"CREATE TEMP TABLE {RUNS} (run INTEGER PRIMARY KEY, {', '.join(RUN_COLUMNS[1:])})",
+        f"CREATE TEMP TABLE {LINES} (line INTEGER PRIMARY KEY,"
+        f" {', '.join(LINE_COLUMNS[1:])}, unchecked)",
+    ):
+        connection.exec_driver_sql(sql)
 
 
 def drop_tables(connection: Connection, names: Sequence[str] = ()) -> None:
-    for name in (RAW, LINES, ORDERS, *names):
+    for name in (RAW_RUNS, RAW_ITEMS, RUNS, LINES, ORDERS, *names):
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{name}")
 
 
 def stage(connection: Connection, file: CsvFile, log: ErrorLog, advance: Advance) -> int:
-    """Every non-blank line's cells into `import_raw`; the number of lines staged. A header
-    or encoding problem raises ValidationFailed (CsvFile.rows)."""
+    """Every non-blank line into the staging tables: its item cells into `import_raw_items`,
+    its order cells into `import_raw_runs` once per run of lines repeating them. Returns
+    the number of lines; a header or encoding problem raises ValidationFailed (CsvFile)."""
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    sql = f"INSERT INTO temp.{RAW} VALUES ({', '.join('?' * (len(COLUMNS) + 1))})"
-    count = 0
-    chunk: list[tuple[Any, ...]] = []
+    add_runs = f"INSERT INTO temp.{RAW_RUNS} VALUES ({', '.join('?' * (len(ORDER_CELLS) + 1))})"
+    add_items = f"INSERT INTO temp.{RAW_ITEMS} VALUES ({', '.join('?' * (len(ITEM_CELLS) + 2))})"
+    count = run = 0
+    previous: tuple[str, ...] | None = None
+    runs: list[tuple[Any, ...]] = []
+    items: list[tuple[Any, ...]] = []
     for line, values in file.rows(COLUMNS, REQUIRED, log, advance):
-        chunk.append((line, *values))
-        if len(chunk) == STAGE_CHUNK:
-            cursor.executemany(sql, chunk)
-            count += len(chunk)
-            chunk = []
-    cursor.executemany(sql, chunk)
-    return count + len(chunk)
+        cells = values[:ITEM_START] + values[ITEM_END:]
+        if cells != previous:
+            run += 1
+            previous = cells
+            runs.append((run, *cells))
+        items.append((line, run, *values[ITEM_START:ITEM_END]))
+        if len(items) == STAGE_CHUNK:
+            cursor.executemany(add_runs, runs)
+            cursor.executemany(add_items, items)
+            count += len(items)
+            runs, items = [], []
+    cursor.executemany(add_runs, runs)
+    cursor.executemany(add_items, items)
+    return count + len(items)
 
 
 def normalise(connection: Connection, currency: str, log: ErrorLog) -> None:
@@ -305,8 +357,8 @@ def normalise(connection: Connection, currency: str, log: ErrorLog) -> None:
             connection.exec_driver_sql(sql)
     parsed = ErrorLog(log.source)
     rows = connection.exec_driver_sql(
-        f"SELECT r.* FROM temp.{RAW} r WHERE NOT EXISTS"
-        f" (SELECT 1 FROM temp.{LINES} l WHERE l.line = r.line) ORDER BY r.line"
+        f"{RAW_LINES} WHERE NOT EXISTS"
+        f" (SELECT 1 FROM temp.{LINES} l WHERE l.line = i.line) ORDER BY i.line"
     )
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     insert = (
