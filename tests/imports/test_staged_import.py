@@ -134,6 +134,12 @@ VARIED = [
     line(order_id="V-9", customer_id="K-7", email="", phone="", customer_name="",
          status="placed", paid_at="", delivered_at="", sku="NEW-SKU", product_name="",
          unit_price="0", total="0"),
+    # A later line of V-1 (its order scattered over the file) whose quantity only
+    # parse_row reads ("+2"), in a run of order cells the SQL decided.
+    line(order_id="V-1", customer_id="K-1", placed_at="2025-03-01T08:00:00+00:00",
+         paid_at="2025-03-01T08:05:00Z", delivered_at="2025-03-04 10:00:00",
+         total="1.250.000", sku="CF-ROBUSTA", unit_price="0", quantity="+2",
+         phone="0912345678", email="Lan.Nguyen@Example.VN", status="Delivered"),
 ]  # fmt: skip
 
 

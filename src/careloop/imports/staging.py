@@ -80,6 +80,8 @@ ITEM_CELLS: Final = COLUMNS[ITEM_START:ITEM_END]
 # The normalised order-level values of a run of lines repeating the same order cells.
 RUN_COLUMNS: Final = (
     "run",
+    "first_line",
+    "last_line",
     *(c for c in LINE_COLUMNS[1:] if c not in ("has_item", *ITEM_CELLS, "unit_price_minor")),
     "unchecked",
 )
@@ -205,13 +207,13 @@ def _printable(cell: str) -> str:
     return f"({c} NOT GLOB '*[^!-~]*' AND instr({c}, '\"') = 0 AND instr({c}, '\\') = 0)"
 
 
-def fast_lines_sql(currency: str) -> tuple[str, str, str]:
+def fast_lines_sql(currency: str) -> tuple[str, str, str, str]:
     """Three statements normalising the lines the fast forms decide, for a shop whose
     currency is `currency`. The order-level cells are computed once per run of lines that
     repeat them (`import_runs`: the lines of one order usually do), the item cells once per
     line, every value once (one the fast forms cannot decide is '' or -1); then a DELETE
-    drops the lines with such a value or a failed check, which parse_row then reads (it
-    also takes a line naming another currency)."""
+    drops the runs, then the lines, with such a value or a failed check; parse_row then
+    reads those lines (it also takes a line naming another currency)."""
     scale = 10 ** exponent(currency)
     true_words = _in(w for w in TRUE_WORDS if w.isascii())
     false_words = _in(w for w in FALSE_WORDS if w.isascii())
@@ -237,6 +239,8 @@ def fast_lines_sql(currency: str) -> tuple[str, str, str]:
     )
     run_values = [
         "run",
+        "first_line",
+        "last_line",
         "order_id",
         "customer_id",
         f"coalesce({_moment('placed_at')}, '')",
@@ -260,7 +264,6 @@ def fast_lines_sql(currency: str) -> tuple[str, str, str]:
     has_item = "(i.sku <> '' OR i.product_name <> '' OR i.quantity <> '' OR i.unit_price <> '')"
     item_unchecked = " OR ".join(
         [
-            "r.unchecked",
             f"length(i.sku) > {MAX_SKU_CHARS}",
             f"length(i.product_name) > {MAX_PRODUCT_NAME_CHARS}",
             f"NOT (i.quantity = '' OR (i.quantity NOT GLOB '*[^0-9]*'"
@@ -279,23 +282,26 @@ def fast_lines_sql(currency: str) -> tuple[str, str, str]:
         "unit_price_minor": f"CASE WHEN NOT {has_item} THEN NULL WHEN i.unit_price = ''"
         f" THEN 0 ELSE coalesce({price}, -1) END",
     }
-    insert = (
-        f"INSERT INTO temp.{LINES} ({', '.join(LINE_COLUMNS)}, unchecked)\n"
-        f"SELECT {', '.join(line_values.get(c, 'r.' + c) for c in LINE_COLUMNS)},"
-        f" {item_unchecked}\nFROM temp.{RAW_ITEMS} i JOIN temp.{RUNS} r ON r.run = i.run"
-    )
-    undecided = " OR ".join(
+    undecided_runs = " OR ".join(
         [
             "unchecked",
             "placed_at = ''",
             "total_minor < 0",
-            "unit_price_minor < 0",
             "phone = ''",
             *(f"{n}_at = '' OR {n}_at < placed_at" for n in LATER_TIMES),
         ]
     )
-    delete = f"DELETE FROM temp.{LINES} WHERE {undecided}"
-    return runs, insert, delete
+    insert = (
+        f"INSERT INTO temp.{LINES} ({', '.join(LINE_COLUMNS)}, run, unchecked)\n"
+        f"SELECT {', '.join(line_values.get(c, 'r.' + c) for c in LINE_COLUMNS)}, r.run,"
+        f" {item_unchecked}\nFROM temp.{RAW_ITEMS} i JOIN temp.{RUNS} r ON r.run = i.run"
+    )
+    return (
+        runs,
+        f"DELETE FROM temp.{RUNS} WHERE {undecided_runs}",
+        insert,
+        f"DELETE FROM temp.{LINES} WHERE unchecked OR unit_price_minor < 0",
+    )
 
 
 def fast_path_applies(currency: str) -> bool:
@@ -307,11 +313,12 @@ def create_tables(connection: Connection) -> None:
     order_cells = ", ".join(f"{_q(name)} TEXT" for name in ORDER_CELLS)
     item_cells = ", ".join(f"{_q(name)} TEXT" for name in ITEM_CELLS)
     for sql in (
-        f"CREATE TEMP TABLE {RAW_RUNS} (run INTEGER PRIMARY KEY, {order_cells})",
+        f"CREATE TEMP TABLE {RAW_RUNS} (run INTEGER PRIMARY KEY, first_line INTEGER,"
+        f" last_line INTEGER, {order_cells})",
         f"CREATE TEMP TABLE {RAW_ITEMS} (line INTEGER PRIMARY KEY, run INTEGER, {item_cells})",
         f"CREATE TEMP TABLE {RUNS} (run INTEGER PRIMARY KEY, {', '.join(RUN_COLUMNS[1:])})",
         f"CREATE TEMP TABLE {LINES} (line INTEGER PRIMARY KEY,"
-        f" {', '.join(LINE_COLUMNS[1:])}, unchecked)",
+        f" {', '.join(LINE_COLUMNS[1:])}, run, unchecked)",
     ):
         connection.exec_driver_sql(sql)
 
@@ -326,24 +333,28 @@ def stage(connection: Connection, file: CsvFile, log: ErrorLog, advance: Advance
     its order cells into `import_raw_runs` once per run of lines repeating them. Returns
     the number of lines; a header or encoding problem raises ValidationFailed (CsvFile)."""
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    add_runs = f"INSERT INTO temp.{RAW_RUNS} VALUES ({', '.join('?' * (len(ORDER_CELLS) + 1))})"
+    add_runs = f"INSERT INTO temp.{RAW_RUNS} VALUES ({', '.join('?' * (len(ORDER_CELLS) + 3))})"
     add_items = f"INSERT INTO temp.{RAW_ITEMS} VALUES ({', '.join('?' * (len(ITEM_CELLS) + 2))})"
-    count = run = 0
+    count = run = first = last = 0
     previous: tuple[str, ...] | None = None
     runs: list[tuple[Any, ...]] = []
     items: list[tuple[Any, ...]] = []
     for line, values in file.rows(COLUMNS, REQUIRED, log, advance):
         cells = values[:ITEM_START] + values[ITEM_END:]
         if cells != previous:
+            if previous is not None:
+                runs.append((run, first, last, *previous))
             run += 1
-            previous = cells
-            runs.append((run, *cells))
+            previous, first = cells, line
+        last = line
         items.append((line, run, *values[ITEM_START:ITEM_END]))
         if len(items) == STAGE_CHUNK:
             cursor.executemany(add_runs, runs)
             cursor.executemany(add_items, items)
             count += len(items)
             runs, items = [], []
+    if previous is not None:
+        runs.append((run, first, last, *previous))
     cursor.executemany(add_runs, runs)
     cursor.executemany(add_items, items)
     return count + len(items)
@@ -356,20 +367,24 @@ def normalise(connection: Connection, currency: str, log: ErrorLog) -> None:
         for sql in fast_lines_sql(currency):
             connection.exec_driver_sql(sql)
     parsed = ErrorLog(log.source)
+    # Each line the SQL left, with its run when the run's order cells were decided (then
+    # the run stands for the line in the order summary; otherwise the line itself does).
+    kept = f"(SELECT run FROM temp.{RUNS} k WHERE k.run = i.run)"
     rows = connection.exec_driver_sql(
-        f"{RAW_LINES} WHERE NOT EXISTS"
-        f" (SELECT 1 FROM temp.{LINES} l WHERE l.line = i.line) ORDER BY i.line"
+        RAW_LINES.replace("SELECT i.line, ", f"SELECT {kept}, i.line, ", 1)
+        + f" WHERE NOT EXISTS (SELECT 1 FROM temp.{LINES} l WHERE l.line = i.line)"
+        " ORDER BY i.line"
     )
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     insert = (
-        f"INSERT INTO temp.{LINES} ({', '.join(LINE_COLUMNS)})"
-        f" VALUES ({', '.join('?' * len(LINE_COLUMNS))})"
+        f"INSERT INTO temp.{LINES} ({', '.join(LINE_COLUMNS)}, run)"
+        f" VALUES ({', '.join('?' * (len(LINE_COLUMNS) + 1))})"
     )
     batch: list[tuple[Any, ...]] = []
     for record in _stream(rows):
-        row = parse_row(record[0], tuple(record[1:]), currency, parsed)
+        row = parse_row(record[1], tuple(record[2:]), currency, parsed)
         if row is not None:
-            batch.append(_normalised(row))
+            batch.append((*_normalised(row), record[0]))
             if len(batch) == STAGE_CHUNK:
                 cursor.executemany(insert, batch)
                 batch = []
@@ -413,6 +428,21 @@ def _normalised(row: OrderRow) -> tuple[Any, ...]:
     )
 
 
+# What the order summary reads of a run (or of a line the SQL left, as a run of one line).
+SUMMARISED: Final = (
+    "order_id",
+    "first_line",
+    "last_line",
+    *(c for c in SHARED_COLUMNS),
+    "discount_codes",
+    "customer_name",
+    "email",
+    "phone",
+    "accepts_marketing",
+    "shipping_address",
+)
+
+
 def _summarise_orders(connection: Connection, currency: str) -> None:
     """`import_orders`: one row per order id of the valid lines, with its merged values (the
     lines agree on the shared ones, or the file is refused), its effective status times
@@ -441,13 +471,15 @@ def _summarise_orders(connection: Connection, currency: str) -> None:
 SELECT ext, first_line, last_line, customer_ext, placed_at, total_minor, currency, status,
   {_EFFECTIVE}, discount_codes, name, email, phone, accepts_marketing, address,
   irregular OR NOT {_PLAIN_ID} AS complex, disagree
-FROM (SELECT order_id AS ext, min(line) AS first_line, max(line) AS last_line,
+FROM (SELECT order_id AS ext, min(first_line) AS first_line, max(last_line) AS last_line,
   max(customer_id) AS customer_ext, max(placed_at) AS placed_at,
   max(total_minor) AS total_minor, max(currency) AS currency, max(status) AS status, {_TIMES},
   coalesce(max(discount_codes), '[]') AS discount_codes, max(customer_name) AS name,
   max(email) AS email, max(phone) AS phone, max(accepts_marketing) AS accepts_marketing,
   max(shipping_address) AS address, {irregular} AS irregular, {disagree} AS disagree
-  FROM temp.{LINES} GROUP BY order_id)"""
+  FROM (SELECT {", ".join(SUMMARISED)} FROM temp.{RUNS} UNION ALL
+        SELECT {", ".join(SUMMARISED).replace("first_line, last_line", "line, line")}
+        FROM temp.{LINES} WHERE run IS NULL) GROUP BY order_id)"""
     )
     connection.exec_driver_sql(f"CREATE UNIQUE INDEX temp.ix_{ORDERS}_ext ON {ORDERS} (ext)")
 
