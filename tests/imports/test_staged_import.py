@@ -254,3 +254,32 @@ def test_staged_import_refuses_a_bad_file_with_the_per_row_reasons_and_writes_no
         "6",
     ]
     assert reasons[1][-1].endswith("status: differs from line 5 of order 'B-4'")
+
+
+def test_staged_import_in_a_currency_with_cents_writes_the_per_row_amounts_and_payloads(
+    ctx: AppContext, make_shop: Callable[..., Shop], tmp_path: Path
+) -> None:
+    """USD has two decimals (ISO 4217): whole amounts become cents in SQL, decimals go
+    through parse_row, and the events' `total` reads as `to_major` writes it."""
+    rows = [
+        line(order_id="U-1", customer_id="US-1", currency="", total="1250", unit_price="625",
+             quantity="2"),
+        line(order_id="U-2", customer_id="US-2", currency="usd", total="19.99",
+             unit_price="19.99", quantity="1", phone="0977111222", email="u2@example.com"),
+        line(order_id="U-3", customer_id="US-3", currency="", total="0", unit_price="0",
+             quantity="1", phone="0977111333", email="u3@example.com"),
+    ]  # fmt: skip
+    path = write_csv(tmp_path / "usd.csv", rows, HEADER)
+    per_row, staged = (
+        make_shop("usd-per-row", currency="USD"),
+        make_shop("usd-staged", currency="USD"),
+    )
+    import_orders(ctx, per_row, path, progress=False, staged=False)
+    import_orders(ctx, staged, path, progress=False, staged=True)
+    assert rows_of(ctx, staged) == rows_of(ctx, per_row)
+    with ctx.engine.connect() as connection:
+        payload = connection.execute(
+            text("SELECT payload FROM timeline_events WHERE shop_id = :shop AND event_key = :key"),
+            {"shop": staged.id, "key": "order:U-1:placed"},
+        ).scalar_one()
+    assert '"total": "1250.00"' in payload

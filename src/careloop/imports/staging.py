@@ -1,14 +1,16 @@
-"""An orders file staged in SQLite: its raw cells written once into a TEMP table, then
+"""An orders file staged in SQLite: its raw cells written once into TEMP tables, then
 checked and normalised in bulk (docs/decisions/0034-staged-csv-import.md).
 
-`import_raw` holds every non-blank line's cells as read (one executemany: the same work as
-the raw limit `bench/ingest.py` measures). `import_lines` holds the valid lines, normalised
-to what the per-row parsers give (order_rows.parse_row): UTC times as SQLAlchemy stores
-them on SQLite, amounts in minor units, E.164 phones, lower-case emails. The forms nearly
-every file uses are decided by one INSERT … SELECT (`FAST_LINES`); every other line goes
-through parse_row itself, so a bad line gets exactly its reason. The checks across the
-lines of one order run in SQL and replay OrderIndex's rule for the few orders that
-disagree. SQLite only: PostgreSQL keeps the per-row path (orders.py)."""
+Staging is the raw limit's own work (`executemany`, bench/ingest.py): each line's item
+cells go into `import_raw_items`, and its order cells (repeated on every line of an order)
+into `import_raw_runs` once per run of lines that repeat them. `import_lines` then holds
+the valid lines normalised to what order_rows.parse_row gives: UTC times as SQLAlchemy
+stores them on SQLite, amounts in minor units, E.164 phones, lower-case emails. The forms
+nearly every file uses are decided by INSERT … SELECT (`fast_lines_sql`: order cells once
+per run, item cells once per line); every other line goes through parse_row itself, so a
+bad line gets exactly its reason. `import_orders` summarises each order; OrderIndex's
+rule across lines is replayed on the few orders whose lines disagree. SQLite only:
+PostgreSQL keeps the per-row path (orders.py)."""
 
 from __future__ import annotations
 
@@ -52,7 +54,7 @@ MAX_EMAIL_CHARS: Final = 254
 FAST_AMOUNT_DIGITS: Final = 13
 FAST_EXPONENTS: Final = (0, 1, 2)
 
-# The normalised columns of a valid line, in the order FAST_LINES and _normalised give them.
+# The normalised columns of a valid line, in the order fast_lines_sql and _normalised give.
 LINE_COLUMNS: Final = (
     "line",
     "order_id",
