@@ -241,11 +241,15 @@ def prepare_database(url: str, slug: str) -> None:
     engine.dispose()
 
 
-def measure_import(url: str, csv_path: Path, progress: bool) -> tuple[Any, float, float, float]:
-    """(summary, wall seconds, CPU seconds of this process, peak RSS MB)."""
+def measure_import(
+    url: str, csv_path: Path, progress: bool, per_row: bool = False
+) -> tuple[Any, float, float, float]:
+    """(summary, wall seconds, CPU seconds of this process, peak RSS MB). `per_row` runs
+    the per-row path SQLite used before the staged import (docs/decisions/0034)."""
     from careloop.context import build_context
     from careloop.core.settings import Settings
     from careloop.imports import run_import
+    from careloop.imports.orders import import_orders
     from careloop.shops.service import get_shop
 
     slug = f"bench-{uuid.uuid4().hex[:8]}"
@@ -255,7 +259,10 @@ def measure_import(url: str, csv_path: Path, progress: bool) -> tuple[Any, float
         shop = get_shop(session, slug)
     cpu = time.process_time()
     with stopwatch() as watch:
-        summary = run_import(ctx, shop, "orders", csv_path, progress=progress)
+        if per_row:
+            summary = import_orders(ctx, shop, csv_path, progress=progress, staged=False)
+        else:
+            summary = run_import(ctx, shop, "orders", csv_path, progress=progress)
     cpu = time.process_time() - cpu
     ctx.engine.dispose()
     # Generating the CSV streams, so the process peak is the import's.
@@ -353,6 +360,9 @@ def main() -> None:
     parser.add_argument("--api-orders", type=int, default=20_000, help="orders posted via HTTP")
     parser.add_argument("--database-url", help="default: fresh SQLite files in bench/out/")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument(
+        "--per-row", action="store_true", help="import through the per-row path (as before 0034)"
+    )
     args = parser.parse_args()
 
     OUT.mkdir(exist_ok=True)
@@ -367,7 +377,9 @@ def main() -> None:
     api_url = args.database_url or f"sqlite:///{fresh_sqlite('api.db')}"
     database = "postgresql" if import_url.startswith("postgresql") else "sqlite"
 
-    summary, import_s, import_cpu, rss = measure_import(import_url, csv_path, not args.no_progress)
+    summary, import_s, import_cpu, rss = measure_import(
+        import_url, csv_path, not args.no_progress, per_row=args.per_row
+    )
     raw_rows, raw_s = measure_raw_limit(csv_path)
     api_orders, api_lines, api_s = (0, 0, 0.0)
     if args.api_orders:
@@ -382,7 +394,11 @@ def main() -> None:
     )
     print(f"  {summary}")
     report("CSV import", summary.rows, "lines", import_s, limit)
-    print(f"{'':15}CPU {import_cpu:.1f} s (SQLite runs in-process), peak RSS {rss:,.0f} MB")
+    path = "per-row path" if args.per_row else "default path"
+    print(
+        f"{'':15}CPU {import_cpu:.1f} s = {import_cpu / max(summary.rows, 1) * 1e6:.0f} µs/line"
+        f" ({path}; SQLite runs in-process), peak RSS {rss:,.0f} MB"
+    )
     if api_orders:
         report("HTTP API", api_orders, "orders", api_s, limit / (api_lines / api_orders))
         print(f"{'':15}{api_lines:,} lines, {API_THREADS} connections")

@@ -1,5 +1,9 @@
-"""`careloop import orders`: one row per order line, written in one transaction, in
-batches, or not at all.
+"""`careloop import orders`: one row per order line, written in one transaction, or not at
+all.
+
+On SQLite the file is staged and written set-based (staging.py, staged_writer.py; see
+docs/decisions/0034-staged-csv-import.md). On PostgreSQL, and for the orders the staged
+path hands back, the per-row path below does the work in batches:
 
 Pass 1 reads only the order ids (the last line of each order, so that a scattered file
 still works); pass 2 parses and checks every line and writes the orders as they complete.
@@ -15,12 +19,14 @@ from typing import Final
 
 from careloop.context import AppContext
 from careloop.db.engine import transaction
+from careloop.imports import staging
 from careloop.imports.bulk import large_page_cache
 from careloop.imports.csvfile import CsvFile, ErrorLog
 from careloop.imports.index_rebuild import indexes_built_at_end
 from careloop.imports.order_rows import COLUMNS, REQUIRED, LineParser, OrderIndex
 from careloop.imports.order_writer import OrderData, OrderWrite, OrderWriter
 from careloop.imports.progress import ByteProgress
+from careloop.imports.staged_writer import StagedWriter
 from careloop.imports.summary import ImportSummary
 from careloop.shops.models import Shop
 
@@ -34,13 +40,21 @@ WRITTEN_TABLES: Final = ("customers", "orders", "order_lines", "timeline_events"
 ID_COLUMNS: Final = ("order_id", "customer_id")
 
 
-def import_orders(ctx: AppContext, shop: Shop, path: Path, *, progress: bool) -> ImportSummary:
+def import_orders(
+    ctx: AppContext, shop: Shop, path: Path, *, progress: bool, staged: bool | None = None
+) -> ImportSummary:
+    """Import `path`; `staged` forces a path (default: staged on SQLite, per row elsewhere)."""
     started = time.monotonic()
     file = CsvFile(path)
     log = ErrorLog(file.source)
+    if staged is None:
+        staged = ctx.engine.dialect.name == "sqlite"
     with ByteProgress(progress) as bar:
-        last_lines = _last_lines(file, log, bar)
-        rows, result = _import(ctx, file, shop, last_lines, log, bar)
+        if staged:
+            rows, result = _import_staged(ctx, file, shop, log, bar)
+        else:
+            last_lines = _last_lines(file, log, bar)
+            rows, result = _import(ctx, file, shop, last_lines, log, bar)
     return ImportSummary(
         kind="orders",
         source=file.source,
@@ -52,6 +66,39 @@ def import_orders(ctx: AppContext, shop: Shop, path: Path, *, progress: bool) ->
         lines=result.lines,
         seconds=time.monotonic() - started,
     )
+
+
+def _import_staged(
+    ctx: AppContext, file: CsvFile, shop: Shop, log: ErrorLog, bar: ByteProgress
+) -> tuple[int, OrderWrite]:
+    """Stage, check and write in one transaction; any problem rolls everything back."""
+    result = OrderWrite()
+    with transaction(ctx.sessions) as session, large_page_cache(session):
+        connection = session.connection()
+        writer = StagedWriter(
+            session=session,
+            shop_id=shop.id,
+            currency=shop.currency,
+            now=ctx.clock.now(),
+            source=SOURCE,
+            log=log,
+        )
+        try:
+            staging.create_tables(connection)
+            rows = staging.stage(connection, file, log, bar.task("reading", file.size))
+            checked = bar.task("validating", file.size)
+            staging.normalise(connection, shop.currency, log)
+            checked(file.size)
+            log.raise_if_any()  # inside the transaction: raising rolls it back
+            written = bar.task("importing", file.size)
+            with indexes_built_at_end(session, WRITTEN_TABLES, writer.count_orders()):
+                writer.write(result)
+                log.raise_if_any()
+            written(file.size)
+        finally:
+            writer.drop()
+            staging.drop_tables(connection)
+    return rows, result
 
 
 def _last_lines(file: CsvFile, log: ErrorLog, bar: ByteProgress) -> dict[str, int]:
