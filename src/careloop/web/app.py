@@ -71,14 +71,14 @@ def capability_routes() -> tuple[BaseRoute, ...]:
     """Every capability's routes (API, staff pages, public pages, static files), included
     once per process and shared by every app `create_app` builds.
 
-    FastAPI resolves an included route's dependencies (signatures, pydantic fields) the
-    first time a request is matched against it, and keeps the result on the inclusion. An
-    inclusion per app would redo that work for every app: in the test suite, which builds
-    an app per test, it was half of all CPU time. The routes hold no per-app state: an
-    endpoint finds the AppContext through `request.app.state.ctx`, and the middleware,
-    error handlers, lifespan and OpenAPI schema stay each app's own. The one thing an app
-    cannot have is its own `dependency_overrides` (the shared inclusions ask the holder
-    app below, which has none); `_NoOverrides` refuses them loudly. No capability router
+    The routers are included into a holder app (FastAPI combines prefixes, tags, responses
+    and dependencies), then flattened into plain routes (`flatten`) whose dependencies
+    (signatures, pydantic fields) are resolved once here: redoing that for every app was
+    half of the test suite's CPU time, which builds an app per test. The routes hold no
+    per-app state: an endpoint finds the AppContext through `request.app.state.ctx`, and
+    the middleware, error handlers, lifespan and OpenAPI schema stay each app's own. The
+    one thing an app cannot have is its own `dependency_overrides` (the plain routes ask no
+    app for overrides); `_NoOverrides` refuses them loudly. No capability router
     has startup or shutdown handlers (tests/bootstrap/test_app_assembly.py), so including
     them in the holder loses no lifespan work.
     """
