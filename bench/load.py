@@ -10,7 +10,10 @@ order creations and status updates through the REST API and signed Shopify webho
 20% of them duplicates, status updates released in random order (a "delivered" may
 arrive before its "paid"). Afterwards it reads the database and checks that every order
 is stored exactly once, in its latest state, with each status event on the timeline once,
-and that no request got a 5xx. Prints p50/p99 latency and requests per second.
+and that no request got a 5xx. Prints p50/p99 latency and requests per second, and in the
+same run the peer limit: the same requests, client and concurrency against a bare ASGI
+endpoint under uvicorn (bench/_peer.py), so Careloop's rate is read against what this
+machine's HTTP stack can do at all.
 Exit status 1 if any check fails.
 """
 
@@ -358,11 +361,15 @@ def prepare(url: str) -> tuple[str, str]:
     return slug, key
 
 
-def start_server(url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    url: str, log: Path, command: list[str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`careloop serve --no-worker` (or `command` + `--port N`), once /healthz answers."""
     port = free_port()
     out = log.open("wb")
+    command = command or [sys.executable, "-m", "careloop.cli", "serve", "--no-worker"]
     server = subprocess.Popen(
-        [sys.executable, "-m", "careloop.cli", "serve", "--no-worker", "--port", str(port)],
+        [*command, "--port", str(port)],
         env={**os.environ, "CARELOOP_DATABASE_URL": url},
         stdout=out,
         stderr=subprocess.STDOUT,
@@ -373,7 +380,7 @@ def start_server(url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
         if server.poll() is not None:
             raise SystemExit(f"the server exited; see {log}")
         try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code < 300:
                 return server, base
         except httpx.HTTPError:
             pass
@@ -432,6 +439,23 @@ def verify(url: str, slug: str, orders: list[PlannedOrder]) -> list[str]:
     return problems
 
 
+def measure_peer(
+    deliveries: list[Delivery], concurrency: int, seed: int
+) -> tuple[Results, float, float]:
+    """The same requests, at the same concurrency, with the same client, to a bare ASGI
+    endpoint under uvicorn (bench/_peer.py): (results, seconds, server CPU seconds)."""
+    command = [sys.executable, str(Path(__file__).parent / "_peer.py")]
+    server, base = start_server("", OUT / "load-peer.log", command)
+    try:
+        cpu_before = process_cpu_seconds(server.pid)
+        results, seconds = asyncio.run(send_all(base, deliveries, concurrency, random.Random(seed)))
+        cpu = process_cpu_seconds(server.pid) - cpu_before
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return results, seconds, cpu
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -472,6 +496,7 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    peer, peer_seconds, peer_cpu = measure_peer(deliveries, args.concurrency, args.seed)
     # Deliveries that arrived behind a backlog wait in the ingest inbox for the worker.
     drain_cpu = time.process_time()
     backlog, drain_seconds = drain_inbox(url, workers=args.workers)
@@ -497,6 +522,15 @@ def main() -> int:
     print(
         f"  throughput  {sent / seconds:,.0f} requests/s ({seconds:.1f} s;"
         f" target {ACCEPT_TARGET:,}/s: {sent / seconds / ACCEPT_TARGET:.2f})"
+    )
+    peer_sent = sum(peer.statuses.values())
+    print(
+        f"  peer limit  {peer_sent / peer_seconds:,.0f} requests/s from a bare ASGI endpoint"
+        f" under uvicorn, same requests, client and concurrency (p50"
+        f" {percentile(peer.latencies, 50) * 1000:.1f} ms, p99"
+        f" {percentile(peer.latencies, 99) * 1000:.1f} ms,"
+        f" {peer_cpu / max(peer_sent, 1) * 1000:.2f} ms server CPU per request);"
+        f" Careloop / peer: {(sent / seconds) / (peer_sent / peer_seconds):.2f}"
     )
     print(
         f"  server CPU  {server_cpu:.1f} s, {server_cpu / max(sent, 1) * 1000:.2f} ms per request"

@@ -6,13 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from careloop.context import AppContext
+from careloop.core.ids import sha256_hex
 from careloop.customers.ingest import ingest_events
 from careloop.db.engine import transaction
 from careloop.orders import inbox
 from careloop.orders.schemas import EventsAccepted, EventsIn, OrderIn, OrderPublic, StatusChangeIn
 from careloop.orders.service import get_order, order_public
+from careloop.shops import api_key_memory
 from careloop.shops.models import Shop
 from careloop.shops.service import shop_id_for_api_key
 from careloop.web.deps import ApiShop, Ctx, DatabaseTurn, SessionDep
@@ -21,10 +24,14 @@ from careloop.web.prefer import RESPOND_ASYNC, prefers_async
 router = APIRouter(tags=["orders"])
 
 
-def api_shop_id(request: Request, _turn: DatabaseTurn, ctx: Ctx) -> int:
-    """The shop of the request's API key, by one indexed read with no ORM object; 401 when
-    the key is missing, unknown or revoked. A dependency, so that a request without a valid
-    key is refused before its body is looked at (tests/hardening/test_tenant_isolation.py)."""
+async def api_shop_id(request: Request, _turn: DatabaseTurn, ctx: Ctx) -> int:
+    """The shop of the request's API key; 401 when the key is missing, unknown or revoked.
+    A dependency, so that a request without a valid key is refused before its body is looked
+    at (tests/hardening/test_tenant_isolation.py).
+
+    A key used a moment ago is recalled from the process's memory without leaving the event
+    loop; otherwise it is read by one indexed lookup with no ORM object, in a worker thread
+    (careloop.shops.api_key_memory says how revocation still wins)."""
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise HTTPException(
@@ -32,8 +39,10 @@ def api_shop_id(request: Request, _turn: DatabaseTurn, ctx: Ctx) -> int:
             "missing header 'Authorization: Bearer <api key>'",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    with ctx.sessions() as session:
-        shop_id = shop_id_for_api_key(session, key.strip())
+    key_hash = sha256_hex(key.strip())
+    shop_id = api_key_memory.recall(ctx.engine, ctx.clock, key_hash)
+    if shop_id is None:
+        shop_id = await run_in_threadpool(_read_key, ctx, key.strip(), key_hash)
     if shop_id is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -46,14 +55,24 @@ def api_shop_id(request: Request, _turn: DatabaseTurn, ctx: Ctx) -> int:
 ApiShopId = Annotated[int, Depends(api_shop_id)]
 
 
+def _read_key(ctx: AppContext, key: str, key_hash: str) -> int | None:
+    read_at = api_key_memory.generation()
+    with ctx.sessions() as session:
+        shop_id = shop_id_for_api_key(session, key)
+    if shop_id is not None:
+        api_key_memory.remember(ctx.engine, ctx.clock, key_hash, shop_id, read_at)
+    return shop_id
+
+
 def _accept(
     ctx: AppContext, shop_id: int, *, topic: str, external_id: str, order_id: str, payload: str
 ) -> inbox.Appended:
-    """The appended inbox row, in one transaction: the acknowledgement of an API delivery is
-    this one commit (docs/decisions/0027-fast-accept-path.md)."""
-    with transaction(ctx.sessions) as session:
+    """The appended inbox row, in one transaction on a plain connection (no ORM session):
+    the acknowledgement of an API delivery is this one commit
+    (docs/decisions/0027-fast-accept-path.md, 0032-accept-path-profile.md)."""
+    with ctx.engine.begin() as connection:
         appended = inbox.append(
-            session=session,
+            session=connection,
             clock=ctx.clock,
             shop_id=shop_id,
             source="api",
@@ -63,7 +82,8 @@ def _accept(
             payload=payload,
             check_backlog=False,
         )
-        if appended.duplicate and appended.state in (inbox.FAILED, inbox.REJECTED):
+    if appended.duplicate and appended.state in (inbox.FAILED, inbox.REJECTED):
+        with transaction(ctx.sessions) as session:
             inbox.retry(session, appended.id)  # sent again: try again (its cause may be fixed)
     return appended
 

@@ -21,10 +21,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TypeVar
+from functools import cache
+from typing import TypeVar, cast
 
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import Connection, Executable, Table, delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased, sessionmaker
@@ -92,7 +93,7 @@ def payload_digest(payload: str) -> str:
 
 def append(
     *,
-    session: Session,
+    session: Session | Connection,
     clock: Clock,
     shop_id: int,
     source: str,
@@ -106,8 +107,10 @@ def append(
 
     One Core `INSERT ... ON CONFLICT DO NOTHING RETURNING id` (SQLite 3.35+, PostgreSQL 9.5+):
     no ORM object, no savepoint, so an acknowledgement costs one statement and its commit
-    (docs/decisions/0027-fast-accept-path.md). `check_backlog=False` skips the question
-    whether other rows of the shop wait (a caller that answers 202 anyway)."""
+    (docs/decisions/0027-fast-accept-path.md). The statement is built once per dialect and
+    given the row as parameters (docs/decisions/0032-accept-path-profile.md), and `session`
+    may be a plain Connection. `check_backlog=False` skips the question whether other rows
+    of the shop wait (a caller that answers 202 anyway)."""
     values = {
         "shop_id": shop_id,
         "source": source,
@@ -120,14 +123,8 @@ def append(
         "state": PENDING,
         "attempts": 0,
     }
-    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgres_insert
-    statement = (
-        insert(IngestInboxRow)
-        .values(**values)
-        .on_conflict_do_nothing()
-        .returning(IngestInboxRow.id)
-    )
-    new_id = session.execute(statement).scalar()
+    bind = session.get_bind() if isinstance(session, Session) else session
+    new_id = session.execute(_append_statement(bind.dialect.name), values).scalar()
     if new_id is None:
         existing_id, existing_state = session.execute(
             select(IngestInboxRow.id, IngestInboxRow.state).where(
@@ -148,6 +145,16 @@ def append(
         )
     )
     return Appended(int(new_id), PENDING, duplicate=False, queued_behind=bool(waiting))
+
+
+@cache
+def _append_statement(dialect: str) -> Executable:
+    """The inbox INSERT without values, for the dialect: built and compiled once (building
+    `insert(...).values(...)` per request, and its cache key, cost more than executing it).
+    On the table, not the mapped class: no ORM bulk-insert machinery on the way."""
+    table = cast(Table, IngestInboxRow.__table__)
+    insert = sqlite_insert if dialect == "sqlite" else postgres_insert
+    return insert(table).on_conflict_do_nothing().returning(table.c.id)
 
 
 def apply_batch(

@@ -3,13 +3,16 @@ capabilities' manifests by careloop.bootstrap."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, NoReturn
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response, params
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute
@@ -19,6 +22,8 @@ from careloop.context import AppContext, build_context
 from careloop.core.errors import Conflict, NotFound, ValidationFailed
 from careloop.web.api import api_router
 from careloop.web.asgi import CountAndAllow
+from careloop.web.audit import record_changes
+from careloop.web.deps import database_turn, get_session
 from careloop.web.limits import BodySizeLimit
 from careloop.web.security import SecurityHeaders
 from careloop.web.ui import staff_router
@@ -66,14 +71,14 @@ def capability_routes() -> tuple[BaseRoute, ...]:
     """Every capability's routes (API, staff pages, public pages, static files), included
     once per process and shared by every app `create_app` builds.
 
-    FastAPI resolves an included route's dependencies (signatures, pydantic fields) the
-    first time a request is matched against it, and keeps the result on the inclusion. An
-    inclusion per app would redo that work for every app: in the test suite, which builds
-    an app per test, it was half of all CPU time. The routes hold no per-app state: an
-    endpoint finds the AppContext through `request.app.state.ctx`, and the middleware,
-    error handlers, lifespan and OpenAPI schema stay each app's own. The one thing an app
-    cannot have is its own `dependency_overrides` (the shared inclusions ask the holder
-    app below, which has none); `_NoOverrides` refuses them loudly. No capability router
+    The routers are included into a holder app (FastAPI combines prefixes, tags, responses
+    and dependencies), then flattened into plain routes (`flatten`) whose dependencies
+    (signatures, pydantic fields) are resolved once here: redoing that for every app was
+    half of the test suite's CPU time, which builds an app per test. The routes hold no
+    per-app state: an endpoint finds the AppContext through `request.app.state.ctx`, and
+    the middleware, error handlers, lifespan and OpenAPI schema stay each app's own. The
+    one thing an app cannot have is its own `dependency_overrides` (the plain routes ask no
+    app for overrides); `_NoOverrides` refuses them loudly. No capability router
     has startup or shutdown handlers (tests/bootstrap/test_app_assembly.py), so including
     them in the holder loses no lifespan work.
     """
@@ -85,7 +90,103 @@ def capability_routes() -> tuple[BaseRoute, ...]:
     for router in bootstrap.public_routers():
         holder.include_router(router)
     holder.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    return tuple(holder.router.routes)
+    return tuple(flatten(holder.router.routes))
+
+
+def flatten(routes: Sequence[BaseRoute]) -> Iterator[BaseRoute]:
+    """Each route of `routes`, through included routers, as a plain route with its full path
+    and every dependency, tag and response its inclusions give it.
+
+    FastAPI 0.165 keeps an included router as one branch that it walks for every request
+    (scope bookkeeping per branch, and the selected branch matched a second time to handle
+    it): for ~235 routes that was the largest single cost of an API request
+    (docs/decisions/0032-accept-path-profile.md). Plain routes are matched by one pass of
+    their regexes, in the same order, so the same route answers. The routes ask no app for
+    dependency overrides (`_NoOverrides`)."""
+    for context in iter_route_contexts(routes):
+        route = context.original_route
+        if isinstance(route, APIRoute):
+            yield _plain_api_route(context)
+        elif context._route_context is None:  # not inside an inclusion: already plain
+            yield route
+        else:
+            raise bootstrap.AssemblyError(
+                f"an included {type(route).__name__} ({context.path}) cannot be flattened;"
+                " mount it on the holder app (careloop.web.app.capability_routes)"
+            )
+
+
+def _plain_api_route(context: RouteContext) -> APIRoute:
+    """An APIRoute equal to the inclusion's effective one, but for the audit dependency of a
+    route that never uses the request's session (see `_without_idle_audit`)."""
+    route = _api_route(context, list(context.dependencies))
+    dependencies = _without_idle_audit(route)
+    return route if dependencies is None else _api_route(context, dependencies)
+
+
+def _without_idle_audit(route: APIRoute) -> list[params.Depends] | None:
+    """The route's dependencies with `record_changes` replaced by the database turn it took,
+    when nothing else in the route asks for the request's session; else None.
+
+    `record_changes` audits what the route changed through the request's session (and
+    nothing else): a route that writes through its own transactions (the ingest routes, the
+    webhooks) leaves that session empty, so the dependency can never write an entry there,
+    yet it opened the session in a worker thread and closed it in another on every request.
+    The database turn (`web.deps.database_turn`) it waited for is kept: routes that open
+    their own sessions rely on it to take turns at SQLite."""
+    audit_at = [i for i, d in enumerate(route.dependencies) if d.dependency is record_changes]
+    if not audit_at:
+        return None
+    own = [d for d in route.dependant.dependencies if d.call is not record_changes]
+    if any(_asks_for_session(d) for d in own):
+        return None
+    dependencies = list(route.dependencies)
+    dependencies[audit_at[0]] = Depends(database_turn, scope="function")
+    return dependencies
+
+
+def _asks_for_session(dependant: Dependant) -> bool:
+    return dependant.call is get_session or any(
+        _asks_for_session(d) for d in dependant.dependencies
+    )
+
+
+def _api_route(context: RouteContext, dependencies: list[params.Depends]) -> APIRoute:
+    """An APIRoute with the fields of the inclusion's effective route (fastapi.routing
+    `_EffectiveRouteContext.from_api_route` lists the same ones)."""
+    return APIRoute(
+        context.path or "",
+        context.endpoint or _missing_endpoint,
+        response_model=context.response_model,
+        status_code=context.status_code,
+        tags=list(context.tags),
+        dependencies=dependencies,
+        summary=context.summary,
+        description=context.description,
+        response_description=context.response_description,
+        responses=dict(context.responses),
+        deprecated=context.deprecated,
+        name=context.name,
+        methods=set(context.methods or ()),
+        operation_id=context.operation_id,
+        response_model_include=context.response_model_include,
+        response_model_exclude=context.response_model_exclude,
+        response_model_by_alias=context.response_model_by_alias,
+        response_model_exclude_unset=context.response_model_exclude_unset,
+        response_model_exclude_defaults=context.response_model_exclude_defaults,
+        response_model_exclude_none=context.response_model_exclude_none,
+        include_in_schema=context.include_in_schema,
+        response_class=context.response_class,
+        callbacks=context.callbacks,
+        openapi_extra=context.openapi_extra,
+        generate_unique_id_function=context.generate_unique_id_function,
+        strict_content_type=context.strict_content_type,
+        max_body_size=context.max_body_size,
+    )
+
+
+def _missing_endpoint() -> NoReturn:
+    raise AssertionError("an API route without an endpoint")
 
 
 class _NoOverrides(dict[Any, Any]):

@@ -15,7 +15,9 @@ from careloop.shops.models import Shop
 from careloop.shops.service import shop_for_api_key
 
 
-def get_ctx(request: Request) -> AppContext:
+async def get_ctx(request: Request) -> AppContext:
+    """The app's context. `async` so that FastAPI calls it in the event loop: a plain `def`
+    dependency is run in a worker thread, a hop that cost more than the lookup itself."""
     ctx: AppContext = request.app.state.ctx
     return ctx
 
