@@ -13,7 +13,7 @@ consents, tags) goes the one-at-a-time way, which also writes the events that ca
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -51,10 +51,17 @@ def settled_only(data: CustomerIn) -> bool:
 
 
 def resolve_customers(
-    session: Session, *, now: datetime, shop_id: int, wanted: Sequence[CustomerIn], source: str
+    session: Session,
+    *,
+    now: datetime,
+    shop_id: int,
+    wanted: Sequence[CustomerIn],
+    source: str,
+    creatable: Collection[str] | None = None,
 ) -> Resolved:
     """Settle the customers of `wanted` (distinct ids, phones and emails: the caller keeps
-    two orders of one person out of one call) and create the new ones."""
+    two orders of one person out of one call) and create the new ones; with `creatable`,
+    only those ids may be created (an unknown other id is left undecided)."""
     by_id = {d.customer_id: d for d in wanted}
     undecided = [d.customer_id for d in wanted if not settled_only(d)]
     asked = [d for d in wanted if d.customer_id not in set(undecided)]
@@ -70,6 +77,9 @@ def resolve_customers(
         else:
             ids[data.customer_id] = customer_id
     unknown = [d for d in asked if d.customer_id not in known]
+    if creatable is not None:
+        undecided += [d.customer_id for d in unknown if d.customer_id not in creatable]
+        unknown = [d for d in unknown if d.customer_id in creatable]
     by_phone, by_email = identity.candidates(
         session,
         shop_id,

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -34,7 +34,8 @@ from careloop.core.errors import CareloopError, FieldError, ValidationFailed
 from careloop.db.engine import transaction
 from careloop.orders import inbox_bulk
 from careloop.orders.models import IngestInboxRow
-from careloop.orders.schemas import OrderIn, StatusChangeIn
+from careloop.orders.schemas import OrderIn
+from careloop.orders.schemas import StatusRowIn as StatusRowIn
 from careloop.orders.service import change_status, upsert_order
 from careloop.shops.models import Shop
 
@@ -54,8 +55,8 @@ APPLY_LOCK_CLASS = 0x1B0C
 # fixed cost of a few statements; a caller waiting for one row gains nothing from it).
 BULK_MIN_ROWS = 2
 ERROR_LENGTH = 2000
-ORDER_TOPIC = "order"
-STATUS_TOPIC = "status"
+ORDER_TOPIC = inbox_bulk.ORDER_TOPIC
+STATUS_TOPIC = inbox_bulk.STATUS_TOPIC
 # How long applied rows are kept by default (the setting `inbox_keep_days`).
 KEEP_DAYS = 14
 
@@ -197,12 +198,12 @@ def apply_batch(
 def _apply_in_bulk(
     session: Session, clock: Clock, shops: dict[int, Shop], rows: list[IngestInboxRow]
 ) -> tuple[dict[int, Outcome], list[IngestInboxRow]]:
-    """Apply the round's new API orders set-based (orders.inbox_bulk), each shop's in one
-    savepoint; returns their outcomes and the rows left for `_apply_one`, in received order.
-    A bulk write that fails is undone and its rows go the one-at-a-time way, which reports
-    (or retries) each as it always has."""
-    candidates = [r for r in rows if r.source == "api" and r.topic == ORDER_TOPIC]
-    planned, _ = inbox_bulk.plan(candidates, shops)
+    """Apply the round's rows that need no judgement set-based (orders.inbox_bulk: API
+    orders and status changes, platform order deliveries), each shop's in one savepoint;
+    returns their outcomes and the rows left for `_apply_one`, in received order. A bulk
+    write that fails is undone and its rows go the one-at-a-time way, which reports (or
+    retries) each as it always has."""
+    planned, _ = inbox_bulk.plan(session, rows, shops)
     if len(planned) < BULK_MIN_ROWS:
         return {}, rows
     outcomes: dict[int, Outcome] = {}
@@ -374,13 +375,6 @@ def describe(exc: Exception) -> str:
         more = f" (+{len(exc.errors) - 10} more)" if len(exc.errors) > 10 else ""
         return shown + more
     return str(exc) or type(exc).__name__
-
-
-class StatusRowIn(StatusChangeIn):
-    """A status change accepted by `POST /api/v1/orders/{order_id}/status`; `at` is filled
-    with the moment it was received when the caller left it out."""
-
-    order_id: str = Field(min_length=1, max_length=128)
 
 
 def apply_api_row(session: Session, clock: Clock, shop: Shop, row: IngestInboxRow) -> str:
