@@ -54,6 +54,11 @@ def variant(order_id: int, customer_id: int, **changes: Any) -> dict[str, Any]:
     return data
 
 
+def renamed(data: dict[str, Any]) -> dict[str, Any]:
+    data["customer"]["first_name"] = "Robert"
+    return data
+
+
 PAID = {"financial_status": "paid", "processed_at": "2026-10-02T09:00:00-05:00"}
 SHIPPED = {
     **PAID,
@@ -62,7 +67,8 @@ SHIPPED = {
 }
 # (topic, webhook id, body): new buyers, a repeat buyer, the same order's later states
 # (full snapshots, one of them redelivered), the published sample as is (a consent flag:
-# one at a time), an order without its total (parked), a cancellation, a refund.
+# one at a time), an order without its total (parked), a cancellation, a refund, a
+# renamed customer.
 DELIVERIES: list[tuple[str, str, dict[str, Any]]] = [
     ("orders/create", "w-1", variant(1001, 501)),
     ("orders/create", "w-2", variant(1002, 502)),
@@ -76,6 +82,7 @@ DELIVERIES: list[tuple[str, str, dict[str, Any]]] = [
     ("orders/updated", "w-9", variant(1003, 501, **PAID, cancelled_at="2026-10-04T09:00:00Z")),
     ("refunds/create", "w-10", {"order_id": 1002, "created_at": "2026-10-05T09:00:00Z"}),
     ("orders/create", "w-11", variant(1005, 504)),
+    ("orders/updated", "w-12", renamed(variant(1005, 504, **PAID))),
 ]
 
 

@@ -4,12 +4,14 @@ batched apply, docs/decisions/0029-batched-apply.md).
 The rules are customers/identity.py's, unchanged; this module only asks them for many
 customers at once. It settles the cases whose outcome needs no judgement, and hands back
 every other one for `customers.service.upsert_customer`, one at a time:
-- the customer's own id, or an id linked to them, is known, and what the order says about
-  them changes nothing (the repeat buyer): the stored customer, nothing written;
+- the customer's own id, or an id linked to them, is known (the repeat buyer): the stored
+  customer; a changed name, email or phone is written as `upsert_customer` writes it (an
+  own id overwrites, a linked id only fills blanks), with its `customer.updated` event;
 - the id is unknown and no live customer shares the phone or the email (the new buyer):
   created here, with its `customer.created` event, as `upsert_customer` would.
-Everything else (a profile change, a phone or email that may link the id to a person,
-consents, tags) goes the one-at-a-time way, which also writes the events that case needs."""
+Everything else (a phone or email that may link a new id to a person, consents, tags, a
+second id of a person another id in the call changes) goes the one-at-a-time way, which
+also writes the events that case needs."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from careloop.core import events
@@ -26,6 +28,7 @@ from careloop.core.ids import human_code
 from careloop.customers import identity
 from careloop.customers.models import Customer, CustomerIdentity
 from careloop.customers.schemas import CustomerIn
+from careloop.customers.search_key import customer_search_key
 from careloop.customers.service import PROFILE_FIELDS
 from careloop.customers.timeline import event_row, record_events
 
@@ -67,15 +70,24 @@ def resolve_customers(
     asked = [d for d in wanted if d.customer_id not in set(undecided)]
     known = _known(session, shop_id, [d.customer_id for d in asked], source)
     ids: dict[str, int] = {}
+    updates: list[tuple[int, dict[str, Any], dict[str, list[Any]]]] = []
+    seen: dict[int, bool] = {}  # customer id -> whether an earlier id of theirs changes them
     for data in asked:
         found = known.get(data.customer_id)
         if found is None:
             continue
         customer_id, own, stored = found
-        if _changes(data, stored, only_blank=not own):
+        changes = _changes(data, stored, only_blank=not own)
+        if customer_id in seen and (changes or seen[customer_id]):
+            # Two ids of one person, one changing them: the second one weighs the first's
+            # change, one at a time.
             undecided.append(data.customer_id)
-        else:
-            ids[data.customer_id] = customer_id
+            continue
+        seen[customer_id] = bool(changes)
+        if changes:
+            updates.append((customer_id, stored, changes))
+        ids[data.customer_id] = customer_id
+    _update_profiles(session, now=now, shop_id=shop_id, updates=updates, source=source)
     unknown = [d for d in asked if d.customer_id not in known]
     if creatable is not None:
         undecided += [d.customer_id for d in unknown if d.customer_id not in creatable]
@@ -120,7 +132,7 @@ def _known(
             CUSTOMERS.c.shop_id == shop_id, CUSTOMERS.c.external_id.in_(external_ids)
         )
     ):
-        found[row.external_id] = (row.id, True, {f: row._mapping[f] for f in ORDER_FIELDS})
+        found[row.external_id] = (row.id, True, _stored(row))
     rest = [e for e in external_ids if e not in found]
     if not rest:
         return found
@@ -138,7 +150,7 @@ def _known(
             links[external] = candidate
     if links:
         stored = {
-            row.id: {f: row._mapping[f] for f in ORDER_FIELDS}
+            row.id: _stored(row)
             for row in session.execute(
                 select(*columns).where(CUSTOMERS.c.id.in_({c for _, _, c in links.values()}))
             )
@@ -148,8 +160,14 @@ def _known(
     return found
 
 
-def _changes(data: CustomerIn, stored: dict[str, Any], *, only_blank: bool) -> bool:
-    """Whether `upsert_customer` would change this stored customer (its `_apply_profile`)."""
+def _stored(row: Any) -> dict[str, Any]:
+    return {f: row._mapping[f] for f in ("external_id", *ORDER_FIELDS)}
+
+
+def _changes(data: CustomerIn, stored: dict[str, Any], *, only_blank: bool) -> dict[str, list[Any]]:
+    """What `upsert_customer` would change in this stored customer (its `_apply_profile`):
+    field -> [old, new]."""
+    changes: dict[str, list[Any]] = {}
     for field in ORDER_FIELDS:
         if field not in data.model_fields_set:
             continue
@@ -157,8 +175,55 @@ def _changes(data: CustomerIn, stored: dict[str, Any], *, only_blank: bool) -> b
         if new is None or (only_blank and old):
             continue
         if new != old:
-            return True
-    return False
+            changes[field] = [old, new]
+    return changes
+
+
+def _update_profiles(
+    session: Session,
+    *,
+    now: datetime,
+    shop_id: int,
+    updates: list[tuple[int, dict[str, Any], dict[str, list[Any]]]],
+    source: str,
+) -> None:
+    """Changed names, emails and phones in one statement, each with the `customer.updated`
+    event `upsert_customer` records (customers.service._apply_profile), the search key
+    refreshed as the ORM listener refreshes it."""
+    if not updates:
+        return
+    rows = []
+    for customer_id, stored, changes in updates:
+        values = {**{f: stored[f] for f in ORDER_FIELDS}, **{f: c[1] for f, c in changes.items()}}
+        key = customer_search_key(
+            name=values["name"],
+            email=values["email"],
+            phone=values["phone"],
+            external_id=stored["external_id"],
+        )
+        rows.append({"_id": customer_id, **values, "search_key": key, "updated_at": now})
+    session.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == bindparam("_id")), rows)
+    record_events(
+        session,
+        [
+            event_row(
+                now=now,
+                shop_id=shop_id,
+                customer_id=customer_id,
+                type=events.CUSTOMER_UPDATED,
+                source=source,
+                payload={"changes": changes},
+                summary=", ".join(sorted(changes)),
+            )
+            for customer_id, _stored, changes in updates
+        ],
+    )
+    # Customers this session loaded before (an earlier row applied one at a time) must be
+    # read again, not taken from the identity map.
+    for customer_id, *_ in updates:
+        loaded = session.identity_map.get(session.identity_key(Customer, customer_id))
+        if loaded is not None:
+            session.expire(loaded)
 
 
 def _insert(

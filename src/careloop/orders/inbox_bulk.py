@@ -246,10 +246,11 @@ def apply_planned(
         known = stored[change.change.order_id]
         events += _status_changes(now, shop, change, known, updates)
     if updates:
-        session.execute(
-            update(ORDERS).where(ORDERS.c.id == bindparam("_id")),
-            updates,
-        )
+        session.execute(update(ORDERS).where(ORDERS.c.id == bindparam("_id")), updates)
+        for change_row in updates:  # an order loaded earlier in this session is read again
+            loaded = session.identity_map.get(session.identity_key(Order, change_row["_id"]))
+            if loaded is not None:
+                session.expire(loaded)
     record_events(session, events)
     results = {
         p.row.id: f"order {p.data.order_id} {'updated' if p.data.order_id in stored else 'created'}"
