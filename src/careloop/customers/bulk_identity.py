@@ -192,6 +192,7 @@ def _update_profiles(
     refreshed as the ORM listener refreshes it."""
     if not updates:
         return
+    updates = sorted(updates, key=lambda update_: update_[0])  # one lock order (inbox_bulk)
     rows = []
     for customer_id, stored, changes in updates:
         values = {**{f: stored[f] for f in ORDER_FIELDS}, **{f: c[1] for f, c in changes.items()}}

@@ -49,8 +49,12 @@ ERASED = "erased"  # its payload went with a person's erasure (orders.personal_d
 STATES = (PENDING, APPLIED, FAILED, REJECTED, ERASED)
 MAX_ATTEMPTS = 5
 BATCH_SIZE = 200
-# PostgreSQL advisory locks (class, shop id) held while a transaction applies a shop's rows.
+# PostgreSQL advisory locks (class, shop id) held while a transaction applies a shop's rows:
+# shared by batches written side by side, exclusive for one-at-a-time rows (0029).
 APPLY_LOCK_CLASS = 0x1B0C
+# Shops this process's worker left rows in that need the shop to itself: its next batch of
+# that shop waits for an exclusive hold.
+_WAITING_FOR_SHOP: set[int] = set()
 # Fewer new API orders than this in a round are applied one at a time (a bulk write has a
 # fixed cost of a few statements; a caller waiting for one row gains nothing from it).
 BULK_MIN_ROWS = 2
@@ -167,11 +171,12 @@ def apply_batch(
     outcomes: dict[int, Outcome] = {}
     shops: dict[int, Shop] = {}
     only_shop: int | None = None
+    shared = False  # side by side with other workers: bulk rows only, one round
     if session.get_bind().dialect.name == "postgresql":
         if order_key is not None:
             _lock_shop(session, order_key[0])
         else:
-            only_shop = _lock_a_shop_with_work(session)
+            only_shop, shared = _lock_a_shop_with_work(session)
             if only_shop is None:
                 return outcomes
     while len(outcomes) < limit:
@@ -185,8 +190,18 @@ def apply_batch(
             )
         rest = rows
         if caller_id is None:
-            applied, rest = _apply_in_bulk(session, clock, shops, rows)
+            applied, rest = _apply_in_bulk(session, clock, shops, rows, keyed=shared)
             outcomes.update(applied)
+        if shared and only_shop is not None:
+            if not rest:
+                session.flush()
+                break  # beside other batches: one round, one write per table (0029)
+            if not _take_shop_alone(session, only_shop):
+                # What is left needs the shop to itself: this worker's next batch waits for it.
+                _WAITING_FOR_SHOP.add(only_shop)
+                session.flush()
+                break
+            shared = False  # alone now: the rest applies one at a time, later rounds unkeyed
         for row in rest:
             outcomes[row.id] = _apply_one(
                 session, clock, shops[row.shop_id], row, caller=row.id == caller_id
@@ -196,15 +211,23 @@ def apply_batch(
 
 
 def _apply_in_bulk(
-    session: Session, clock: Clock, shops: dict[int, Shop], rows: list[IngestInboxRow]
+    session: Session,
+    clock: Clock,
+    shops: dict[int, Shop],
+    rows: list[IngestInboxRow],
+    *,
+    keyed: bool = False,
 ) -> tuple[dict[int, Outcome], list[IngestInboxRow]]:
     """Apply the round's rows that need no judgement set-based (orders.inbox_bulk: API
     orders and status changes, platform order deliveries), each shop's in one savepoint;
     returns their outcomes and the rows left for `_apply_one`, in received order. A bulk
     write that fails is undone and its rows go the one-at-a-time way, which reports (or
-    retries) each as it always has."""
+    retries) each as it always has. `keyed` (a batch beside other workers' batches of the
+    shop): only rows whose keys no other batch holds are written (inbox_bulk.hold_keys)."""
     planned, _ = inbox_bulk.plan(session, rows, shops)
-    if len(planned) < BULK_MIN_ROWS:
+    if keyed:
+        planned = inbox_bulk.hold_keys(session, planned)
+    if len(planned) < BULK_MIN_ROWS and not keyed:
         return {}, rows
     outcomes: dict[int, Outcome] = {}
     for shop_id in sorted({p.row.shop_id for p in planned}):
@@ -294,12 +317,17 @@ def _lock_shop(session: Session, shop_id: int) -> None:
     session.execute(select(func.pg_advisory_xact_lock(APPLY_LOCK_CLASS, shop_id)))
 
 
-def _lock_a_shop_with_work(session: Session) -> int | None:
-    """The shop whose rows this worker's batch applies (PostgreSQL): the one with the oldest
-    pending row that no other transaction is applying, held until commit, or None. One
-    shop's rows are applied by one transaction at a time, so two workers never take locks
-    on one shop's customers, products or orders in crossing order (no deadlocks: 0029);
-    workers apply different shops side by side."""
+def _lock_a_shop_with_work(session: Session) -> tuple[int | None, bool]:
+    """The shop whose rows this worker's batch applies (PostgreSQL), and whether it shares it
+    with other workers' batches. The shop with the oldest pending row is taken shared
+    (`pg_try_advisory_xact_lock_shared`): batches side by side write only rows whose keys
+    they hold (customers, phones, emails, orders, new products, deliveries:
+    inbox_bulk.hold_keys), one round each; what needs the shop to itself (a row applied one
+    at a time, as a caller applying its own order) takes it exclusively. A shop this worker
+    left such rows in is waited for exclusively (`pg_advisory_xact_lock`, before anything else
+    in the transaction: no deadlock), and a waiting exclusive request turns new shared ones
+    away, so those rows are never starved. Held until commit; (None, False) if no shop has
+    work another worker does not hold exclusively (0029, Session 12)."""
     waiting = session.execute(
         select(IngestInboxRow.shop_id, func.min(IngestInboxRow.id).label("oldest"))
         .where(IngestInboxRow.state == PENDING)
@@ -307,9 +335,20 @@ def _lock_a_shop_with_work(session: Session) -> int | None:
         .order_by("oldest")
     ).all()
     for shop_id, _oldest in waiting:
-        if session.scalar(select(func.pg_try_advisory_xact_lock(APPLY_LOCK_CLASS, shop_id))):
-            return int(shop_id)
-    return None
+        if shop_id in _WAITING_FOR_SHOP:
+            _WAITING_FOR_SHOP.discard(shop_id)
+            _lock_shop(session, int(shop_id))
+            return int(shop_id), False
+        lock = func.pg_try_advisory_xact_lock_shared(APPLY_LOCK_CLASS, shop_id)
+        if session.scalar(select(lock)):
+            return int(shop_id), True
+    return None, False
+
+
+def _take_shop_alone(session: Session, shop_id: int) -> bool:
+    """Turn this transaction's shared hold of the shop into an exclusive one if no other
+    transaction holds it (never waits: two holders asking at once cannot deadlock)."""
+    return bool(session.scalar(select(func.pg_try_advisory_xact_lock(APPLY_LOCK_CLASS, shop_id))))
 
 
 def _claim(

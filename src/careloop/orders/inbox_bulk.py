@@ -26,6 +26,7 @@ never the only way a row can apply, so it never changes what fails or why."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from careloop.core.clock import Clock
@@ -43,7 +44,7 @@ from careloop.customers.bulk_identity import resolve_customers
 from careloop.customers.schemas import CustomerIn
 from careloop.customers.timeline import event_row, record_events
 from careloop.orders.address import address_key
-from careloop.orders.models import IngestInboxRow, Order, OrderLine
+from careloop.orders.models import IngestInboxRow, Order, OrderLine, Product
 from careloop.orders.schemas import OrderIn, StatusRowIn
 from careloop.orders.service import STATUS_EVENTS, ensure_products, minor_amount
 from careloop.orders.status import TIME_FIELDS, current_status, merge_times
@@ -55,6 +56,8 @@ API_SOURCE = "api"
 ORDER_TOPIC = "order"
 STATUS_TOPIC = "status"
 # The columns a re-sent order or a status change may rewrite (besides `placed_at`, never).
+# PostgreSQL advisory lock class of the keys a batch written beside others holds (hold_keys).
+KEY_LOCK_CLASS = 0x1B0D
 UPDATABLE = (
     "number",
     "shipping_address",
@@ -201,6 +204,62 @@ def _claims(row: IngestInboxRow, item: Item | None) -> dict[tuple[int, str], obj
         if item.customer.email:
             claims[(shop, f"email:{item.customer.email.lower()}")] = person
     return claims
+
+
+def hold_keys(session: Session, planned: Sequence[Item]) -> list[Item]:
+    """The items whose keys this transaction now holds (PostgreSQL, a batch written beside
+    other workers' batches of the shop): each order, customer id, phone, email, platform
+    delivery and product not yet stored that an item writes is a transaction-level advisory
+    lock (class, hash), taken with `pg_try_advisory_xact_lock`, which never waits (PostgreSQL
+    documentation, 9.28.10 "Advisory Lock Functions"): no deadlock; an item with a key
+    another batch holds is left for later. Two batches so never write one order, insert one
+    customer, delivery or product, or link two ids to one phone or email at once; the one row
+    both may write, a customer known under two linked ids, is updated in id order in one
+    statement per batch (bulk_identity), so their waits cannot cross."""
+    if not planned:
+        return []
+    shop_id = planned[0].row.shop_id  # a keyed batch applies one shop (inbox._claim)
+    skus = {sku for p in planned if isinstance(p, OrderItem) for sku, *_ in p.lines if sku}
+    stored_skus = (
+        set(
+            session.scalars(
+                select(Product.sku).where(Product.shop_id == shop_id, Product.sku.in_(skus))
+            )
+        )
+        if skus
+        else set()
+    )
+    keys_of = {p.row.id: _lock_keys(p, stored_skus) for p in planned}
+    wanted = sorted({key for keys in keys_of.values() for key in keys})
+    found = session.execute(
+        text(
+            "SELECT k, pg_try_advisory_xact_lock(CAST(:class AS integer), k)"
+            " FROM unnest(CAST(:keys AS integer[])) AS k"
+        ),
+        {"class": KEY_LOCK_CLASS, "keys": [_key_hash(shop_id, k) for k in wanted]},
+    )
+    held: dict[int, bool] = {int(k): bool(ok) for k, ok in found}
+    return [p for p in planned if all(held[_key_hash(shop_id, k)] for k in keys_of[p.row.id])]
+
+
+def _lock_keys(p: Item, stored_skus: set[str]) -> set[str]:
+    if isinstance(p, StatusItem):
+        return {f"order:{p.change.order_id}"}
+    keys = {f"order:{p.data.order_id}", f"customer:{p.customer.customer_id}"}
+    if p.customer.phone:
+        keys.add(f"phone:{p.customer.phone}")
+    if p.customer.email:
+        keys.add(f"email:{p.customer.email.lower()}")
+    if p.source != API_SOURCE:
+        keys.add(f"delivery:{p.source}:{p.row.external_id}")
+    keys |= {f"sku:{sku}" for sku, *_ in p.lines if sku and sku not in stored_skus}
+    return keys
+
+
+def _key_hash(shop_id: int, key: str) -> int:
+    """A stable signed 32-bit number for (shop, key); a collision only holds a row back."""
+    digest = hashlib.blake2b(f"{shop_id}:{key}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def apply_planned(
