@@ -192,16 +192,17 @@ def apply_batch(
         if caller_id is None:
             applied, rest = _apply_in_bulk(session, clock, shops, rows, keyed=shared)
             outcomes.update(applied)
+            if not applied and not rest:
+                break  # nothing this round could take (beside another batch): later
         if shared and only_shop is not None:
-            if not rest:
-                session.flush()
-                break  # beside other batches: one round, one write per table (0029)
+            # Beside other batches a batch writes one round (one write per table, 0029);
+            # alone, it goes on, the rest one at a time, later rounds unkeyed.
             if not _take_shop_alone(session, only_shop):
-                # What is left needs the shop to itself: this worker's next batch waits for it.
-                _WAITING_FOR_SHOP.add(only_shop)
+                if rest:  # it needs the shop to itself: this worker's next batch waits for it
+                    _WAITING_FOR_SHOP.add(only_shop)
                 session.flush()
                 break
-            shared = False  # alone now: the rest applies one at a time, later rounds unkeyed
+            shared = False
         for row in rest:
             outcomes[row.id] = _apply_one(
                 session, clock, shops[row.shop_id], row, caller=row.id == caller_id
@@ -220,15 +221,18 @@ def _apply_in_bulk(
 ) -> tuple[dict[int, Outcome], list[IngestInboxRow]]:
     """Apply the round's rows that need no judgement set-based (orders.inbox_bulk: API
     orders and status changes, platform order deliveries), each shop's in one savepoint;
-    returns their outcomes and the rows left for `_apply_one`, in received order. A bulk
-    write that fails is undone and its rows go the one-at-a-time way, which reports (or
-    retries) each as it always has. `keyed` (a batch beside other workers' batches of the
-    shop): only rows whose keys no other batch holds are written (inbox_bulk.hold_keys)."""
-    planned, _ = inbox_bulk.plan(session, rows, shops)
+    returns their outcomes and the rows left for `_apply_one`, in received order; a row that
+    must wait for an earlier row of its customer in the round stays pending for the next
+    round (inbox_bulk.plan). A bulk write that fails is undone and its rows go the
+    one-at-a-time way, which reports (or retries) each as it always has. `keyed` (a batch
+    beside other workers' batches of the shop): only rows whose keys no other batch holds
+    are written (inbox_bulk.hold_keys)."""
+    planned, _, later = inbox_bulk.plan(session, rows, shops)
     if keyed:
         planned = inbox_bulk.hold_keys(session, planned)
     if len(planned) < BULK_MIN_ROWS and not keyed:
         return {}, rows
+    waiting = {r.id for r in later}  # pending still: the next round (or batch) takes them
     outcomes: dict[int, Outcome] = {}
     for shop_id in sorted({p.row.shop_id for p in planned}):
         group = [p for p in planned if p.row.shop_id == shop_id]
@@ -244,7 +248,7 @@ def _apply_in_bulk(
                 p.row.attempts += 1
                 p.row.state, p.row.error, p.row.applied_at = APPLIED, None, now
                 outcomes[p.row.id] = Outcome(APPLIED, results[p.row.id])
-    return outcomes, [r for r in rows if r.id not in outcomes]
+    return outcomes, [r for r in rows if r.id not in outcomes and r.id not in waiting]
 
 
 def apply_pass(sessions: sessionmaker[Session], clock: Clock) -> int:

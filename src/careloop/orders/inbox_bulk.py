@@ -121,12 +121,13 @@ _BLOCKED = object()  # a key held by a row that goes one at a time: later rows f
 
 def plan(
     session: Session, rows: Sequence[IngestInboxRow], shops: dict[int, Shop]
-) -> tuple[list[Item], list[IngestInboxRow]]:
+) -> tuple[list[Item], list[IngestInboxRow], list[IngestInboxRow]]:
     """Which rows may go in bulk (reads the payloads and, for platform rows, their
-    connector). A row that shares an order, or a customer, phone or email with other
-    details, with an earlier row of the round goes one at a time after it, and so does
-    every later row that shares one with it: each order's and customer's rows keep their
-    received order."""
+    connector): the items, the rows to apply one at a time (their payload is not for the
+    bulk writer), and the rows for a later round: a row that shares an order, or a customer,
+    phone or email with other details, with an earlier row of the round waits until that one
+    is applied, and so does every later row that shares one with it, so each order's and
+    customer's rows keep their received order."""
     mapped: dict[int, tuple[OrderIn, str]] = {}
     groups: dict[tuple[int, str], list[IngestInboxRow]] = defaultdict(list)
     for row in rows:
@@ -136,6 +137,7 @@ def plan(
         mapped.update(_SOURCES[source].read(session, shops[shop_id], group))
     items: list[Item] = []
     rest: list[IngestInboxRow] = []
+    later: list[IngestInboxRow] = []
     taken: dict[tuple[int, str], object] = {}
     for row in rows:
         item = _read(row, shops[row.shop_id], mapped.get(row.id))
@@ -144,13 +146,13 @@ def plan(
             k in taken and (taken[k] is _BLOCKED or taken[k] != v) for k, v in claims.items()
         )
         if item is None or clash:
-            rest.append(row)
+            (rest if item is None else later).append(row)
             taken.update(dict.fromkeys(claims, _BLOCKED))
         else:
             items.append(item)
             for key, value in claims.items():
                 taken.setdefault(key, value)
-    return items, rest
+    return items, rest, later
 
 
 def _read(row: IngestInboxRow, shop: Shop, mapped: tuple[OrderIn, str] | None) -> Item | None:
