@@ -309,7 +309,9 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    apply_cpu = time.process_time()
     applied, apply_seconds = drain_started(url, args.workers)
+    apply_cpu = time.process_time() - apply_cpu  # this process's share (1 worker: all of it)
     problems = stored_once(url, slug, args.webhooks)
     single, batch = raw_limits(url, bodies)
 
@@ -339,6 +341,11 @@ def main() -> int:
         f"  applied     {apply_rate:>10,.0f} orders/s"
         f"   ({applied:,} inbox rows, {apply_seconds:.1f} s)"
     )
+    if args.workers <= 1 and apply_cpu > 0:
+        print(
+            f"  apply CPU   {apply_cpu * 1000 / max(applied, 1):>10.2f} ms per row"
+            f"   (one core at that cost: {applied / apply_cpu:,.0f} rows/s)"
+        )
     print(f"  limit       {batch:>10,.0f} rows/s   raw INSERT of all payloads in one transaction")
     print(f"  ratio       {apply_rate / batch:>10.4f}")
     print(f"  target      {APPLY_TARGET:>10,} orders/s   (issue 23)")
