@@ -5,13 +5,13 @@ The rules are customers/identity.py's, unchanged; this module only asks them for
 customers at once. It settles the cases whose outcome needs no judgement, and hands back
 every other one for `customers.service.upsert_customer`, one at a time:
 - the customer's own id, or an id linked to them, is known (the repeat buyer): the stored
-  customer; a changed name, email or phone is written as `upsert_customer` writes it (an
-  own id overwrites, a linked id only fills blanks), with its `customer.updated` event;
+  customer; a name, email or phone changed under the own id is written as `upsert_customer`
+  writes it, with its `customer.updated` event;
 - the id is unknown and no live customer shares the phone or the email (the new buyer):
   created here, with its `customer.created` event, as `upsert_customer` would.
-Everything else (a phone or email that may link a new id to a person, consents, tags, a
-second id of a person another id in the call changes) goes the one-at-a-time way, which
-also writes the events that case needs."""
+Everything else (a phone or email that may link a new id to a person, a change under a
+linked id, consents, tags, a second id of a person another id in the call changes) goes the
+one-at-a-time way, which also writes the events that case needs."""
 
 from __future__ import annotations
 
@@ -78,9 +78,10 @@ def resolve_customers(
             continue
         customer_id, own, stored = found
         changes = _changes(data, stored, only_blank=not own)
-        if customer_id in seen and (changes or seen[customer_id]):
-            # Two ids of one person, one changing them: the second one weighs the first's
-            # change, one at a time.
+        if (changes and not own) or (customer_id in seen and (changes or seen[customer_id])):
+            # A change through a linked id (it fills blanks the own id may fill first), or
+            # two ids of one person, one changing them: weighed one at a time. So a bulk
+            # write changes a customer's row only through its own id (inbox_bulk.hold_keys).
             undecided.append(data.customer_id)
             continue
         seen[customer_id] = bool(changes)
@@ -187,9 +188,10 @@ def _update_profiles(
     updates: list[tuple[int, dict[str, Any], dict[str, list[Any]]]],
     source: str,
 ) -> None:
-    """Changed names, emails and phones in one statement, each with the `customer.updated`
-    event `upsert_customer` records (customers.service._apply_profile), the search key
-    refreshed as the ORM listener refreshes it."""
+    """Changed names, emails and phones (under the customers' own ids) in one statement,
+    each with the `customer.updated` event `upsert_customer` records
+    (customers.service._apply_profile), the search key refreshed as the ORM listener
+    refreshes it."""
     if not updates:
         return
     updates = sorted(updates, key=lambda update_: update_[0])  # one lock order (inbox_bulk)

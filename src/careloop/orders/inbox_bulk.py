@@ -215,9 +215,9 @@ def hold_keys(session: Session, planned: Sequence[Item]) -> list[Item]:
     lock (class, hash), taken with `pg_try_advisory_xact_lock`, which never waits (PostgreSQL
     documentation, 9.28.10 "Advisory Lock Functions"): no deadlock; an item with a key
     another batch holds is left for later. Two batches so never write one order, insert one
-    customer, delivery or product, or link two ids to one phone or email at once; the one row
-    both may write, a customer known under two linked ids, is updated in id order in one
-    statement per batch (bulk_identity), so their waits cannot cross."""
+    customer, delivery or product, or link two ids to one phone or email at once, and a
+    customer's row is changed in bulk only through its own id (bulk_identity), whose key the
+    batch holds: no row is written by two batches, so neither waits for the other."""
     if not planned:
         return []
     shop_id = planned[0].row.shop_id  # a keyed batch applies one shop (inbox._claim)
