@@ -68,7 +68,7 @@ SHIPPED = {
 # (topic, webhook id, body): new buyers, a repeat buyer, the same order's later states
 # (full snapshots, one of them redelivered), the published sample as is (a consent flag:
 # one at a time), an order without its total (parked), a cancellation, a refund, a
-# renamed customer.
+# renamed customer, the sample paid (its buyer's consent unchanged: in bulk).
 DELIVERIES: list[tuple[str, str, dict[str, Any]]] = [
     ("orders/create", "w-1", variant(1001, 501)),
     ("orders/create", "w-2", variant(1002, 502)),
@@ -83,6 +83,7 @@ DELIVERIES: list[tuple[str, str, dict[str, Any]]] = [
     ("refunds/create", "w-10", {"order_id": 1002, "created_at": "2026-10-05T09:00:00Z"}),
     ("orders/create", "w-11", variant(1005, 504)),
     ("orders/updated", "w-12", renamed(variant(1005, 504, **PAID))),
+    ("orders/updated", "w-13", {**sample(), **PAID}),
 ]
 
 
@@ -153,7 +154,7 @@ def test_shopify_deliveries_applied_in_bulk_leave_what_applying_them_one_at_a_ti
     deliver_all(ctx, single_shop)
     drain(ctx)
 
-    assert sum(handed) >= 6  # w-1, w-2, w-4, w-6, w-7, w-11 at least
+    assert sum(handed) >= 7  # w-1, w-2, w-4, w-6, w-7, w-11, w-13 at least
     with ctx.sessions() as s:
         bulk, single = snapshot(s, bulk_shop.id), snapshot(s, single_shop.id)
     for part in single:

@@ -1,7 +1,7 @@
 """Platform order deliveries in the inbox's bulk write (orders.inbox_bulk, decision 0029).
 
-A delivery that carries one order and nothing that needs judgement (no consents or other
-customer details beyond name, email and phone, no products, no separate status change,
+A delivery that carries one order and nothing that needs judgement (no customer details
+beyond name, email, phone and marketing consent, no products, no separate status change,
 not a compliance topic, a connector that is switched on, a delivery id the delivery log has
 not seen) is read and mapped here exactly as `service._process` reads and maps it, handed
 to the bulk writer as an `OrderIn`, and, once written, logged as `service._apply` logs it:
@@ -25,22 +25,21 @@ from careloop.connectors.service import _map, find_connector, parse_body
 from careloop.core.clock import Clock
 from careloop.core.errors import CareloopError
 from careloop.customers.schemas import CustomerIn
-from careloop.orders.inbox_bulk import BulkSource
+from careloop.orders.inbox_bulk import BulkSource, Handed
 from careloop.orders.models import IngestInboxRow
 from careloop.orders.schemas import OrderIn
 from careloop.shops.models import Shop
 
 DELIVERIES: Table = WebhookDelivery.__table__  # type: ignore[assignment]
-# What an order says about its customer; anything else (consents, tags) goes one at a time.
-ORDER_CUSTOMER_FIELDS = {"customer_id", "name", "email", "phone"}
+# What an order says about its customer, and the marketing consent it may carry; anything
+# else (tags, birthday...) goes one at a time.
+ORDER_CUSTOMER_FIELDS = {"customer_id", "name", "email", "phone", "accepts_marketing", "consents"}
 RESULT_LENGTH = 2000
 
 
-def read_rows(
-    session: Session, shop: Shop, rows: Sequence[IngestInboxRow]
-) -> dict[int, tuple[OrderIn, str]]:
-    """The rows (all of one platform) the bulk writer may take: row id -> the order and
-    the description the delivery log will keep."""
+def read_rows(session: Session, shop: Shop, rows: Sequence[IngestInboxRow]) -> dict[int, Handed]:
+    """The rows (all of one platform) the bulk writer may take: row id -> the order, its
+    customer's marketing consent and the description the delivery log will keep."""
     if not rows:
         return {}
     spec = PLATFORMS[rows[0].source]
@@ -56,11 +55,19 @@ def read_rows(
             )
         )
     )
-    handed: dict[int, tuple[OrderIn, str]] = {}
+    handed: dict[int, Handed] = {}
     for row in rows:
         mapped = None if row.external_id in logged else _mapped(spec, connector, row)
         if mapped is not None:
-            handed[row.id] = (mapped.orders[0], mapped.describe())
+            customer = mapped.customers[0] if mapped.customers else None
+            handed[row.id] = Handed(
+                mapped.orders[0],
+                mapped.describe(),
+                customer.accepts_marketing if customer else None,
+                {str(k): str(v) for k, v in customer.consents.items()}
+                if customer and customer.consents
+                else None,
+            )
     return handed
 
 
@@ -85,8 +92,9 @@ def _mapped(spec: Platform, connector: Connector, row: IngestInboxRow) -> Mapped
 
 
 def _said_by_order(customer: CustomerIn, order: OrderIn) -> bool:
-    """Whether upserting `customer` changes nothing the order's own customer upsert would
-    not: the same id, and no detail besides the name, email and phone the order carries."""
+    """Whether upserting `customer` changes nothing the order's own customer upsert and its
+    consent would not: the same id, and no detail besides the name, email and phone the
+    order carries and the marketing consent (bulk_identity settles it only if unchanged)."""
     extra = {
         field: value
         for field, value in customer.model_dump().items()

@@ -10,8 +10,9 @@ every other one for `customers.service.upsert_customer`, one at a time:
 - the id is unknown and no live customer shares the phone or the email (the new buyer):
   created here, with its `customer.created` event, as `upsert_customer` would.
 Everything else (a phone or email that may link a new id to a person, a change under a
-linked id, consents, tags, a second id of a person another id in the call changes) goes the
-one-at-a-time way, which also writes the events that case needs."""
+linked id, a marketing consent that changes anything or is a new customer's, tags, a second
+id of a person another id in the call changes) goes the one-at-a-time way, which also
+writes the events that case needs."""
 
 from __future__ import annotations
 
@@ -26,16 +27,18 @@ from sqlalchemy.orm import Session
 from careloop.core import events
 from careloop.core.ids import human_code
 from careloop.customers import identity
-from careloop.customers.models import Customer, CustomerIdentity
+from careloop.customers.models import Consent, Customer, CustomerIdentity
 from careloop.customers.schemas import CustomerIn
 from careloop.customers.search_key import customer_search_key
-from careloop.customers.service import PROFILE_FIELDS
+from careloop.customers.service import MARKETING_CHANNELS, PROFILE_FIELDS
 from careloop.customers.timeline import event_row, record_events
 
 CUSTOMERS: Table = Customer.__table__  # type: ignore[assignment]
 REFERRAL_CODE_LENGTH = 8
 # Fields an order may say about its customer (orders.service._ensure_customer).
 ORDER_FIELDS = ("name", "email", "phone")
+# A platform order's marketing consent (connectors.bulk): settled here when it is unchanged.
+CONSENT_FIELDS = ("accepts_marketing", "consents")
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,20 @@ class Resolved:
 
 
 def settled_only(data: CustomerIn) -> bool:
-    """Only the fields an order carries: consents, tags and the rest go one at a time."""
-    return data.model_fields_set <= {"customer_id", *ORDER_FIELDS}
+    """Only the fields an order carries and a marketing consent: tags and the rest go one
+    at a time."""
+    return data.model_fields_set <= {"customer_id", *ORDER_FIELDS, *CONSENT_FIELDS}
+
+
+def wanted_consents(data: CustomerIn) -> dict[str, str]:
+    """Channel -> state the data asks for (customers.service._apply_consents)."""
+    wanted: dict[str, str] = {}
+    if data.accepts_marketing is not None:
+        state = "granted" if data.accepts_marketing else "denied"
+        wanted = dict.fromkeys(MARKETING_CHANNELS, state)
+    if data.consents:
+        wanted.update({str(k): str(v) for k, v in data.consents.items()})
+    return wanted
 
 
 def resolve_customers(
@@ -69,6 +84,20 @@ def resolve_customers(
     undecided = [d.customer_id for d in wanted if not settled_only(d)]
     asked = [d for d in wanted if d.customer_id not in set(undecided)]
     known = _known(session, shop_id, [d.customer_id for d in asked], source)
+    consenting = [d for d in asked if wanted_consents(d)]
+    stored_consents = _consents(
+        session, {known[d.customer_id][0] for d in consenting if d.customer_id in known}
+    )
+    for data in consenting:
+        # A consent that changes anything (or a new customer's) is written one at a time,
+        # with its consent.changed event; an unchanged one is a no-op there too.
+        found = known.get(data.customer_id)
+        if found is None or any(
+            stored_consents.get((found[0], channel)) != state
+            for channel, state in wanted_consents(data).items()
+        ):
+            undecided.append(data.customer_id)
+    asked = [d for d in asked if d.customer_id not in set(undecided)]
     ids: dict[str, int] = {}
     updates: list[tuple[int, dict[str, Any], dict[str, list[Any]]]] = []
     seen: dict[int, bool] = {}  # customer id -> whether an earlier id of theirs changes them
@@ -116,6 +145,18 @@ def resolve_customers(
         created={d.customer_id for d in new},
         undecided=sorted(set(undecided), key=order.__getitem__),
     )
+
+
+def _consents(session: Session, customer_ids: set[int]) -> dict[tuple[int, str], str]:
+    """(customer id, channel) -> stored consent state."""
+    if not customer_ids:
+        return {}
+    found = session.execute(
+        select(Consent.customer_id, Consent.channel, Consent.state).where(
+            Consent.customer_id.in_(customer_ids)
+        )
+    )
+    return {(customer_id, channel): state for customer_id, channel, state in found}
 
 
 def _known(

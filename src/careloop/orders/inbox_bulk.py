@@ -73,14 +73,25 @@ Line = tuple[str | None, str, int, int]  # sku, name, quantity, unit price (mino
 
 
 @dataclass(frozen=True)
-class BulkSource:
-    """How a platform's rows join the bulk write. `read` returns the rows it can hand over:
-    row id -> the one order the row carries (mapped as its applier maps it) and what the
-    source will say it did; the others go one at a time. `record` keeps what the source
-    keeps about the rows once they are written (e.g. the delivery log), in the same
-    savepoint, given each row and that text, and returns row id -> a one-line result."""
+class Handed:
+    """A platform row handed to the bulk writer: the one order it carries (mapped as its
+    applier maps it), the marketing consent its customer carries (written in bulk only when
+    it changes nothing: bulk_identity), and what the source will record it did."""
 
-    read: Callable[[Session, Shop, Sequence[IngestInboxRow]], dict[int, tuple[OrderIn, str]]]
+    order: OrderIn
+    said: str
+    accepts_marketing: bool | None = None
+    consents: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class BulkSource:
+    """How a platform's rows join the bulk write. `read` returns the rows it can hand over
+    (row id -> Handed); the others go one at a time. `record` keeps what the source keeps
+    about the rows once they are written (e.g. the delivery log), in the same savepoint,
+    given each row and its `said`, and returns row id -> a one-line result."""
+
+    read: Callable[[Session, Shop, Sequence[IngestInboxRow]], dict[int, Handed]]
     record: Callable[[Session, Clock, Shop, Sequence[tuple[IngestInboxRow, str]]], dict[int, str]]
 
 
@@ -128,7 +139,7 @@ def plan(
     phone or email with other details, with an earlier row of the round waits until that one
     is applied, and so does every later row that shares one with it, so each order's and
     customer's rows keep their received order."""
-    mapped: dict[int, tuple[OrderIn, str]] = {}
+    mapped: dict[int, Handed] = {}
     groups: dict[tuple[int, str], list[IngestInboxRow]] = defaultdict(list)
     for row in rows:
         if row.source in _SOURCES:
@@ -155,14 +166,14 @@ def plan(
     return items, rest, later
 
 
-def _read(row: IngestInboxRow, shop: Shop, mapped: tuple[OrderIn, str] | None) -> Item | None:
+def _read(row: IngestInboxRow, shop: Shop, mapped: Handed | None) -> Item | None:
     try:
         if row.source == API_SOURCE and row.topic == STATUS_TOPIC:
             return StatusItem(row, StatusRowIn.model_validate_json(row.payload))
         if row.source == API_SOURCE and row.topic == ORDER_TOPIC:
             data = OrderIn.model_validate_json(row.payload)
         elif mapped is not None:
-            data = mapped[0]
+            data = mapped.order
         else:
             return None
         currency = (data.currency or shop.currency).upper()
@@ -183,10 +194,14 @@ def _read(row: IngestInboxRow, shop: Shop, mapped: tuple[OrderIn, str] | None) -
             fields["email"] = data.email
         if data.phone:
             fields["phone"] = data.phone
+        if mapped is not None and mapped.accepts_marketing is not None:
+            fields["accepts_marketing"] = mapped.accepts_marketing
+        if mapped is not None and mapped.consents:
+            fields["consents"] = mapped.consents
         customer = CustomerIn(**fields)
     except (ValidationError, CareloopError, ValueError):
         return None  # the one-at-a-time way reports it as it always has
-    said = mapped[1] if mapped is not None else ""
+    said = mapped.said if mapped is not None else ""
     return OrderItem(row, data, customer, currency, total_minor, lines, row.source, said)
 
 
