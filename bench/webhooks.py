@@ -31,7 +31,6 @@ import sqlite3
 import sys
 import time
 from collections import Counter
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +42,6 @@ from load import SECRET, percentile, prepare, start_server
 
 # Issue 23: the backlog applied at at least this many orders/s.
 APPLY_TARGET = 500
-# How long a drain worker whose shop another worker holds waits before asking again.
-POLL_SECONDS = 0.02
 
 
 def order_payload(n: int) -> bytes:
@@ -223,58 +220,6 @@ def stored_once(url: str, slug: str, count: int) -> list[str]:
     return problems
 
 
-def drain_started(url: str, workers: int) -> tuple[int, float]:
-    """The backlog applied by `workers` worker processes (PostgreSQL: they share it), timed
-    from the moment every one of them has imported the application and connected, so the
-    figure is applying, not starting Python; a worker whose shop another holds polls until
-    nothing is pending, as `careloop worker` does. Returns rows handled and seconds."""
-    if workers <= 1:
-        return drain_inbox(url)
-    context = get_context("spawn")
-    ready = context.Barrier(workers + 1)
-    done = context.Queue()
-    processes = [
-        context.Process(target=_drain_when_ready, args=(url, ready, done)) for _ in range(workers)
-    ]
-    for process in processes:
-        process.start()
-    ready.wait()
-    started = time.perf_counter()
-    handled = sum(done.get() for _ in processes)
-    seconds = time.perf_counter() - started
-    for process in processes:
-        process.join()
-    return handled, seconds
-
-
-def _drain_when_ready(url: str, ready: Any, done: Any) -> None:
-    from sqlalchemy import exists, select
-
-    import careloop.connectors.ingest  # noqa: F401  (the platforms' appliers)
-    from careloop.core.clock import SystemClock
-    from careloop.db.engine import make_engine, make_session_factory
-    from careloop.orders.inbox import PENDING, apply_pass
-    from careloop.orders.models import IngestInboxRow
-
-    engine = make_engine(url)
-    sessions = make_session_factory(engine)
-    with sessions() as session:
-        session.execute(select(1))
-    ready.wait()
-    handled = 0
-    while True:
-        did = apply_pass(sessions, SystemClock())
-        handled += did
-        if did:
-            continue
-        with sessions() as session:
-            if not session.scalar(select(exists().where(IngestInboxRow.state == PENDING))):
-                break
-        time.sleep(POLL_SECONDS)
-    engine.dispose()
-    done.put(handled)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--webhooks", type=int, default=5_000)
@@ -310,7 +255,7 @@ def main() -> int:
         server.terminate()
         server.wait(timeout=30)
     apply_cpu = time.process_time()
-    applied, apply_seconds = drain_started(url, args.workers)
+    applied, apply_seconds = drain_inbox(url, workers=args.workers)
     apply_cpu = time.process_time() - apply_cpu  # this process's share (1 worker: all of it)
     problems = stored_once(url, slug, args.webhooks)
     single, batch = raw_limits(url, bodies)
