@@ -22,6 +22,11 @@ flagged `maybe_sent` on the customer's timeline for staff (an email whose send w
 flight when its worker died is never resent: SMTP cannot drop a repeat). Lost must be 0.
 The other steps are counted too: every customer carries the tag once and has exactly one
 bonus ledger entry of the journey (the branch shows as the webhook sent after it).
+The ingest inbox is under the same faults: `--orders` API orders (customers shared by
+several orders) and their paid, shipped and delivered changes, released in random order, wait
+in the inbox as `POST /api/v1/orders` stores them, and the workers apply them in batches
+(orders.inbox, docs/decisions/0029) while being killed: every order must be stored once in its
+last state, each status event on the timeline once, every row applied.
 Exit status 1 otherwise.
 """
 
@@ -38,6 +43,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -85,6 +91,9 @@ HOOK_PATH = "/hook"
 CHUNK = 5000
 REPORT_EVERY_SECONDS = 15.0
 CHANNELS = ("email", "sms", "webhook")
+# The ingest inbox backlog (`--orders`): each order's statuses after "placed", in time order.
+PATH = ("paid", "shipped", "delivered")
+BACKLOG_START = datetime(2026, 11, 11, 2, 0, tzinfo=UTC)
 
 
 class Sink:
@@ -166,8 +175,11 @@ class QuietHTTPServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-def prepare(url: str, enrollments: int, smtp_port: int, sms_base: str) -> None:
-    """A fresh schema: one shop, its channels pointing at the sinks, due enrollments."""
+def prepare(
+    url: str, enrollments: int, smtp_port: int, sms_base: str, orders: int, rng: random.Random
+) -> None:
+    """A fresh schema: one shop, its channels pointing at the sinks, due enrollments, and
+    a backlog of `orders` API orders with their status changes in the ingest inbox."""
     from careloop.channels.models import MessageTemplate
     from careloop.channels.settings import set_channel_settings
     from careloop.core.clock import SystemClock
@@ -275,7 +287,107 @@ def prepare(url: str, enrollments: int, smtp_port: int, sms_base: str) -> None:
             with make_session_factory(engine)() as s, s.begin():
                 s.execute(insert(JourneyEnrollment), rows)
             rows = []
+    with make_session_factory(engine)() as s, s.begin():
+        append_backlog(s, clock, shop_id, orders, rng)
     engine.dispose()
+
+
+def planned_orders(count: int) -> list[tuple[str, str, list[tuple[str, datetime]]]]:
+    """(order id, customer id, statuses after placed with their times) of the backlog:
+    customers shared by several orders, every order paid, shipped and delivered."""
+    placed = BACKLOG_START
+    return [
+        (
+            f"F{n:06d}",
+            f"buyer-{n % max(1, count // 3)}",
+            [(status, placed + timedelta(hours=6 * (k + 1))) for k, status in enumerate(PATH)],
+        )
+        for n in range(count)
+    ]
+
+
+def append_backlog(s: Any, clock: Any, shop_id: int, count: int, rng: random.Random) -> None:
+    """The inbox rows `POST /api/v1/orders` and `POST .../status` store (orders.inbox.append),
+    each order before its status changes, those in random order (a "delivered" may come
+    before its "paid"), the orders interleaved: what the workers apply under the faults."""
+    from careloop.orders import inbox
+
+    streams = []
+    for order_id, customer_id, path in planned_orders(count):
+        order = {
+            "order_id": order_id,
+            "customer_id": customer_id,
+            "customer_name": f"Người mua {customer_id}",
+            "placed_at": BACKLOG_START.isoformat(),
+            "total": 250000,
+            "currency": "VND",
+            "lines": [{"sku": "FAULTS-1", "product_name": "Cà phê", "unit_price": 250000}],
+        }
+        changes = [
+            {"order_id": order_id, "status": status, "at": at.isoformat(), "event_id": status}
+            for status, at in path
+        ]
+        rng.shuffle(changes)
+        streams.append([("order", order), *(("status", change) for change in changes)])
+    while streams:
+        stream = streams[rng.randrange(len(streams))]
+        topic, payload = stream.pop(0)
+        if not stream:
+            streams.remove(stream)
+        inbox.append(
+            session=s,
+            clock=clock,
+            shop_id=shop_id,
+            source="api",
+            topic=topic,
+            external_id=f"{topic}:{payload['order_id']}:{payload.get('status', '')}",
+            order_key=f"order:{payload['order_id']}",
+            payload=json.dumps(payload),
+            check_backlog=False,
+        )
+
+
+def backlog_counts(url: str, count: int) -> dict[str, int]:
+    """What the backlog left: orders missing or not in their last state, status events
+    missing or stored twice, inbox rows not applied."""
+    from careloop.customers.models import TimelineEvent
+    from careloop.db.engine import make_engine, make_session_factory
+    from careloop.orders.models import IngestInboxRow, Order
+
+    engine = make_engine(url)
+    with make_session_factory(engine)() as s:
+        status = dict(s.execute(select(Order.external_id, Order.status)).all())
+        events = Counter(
+            s.scalars(select(TimelineEvent.event_key).where(TimelineEvent.type.like("order.%")))
+        )
+        states = Counter(s.scalars(select(IngestInboxRow.state)))
+    engine.dispose()
+    wanted = {
+        f"order:{order_id}:{s}": order_id
+        for order_id, _customer, path in planned_orders(count)
+        for s in ("placed", *(status for status, _at in path))
+    }
+    return {
+        "orders": len(status),
+        "wrong_state": sum(
+            1 for order_id, _c, _p in planned_orders(count) if status.get(order_id) != PATH[-1]
+        ),
+        "events_lost": sum(1 for key in wanted if key not in events),
+        "events_twice": sum(n - 1 for key, n in events.items() if key in wanted and n > 1),
+        "not_applied": sum(n for state, n in states.items() if state != "applied"),
+    }
+
+
+def inbox_pending(url: str) -> int:
+    from careloop.db.engine import make_engine, make_session_factory
+    from careloop.orders.models import IngestInboxRow
+
+    engine = make_engine(url, pool_size=1)
+    try:
+        with make_session_factory(engine)() as s:
+            return int(s.scalar(select(func.count()).where(IngestInboxRow.state == "pending")) or 0)
+    finally:
+        engine.dispose()
 
 
 class Workers:
@@ -460,6 +572,9 @@ def main() -> int:
         "--steps", type=int, default=50_000, help="journey steps (6 per enrollment, 3 sends)"
     )
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--orders", type=int, default=600, help="API orders (each with 3 status changes) queued"
+    )
     parser.add_argument("--timeout", type=float, default=1800, help="seconds before giving up")
     parser.add_argument("--kill-every", type=float, default=10.0, help="mean seconds between kills")
     parser.add_argument(
@@ -490,7 +605,7 @@ def main() -> int:
     http = QuietHTTPServer(("127.0.0.1", 0), sinks.http_handler())
     threading.Thread(target=http.serve_forever, daemon=True).start()
     sms_base = f"http://127.0.0.1:{http.server_address[1]}"
-    prepare(url, enrollments, smtp_port, sms_base)
+    prepare(url, enrollments, smtp_port, sms_base, args.orders, rng)
 
     OUT.mkdir(exist_ok=True)
     started = time.monotonic()
@@ -518,7 +633,7 @@ def main() -> int:
                     f" enrollments finished, {total - open_messages:,} of {total:,} messages final",
                     flush=True,
                 )
-            if finished == enrollments and open_messages == 0:
+            if finished == enrollments and open_messages == 0 and not inbox_pending(url):
                 done = True
                 break
             if args.no_faults:
@@ -540,6 +655,7 @@ def main() -> int:
         http.shutdown()
 
     counts = final_counts(url)
+    backlog = backlog_counts(url, args.orders)
     expected_keys = len(SEND_STEPS) * enrollments
     sends_run = len(counts["keys"])
     # A tag added twice shows as two in the list; a ledger entry twice, as a key twice.
@@ -590,6 +706,15 @@ def main() -> int:
             f" ({len(flagged & set(sink.raw))} of them did arrive); lost {missing}"
         )
     print(f"  flagged     {counts['flag_events']} message.maybe_sent events on timelines")
+    print(
+        f"  inbox       {backlog['orders']:,} of {args.orders:,} orders stored"
+        f" ({args.orders * (1 + len(PATH)):,} rows), {backlog['wrong_state']} not in their last"
+        f" state, status events lost {backlog['events_lost']}, twice"
+        f" {backlog['events_twice']}, rows not applied {backlog['not_applied']}"
+    )
+    lost += args.orders - backlog["orders"] + backlog["events_lost"] + backlog["not_applied"]
+    lost += backlog["wrong_state"]
+    duplicates += backlog["events_twice"]
     print(f"  duplicates  {duplicates}")
     print(f"  lost        {lost}")
     ok = (

@@ -11,6 +11,7 @@ same database: accepted webhooks/s against raw single-row INSERT + COMMIT of the
 INSERTs of the same payloads in one transaction. By default the webhooks carry
 `Prefer: respond-async` (RFC 7240), so every one is only stored; `--as-platforms` sends them as
 Shopify does, without it, and the server applies a delivery inline whenever no backlog waits.
+`--workers N` times the drain from the moment N worker processes are started and connected.
 `--api-orders` sends the same orders to `POST /api/v1/orders` with `Prefer: respond-async`
 instead (a new buyer each, as in a flash sale), the rows the worker applies set-based
 (docs/decisions/0029-batched-apply.md); the applied rate is also shown against issue 23's
@@ -253,7 +254,9 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    apply_cpu = time.process_time()
     applied, apply_seconds = drain_inbox(url, workers=args.workers)
+    apply_cpu = time.process_time() - apply_cpu  # this process's share (1 worker: all of it)
     problems = stored_once(url, slug, args.webhooks)
     single, batch = raw_limits(url, bodies)
 
@@ -283,6 +286,11 @@ def main() -> int:
         f"  applied     {apply_rate:>10,.0f} orders/s"
         f"   ({applied:,} inbox rows, {apply_seconds:.1f} s)"
     )
+    if args.workers <= 1 and apply_cpu > 0:
+        print(
+            f"  apply CPU   {apply_cpu * 1000 / max(applied, 1):>10.2f} ms per row"
+            f"   (one core at that cost: {applied / apply_cpu:,.0f} rows/s)"
+        )
     print(f"  limit       {batch:>10,.0f} rows/s   raw INSERT of all payloads in one transaction")
     print(f"  ratio       {apply_rate / batch:>10.4f}")
     print(f"  target      {APPLY_TARGET:>10,} orders/s   (issue 23)")

@@ -178,7 +178,7 @@ def test_a_bulk_write_that_breaks_falls_back_to_one_at_a_time_and_applies_each_r
     def broken(*_args: Any) -> None:
         raise RuntimeError("the bulk insert of lines broke")
 
-    monkeypatch.setattr(inbox_bulk, "_insert_lines", broken)
+    monkeypatch.setattr(inbox_bulk, "_write_lines", broken)
     fill(ctx, shop)
     drain(ctx)
 
@@ -220,3 +220,80 @@ def test_an_orders_later_row_waits_for_its_earlier_row_even_when_both_could_go_i
         events = s.scalar(select(func.count()).where(TimelineEvent.order_id.is_not(None)))
     assert found == {"X-1": "delivered", "X-2": "delivered"}
     assert events == 6  # placed, paid, delivered for each, once
+
+
+# Status changes as `POST /api/v1/orders/{id}/status` stores them, released out of order:
+# a "delivered" before its "paid", a repeat under another event id, a later "delivered"
+# (a status keeps its first time), a change dated before its order was placed (refused),
+# an unknown order (refused), a change without `at` (it happened when applied), and the
+# end states returned and cancelled.
+STATUS_ROWS: list[dict[str, Any]] = [
+    {"order_id": "S-1", "status": "delivered", "at": "2026-10-04T09:00:00+07:00"},
+    {"order_id": "S-2", "status": "paid", "at": "2026-10-02T10:00:00+07:00", "event_id": "e-1"},
+    {"order_id": "S-1", "status": "paid", "at": "2026-10-02T09:00:00+07:00", "event_id": "p-1"},
+    {"order_id": "S-2", "status": "paid", "at": "2026-10-02T11:00:00+07:00", "event_id": "e-2"},
+    {"order_id": "S-3", "status": "cancelled", "at": "2026-10-02T08:00:00+07:00"},
+    {"order_id": "S-1", "status": "shipped", "at": "2026-10-03T09:00:00+07:00"},
+    {"order_id": "S-4", "status": "shipped", "at": "2026-09-01T09:00:00+07:00"},  # too early
+    {"order_id": "S-404", "status": "paid", "at": "2026-10-02T09:00:00+07:00"},  # unknown
+    {"order_id": "S-5", "status": "paid"},
+    {"order_id": "S-1", "status": "delivered", "at": "2026-10-05T09:00:00+07:00"},
+    {"order_id": "S-6", "status": "delivered", "at": "2026-10-04T09:00:00+07:00"},
+    {"order_id": "S-6", "status": "returned", "at": "2026-10-09T09:00:00+07:00"},
+    {"order_id": "S-3", "status": "paid", "at": "2026-10-02T07:00:00+07:00"},
+]
+
+
+def append_rows(ctx: AppContext, shop: Shop, rows: list[tuple[str, dict[str, Any]]]) -> None:
+    with ctx.sessions() as s, s.begin():
+        for n, (topic, payload) in enumerate(rows):
+            inbox.append(
+                session=s,
+                clock=ctx.clock,
+                shop_id=shop.id,
+                source="api",
+                topic=topic,
+                external_id=f"{topic}:{n}:{payload['order_id']}",
+                order_key=f"order:{payload['order_id']}",
+                payload=json.dumps(payload),
+                check_backlog=False,
+            )
+
+
+def test_status_changes_applied_in_bulk_leave_what_applying_them_one_at_a_time_leaves(
+    ctx: AppContext, make_shop: ShopFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bulk_shop, single_shop = make_shop("bulk"), make_shop("single")
+    orders = [("order", order(f"S-{n}", f"K-{n % 3}", phone=None, email=None)) for n in range(7)]
+    for shop in (bulk_shop, single_shop):
+        append_rows(ctx, shop, orders)
+    drain(ctx)
+    changed: list[int] = []
+    real = inbox_bulk._status_changes
+
+    def counted(*args: Any) -> Any:
+        changed.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(inbox_bulk, "_status_changes", counted)
+    append_rows(ctx, bulk_shop, [("status", row) for row in STATUS_ROWS])
+    drain(ctx)
+    monkeypatch.setattr(inbox, "BULK_MIN_ROWS", 10**9)
+    append_rows(ctx, single_shop, [("status", row) for row in STATUS_ROWS])
+    drain(ctx)
+
+    assert len(changed) >= 8  # all but the two refused rows, at least
+    with ctx.sessions() as s:
+        bulk, single = snapshot(s, bulk_shop.id), snapshot(s, single_shop.id)
+    for part in single:
+        assert bulk[part] == single[part], part
+    states = [state for ext, state, _, _ in bulk["inbox"] if ext.startswith("status:")]
+    assert states.count("failed") == 2 and states.count("applied") == len(STATUS_ROWS) - 2
+    found = {o.external_id: o.status for o in bulk_orders(ctx, bulk_shop)}
+    assert found["S-1"] == "delivered" and found["S-3"] == "cancelled"
+    assert found["S-6"] == "returned" and found["S-5"] == "paid"
+
+
+def bulk_orders(ctx: AppContext, shop: Shop) -> list[Order]:
+    with ctx.sessions() as s:
+        return list(s.scalars(select(Order).where(Order.shop_id == shop.id)))

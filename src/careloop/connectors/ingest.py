@@ -15,12 +15,13 @@ from collections.abc import Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from careloop.connectors.bulk import BULK_SOURCE
 from careloop.connectors.models import WebhookDelivery
 from careloop.connectors.platforms import PLATFORMS
 from careloop.connectors.service import Receipt, Verified, apply_delivery, verify_delivery
 from careloop.core.clock import Clock
 from careloop.db.engine import transaction
-from careloop.orders import inbox
+from careloop.orders import inbox, inbox_bulk
 from careloop.orders.models import IngestInboxRow
 from careloop.shops.models import Shop
 
@@ -90,3 +91,5 @@ def apply_webhook_row(session: Session, clock: Clock, shop: Shop, row: IngestInb
 
 for _platform in PLATFORMS:
     inbox.register_applier(_platform, apply_webhook_row)
+    # Deliveries of one order each join the batch's set-based write (connectors.bulk).
+    inbox_bulk.register_bulk_source(_platform, BULK_SOURCE)

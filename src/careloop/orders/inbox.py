@@ -24,7 +24,7 @@ from datetime import timedelta
 from functools import cache
 from typing import TypeVar, cast
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import Connection, Executable, Table, delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -35,7 +35,8 @@ from careloop.core.errors import CareloopError, FieldError, ValidationFailed
 from careloop.db.engine import transaction
 from careloop.orders import inbox_bulk
 from careloop.orders.models import IngestInboxRow
-from careloop.orders.schemas import OrderIn, StatusChangeIn
+from careloop.orders.schemas import OrderIn
+from careloop.orders.schemas import StatusRowIn as StatusRowIn
 from careloop.orders.service import change_status, upsert_order
 from careloop.shops.models import Shop
 
@@ -49,14 +50,18 @@ ERASED = "erased"  # its payload went with a person's erasure (orders.personal_d
 STATES = (PENDING, APPLIED, FAILED, REJECTED, ERASED)
 MAX_ATTEMPTS = 5
 BATCH_SIZE = 200
-# PostgreSQL advisory locks (class, shop id) held while a transaction applies a shop's rows.
+# PostgreSQL advisory locks (class, shop id) held while a transaction applies a shop's rows:
+# shared by batches written side by side, exclusive for one-at-a-time rows (0029).
 APPLY_LOCK_CLASS = 0x1B0C
+# Shops this process's worker left rows in that need the shop to itself: its next batch of
+# that shop waits for an exclusive hold.
+_WAITING_FOR_SHOP: set[int] = set()
 # Fewer new API orders than this in a round are applied one at a time (a bulk write has a
 # fixed cost of a few statements; a caller waiting for one row gains nothing from it).
 BULK_MIN_ROWS = 2
 ERROR_LENGTH = 2000
-ORDER_TOPIC = "order"
-STATUS_TOPIC = "status"
+ORDER_TOPIC = inbox_bulk.ORDER_TOPIC
+STATUS_TOPIC = inbox_bulk.STATUS_TOPIC
 # How long applied rows are kept by default (the setting `inbox_keep_days`).
 KEEP_DAYS = 14
 
@@ -173,11 +178,12 @@ def apply_batch(
     outcomes: dict[int, Outcome] = {}
     shops: dict[int, Shop] = {}
     only_shop: int | None = None
+    shared = False  # side by side with other workers: bulk rows only, one round
     if session.get_bind().dialect.name == "postgresql":
         if order_key is not None:
             _lock_shop(session, order_key[0])
         else:
-            only_shop = _lock_a_shop_with_work(session)
+            only_shop, shared = _lock_a_shop_with_work(session)
             if only_shop is None:
                 return outcomes
     while len(outcomes) < limit:
@@ -191,8 +197,19 @@ def apply_batch(
             )
         rest = rows
         if caller_id is None:
-            applied, rest = _apply_in_bulk(session, clock, shops, rows)
+            applied, rest = _apply_in_bulk(session, clock, shops, rows, keyed=shared)
             outcomes.update(applied)
+            if not applied and not rest:
+                break  # nothing this round could take (beside another batch): later
+        if shared and only_shop is not None:
+            # Beside other batches a batch writes one round (one write per table, 0029);
+            # alone, it goes on, the rest one at a time, later rounds unkeyed.
+            if not _take_shop_alone(session, only_shop):
+                if rest:  # it needs the shop to itself: this worker's next batch waits for it
+                    _WAITING_FOR_SHOP.add(only_shop)
+                session.flush()
+                break
+            shared = False
         for row in rest:
             outcomes[row.id] = _apply_one(
                 session, clock, shops[row.shop_id], row, caller=row.id == caller_id
@@ -202,16 +219,27 @@ def apply_batch(
 
 
 def _apply_in_bulk(
-    session: Session, clock: Clock, shops: dict[int, Shop], rows: list[IngestInboxRow]
+    session: Session,
+    clock: Clock,
+    shops: dict[int, Shop],
+    rows: list[IngestInboxRow],
+    *,
+    keyed: bool = False,
 ) -> tuple[dict[int, Outcome], list[IngestInboxRow]]:
-    """Apply the round's new API orders set-based (orders.inbox_bulk), each shop's in one
-    savepoint; returns their outcomes and the rows left for `_apply_one`, in received order.
-    A bulk write that fails is undone and its rows go the one-at-a-time way, which reports
-    (or retries) each as it always has."""
-    candidates = [r for r in rows if r.source == "api" and r.topic == ORDER_TOPIC]
-    planned, _ = inbox_bulk.plan(candidates, shops)
-    if len(planned) < BULK_MIN_ROWS:
+    """Apply the round's rows that need no judgement set-based (orders.inbox_bulk: API
+    orders and status changes, platform order deliveries), each shop's in one savepoint;
+    returns their outcomes and the rows left for `_apply_one`, in received order; a row that
+    must wait for an earlier row of its customer in the round stays pending for the next
+    round (inbox_bulk.plan). A bulk write that fails is undone and its rows go the
+    one-at-a-time way, which reports (or retries) each as it always has. `keyed` (a batch
+    beside other workers' batches of the shop): only rows whose keys no other batch holds
+    are written (inbox_bulk.hold_keys)."""
+    planned, _, later = inbox_bulk.plan(session, rows, shops)
+    if keyed:
+        planned = inbox_bulk.hold_keys(session, planned)
+    if len(planned) < BULK_MIN_ROWS and not keyed:
         return {}, rows
+    waiting = {r.id for r in later}  # pending still: the next round (or batch) takes them
     outcomes: dict[int, Outcome] = {}
     for shop_id in sorted({p.row.shop_id for p in planned}):
         group = [p for p in planned if p.row.shop_id == shop_id]
@@ -227,7 +255,7 @@ def _apply_in_bulk(
                 p.row.attempts += 1
                 p.row.state, p.row.error, p.row.applied_at = APPLIED, None, now
                 outcomes[p.row.id] = Outcome(APPLIED, results[p.row.id])
-    return outcomes, [r for r in rows if r.id not in outcomes]
+    return outcomes, [r for r in rows if r.id not in outcomes and r.id not in waiting]
 
 
 def apply_pass(sessions: sessionmaker[Session], clock: Clock) -> int:
@@ -300,12 +328,17 @@ def _lock_shop(session: Session, shop_id: int) -> None:
     session.execute(select(func.pg_advisory_xact_lock(APPLY_LOCK_CLASS, shop_id)))
 
 
-def _lock_a_shop_with_work(session: Session) -> int | None:
-    """The shop whose rows this worker's batch applies (PostgreSQL): the one with the oldest
-    pending row that no other transaction is applying, held until commit, or None. One
-    shop's rows are applied by one transaction at a time, so two workers never take locks
-    on one shop's customers, products or orders in crossing order (no deadlocks: 0029);
-    workers apply different shops side by side."""
+def _lock_a_shop_with_work(session: Session) -> tuple[int | None, bool]:
+    """The shop whose rows this worker's batch applies (PostgreSQL), and whether it shares it
+    with other workers' batches. The shop with the oldest pending row is taken shared
+    (`pg_try_advisory_xact_lock_shared`): batches side by side write only rows whose keys
+    they hold (customers, phones, emails, orders, new products, deliveries:
+    inbox_bulk.hold_keys), one round each; what needs the shop to itself (a row applied one
+    at a time, as a caller applying its own order) takes it exclusively. A shop this worker
+    left such rows in is waited for exclusively (`pg_advisory_xact_lock`, before anything else
+    in the transaction: no deadlock), and a waiting exclusive request turns new shared ones
+    away, so those rows are never starved. Held until commit; (None, False) if no shop has
+    work another worker does not hold exclusively (0029, Session 12)."""
     waiting = session.execute(
         select(IngestInboxRow.shop_id, func.min(IngestInboxRow.id).label("oldest"))
         .where(IngestInboxRow.state == PENDING)
@@ -313,9 +346,20 @@ def _lock_a_shop_with_work(session: Session) -> int | None:
         .order_by("oldest")
     ).all()
     for shop_id, _oldest in waiting:
-        if session.scalar(select(func.pg_try_advisory_xact_lock(APPLY_LOCK_CLASS, shop_id))):
-            return int(shop_id)
-    return None
+        if shop_id in _WAITING_FOR_SHOP:
+            _WAITING_FOR_SHOP.discard(shop_id)
+            _lock_shop(session, int(shop_id))
+            return int(shop_id), False
+        lock = func.pg_try_advisory_xact_lock_shared(APPLY_LOCK_CLASS, shop_id)
+        if session.scalar(select(lock)):
+            return int(shop_id), True
+    return None, False
+
+
+def _take_shop_alone(session: Session, shop_id: int) -> bool:
+    """Turn this transaction's shared hold of the shop into an exclusive one if no other
+    transaction holds it (never waits: two holders asking at once cannot deadlock)."""
+    return bool(session.scalar(select(func.pg_try_advisory_xact_lock(APPLY_LOCK_CLASS, shop_id))))
 
 
 def _claim(
@@ -381,13 +425,6 @@ def describe(exc: Exception) -> str:
         more = f" (+{len(exc.errors) - 10} more)" if len(exc.errors) > 10 else ""
         return shown + more
     return str(exc) or type(exc).__name__
-
-
-class StatusRowIn(StatusChangeIn):
-    """A status change accepted by `POST /api/v1/orders/{order_id}/status`; `at` is filled
-    with the moment it was received when the caller left it out."""
-
-    order_id: str = Field(min_length=1, max_length=128)
 
 
 def apply_api_row(session: Session, clock: Clock, shop: Shop, row: IngestInboxRow) -> str:

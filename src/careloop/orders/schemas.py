@@ -162,6 +162,13 @@ class StatusChangeIn(BaseModel):
         return plausible_optional(value)
 
 
+class StatusRowIn(StatusChangeIn):
+    """A status change accepted by `POST /api/v1/orders/{order_id}/status` and stored in the
+    ingest inbox; `at` is filled with the moment it was received when the caller left it out."""
+
+    order_id: str = Field(min_length=1, max_length=128)
+
+
 class EventIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
