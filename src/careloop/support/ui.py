@@ -3,6 +3,7 @@ note, assign, status, playbook, compensation, customer 360 side by side) and the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -10,6 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from careloop.context import AppContext
 from careloop.core.catalogue import catalogue_texts, t
 from careloop.core.errors import CareloopError, ValidationFailed
 from careloop.core.ports import Rewards, port
@@ -113,6 +115,7 @@ def _ticket_page(
 ) -> Response:
     now = ctx.clock.now()
     ticket = service.get_ticket(session, staff.shop.id, ticket_id)
+    route = _reply_route(session, ctx, staff, ticket)
     view = ticket_public(session, staff.shop, ticket, now, with_messages=True, locale=staff.locale)
     c360 = customer_360(session=session, shop=staff.shop, customer_id=ticket.customer_id, now=now)
     clocks = [
@@ -138,7 +141,8 @@ def _ticket_page(
             "compensation_kinds": COMPENSATIONS,
             "errors": errors or {},
             "draft": draft,
-            "channel_not_ready": _channel_not_ready(session, staff.shop.id, ticket.channel),
+            "reply_via": route.channel,
+            "channel_not_ready": not route.ready,
             "confirm_unready": confirm_unready,
         },
         staff=staff,
@@ -146,11 +150,26 @@ def _ticket_page(
     )
 
 
-def _channel_not_ready(session: Session, shop_id: int, channel: str) -> bool:
-    """Whether a reply on the ticket's channel would fail: that channel is not set up."""
+@dataclass(frozen=True)
+class ReplyRoute:
+    """The channel a reply will actually go out on (None: no channel reaches the customer),
+    and whether it can: the warning names this channel, not the one the ticket came in on."""
+
+    channel: str | None
+    ready: bool
+
+
+def _reply_route(
+    session: Session, ctx: AppContext, staff: StaffContext, ticket: service.Ticket
+) -> ReplyRoute:
     from careloop.channels.readiness import NEEDS_SETTINGS, configured_channels
 
-    return channel in NEEDS_SETTINGS and channel not in configured_channels(session, shop_id)
+    route = service.reply_route(session=session, clock=ctx.clock, shop=staff.shop, ticket=ticket)
+    if not route:
+        return ReplyRoute(None, False)
+    first = route[0]
+    configured = configured_channels(session, staff.shop.id)
+    return ReplyRoute(first, first not in NEEDS_SETTINGS or first in configured)
 
 
 @router.get("/tickets/{ticket_id}")
@@ -180,7 +199,7 @@ def reply_to_ticket(
     anyway: Annotated[str, Form()] = "",
 ) -> Response:
     ticket = service.get_ticket(session, staff.shop.id, ticket_id)
-    if not anyway and body.strip() and _channel_not_ready(session, staff.shop.id, ticket.channel):
+    if not anyway and body.strip() and not _reply_route(session, ctx, staff, ticket).ready:
         # Warn first: the customer would never get this reply.
         return _ticket_page(
             request, staff, session, ctx, ticket_id, draft=body, confirm_unready=True
