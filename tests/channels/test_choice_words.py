@@ -35,17 +35,17 @@ def _options(html: str, form: str, field: str) -> dict[str, str]:
         (
             "vi",
             {
-                "starttls": "Mã hoá sau khi kết nối (STARTTLS, thường là cổng 587)",
-                "tls": "Mã hoá ngay từ đầu (SSL/TLS, thường là cổng 465)",
-                "none": "Không mã hoá (chỉ dùng cho máy chủ thử)",
+                "starttls": "Mã hoá STARTTLS (cổng 587)",
+                "tls": "Mã hoá SSL/TLS (cổng 465)",
+                "none": "Không mã hoá (máy chủ thử)",
             },
         ),
         (
             "en",
             {
-                "starttls": "Encrypted after connecting (STARTTLS, usually port 587)",
-                "tls": "Encrypted from the start (SSL/TLS, usually port 465)",
-                "none": "Not encrypted (only for a test server)",
+                "starttls": "STARTTLS encryption (port 587)",
+                "tls": "SSL/TLS encryption (port 465)",
+                "none": "No encryption (test server only)",
             },
         ),
     ],
@@ -85,10 +85,7 @@ def test_the_chosen_security_word_is_stored_as_its_code_and_shown_selected_again
     assert saved.status_code == 200
     with ctx.sessions() as s:
         assert s.scalars(select(ChannelSettings.config)).one()["security"] == "tls"
-    assert (
-        '<option value="tls" selected>Encrypted from the start (SSL/TLS, usually port 465)'
-        in saved.text
-    )
+    assert '<option value="tls" selected>SSL/TLS encryption (port 465)' in saved.text
 
 
 def test_the_esms_sms_type_reads_as_words_not_a_bare_number(

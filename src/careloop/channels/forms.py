@@ -45,7 +45,7 @@ class FieldSpec:
 
     def choice_label(self, value: str, locale: str) -> str:
         """A choice as a shop owner reads it: the catalogue's `channels.forms.choices.<field>.
-        <value>` (SMTP security: "Encrypted from the start (SSL/TLS, port 465)", not "tls"),
+        <value>` (SMTP security: "SSL/TLS encryption (port 465)", not "tls"),
         else `channels.forms.choices.<value>`, else the value itself. The stored value stays
         the code."""
         for key in (
@@ -96,16 +96,16 @@ SMTP_HINTS = {
         "Gmail / Google Workspace: host smtp.gmail.com, port 587, STARTTLS, user = your "
         "address, password = an app password (Google account → Security → App passwords).",
         "Outlook / Microsoft 365: smtp.office365.com, port 587, STARTTLS.",
-        "Zoho Mail: smtp.zoho.com, port 465, TLS. Yahoo: smtp.mail.yahoo.com, 465, TLS "
-        "(app password).",
+        "Zoho Mail: smtp.zoho.com, port 465, SSL/TLS. Yahoo: smtp.mail.yahoo.com, 465, "
+        "SSL/TLS (app password).",
     ],
     "vi": [
         "Gmail / Google Workspace: máy chủ smtp.gmail.com, cổng 587, STARTTLS, tài khoản = "
         "địa chỉ email, mật khẩu = mật khẩu ứng dụng (Tài khoản Google → Bảo mật → Mật khẩu "
         "ứng dụng).",
         "Outlook / Microsoft 365: smtp.office365.com, cổng 587, STARTTLS.",
-        "Zoho Mail: smtp.zoho.com, cổng 465, TLS. Yahoo: smtp.mail.yahoo.com, 465, TLS "
-        "(mật khẩu ứng dụng).",
+        "Zoho Mail: smtp.zoho.com, cổng 465, SSL/TLS. Yahoo: smtp.mail.yahoo.com, 465, "
+        "SSL/TLS (mật khẩu ứng dụng).",
     ],
 }
 
@@ -125,10 +125,10 @@ FORMS: tuple[ProviderForm, ...] = (
                 kind="choice",
                 choices=("starttls", "tls", "none"),
                 default="starttls",
-                hint_en="Your mail provider's help page names it: port 587 goes with "
-                "STARTTLS, port 465 with SSL/TLS.",
-                hint_vi="Trang hướng dẫn của nhà cung cấp email ghi rõ: cổng 587 đi với "
-                "STARTTLS, cổng 465 đi với SSL/TLS.",
+                hint_en="As your mail provider's help page says: port 587 with STARTTLS, "
+                "port 465 with SSL/TLS.",
+                hint_vi="Theo trang hướng dẫn của nhà cung cấp email: cổng 587 đi với STARTTLS, "
+                "cổng 465 đi với SSL/TLS.",
             ),
             FieldSpec("username", "User name", "Tài khoản đăng nhập"),
             FieldSpec(
