@@ -5,6 +5,7 @@ Zalo is not ready."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
@@ -101,3 +102,23 @@ def test_the_reply_route_is_shown_in_vietnamese_for_vietnamese_staff(
     page = app_client.get(f"/tickets/{ticket_id}")
 
     assert "Trả lời sẽ được gửi qua Email (phiếu đến từ Zalo)." in page.text
+
+
+def test_the_conversation_shows_the_reply_on_the_channel_it_went_out_on(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    ticket_id = _zalo_ticket(ctx, shop, email="minh@example.vn", zalo_user_id="8412345")
+    _set_up_email(ctx, shop)
+    sign_in(app_client, ctx, make_staff(shop), shop)
+    page = app_client.get(f"/tickets/{ticket_id}")
+    app_client.post(
+        f"/tickets/{ticket_id}/reply",
+        data={"body": "Shop gửi bù áo cho anh ngay.", "csrf_token": csrf_from(page)},
+    )
+
+    answered = app_client.get(f"/tickets/{ticket_id}")
+
+    after_reply = answered.text.split("Shop gửi bù áo cho anh ngay.", 1)[1]
+    source = re.search(r'<p class="tl-source muted">(.*?)</p>', after_reply, re.S)
+    assert source is not None
+    assert source.group(1).startswith("Email")  # not the ticket's Zalo
