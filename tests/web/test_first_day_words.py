@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from careloop.context import AppContext
 from careloop.shops.models import Shop
 from careloop.shops.service import create_api_key
-from tests.web.helpers import add_customer, add_order, sign_in
+from tests.web.helpers import add_customer, add_order, csrf_from, sign_in
 
 
 def test_the_consent_filter_reads_as_channel_and_state_in_vietnamese(
@@ -54,3 +54,18 @@ def test_the_loyalty_cost_estimate_writes_decimals_with_a_vietnamese_comma(
     assert re.search(r"\(\d+,\d đơn mỗi tháng\)", page.text), "orders a month as 0,7"
     rewards = re.search(r'data-testid="cost-rewards">([^<]*)<', page.text)
     assert rewards is not None and "." not in rewards.group(1)
+
+
+def test_the_loyalty_pages_name_who_changed_the_programme_and_a_privilege_reward_in_words(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    sign_in(app_client, ctx, make_staff(shop), shop, locale="vi")
+    page = app_client.get("/loyalty")
+    app_client.post("/loyalty/program", data={"csrf_token": csrf_from(page), "enabled": "1"})
+
+    program = app_client.get("/loyalty")
+    rewards = app_client.get("/loyalty/rewards")
+
+    assert "staff:owner@acme.test" not in program.text
+    assert "owner@acme.test lúc" in program.text
+    assert "Đặc quyền (" in rewards.text and "entitlement (" not in rewards.text
