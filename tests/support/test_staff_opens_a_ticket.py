@@ -89,3 +89,19 @@ def test_the_customers_page_leads_to_the_form_with_the_customer_filled_in(
     assert 'href="/tickets?customer=KH-004#new-ticket" data-testid="open-ticket"' in page.text
     assert '<details class="card" id="new-ticket" data-testid="new-ticket" open>' in form.text
     assert 'name="customer" value="KH-004"' in form.text
+
+
+def test_a_ticket_written_down_by_staff_says_only_which_channel_the_reply_uses(
+    app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
+) -> None:
+    add_customer(ctx, shop, "KH-004", name="Đỗ Minh Thư", email="thu@example.vn")
+    sign_in(app_client, ctx, make_staff(shop), shop, locale="vi")
+    inbox = app_client.get("/tickets")
+
+    opened = app_client.post(
+        "/tickets/new",
+        data={"customer": "KH-004", "subject": "Hỏi giờ mở cửa", "csrf_token": csrf_from(inbox)},
+    )
+
+    assert 'data-testid="reply-via">Trả lời sẽ được gửi qua Email.</p>' in opened.text
+    assert "phiếu đến từ" not in opened.text
