@@ -54,7 +54,7 @@ def test_the_owner_edits_and_previews_a_template(
 ) -> None:
     log_in(make_staff(shop))
     page.goto("/templates")
-    page.get_by_role("link", name="golden_hours.usage_guide", exact=True).click()
+    page.get_by_role("link", name="Usage guide", exact=True).click()
     page.locator("select[name=channel]").select_option("sms")
     page.wait_for_url(re.compile(r"channel=sms"))
     text = page.locator("#template-form textarea[name=text]")

@@ -158,7 +158,7 @@ def test_a_new_shop_goes_live_through_the_checklist_and_its_day_0_sms_is_deliver
     assert day0["Phone"] == "84912345678" and "TM-1" in day0["Content"]
     page.goto("/messages?channel=sms")
     row = page.locator("[data-testid=messages] tbody tr").first
-    expect(row).to_contain_text("golden_hours.thank_you")
+    expect(row).to_contain_text("Thank-you after purchase")  # its name, not its key
     expect(row).to_contain_text("sent", ignore_case=True)
 
     # eSMS reports delivery to the CallbackUrl the message carried: now it is delivered.

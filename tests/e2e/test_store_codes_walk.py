@@ -193,7 +193,7 @@ def test_a_new_shop_s_points_code_waits_for_the_store_told_in_vietnamese_then_is
     expect(page.get_by_text("chưa tạo được trên cửa hàng")).to_be_visible()
     expect(page.locator("main")).not_to_contain_text("shopify refused")
     page.goto("/messages")
-    row = page.locator("[data-testid=messages] tbody tr", has_text="loyalty.reward_code").first
+    row = page.locator("[data-testid=messages] tbody tr", has_text="Mã quà tặng").first
     expect(row).to_contain_text(f"đang chờ tạo mã {code}")
     expect(row).to_contain_text("Shopify từ chối")
     assert not [c for c in fake.writes() if c.path.endswith("/discount_codes.json")]

@@ -323,7 +323,7 @@ def test_send_test_message_goes_through_the_shops_own_smtp_server(
     finally:
         server.stop()
     assert sent.status_code == 200 and "sent to me@acme.test: smtp accepted it" in sent.text
-    assert [m["Subject"] for m in inbox.messages] == ["[TEST] Acme Coffee"]
+    assert [m["Subject"] for m in inbox.messages] == ["[THỬ] Acme Coffee"]  # the shop speaks vi
     assert _actions(ctx) == ["channel.settings_changed", "channel.test_sent"]
 
 

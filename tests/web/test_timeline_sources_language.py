@@ -66,9 +66,10 @@ def test_a_journeys_message_entry_reads_in_vietnamese(
     vi = _page(ctx, shop, make_staff(shop), "vi", path)
     en = _page(ctx, shop, make_staff(shop, email="en@acme.test"), "en", path)
 
-    assert "golden_hours.usage_guide qua Email: đã gửi" in vi
+    # The message by its catalogue name, not its template key.
+    assert "Hướng dẫn sử dụng qua Email: đã gửi" in vi
     assert "stored English summary" not in vi
-    assert "golden_hours.usage_guide via Email: sent" in en
+    assert "Usage guide via Email: sent" in en
 
 
 def test_feedback_entries_read_in_vietnamese(

@@ -44,10 +44,17 @@ class FieldSpec:
         return self.hint_vi if locale == "vi" else self.hint_en
 
     def choice_label(self, value: str, locale: str) -> str:
-        """A choice as staff read it (catalogue `channels.forms.choices.<value>`), else the
-        value itself (codes such as "tls" or "2" read the same in every language)."""
-        key = f"channels.forms.choices.{value}"
-        return t(key, locale) if has_message(key, locale) else value
+        """A choice as a shop owner reads it: the catalogue's `channels.forms.choices.<field>.
+        <value>` (SMTP security: "SSL/TLS encryption (port 465)", not "tls"),
+        else `channels.forms.choices.<value>`, else the value itself. The stored value stays
+        the code."""
+        for key in (
+            f"channels.forms.choices.{self.name}.{value}",
+            f"channels.forms.choices.{value}",
+        ):
+            if has_message(key, locale):
+                return t(key, locale)
+        return value
 
     @property
     def secret(self) -> bool:
@@ -89,16 +96,16 @@ SMTP_HINTS = {
         "Gmail / Google Workspace: host smtp.gmail.com, port 587, STARTTLS, user = your "
         "address, password = an app password (Google account → Security → App passwords).",
         "Outlook / Microsoft 365: smtp.office365.com, port 587, STARTTLS.",
-        "Zoho Mail: smtp.zoho.com, port 465, TLS. Yahoo: smtp.mail.yahoo.com, 465, TLS "
-        "(app password).",
+        "Zoho Mail: smtp.zoho.com, port 465, SSL/TLS. Yahoo: smtp.mail.yahoo.com, 465, "
+        "SSL/TLS (app password).",
     ],
     "vi": [
         "Gmail / Google Workspace: máy chủ smtp.gmail.com, cổng 587, STARTTLS, tài khoản = "
         "địa chỉ email, mật khẩu = mật khẩu ứng dụng (Tài khoản Google → Bảo mật → Mật khẩu "
         "ứng dụng).",
         "Outlook / Microsoft 365: smtp.office365.com, cổng 587, STARTTLS.",
-        "Zoho Mail: smtp.zoho.com, cổng 465, TLS. Yahoo: smtp.mail.yahoo.com, 465, TLS "
-        "(mật khẩu ứng dụng).",
+        "Zoho Mail: smtp.zoho.com, cổng 465, SSL/TLS. Yahoo: smtp.mail.yahoo.com, 465, "
+        "SSL/TLS (mật khẩu ứng dụng).",
     ],
 }
 
@@ -118,8 +125,10 @@ FORMS: tuple[ProviderForm, ...] = (
                 kind="choice",
                 choices=("starttls", "tls", "none"),
                 default="starttls",
-                hint_en="STARTTLS for port 587, TLS for port 465.",
-                hint_vi="STARTTLS cho cổng 587, TLS cho cổng 465.",
+                hint_en="As your mail provider's help page says: port 587 with STARTTLS, "
+                "port 465 with SSL/TLS.",
+                hint_vi="Theo trang hướng dẫn của nhà cung cấp email: cổng 587 đi với STARTTLS, "
+                "cổng 465 đi với SSL/TLS.",
             ),
             FieldSpec("username", "User name", "Tài khoản đăng nhập"),
             FieldSpec(
@@ -157,8 +166,9 @@ FORMS: tuple[ProviderForm, ...] = (
                 kind="choice",
                 choices=("2", "8"),
                 default="2",
-                hint_en="2: customer care by brandname; 8: fixed number.",
-                hint_vi="2: chăm sóc khách hàng bằng brandname; 8: đầu số cố định.",
+                hint_en="As agreed with eSMS: most shops send customer care by brandname.",
+                hint_vi="Theo hợp đồng với eSMS: đa số shop gửi tin chăm sóc khách hàng bằng "
+                "brandname.",
             ),
             FieldSpec(
                 "sandbox",

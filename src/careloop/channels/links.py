@@ -66,6 +66,12 @@ def url(base_url: str, secret: str, kind: str, payload: dict[str, Any]) -> str:
     return base_url.rstrip("/") + PATHS[kind].format(token=token)
 
 
+def name_markers(text: str, name: Any) -> str:
+    """Each link marker replaced by `name(kind)`: how a stored message's links read on a staff
+    page (the signed link is made only when it is sent)."""
+    return _MARKER_RE.sub(lambda match: str(name(match.group(1))), text)
+
+
 def fill_markers(
     text: str, *, base_url: str, secret: str, payload: dict[str, Any], channel: str
 ) -> str:

@@ -113,6 +113,11 @@ class Outreach(Protocol):
         """Record a message the caller's own rule stopped (an occasion already over)."""
         ...
 
+    def route(self, request: ContactRequest) -> tuple[str, ...]:
+        """The channels the message would go on now, in order (empty: none can carry it);
+        nothing is sent or recorded. What a page shows before a person presses send."""
+        ...
+
 
 def deferral_key(request: ContactRequest, until: datetime) -> str:
     """A key of its own for the deferral record, so the message finally sent is a fresh row
@@ -177,6 +182,9 @@ class ChannelsOutreach:
         first = decision.channels[0] if decision.channels else None
         self.record(request, first, rule, None)
         return Outcome("suppressed", rule=rule)
+
+    def route(self, request: ContactRequest) -> tuple[str, ...]:
+        return self.decide(request).channels
 
     # -- deciding ---------------------------------------------------------------------------
 

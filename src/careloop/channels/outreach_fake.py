@@ -31,3 +31,6 @@ class InMemoryOutreach:
     def not_sent(self, request: ContactRequest, rule: str) -> Outcome:
         self.not_sent_rules.append((request.idempotency_key, rule))
         return Outcome("suppressed", rule=rule)
+
+    def route(self, request: ContactRequest) -> tuple[str, ...]:
+        return tuple(request.channels)

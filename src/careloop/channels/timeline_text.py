@@ -1,7 +1,9 @@
 """Timeline lines of messages (a journey's or a campaign's: queued, sent, delivered, opened,
 failed, suppressed...) in the reader's language, built at display time from the event payload
 (see careloop.core.timeline_text); the stored English summary ("golden_hours.usage_guide via
-email: sent") stays for the API and exports. The template key is a code and shows as it is."""
+email: sent") stays for the API and exports. A message is named as the catalogue names its
+template ("Usage guide" / "Hướng dẫn sử dụng"); a shop's own template without a name shows its
+key."""
 
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ def _message_line(status: str) -> Any:
         text = t(
             "timeline.message.line",
             locale,
-            template=str(payload["template_key"]),
+            template=_word("template", str(payload["template_key"]), locale),
             channel=_word("channel", channel, locale) if channel else "-",
             status=_word("message.status", status, locale).lower(),
         )

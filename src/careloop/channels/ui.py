@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from careloop.audit.service import audit
 from careloop.channels.base import Outgoing, SendError
 from careloop.channels.dispatch import default_provider
+from careloop.channels.links import name_markers
 from careloop.channels.models import (
     CHANNEL_NAMES,
     Message,
@@ -38,7 +39,7 @@ from careloop.channels.templates import (
     shipped_template_keys,
     unknown_names,
 )
-from careloop.core.catalogue import catalogue_texts
+from careloop.core.catalogue import catalogue_texts, has_message, t
 from careloop.core.errors import NotFound
 from careloop.customers.models import Customer
 from careloop.web.deps import Ctx, SessionDep
@@ -638,6 +639,16 @@ def messages_page(
     )
 
 
+def readable_body(text: str, locale: str) -> str:
+    """A stored message's text with its link markers as words ("[link: survey]")."""
+
+    def name(kind: str) -> str:
+        key = f"channels.link.{kind}"
+        return f"[{t(key, locale)}]" if has_message(key) else f"[{kind}]"
+
+    return name_markers(text, name)
+
+
 @router.get("/messages/{message_id}")
 def message_page(
     message_id: int, request: Request, staff: CurrentStaff, session: SessionDep
@@ -659,6 +670,12 @@ def message_page(
     return render(
         request,
         "channels/message.html",
-        {"t": _texts(staff.locale), "m": message, "customer": customer, "history": history},
+        {
+            "t": _texts(staff.locale),
+            "m": message,
+            "body": readable_body(message.body_text, staff.locale),
+            "customer": customer,
+            "history": history,
+        },
         staff=staff,
     )

@@ -28,7 +28,8 @@ from careloop.channels.sms import (
 )
 from careloop.channels.zalo import verify_event
 from careloop.context import AppContext
-from careloop.core.catalogue import catalogue_texts
+from careloop.core.catalogue import catalogue_texts, has_message
+from careloop.core.catalogue import t as say
 from careloop.customers.models import Consent, Customer
 from careloop.shops.links import review_destination, store_url
 from careloop.shops.models import Shop
@@ -104,9 +105,37 @@ def _customer(session: Session, payload: dict[str, Any]) -> tuple[Shop, Customer
     return shop, customer
 
 
-def _texts(customer: Customer, shop: Shop) -> dict[str, str]:
+def _locale(customer: Customer, shop: Shop) -> str:
     locale = (customer.locale or shop.locale or "vi")[:2]
-    return TEXTS.get(locale, TEXTS["en"])
+    return locale if locale in TEXTS else "en"
+
+
+def _texts(customer: Customer, shop: Shop) -> dict[str, str]:
+    return TEXTS[_locale(customer, shop)]
+
+
+def _channel_word(channel: str, customer: Customer, shop: Shop) -> str:
+    """A channel as the customer reads it ("Email", "Zalo"), not its code."""
+    key = f"channel.{channel}"
+    return say(key, _locale(customer, shop)) if has_message(key) else channel
+
+
+# The customer pages' own layout (careloop.css styles staff pages): a narrow centred column
+# that reads on a phone, as the survey and loyalty pages do.
+PUBLIC_CSS = (
+    "body{margin:0;background:#f5f7f7}"
+    ".public-shop{display:block;padding:.9rem 1.25rem;background:#fff}"
+    "main.public{max-width:32rem;margin:0 auto;padding:1.5rem 1.25rem}"
+    "main.public h1{font-size:1.35rem;margin:0 0 1rem}"
+    "main.public fieldset{border:1px solid #dde5e5;border-radius:.5rem;background:#fff;"
+    "margin:0 0 1rem;padding:.75rem 1rem}"
+    "main.public legend{font-weight:600;padding:0 .25rem}"
+    "main.public label{display:block;padding:.45rem 0;font-weight:400;font-size:1rem}"
+    "main.public input[type=radio],main.public input[type=checkbox]{width:1.2rem;height:1.2rem;"
+    "vertical-align:middle;margin-right:.5rem}"
+    "main.public button{margin-top:.8rem;background:var(--accent);color:#fff;border:0;"
+    "border-radius:.5rem;padding:.75rem 1.25rem;font-size:1rem;cursor:pointer}"
+)
 
 
 def brand_colour(shop: Shop | None) -> str:
@@ -132,7 +161,7 @@ def _page(
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{escape(full_title)}</title>"
         '<link rel="stylesheet" href="/static/careloop.css">'
-        f"<style>:root{{--accent:{colour};--accent-dark:{colour}}}</style></head>"
+        f"<style>:root{{--accent:{colour};--accent-dark:{colour}}}{PUBLIC_CSS}</style></head>"
         f'<body>{header}</header><main class="public">{body}</main></body></html>'
     )
     return HTMLResponse(html, status_code=status_code, headers=NO_STORE)
@@ -173,7 +202,7 @@ def unsubscribe_page(token: str, ctx: Ctx, session: SessionDep) -> Response:
     payload = _verify(ctx, "unsubscribe", token)
     shop, customer = _customer(session, payload)
     t = _texts(customer, shop)
-    channel = str(payload.get("ch", "email"))
+    channel = _channel_word(str(payload.get("ch", "email")), customer, shop)
     body = (
         f"<h1>{escape(t['unsub_title'])}</h1>"
         f"<p>{escape(t['unsub_ask'].format(shop=shop.name, channel=channel))}</p>"
@@ -198,7 +227,7 @@ def unsubscribe_post(token: str, ctx: Ctx, session: SessionDep) -> HTMLResponse:
         source=f"unsubscribe:{channel}",
     )
     t = _texts(customer, shop)
-    done = t["unsub_done"].format(shop=shop.name, channel=channel)
+    done = t["unsub_done"].format(shop=shop.name, channel=_channel_word(channel, customer, shop))
     return _page(
         t["unsub_title"], f"<h1>{escape(t['unsub_title'])}</h1><p>{escape(done)}</p>", shop
     )
@@ -213,12 +242,13 @@ def _prefs_form(session: Session, shop: Shop, customer: Customer, note: str = ""
     frequency = tracking.preferred_frequency(session, shop_id=shop.id, customer_id=customer.id)
     boxes = "".join(
         f'<label><input type="checkbox" name="channel" value="{ch}"'
-        f"{' checked' if states.get(ch) != 'denied' else ''}> {ch}</label><br>"
+        f"{' checked' if states.get(ch) != 'denied' else ''}> "
+        f"{escape(_channel_word(ch, customer, shop))}</label>"
         for ch in CHOICE_CHANNELS
     )
     options = "".join(
         f'<label><input type="radio" name="frequency" value="{f}"'
-        f"{' checked' if f == frequency else ''}> {escape(t[f])}</label><br>"
+        f"{' checked' if f == frequency else ''}> {escape(t[f])}</label>"
         for f in tracking.FREQUENCIES
     )
     body = (
@@ -227,7 +257,7 @@ def _prefs_form(session: Session, shop: Shop, customer: Customer, note: str = ""
         + f'<form method="post"><fieldset><legend>{escape(t["channels"])}</legend>{boxes}'
         f"</fieldset><fieldset><legend>{escape(t['frequency'])}</legend>{options}</fieldset>"
         f'<label><input type="checkbox" name="opt_out_all" value="1"> '
-        f"{escape(t['opt_out_all'])}</label><br>"
+        f"{escape(t['opt_out_all'])}</label>"
         f'<button type="submit">{escape(t["save"])}</button></form>'
     )
     return _page(t["prefs_title"], body, shop)

@@ -5,6 +5,7 @@ customer-facing moments are timeline events."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -503,6 +504,41 @@ def reply_channels(ticket: Ticket, customer: Customer) -> list[str]:
     return chain + [name for name in reachable if name not in chain]
 
 
+def _contact_request(
+    session: Session, shop: Shop, ticket: Ticket, template_key: str, kind: Kind, key: str
+) -> ContactRequest | None:
+    """The request a message on the ticket makes; None when the customer has no address."""
+    customer = session.get(Customer, ticket.customer_id)
+    assert customer is not None
+    chain = reply_channels(ticket, customer)
+    if not chain:
+        return None
+    return ContactRequest(
+        shop=shop,
+        customer=customer,
+        template_key=template_key,
+        kind=kind,
+        idempotency_key=key,
+        channels=chain,
+        reply=True,
+        zalo_route="either",
+        # The desk has no queue of its own: a deferred ask is queued for its time.
+        on_defer="schedule",
+    )
+
+
+def reply_route(
+    *, session: Session, clock: Clock, shop: Shop, ticket: Ticket, outreach: Outreach | None = None
+) -> tuple[str, ...]:
+    """The channels a staff reply on the ticket would go on now, first one first (the
+    ticket came on Zalo, but the customer prefers email and only email is set up: email).
+    Empty when the customer has no address at all."""
+    request = _contact_request(session, shop, ticket, REPLY_TEMPLATE, "transactional", "route")
+    if request is None:
+        return ()
+    return (outreach or outreach_for(session, clock)).route(request)
+
+
 def send_to_customer(
     *,
     session: Session,
@@ -519,30 +555,14 @@ def send_to_customer(
     (a satisfaction ask waits out the customer's quiet hours, counts against the caps).
     Returns "queued:<message id>" (also when queued for the end of the quiet hours),
     "duplicate" or "not_sent: <why>"."""
-    customer = session.get(Customer, ticket.customer_id)
-    assert customer is not None
-    chain = reply_channels(ticket, customer)
-    if not chain:
+    request = _contact_request(session, shop, ticket, template_key, kind, idempotency_key)
+    if request is None:
         return "not_sent: the customer has no email, phone or Zalo id"
     full = {
         "ticket": {"id": ticket.id, "ref": ticket_ref(ticket), "subject": ticket.subject},
         **context,
     }
-    outcome = (outreach or outreach_for(session, clock)).contact(
-        ContactRequest(
-            shop=shop,
-            customer=customer,
-            template_key=template_key,
-            kind=kind,
-            idempotency_key=idempotency_key,
-            context=full,
-            channels=chain,
-            reply=True,
-            zalo_route="either",
-            # The desk has no queue of its own: a deferred ask is queued for its time.
-            on_defer="schedule",
-        )
-    )
+    outcome = (outreach or outreach_for(session, clock)).contact(replace(request, context=full))
     if outcome.message_id is not None:
         return f"queued:{outcome.message_id}"
     if outcome.status == "suppressed":

@@ -3,6 +3,7 @@ note, assign, status, playbook, compensation, customer 360 side by side) and the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -10,9 +11,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from careloop.context import AppContext
 from careloop.core.catalogue import catalogue_texts, t
-from careloop.core.errors import CareloopError, ValidationFailed
+from careloop.core.errors import CareloopError, NotFound, ValidationFailed
 from careloop.core.ports import Rewards, port
+from careloop.customers.models import Customer
+from careloop.customers.service import get_customer
 from careloop.support import service
 from careloop.support.customer360 import customer_360
 from careloop.support.playbook_text import compensation_label, playbook_text
@@ -53,6 +57,11 @@ def countdown(due_at: datetime | None, now: datetime, locale: str = "en") -> tup
     return text, minutes
 
 
+# The channels a customer can reach the shop on that staff write a ticket down for: a Zalo
+# chat or email answered elsewhere, or "staff" (a call, a visit to the shop).
+NEW_TICKET_CHANNELS = ("zalo", "email", "sms", "staff")
+
+
 @router.get("/tickets")
 def tickets_page(
     request: Request,
@@ -61,6 +70,20 @@ def tickets_page(
     ctx: Ctx,
     status: str = "active",
     mine: bool = False,
+    customer: str = "",
+) -> Response:
+    return _inbox_page(request, staff, session, ctx, status, mine, {"customer": customer})
+
+
+def _inbox_page(
+    request: Request,
+    staff: StaffContext,
+    session: Session,
+    ctx: AppContext,
+    status: str = "active",
+    mine: bool = False,
+    new: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
 ) -> Response:
     now = ctx.clock.now()
     chosen = status if status in INBOX_FILTERS else "active"
@@ -91,9 +114,61 @@ def tickets_page(
             "status": chosen,
             "filters": INBOX_FILTERS,
             "mine": mine,
+            "new": new or {},
+            "new_errors": errors or {},
+            "new_channels": NEW_TICKET_CHANNELS,
         },
         staff=staff,
+        status_code=422 if errors else 200,
     )
+
+
+@router.post("/tickets/new")
+def open_ticket_by_staff(
+    request: Request,
+    staff: AgentStaff,
+    session: SessionDep,
+    ctx: Ctx,
+    customer: Annotated[str, Form()] = "",
+    subject: Annotated[str, Form()] = "",
+    body: Annotated[str, Form()] = "",
+    channel: Annotated[str, Form()] = "staff",
+) -> Response:
+    """A ticket staff write down for a customer who called, came by or wrote elsewhere; the
+    same SLA clocks and playbook as a ticket that came in by itself."""
+    form = {"customer": customer, "subject": subject, "body": body, "channel": channel}
+    texts = _texts(staff.locale)
+    found = identity_of(session, staff, customer.strip()) if customer.strip() else None
+    errors: dict[str, str] = {}
+    if found is None:
+        errors["customer"] = texts["new_no_customer"].format(code=customer.strip())
+    if not subject.strip():
+        errors["subject"] = texts["new_no_subject"]
+    if channel not in NEW_TICKET_CHANNELS:
+        channel = "staff"
+    if errors or found is None:
+        return _inbox_page(request, staff, session, ctx, new=form, errors=errors)
+    ticket = service.open_ticket(
+        session=session,
+        clock=ctx.clock,
+        shop=staff.shop,
+        customer_id=found.id,
+        subject=subject.strip(),
+        body=body.strip(),
+        channel=channel,
+        source="staff",
+        staff_id=staff.user.id,
+        guess_order=True,
+    )
+    return _back(ticket.id)
+
+
+def identity_of(session: Session, staff: StaffContext, code: str) -> Customer | None:
+    """The shop's customer by their code (or any id linked to them), else None."""
+    try:
+        return get_customer(session, staff.shop, code)
+    except NotFound:
+        return None
 
 
 def _tier_names(session: Session, staff: StaffContext) -> dict[str, str]:
@@ -113,6 +188,7 @@ def _ticket_page(
 ) -> Response:
     now = ctx.clock.now()
     ticket = service.get_ticket(session, staff.shop.id, ticket_id)
+    route = _reply_route(session, ctx, staff, ticket)
     view = ticket_public(session, staff.shop, ticket, now, with_messages=True, locale=staff.locale)
     c360 = customer_360(session=session, shop=staff.shop, customer_id=ticket.customer_id, now=now)
     clocks = [
@@ -138,7 +214,8 @@ def _ticket_page(
             "compensation_kinds": COMPENSATIONS,
             "errors": errors or {},
             "draft": draft,
-            "channel_not_ready": _channel_not_ready(session, staff.shop.id, ticket.channel),
+            "reply_via": route.channel,
+            "channel_not_ready": not route.ready,
             "confirm_unready": confirm_unready,
         },
         staff=staff,
@@ -146,11 +223,26 @@ def _ticket_page(
     )
 
 
-def _channel_not_ready(session: Session, shop_id: int, channel: str) -> bool:
-    """Whether a reply on the ticket's channel would fail: that channel is not set up."""
+@dataclass(frozen=True)
+class ReplyRoute:
+    """The channel a reply will actually go out on (None: no channel reaches the customer),
+    and whether it can: the warning names this channel, not the one the ticket came in on."""
+
+    channel: str | None
+    ready: bool
+
+
+def _reply_route(
+    session: Session, ctx: AppContext, staff: StaffContext, ticket: service.Ticket
+) -> ReplyRoute:
     from careloop.channels.readiness import NEEDS_SETTINGS, configured_channels
 
-    return channel in NEEDS_SETTINGS and channel not in configured_channels(session, shop_id)
+    route = service.reply_route(session=session, clock=ctx.clock, shop=staff.shop, ticket=ticket)
+    if not route:
+        return ReplyRoute(None, False)
+    first = route[0]
+    configured = configured_channels(session, staff.shop.id)
+    return ReplyRoute(first, first not in NEEDS_SETTINGS or first in configured)
 
 
 @router.get("/tickets/{ticket_id}")
@@ -180,7 +272,7 @@ def reply_to_ticket(
     anyway: Annotated[str, Form()] = "",
 ) -> Response:
     ticket = service.get_ticket(session, staff.shop.id, ticket_id)
-    if not anyway and body.strip() and _channel_not_ready(session, staff.shop.id, ticket.channel):
+    if not anyway and body.strip() and not _reply_route(session, ctx, staff, ticket).ready:
         # Warn first: the customer would never get this reply.
         return _ticket_page(
             request, staff, session, ctx, ticket_id, draft=body, confirm_unready=True

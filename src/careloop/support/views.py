@@ -98,17 +98,18 @@ def ticket_public(
 
 def _messages(session: Session, ticket: Ticket) -> list[MessagePublic]:
     """The conversation; a reply's delivery is its message's honest state now (queued,
-    sent, delivered, failed...), not what it was when the reply was written."""
+    sent, delivered, failed...), not what it was when the reply was written, and its channel
+    the one it went out on (a Zalo ticket answered by email says Email)."""
     from careloop.channels.honest import honest_state
     from careloop.channels.models import Message
 
     rows = messages_of(session, ticket)
     outbound = [m.outbound_message_id for m in rows if m.outbound_message_id]
-    states = (
+    sent = (
         {
-            mid: honest_state(status)
-            for mid, status in session.execute(
-                select(Message.id, Message.status).where(
+            mid: (honest_state(status), channel)
+            for mid, status, channel in session.execute(
+                select(Message.id, Message.status, Message.channel).where(
                     Message.shop_id == ticket.shop_id, Message.id.in_(outbound)
                 )
             )
@@ -116,18 +117,21 @@ def _messages(session: Session, ticket: Ticket) -> list[MessagePublic]:
         if outbound
         else {}
     )
-    return [
-        MessagePublic(
-            id=m.id,
-            kind=m.kind,
-            author=m.author,
-            channel=m.channel,
-            body=m.body,
-            delivery=states.get(m.outbound_message_id or 0, m.delivery),
-            created_at=m.created_at,
+    shown = []
+    for m in rows:
+        state, channel = sent.get(m.outbound_message_id or 0, (m.delivery, None))
+        shown.append(
+            MessagePublic(
+                id=m.id,
+                kind=m.kind,
+                author=m.author,
+                channel=channel or m.channel,
+                body=m.body,
+                delivery=state,
+                created_at=m.created_at,
+            )
         )
-        for m in rows
-    ]
+    return shown
 
 
 def task_public(session: Session, task: StaffTask) -> TaskPublic:

@@ -31,6 +31,7 @@ from careloop.channels.models import ChannelSettings
 from careloop.channels.policy import ContactPolicy
 from careloop.channels.reason_text import reason_text
 from careloop.channels.settings import get_channel_settings, set_channel_settings
+from careloop.channels.sms_text import unaccented
 from careloop.channels.templates import shipped_template_keys
 from careloop.core.errors import NotFound, ValidationFailed
 from careloop.core.money import format_money
@@ -320,6 +321,7 @@ def _test_message(
 ) -> Outgoing:
     data: dict[str, Any] = {}
     key = "settings.test"
+    text = t("settings.test_message.text", staff.shop.locale, shop=staff.shop.name)
     if channel == "zalo":
         ids = dict(row.config.get("template_ids") or {})
         key = sorted(ids)[0] if ids else key
@@ -330,8 +332,10 @@ def _test_message(
         kind="transactional",
         channel=channel,
         to=to,
-        subject=f"[TEST] {staff.shop.name}",
-        text=f"Test message from {staff.shop.name} (Careloop).",
+        # In the shop's language, as its customers' messages are; SMS without accents (GSM-7,
+        # one part) as the shipped SMS wordings are.
+        subject=t("settings.test_message.subject", staff.shop.locale, shop=staff.shop.name),
+        text=unaccented(text) if channel == "sms" else text,
         html="",
         data=data,
         template_key=key,

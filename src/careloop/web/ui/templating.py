@@ -80,9 +80,11 @@ def _money(context: Context, minor: int | None, currency: str | None = None) -> 
 
 
 @pass_context
-def _number(context: Context, value: int | None) -> str:
-    """12345 -> '12.345' in a Vietnamese shop, '12,345' otherwise (like its money)."""
-    return format_number(int(value or 0), context.get("money_locale", "vi"))
+def _number(context: Context, value: float | None, digits: int = 0) -> str:
+    """12345 -> '12.345' in a Vietnamese shop, '12,345' otherwise (like its money);
+    `digits` decimals at most (`x|num(1)`: 1.3 -> '1,3' in a Vietnamese shop)."""
+    shown = (value or 0) if digits else int(value or 0)
+    return format_number(shown, context.get("money_locale", "vi"), digits)
 
 
 @pass_context
