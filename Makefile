@@ -39,9 +39,9 @@ run: install
 
 ## test: lint, type-check, then the whole suite on SQLite and on a throwaway PostgreSQL
 # The type check is one process on one core for ~35 s: it runs beside the SQLite half
-# (whose two workers share the other core with it) instead of before it, lines of the two
-# kept whole. A failure of either still fails `make test` before the PostgreSQL half.
-# docs/decisions/0035-suite-speed.md
+# instead of before it (the other core no longer waits). Each command's output is printed
+# whole when it ends (--output-sync), so the two never mix. A failure of either still fails
+# `make test` before the PostgreSQL half. docs/decisions/0035-suite-speed.md
 test: install-dev system-deps lint
 	@$(MAKE) --no-print-directory -j2 --output-sync=line typecheck test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
