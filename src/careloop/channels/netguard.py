@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 from collections.abc import Callable, Iterable, Mapping
+from functools import cache
 from typing import Any
 
 import httpcore
@@ -197,6 +199,20 @@ class GuardedBackend(httpcore.SyncBackend):
         raise last or httpcore.ConnectError(f"cannot connect to {name}")
 
 
+@cache
+def verifying_context() -> ssl.SSLContext:
+    """The TLS context every guarded client verifies servers with: httpx's default (certifi's
+    CA bundle, or SSL_CERT_FILE/SSL_CERT_DIR when set), built once per process.
+
+    Loading the CA bundle costs milliseconds of CPU, and a new client per send built it
+    again each time. One context serves any number of connections (Python's ssl
+    documentation, "SSL Contexts": a context holds settings and certificates shared by the
+    sockets made from it; httpx documentation, "SSL": pass an SSL context as `verify=`);
+    nothing here changes it after it is made (httpcore sets the same ALPN list, http/1.1,
+    on each connection: these clients never speak HTTP/2)."""
+    return httpx.create_ssl_context()
+
+
 def guarded_client(
     *,
     allow_private: bool | None = None,
@@ -205,7 +221,7 @@ def guarded_client(
 ) -> httpx.Client:
     """An httpx client whose every connection passes the SSRF check (no redirects, no proxy
     from the environment: a proxy would connect on our behalf, unchecked)."""
-    transport = httpx.HTTPTransport(retries=0)
+    transport = httpx.HTTPTransport(retries=0, verify=verifying_context())
     # httpx has no public hook for httpcore's network backend; the pool keeps it here.
     transport._pool._network_backend = GuardedBackend(
         allow_private=allow_private, resolver=resolver

@@ -2,12 +2,14 @@
 
 This is the one place that reads the environment (tests/core/test_settings_only.py checks):
 everything else asks the settings object. `get_settings()` is read once per process;
-`current_settings()` reads again, for the few instance switches a test or an operator may
-flip while the process runs (leases, the private-network switch, the password hash cost).
+`current_settings()` follows the environment, for the few instance switches a test or an
+operator may flip while the process runs (leases, the private-network switch, the password
+hash cost).
 """
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,6 +25,8 @@ from pydantic_settings import (
 from careloop.core.errors import FieldError, ValidationFailed
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+ENV_PREFIX = "CARELOOP_"
+TOML_FILE = "careloop.toml"
 
 
 def base_url_problem(base_url: str) -> str | None:
@@ -43,7 +47,7 @@ def base_url_problem(base_url: str) -> str | None:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CARELOOP_")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX)
 
     database_url: str = "sqlite:///./careloop.db"
     # Signs session cookies and links. Unset: a random key kept in the database is used,
@@ -125,8 +129,8 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        if Path("careloop.toml").exists():
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file="careloop.toml"))
+        if Path(TOML_FILE).exists():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=TOML_FILE))
         return tuple(sources)
 
 
@@ -135,9 +139,46 @@ def get_settings() -> Settings:
     return Settings()
 
 
+# The inputs `current_settings()` last read and the settings they made (one entry: a process
+# runs with one configuration, a test flips a switch and flips it back).
+_last_read: tuple[tuple[object, ...], Settings] | None = None
+
+
+def _inputs() -> tuple[object, ...] | None:
+    """Everything `Settings()` reads: the CARELOOP_* variables (pydantic-settings matches
+    the prefix in any case unless `case_sensitive`: documentation "Settings Management",
+    Case-sensitivity) and careloop.toml in the working directory, or None when the file
+    cannot be read (then nothing is cached)."""
+    variables = tuple(
+        sorted((k, v) for k, v in os.environ.items() if k[: len(ENV_PREFIX)].upper() == ENV_PREFIX)
+    )
+    toml: bytes | None = None
+    if os.path.exists(TOML_FILE):
+        try:
+            toml = Path(TOML_FILE).read_bytes()
+        except OSError:
+            return None
+    return variables, os.getcwd(), toml
+
+
 def current_settings() -> Settings:
-    """The settings as the environment and careloop.toml say now (not cached). A bad value
-    is a ValidationFailed naming its environment variable (CARELOOP_<FIELD>)."""
+    """The settings as the environment and careloop.toml say now. Validating them costs
+    about half a millisecond and some checks run per message or per request, so they are
+    made again only when what they are read from has changed (the variables, the working
+    directory, the file's bytes); each caller gets its own copy. A bad value is a
+    ValidationFailed naming its environment variable (CARELOOP_<FIELD>)."""
+    global _last_read
+    inputs = _inputs()
+    last = _last_read
+    if inputs is not None and last is not None and last[0] == inputs:
+        return last[1].model_copy()
+    settings = _read()
+    if inputs is not None:
+        _last_read = (inputs, settings)
+    return settings.model_copy()
+
+
+def _read() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
