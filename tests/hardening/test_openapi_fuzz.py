@@ -83,6 +83,8 @@ ALL_CHECKS_FINDINGS: set[tuple[str, str]] = {
     ("GET /api/v1/webhooks/{platform}/{shop}", "Undocumented Content-Type"),
     ("PATCH /api/v1/review-settings", "Schema-valid request rejected"),
     ("POST /api/v1/campaigns", "Schema-valid request rejected"),
+    # A send time must fall in 2000-2100; reached only when an earlier case made a campaign.
+    ("POST /api/v1/campaigns/{campaign_id}/schedule", "Schema-valid request rejected"),
     ("POST /api/v1/community-events", "Schema-valid request rejected"),
     ("POST /api/v1/coupons", "Schema-valid request rejected"),
     ("POST /api/v1/coupons/{code}/redeem", "Schema-valid request rejected"),
