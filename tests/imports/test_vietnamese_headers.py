@@ -13,19 +13,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
 from careloop.context import AppContext
 from careloop.core.errors import ValidationFailed
 from careloop.customers.models import Customer
 from careloop.imports import customers, order_rows, products
+from careloop.imports.bad_rows import import_skipping_bad_rows
 from careloop.imports.headers import HeaderTable, lookup
 from careloop.imports.orders import import_orders
 from careloop.imports.reasons import reason_in
 from careloop.imports.registry import run_import
+from careloop.orders.models import Order
 from careloop.shops.models import Shop
 from tests.conftest import PG_URL
-from tests.imports.factories import count, write_csv
+from tests.imports.factories import count, order_line, write_csv
 from tests.imports.test_staged_import import HEADER as ORDER_COLUMNS
 from tests.imports.test_staged_import import VARIED
 
@@ -217,3 +219,21 @@ def test_every_column_has_a_vietnamese_header_and_no_header_names_two_columns(
     assert set(table) == set(columns)
     assert all(table[c] for c in columns)
     lookup(table)  # raises HeaderClash if one folded name belonged to two columns
+
+
+def test_one_bad_line_sets_its_whole_order_aside_under_vietnamese_headers(
+    ctx: AppContext, shop: Shop, tmp_path: Path
+) -> None:
+    """The good-rows mode finds the order id column by its Vietnamese name too."""
+    lines = [
+        order_line(order_id="A-1"),
+        order_line(order_id="A-2", sku="X-1"),
+        order_line(order_id="A-2", sku="X-2", quantity="-3"),
+    ]
+    path = in_vietnamese(tmp_path / "don_hang.csv", lines, ORDER_COLUMNS, VI_ORDER_HEADERS)
+
+    result = import_skipping_bad_rows(ctx, shop, "orders", path)
+
+    with ctx.sessions() as s:
+        assert set(s.scalars(select(Order.external_id))) == {"A-1"}
+    assert sorted(result.bad) == [3, 4]

@@ -7,6 +7,10 @@ and its errors name the column). A header cell is folded like a staff search
 (`customers.search_key.fold`: no accents, lower case, single spaces), so "Mã khách hàng",
 "ma khach hang" and " MÃ KHÁCH HÀNG " are one name; the canonical English name is always
 accepted. Headers nobody declares keep their own (lowered) name and are ignored as before.
+
+Haravan, Sapo and KiotViet publish no column list for their spreadsheet exports that we could
+find (searched 2026-12-08), so the tables hold the everyday Vietnamese words for each field;
+add the exact header of a real export to its column's table when a shop brings one.
 """
 
 from __future__ import annotations
