@@ -191,8 +191,9 @@ def test_a_missing_column_is_named_and_nothing_is_imported(
         run_import(ctx, shop, "orders", path)
 
     assert [str(e) for e in failed.value.errors] == [
-        f"{path}:1: placed_at: required column is missing "
-        "(the header has: order_id, customer_id, total)"
+        f"{path}:1: placed_at: required column placed_at is missing (accepted headers:"
+        " placed_at, Ngày đặt, Ngày đặt hàng, Thời gian đặt hàng, Ngày tạo đơn;"
+        " the header has: order_id, customer_id, total)"
     ]
     assert count(ctx, Order) == 0
 

@@ -20,6 +20,8 @@ from typing import Final
 from careloop.context import AppContext
 from careloop.core.csv_safe import safe_writer
 from careloop.core.errors import FieldError, ValidationFailed
+from careloop.imports.headers import canonical
+from careloop.imports.order_rows import HEADERS as ORDER_HEADERS
 from careloop.imports.registry import run_import
 from careloop.imports.summary import ImportSummary
 from careloop.shops.models import Shop
@@ -148,7 +150,7 @@ def _whole_orders(
 ) -> None:
     """An order spans lines (one per item): one bad line sets the whole order aside, so no
     order is imported with an item missing."""
-    names = [name.strip().lower() for name in header]
+    names = [canonical(name, ORDER_HEADERS) for name in header]  # "Mã đơn hàng" too
     if "order_id" not in names:
         return
     header_index = names.index("order_id")

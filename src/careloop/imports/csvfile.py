@@ -12,6 +12,7 @@ from typing import Final
 
 from careloop.core.csv_safe import QUOTE, unquote_cell
 from careloop.core.errors import FieldError, ValidationFailed
+from careloop.imports.headers import HeaderTable, accepted, canonical
 from careloop.imports.progress import Advance
 
 # Every bad row is reported, up to this many; past it only the count grows, so a file
@@ -60,8 +61,12 @@ class CsvFile:
         required: Sequence[str],
         errors: ErrorLog,
         advance: Advance,
+        headers: HeaderTable | None = None,
     ) -> Iterator[tuple[int, Row]]:
         """(line, values in the order of `columns`, stripped; absent columns are "").
+
+        Header cells are read through `headers` (the importer's Vietnamese names, see
+        headers.py) once, here, so every path after this one sees only canonical names.
 
         A missing required column, or a file that is not UTF-8 CSV, stops the reading with
         ValidationFailed; row-level problems are the caller's to log."""
@@ -75,7 +80,7 @@ class CsvFile:
                     errors.add(1, "file", "is empty; expected a header row")
                     errors.raise_if_any()
                     return
-                pick = self._picker(header, columns, required, errors)
+                pick = self._picker(header, columns, required, errors, headers)
                 width = len(header)
                 padding = [""] * (width + 1)
                 line = reader.line_num
@@ -103,20 +108,33 @@ class CsvFile:
             advance(self.size)
 
     def _picker(
-        self, header: list[str], columns: Sequence[str], required: Sequence[str], errors: ErrorLog
+        self,
+        header: list[str],
+        columns: Sequence[str],
+        required: Sequence[str],
+        errors: ErrorLog,
+        headers: HeaderTable | None,
     ) -> Callable[[list[str]], Row]:
-        names = [h.strip().lower() for h in header]
+        names = [canonical(h, headers) for h in header]
         seen: dict[str, int] = {}
         for index, name in enumerate(names):
             if name in columns and name in seen:
+                first = seen[name]
                 errors.add(
-                    1, name, f"column appears twice (columns {seen[name] + 1} and {index + 1})"
+                    1,
+                    name,
+                    f"column appears twice (columns {first + 1} and {index + 1}:"
+                    f' "{header[first].strip()}" and "{header[index].strip()}")',
                 )
             seen.setdefault(name, index)
+        written = ", ".join(h.strip() for h in header)
         for name in required:
             if name not in seen:
                 errors.add(
-                    1, name, f"required column is missing (the header has: {', '.join(names)})"
+                    1,
+                    name,
+                    f"required column {name} is missing (accepted headers:"
+                    f" {', '.join(accepted(name, headers))}; the header has: {written})",
                 )
         errors.raise_if_any()
         # An absent column reads the blank cell appended at the end of every row.

@@ -16,6 +16,7 @@ from careloop.imports import fields
 from careloop.imports.bulk import large_page_cache
 from careloop.imports.csvfile import CsvFile, ErrorLog, Row
 from careloop.imports.customer_writer import IMPORTED_FIELDS, CustomerData, CustomerWriter
+from careloop.imports.headers import HeaderTable
 from careloop.imports.progress import ByteProgress
 from careloop.imports.summary import ImportSummary
 from careloop.shops.models import Shop
@@ -23,6 +24,21 @@ from careloop.shops.models import Shop
 SOURCE: Final = "import"
 COLUMNS: Final = ("customer_id", *IMPORTED_FIELDS, "accepts_marketing")
 REQUIRED: Final = ("customer_id",)
+# The Vietnamese header names read as each column (imports/headers.py; first: its name on
+# the import page). Matched without accents or case: "ma khach hang" is "Mã khách hàng".
+HEADERS: Final[HeaderTable] = {
+    "customer_id": ("Mã khách hàng", "Mã KH", "ID khách hàng"),
+    "name": ("Họ tên", "Tên khách hàng", "Họ và tên", "Tên"),
+    "email": ("Email", "Địa chỉ email", "Thư điện tử"),
+    "phone": ("Số điện thoại", "SĐT", "Điện thoại", "Di động"),
+    "birthday": ("Ngày sinh", "Sinh nhật"),
+    "locale": ("Ngôn ngữ",),
+    "timezone": ("Múi giờ",),
+    "preferred_channel": ("Kênh liên hệ", "Kênh ưu tiên"),
+    "zalo_user_id": ("Zalo ID", "ID Zalo", "Mã Zalo"),
+    "gender": ("Giới tính",),
+    "accepts_marketing": ("Đồng ý nhận tin", "Nhận tin khuyến mãi", "Nhận quảng cáo"),
+}
 CUSTOMER_BATCH: Final = 2000
 
 
@@ -33,7 +49,9 @@ def import_customers(ctx: AppContext, shop: Shop, path: Path, *, progress: bool)
     summary = ImportSummary(kind="customers", source=file.source)
     with ByteProgress(progress) as bar:
         first_line: dict[str, int] = {}
-        for line, values in file.rows(COLUMNS, REQUIRED, log, bar.task("validating", file.size)):
+        for line, values in file.rows(
+            COLUMNS, REQUIRED, log, bar.task("validating", file.size), HEADERS
+        ):
             summary.rows += 1
             data = parse_row(line, values, log)
             if data is None:
@@ -47,7 +65,9 @@ def import_customers(ctx: AppContext, shop: Shop, path: Path, *, progress: bool)
                 session=session, shop_id=shop.id, now=ctx.clock.now(), source=SOURCE, history=True
             )
             batch: dict[str, CustomerData] = {}
-            for line, values in file.rows(COLUMNS, REQUIRED, log, bar.task("importing", file.size)):
+            for line, values in file.rows(
+                COLUMNS, REQUIRED, log, bar.task("importing", file.size), HEADERS
+            ):
                 data = parse_row(line, values, log)
                 if data is None:
                     break  # the file changed since it was validated

@@ -9,6 +9,7 @@ from typing import Any, Final
 
 from careloop.imports import fields
 from careloop.imports.csvfile import ErrorLog, Row
+from careloop.imports.headers import HeaderTable
 from careloop.orders.address import MAX_ADDRESS_CHARS
 from careloop.orders.status import STATUSES
 
@@ -36,6 +37,31 @@ COLUMNS: Final = (
     "shipping_address",
 )
 REQUIRED: Final = ("order_id", "customer_id", "placed_at", "total")
+# The Vietnamese header names read as each column (imports/headers.py; first: its name on
+# the import page). Matched without accents or case: "ngay dat" is "Ngày đặt".
+HEADERS: Final[HeaderTable] = {
+    "order_id": ("Mã đơn hàng", "Mã đơn", "Mã ĐH"),
+    "customer_id": ("Mã khách hàng", "Mã KH"),
+    "placed_at": ("Ngày đặt", "Ngày đặt hàng", "Thời gian đặt hàng", "Ngày tạo đơn"),
+    "total": ("Tổng tiền", "Tổng cộng", "Tổng tiền đơn hàng"),
+    "status": ("Trạng thái", "Trạng thái đơn hàng"),
+    "currency": ("Tiền tệ", "Đơn vị tiền tệ"),
+    "sku": ("Mã sản phẩm", "Mã hàng", "Mã SKU"),
+    "product_name": ("Tên sản phẩm", "Tên hàng"),
+    "quantity": ("Số lượng", "SL"),
+    "unit_price": ("Đơn giá", "Giá bán"),
+    "paid_at": ("Ngày thanh toán",),
+    "shipped_at": ("Ngày gửi hàng", "Ngày xuất kho"),
+    "delivered_at": ("Ngày giao hàng", "Ngày nhận hàng"),
+    "returned_at": ("Ngày trả hàng", "Ngày hoàn hàng"),
+    "cancelled_at": ("Ngày hủy", "Ngày hủy đơn"),
+    "discount_code": ("Mã giảm giá", "Mã khuyến mãi", "Mã KM"),
+    "customer_name": ("Tên khách hàng", "Họ tên", "Khách hàng"),
+    "email": ("Email", "Địa chỉ email"),
+    "phone": ("Số điện thoại", "SĐT", "Điện thoại"),
+    "accepts_marketing": ("Đồng ý nhận tin", "Nhận tin khuyến mãi"),
+    "shipping_address": ("Địa chỉ giao hàng", "Địa chỉ nhận hàng", "Địa chỉ"),
+}
 # The line item's cells in COLUMNS (sku, product_name, quantity, unit_price); the others
 # belong to the order and repeat on each of its lines.
 ITEM_START: Final = 6

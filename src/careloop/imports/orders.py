@@ -23,7 +23,7 @@ from careloop.imports import staging
 from careloop.imports.bulk import large_page_cache
 from careloop.imports.csvfile import CsvFile, ErrorLog
 from careloop.imports.index_rebuild import indexes_built_at_end
-from careloop.imports.order_rows import COLUMNS, REQUIRED, LineParser, OrderIndex
+from careloop.imports.order_rows import COLUMNS, HEADERS, REQUIRED, LineParser, OrderIndex
 from careloop.imports.order_writer import OrderData, OrderWrite, OrderWriter
 from careloop.imports.progress import ByteProgress
 from careloop.imports.staged_writer import StagedWriter
@@ -105,7 +105,7 @@ def _last_lines(file: CsvFile, log: ErrorLog, bar: ByteProgress) -> dict[str, in
     """Pass 1: the last line of every order id (and the header's problems, if any)."""
     last: dict[str, int] = {}
     for line, (order_id, _customer) in file.rows(
-        ID_COLUMNS, REQUIRED, log, bar.task("reading", file.size)
+        ID_COLUMNS, REQUIRED, log, bar.task("reading", file.size), HEADERS
     ):
         last[order_id] = line
     return last
@@ -136,7 +136,9 @@ def _import(
         # Lines of one order are usually adjacent, so this holds one order at a time.
         pending: dict[str, OrderData] = {}
         batch: list[OrderData] = []
-        for line, values in file.rows(COLUMNS, REQUIRED, log, bar.task("importing", file.size)):
+        for line, values in file.rows(
+            COLUMNS, REQUIRED, log, bar.task("importing", file.size), HEADERS
+        ):
             rows += 1
             row = parser.parse(line, values)
             if row is None:

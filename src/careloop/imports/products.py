@@ -19,6 +19,7 @@ from careloop.context import AppContext
 from careloop.db.engine import transaction
 from careloop.imports import fields
 from careloop.imports.csvfile import CsvFile, ErrorLog, Row
+from careloop.imports.headers import HeaderTable
 from careloop.imports.progress import ByteProgress
 from careloop.imports.summary import ImportSummary
 from careloop.products.schemas import CARE_FIELDS, ProductIn
@@ -28,6 +29,23 @@ from careloop.shops.models import Shop
 
 COLUMNS: Final = ("sku", *CARE_FIELDS)
 REQUIRED: Final = ("sku",)
+# The Vietnamese header names read as each column (imports/headers.py; first: its name on
+# the import page). Matched without accents or case.
+HEADERS: Final[HeaderTable] = {
+    "sku": ("Mã sản phẩm", "Mã hàng", "Mã SKU"),
+    "name": ("Tên sản phẩm", "Tên hàng", "Tên"),
+    "category": ("Danh mục", "Nhóm hàng", "Loại sản phẩm"),
+    "parent_sku": ("Mã sản phẩm cha", "Mã hàng cha"),
+    "price": ("Giá bán", "Giá", "Đơn giá"),
+    "usage_days": ("Số ngày sử dụng", "Thời gian sử dụng (ngày)"),
+    "warranty_months": ("Bảo hành (tháng)", "Số tháng bảo hành", "Thời gian bảo hành (tháng)"),
+    "maintenance_interval_days": ("Chu kỳ bảo dưỡng (ngày)", "Chu kỳ bảo trì (ngày)"),
+    "care_guide_vi": ("Hướng dẫn chăm sóc", "Hướng dẫn chăm sóc (tiếng Việt)"),
+    "care_guide_en": ("Hướng dẫn chăm sóc (tiếng Anh)",),
+    "care_guide_url_vi": ("Link hướng dẫn", "Link hướng dẫn (tiếng Việt)"),
+    "care_guide_url_en": ("Link hướng dẫn (tiếng Anh)",),
+    "related_skus": ("Sản phẩm liên quan", "Mã sản phẩm liên quan"),
+}
 WHOLE_NUMBERS: Final = ("usage_days", "warranty_months", "maintenance_interval_days")
 
 
@@ -39,7 +57,9 @@ def import_products(ctx: AppContext, shop: Shop, path: Path, *, progress: bool) 
     rows: list[ProductIn] = []
     with ByteProgress(progress) as bar:
         first_line: dict[str, int] = {}
-        for line, values in file.rows(COLUMNS, REQUIRED, log, bar.task("validating", file.size)):
+        for line, values in file.rows(
+            COLUMNS, REQUIRED, log, bar.task("validating", file.size), HEADERS
+        ):
             summary.rows += 1
             product = parse_row(line, values, log, shop.currency)
             if product is None:

@@ -60,8 +60,26 @@ _CATALOGUE: Final = tuple(
         (r"(?P<v>.*) is before placed_at", "{v} trước thời điểm đặt hàng (placed_at)"),
         (r"(?P<v>.*) is already on line (?P<n>\d+)", "{v} đã có ở dòng {n}"),
         (
+            # The first accepted header is the column's own name, the second its Vietnamese
+            # name (imports/headers.py): Vietnamese staff read the column by the latter.
+            r"required column (?P<c>\S+) is missing \(accepted headers: (?P<own>[^,;]*),"
+            r" (?P<vi>[^,;]*)(?P<rest>[^;]*); the header has: (?P<h>.*)\)",
+            "thiếu cột bắt buộc {vi} ({c}) (tên cột được nhận: {own}, {vi}{rest};"
+            " dòng tiêu đề có: {h})",
+        ),
+        (
+            r"required column (?P<c>\S+) is missing \(accepted headers: (?P<a>[^;]*);"
+            r" the header has: (?P<h>.*)\)",
+            "thiếu cột bắt buộc {c} (tên cột được nhận: {a}; dòng tiêu đề có: {h})",
+        ),
+        (
             r"required column is missing \(the header has: (?P<h>.*)\)",
             "thiếu cột bắt buộc (dòng tiêu đề có: {h})",
+        ),
+        (
+            r"column appears twice \(columns (?P<a>\d+) and (?P<b>\d+):"
+            r' (?P<x>".*") and (?P<y>".*")\)',
+            "cột bị lặp (cột {a} và cột {b}: {x} và {y})",
         ),
         (
             r"column appears twice \(columns (?P<a>\d+) and (?P<b>\d+)\)",

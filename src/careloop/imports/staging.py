@@ -26,6 +26,7 @@ from careloop.imports.csvfile import MAX_REPORTED_ERRORS, CsvFile, ErrorLog
 from careloop.imports.fields import FALSE_WORDS, MAX_EXTERNAL_ID, MAX_QUANTITY, TRUE_WORDS
 from careloop.imports.order_rows import (
     COLUMNS,
+    HEADERS,
     ITEM_END,
     ITEM_START,
     LATER_TIMES,
@@ -341,7 +342,7 @@ def stage(connection: Connection, file: CsvFile, log: ErrorLog, advance: Advance
     previous: tuple[str, ...] | None = None
     runs: list[tuple[Any, ...]] = []
     items: list[tuple[Any, ...]] = []
-    for line, values in file.rows(COLUMNS, REQUIRED, log, advance):
+    for line, values in file.rows(COLUMNS, REQUIRED, log, advance, HEADERS):
         cells = values[:ITEM_START] + values[ITEM_END:]
         if cells != previous:
             if previous is not None:

@@ -9,11 +9,18 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile, status
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from careloop.audit.service import audit
 from careloop.core.errors import FieldError, ValidationFailed
+from careloop.feedback.imports import (
+    RESPONSE_COLUMNS,
+    RESPONSE_REQUIRED,
+    REVIEW_COLUMNS,
+    REVIEW_REQUIRED,
+)
 from careloop.imports.bad_rows import SkippedImport, import_skipping_bad_rows
+from careloop.imports.guide import KIND_COLUMNS, KindColumns, column_guide, sample_csv
 from careloop.imports.reasons import reason_in
 from careloop.imports.registry import run_import
 from careloop.imports.summary import ImportSummary
@@ -30,6 +37,13 @@ MODES = ("all", "good_rows")
 MAX_BYTES = 20 * 1024 * 1024
 CHUNK = 1024 * 1024
 SHOWN_ERRORS = 200
+# The columns each kind reads, for the page's guide and sample files (the survey and review
+# imports have no Vietnamese header names of their own yet: their English names are shown).
+COLUMNS: dict[str, KindColumns] = {
+    **KIND_COLUMNS,
+    "responses": KindColumns(RESPONSE_COLUMNS, RESPONSE_REQUIRED),
+    "reviews": KindColumns(REVIEW_COLUMNS, REVIEW_REQUIRED),
+}
 
 
 def _page(
@@ -57,6 +71,7 @@ def _page(
         "imports/page.html",
         {
             "kinds": KINDS,
+            "guides": {k: column_guide(COLUMNS[k], staff.locale) for k in KINDS},
             "kind": kind,
             "modes": MODES,
             "mode": mode,
@@ -124,6 +139,21 @@ def _row_error(error: FieldError, locale: str) -> str:
 @router.get("/import", response_class=HTMLResponse)
 def import_page(request: Request, staff: CurrentStaff) -> HTMLResponse:
     return _page(request, staff)
+
+
+@router.get("/import/sample/{kind}.csv")
+def sample(kind: str, staff: CurrentStaff) -> Response:
+    """A file with the header row the import reads, in the staff's language."""
+    if kind not in COLUMNS:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown kind {kind!r}")
+    return Response(
+        sample_csv(COLUMNS[kind], staff.locale),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="careloop-{kind}-{staff.locale}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def _save(upload: UploadFile, target: Path) -> bool:
