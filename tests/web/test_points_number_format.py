@@ -9,9 +9,11 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 
 from careloop.context import AppContext
+from careloop.core import events
 from careloop.customers.models import Customer
 from careloop.loyalty.page import loyalty_link
 from careloop.loyalty.service import add_points, enable_program
+from careloop.loyalty.timeline_text import TIMELINE_TEXTS
 from careloop.shops.models import Shop
 from tests.loyalty.factories import make_customer
 from tests.web.helpers import sign_in
@@ -60,3 +62,15 @@ def test_the_staff_ledger_shows_signed_points_in_the_local_format(
     assert page.status_code == 200
     assert "2.000" in page.text and ">+2.000<" in page.text
     assert ">+2000<" not in page.text
+
+
+def test_a_customers_timeline_reads_points_lines_in_the_local_format() -> None:
+    """The staff timeline's points lines (careloop.loyalty.reasons / timeline_text), drawn at
+    display time from the event payload."""
+    earned = TIMELINE_TEXTS[events.POINTS_EARNED]
+    expiring = TIMELINE_TEXTS[events.POINTS_EXPIRING]
+    payload = {"points": 2000, "reason": "gift", "expires_at": "2026-12-31T00:00:00+00:00"}
+
+    assert (earned(payload, "", "vi") or "").startswith("+2.000 · ")
+    assert (earned({**payload, "points": -1500}, "", "en") or "").startswith("-1,500 · ")
+    assert (expiring(payload, "", "vi") or "").startswith("2.000 điểm")
