@@ -14,7 +14,7 @@ from tests.web.helpers import csrf_from, sign_in
 from .conftest import SECRET, Deliver, fixture
 
 
-def test_the_owner_connects_shopify_and_sees_the_url_and_secret_to_paste(
+def test_the_owner_connects_shopify_and_sees_the_url_and_only_the_secrets_last_characters(
     app_client: TestClient, ctx: AppContext, shop: Shop, make_staff: Callable[..., str]
 ) -> None:
     sign_in(app_client, ctx, make_staff(shop), shop)
@@ -26,7 +26,8 @@ def test_the_owner_connects_shopify_and_sees_the_url_and_secret_to_paste(
     )
     assert saved.status_code == 200
     assert "http://127.0.0.1:8000/api/v1/webhooks/shopify/acme" in saved.text
-    assert SECRET in saved.text
+    assert SECRET not in saved.text
+    assert f"••••{SECRET[-4:]}" in saved.text
     with ctx.sessions() as s:
         assert s.scalars(select(AuditEntry.action)).all() == ["connector.saved"]
 
@@ -209,7 +210,8 @@ def test_a_vietnamese_owner_reads_the_connectors_page_and_its_deliveries_in_viet
     assert '<option value="generic">Nền tảng khác (ánh xạ trường)</option>' in page.text
     assert "Cài đặt &gt; Thông báo &gt; Webhook" in page.text
     assert 'data-status="processed">đã áp dụng</span>' in page.text
-    assert '<code>{"order_id": "id"' in page.text
+    generic = app_client.get("/settings/connectors?platform=generic")
+    assert '<code>{"order_id": "id"' in generic.text
     refused = app_client.post(
         "/settings/connectors",
         data={"platform": "generic", "mapping": "{not json", "csrf_token": csrf_from(page)},

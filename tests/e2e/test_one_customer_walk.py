@@ -40,8 +40,9 @@ SHOPIFY_ID = "7412365098571"
 def _set_up_in_the_browser(page: Page) -> None:
     page.goto("/settings/connectors")
     page.locator("select[name=platform]").select_option("shopify")
-    page.locator("input[name=secret]").fill(WEBHOOK_SECRET)
-    page.locator("form[action='/settings/connectors'] button[type=submit]").click()
+    page.get_by_test_id("choose-platform").locator("button[type=submit]").click()
+    page.get_by_test_id("connector-form-shopify").locator("input[name=secret]").fill(WEBHOOK_SECRET)
+    page.get_by_test_id("connector-form-shopify").locator("button[type=submit]").click()
     expect(page.get_by_test_id("webhook-url")).to_contain_text("/api/v1/webhooks/shopify/")
 
     page.goto("/settings/channels")

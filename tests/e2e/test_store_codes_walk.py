@@ -77,8 +77,9 @@ def _work_until(ctx: AppContext, done: Callable[[], bool], passes: int = 12) -> 
 def _connect_shopify_in_the_browser(page: Page, store_url: str) -> None:
     page.goto("/settings/connectors")
     page.locator("select[name=platform]").select_option("shopify")
-    page.locator("input[name=secret]").fill(WEBHOOK_SECRET)
-    page.locator("form[action='/settings/connectors'] button[type=submit]").click()
+    page.get_by_test_id("choose-platform").locator("button[type=submit]").click()
+    page.get_by_test_id("connector-form-shopify").locator("input[name=secret]").fill(WEBHOOK_SECRET)
+    page.get_by_test_id("connector-form-shopify").locator("button[type=submit]").click()
     expect(page.get_by_test_id("webhook-url")).to_contain_text("/api/v1/webhooks/shopify/")
     form = page.get_by_test_id("api-form-shopify")
     form.locator("input[name=base_url]").fill(store_url)

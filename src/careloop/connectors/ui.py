@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from careloop.audit.service import audit
 from careloop.connectors import discounts
 from careloop.connectors.platforms import PLATFORMS
+from careloop.connectors.public_address import host_of, is_unreachable_from_internet
 from careloop.connectors.result_text import result_text
 from careloop.connectors.service import (
     add_connector,
@@ -34,19 +35,57 @@ router = APIRouter()
 
 TEXTS = catalogue_texts("connectors.ui.texts")
 
+# Platforms whose add form asks for a field-mapping / a verify token.
+_MAPPING_PLATFORMS = frozenset({"generic"})
+_VERIFY_TOKEN_PLATFORMS = frozenset({"haravan"})
+
+
+def masked(secret: str | None) -> str:
+    """A stored secret as the page shows it: its last 4 characters only ("••••1a2b")."""
+    if not secret:
+        return ""
+    return "••••" + secret[-4:] if len(secret) > 8 else "••••"
+
+
+def _chosen(platform: str) -> str:
+    """The add form's chosen platform, or "" when none (or an unknown one) was chosen."""
+    return platform if platform in PLATFORMS else ""
+
+
+def _address_warning(request: Request, base: str, texts: dict[str, str]) -> dict[str, str]:
+    """The warning shown when shop platforms cannot reach the configured webhook address.
+    The browser's Host is only named in the text; links keep the configured address."""
+    if not is_unreachable_from_internet(base):
+        return {}
+    browsing = (request.headers.get("host") or "").split(":")[0].lower()
+    warning = {"title": texts["unreachable_title"], "body": texts["unreachable_body"]}
+    warning["body"] = warning["body"].format(base=base)
+    if browsing and browsing != host_of(base):
+        warning["browsing"] = texts["browsing_from"].format(host=browsing)
+    return warning
+
 
 def _page(
-    request: Request, staff: StaffContext, session: SessionDep, ctx: Ctx, error: str = ""
+    request: Request,
+    staff: StaffContext,
+    session: SessionDep,
+    ctx: Ctx,
+    error: str = "",
+    *,
+    chosen: str = "",
+    new_secret: str = "",
 ) -> Response:
     base = ctx.settings.base_url.rstrip("/")
     texts = TEXTS["vi" if staff.locale == "vi" else "en"]
+    existing = {c.platform: c for c in connectors_of(session, staff.shop.id)}
     connectors = [
         {
             "platform": c.platform,
             "label": texts.get(f"platform_{c.platform}", PLATFORMS[c.platform].label),
             "docs": texts.get(f"docs_{c.platform}", PLATFORMS[c.platform].docs),
             "url": f"{base}/api/v1/webhooks/{c.platform}/{staff.shop.slug}",
-            "secret": c.secret if staff.can("owner") else None,
+            # Never the secret itself: its last 4 characters, for the owner only.
+            "secret": masked(c.secret) if staff.can("owner") else None,
             "signature_header": PLATFORMS[c.platform].signature_header,
             "verify_token": c.verify_token if staff.can("owner") else None,
             "disabled_at": c.disabled_at,
@@ -55,7 +94,7 @@ def _page(
             "api_saved": sorted(k for k, v in (c.api_credentials or {}).items() if v),
             "api_on": discounts.credentials_of(c.platform, c.api_credentials) is not None,
         }
-        for c in connectors_of(session, staff.shop.id)
+        for c in existing.values()
     ]
     return render(
         request,
@@ -73,6 +112,13 @@ def _page(
             # A delivery's stored English result, read in the staff member's language.
             "result_text": lambda result: result_text(result, staff.locale),
             "error": error,
+            "chosen": chosen,
+            "chosen_exists": chosen in existing,
+            "chosen_secret_label": texts.get(f"secret_{chosen}", texts["secret"]),
+            "asks_mapping": chosen in _MAPPING_PLATFORMS,
+            "asks_verify_token": chosen in _VERIFY_TOKEN_PLATFORMS,
+            "new_secret": new_secret,
+            "address_warning": _address_warning(request, base, texts),
         },
         staff=staff,
         status_code=422 if error else 200,
@@ -81,9 +127,11 @@ def _page(
 
 @router.get("/settings/connectors")
 def connectors_page(
-    request: Request, staff: CurrentStaff, session: SessionDep, ctx: Ctx
+    request: Request, staff: CurrentStaff, session: SessionDep, ctx: Ctx, platform: str = ""
 ) -> Response:
-    return _page(request, staff, session, ctx)
+    """The page; `?platform=` is the add form's first step (works without JavaScript): the
+    form then asks only the chosen platform's fields, in that platform's own words."""
+    return _page(request, staff, session, ctx, chosen=_chosen(platform))
 
 
 @router.post("/settings/connectors")
@@ -97,25 +145,34 @@ def save_connector(
     mapping: Annotated[str, Form()] = "",
     verify_token: Annotated[str, Form()] = "",
 ) -> Response:
+    """Save a connector. Secrets are write-only: an empty secret keeps the stored one (or,
+    for a new connector, generates one that is shown this once); the same holds for the
+    Haravan verify token and the generic mapping."""
+    chosen = _chosen(platform)
     try:
         fields = json.loads(mapping) if mapping.strip() else None
     except json.JSONDecodeError as exc:
         texts = TEXTS["vi" if staff.locale == "vi" else "en"]
         error = texts["bad_mapping"].format(line=exc.lineno, column=exc.colno)
-        return _page(request, staff, session, ctx, error=error)
+        return _page(request, staff, session, ctx, error=error, chosen=chosen)
+    stored = find_connector(session, staff.shop.id, platform) if chosen else None
+    generated = "" if secret.strip() or stored else secrets.token_urlsafe(24)
+    token = verify_token.strip()
+    if not token and platform in _VERIFY_TOKEN_PLATFORMS:
+        token = (stored.verify_token if stored else None) or secrets.token_urlsafe(16)
     try:
         add_connector(
             session=session,
             clock=ctx.clock,
             shop=staff.shop,
             platform=platform,
-            secret=secret.strip() or secrets.token_urlsafe(24),
-            mapping=fields,
-            verify_token=verify_token.strip()
-            or (secrets.token_urlsafe(16) if platform == "haravan" else ""),
+            secret=secret.strip() or (stored.secret if stored else generated),
+            mapping=fields if fields is not None or stored is None else stored.mapping,
+            verify_token=token,
         )
     except ValidationFailed as exc:
-        return _page(request, staff, session, ctx, error="; ".join(str(e) for e in exc.errors))
+        error = "; ".join(str(e) for e in exc.errors)
+        return _page(request, staff, session, ctx, error=error, chosen=chosen)
     audit(
         session=session,
         clock=ctx.clock,
@@ -125,6 +182,9 @@ def save_connector(
         target=f"connector:{platform}",
         origin=request.client.host if request.client else "",
     )
+    if generated:
+        # A secret Careloop made up is shown this once, to be pasted into the platform.
+        return _page(request, staff, session, ctx, new_secret=generated)
     return RedirectResponse("/settings/connectors", status_code=303)
 
 

@@ -31,6 +31,7 @@ from careloop.loyalty.membership import current_tier
 from careloop.loyalty.models import PointsEntry
 from careloop.loyalty.points import points_balance
 from careloop.loyalty.program import is_running, program_config
+from careloop.loyalty.reasons import signed_points
 from careloop.loyalty.referrals import referral_link
 from careloop.loyalty.rewards import redeem_reward
 from careloop.loyalty.store_actions import shipping_codes_of
@@ -38,6 +39,7 @@ from careloop.loyalty.tier_names import tier_label
 from careloop.loyalty.tiers import Progress, below_minimum, rank
 from careloop.shops.models import Shop
 from careloop.web.deps import Ctx, SessionDep
+from careloop.web.ui.format import format_number
 
 SALT = "careloop.loyalty.page"
 TEMPLATES = Environment(
@@ -100,7 +102,7 @@ class Notice:
 
 
 def _history(
-    session: Session, shop: Shop, customer: Customer, text: dict[str, str]
+    session: Session, shop: Shop, customer: Customer, text: dict[str, str], lang: str
 ) -> list[dict[str, Any]]:
     rows = session.scalars(
         select(PointsEntry)
@@ -112,7 +114,7 @@ def _history(
         {
             "date": announce.local_date(entry.occurred_at, customer, shop),
             "what": text.get(f"h_{entry.kind}", entry.kind).format(order=entry.order_ref or ""),
-            "points": f"{entry.points:+d}",
+            "points": signed_points(entry.points, lang),
         }
         for entry in rows
         if entry.points
@@ -162,11 +164,11 @@ def _render(
             {
                 "key": reward.key,
                 "name": reward.name(lang),
-                "cost": reward.cost,
+                "cost": format_number(reward.cost, lang),
                 "can": not missing and not blocked,
                 "why": text["need_tier"].format(tier=tier_label(config, reward.min_tier, lang))
                 if blocked
-                else text["need_more"].format(points=missing),
+                else text["need_more"].format(points=format_number(missing, lang)),
             }
         )
     context: dict[str, Any] = {
@@ -184,7 +186,8 @@ def _render(
         "shipping_codes": shipping_codes_of(session, shop.id, customer.id),
         "rewards": rewards,
         "coupons": [coupon_facts(c, customer, shop) for c in data.coupons],
-        "history": _history(session, shop, customer, text),
+        "history": _history(session, shop, customer, text, lang),
+        "points": format_number(data.points, lang),
         "referral_url": referral_url,
         "facebook_url": FACEBOOK_SHARER + quote(referral_url, safe=""),
         "share_text": text["share_text"].format(shop=shop.name, code=customer.referral_code),
@@ -215,7 +218,9 @@ def _refusal(
         return text["error_tier"].format(tier=tier_label(config, reward.min_tier, lang))
     balance = points_balance(session=session, shop_id=shop.id, customer_id=customer.id)
     if balance < reward.cost:
-        return text["error_points"].format(cost=reward.cost, points=balance)
+        return text["error_points"].format(
+            cost=format_number(reward.cost, lang), points=format_number(balance, lang)
+        )
     return None
 
 

@@ -19,6 +19,7 @@ from careloop.core.money import format_money
 from careloop.core.timeline_text import Renderer, renderers_for
 from careloop.loyalty.config import DEFAULT_REWARDS, Reward
 from careloop.loyalty.ledger import KINDS
+from careloop.web.ui.format import format_number
 
 # Fixed reasons written by Careloop (loyalty, referrals, feedback, the demo) -> catalogue key.
 FIXED: Final = {
@@ -116,13 +117,19 @@ def _coupon_redeemed_line(payload: Mapping[str, Any], summary: str, locale: str)
 
 def _referral_rewarded_line(payload: Mapping[str, Any], summary: str, locale: str) -> str | None:
     side = t(f"loyalty.referral_side.{payload['side']}", locale)
-    code = payload.get("code") or f"+{int(payload['points'])}"
+    code = payload.get("code") or signed_points(int(payload["points"]), locale)
     return f"{side} · {code}"
 
 
+def signed_points(points: int, locale: str) -> str:
+    """Points with their sign in the reader's number format: "+2.000" (vi), "+2,000" (en)."""
+    sign = "+" if points > 0 else "-" if points < 0 else ""
+    return sign + format_number(abs(points), locale)
+
+
 def _points_line(payload: Mapping[str, Any], summary: str, locale: str) -> str | None:
-    points = int(payload["points"])
-    return f"{points:+d} · {reason_text(str(payload.get('reason', '')), locale)}"
+    points = signed_points(int(payload["points"]), locale)
+    return f"{points} · {reason_text(str(payload.get('reason', '')), locale)}"
 
 
 # Part of loyalty's timeline lines (careloop.loyalty.timeline_text.TIMELINE_TEXTS).

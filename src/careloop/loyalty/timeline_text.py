@@ -12,6 +12,7 @@ from careloop.core import events
 from careloop.core.catalogue import has_message, t
 from careloop.core.timeline_text import Renderer
 from careloop.loyalty.reasons import REASON_TEXTS
+from careloop.web.ui.format import format_number
 
 
 def tier_label(tier: str | None, locale: str) -> str:
@@ -25,7 +26,12 @@ def tier_label(tier: str | None, locale: str) -> str:
 def _points_expiring(payload: Mapping[str, Any], summary: str, locale: str) -> str | None:
     day = datetime.fromisoformat(str(payload["expires_at"])).date()
     shown = day.strftime("%d/%m/%Y") if locale == "vi" else day.isoformat()
-    return t("timeline.loyalty.points_expiring", locale, points=int(payload["points"]), day=shown)
+    return t(
+        "timeline.loyalty.points_expiring",
+        locale,
+        points=format_number(int(payload["points"]), locale),
+        day=shown,
+    )
 
 
 def _tier_changed(payload: Mapping[str, Any], summary: str, locale: str) -> str | None:
