@@ -4,12 +4,12 @@ file's header row in the staff's language."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from careloop.core.csv_safe import safe_writer
 from careloop.imports import customers, order_rows, products
 from careloop.imports.headers import HeaderTable, vietnamese_name
 
@@ -58,5 +58,5 @@ def sample_csv(kind: KindColumns, locale: str) -> str:
     """A header row a shop can fill in: Vietnamese names for Vietnamese staff (the byte
     order mark lets Excel open the accents intact), the English names otherwise."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerow([c.header for c in column_guide(kind, locale)])
+    safe_writer(out, lineterminator="\r\n").writerow([c.header for c in column_guide(kind, locale)])
     return "\ufeff" + out.getvalue()
