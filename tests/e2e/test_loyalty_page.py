@@ -67,7 +67,7 @@ def test_a_member_redeems_points_for_a_code_that_is_shown_and_sent_to_them(
     expect(phone.get_by_text("Đơn hàng đầu tiên sẽ đưa bạn lên hạng Bạc.")).to_be_visible()
     expect(phone.locator("[data-testid=reward-express_shipping] button")).to_be_disabled()
     expect(phone.locator("[data-testid=reward-express_shipping]")).to_contain_text(
-        "Cần thêm 1360 điểm"
+        "Cần thêm 1.360 điểm"
     )
     phone.locator("[data-testid=reward-discount_10] button").click()
 

@@ -89,7 +89,8 @@ class Reader:
         # Every occurrence goes: the same token elsewhere on the page is the same code, and
         # removing only the first could take a field name followed by ':' and leave the code.
         for shown in self.page.locator("body code, body pre").all_inner_texts():
-            text = text.replace(shown, " ")
+            if shown.strip():
+                text = text.replace(shown, " ")
         self.check(name, text, codes)
         return text
 
