@@ -16,34 +16,13 @@ from sqlalchemy import text
 
 from careloop.context import AppContext
 from careloop.core.errors import ValidationFailed
+from careloop.imports.order_rows import COLUMNS
 from careloop.imports.orders import import_orders
 from careloop.shops.models import Shop
 from tests.conftest import PG_URL
 from tests.imports.factories import order_line, write_csv
 
-HEADER = (
-    "order_id",
-    "customer_id",
-    "placed_at",
-    "total",
-    "status",
-    "currency",
-    "sku",
-    "product_name",
-    "quantity",
-    "unit_price",
-    "paid_at",
-    "shipped_at",
-    "delivered_at",
-    "returned_at",
-    "cancelled_at",
-    "discount_code",
-    "customer_name",
-    "email",
-    "phone",
-    "accepts_marketing",
-    "shipping_address",
-)
+HEADER = COLUMNS  # the importer's own column order
 # Per table: the columns left out (surrogate ids, random codes) and the foreign keys shown
 # as the natural key they point at.
 SKIPPED = {"id", "shop_id", "referral_code"}
