@@ -11,6 +11,8 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
+from careloop.channels.netguard import non_public_reason
+
 # Names that never leave the machine or the local network (RFC 6761 "localhost",
 # RFC 6762 ".local" multicast DNS, and the usual home/office router suffixes).
 _LOCAL_NAMES = ("localhost",)
@@ -31,7 +33,8 @@ def is_unreachable_from_internet(base_url: str) -> bool:
     if host in _LOCAL_NAMES or host.endswith(_LOCAL_SUFFIXES):
         return True
     try:
-        address = ipaddress.ip_address(host)
+        ipaddress.ip_address(host)
     except ValueError:
         return False  # a DNS name: whether it resolves publicly is not the page's to guess
-    return not address.is_global
+    # The outbound guard's own rule for a public address (IPv4 inside IPv6 included).
+    return non_public_reason(host) is not None

@@ -17,7 +17,7 @@ from careloop.orders.schemas import EventsAccepted, EventsIn, OrderIn, OrderPubl
 from careloop.orders.service import get_order, order_public
 from careloop.shops import api_key_memory
 from careloop.shops.models import Shop
-from careloop.shops.service import shop_id_for_api_key
+from careloop.shops.service import shop_id_for_key_hash
 from careloop.web.deps import ApiShop, Ctx, DatabaseTurn, SessionDep
 from careloop.web.prefer import RESPOND_ASYNC, prefers_async
 
@@ -42,7 +42,7 @@ async def api_shop_id(request: Request, _turn: DatabaseTurn, ctx: Ctx) -> int:
     key_hash = sha256_hex(key.strip())
     shop_id = api_key_memory.recall(ctx.engine, ctx.clock, key_hash)
     if shop_id is None:
-        shop_id = await run_in_threadpool(_read_key, ctx, key.strip(), key_hash)
+        shop_id = await run_in_threadpool(_read_key, ctx, key_hash)
     if shop_id is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -55,10 +55,10 @@ async def api_shop_id(request: Request, _turn: DatabaseTurn, ctx: Ctx) -> int:
 ApiShopId = Annotated[int, Depends(api_shop_id)]
 
 
-def _read_key(ctx: AppContext, key: str, key_hash: str) -> int | None:
+def _read_key(ctx: AppContext, key_hash: str) -> int | None:
     read_at = api_key_memory.generation()
     with ctx.sessions() as session:
-        shop_id = shop_id_for_api_key(session, key)
+        shop_id = shop_id_for_key_hash(session, key_hash)
     if shop_id is not None:
         api_key_memory.remember(ctx.engine, ctx.clock, key_hash, shop_id, read_at)
     return shop_id

@@ -181,14 +181,12 @@ def create_api_key(*, session: Session, clock: Clock, shop: Shop, name: str = "d
     return key
 
 
-def shop_id_for_api_key(session: Session, key: str) -> int | None:
-    """The shop of an active API key, by one indexed lookup of the key's SHA-256 (the key
-    is 256 random bits, so a fast unsalted digest is as strong as a slow one; no ORM
-    object is built: this is on every ingest request's path)."""
+def shop_id_for_key_hash(session: Session, key_hash: str) -> int | None:
+    """The shop of an active API key, by one indexed lookup of its SHA-256 (`sha256_hex(key)`;
+    the key is 256 random bits, so a fast unsalted digest is as strong as a slow one). No
+    ORM object is built: this is on every ingest request's path."""
     return session.scalar(
-        select(ApiKey.shop_id).where(
-            ApiKey.key_hash == sha256_hex(key), ApiKey.revoked_at.is_(None)
-        )
+        select(ApiKey.shop_id).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
     )
 
 
